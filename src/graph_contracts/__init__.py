@@ -1,0 +1,37 @@
+"""graph-contracts: contract tests and payload validation for the Graph Windows Autopilot device-identity APIs.
+
+The public API is what ``__all__`` lists; everything else may change.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    ContractError,
+    DocParseError,
+    GraphContractsError,
+    GraphError,
+    InputFileError,
+    SchemaDriftError,
+    TransportError,
+)
+from .issues import Issue, Location
+from .validation import PROFILES, UnknownContractError, Validator, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PROFILES",
+    "ContractError",
+    "DocParseError",
+    "GraphContractsError",
+    "GraphError",
+    "InputFileError",
+    "Issue",
+    "Location",
+    "SchemaDriftError",
+    "TransportError",
+    "UnknownContractError",
+    "Validator",
+    "__version__",
+    "validate",
+]

@@ -1,0 +1,210 @@
+"""``graph-contracts``: the command line, a thin layer over the library's modules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import GraphContractsError
+from .resources import contracts_dir, schemas_dir
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _contracts_import(args: argparse.Namespace) -> int:
+    from .contracts.importer import import_pages, write_contracts
+
+    types, ops = import_pages(args.pages)
+    out = Path(args.out) if args.out else contracts_dir()
+    written = write_contracts(types, ops, out)
+    print(f"wrote {len(written)} contract files ({len(types)} types, {len(ops)} operations) to {out}")
+    return 0
+
+
+def _contracts_lint(args: argparse.Namespace) -> int:
+    from .lint import lint
+
+    report = lint(Path(args.contracts) if args.contracts else contracts_dir())
+    for finding in report.findings:
+        if args.all or not finding.acknowledged:
+            print(finding)
+    for ack in report.stale_acknowledgements:
+        print(f"[stale] overlay acknowledges {ack}, which no longer occurs: remove the entry")
+    new = sum(not f.acknowledged for f in report.findings)
+    print(f"{len(report.findings)} findings, {new} not acknowledged by the overlays")
+    return 0 if report.ok else 1
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from .contracts import load_contracts
+    from .schemas import build, check
+
+    contracts = load_contracts(Path(args.contracts) if args.contracts else contracts_dir())
+    out = Path(args.out) if args.out else schemas_dir()
+    if args.action == "build":
+        files = build(contracts, out)
+        print(f"wrote {len(files)} schema files to {out}")
+        return 0
+    check(contracts, out)
+    print(f"schemas are up to date ({out})")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .validate_files import validate_file
+
+    errors = warnings = 0
+    results: list[dict[str, Any]] = []
+    for name in args.files:
+        try:
+            for issue in validate_file(
+                name, type=args.type, operation=args.operation, version=args.version, profile=args.profile
+            ):
+                errors += issue.severity == "error"
+                warnings += issue.severity == "warning"
+                if args.format == "json":
+                    results.append(_issue_json(issue))
+                else:
+                    print(issue)
+        except GraphContractsError as exc:
+            # One unreadable file must not hide what the others contain.
+            errors += 1
+            if args.format == "json":
+                results.append({"file": str(name), "code": "file", "severity": "error", "message": str(exc)})
+            else:
+                print(f"{exc}: error file")
+    if args.format == "json":
+        json.dump({"errors": errors, "warnings": warnings, "issues": results}, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"{errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _hash_decode(args: argparse.Namespace) -> int:
+    from .autopilot import check_hardware_hash, decode_hardware_hash
+
+    value = args.value
+    candidate = Path(value)
+    if len(value) < 1024 and candidate.is_file():
+        value = candidate.read_text(encoding="utf-8-sig").strip()
+    issues = check_hardware_hash(value, "")
+    for issue in issues:
+        print(issue)
+    try:
+        decoded = decode_hardware_hash(value)
+    except GraphContractsError as exc:
+        print(f"cannot decode: {exc}", file=sys.stderr)
+        return 1
+    rows = [
+        ("serial number", decoded.serial_number),
+        ("manufacturer", decoded.manufacturer),
+        ("model", decoded.model),
+        ("SMBIOS UUID", decoded.smbios_uuid),
+        ("MAC addresses", ", ".join(decoded.mac_addresses) or None),
+        ("TPM version", decoded.tpm_version),
+        ("size", f"{decoded.size} bytes, records end at {decoded.end_offset}"),
+        ("checksum", "ok" if decoded.checksum_ok else "MISMATCH"),
+        ("padding", "ok" if decoded.padding_ok else "NOT ZERO"),
+    ]
+    for label, text in rows:
+        print(f"{label:>15}: {text if text is not None else '(absent)'}")
+    for record in decoded.records:
+        print(f"  record type {record.type:>2} {record.name:<24} {record.length:>5} bytes at offset {record.offset}")
+    return 1 if any(i.severity == "error" for i in issues) else 0
+
+
+def _issue_json(issue: Any) -> dict[str, Any]:
+    loc = issue.location
+    return {
+        "pointer": issue.pointer,
+        "code": issue.code,
+        "severity": issue.severity,
+        "message": issue.message,
+        "intune_outcome": issue.intune_outcome,
+        "location": None if loc is None else {"file": loc.file, "row": loc.row, "line": loc.line, "column": loc.column},
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .mainjob import run_main_job
+
+    return run_main_job(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graph-contracts",
+        description="Contract tests and payload validation for the Graph Windows Autopilot device-identity APIs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    contracts = sub.add_parser("contracts", help="import doc pages into contracts; lint them")
+    csub = contracts.add_subparsers(dest="action", required=True)
+    imp = csub.add_parser("import", help="write contracts from Graph doc pages (files or folders)")
+    imp.add_argument("pages", nargs="+", help="doc pages or folders; earlier ones win where pages disagree")
+    imp.add_argument("--out", help="output folder (default: the project's contracts/)")
+    imp.set_defaults(handler=_contracts_import)
+    lint = csub.add_parser(
+        "lint", help="report where sources disagree; exit 1 on findings the overlays do not acknowledge"
+    )
+    lint.add_argument("--contracts", help="contracts folder (default: the shipped one)")
+    lint.add_argument("--all", action="store_true", help="also print acknowledged findings")
+    lint.set_defaults(handler=_contracts_lint)
+
+    schemas = sub.add_parser("schemas", help="generate or drift-check the JSON Schemas and OpenAPI documents")
+    schemas.add_argument("action", choices=("build", "check"))
+    schemas.add_argument("--contracts", help="contracts folder (default: the shipped one)")
+    schemas.add_argument("--out", help="schemas folder (default: the shipped one)")
+    schemas.set_defaults(handler=_schemas)
+
+    val = sub.add_parser("validate", help="validate JSON payloads or Autopilot CSV files before upload")
+    val.add_argument("files", nargs="+", help="JSON files (a payload, or an array of payloads) or CSV files")
+    target = val.add_mutually_exclusive_group()
+    target.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
+    target.add_argument("--operation", help="operation id, e.g. importedWindowsAutopilotDeviceIdentity.import")
+    val.add_argument("--version", default="v1.0", choices=("v1.0", "beta"))
+    val.add_argument(
+        "--profile",
+        default="upload",
+        choices=("upload", "contract"),
+        help="upload (default): also what Intune would reject; contract: the schema alone",
+    )
+    val.add_argument("--format", default="text", choices=("text", "json"))
+    val.set_defaults(handler=_validate)
+
+    hash_ = sub.add_parser("hash", help="decode an Autopilot hardware hash and say what it holds")
+    hsub = hash_.add_subparsers(dest="action", required=True)
+    dec = hsub.add_parser("decode", help="decode a hash (the base64 value, or a file holding it)")
+    dec.add_argument("value")
+    dec.set_defaults(handler=_hash_decode)
+
+    run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
+    run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
+    run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    run.set_defaults(handler=_run)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except GraphContractsError as exc:
+        print(f"graph-contracts: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""``graph-contracts run``: the main job on the chosen endpoint (by default the embedded emulator).
+
+It checks the shipped contracts first (lint, schema drift), then runs the
+contract suite with pytest against the endpoint, so one command answers
+"does this endpoint honour the documented contract?".
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+from .contracts import default_contracts
+from .lint import lint
+from .resources import contracts_dir, schemas_dir
+from .schemas import check
+
+
+def run_main_job(args: argparse.Namespace) -> int:
+    report = lint(contracts_dir())
+    new = [f for f in report.findings if not f.acknowledged]
+    for finding in new:
+        print(finding)
+    print(f"contracts: {len(report.findings)} findings, {len(new)} not acknowledged")
+    check(default_contracts(), schemas_dir())
+    print("schemas: up to date")
+    if new:
+        return 1
+    if importlib.util.find_spec("graph_contracts.suite") is None:
+        print("contract suite: not installed in this build")
+        return 0
+    import pytest
+
+    argv = ["--pyargs", "graph_contracts.suite", f"--graph-endpoint={args.graph_endpoint}", "-p", "no:cacheprovider"]
+    return int(pytest.main([*argv, *args.pytest_args]))
