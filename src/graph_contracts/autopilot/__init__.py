@@ -1,0 +1,73 @@
+"""Offline checks for Windows Autopilot device imports: the hardware hash, the records, the CSV.
+
+Everything here works without a tenant: it proves a hash, record or CSV file
+malformed where the documented facts allow, and says what Intune would do
+with it. It cannot prove a hash valid, since the service's own validation is
+not public.
+"""
+
+from __future__ import annotations
+
+from graph_contracts.autopilot.catalog import RULES, RULES_BY_CODE, Rule
+from graph_contracts.autopilot.csv_reader import (
+    COLUMN_TO_PROPERTY,
+    KNOWN_COLUMNS,
+    PARTNER_COLUMNS,
+    REQUIRED_COLUMNS,
+    AutopilotCsv,
+    ByteSource,
+    CsvRow,
+    check_autopilot_csv,
+)
+from graph_contracts.autopilot.hardware_hash import (
+    HASH_SIZE,
+    HASH_TEXT_LENGTH,
+    RECORD_NAMES,
+    HardwareHash,
+    HashRecord,
+    analyse_hardware_hash,
+    build_hardware_hash,
+    check_hardware_hash,
+    decode_hardware_hash,
+    encode_hardware_hash,
+)
+from graph_contracts.autopilot.rules import (
+    BATCH_LIMIT,
+    PLACEHOLDER_SERIALS,
+    BatchChecker,
+    check_batch,
+    check_device,
+    hash_serial,
+)
+from graph_contracts.errors import HardwareHashError
+
+__all__ = [
+    "BATCH_LIMIT",
+    "COLUMN_TO_PROPERTY",
+    "HASH_SIZE",
+    "HASH_TEXT_LENGTH",
+    "KNOWN_COLUMNS",
+    "PARTNER_COLUMNS",
+    "PLACEHOLDER_SERIALS",
+    "RECORD_NAMES",
+    "REQUIRED_COLUMNS",
+    "RULES",
+    "RULES_BY_CODE",
+    "AutopilotCsv",
+    "BatchChecker",
+    "ByteSource",
+    "CsvRow",
+    "HardwareHash",
+    "HardwareHashError",
+    "HashRecord",
+    "Rule",
+    "analyse_hardware_hash",
+    "build_hardware_hash",
+    "check_autopilot_csv",
+    "check_batch",
+    "check_device",
+    "check_hardware_hash",
+    "decode_hardware_hash",
+    "encode_hardware_hash",
+    "hash_serial",
+]

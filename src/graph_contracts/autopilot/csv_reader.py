@@ -1,0 +1,473 @@
+"""Read Autopilot device CSV files as people really have them, one row at a time, and check them.
+
+The Intune portal's rules (graph-facts.md §3.3, hardware-hash.md §4): the header
+is exactly ``Device Serial Number,Windows Product ID,Hardware Hash`` with the
+optional ``Group Tag`` and ``Assigned User`` (or the partner columns
+``Manufacturer name`` and ``Device model`` that ``Get-WindowsAutopilotInfo
+-Partner`` writes); headers are case-sensitive; extra columns and quotation
+marks are not allowed; ANSI text only; at most 500 rows; don't edit in Excel.
+
+Real files break these rules in known ways, and each is reported with what
+Intune would do: an error where the portal rejects the file or the row, a
+warning where the facts say it only might. Encoding is the notable warning:
+the docs say "ANSI only", yet Windows PowerShell 5.1's ``Out-File``, which
+``Get-WindowsAutopilotInfo`` uses, writes UTF-16LE with a BOM, and those are
+the files people upload; so BOMs and UTF-16 are decoded and warned about.
+
+Rows are numbered as lines of the file (1-based, the header is row 1, or row 2
+after a ``#TYPE`` line), which is what an editor and a spreadsheet show.
+Autopilot values never contain line breaks, so each line is one row. Memory
+stays constant in the number of rows, apart from the serial numbers and hash
+digests the duplicate check must remember.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from typing import AnyStr, Protocol
+
+from graph_contracts.autopilot.catalog import make_issue
+from graph_contracts.autopilot.rules import BatchChecker, check_device, hash_serial
+from graph_contracts.errors import InputFileError
+from graph_contracts.issues import Issue, Location, quote
+
+#: CSV column -> Graph property of importedWindowsAutopilotDeviceIdentity (graph-facts.md §3.3).
+COLUMN_TO_PROPERTY: Mapping[str, str] = {
+    "Device Serial Number": "serialNumber",
+    "Windows Product ID": "productKey",
+    "Hardware Hash": "hardwareIdentifier",
+    "Group Tag": "groupTag",
+    "Assigned User": "assignedUserPrincipalName",
+}
+PROPERTY_TO_COLUMN: Mapping[str, str] = {v: k for k, v in COLUMN_TO_PROPERTY.items()}
+#: The columns every variant starts with, in this order.
+REQUIRED_COLUMNS = ("Device Serial Number", "Windows Product ID", "Hardware Hash")
+#: What ``Get-WindowsAutopilotInfo -Partner`` adds; they have no Graph import property.
+PARTNER_COLUMNS = ("Manufacturer name", "Device model")
+KNOWN_COLUMNS = (*COLUMN_TO_PROPERTY, *PARTNER_COLUMNS)
+
+_CHUNK = 64 * 1024
+#: A "line" longer than this is cut, so a binary file without line breaks cannot fill memory.
+_MAX_LINE = 1024 * 1024
+_TYPE_LINE = "#TYPE"
+_NEWLINE_BYTES = re.compile(rb"\r\n|\r|\n")
+_NEWLINE_TEXT = re.compile(r"\r\n|\r|\n")
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?E[+-]?[0-9]+\Z", re.IGNORECASE)
+#: Lengths at which spreadsheet tools cut a cell: old Excel/CSV imports, and Excel's cell limit.
+_EXCEL_CELL_LIMITS = (255, 32767)
+
+
+class ByteSource(Protocol):
+    """Anything with a binary ``read``, such as an open file or a wrapper around one."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One device row: its line in the file, the Graph record it maps to, and its issues.
+
+    ``values`` keeps every recognised column by its canonical name, including
+    the partner columns that have no Graph property.
+    """
+
+    row: int
+    record: dict[str, str]
+    issues: list[Issue]
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How to turn the file's bytes into text, and what Intune may think of that encoding."""
+
+    codec: str
+    bom: bytes
+    warning: str | None
+
+
+_UTF16_NOTE = (
+    "as Windows PowerShell 5.1's Out-File writes it (Get-WindowsAutopilotInfo's own output); "
+    "the docs allow only ANSI text, yet such files are commonly uploaded, so this is a warning; "
+    "to be safe, save as ANSI (Out-File -Encoding ascii)"
+)
+
+#: Byte order marks, most specific first; a file without one is ANSI or UTF-8.
+_BOM_ENCODINGS = (
+    _Encoding("utf-8", codecs.BOM_UTF8,
+              "the file starts with a UTF-8 byte order mark; the portal expects ANSI text and "
+              "may read the mark as part of the first header name; save without a BOM"),
+    _Encoding("utf-16-le", codecs.BOM_UTF16_LE, f"the file is UTF-16LE with a BOM, {_UTF16_NOTE}"),
+    _Encoding("utf-16-be", codecs.BOM_UTF16_BE, f"the file is UTF-16BE with a BOM, {_UTF16_NOTE}"),
+)
+
+
+def _sniff(head: bytes) -> _Encoding:
+    """Pick the encoding from the first bytes; a header starts with ASCII, which betrays UTF-16."""
+    for encoding in _BOM_ENCODINGS:
+        if head.startswith(encoding.bom):
+            return encoding
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return _Encoding("utf-16-le", b"", f"the file is UTF-16LE without a BOM, {_UTF16_NOTE}")
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return _Encoding("utf-16-be", b"", f"the file is UTF-16BE without a BOM, {_UTF16_NOTE}")
+    return _Encoding("ansi", b"", None)
+
+
+def _split_lines(chunks: Iterable[AnyStr], newline: re.Pattern[AnyStr], cr: AnyStr
+                 ) -> Iterator[AnyStr]:
+    """Lines without their ends (CRLF, LF or CR), holding back a CR that may precede an LF."""
+    buf: AnyStr | None = None
+    for chunk in chunks:
+        buf = chunk if buf is None else buf + chunk
+        start = 0
+        for match in newline.finditer(buf):
+            if match.end() == len(buf) and match.group() == cr:
+                break
+            yield buf[start:match.start()]
+            start = match.end()
+        buf = buf[start:]
+        if len(buf) > _MAX_LINE:
+            yield buf
+            buf = buf[:0]
+    if buf:
+        pieces = newline.split(buf)
+        yield from pieces[:-1] if not pieces[-1] else pieces
+
+
+def _decode_ansi_line(raw: bytes) -> tuple[str, bool]:
+    """UTF-8 when the bytes are valid UTF-8, else Windows-1252 (ANSI); True for non-ASCII UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252"), False
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), False
+    return text, not text.isascii()
+
+
+def _parse(line: str) -> list[str]:
+    return next(csv.reader([line]), [])
+
+
+def _column_key(name: str) -> str:
+    return re.sub(r"\s+", "", name).casefold()
+
+
+_KNOWN_BY_KEY = {_column_key(name): name for name in KNOWN_COLUMNS}
+
+
+class AutopilotCsv:
+    """An Autopilot CSV file; iterate it for ``CsvRow`` objects, read lazily.
+
+    ``file_issues`` collects file-level deviations (encoding, ``#TYPE`` line,
+    header, quotes, blank lines) as iteration reaches them; it is complete once
+    iteration has finished. Iterating again starts over (path sources only).
+    ``source`` is a path or an open binary file; a missing or unreadable file
+    raises ``InputFileError``, while anything wrong inside it becomes an ``Issue``.
+    """
+
+    def __init__(self, source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
+                 ) -> None:
+        self._source = source
+        if isinstance(source, (str, os.PathLike)):
+            self.file = name or os.fspath(source)
+            if not os.path.exists(source):
+                raise InputFileError(self.file, "no such file")
+            if os.path.isdir(source):
+                raise InputFileError(self.file, "is a directory, not a CSV file")
+        else:
+            self.file = name or str(getattr(source, "name", "<stream>"))
+        self.file_issues: list[Issue] = []
+        self.header: tuple[str, ...] = ()
+        self.partner = False
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _open(self) -> AbstractContextManager[ByteSource]:
+        if isinstance(self._source, (str, os.PathLike)):
+            try:
+                return open(self._source, "rb")  # closed by the with in __iter__
+            except OSError as exc:
+                raise InputFileError(self.file, exc.strerror or str(exc)) from exc
+        return nullcontext(self._source)
+
+    def _read(self, stream: ByteSource) -> bytes:
+        try:
+            return stream.read(_CHUNK)
+        except OSError as exc:
+            raise InputFileError(self.file, exc.strerror or str(exc)) from exc
+
+    def _chunks(self, stream: ByteSource, first: bytes) -> Iterator[bytes]:
+        chunk = first
+        while chunk:
+            yield chunk
+            chunk = self._read(stream)
+
+    def _text_lines(self, stream: ByteSource, head: bytes, encoding: _Encoding
+                    ) -> Iterator[tuple[str, bool]]:
+        """Decoded lines, each with True when it was non-ASCII UTF-8 (the ANSI path only)."""
+        chunks = self._chunks(stream, head[len(encoding.bom):])
+        if encoding.codec == "ansi" or encoding.codec == "utf-8":
+            for raw in _split_lines(chunks, _NEWLINE_BYTES, b"\r"):
+                yield _decode_ansi_line(raw)
+            return
+        decoder = codecs.getincrementaldecoder(encoding.codec)("strict")
+
+        def texts() -> Iterator[str]:
+            try:
+                for chunk in chunks:
+                    yield decoder.decode(chunk)
+                yield decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise InputFileError(self.file, f"not valid {encoding.codec.upper()}: {exc.reason}"
+                                     ) from exc
+
+        for line in _split_lines(texts(), _NEWLINE_TEXT, "\r"):
+            yield line, False
+
+    def _file_issue(self, code: str, message: str, row: int | None = None,
+                    column: str | None = None) -> None:
+        self.file_issues.append(make_issue(
+            code, "", message, location=Location(self.file, row=row, column=column)))
+
+    # -- the file -------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[CsvRow]:
+        self.file_issues = []
+        self.header = ()
+        self.partner = False
+        with self._open() as stream:
+            yield from self._rows(stream)
+
+    def _rows(self, stream: ByteSource) -> Iterator[CsvRow]:
+        head = self._read(stream)
+        while 0 < len(head) < 4:  # short reads (pipes): the sniffer needs four bytes
+            more = self._read(stream)
+            if not more:
+                break
+            head += more
+        if not head:
+            self._file_issue("csv-header", "the file is empty; expected the header "
+                             f"{','.join(REQUIRED_COLUMNS)}", row=1)
+            return
+        encoding = _sniff(head)
+        if encoding.warning:
+            self._file_issue("csv-encoding", encoding.warning)
+        state = _RowState()
+        for number, (line, non_ascii) in enumerate(self._text_lines(stream, head, encoding), 1):
+            if "\0" in line:
+                self._file_issue(
+                    "csv-binary",
+                    f"row {number} contains NUL bytes: this is not a text file (or UTF-16 that "
+                    "lost its byte order mark); the portal cannot read it; reading stopped here",
+                    row=number)
+                return
+            if non_ascii and not state.non_ascii_seen:
+                state.non_ascii_seen = True
+                self._file_issue(
+                    "csv-encoding",
+                    f"row {number} has non-ASCII characters in UTF-8; the portal reads ANSI "
+                    "text, so they may arrive garbled (e.g. 'é' as 'Ã©')", row=number)
+            row = self._line(number, line, state)
+            if row is not None:
+                yield row
+        self._report_blank_run(state, trailing=True)
+        if not self.header:
+            self._file_issue("csv-header", "the file has no header line; expected "
+                             f"{','.join(REQUIRED_COLUMNS)}", row=1)
+
+    def _line(self, number: int, line: str, state: _RowState) -> CsvRow | None:
+        if not self.header and number == 1 and line.startswith(_TYPE_LINE):
+            self._file_issue(
+                "csv-type-line",
+                f"the first line is {quote(line)}, the type line Export-Csv writes without "
+                "-NoTypeInformation; the portal expects the header on the first line, so delete "
+                "the line (or export with -NoTypeInformation)", row=number)
+            return None
+        if '"' in line and not state.quotes_seen:
+            state.quotes_seen = True
+            self._file_issue(
+                "csv-quotes",
+                f"row {number} wraps values in quotation marks, as PowerShell's Export-Csv and "
+                "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
+                "Get-WindowsAutopilotInfo strips them): remove them", row=number)
+        fields = _parse(line)
+        if not any(f.strip() for f in fields):
+            if state.blank_start is None:
+                state.blank_start = number
+            state.blank_count += 1
+            return None
+        self._report_blank_run(state, trailing=False)
+        if not self.header:
+            self._read_header(number, fields, state)
+            return None
+        return self._data_row(number, line, fields, state)
+
+    def _report_blank_run(self, state: _RowState, *, trailing: bool) -> None:
+        if state.blank_start is None:
+            return
+        count, start = state.blank_count, state.blank_start
+        state.blank_start, state.blank_count = None, 0
+        lines = "blank line" if count == 1 else f"{count} blank lines"
+        where = "at the end of the file" if trailing else "between rows"
+        self._file_issue(
+            "csv-blank-line",
+            f"{lines} {where} from row {start} (empty or only commas); the portal may read them "
+            "as device rows without a serial number, so delete them", row=start)
+
+    def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
+        self.header = tuple(fields)
+        canonical: list[str | None] = []
+        for name in fields:
+            known = _KNOWN_BY_KEY.get(_column_key(name))
+            if known is None:
+                shown = repr(name) if name else "an empty column name (a trailing comma?)"
+                self._file_issue(
+                    "csv-extra-column",
+                    f"column {shown} is not an Autopilot CSV column and extra columns are not "
+                    f"allowed; the columns are {', '.join(KNOWN_COLUMNS)}",
+                    row=number, column=name)
+            elif known in canonical:
+                self._file_issue("csv-header", f"column {name!r} appears twice",
+                                 row=number, column=name)
+                known = None
+            elif name != known:
+                self._file_issue(
+                    "csv-header",
+                    f"column {name!r} must be spelled exactly {known!r}: the portal's headers are "
+                    "case-sensitive", row=number, column=name)
+            canonical.append(known)
+        state.columns = canonical
+        missing = [c for c in REQUIRED_COLUMNS if c not in canonical]
+        self.partner = any(c in canonical for c in PARTNER_COLUMNS)
+        if self.partner:
+            missing += [c for c in PARTNER_COLUMNS if c not in canonical]
+        for column in missing:
+            self._file_issue(
+                "csv-missing-column",
+                f"the header has no {column!r} column; the header must be "
+                f"{','.join(REQUIRED_COLUMNS)}" + (" with the partner columns "
+                f"{','.join(PARTNER_COLUMNS)}" if column in PARTNER_COLUMNS else ""),
+                row=number, column=column)
+        if not missing and tuple(canonical[:3]) != REQUIRED_COLUMNS:
+            self._file_issue(
+                "csv-header",
+                f"the columns are in the order {', '.join(map(repr, fields))}; the header must "
+                f"start with {','.join(REQUIRED_COLUMNS)}", row=number)
+
+    def _data_row(self, number: int, line: str, fields: list[str], state: _RowState) -> CsvRow:
+        location = Location(self.file, row=number)
+        values = {column: value for column, value in zip(state.columns, fields, strict=False)
+                  if column}
+        record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
+        shape = _shape_fault(line, fields, len(state.columns))
+        if shape is not None:
+            issues = [make_issue("csv-row", "", shape)]
+            issues += state.batch.check({}, "", location)
+        else:
+            tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
+            issues = check_device(record, "", require_hash=not tuple_row)
+            issues += _excel_signs(record)
+            issues += state.batch.check(record, "", location)
+        header_names = {c: n for c, n in zip(state.columns, self.header, strict=True) if c}
+        return CsvRow(number, record, [self._locate(i, number, header_names) for i in issues],
+                      values)
+
+    def _locate(self, issue: Issue, row: int, header_names: Mapping[str, str]) -> Issue:
+        """Place a row issue at its row and the column (as the header spells it) of its property."""
+        prop = issue.pointer.split("/")[1] if issue.pointer.count("/") >= 1 else ""
+        column = PROPERTY_TO_COLUMN.get(prop)
+        shown = header_names.get(column, column) if column else None
+        return replace(issue, location=Location(self.file, row=row, column=shown))
+
+    # -- conveniences ------------------------------------------------------
+
+    def issues(self) -> Iterator[Issue]:
+        """Every issue, file-level and row-level, in the order the file reveals them."""
+        reported = 0
+        for row in self:
+            yield from self.file_issues[reported:]
+            reported = len(self.file_issues)
+            yield from row.issues
+        yield from self.file_issues[reported:]
+
+
+@dataclass
+class _RowState:
+    """What one pass over the file remembers between rows (mutable, private to the pass)."""
+
+    columns: list[str | None] = field(default_factory=list)
+    batch: BatchChecker = field(default_factory=BatchChecker)
+    blank_start: int | None = None
+    blank_count: int = 0
+    quotes_seen: bool = False
+    non_ascii_seen: bool = False
+
+
+def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:
+    if line.count('"') % 2:
+        return (f"the row has an unbalanced quotation mark; read as {len(fields)} fields, "
+                f"expected {expected} like the header")
+    if len(fields) != expected:
+        return (f"the row has {len(fields)} fields where the header has {expected}; the portal "
+                "rejects the row (a comma inside a value, or a value missing?)")
+    return None
+
+
+def _scientific_serial(record: Mapping[str, str]) -> Issue | None:
+    serial = record.get("serialNumber", "").strip()
+    if not _SCIENTIFIC.match(serial):
+        return None
+    return make_issue(
+        "csv-excel-mangled", "/serialNumber",
+        f"serial number {quote(serial)} is in scientific notation: Excel turned a numeric serial "
+        "into a number and its digits are lost; take the serial from the original export and "
+        "don't open the file in Excel")
+
+
+def _stripped_zeros(record: Mapping[str, str]) -> Issue | None:
+    serial = record.get("serialNumber", "").strip()
+    if not serial.isdigit():
+        return None
+    in_hash = hash_serial(record.get("hardwareIdentifier"))
+    if not in_hash or not in_hash.startswith("0") or in_hash.lstrip("0") != serial:
+        return None
+    return make_issue(
+        "csv-excel-mangled", "/serialNumber",
+        f"serial number {quote(serial)} is the hash's {quote(in_hash)} without its leading "
+        "zeros: Excel read it as a number; use the serial from the original export")
+
+
+def _cut_hash(record: Mapping[str, str]) -> Issue | None:
+    length = len(record.get("hardwareIdentifier", ""))
+    if length not in _EXCEL_CELL_LIMITS:
+        return None
+    return make_issue(
+        "csv-excel-mangled", "/hardwareIdentifier",
+        f"the hash is exactly {length} characters, a spreadsheet cell limit: it was cut "
+        "when the file was edited; a hash has 4000 characters")
+
+
+_EXCEL_SIGNS: tuple[Callable[[Mapping[str, str]], Issue | None], ...] = (
+    _scientific_serial,
+    _stripped_zeros,
+    _cut_hash,
+)
+
+
+def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
+    return [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
+
+
+def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
+                        ) -> list[Issue]:
+    """Every issue of a CSV file, file-level and per row, as one list."""
+    return list(AutopilotCsv(source, name=name).issues())

@@ -1,0 +1,522 @@
+"""Decode, check and build the Autopilot hardware hash, the "4K hash" in ``hardwareIdentifier``.
+
+Layout (hardware-hash.md §1, checked against real hashes): the magic ``OA``; a
+uint16 LE end offset that counts the 4 header bytes; TLV records up to that
+offset (type byte, a 0 byte, uint16 LE total length including the 4-byte
+record header, value); a ``CS`` trailer record of length 36 holding the
+SHA-256 of bytes ``[0, end)``; zero padding up to 3000 bytes, which is 4000
+characters of standard base64 without ``=``.
+
+The checksum is plain SHA-256, not a signature, so a hash that passes every
+check here is only *well formed*: the service-side validation is not public,
+and offline checks can prove a hash malformed, never valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import struct
+import uuid as uuidlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from graph_contracts.autopilot.catalog import make_issue
+from graph_contracts.errors import HardwareHashError
+from graph_contracts.issues import Issue, quote
+
+HASH_SIZE = 3000
+HASH_TEXT_LENGTH = 4000
+MAGIC = b"OA"
+TRAILER_TAG = b"CS"
+TRAILER_SIZE = 36
+HEADER_SIZE = 4
+
+TYPE_VERSION = 1
+TYPE_NETWORK = 8
+TYPE_SMBIOS_UUID = 12
+TYPE_TPM_VERSION = 13
+TYPE_SERIAL = 14
+TYPE_MANUFACTURER = 16
+TYPE_MODEL = 17
+
+#: Record type names as the public decoders (SyncMLViewer, DecodeAutopilotHash) call them.
+RECORD_NAMES: Mapping[int, str] = MappingProxyType({
+    1: "Version",
+    2: "Processor",
+    3: "ProcessorManufacturer",
+    4: "ProcessorModel",
+    5: "Memory",
+    6: "DiskInfo",
+    7: "DiskSerial",
+    8: "NetworkAdapter",
+    9: "Display",
+    10: "Chassis",
+    11: "OfflineDeviceId",
+    12: "SmbiosUuid",
+    13: "TpmVersion",
+    14: "SmbiosSerial",
+    15: "SmbiosFirmwareVendor",
+    16: "SmbiosSystemManufacturer",
+    17: "SmbiosProductName",
+    18: "SmbiosSKUNumber",
+    19: "SmbiosSystemFamily",
+    20: "SmbiosFirmwareVendor2",
+    21: "SmbiosBoardProduct",
+    22: "SmbiosBoardVersion",
+    23: "SmbiosSystemVersion",
+    24: "ProductKeyID",
+    25: "TpmEkPub",
+    26: "ProductKeyPkPn",
+    28: "DiskSSNKernel",
+    29: "GpuMemory",
+    30: "GpuName",
+})
+
+#: Codes after which ``decode_hardware_hash`` can still return the records, so it reports
+#: them as fields of ``HardwareHash`` (or leaves them to ``check_hardware_hash``) instead of
+#: raising: the layout could be walked, only its integrity or content is off.
+_READABLE_DESPITE = frozenset(
+    {"hash-length", "hash-checksum", "hash-padding", "hash-missing-field"})
+
+#: A fixed namespace so the builder derives the same SMBIOS UUID for the same device each run.
+_BUILDER_NAMESPACE = uuidlib.UUID("6f1c3a52-4d0e-4b8e-9a57-3c2f0d6b8e11")
+
+_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]*\Z")
+_URL_SAFE = re.compile(r"[-_]")
+_WHITESPACE = re.compile(r"\s")
+_FOREIGN = re.compile(r"[^A-Za-z0-9+/=\s\-_]")
+
+
+@dataclass(frozen=True)
+class HashRecord:
+    """One TLV record: ``offset`` and ``length`` are those of the whole record, header included."""
+
+    type: int
+    offset: int
+    length: int
+    value: bytes
+
+    @property
+    def name(self) -> str:
+        """The decoders' name for this record type, or ``type-<n>`` for the undecoded ones."""
+        return RECORD_NAMES.get(self.type, f"type-{self.type}")
+
+    @property
+    def text(self) -> str:
+        """The value read as a NUL-terminated string (the SMBIOS string records)."""
+        return self.value.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class HardwareHash:
+    """A decoded hash whose layout could be walked.
+
+    ``checksum_ok`` and ``padding_ok`` are fields rather than exceptions because a
+    hash with a stale checksum still names its device, and the serial in it is
+    what makes a message about the bad row useful.
+    """
+
+    size: int
+    end_offset: int
+    records: tuple[HashRecord, ...]
+    checksum_ok: bool
+    padding_ok: bool
+
+    def first(self, record_type: int) -> HashRecord | None:
+        """The first record of a type; SMBIOS strings occur once."""
+        return next((r for r in self.records if r.type == record_type), None)
+
+    def string(self, record_type: int) -> str | None:
+        """A string record's text, or None when the record is absent."""
+        record = self.first(record_type)
+        return record.text if record is not None else None
+
+    @property
+    def serial_number(self) -> str | None:
+        return self.string(TYPE_SERIAL)
+
+    @property
+    def manufacturer(self) -> str | None:
+        return self.string(TYPE_MANUFACTURER)
+
+    @property
+    def model(self) -> str | None:
+        return self.string(TYPE_MODEL)
+
+    @property
+    def tpm_version(self) -> str | None:
+        return self.string(TYPE_TPM_VERSION)
+
+    @property
+    def smbios_uuid(self) -> str | None:
+        """The SMBIOS UUID; the record stores it in GUID (mixed-endian) byte order."""
+        record = self.first(TYPE_SMBIOS_UUID)
+        if record is None or len(record.value) < 16:
+            return None
+        return str(uuidlib.UUID(bytes_le=record.value[:16]))
+
+    @property
+    def mac_addresses(self) -> tuple[str, ...]:
+        """MAC addresses of the network adapter records (value bytes 4..10)."""
+        return tuple(
+            ":".join(f"{b:02x}" for b in r.value[4:10])
+            for r in self.records
+            if r.type == TYPE_NETWORK and len(r.value) >= 10
+        )
+
+    @property
+    def os_build(self) -> str | None:
+        """The OS build: the version record's second 8-byte version (minor, major, rev, build)."""
+        record = self.first(TYPE_VERSION)
+        if record is None or len(record.value) < 16:
+            return None
+        minor, major, rev, build = struct.unpack_from("<4H", record.value, 8)
+        return f"{major}.{minor}.{build}.{rev}"
+
+
+@dataclass(frozen=True)
+class _Finding:
+    code: str
+    message: str
+    offset: int | None = None
+
+
+# ---------------------------------------------------------------------------
+# base64 text
+
+
+def _base64_findings(text: str) -> tuple[bytes | None, list[_Finding]]:
+    """Check the text is strict standard base64; decode it leniently when that is still safe.
+
+    Lenient decoding (dropping whitespace, mapping the URL-safe alphabet back,
+    re-padding) lets the structural checks run on a hash that was only
+    re-wrapped or re-encoded, so one report lists every fault at once.
+    """
+    findings: list[_Finding] = []
+    if _BASE64_CHARS.match(text) is None:
+        for pattern, explain in _ALPHABET_FAULTS:
+            match = pattern.search(text)
+            if match is not None:
+                findings.append(_Finding("base64", explain(text, match), match.start()))
+    core = _WHITESPACE.sub("", text).replace("-", "+").replace("_", "/")
+    padding = _padding_fault(core)
+    if padding is not None:
+        findings.append(padding)
+    if _FOREIGN.search(text) is not None:
+        return None, findings
+    body = core.replace("=", "")
+    if len(body) % 4 == 1:
+        return None, findings
+    blob = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    if not findings and base64.b64encode(blob).decode("ascii") != text:
+        findings.append(_Finding(
+            "base64",
+            f"{quote(text)} is not canonical base64: the unused bits of its last character are "
+            "not zero, so it does not round-trip",
+            len(text) - 1,
+        ))
+    return blob, findings
+
+
+def _url_safe(text: str, match: re.Match[str]) -> str:
+    return (
+        f"{quote(text)} contains {match.group()!r} at position {match.start()}: '-' and '_' are "
+        "the URL-safe base64 alphabet; hardware hashes are standard base64 with '+' and '/', "
+        "so the value was re-encoded by some tool"
+    )
+
+
+def _whitespace(text: str, match: re.Match[str]) -> str:
+    return (
+        f"{quote(text)} contains whitespace ({match.group()!r} at position {match.start()}): a "
+        "hash is one unbroken base64 string; line breaks usually come from copying a wrapped "
+        "console or e-mail"
+    )
+
+
+def _foreign(text: str, match: re.Match[str]) -> str:
+    return (
+        f"{quote(text)} contains {match.group()!r} at position {match.start()}, which is not "
+        "base64: allowed are A-Z, a-z, 0-9, '+', '/' and '=' padding at the end"
+    )
+
+
+_ALPHABET_FAULTS = (
+    (_URL_SAFE, _url_safe),
+    (_WHITESPACE, _whitespace),
+    (_FOREIGN, _foreign),
+)
+
+
+def _padding_fault(core: str) -> _Finding | None:
+    """Padding rules of strict base64: '=' only at the end, at most two, length a multiple of 4."""
+    stripped = core.rstrip("=")
+    if "=" in stripped:
+        position = stripped.index("=")
+        return _Finding("base64", f"'=' padding in the middle of the value at position {position}; "
+                        "'=' may only end the value", position)
+    if len(core) - len(stripped) > 2:
+        return _Finding("base64", f"{len(core) - len(stripped)} '=' padding characters; base64 "
+                        "ends with at most two", len(stripped))
+    if len(core) % 4:
+        return _Finding("base64", f"{len(core)} base64 characters is not a multiple of 4: "
+                        "padding is missing or characters were lost (a real hash has 4000 "
+                        "characters and no '=')", len(core))
+    return None
+
+
+# ---------------------------------------------------------------------------
+# the decoded blob
+
+
+def _walk(blob: bytes, text_length: int | None) -> tuple[HardwareHash | None, list[_Finding]]:
+    """Check the blob against the layout; return the decoded hash when its structure is sound."""
+    findings: list[_Finding] = []
+    size = len(blob)
+    if size != HASH_SIZE:
+        chars = f" ({text_length} base64 characters)" if text_length is not None else ""
+        findings.append(_Finding(
+            "hash-length",
+            f"the hash decodes to {size} bytes{chars}; real hardware hashes are exactly "
+            f"{HASH_SIZE} bytes ({HASH_TEXT_LENGTH} base64 characters): truncated, or not a hash",
+        ))
+    if blob[:2] != MAGIC:
+        findings.append(_Finding(
+            "hash-magic",
+            f"the hash starts with the bytes {quote(blob[:2])}; a hardware hash starts with 'OA' "
+            "(its base64 text with 'T0'), so this is not a hardware hash",
+            0,
+        ))
+        return None, findings
+    if size < HEADER_SIZE:
+        findings.append(_Finding(
+            "hash-records", f"{size} bytes cannot hold the 4-byte header", size))
+        return None, findings
+    end = struct.unpack_from("<H", blob, 2)[0]
+    if end <= HEADER_SIZE:
+        findings.append(_Finding(
+            "hash-records",
+            f"the end offset is {end}, which leaves no room for records (it must be more than "
+            f"{HEADER_SIZE}: it counts the header)",
+            2,
+        ))
+        return None, findings
+    records, records_ok = _walk_records(blob, min(end, size), findings)
+    if end + TRAILER_SIZE > size:
+        findings.append(_Finding(
+            "hash-trailer",
+            f"the end offset {end} plus the {TRAILER_SIZE}-byte trailer runs past the "
+            f"{size}-byte hash: it was truncated",
+            end,
+        ))
+        return None, findings
+    tag, trailer_length = blob[end:end + 2], struct.unpack_from("<H", blob, end + 2)[0]
+    if tag != TRAILER_TAG or trailer_length != TRAILER_SIZE:
+        findings.append(_Finding(
+            "hash-trailer",
+            f"at the end offset {end} the trailer should be 'CS' with length {TRAILER_SIZE}; "
+            f"found {quote(tag)} with length {trailer_length}",
+            end,
+        ))
+        return None, findings
+    checksum_ok = hashlib.sha256(blob[:end]).digest() == blob[end + 4:end + TRAILER_SIZE]
+    if not checksum_ok:
+        findings.append(_Finding(
+            "hash-checksum",
+            f"the SHA-256 of bytes 0..{end} does not match the checksum in the trailer: the hash "
+            "was edited or corrupted after it was generated",
+            end + 4,
+        ))
+    padding = blob[end + TRAILER_SIZE:]
+    first_set = next((i for i, b in enumerate(padding) if b), None)
+    if first_set is not None:
+        offset = end + TRAILER_SIZE + first_set
+        findings.append(_Finding(
+            "hash-padding",
+            f"byte {offset} after the trailer is 0x{blob[offset]:02x}; everything after the "
+            "trailer is zero padding in real hashes",
+            offset,
+        ))
+    if not records_ok:
+        return None, findings
+    decoded = HardwareHash(size, end, records, checksum_ok, first_set is None)
+    findings.extend(_missing_fields(decoded))
+    return decoded, findings
+
+
+def _walk_records(
+    blob: bytes, limit: int, findings: list[_Finding]
+) -> tuple[tuple[HashRecord, ...], bool]:
+    records: list[HashRecord] = []
+    pos = HEADER_SIZE
+    while pos < limit:
+        if pos + HEADER_SIZE > limit:
+            findings.append(_Finding(
+                "hash-records",
+                f"a record header at offset {pos} runs past the end of the record area at {limit}",
+                pos,
+            ))
+            return tuple(records), False
+        record_type, length = struct.unpack_from("<HH", blob, pos)
+        if length < HEADER_SIZE:
+            findings.append(_Finding(
+                "hash-records",
+                f"the record at offset {pos} (type {record_type}) declares length {length}; a "
+                f"record is at least {HEADER_SIZE} bytes, its own header",
+                pos,
+            ))
+            return tuple(records), False
+        if pos + length > limit:
+            findings.append(_Finding(
+                "hash-records",
+                f"the record at offset {pos} (type {record_type}, {length} bytes) runs past the "
+                f"end of the record area at {limit}",
+                pos,
+            ))
+            return tuple(records), False
+        records.append(HashRecord(record_type, pos, length, blob[pos + HEADER_SIZE:pos + length]))
+        pos += length
+    return tuple(records), True
+
+
+#: The fields Intune requires inside the hash ("Both the manufacturer and serial number ...").
+_REQUIRED_FIELDS = ((TYPE_SERIAL, "serial number"), (TYPE_MANUFACTURER, "manufacturer"))
+
+
+def _missing_fields(decoded: HardwareHash) -> list[_Finding]:
+    findings = []
+    for record_type, label in _REQUIRED_FIELDS:
+        record = decoded.first(record_type)
+        if record is None:
+            findings.append(_Finding(
+                "hash-missing-field",
+                f"the hash has no {label} record (type {record_type}); Intune needs both the "
+                "manufacturer and the serial number in the hash",
+            ))
+        elif not record.text.strip():
+            findings.append(_Finding(
+                "hash-missing-field",
+                f"the {label} record (type {record_type}) in the hash is empty; Intune needs both "
+                "the manufacturer and the serial number in the hash",
+                record.offset,
+            ))
+    return findings
+
+
+def _analyse(value: str | bytes) -> tuple[HardwareHash | None, list[_Finding]]:
+    if isinstance(value, bytes):
+        return _walk(value, None)
+    blob, findings = _base64_findings(value)
+    if blob is None:
+        return None, findings
+    decoded, more = _walk(blob, len(value))
+    return decoded, findings + more
+
+
+# ---------------------------------------------------------------------------
+# public API
+
+
+def decode_hardware_hash(value: str | bytes) -> HardwareHash:
+    """Decode a hash: ``str`` is its base64 text, ``bytes`` the decoded blob.
+
+    Raises ``HardwareHashError`` when the text is not strict standard base64 or
+    the layout cannot be walked (magic, records, trailer). A wrong total size,
+    a checksum mismatch, dirty padding or missing serial/manufacturer leave the
+    records readable, so they are reported by ``HardwareHash.size``,
+    ``checksum_ok``, ``padding_ok`` and the properties, and by
+    ``check_hardware_hash`` as issues.
+    """
+    decoded, findings = _analyse(value)
+    for finding in findings:
+        if finding.code not in _READABLE_DESPITE:
+            raise HardwareHashError(finding.code, finding.message, finding.offset)
+    if decoded is None:  # pragma: no cover - every unreadable path records a finding
+        raise HardwareHashError("hash-records", "the hash could not be decoded")
+    return decoded
+
+
+def analyse_hardware_hash(
+    value: object, pointer: str = ""
+) -> tuple[HardwareHash | None, list[Issue]]:
+    """Every issue with a hash value, plus the decoded hash when its layout could be walked.
+
+    The record rules use the decoded hash to compare its serial with
+    ``serialNumber`` without decoding twice.
+    """
+    if value is None or value == "" or value == b"":
+        return None, [make_issue(
+            "hash-missing", pointer,
+            "the hardware hash is missing; admin uploads need the 4000-character hash that "
+            "Get-WindowsAutopilotInfo writes",
+        )]
+    if not isinstance(value, (str, bytes)):
+        return None, [make_issue(
+            "base64", pointer,
+            f"the hardware hash must be a base64 string; got {type(value).__name__} {quote(value)}",
+        )]
+    decoded, findings = _analyse(value)
+    return decoded, [make_issue(f.code, pointer, f.message) for f in findings]
+
+
+def check_hardware_hash(value: object, pointer: str = "") -> list[Issue]:
+    """All issues with a hash value (base64 text, or raw bytes), in layout order."""
+    return analyse_hardware_hash(value, pointer)[1]
+
+
+def _record(record_type: int, value: bytes) -> bytes:
+    if not 0 <= record_type <= 0xFF:
+        raise HardwareHashError("hash-records", f"record type {record_type} does not fit one byte")
+    length = HEADER_SIZE + len(value)
+    if length > 0xFFFF:
+        raise HardwareHashError("hash-records", f"a {len(value)}-byte value does not fit a record")
+    return bytes((record_type, 0)) + struct.pack("<H", length) + value
+
+
+def _string_value(text: str) -> bytes:
+    return text.encode("utf-8") + b"\0"
+
+
+def build_hardware_hash(
+    serial: str | None,
+    manufacturer: str | None,
+    model: str | None = "Virtual Machine",
+    *,
+    uuid: str | uuidlib.UUID | None = None,
+    extra_records: Iterable[tuple[int, bytes]] = (),
+) -> bytes:
+    """Build a well-formed synthetic hash blob following the documented layout.
+
+    Test fixtures and the emulator need realistic hashes and the project ships
+    no real device's hash. ``None`` for serial, manufacturer or model leaves
+    that record out (to build the broken kinds); ``uuid`` defaults to one
+    derived from the other fields so the same device gets the same hash.
+    ``extra_records`` are ``(type, value)`` pairs appended after the SMBIOS
+    strings. Raises ``HardwareHashError`` when the records do not fit.
+    """
+    if uuid is None:
+        uuid = uuidlib.uuid5(_BUILDER_NAMESPACE, f"{manufacturer}|{model}|{serial}")
+    guid = uuid if isinstance(uuid, uuidlib.UUID) else uuidlib.UUID(uuid)
+    parts = [_record(TYPE_SMBIOS_UUID, guid.bytes_le)]
+    for record_type, text in ((TYPE_SERIAL, serial), (TYPE_MANUFACTURER, manufacturer),
+                              (TYPE_MODEL, model)):
+        if text is not None:
+            parts.append(_record(record_type, _string_value(text)))
+    parts.extend(_record(record_type, value) for record_type, value in extra_records)
+    body = b"".join(parts)
+    end = HEADER_SIZE + len(body)
+    if end + TRAILER_SIZE > HASH_SIZE:
+        raise HardwareHashError(
+            "hash-length", f"{end + TRAILER_SIZE} bytes of records and trailer exceed {HASH_SIZE}")
+    head = MAGIC + struct.pack("<H", end) + body
+    trailer = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE) + hashlib.sha256(head).digest()
+    return (head + trailer).ljust(HASH_SIZE, b"\0")
+
+
+def encode_hardware_hash(blob: bytes) -> str:
+    """The base64 text of a blob, as it appears in ``hardwareIdentifier`` and the CSV."""
+    return base64.b64encode(blob).decode("ascii")
+

@@ -1,0 +1,319 @@
+"""Record-level and batch-level rules for Autopilot device import records.
+
+A record is the JSON object of ``importedWindowsAutopilotDeviceIdentity`` as
+posted to the Graph ``import`` action (serialNumber, productKey,
+hardwareIdentifier, groupTag, assignedUserPrincipalName, ...), or a CSV row
+mapped to those names. Every code, severity and fact source lives in one
+table, ``RULES`` (see ``catalog.py``), which the README documents.
+
+Values that are not strings are left to the JSON-schema validation, which
+reports their type; these rules judge the content of strings only, except
+for the hash, whose checker reports a non-string itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from graph_contracts.autopilot.catalog import (
+    MISSING_SERIAL_AND_KEY,
+    RULES,
+    RULES_BY_CODE,
+    Rule,
+    make_issue,
+)
+from graph_contracts.autopilot.hardware_hash import HardwareHash, analyse_hardware_hash
+from graph_contracts.issues import Issue, Location, pointer_join, quote
+
+__all__ = [
+    "BATCH_LIMIT",
+    "PLACEHOLDER_SERIALS",
+    "RULES",
+    "RULES_BY_CODE",
+    "BatchChecker",
+    "Rule",
+    "check_batch",
+    "check_device",
+    "hash_serial",
+]
+
+#: Devices per CSV upload (memdocs add-devices.md); also the practical ceiling per Graph import.
+BATCH_LIMIT = 500
+
+#: Generic SMBIOS serials that firmware leaves in place of a real one, compared case-insensitively.
+PLACEHOLDER_SERIALS = frozenset(s.casefold() for s in (
+    "To be filled by O.E.M.",
+    "Default string",
+    "Default",
+    "System Serial Number",
+    "Chassis Serial Number",
+    "Base Board Serial Number",
+    "Serial Number",
+    "SerialNumber",
+    "Not Specified",
+    "Not Applicable",
+    "Not Available",
+    "N/A",
+    "NA",
+    "None",
+    "Null",
+    "Unknown",
+    "Invalid",
+    "OEM",
+    "O.E.M.",
+    "123456789",
+    "1234567890",
+    "0123456789",
+    "SMBIOS_STRING_INDEX_0",
+))
+_ALL_ZEROS = re.compile(r"0+\Z")
+
+#: The documented productKey forms: the 5x5 key (Partner Center sample) and the Windows
+#: Product ID (Microsoft's sample CSV: 00329-00000-0003-AA606). The third group also takes
+#: five digits because Win32_OperatingSystem.SerialNumber, which ConfigMgr exports use for
+#: this column, has the 5-5-5-5 shape.
+PRODUCT_KEY_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("5x5 product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+     re.compile(r"[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\Z", re.IGNORECASE)),
+    ("Windows Product ID like 00329-00000-0003-AA606",
+     re.compile(r"[0-9]{5}-[0-9]{5}-[0-9]{4,5}-[A-Z0-9]{5}\Z", re.IGNORECASE)),
+)
+
+_UPN = re.compile(
+    r"[^@\s]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})\Z"
+)
+
+#: Properties the service fills in; an import ignores what the caller sends for them.
+SERVICE_SET_PROPERTIES = ("state", "id")
+
+
+def _is_placeholder(serial: str) -> bool:
+    core = serial.strip()
+    return core.casefold() in PLACEHOLDER_SERIALS or _ALL_ZEROS.match(core) is not None
+
+
+def _has_unprintable(text: str) -> bool:
+    return not text.strip().isprintable()
+
+
+#: Content rules for a non-empty serialNumber: (code, test, message).
+_SERIAL_RULES: tuple[tuple[str, Callable[[str], bool], Callable[[str], str]], ...] = (
+    ("serial-whitespace", lambda s: s != s.strip(), lambda s: (
+        f"serial number {quote(s)} has leading or trailing whitespace; Intune stores and "
+        f"compares it verbatim, so it would not match the device's {quote(s.strip())}")),
+    ("serial-unprintable", _has_unprintable, lambda s: (
+        f"serial number {quote(s)} contains control or non-printable characters; a serial "
+        "number is printable text as the firmware reports it")),
+    ("serial-placeholder", _is_placeholder, lambda s: (
+        f"serial number {quote(s)} is a generic firmware placeholder, not a real serial: "
+        "many devices report the same value, so it cannot tell them apart")),
+)
+
+
+def _text(record: Mapping[str, object], name: str) -> str | None:
+    value = record.get(name)
+    return value if isinstance(value, str) else None
+
+
+def hash_serial(value: object) -> str | None:
+    """The serial number inside a hash, or None when the hash cannot be read or has none."""
+    decoded, _ = analyse_hardware_hash(value)
+    return decoded.serial_number if decoded is not None else None
+
+
+def _serial_issues(
+    record: Mapping[str, object], pointer: str, decoded: HardwareHash | None
+) -> list[Issue]:
+    where = pointer_join(pointer, "serialNumber")
+    serial = _text(record, "serialNumber")
+    if serial is None and "serialNumber" in record and record["serialNumber"] is not None:
+        return []  # a non-string: the schema reports its type
+    if serial is None or not serial.strip():
+        in_hash = decoded.serial_number if decoded is not None else None
+        hint = f"; the hash holds {quote(in_hash)}" if in_hash is not None else ""
+        product_key = _text(record, "productKey")
+        outcome = MISSING_SERIAL_AND_KEY if not (product_key and product_key.strip()) else None
+        shown = "absent" if serial is None else f"empty ({quote(serial)})"
+        return [make_issue(
+            "serial-missing", where,
+            f"the serial number is {shown}; every device record needs one{hint}",
+            intune_outcome=outcome,
+        )]
+    issues = [make_issue(code, where, message(serial))
+              for code, test, message in _SERIAL_RULES if test(serial)]
+    in_hash = decoded.serial_number if decoded is not None else None
+    if in_hash is not None and in_hash.strip() and in_hash.strip() != serial.strip():
+        issues.append(make_issue(
+            "serial-mismatch", where,
+            f"serial number {quote(serial)} differs from the serial number inside the hash, "
+            f"{quote(in_hash)}; both come from the same firmware, so the row's serial and hash "
+            "may belong to different devices, or the serial was edited",
+        ))
+    return issues
+
+
+def _product_key_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
+    key = _text(record, "productKey")
+    if not key or any(pattern.match(key) for _, pattern in PRODUCT_KEY_FORMS):
+        return []
+    forms = " or ".join(label for label, _ in PRODUCT_KEY_FORMS)
+    return [make_issue(
+        "product-key", pointer_join(pointer, "productKey"),
+        f"product key {quote(key)} is in neither documented form: expected a {forms}; "
+        "leave it empty when you do not have it (it is optional for admin uploads)",
+    )]
+
+
+def _upn_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
+    upn = _text(record, "assignedUserPrincipalName")
+    if not upn or _UPN.match(upn):
+        return []
+    return [make_issue(
+        "upn", pointer_join(pointer, "assignedUserPrincipalName"),
+        f"assigned user {quote(upn)} is not a user principal name of the form "
+        "local@domain.tld; Intune checks that its domain is valid",
+    )]
+
+
+def _group_tag_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
+    tag = _text(record, "groupTag")
+    if not tag:
+        return []
+    faults = [label for label, test in (
+        ("leading or trailing whitespace", lambda t: t != t.strip()),
+        ("control or non-printable characters", _has_unprintable),
+    ) if test(tag)]
+    if not faults:
+        return []
+    return [make_issue(
+        "group-tag", pointer_join(pointer, "groupTag"),
+        f"group tag {quote(tag)} has {' and '.join(faults)}; Entra ID stores it verbatim as "
+        "[OrderID]:<tag>, so dynamic group rules written with the clean tag will not match it",
+    )]
+
+
+def _ignored_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
+    return [
+        make_issue(
+            "ignored-property", pointer_join(pointer, name),
+            f"{name!r} is set by the service and ignored on import; drop it from the request",
+        )
+        for name in SERVICE_SET_PROPERTIES
+        if name in record
+    ]
+
+
+_OTHER_RULES: tuple[Callable[[Mapping[str, object], str], list[Issue]], ...] = (
+    _product_key_issues,
+    _upn_issues,
+    _group_tag_issues,
+    _ignored_issues,
+)
+
+
+def check_device(
+    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True
+) -> list[Issue]:
+    """Every record-level issue of one import record; ``pointer`` is the record's own pointer.
+
+    ``require_hash=False`` is for partner CSV rows that register by
+    manufacturer, model and serial, where an empty hash is allowed.
+    """
+    hash_value = record.get("hardwareIdentifier")
+    hash_pointer = pointer_join(pointer, "hardwareIdentifier")
+    decoded: HardwareHash | None = None
+    hash_issues: list[Issue] = []
+    if hash_value not in (None, "") or require_hash:
+        decoded, hash_issues = analyse_hardware_hash(hash_value, hash_pointer)
+    issues = _serial_issues(record, pointer, decoded)
+    issues += hash_issues
+    for rule in _OTHER_RULES:
+        issues += rule(record, pointer)
+    return issues
+
+
+def _first_seen(pointer: str, location: Location | None, number: int) -> str:
+    if location is not None and location.row is not None:
+        return f"row {location.row}"
+    return pointer or f"record {number}"
+
+
+class BatchChecker:
+    """Rules across the records of one upload, fed one record at a time.
+
+    Remembers each serial number (case-insensitively, without surrounding
+    whitespace) and a SHA-256 of each hash string, so memory grows by a few
+    dozen bytes per record, never by the 4000-character hashes themselves.
+
+    A repeated hash is Intune's ``ZtdDeviceDuplicated``: only one of the rows
+    is processed. A repeated serial with a *different* hash is the usual way
+    the same device appears twice, because a hash changes each time it is
+    generated; both are errors that name where the value was first seen.
+    """
+
+    def __init__(self, limit: int = BATCH_LIMIT) -> None:
+        self.limit = limit
+        self.count = 0
+        self._serials: dict[str, str] = {}
+        self._hashes: dict[bytes, str] = {}
+
+    def check(
+        self, record: Mapping[str, object], pointer: str = "", location: Location | None = None
+    ) -> list[Issue]:
+        """Count the record and report what it repeats; call once per record, in order."""
+        self.count += 1
+        here = _first_seen(pointer, location, self.count)
+        issues: list[Issue] = []
+        if self.count == self.limit + 1:
+            issues.append(make_issue(
+                "batch-size", pointer,
+                f"this is device {self.count}: Intune registers at most {self.limit} devices per "
+                "CSV file, and no larger batch is documented for the Graph import action; split "
+                "the batch and check each one registered before sending the next",
+                location=location,
+            ))
+        serial = _text(record, "serialNumber")
+        hash_value = _text(record, "hardwareIdentifier")
+        repeated_hash = False
+        if hash_value and hash_value.strip():
+            digest = hashlib.sha256(hash_value.strip().encode("utf-8")).digest()
+            first = self._hashes.get(digest)
+            if first is None:
+                self._hashes[digest] = here
+            else:
+                repeated_hash = True
+                issues.append(make_issue(
+                    "duplicate-hash", pointer_join(pointer, "hardwareIdentifier"),
+                    f"this hardware hash already appeared at {first}; Intune processes only one "
+                    "of them and fails the others",
+                    location=location,
+                ))
+        if serial and serial.strip():
+            key = serial.strip().casefold()
+            first = self._serials.get(key)
+            if first is None:
+                self._serials[key] = here
+            elif not repeated_hash:
+                issues.append(make_issue(
+                    "duplicate-serial", pointer_join(pointer, "serialNumber"),
+                    f"serial number {quote(serial)} already appeared at {first}; hashes of one "
+                    "device differ each time they are generated, so this is most likely the "
+                    "same device listed twice",
+                    location=location,
+                ))
+        return issues
+
+
+def check_batch(records: Iterable[Mapping[str, object]], pointer: str = "/value") -> list[Issue]:
+    """Record and batch issues of an import body's ``value`` list, in record order."""
+    batch = BatchChecker()
+    issues: list[Issue] = []
+    for index, record in enumerate(records):
+        where = pointer_join(pointer, index)
+        issues += check_device(record, where)
+        issues += batch.check(record, where)
+    return issues
+

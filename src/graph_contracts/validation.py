@@ -1,0 +1,280 @@
+"""The validator: a payload against a compiled schema, and for uploads the Autopilot rules, as ``Issue``s.
+
+Two profiles. ``contract`` checks what the documented contract says and
+nothing more (the emulator and the contract suite use it). ``upload`` adds the
+Autopilot rules, predicting what Intune will reject after the upload; it is
+the CLI's default, because that is the question an admin is asking.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from .errors import GraphContractsError
+from .issues import Issue, Location, pointer_join, quote
+from .resources import schemas_dir
+from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
+
+Profile = Literal["contract", "upload"]
+Direction = Literal["request", "response"]
+PROFILES: tuple[Profile, ...] = ("contract", "upload")
+
+#: The Graph type whose records the Autopilot rules apply to, and the action body that carries them.
+AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
+AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+
+PATTERN_CODES: Mapping[str, str] = {
+    BASE64_PATTERN: "base64",
+    DATETIME_PATTERN: "date-time",
+    GUID_PATTERN: "guid",
+}
+
+JSON_TYPE_NAMES: Mapping[type, str] = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
+class UnknownContractError(GraphContractsError, LookupError):
+    """No schema exists for the type or operation asked for in that version.
+
+    Check the spelling (type names are camelCase, e.g. ``importedWindowsAutopilotDeviceIdentity``)
+    and the version: some types exist only in ``beta``.
+    """
+
+
+def _json_type(value: Any) -> str:
+    return JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return pointer_join("", *path)
+
+
+def _issue_from_error(error: ValidationError) -> Issue:
+    """One jsonschema error as an ``Issue`` with a stable code and a message naming the value."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        # A nullable slot fails both branches; the non-null branch explains it better.
+        deepest = best_match(e for e in error.context if e.validator != "type" or e.validator_value != "null")
+        if deepest is not None:
+            return _issue_from_error(deepest)
+    kw = str(error.validator)
+    value = error.instance
+    ptr = _pointer(error.absolute_path)
+    if kw == "type":
+        expected = error.validator_value
+        expected_s = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        if value is None:
+            return Issue(ptr, "type", f"null is not allowed here; expected {expected_s}")
+        return Issue(ptr, "type", f"{quote(value)} is {_a(_json_type(value))}; expected {expected_s}")
+    if kw == "enum":
+        allowed: list[Any] = list(error.validator_value) if isinstance(error.validator_value, list) else []
+        if ptr.endswith("/@odata.type"):
+            return Issue(
+                ptr,
+                "odata-type",
+                f"{quote(value)} does not name this type or a type derived from it; "
+                f"expected one of {', '.join(str(a) for a in allowed if str(a).startswith('#'))}",
+            )
+        return Issue(ptr, "enum", f"{quote(value)} is not a member; allowed: {', '.join(map(str, allowed))}")
+    if kw == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        return Issue(pointer_join(ptr, missing), "required", f"required property {missing!r} is missing")
+    if kw == "additionalProperties":
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        declared = schema.get("properties", {})
+        names = sorted(k for k in declared if not k.startswith("@"))
+        extras = sorted(set(value) - set(declared)) if isinstance(value, dict) else []
+        name = extras[0] if extras else "?"
+        hint = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        hint_s = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return Issue(
+            pointer_join(ptr, name),
+            "unknown-property",
+            f"unknown property {name!r}{hint_s}; properties of this type: {', '.join(names)}",
+        )
+    if kw == "pattern":
+        code = PATTERN_CODES.get(str(error.validator_value), "pattern")
+        what = {
+            "base64": "standard base64 with padding (A-Z a-z 0-9 + /, length a multiple of 4)",
+            "date-time": "an RFC 3339 date-time with an offset, e.g. 2024-05-01T10:00:00Z",
+            "guid": "a GUID such as 00000000-0000-0000-0000-000000000000",
+        }.get(code, f"a string matching {error.validator_value}")
+        return Issue(ptr, code, f"{quote(value)} is not {what}")
+    if kw in ("minimum", "maximum"):
+        return Issue(ptr, "range", f"{quote(value)} is out of range ({kw} {error.validator_value})")
+    return Issue(ptr, kw, error.message if len(error.message) < 200 else error.message[:197] + "...")
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def _sorted_errors(validator: Draft202012Validator, obj: Any) -> list[ValidationError]:
+    return sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
+
+
+class Validator:
+    """A schema compiled once, with the profile's rules; reuse it for many payloads.
+
+    Build one with ``Validator.for_type`` or ``Validator.for_operation``; the
+    compiled schema is cached, so building another for the same target is cheap.
+    """
+
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        *,
+        profile: Profile = "contract",
+        autopilot: Literal["record", "collection", None] = None,
+        location: Location | None = None,
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+        self.schema = schema
+        self.profile = profile
+        self._compiled = Draft202012Validator(schema)
+        self._autopilot = autopilot if profile == "upload" else None
+        self.location = location
+
+    @classmethod
+    def for_type(
+        cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
+    ) -> Validator:
+        schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
+        return cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
+
+    @classmethod
+    def for_operation(
+        cls, op_id: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
+    ) -> Validator:
+        schema = _load_schema(version, f"operations/{op_id}.{direction}.json")
+        autopilot: Literal["record", "collection", None] = None
+        if direction == "request" and op_id == f"{AUTOPILOT_TYPE}.import":
+            autopilot = "collection"
+        elif direction == "request" and op_id == f"{AUTOPILOT_TYPE}.create":
+            autopilot = "record"
+        return cls(schema, profile=profile, autopilot=autopilot)
+
+    def validate(self, obj: Any, *, location: Location | None = None) -> list[Issue]:
+        """Every issue in ``obj``; an empty list means the payload conforms."""
+        return self._check(obj, self._batch(), location or self.location, "")
+
+    def is_valid(self, obj: Any) -> bool:
+        """True when ``obj`` has no error (warnings do not count)."""
+        if self._autopilot is None:
+            return bool(self._compiled.is_valid(obj))
+        return not any(i.severity == "error" for i in self.validate(obj))
+
+    def validate_many(self, items: Iterable[Any]) -> Iterator[tuple[int, list[Issue]]]:
+        """Validate a stream lazily; duplicates are found across the whole stream in the upload profile."""
+        batch = self._batch()
+        for index, obj in enumerate(items):
+            yield index, self._check(obj, batch, self.location, "")
+
+    # -- internals
+
+    def _batch(self) -> Any:
+        if self._autopilot is None:
+            return None
+        from .autopilot import BatchChecker
+
+        return BatchChecker()
+
+    def _check(self, obj: Any, batch: Any, location: Location | None, prefix: str) -> list[Issue]:
+        issues = [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
+        if batch is not None and isinstance(obj, dict):
+            if self._autopilot == "record":
+                issues += _autopilot_issues(obj, prefix, batch, location)
+            else:
+                records = obj.get(AUTOPILOT_COLLECTION)
+                if isinstance(records, list):
+                    for i, record in enumerate(records):
+                        if isinstance(record, dict):
+                            where = pointer_join(prefix, AUTOPILOT_COLLECTION, i)
+                            issues += _autopilot_issues(record, where, batch, location)
+        if location is not None:
+            issues = [i if i.location else _located(i, location) for i in issues]
+        return _dedupe(issues)
+
+
+def _autopilot_issues(record: dict[str, Any], pointer: str, batch: Any, location: Location | None) -> list[Issue]:
+    from .autopilot import check_device
+
+    issues: list[Issue] = check_device(record, pointer)
+    issues += batch.check(record, pointer, location)
+    return issues
+
+
+def _located(issue: Issue, location: Location) -> Issue:
+    return replace(issue, location=location)
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    """The schema and the Autopilot rules may both flag one value (bad base64): report it once."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for i in issues:
+        key = (i.pointer, i.code)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _load_schema_text(version: str, rel: str) -> str:
+    path = schemas_dir() / version / rel
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UnknownContractError(f"no schema {version}/{rel}: unknown type, operation or version") from None
+
+
+def _load_schema(version: str, rel: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_load_schema_text(version, rel))
+    return data
+
+
+@lru_cache(maxsize=256)
+def _cached_validator(target: str, name: str, version: str, direction: Direction, profile: Profile) -> Validator:
+    if target == "type":
+        return Validator.for_type(name, version=version, direction=direction, profile=profile)
+    return Validator.for_operation(name, version=version, direction=direction, profile=profile)
+
+
+def validate(
+    payload: Any,
+    *,
+    type: str | None = None,
+    operation: str | None = None,
+    version: str = "v1.0",
+    direction: Direction = "request",
+    profile: Profile = "contract",
+) -> list[Issue]:
+    """Validate one payload, compiling (once, then cached) the schema it needs.
+
+    Name a ``type`` or an ``operation`` (``importedWindowsAutopilotDeviceIdentity.import``);
+    with neither, the type is read from the payload's ``@odata.type``.
+    """
+    if operation is not None:
+        return _cached_validator("operation", operation, version, direction, profile).validate(payload)
+    if type is None:
+        odata = payload.get("@odata.type") if isinstance(payload, dict) else None
+        if not isinstance(odata, str) or not odata:
+            return [Issue("", "odata-type", "name a type or an operation, or give the payload an @odata.type")]
+        type = odata.lstrip("#").rsplit(".", 1)[-1]
+    return _cached_validator("type", type, version, direction, profile).validate(payload)
