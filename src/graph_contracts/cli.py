@@ -130,6 +130,56 @@ def _issue_json(issue: Any) -> dict[str, Any]:
     }
 
 
+def _emulator(args: argparse.Namespace) -> int:
+    from .graph.emulator import run_emulator_cli
+
+    return run_emulator_cli(
+        args.host,
+        args.port,
+        fault=args.fault or None,
+        import_pending_reads=args.import_pending_reads,
+        import_pending_seconds=args.import_pending_seconds,
+    )
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from .cleanup import cleanup
+    from .contracts import default_contracts
+    from .graph.client import GraphClient
+    from .graph.endpoints import open_endpoint
+
+    versions = ("v1.0", "beta") if args.version == "all" else (args.version,)
+    with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
+        token = endpoint.token("write")
+        clients = {v: GraphClient(endpoint.base_url, _StaticSource(token or ""), version=v) for v in versions}
+        try:
+            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run)
+        finally:
+            for client in clients.values():
+                client.close()
+    failed = 0
+    for d in done:
+        verdict = "would delete" if args.dry_run else ("deleted" if d.status in (204, 404) else f"FAILED {d.status}")
+        failed += verdict.startswith("FAILED")
+        print(f"{verdict}: {d.version}{d.path} ({d.tag})")
+    print(f"{len(done)} objects tagged {args.tag!r}" + (f", {failed} could not be deleted" if failed else ""))
+    return 1 if failed else 0
+
+
+class _StaticSource:
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def token(self) -> str:
+        return self._value
+
+
+def _sdk_check(args: argparse.Namespace) -> int:
+    from .sdk import run_sdk_check
+
+    return int(run_sdk_check(args.sdk, args.junitxml, args.examples))
+
+
 def _run(args: argparse.Namespace) -> int:
     from .mainjob import run_main_job
 
@@ -183,9 +233,34 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("value")
     dec.set_defaults(handler=_hash_decode)
 
+    emu = sub.add_parser("emulator", help="serve the local Graph emulator on loopback until Ctrl-C")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    emu.add_argument(
+        "--fault", action="append", help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'"
+    )
+    emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
+    emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.set_defaults(handler=_emulator)
+
+    clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with PREFIX, and nothing else")
+    clean.add_argument("--tag", required=True, help="the run tag prefix (printed by the suite, e.g. gc-1a2b3c4d)")
+    clean.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
+    clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
+    clean.add_argument("--version", default="all", choices=("v1.0", "beta", "all"))
+    clean.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    clean.set_defaults(handler=_cleanup)
+
+    sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
+    sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
+    sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
+    sdk.add_argument("--examples", type=int, default=25, help="generated bodies per type")
+    sdk.set_defaults(handler=_sdk_check)
+
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
-    run.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
+    run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 
     return parser

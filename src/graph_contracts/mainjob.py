@@ -31,5 +31,13 @@ def run_main_job(args: argparse.Namespace) -> int:
         return 0
     import pytest
 
-    argv = ["--pyargs", "graph_contracts.suite", f"--graph-endpoint={args.graph_endpoint}", "-p", "no:cacheprovider"]
+    argv = [
+        "--pyargs",
+        "graph_contracts.suite",
+        f"--graph-endpoint={args.graph_endpoint}",
+        f"--graph-examples={args.examples}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
     return int(pytest.main([*argv, *args.pytest_args]))

@@ -2,40 +2,207 @@
 
 Safe defaults, as pytest-recording has them: the embedded emulator, no
 recording, and no writes to a live tenant unless ``--graph-allow-writes``.
+The fixtures are lazy: a test run that asks for none of them starts nothing.
 """
 
 from __future__ import annotations
 
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 
+from .contracts import ContractSet, default_contracts
+from .graph.client import GraphClient, RetryPolicy
+from .graph.endpoints import Endpoint, TokenKind, open_endpoint
+from .resources import cassettes_dir
+
 ENDPOINTS = ("emulator", "replay", "live")
+VERSIONS = ("v1.0", "beta")
 MARKERS = {
     "graph_live": "needs a live tenant (--graph-endpoint live)",
     "graph_write": "creates or deletes objects; on a live tenant only with --graph-allow-writes",
     "graph_beta": "exercises the beta API version",
 }
+#: The groupTag prefix of everything a recorded run creates; fixed so a replay sends the same bodies.
+RECORDED_RUN_TAG = "gc-recorded"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("graph-contracts", "graph-contracts contract suite")
     group.addoption(
-        "--graph-endpoint", choices=ENDPOINTS, default="emulator",
+        "--graph-endpoint",
+        choices=ENDPOINTS,
+        default="emulator",
         help="where the suite sends requests: the embedded emulator (default), recorded cassettes, or a live tenant",
     )
-    group.addoption("--graph-cloud", default="global", help="national cloud for live runs: global, usgov, usgov-dod, china")
-    group.addoption("--graph-base-url", default=None, help="override the Graph base URL (e.g. a proxy)")
-    group.addoption("--graph-version", choices=("v1.0", "beta", "all"), default="all", help="API versions to test")
     group.addoption(
-        "--graph-record", action="store_true", default=False,
-        help="write scrubbed cassettes from this run (emulator or live) into cassettes/",
+        "--graph-cloud", default="global", help="national cloud for live runs: global, usgov, usgov-dod, china"
     )
+    group.addoption("--graph-base-url", default=None, help="override the Graph base URL (e.g. a proxy)")
+    group.addoption("--graph-version", choices=(*VERSIONS, "all"), default="all", help="API versions to test")
     group.addoption(
-        "--graph-allow-writes", action="store_true", default=False,
+        "--graph-record",
+        action="store_true",
+        default=False,
+        help="write scrubbed cassettes from this run (emulator or live) into the cassette folder",
+    )
+    group.addoption("--graph-cassettes", default=None, help="cassette folder (default: the shipped cassettes/)")
+    group.addoption(
+        "--graph-allow-writes",
+        action="store_true",
+        default=False,
         help="allow creating and deleting objects on a live tenant (tagged, and deleted in teardown)",
     )
     group.addoption("--graph-examples", type=int, default=None, help="hypothesis examples per property-based test")
 
 
+RUN_TAG = pytest.StashKey[str]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    workerinput = getattr(config, "workerinput", None)
+    if recording_mode(config) is not None:
+        config.stash[RUN_TAG] = RECORDED_RUN_TAG
+    elif workerinput is not None and "graph_run_tag" in workerinput:
+        config.stash[RUN_TAG] = workerinput["graph_run_tag"]  # one tag for all xdist workers
+    else:
+        config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
+    examples = config.getoption("--graph-examples")
+    if recording_mode(config) is not None or examples is not None:
+        from hypothesis import HealthCheck, settings
+
+        # Cassettes need the exact requests of the recording: no randomness, no example database.
+        cassettes = recording_mode(config) is not None
+        settings.register_profile(
+            "graph-contracts",
+            max_examples=examples or 5,
+            derandomize=cassettes,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )
+        settings.load_profile("graph-contracts")
+
+
+def pytest_configure_node(node: object) -> None:
+    """xdist hook: workers share the controller's run tag."""
+    workerinput = getattr(node, "workerinput", None)
+    config = getattr(node, "config", None)
+    if isinstance(workerinput, dict) and config is not None:
+        workerinput["graph_run_tag"] = config.stash[RUN_TAG]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    tag = config.stash[RUN_TAG]
+    endpoint = config.getoption("--graph-endpoint")
+    return f"graph-contracts: endpoint {endpoint}, run tag {tag} (leftovers: graph-contracts cleanup --tag {tag})"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    endpoint = config.getoption("--graph-endpoint")
+    for item in items:
+        if item.get_closest_marker("graph_live") and endpoint != "live":
+            item.add_marker(pytest.mark.skip(reason="needs a live tenant: run with --graph-endpoint live"))
+        if (
+            item.get_closest_marker("graph_write")
+            and endpoint == "live"
+            and not config.getoption("--graph-allow-writes")
+        ):
+            item.add_marker(
+                pytest.mark.skip(reason="writes to a live tenant need --graph-allow-writes (read-only run)")
+            )
+
+
+def graph_versions(config: pytest.Config) -> tuple[str, ...]:
+    chosen = config.getoption("--graph-version")
+    return VERSIONS if chosen == "all" else (chosen,)
+
+
+def recording_mode(config: pytest.Config) -> str | None:
+    """The vcrpy record mode of this run, or None when cassettes are not involved."""
+    if config.getoption("--graph-record"):
+        return "all"
+    if config.getoption("--graph-endpoint") == "replay":
+        return "none"
+    return None
+
+
+@pytest.fixture(scope="session")
+def graph_contracts() -> ContractSet:
+    return default_contracts()
+
+
+@pytest.fixture(scope="session")
+def graph_endpoint(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
+    """The endpoint of this run, started once per session (per worker under xdist)."""
+    with open_endpoint(
+        pytestconfig.getoption("--graph-endpoint"),
+        cloud=pytestconfig.getoption("--graph-cloud"),
+        base_url=pytestconfig.getoption("--graph-base-url"),
+        allow_writes=pytestconfig.getoption("--graph-allow-writes"),
+    ) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def graph_run_tag(pytestconfig: pytest.Config) -> str:
+    """The groupTag prefix of everything this run creates, so cleanup deletes exactly that."""
+    return pytestconfig.stash[RUN_TAG]
+
+
+@pytest.fixture(scope="session")
+def graph_client(graph_endpoint: Endpoint, pytestconfig: pytest.Config) -> Iterator[Callable[..., GraphClient]]:
+    """A factory: ``graph_client(version, token="write")`` gives a client for that version and token kind."""
+    clients: dict[tuple[str, TokenKind], GraphClient] = {}
+    replaying = pytestconfig.getoption("--graph-endpoint") == "replay"
+
+    def make(version: str, token: TokenKind = "write") -> GraphClient:
+        key = (version, token)
+        if key not in clients:
+            value = graph_endpoint.token(token)
+            source = _Fixed(value) if value is not None else None
+            clients[key] = GraphClient(
+                graph_endpoint.base_url,
+                source,
+                version=version,
+                # A replay must not sleep through recorded Retry-After headers.
+                retry=RetryPolicy(max_total_wait=0.0 if replaying else 60.0),
+                sleep=_no_sleep if replaying else time.sleep,
+            )
+        return clients[key]
+
+    yield make
+    for client in clients.values():
+        client.close()
+
+
+def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+class _Fixed:
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def token(self) -> str:
+        return self._value
+
+
+@pytest.fixture
+def graph_cassette(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[None]:
+    """Record or replay this test's exchanges in its own cassette, when the run uses cassettes."""
+    mode = recording_mode(pytestconfig)
+    if mode is None:
+        yield
+        return
+    from .graph.recording import cassette_path, graph_vcr
+
+    folder = Path(pytestconfig.getoption("--graph-cassettes") or cassettes_dir())
+    name = cassette_path(request.node.nodeid.split("::", 1)[-1])
+    with graph_vcr(folder, record_mode=mode, scrub_upns=True).use_cassette(name):
+        yield

@@ -19,7 +19,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .autopilot import build_hardware_hash, encode_hardware_hash
+from .autopilot import PLACEHOLDER_SERIALS, build_hardware_hash, encode_hardware_hash
 from .contracts import ContractSet, Operation, Property
 
 Strategy = st.SearchStrategy[Any]
@@ -35,7 +35,10 @@ def guids() -> Strategy:
 
 def serials() -> Strategy:
     """Serials as OEMs print them: 6 to 15 upper-case letters and digits, never a firmware placeholder."""
-    return st.text(SERIAL_ALPHABET, min_size=6, max_size=15).filter(lambda s: not set(s) <= {"0"})
+    placeholders = {p.casefold() for p in PLACEHOLDER_SERIALS}
+    return st.text(SERIAL_ALPHABET, min_size=6, max_size=15).filter(
+        lambda s: not set(s) <= {"0"} and s.casefold() not in placeholders
+    )
 
 
 def upns() -> Strategy:
@@ -141,8 +144,11 @@ class BodyStrategies:
         required = {p.name: self.value(p.type, p.collection, p.name) for p in props if p.required or p.name in require}
         optional = {p.name: self.value(p.type, p.collection, p.name) for p in props if p.name not in required}
         odata = st.just({"@odata.type": f"#{t.qualified_name}"})
+        # A derived type is only recognisable by its @odata.type; a base type may omit it.
+        derived = (self.version, t.base_type or "") in self.contracts.types
+        marker = odata if derived else st.one_of(st.just({}), odata)
         body = st.fixed_dictionaries(required, optional=optional)
-        return st.tuples(st.one_of(st.just({}), odata), body).map(lambda pair: {**pair[0], **pair[1]})
+        return st.tuples(marker, body).map(lambda pair: {**pair[0], **pair[1]})
 
     def autopilot_device(self) -> Strategy:
         """An import record Intune would accept: serial, and a hash that carries the same serial."""
@@ -191,14 +197,10 @@ def _break_one(strategies: BodyStrategies, type_name: str, body: dict[str, Any])
     ]
     string_props = [n for n, p in props.items() if p.type == "String" and not p.collection]
     if string_props:
-        choices.append(
-            st.sampled_from(string_props).map(lambda n: Broken("type", f"/{n}", {**body, n: 12345}))
-        )
+        choices.append(st.sampled_from(string_props).map(lambda n: Broken("type", f"/{n}", {**body, n: 12345})))
     binary = [n for n, p in props.items() if p.type == "Binary"]
     if binary:
-        choices.append(
-            st.sampled_from(binary).map(lambda n: Broken("base64", f"/{n}", {**body, n: "not base64!"}))
-        )
+        choices.append(st.sampled_from(binary).map(lambda n: Broken("base64", f"/{n}", {**body, n: "not base64!"})))
     enums = [
         n
         for n, p in props.items()
@@ -206,7 +208,5 @@ def _break_one(strategies: BodyStrategies, type_name: str, body: dict[str, Any])
         and strategies.contracts.type(strategies.version, p.type).category == "enum"
     ]
     if enums:
-        choices.append(
-            st.sampled_from(enums).map(lambda n: Broken("enum", f"/{n}", {**body, n: "notAMember"}))
-        )
+        choices.append(st.sampled_from(enums).map(lambda n: Broken("enum", f"/{n}", {**body, n: "notAMember"})))
     return st.one_of(choices)

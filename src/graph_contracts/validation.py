@@ -99,7 +99,7 @@ def _issue_from_error(error: ValidationError) -> Issue:
         names = sorted(k for k in declared if not k.startswith("@"))
         extras = sorted(set(value) - set(declared)) if isinstance(value, dict) else []
         name = extras[0] if extras else "?"
-        hint = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        hint = difflib.get_close_matches(name, names, n=1, cutoff=0.85)
         hint_s = f" (did you mean {hint[0]!r}?)" if hint else ""
         return Issue(
             pointer_join(ptr, name),

@@ -205,13 +205,16 @@ class Finding:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ContractSet:
     """Every type and operation of the contracts, per version, checked and with the overlay applied."""
 
     types: Mapping[tuple[str, str], TypeContract]
     operations: Mapping[tuple[str, str], Operation]
     findings: tuple[Finding, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"ContractSet({len(self.types)} types, {len(self.operations)} operations)"
 
     def type(self, version: str, name: str) -> TypeContract:
         return self.types[(version, name)]

@@ -1,0 +1,245 @@
+"""The emulator's memory: per-tenant entities, the Autopilot import lifecycle, recorded requests.
+
+Everything here sits behind one re-entrant lock, because uvicorn's event-loop
+thread serves requests while the test thread resets the store or reads what
+was received. The store knows nothing of HTTP or of the contracts: entities
+are plain JSON objects keyed by collection (the path segment, such as
+``importedWindowsAutopilotDeviceIdentities``) and id, shared by ``v1.0`` and
+``beta`` as the service shares them. Rendering an entity for a version (and
+filling its non-nullable defaults) is the HTTP layer's job.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The collections the import lifecycle reads and writes.
+IMPORTED_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+DEVICE_COLLECTION = "windowsAutopilotDeviceIdentities"
+
+
+@dataclass(frozen=True)
+class DdsError:
+    """How DDS reports a failed import: ``deviceErrorCode`` and ``deviceErrorName``.
+
+    Only 806 and 808 are confirmed numeric codes (graph-facts.md §3.1). For
+    ZtdDeviceDuplicated and InvalidZtdHardwareHash no number is documented, so
+    the emulator reports ``deviceErrorCode`` 0, the value Intune uses for "no
+    code", and the name carries the meaning: clients must branch on the name.
+    """
+
+    code: int
+    name: str
+
+
+#: Every error the emulated DDS reports, by name.
+ALREADY_ASSIGNED = DdsError(806, "ZtdDeviceAlreadyAssigned")
+ASSIGNED_TO_OTHER_TENANT = DdsError(808, "ZtdDeviceAssignedToOtherTenant")
+DUPLICATED = DdsError(0, "ZtdDeviceDuplicated")
+INVALID_HASH = DdsError(0, "InvalidZtdHardwareHash")
+
+
+@dataclass(frozen=True)
+class ImportLifecycle:
+    """When a pending import settles: after ``pending_reads`` reads that still saw it
+    pending, or ``pending_seconds`` after it was created, whichever comes first.
+
+    ``None`` switches a trigger off; with both off an import stays pending, which
+    lets a test observe the pending state for as long as it likes.
+    """
+
+    pending_reads: int | None = 1
+    pending_seconds: float | None = None
+
+    def due(self, record: Record, now: float) -> bool:
+        by_reads = self.pending_reads is not None and record.reads >= self.pending_reads
+        by_time = self.pending_seconds is not None and now - record.created >= self.pending_seconds
+        return by_reads or by_time
+
+
+@dataclass
+class Record:
+    """One stored entity and the bookkeeping the lifecycle needs (mutable, lock-guarded)."""
+
+    data: dict[str, Any]
+    created: float
+    reads: int = 0
+    #: For an imported identity still pending: the error it will settle with, if already known.
+    planned_error: DdsError | None = None
+    pending: bool = False
+    #: What the hardware hash says about the device (manufacturer, model), for the registered device.
+    device_facts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the emulator received it, for tests that check what a client sent."""
+
+    method: str
+    path: str
+    query: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    request_id: str
+    received_at: float
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, matched case-insensitively as HTTP does."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``ValueError`` when it is not JSON)."""
+        return json.loads(self.body)
+
+
+@dataclass
+class TenantState:
+    """One tenant's collections: segment name -> id -> record, in creation order."""
+
+    collections: dict[str, dict[str, Record]] = field(default_factory=dict)
+
+    def collection(self, name: str) -> dict[str, Record]:
+        return self.collections.setdefault(name, {})
+
+    def serials(self, collection: str) -> set[str]:
+        """Serial numbers present in a collection, case-folded as Intune compares them."""
+        return {
+            s.casefold()
+            for r in self.collection(collection).values()
+            if isinstance(s := r.data.get("serialNumber"), str)
+        }
+
+
+class EmulatorStore:
+    """Thread-safe, in-memory state of every tenant, plus the request log and fault counters."""
+
+    def __init__(self, lifecycle: ImportLifecycle | None = None) -> None:
+        self.lifecycle = lifecycle or ImportLifecycle()
+        self._lock = threading.RLock()
+        self._tenants: dict[str, TenantState] = {}
+        self._received: list[RecordedRequest] = []
+        self._fault_hits: Counter[str] = Counter()
+
+    @contextmanager
+    def tenant(self, tenant_id: str) -> Iterator[TenantState]:
+        """Hold the lock over one tenant's state, settling imports that are due first."""
+        with self._lock:
+            state = self._tenants.setdefault(tenant_id, TenantState())
+            self._settle(tenant_id, state, lambda r: self.lifecycle.due(r, time.monotonic()))
+            yield state
+
+    def read(self, record: Record) -> None:
+        """Count one read of a record; a pending import settles once it has been read enough.
+
+        Call after rendering, so the read that triggers settlement still saw the
+        pending state, as a poller of the real service would.
+        """
+        with self._lock:
+            record.reads += 1
+
+    def settle_now(self, tenant_id: str) -> None:
+        """Settle every pending import of a tenant at once (tests that do not want to poll)."""
+        with self._lock:
+            state = self._tenants.setdefault(tenant_id, TenantState())
+            self._settle(tenant_id, state, lambda r: True)
+
+    def admit_import(self, record: Record, planned_error: DdsError | None) -> None:
+        """Mark a freshly created imported identity pending, as the service returns it."""
+        record.pending = True
+        record.planned_error = planned_error
+        record.data["state"] = {
+            "deviceImportStatus": "pending",
+            "deviceRegistrationId": None,
+            "deviceErrorCode": 0,
+            "deviceErrorName": "",
+        }
+
+    def _settle(self, tenant_id: str, state: TenantState, due: Callable[[Record], bool]) -> None:
+        # Insertion order, so of two imports of one serial the earlier registers and the later gets 806.
+        for record in list(state.collection(IMPORTED_COLLECTION).values()):
+            if record.pending and due(record):
+                self._settle_one(tenant_id, state, record)
+
+    def _settle_one(self, tenant_id: str, state: TenantState, record: Record) -> None:
+        record.pending = False
+        serial = record.data.get("serialNumber")
+        folded = serial.casefold() if isinstance(serial, str) else None
+        error = record.planned_error
+        if error is None and folded is not None and folded in state.serials(DEVICE_COLLECTION):
+            error = ALREADY_ASSIGNED
+        if error is None and folded is not None and any(
+            folded in other.serials(DEVICE_COLLECTION)
+            for tid, other in self._tenants.items()
+            if tid != tenant_id
+        ):
+            error = ASSIGNED_TO_OTHER_TENANT
+        if error is not None:
+            record.data["state"] = {
+                "deviceImportStatus": "error",
+                "deviceRegistrationId": None,
+                "deviceErrorCode": error.code,
+                "deviceErrorName": error.name,
+            }
+            return
+        # The ZTD id that DDS assigns is also the registered device's id.
+        ztd_id = str(uuid.uuid4())
+        record.data["state"] = {
+            "deviceImportStatus": "complete",
+            "deviceRegistrationId": ztd_id,
+            "deviceErrorCode": 0,
+            "deviceErrorName": "",
+        }
+        device = {
+            "id": ztd_id,
+            "serialNumber": serial,
+            "groupTag": record.data.get("groupTag"),
+            "productKey": record.data.get("productKey"),
+            "userPrincipalName": record.data.get("assignedUserPrincipalName"),
+            **record.device_facts,
+        }
+        state.collection(DEVICE_COLLECTION)[ztd_id] = Record(data=device, created=time.monotonic())
+
+    # -- the request log and fault counters
+
+    def record_request(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._received.append(request)
+
+    @property
+    def received(self) -> tuple[RecordedRequest, ...]:
+        with self._lock:
+            return tuple(self._received)
+
+    def count_fault(self, key: str) -> int:
+        """How many requests have now matched the fault ``key``, this one included."""
+        with self._lock:
+            self._fault_hits[key] += 1
+            return self._fault_hits[key]
+
+    def reset(self, tenant_id: str | None = None) -> None:
+        """Forget one tenant's entities, or (with no tenant) everything including the request log."""
+        with self._lock:
+            if tenant_id is not None:
+                self._tenants.pop(tenant_id, None)
+                return
+            self._tenants.clear()
+            self._received.clear()
+            self._fault_hits.clear()
+
+    def snapshot(self, tenant_id: str) -> Mapping[str, list[dict[str, Any]]]:
+        """A deep copy of a tenant's entities by collection, for assertions and debugging."""
+        with self._lock:
+            state = self._tenants.get(tenant_id, TenantState())
+            return {
+                name: [json.loads(json.dumps(r.data)) for r in records.values()]
+                for name, records in state.collections.items()
+            }

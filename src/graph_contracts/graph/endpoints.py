@@ -1,0 +1,143 @@
+"""The seam where the emulator, recorded cassettes and a live tenant meet: an ``Endpoint``.
+
+The suite and the CLI only ever ask an endpoint three things: where Graph is,
+a token with or without the documented permission, and whether writes are
+allowed. Everything else (retries, recording, scrubbing) sits in the client
+and the recording layer, identical for all three.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from ..errors import ConfigurationError
+from .auth import ClientCredentials, TokenSource, token_source_from_env
+from .clouds import cloud as cloud_named
+
+EndpointKind = Literal["emulator", "replay", "live"]
+TokenKind = Literal["write", "read", "none"]
+
+#: Where replayed requests appear to go; cassettes match without the host, so any URL works.
+REPLAY_BASE_URL = "https://graph.replay.invalid"
+#: What a replayed request carries instead of a token; scrubbed cassettes hold the same placeholder.
+REPLAY_TOKEN = "replay-token"
+
+
+class Endpoint(Protocol):
+    """A Graph endpoint the suite can talk to.
+
+    ``token(kind)`` returns a bearer token: ``"write"`` holds the documented
+    write permission, ``"read"`` only a read permission, ``"none"`` is valid
+    but holds no permission (None when the endpoint cannot issue such a token,
+    as a live tenant usually cannot). ``allows_writes`` is False for a live
+    tenant unless the user said otherwise.
+    """
+
+    @property
+    def kind(self) -> EndpointKind: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def allows_writes(self) -> bool: ...
+
+    def token(self, kind: TokenKind = "write") -> str | None: ...
+
+
+@dataclass
+class EmulatorEndpoint:
+    """The embedded emulator, started on a free loopback port for as long as the context lasts."""
+
+    base_url: str
+    handle: object
+    kind: EndpointKind = "emulator"
+    allows_writes: bool = True
+    _sources: dict[TokenKind, TokenSource] = field(default_factory=dict)
+
+    def token(self, kind: TokenKind = "write") -> str | None:
+        from .emulator import EmulatorHandle
+
+        handle = self.handle
+        assert isinstance(handle, EmulatorHandle)
+        if kind == "write" and "write" not in self._sources:
+            app = handle.config.apps[0]
+            # The real token endpoint round trip, as a client-credentials app does it.
+            self._sources["write"] = ClientCredentials(
+                handle.tenant_id,
+                app.client_id,
+                app.client_secret,
+                authority=handle.base_url,
+                scope="https://graph.microsoft.com/.default",
+            )
+        if kind == "write":
+            return self._sources["write"].token()
+        if kind == "read":
+            return handle.token(["DeviceManagementServiceConfig.Read.All"])
+        return handle.token(())
+
+
+@dataclass(frozen=True)
+class ReplayEndpoint:
+    """Recorded cassettes: nothing is contacted, every request must be in a cassette."""
+
+    base_url: str = REPLAY_BASE_URL
+    kind: EndpointKind = "replay"
+    allows_writes: bool = True
+
+    def token(self, kind: TokenKind = "write") -> str | None:
+        return REPLAY_TOKEN
+
+
+@dataclass
+class LiveEndpoint:
+    """A real tenant. Tokens come from GRAPH_TOKEN or azure-identity's environment variables.
+
+    ``GRAPH_TOKEN_NO_PERMISSION`` (an app without the Autopilot permissions)
+    and ``GRAPH_TOKEN_READ_ONLY`` (an app with only the read permission), when
+    set, let the 403 checks run against the tenant too.
+    """
+
+    base_url: str
+    source: TokenSource
+    allows_writes: bool = False
+    kind: EndpointKind = "live"
+
+    def token(self, kind: TokenKind = "write") -> str | None:
+        if kind == "none":
+            return os.environ.get("GRAPH_TOKEN_NO_PERMISSION") or None
+        if kind == "read":
+            return os.environ.get("GRAPH_TOKEN_READ_ONLY") or None
+        return self.source.token()
+
+
+@contextmanager
+def open_endpoint(
+    kind: EndpointKind,
+    *,
+    cloud: str = "global",
+    base_url: str | None = None,
+    allow_writes: bool = False,
+) -> Iterator[Endpoint]:
+    """Start or connect to the endpoint of ``kind`` and stop it when the block ends."""
+    if kind == "emulator":
+        from .emulator import running_emulator
+
+        with ExitStack() as stack:
+            handle = stack.enter_context(running_emulator())
+            yield EmulatorEndpoint(base_url=base_url or handle.base_url, handle=handle)
+        return
+    if kind == "replay":
+        yield ReplayEndpoint(base_url=base_url or REPLAY_BASE_URL)
+        return
+    if kind == "live":
+        chosen = cloud_named(cloud)
+        yield LiveEndpoint(
+            base_url=base_url or chosen.graph_base, source=token_source_from_env(cloud), allows_writes=allow_writes
+        )
+        return
+    raise ConfigurationError("--graph-endpoint", f"unknown endpoint {kind!r}", ("emulator", "replay", "live"))

@@ -1,0 +1,558 @@
+"""Cassettes: record Graph exchanges with vcrpy, scrubbed of secrets, and replay them anywhere.
+
+:func:`graph_vcr` configures vcrpy so that
+
+- requests match on method, path, query and the body compared as JSON
+  (key order ignored; the ``json_body`` matcher), never on scheme, host or
+  port, so a cassette recorded against the emulator on one port replays
+  against any base URL;
+- nothing secret reaches the disk: the before-record hooks replace
+  Authorization, Cookie and Set-Cookie headers, token-endpoint form fields
+  (``client_secret``, ``client_assertion``, ``refresh_token``,
+  ``password``), tokens in response bodies and the tenant in token-endpoint
+  paths, and optionally UPNs and Autopilot hardware hashes. Replacements
+  are *stable* fakes (derived from a hash of the original, same shape), and
+  vcrpy runs the same hooks on a live request before matching it, so a
+  replay of scrubbed data still matches;
+- a request missing from the cassette raises
+  :class:`~graph_contracts.errors.CassetteMissError` naming the method and
+  URL, when the ``use_cassette`` block is left.
+
+:func:`scan_for_secrets` is the independent check that a committed cassette
+holds no token, secret or live Authorization header.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import vcr
+import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from graph_contracts.errors import CassetteMissError, ConfigurationError, InputFileError
+
+__all__ = [
+    "MATCH_ON",
+    "PLACEHOLDER",
+    "RECORD_MODES",
+    "SecretFinding",
+    "cassette_path",
+    "graph_vcr",
+    "json_body",
+    "scan_for_secrets",
+    "scrub_request",
+    "scrub_response",
+]
+
+PLACEHOLDER = "REDACTED"
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+MATCH_ON = ("method", "path", "query", "json_body")
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_SECRET_RESPONSE_HEADERS = frozenset({"set-cookie"})
+_SECRET_FORM_FIELDS = frozenset(
+    {"client_secret", "client_assertion", "assertion", "refresh_token", "password"}
+)
+# Not "code": that key is also Graph's error code, which replays must keep.
+_SECRET_JSON_KEYS = frozenset(
+    {"access_token", "refresh_token", "id_token", "client_secret", "client_assertion", "password"}
+)
+_WELL_KNOWN_TENANTS = frozenset({"common", "organizations", "consumers"})
+_TOKEN_PATH = re.compile(r"^/(?P<tenant>[^/]+)(?P<rest>/oauth2/(?:v2\.0/)?token/?)$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_FAKE_GUID_PREFIX = "00000000-0000-4000-8000-"
+_FAKE_DOMAIN = "example.invalid"
+_UPN = re.compile(
+    r"(?<![\w.%+-])(?P<local>[A-Za-z0-9._+-]+)(?P<at>@|%40)"
+    r"(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])"
+)
+_HASH_KEY = "hardwareIdentifier"
+_HASH_MIN_LENGTH = 16
+_HASH_MARKER = b"SCRUBBED-HARDWARE-HASH:"
+_FAKE_HASH_PREFIX = base64.b64encode(_HASH_MARKER[:21]).decode("ascii")
+
+
+def _digest(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def _fake_tenant(tenant: str) -> str:
+    """A stable stand-in for a tenant id: a GUID stays GUID-shaped, a domain stays a domain."""
+    if tenant.lower() in _WELL_KNOWN_TENANTS or tenant.startswith(_FAKE_GUID_PREFIX):
+        return tenant
+    if tenant.endswith("." + _FAKE_DOMAIN):
+        return tenant
+    digest = _digest("tenant", tenant.lower())
+    if _GUID.match(tenant):
+        return _FAKE_GUID_PREFIX + digest[:12]
+    return f"tenant-{digest[:8]}.{_FAKE_DOMAIN}"
+
+
+def _fake_upn(match: re.Match[str]) -> str:
+    if match["domain"].lower() == _FAKE_DOMAIN:
+        return match[0]
+    original = f"{match['local']}@{match['domain']}".lower()
+    return f"user-{_digest('upn', original)[:8]}{match['at']}{_FAKE_DOMAIN}"
+
+
+def _scrub_upns(text: str) -> str:
+    return _UPN.sub(_fake_upn, text)
+
+
+def _fake_hash(value: str) -> str:
+    """A synthetic base64 value of the same length, stable for a given hash."""
+    if value.startswith(_FAKE_HASH_PREFIX):
+        return value
+    seed = _digest("hash", value).encode("ascii")
+    filler = hashlib.sha256(seed).digest()
+    while len(filler) < len(value):
+        filler += hashlib.sha256(filler[-32:]).digest()
+    raw = _HASH_MARKER + filler
+    try:
+        decoded_length = len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        decoded_length = -1
+    fake = base64.b64encode(raw[:decoded_length]).decode("ascii") if decoded_length > 0 else ""
+    if len(fake) != len(value):
+        fake = base64.b64encode(raw).decode("ascii")[: len(value)]
+    return fake
+
+
+@dataclass(frozen=True)
+class _Scrubbing:
+    """Which optional scrubbing applies, shared by the request and response hooks."""
+
+    upns: bool = False
+    hashes: bool = False
+
+    def json(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: self._member(key, item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.json(item) for item in value]
+        if isinstance(value, str) and self.upns:
+            return _scrub_upns(value)
+        return value
+
+    def _member(self, key: str, value: Any) -> Any:
+        if key in _SECRET_JSON_KEYS and isinstance(value, str) and value:
+            return PLACEHOLDER
+        if (
+            self.hashes
+            and key == _HASH_KEY
+            and isinstance(value, str)
+            and len(value) >= _HASH_MIN_LENGTH
+        ):
+            return _fake_hash(value)
+        return self.json(value)
+
+    def text(self, text: str) -> str:
+        return _scrub_upns(text) if self.upns else text
+
+    def body(self, body: bytes, content_type: str) -> bytes:
+        """The scrubbed body; the original bytes when nothing needed replacing."""
+        if not body:
+            return body
+        if "x-www-form-urlencoded" in content_type:
+            return self._form(body)
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            if not self.upns:
+                return body
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                return body
+            scrubbed_text = self.text(text)
+            return body if scrubbed_text == text else scrubbed_text.encode("utf-8")
+        scrubbed = self.json(parsed)
+        if scrubbed == parsed:
+            return body
+        return json.dumps(scrubbed, ensure_ascii=False).encode("utf-8")
+
+    def _form(self, body: bytes) -> bytes:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        scrubbed = [
+            (key, PLACEHOLDER if key in _SECRET_FORM_FIELDS and value else self.text(value))
+            for key, value in pairs
+        ]
+        return body if scrubbed == pairs else urlencode(scrubbed).encode("ascii")
+
+    def uri(self, uri: str) -> str:
+        parts = urlsplit(uri)
+        path = parts.path
+        token = _TOKEN_PATH.match(path)
+        if token:
+            path = f"/{_fake_tenant(token['tenant'])}{token['rest']}"
+        query = parts.query
+        if self.upns:
+            path, query = _scrub_upns(path), _scrub_upns(query)
+        return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
+def _header(headers: Any, name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value[0] if isinstance(value, list) and value else value)
+    return ""
+
+
+def scrub_request(request: Any, *, scrub_upns: bool = False, scrub_hashes: bool = False) -> Any:
+    """vcrpy's before_record_request hook: the request as it may be written to disk.
+
+    vcrpy hands in a deep copy and runs this hook both before recording and
+    before matching a live request, which is why every replacement must be a
+    deterministic function of the original.
+    """
+    scrubbing = _Scrubbing(scrub_upns, scrub_hashes)
+    for key in list(request.headers):
+        if key.lower() in _SECRET_HEADERS:
+            request.headers[key] = PLACEHOLDER
+    request.uri = scrubbing.uri(request.uri)
+    body = request.body
+    if isinstance(body, bytes):
+        scrubbed = scrubbing.body(body, _header(request.headers, "content-type").lower())
+        if scrubbed != body:
+            request.body = scrubbed
+            for key in list(request.headers):
+                if key.lower() == "content-length":
+                    request.headers[key] = str(len(scrubbed))
+    return request
+
+
+def scrub_response(
+    response: dict[str, Any], *, scrub_upns: bool = False, scrub_hashes: bool = False
+) -> dict[str, Any]:
+    """vcrpy's before_record_response hook: the response as it may be written to disk.
+
+    Set-Cookie (Entra sets session cookies on the token endpoint) and tokens
+    in the body are replaced; Content-Length follows the new body so a
+    replayed response is well formed.
+    """
+    scrubbing = _Scrubbing(scrub_upns, scrub_hashes)
+    headers: dict[str, list[str]] = response.get("headers", {})
+    for key in list(headers):
+        lowered = key.lower()
+        if lowered in _SECRET_RESPONSE_HEADERS:
+            headers[key] = [PLACEHOLDER for _ in headers[key]]
+        elif lowered in {"location", "content-location"}:
+            headers[key] = [scrubbing.text(value) for value in headers[key]]
+    body_holder = response.get("body", {})
+    body = body_holder.get("string")
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if isinstance(body, bytes):
+        scrubbed = scrubbing.body(body, _header(headers, "content-type").lower())
+        if scrubbed != body:
+            body_holder["string"] = scrubbed
+            for key in list(headers):
+                if key.lower() == "content-length":
+                    headers[key] = [str(len(scrubbed))]
+    return response
+
+
+_NOT_JSON = object()
+
+
+def _body_bytes(request: Any) -> bytes:
+    body = request.body
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytes):
+        return body
+    if hasattr(body, "read"):
+        data: bytes = body.read()
+        return data
+    return bytes(body)
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _NOT_JSON
+
+
+def _first_difference(live: Any, recorded: Any, pointer: str = "") -> str:
+    """JSON pointer of the first place two documents differ (for the mismatch message)."""
+    if isinstance(live, dict) and isinstance(recorded, dict):
+        for key in sorted(set(live) | set(recorded)):
+            if key not in live or key not in recorded:
+                return f"{pointer}/{key}"
+            inner = _first_difference(live[key], recorded[key], f"{pointer}/{key}")
+            if inner:
+                return inner
+        return ""
+    if isinstance(live, list) and isinstance(recorded, list) and len(live) == len(recorded):
+        for index, (a, b) in enumerate(zip(live, recorded, strict=True)):
+            inner = _first_difference(a, b, f"{pointer}/{index}")
+            if inner:
+                return inner
+        return ""
+    return "" if _canonical(live) == _canonical(recorded) else (pointer or "/")
+
+
+def _canonical(value: Any) -> str:
+    # json.dumps keeps true apart from 1 and 1 apart from 1.0, which == would not.
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def json_body(live: Any, recorded: Any) -> None:
+    """vcrpy matcher: request bodies equal as JSON (key order ignored), as forms, or byte for byte.
+
+    Raises ``AssertionError`` saying where they differ, which vcrpy shows in
+    its "closest recorded requests" explanation. Both sides have already been
+    scrubbed by the before-record hook.
+    """
+    live_body, recorded_body = _body_bytes(live), _body_bytes(recorded)
+    if live_body == recorded_body:
+        return
+    live_json, recorded_json = _parse_json(live_body), _parse_json(recorded_body)
+    if live_json is not _NOT_JSON and recorded_json is not _NOT_JSON:
+        where = _first_difference(live_json, recorded_json)
+        if where:
+            raise AssertionError(f"JSON bodies differ at {where}")
+        return
+    content_type = _header(live.headers, "content-type").lower()
+    if "x-www-form-urlencoded" in content_type:
+        live_form = sorted(parse_qsl(live_body.decode("utf-8", "replace"), keep_blank_values=True))
+        recorded_form = sorted(
+            parse_qsl(recorded_body.decode("utf-8", "replace"), keep_blank_values=True)
+        )
+        if live_form == recorded_form:
+            return
+        differing = sorted({k for k, _ in set(live_form) ^ set(recorded_form)})
+        raise AssertionError(f"form bodies differ in {', '.join(differing)}")
+    raise AssertionError(
+        f"bodies differ ({len(live_body)} bytes in this request, {len(recorded_body)} recorded)"
+    )
+
+
+class _TranslatedCassette(contextlib.ContextDecorator):
+    """A cassette context that turns vcrpy's "not in cassette" error into ``CassetteMissError``."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __enter__(self) -> Any:
+        return self._inner.__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        suppressed = bool(self._inner.__exit__(exc_type, exc, tb))
+        if isinstance(exc, CannotOverwriteExistingCassetteException):
+            raise _miss(exc) from exc
+        return suppressed
+
+
+def _miss(exc: Any) -> CassetteMissError:
+    request = getattr(exc, "failed_request", None)
+    cassette = getattr(exc, "cassette", None)
+    return CassetteMissError(
+        str(getattr(request, "method", "?")),
+        str(getattr(request, "uri", "?")),
+        str(getattr(cassette, "_path", "?")),
+        str(exc),
+    )
+
+
+class _GraphVCR(vcr.VCR):  # type: ignore[misc]  # vcrpy ships no type hints
+    """vcr.VCR whose ``use_cassette(path)`` raises ``CassetteMissError`` for unrecorded requests."""
+
+    def use_cassette(self, path: Any = None, **kwargs: Any) -> Any:
+        inner = super().use_cassette(path, **kwargs)
+        if path is None or callable(path):
+            return inner
+        return _TranslatedCassette(inner)
+
+
+def graph_vcr(
+    cassette_dir: str | Path,
+    record_mode: str = "none",
+    scrub_upns: bool = False,
+    scrub_hashes: bool = False,
+) -> vcr.VCR:
+    """A vcrpy ``VCR`` configured for Graph cassettes under ``cassette_dir``.
+
+    ``record_mode`` is one of ``none`` (replay only; the safe default: no
+    accidental network), ``once``, ``new_episodes`` or ``all``. Use it as
+    ``with graph_vcr(dir).use_cassette(cassette_path(nodeid)): ...``.
+    Compressed responses are decoded before recording so the scrubbing can
+    read them.
+    """
+    if record_mode not in RECORD_MODES:
+        raise ConfigurationError("record mode", f"unknown record mode {record_mode!r}", RECORD_MODES)
+
+    def before_request(request: Any) -> Any:
+        return scrub_request(request, scrub_upns=scrub_upns, scrub_hashes=scrub_hashes)
+
+    def before_response(response: dict[str, Any]) -> dict[str, Any]:
+        return scrub_response(response, scrub_upns=scrub_upns, scrub_hashes=scrub_hashes)
+
+    recorder = _GraphVCR(
+        cassette_library_dir=str(cassette_dir),
+        record_mode=record_mode,
+        match_on=MATCH_ON,
+        before_record_request=before_request,
+        before_record_response=before_response,
+        decode_compressed_response=True,
+        serializer="yaml",
+    )
+    recorder.register_matcher("json_body", json_body)
+    return recorder
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_NAME = 120
+
+
+def cassette_path(test_nodeid: str) -> str:
+    """A cassette file name for one test: stable, unique and safe on every filesystem.
+
+    ``tests/test_x.py::TestY::test_z[a/b]`` becomes
+    ``tests.test_x.TestY.test_z_a_b_-<8 hex>.yaml``: separators become dots,
+    other unsafe characters ``_``, and whenever characters were replaced or
+    the name was shortened, a hash of the node id keeps two tests from
+    sharing a cassette.
+    """
+    module, _, rest = test_nodeid.partition("::")
+    module = module.removesuffix(".py").replace("\\", "/").strip("/").replace("/", ".")
+    dotted = ".".join(part for part in [module, *rest.split("::")] if part)
+    name = _UNSAFE_NAME.sub("_", dotted).strip("._-") or "cassette"
+    if name != dotted or len(name) > _MAX_NAME:
+        name = f"{name[:_MAX_NAME]}-{_digest('nodeid', test_nodeid)[:8]}"
+    return name + ".yaml"
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    """Something that looks like a credential, found at ``file``:``line``."""
+
+    file: str
+    line: int
+    kind: str
+
+
+_NOT_PLACEHOLDER = rf"(?!{PLACEHOLDER}\b|null\b|\*+)"
+_TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("jwt", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")),
+    (
+        "bearer-token",
+        re.compile(rf"(?i)\bbearer\s+{_NOT_PLACEHOLDER}[A-Za-z0-9\-._~+/]{{16,}}=*"),
+    ),
+    *(
+        (
+            key.replace("_", "-"),
+            re.compile(
+                rf"(?i)\b{key}\\?[\"']?\s*[:=]\s*\\?[\"']?{_NOT_PLACEHOLDER}[^\s\"'\\,&}}\]]"
+            ),
+        )
+        for key in (
+            "access_token",
+            "refresh_token",
+            "id_token",
+            "client_secret",
+            "client_assertion",
+        )
+    ),
+)
+_SECRET_MAPPING_KEYS = {
+    "authorization": "authorization-header",
+    "proxy-authorization": "authorization-header",
+    "cookie": "cookie",
+    "set-cookie": "cookie",
+    **{key: key.replace("_", "-") for key in _SECRET_JSON_KEYS},
+}
+
+
+def _scan_text(text: str, first_line: int) -> Iterator[tuple[int, str]]:
+    for kind, pattern in _TEXT_PATTERNS:
+        for match in pattern.finditer(text):
+            yield first_line + text.count("\n", 0, match.start()), kind
+
+
+def _scalar_values(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalar_values(item)
+
+
+def _scan_node(node: yaml.Node) -> Iterator[tuple[int, str]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = key.value.lower() if isinstance(key, yaml.ScalarNode) else ""
+            kind = _SECRET_MAPPING_KEYS.get(name)
+            if kind:
+                for scalar in _scalar_values(value):
+                    if scalar.value.strip() not in {PLACEHOLDER, "", "null", "~"}:
+                        yield scalar.start_mark.line + 1, kind
+            yield from _scan_node(key)
+            yield from _scan_node(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scan_node(item)
+    elif isinstance(node, yaml.ScalarNode):
+        text = node.value
+        if node.tag == "tag:yaml.org,2002:binary":
+            try:
+                text = base64.b64decode(text).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return
+        # A plain or folded scalar's own line breaks are not the file's; the start line is.
+        yield from ((node.start_mark.line + 1, kind) for _, kind in _scan_text(text, 1))
+
+
+def _scan_file(path: Path) -> Iterator[tuple[int, str]]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() in {".yaml", ".yml", ".json"}:
+        try:
+            documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        except yaml.YAMLError:
+            documents = None
+        if documents is not None:
+            for document in documents:
+                if document is not None:
+                    yield from _scan_node(document)
+            return
+    yield from _scan_text(text, 1)
+
+
+def scan_for_secrets(path_or_dir: str | Path) -> list[SecretFinding]:
+    """Every credential-looking string in a file or under a directory, in file and line order.
+
+    Looks for JWTs, bearer tokens, ``client_secret=``/``client_assertion=``
+    values, ``access_token``/``refresh_token``/``id_token`` values and, in
+    YAML and JSON files (cassettes), Authorization and Cookie headers whose
+    value is not the placeholder. YAML is read structurally, so a token that
+    the YAML writer folded over two lines is still found.
+    """
+    root = Path(path_or_dir)
+    if not root.exists():
+        raise InputFileError(str(root), "no such file or directory")
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    findings = {
+        SecretFinding(str(file), line, kind) for file in files for line, kind in _scan_file(file)
+    }
+    return sorted(findings, key=lambda f: (f.file, f.line, f.kind))
+

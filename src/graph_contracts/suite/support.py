@@ -1,0 +1,136 @@
+"""What the suite's tests share: choosing operations, tagging and cleaning up, comparing echoes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from ..contracts import ContractSet, Operation, default_contracts
+from ..graph.client import GraphClient
+from ..schemas import GRAPH_ERROR
+from ..validation import Validator
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+PLACEHOLDER = re.compile(r"\{[^}]+\}")
+
+#: The property that carries the run tag, per type: what ``graph-contracts cleanup`` filters on.
+TAG_PROPERTY: dict[str, str] = {
+    "importedWindowsAutopilotDeviceIdentity": "groupTag",
+    "windowsAutopilotDeviceIdentity": "groupTag",
+    "importedDeviceIdentity": "description",
+    "importedDeviceIdentityResult": "description",
+}
+
+
+def operations(verb: str, versions: tuple[str, ...] = ("v1.0", "beta")) -> list[Operation]:
+    """The shipped contract operations with ``verb``, one test case each."""
+    contracts = default_contracts()
+    return [o for (v, _), o in sorted(contracts.operations.items()) if o.verb == verb and v in versions]
+
+
+def op_id(op: Operation) -> str:
+    return f"{op.version}-{op.id}"
+
+
+def item_path(op: Operation, entity_id: str) -> str:
+    """The operation's path with its one key placeholder filled."""
+    return PLACEHOLDER.sub(entity_id, op.path, count=1)
+
+
+def sibling(contracts: ContractSet, op: Operation, verb: str) -> Operation | None:
+    """The operation on the same entity set with another verb (create -> get, delete)."""
+    base = contracts.operations.get((op.version, f"{op.type}.{verb}"))
+    if base is not None:
+        return base
+    # importedDeviceIdentityResult shares its entity set with importedDeviceIdentity
+    t = contracts.types.get((op.version, op.type))
+    if t is not None and t.base_type:
+        return contracts.operations.get((op.version, f"{t.base_type}.{verb}"))
+    return None
+
+
+def envelope_problems(response: httpx.Response) -> list[str]:
+    """Why a response is not a Graph error envelope with the request-id Graph always sends."""
+    problems = []
+    try:
+        body = response.json()
+    except ValueError:
+        return [f"the body is not JSON: {response.text[:80]!r}"]
+    problems += [f"{i.pointer}: {i.message}" for i in Validator(GRAPH_ERROR).validate(body)]
+    if not response.headers.get("request-id"):
+        problems.append("no request-id header")
+    return problems
+
+
+def echo_differences(
+    sent: dict[str, Any], received: dict[str, Any], contracts: ContractSet, op: Operation
+) -> list[str]:
+    """Writable properties the response does not echo back as sent (date-times compared as instants)."""
+    types = {p.name: p.type for p in contracts.all_properties(op.version, op.response_type or op.type)}
+    out = []
+    for key, value in sent.items():
+        if key.startswith("@") or key not in types:
+            continue
+        got = received.get(key)
+        same_instant = (
+            types[key] == "DateTimeOffset"
+            and isinstance(value, str)
+            and isinstance(got, str)
+            and _instant(value) == _instant(got)
+        )
+        same_fields = (
+            isinstance(value, dict)
+            and isinstance(got, dict)
+            and all(got.get(k) == v for k, v in value.items() if not k.startswith("@"))
+        )
+        if same_instant or same_fields:
+            continue
+        if got != value:
+            out.append(f"{key}: sent {value!r}, got {got!r}")
+    return out
+
+
+def _instant(text: str) -> datetime | None:
+    m = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
+    if not m:
+        return None
+    fraction = (m.group(2) or ".0")[:7]
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.fromisoformat(f"{m.group(1)}{fraction}{zone}")
+
+
+class ContractFindingWarning(UserWarning):
+    """A documented fact the endpoint cannot honour as written (a placeholder-laden example, say).
+
+    Reported, not failed: the finding is about the documentation, and
+    ``graph-contracts contracts lint`` lists it with its sources.
+    """
+
+
+@dataclass
+class Created:
+    """What a test created, deleted in teardown whatever happens to the test."""
+
+    client_for: Any
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, version: str, path: str) -> None:
+        self.items.append((version, path))
+
+    def forget(self, version: str, path: str) -> None:
+        if (version, path) in self.items:
+            self.items.remove((version, path))
+
+    def delete_all(self) -> Iterator[str]:
+        """Delete every object still registered; yield what could not be deleted."""
+        while self.items:
+            version, path = self.items.pop()
+            client: GraphClient = self.client_for(version)
+            response = client.request("DELETE", path, check=False)
+            if response.status_code not in (204, 404):
+                yield f"{path}: {response.status_code}"

@@ -1,0 +1,126 @@
+"""Create, read and delete: the documented statuses, response shapes and echoes, for every contract operation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ..contracts import ContractSet, Operation
+from ..graph.client import GraphClient
+from ..strategies import BodyStrategies, Broken
+from ..validation import Validator
+from .support import (
+    GUID,
+    TAG_PROPERTY,
+    Created,
+    echo_differences,
+    envelope_problems,
+    item_path,
+    op_id,
+    operations,
+    sibling,
+)
+
+SUITE_SETTINGS = settings(
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+
+def _tagged(body: dict[str, Any], op: Operation, tag: str) -> dict[str, Any]:
+    prop = TAG_PROPERTY.get(op.body_type or op.type)
+    return {**body, prop: f"{tag}-{body.get(prop) or 'x'}"[:64]} if prop else body
+
+
+@pytest.mark.graph_write
+@pytest.mark.parametrize("op", operations("create"), ids=op_id)
+@SUITE_SETTINGS
+@given(data=st.data())
+def test_valid_bodies_are_created_as_documented(
+    op: Operation,
+    data: st.DataObject,
+    graph_contracts: ContractSet,
+    graph_client: Callable[..., GraphClient],
+    graph_run_tag: str,
+    created: Created,
+) -> None:
+    body = _tagged(data.draw(BodyStrategies(graph_contracts, op.version).request_body(op)), op, graph_run_tag)
+    client = graph_client(op.version)
+    response = client.request(op.method, op.path, json=body, check=False)
+    entity_id = (
+        response.json().get("id") if response.headers.get("content-type", "").startswith("application/json") else None
+    )
+    get = sibling(graph_contracts, op, "get")
+    if isinstance(entity_id, str) and get is not None:
+        created.add(op.version, item_path(get, entity_id))
+    assert response.status_code == op.success_status, response.text[:500]
+    payload = response.json()
+    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(payload) == []
+    assert isinstance(entity_id, str) and GUID.match(entity_id), f"id {entity_id!r} is not a GUID"
+    assert echo_differences(body, payload, graph_contracts, op) == []
+    # read back, then delete: the documented statuses, and the object is gone
+    assert get is not None
+    path = item_path(get, entity_id)
+    read = client.request("GET", path, check=False)
+    assert read.status_code == 200
+    assert Validator.for_operation(get.id, version=op.version, direction="response").validate(read.json()) == []
+    delete = sibling(graph_contracts, op, "delete")
+    assert delete is not None
+    gone = client.request("DELETE", path, check=False)
+    assert gone.status_code == delete.success_status
+    created.forget(op.version, path)
+    assert client.request("GET", path, check=False).status_code == 404
+
+
+@pytest.mark.graph_write
+@pytest.mark.parametrize("op", [o for o in operations("create") + operations("import")], ids=op_id)
+@SUITE_SETTINGS
+@given(data=st.data())
+def test_bodies_with_one_rule_broken_are_rejected_with_the_graph_envelope(
+    op: Operation,
+    data: st.DataObject,
+    graph_contracts: ContractSet,
+    graph_client: Callable[..., GraphClient],
+    created: Created,
+) -> None:
+    broken: Broken = data.draw(BodyStrategies(graph_contracts, op.version).broken_body(op))
+    client = graph_client(op.version)
+    response = client.request(
+        op.method, op.path, check=False, headers={"content-type": "application/json"}, content=broken.content()
+    )
+    if response.is_success and op.verb == "create":
+        get = sibling(graph_contracts, op, "get")
+        if get is not None and isinstance(response.json().get("id"), str):
+            created.add(op.version, item_path(get, response.json()["id"]))
+    assert response.status_code == 400, f"{broken.rule} at {broken.pointer or '/'} got {response.status_code}"
+    assert envelope_problems(response) == []
+
+
+@pytest.mark.parametrize("op", operations("list"), ids=op_id)
+def test_list_and_get_answer_in_the_documented_shape(
+    op: Operation, graph_contracts: ContractSet, graph_client: Callable[..., GraphClient]
+) -> None:
+    """Read-only: runs against a live tenant without --graph-allow-writes too."""
+    client = graph_client(op.version)
+    response = client.request("GET", op.path, params={"$top": "5"}, check=False)
+    assert response.status_code == op.success_status
+    body = response.json()
+    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
+    get = sibling(graph_contracts, op, "get")
+    for item in body["value"][:2]:
+        assert get is not None
+        one = client.request("GET", item_path(get, item["id"]), check=False)
+        assert one.status_code == 200
+        assert Validator.for_operation(get.id, version=op.version, direction="response").validate(one.json()) == []
+
+
+@pytest.mark.parametrize("op", operations("get"), ids=op_id)
+def test_get_of_an_unknown_id_is_404_with_the_envelope(op: Operation, graph_client: Callable[..., GraphClient]) -> None:
+    response = graph_client(op.version).request(
+        "GET", item_path(op, "00000000-0000-0000-0000-000000000000"), check=False
+    )
+    assert response.status_code == 404
+    assert envelope_problems(response) == []

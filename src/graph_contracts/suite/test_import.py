@@ -1,0 +1,134 @@
+"""The import lifecycle, asynchronous as Intune's: import, poll to a final state, and the documented failures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ..contracts import ContractSet, Operation
+from ..graph.client import GraphClient, parse_retry_after
+from ..graph.endpoints import Endpoint
+from ..strategies import BodyStrategies
+from ..validation import Validator
+from .support import GUID, Created, item_path, op_id, operations
+
+IMPORTS = operations("import")
+FINAL = ("complete", "error")
+#: Polling budget: Intune settles in minutes, the emulator on the first read.
+MAX_POLLS = 40
+POLL_SECONDS = {"emulator": 0.0, "replay": 0.0, "live": 15.0}
+SUITE_SETTINGS = settings(
+    deadline=None, max_examples=3, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+
+def _import(
+    client: GraphClient, op: Operation, devices: list[dict[str, Any]], created: Created, contracts: ContractSet
+) -> list[dict[str, Any]]:
+    response = client.request(
+        op.method, op.path, json={"importedWindowsAutopilotDeviceIdentities": devices}, check=False
+    )
+    get = contracts.operation(op.version, f"{op.type}.get")
+    if response.is_success:
+        for item in response.json().get("value", []):
+            if isinstance(item.get("id"), str):
+                created.add(op.version, item_path(get, item["id"]))
+    assert response.status_code == op.success_status, response.text[:500]
+    body = response.json()
+    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
+    assert len(body["value"]) == len(devices)
+    return list(body["value"])
+
+
+def _settle(client: GraphClient, path: str, pause: float) -> dict[str, Any]:
+    """Poll one imported identity until its import is complete or failed; Retry-After wins over our pause."""
+    for _ in range(MAX_POLLS):
+        response = client.request("GET", path)
+        entity: dict[str, Any] = response.json()
+        if entity["state"]["deviceImportStatus"] in FINAL:
+            return entity
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        time.sleep(wait if wait is not None else pause)
+    raise AssertionError(f"{path} did not settle after {MAX_POLLS} polls")
+
+
+def _register_cleanup(entity: dict[str, Any], op: Operation, created: Created, contracts: ContractSet) -> None:
+    registration = entity["state"].get("deviceRegistrationId")
+    if entity["state"]["deviceImportStatus"] == "complete" and registration:
+        get = contracts.operation(op.version, "windowsAutopilotDeviceIdentity.get")
+        created.add(op.version, item_path(get, registration))
+
+
+@pytest.mark.graph_write
+@pytest.mark.parametrize("op", IMPORTS, ids=op_id)
+@SUITE_SETTINGS
+@given(data=st.data())
+def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
+    op: Operation,
+    data: st.DataObject,
+    graph_contracts: ContractSet,
+    graph_client: Callable[..., GraphClient],
+    graph_endpoint: Endpoint,
+    graph_run_tag: str,
+    created: Created,
+) -> None:
+    strategies = BodyStrategies(graph_contracts, op.version)
+    devices = data.draw(
+        st.lists(strategies.autopilot_device(), min_size=1, max_size=3, unique_by=lambda d: d["serialNumber"])
+    )
+    devices = [{**d, "groupTag": f"{graph_run_tag}-import"} for d in devices]
+    client = graph_client(op.version)
+    get = graph_contracts.operation(op.version, f"{op.type}.get")
+    pause = POLL_SECONDS[graph_endpoint.kind]
+
+    results = _import(client, op, devices, created, graph_contracts)
+    for sent, item in zip(devices, results, strict=True):
+        assert GUID.match(item["id"])
+        assert item["serialNumber"] == sent["serialNumber"]
+        assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL)
+        entity = _settle(client, item_path(get, item["id"]), pause)
+        _register_cleanup(entity, op, created, graph_contracts)
+        assert entity["state"]["deviceImportStatus"] == "complete", entity["state"]
+        assert entity["state"]["deviceRegistrationId"]
+
+    again = _import(client, op, devices[:1], created, graph_contracts)
+    entity = _settle(client, item_path(get, again[0]["id"]), pause)
+    assert entity["state"]["deviceImportStatus"] == "error"
+    assert entity["state"]["deviceErrorCode"] == 806
+    assert entity["state"]["deviceErrorName"] == "ZtdDeviceAlreadyAssigned"
+
+
+@pytest.mark.graph_write
+@pytest.mark.parametrize("op", IMPORTS, ids=op_id)
+@SUITE_SETTINGS
+@given(data=st.data())
+def test_a_hash_repeated_in_one_import_fails_as_duplicated(
+    op: Operation,
+    data: st.DataObject,
+    graph_contracts: ContractSet,
+    graph_client: Callable[..., GraphClient],
+    graph_endpoint: Endpoint,
+    graph_run_tag: str,
+    created: Created,
+) -> None:
+    device = {
+        **data.draw(BodyStrategies(graph_contracts, op.version).autopilot_device()),
+        "groupTag": f"{graph_run_tag}-dup",
+    }
+    client = graph_client(op.version)
+    get = graph_contracts.operation(op.version, f"{op.type}.get")
+    results = _import(client, op, [device, dict(device)], created, graph_contracts)
+    states = []
+    for item in results:
+        entity = _settle(client, item_path(get, item["id"]), POLL_SECONDS[graph_endpoint.kind])
+        _register_cleanup(entity, op, created, graph_contracts)
+        states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
+    assert sorted(states) == [("complete", ""), ("error", "ZtdDeviceDuplicated")] or sorted(states) == [
+        ("complete", None),
+        ("error", "ZtdDeviceDuplicated"),
+    ], states

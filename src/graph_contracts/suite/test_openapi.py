@@ -1,0 +1,82 @@
+"""schemathesis over the generated OpenAPI documents, positive and negative, with the suite's auth and base URL.
+
+Against a live tenant only reads are fuzzed: fuzzed writes would create
+objects without the run tag, which cleanup could not find.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from ..graph.endpoints import Endpoint
+from ..resources import schemas_dir
+
+schemathesis = pytest.importorskip("schemathesis", reason="needs schemathesis: pip install 'graph-contracts[test]'")
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.checks import (  # noqa: E402
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, negative_data_rejection]
+
+
+def _document(version: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((schemas_dir() / version / "openapi.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _operations() -> list[Any]:
+    return [
+        pytest.param(
+            version,
+            method.upper(),
+            path,
+            marks=[] if method == "get" else [pytest.mark.graph_write],
+            id=f"{version}-{method.upper()}-{path}",
+        )
+        for version in ("v1.0", "beta")
+        for path, methods in _document(version)["paths"].items()
+        for method in methods
+    ]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
+@pytest.mark.parametrize(("version", "method", "path"), _operations())
+def test_endpoint_conforms_to_the_openapi_document(
+    version: str,
+    method: str,
+    path: str,
+    mode: GenerationMode,
+    graph_endpoint: Endpoint,
+    pytestconfig: pytest.Config,
+    request: pytest.FixtureRequest,
+) -> None:
+    if graph_endpoint.kind == "live" and method != "GET":
+        pytest.skip("fuzzed writes would create untagged objects on a live tenant")
+    from ..pytest_plugin import graph_versions
+
+    if version not in graph_versions(pytestconfig):
+        pytest.skip(f"{version} not selected (--graph-version)")
+    operation = schemathesis.openapi.from_dict(_document(version))[path][method]
+    headers = {"Authorization": f"Bearer {graph_endpoint.token('write')}"}
+    base_url = f"{graph_endpoint.base_url}/{version}"
+    statuses: list[int] = []
+    examples = pytestconfig.getoption("--graph-examples") or 10
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=examples, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    def run(case: Any) -> None:
+        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+        statuses.append(response.status_code)
+
+    run()
+    assert statuses, "schemathesis generated no case"
