@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from .contracts import ContractSet
 from .errors import ConfigurationError
 from .graph.client import GraphClient
-from .suite.support import TAG_PROPERTY, item_path
+
+#: The property that carries the run tag, per type: what the suite sets and cleanup filters on.
+TAG_PROPERTY: dict[str, str] = {
+    "importedWindowsAutopilotDeviceIdentity": "groupTag",
+    "windowsAutopilotDeviceIdentity": "groupTag",
+    "importedDeviceIdentity": "description",
+    "importedDeviceIdentityResult": "description",
+}
 
 #: Shorter prefixes could match objects an admin made by hand.
 MIN_TAG_LENGTH = 6
@@ -43,7 +50,7 @@ def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, ta
         for item in client.list_all(op.path, params={"$filter": f"startswith({prop},'{escaped}')"}):
             value = item.get(prop)
             if isinstance(value, str) and value.startswith(tag) and isinstance(item.get("id"), str):
-                yield item_path(get, item["id"]), value
+                yield get.item_path(item["id"]), value
 
 
 def cleanup(

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from .contracts import ContractSet, default_contracts
@@ -57,9 +58,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="allow creating and deleting objects on a live tenant (tagged, and deleted in teardown)",
     )
     group.addoption("--graph-examples", type=int, default=None, help="hypothesis examples per property-based test")
+    group.addoption(
+        "--graph-poll-interval",
+        type=float,
+        default=None,
+        help="seconds between polls of a pending import (default: 15 live, 0 elsewhere; Retry-After wins)",
+    )
 
 
 RUN_TAG = pytest.StashKey[str]()
+_suite_settings: hypothesis.settings | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,21 +80,72 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_TAG] = workerinput["graph_run_tag"]  # one tag for all xdist workers
     else:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
-    examples = config.getoption("--graph-examples")
-    if recording_mode(config) is not None or examples is not None:
+    global _suite_settings
+    _suite_settings = _settings_for(config)
+    if recording_mode(config) is not None:
+        _without_local_constants()
+
+
+def _settings_for(config: pytest.Config) -> hypothesis.settings:
+    """The hypothesis settings of the suite's tests, all explicit so no profile or conftest changes them.
+
+    Cassettes need the exact requests of the recording: derandomized and
+    without an example database.
+    """
+    from hypothesis import HealthCheck, settings
+
+    cassettes = recording_mode(config) is not None
+    examples = config.getoption("--graph-examples") or (3 if cassettes else 10)
+    return settings(
+        max_examples=examples,
+        derandomize=cassettes,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def suite_settings() -> hypothesis.settings:
+    """Settings for a suite test; read when the suite's modules are imported, after ``pytest_configure``."""
+    if _suite_settings is None:  # imported outside a pytest run
         from hypothesis import HealthCheck, settings
 
-        # Cassettes need the exact requests of the recording: no randomness, no example database.
-        cassettes = recording_mode(config) is not None
-        settings.register_profile(
-            "graph-contracts",
-            max_examples=examples or 5,
-            derandomize=cassettes,
-            database=None,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        )
-        settings.load_profile("graph-contracts")
+        return settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    return _suite_settings
+
+
+def _without_local_constants() -> None:
+    """Make generation independent of which local modules happen to be imported.
+
+    Hypothesis mixes literals from loaded non-test modules of the working
+    directory into what it generates, so the same derandomized test sends other
+    bodies when run from another folder or with another conftest.py. A
+    replay must send exactly the recorded requests, so cassette runs switch
+    that source off. It is an internal hook; if it moves, replays say so by
+    naming the request that is not in the cassette.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a hypothesis without the module has no local constants
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()  # type: ignore[attr-defined]
+        providers._get_local_constants = lambda: empty
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """In cassette runs, seed each parametrized hypothesis test from a key that does not depend on the rootdir.
+
+    Hypothesis's pytest plugin mixes ``item.nodeid`` into the derandomized
+    seed, and the node id changes with the directory pytest runs from; a
+    replay from a CI checkout must still send the recorded requests.
+    """
+    inner = getattr(getattr(getattr(item, "obj", None), "hypothesis", None), "inner_test", None)
+    if inner is not None and recording_mode(item.config) is not None:
+        module = getattr(getattr(item, "module", None), "__name__", "")
+        inner._hypothesis_internal_add_digest = f"{module}::{item.nodeid.split('::', 1)[-1]}".encode()
+    yield
 
 
 def pytest_configure_node(node: object) -> None:
@@ -150,6 +209,14 @@ def graph_endpoint(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
 
 
 @pytest.fixture(scope="session")
+def graph_poll_interval(pytestconfig: pytest.Config) -> float:
+    chosen = pytestconfig.getoption("--graph-poll-interval")
+    if chosen is not None:
+        return float(chosen)
+    return 15.0 if pytestconfig.getoption("--graph-endpoint") == "live" else 0.0
+
+
+@pytest.fixture(scope="session")
 def graph_run_tag(pytestconfig: pytest.Config) -> str:
     """The groupTag prefix of everything this run creates, so cleanup deletes exactly that."""
     return pytestconfig.stash[RUN_TAG]
@@ -176,6 +243,9 @@ def graph_client(graph_endpoint: Endpoint, pytestconfig: pytest.Config) -> Itera
             )
         return clients[key]
 
+    # Fetch the write tokens now, outside any test's cassette: no token exchange lands in cassettes.
+    for version in graph_versions(pytestconfig):
+        make(version)
     yield make
     for client in clients.values():
         client.close()

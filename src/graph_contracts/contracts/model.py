@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -170,6 +171,10 @@ class Operation:
     def path(self) -> str:
         """The canonical (first) path."""
         return self.paths[0]
+
+    def item_path(self, entity_id: str) -> str:
+        """The canonical path with its key placeholder filled (``.../{id}`` -> ``.../<entity_id>``)."""
+        return re.sub(r"\{[^}]+\}", entity_id, self.path, count=1)
 
     @property
     def has_request_body(self) -> bool:

@@ -107,7 +107,8 @@ def _fake_upn(match: re.Match[str]) -> str:
     return f"user-{_digest('upn', original)[:8]}{match['at']}{_FAKE_DOMAIN}"
 
 
-def _scrub_upns(text: str) -> str:
+def pseudonymize_upns(text: str) -> str:
+    """Every UPN in ``text`` replaced by its stable fake, as cassettes store it."""
     return _UPN.sub(_fake_upn, text)
 
 
@@ -143,7 +144,7 @@ class _Scrubbing:
         if isinstance(value, list):
             return [self.json(item) for item in value]
         if isinstance(value, str) and self.upns:
-            return _scrub_upns(value)
+            return pseudonymize_upns(value)
         return value
 
     def _member(self, key: str, value: Any) -> Any:
@@ -159,7 +160,7 @@ class _Scrubbing:
         return self.json(value)
 
     def text(self, text: str) -> str:
-        return _scrub_upns(text) if self.upns else text
+        return pseudonymize_upns(text) if self.upns else text
 
     def body(self, body: bytes, content_type: str) -> bytes:
         """The scrubbed body; the original bytes when nothing needed replacing."""
@@ -199,7 +200,7 @@ class _Scrubbing:
             path = f"/{_fake_tenant(token['tenant'])}{token['rest']}"
         query = parts.query
         if self.upns:
-            path, query = _scrub_upns(path), _scrub_upns(query)
+            path, query = pseudonymize_upns(path), pseudonymize_upns(query)
         return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 

@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from ..contracts import ContractSet
 from ..graph.client import GraphClient
+from ..graph.endpoints import Endpoint
 from ..pytest_plugin import graph_versions
 from .support import Created
 
@@ -14,6 +16,30 @@ from .support import Created
 @pytest.fixture(autouse=True)
 def _cassette(graph_cassette: None) -> None:
     """Every suite test records or replays its own cassette when the run uses cassettes."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sweep_tagged(
+    pytestconfig: pytest.Config,
+    graph_endpoint: Endpoint,
+    graph_client: Callable[..., GraphClient],
+    graph_contracts: ContractSet,
+    graph_run_tag: str,
+) -> Iterator[None]:
+    """At the end of the run, delete what still carries the run tag.
+
+    An import completes in the background: the device it registers (with the
+    import's groupTag) can appear after the test deleted the imported identity.
+    Those devices are the run's own creation, found by its tag.
+    """
+    yield
+    if graph_endpoint.kind == "replay" or not graph_endpoint.allows_writes:
+        return
+    from ..cleanup import cleanup
+
+    clients = {v: graph_client(v) for v in graph_versions(pytestconfig)}
+    failed = [d for d in cleanup(graph_contracts, clients, graph_run_tag) if d.status not in (204, 404)]
+    assert not failed, f"could not delete tagged leftovers: {failed}"
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from ..cleanup import TAG_PROPERTY
 from ..contracts import ContractSet, Example, Operation, default_contracts
 from ..graph.client import GraphClient
 from ..validation import Validator
-from .support import TAG_PROPERTY, ContractFindingWarning, Created, envelope_problems, item_path, sibling
+from .support import ContractFindingWarning, Created, envelope_problems, item_path, sibling
 
 
 def _cases() -> list[Any]:

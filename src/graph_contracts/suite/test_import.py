@@ -7,24 +7,21 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ..contracts import ContractSet, Operation
 from ..graph.client import GraphClient, parse_retry_after
-from ..graph.endpoints import Endpoint
+from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies
 from ..validation import Validator
-from .support import GUID, Created, item_path, op_id, operations
+from .support import GUID, Created, item_path, op_id, operations, registered_device
 
 IMPORTS = operations("import")
 FINAL = ("complete", "error")
 #: Polling budget: Intune settles in minutes, the emulator on the first read.
 MAX_POLLS = 40
-POLL_SECONDS = {"emulator": 0.0, "replay": 0.0, "live": 15.0}
-SUITE_SETTINGS = settings(
-    deadline=None, max_examples=3, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
-)
+SUITE_SETTINGS = suite_settings()
 
 
 def _import(
@@ -58,10 +55,9 @@ def _settle(client: GraphClient, path: str, pause: float) -> dict[str, Any]:
 
 
 def _register_cleanup(entity: dict[str, Any], op: Operation, created: Created, contracts: ContractSet) -> None:
-    registration = entity["state"].get("deviceRegistrationId")
-    if entity["state"]["deviceImportStatus"] == "complete" and registration:
-        get = contracts.operation(op.version, "windowsAutopilotDeviceIdentity.get")
-        created.add(op.version, item_path(get, registration))
+    device = registered_device(contracts, op.version, entity)
+    if device is not None:
+        created.add(op.version, device)
 
 
 @pytest.mark.graph_write
@@ -73,7 +69,7 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
     data: st.DataObject,
     graph_contracts: ContractSet,
     graph_client: Callable[..., GraphClient],
-    graph_endpoint: Endpoint,
+    graph_poll_interval: float,
     graph_run_tag: str,
     created: Created,
 ) -> None:
@@ -84,7 +80,7 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
     devices = [{**d, "groupTag": f"{graph_run_tag}-import"} for d in devices]
     client = graph_client(op.version)
     get = graph_contracts.operation(op.version, f"{op.type}.get")
-    pause = POLL_SECONDS[graph_endpoint.kind]
+    pause = graph_poll_interval
 
     results = _import(client, op, devices, created, graph_contracts)
     for sent, item in zip(devices, results, strict=True):
@@ -112,7 +108,7 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
     data: st.DataObject,
     graph_contracts: ContractSet,
     graph_client: Callable[..., GraphClient],
-    graph_endpoint: Endpoint,
+    graph_poll_interval: float,
     graph_run_tag: str,
     created: Created,
 ) -> None:
@@ -125,7 +121,7 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
     results = _import(client, op, [device, dict(device)], created, graph_contracts)
     states = []
     for item in results:
-        entity = _settle(client, item_path(get, item["id"]), POLL_SECONDS[graph_endpoint.kind])
+        entity = _settle(client, item_path(get, item["id"]), graph_poll_interval)
         _register_cleanup(entity, op, created, graph_contracts)
         states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
     assert sorted(states) == [("complete", ""), ("error", "ZtdDeviceDuplicated")] or sorted(states) == [

@@ -1,0 +1,77 @@
+"""The SDK gate: do the msgraph Python SDKs keep our contracts, in their serializers and on the wire?
+
+``run_sdk_check`` is what ``graph-contracts sdk-check`` calls. The SDKs are
+optional (``pip install graph-contracts[sdk]``, or ``tox -e sdk``) and are
+imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
+
+Exit codes: 0 every check passed (warnings are findings, not breaks), 1 a
+contract break, 2 an SDK asked for is not installed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from .models import INSTALL_HINT, SDKS, SdkDistribution
+from .report import CheckResult, exit_code, findings, render_table, write_junit
+
+__all__ = [
+    "SDKS",
+    "CheckResult",
+    "SdkDistribution",
+    "check_sdk",
+    "exit_code",
+    "findings",
+    "render_table",
+    "run_sdk_check",
+    "write_junit",
+]
+
+#: ``--sdk`` choices; ``both`` runs the v1.0 and the beta SDK.
+SDK_CHOICES: tuple[str, ...] = (*SDKS, "both")
+DEFAULT_EXAMPLES = 25
+
+
+def _selected(sdk: str) -> Sequence[SdkDistribution]:
+    if sdk == "both":
+        return tuple(SDKS.values())
+    if sdk not in SDKS:
+        raise ValueError(f"--sdk must be one of {', '.join(SDK_CHOICES)}, not {sdk!r}")
+    return (SDKS[sdk],)
+
+
+def check_sdk(sdk: SdkDistribution, examples: int = DEFAULT_EXAMPLES, *, wire: bool = True) -> list[CheckResult]:
+    """Every check of one installed SDK: the serialization round trip, then (``wire``) the emulator run."""
+    from .roundtrip import run_roundtrip
+
+    version = sdk.installed_version()
+    results = run_roundtrip(sdk, version, examples)
+    if wire:
+        from .wire import run_wire
+
+        results += run_wire(sdk, version, examples)
+    return results
+
+
+def run_sdk_check(sdk: str, junitxml: str | None, examples: int, *, out: TextIO | None = None) -> int:
+    """Run the gate for ``sdk`` (msgraph, msgraph-beta or both), print the table, write JUnit XML if asked.
+
+    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed.
+    """
+    stream = out or sys.stdout
+    chosen = _selected(sdk)
+    missing = [s for s in chosen if not s.installed()]
+    if missing:
+        names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
+        print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    results: list[CheckResult] = []
+    for s in chosen:
+        results += check_sdk(s, examples)
+    print(render_table(results), file=stream)
+    if junitxml:
+        write_junit(results, junitxml)
+        print(f"wrote {junitxml}", file=stream)
+    return exit_code(results)

@@ -1,0 +1,107 @@
+"""The table from contract types and operations to the msgraph SDKs' generated classes, loaded lazily.
+
+A table, not name-mangling: a contract type the table does not name is reported
+as "not modelled", so a rename in a new SDK release shows up instead of being
+guessed around. Nothing here imports an SDK until a class is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SdkDistribution:
+    """One Python SDK: its ``--sdk`` name, the pip distribution, the import package and the Graph version it speaks."""
+
+    name: str
+    distribution: str
+    package: str
+    version: str
+
+    def installed(self) -> bool:
+        return importlib.util.find_spec(self.package) is not None
+
+    def installed_version(self) -> str:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+
+SDKS: Mapping[str, SdkDistribution] = {
+    "msgraph": SdkDistribution("msgraph", "msgraph-sdk", "msgraph", "v1.0"),
+    "msgraph-beta": SdkDistribution("msgraph-beta", "msgraph-beta-sdk", "msgraph_beta", "beta"),
+}
+
+#: What to install when an SDK is missing (the README and the exit-2 message say the same).
+INSTALL_HINT = "run `tox -e sdk`, or `pip install graph-contracts[sdk]`"
+
+#: Contract type -> its class under ``<package>.generated.models`` (the same module names in both SDKs).
+MODEL_CLASSES: Mapping[str, str] = {
+    "importedWindowsAutopilotDeviceIdentity": (
+        "imported_windows_autopilot_device_identity.ImportedWindowsAutopilotDeviceIdentity"
+    ),
+    "importedWindowsAutopilotDeviceIdentityState": (
+        "imported_windows_autopilot_device_identity_state.ImportedWindowsAutopilotDeviceIdentityState"
+    ),
+    "importedWindowsAutopilotDeviceIdentityImportStatus": (
+        "imported_windows_autopilot_device_identity_import_status.ImportedWindowsAutopilotDeviceIdentityImportStatus"
+    ),
+    "windowsAutopilotDeviceIdentity": "windows_autopilot_device_identity.WindowsAutopilotDeviceIdentity",
+    "enrollmentState": "enrollment_state.EnrollmentState",
+    "importedDeviceIdentity": "imported_device_identity.ImportedDeviceIdentity",
+    "importedDeviceIdentityResult": "imported_device_identity_result.ImportedDeviceIdentityResult",
+    "importedDeviceIdentityType": "imported_device_identity_type.ImportedDeviceIdentityType",
+    "platform": "platform.Platform",
+    "windowsAutopilotProfileAssignmentStatus": (
+        "windows_autopilot_profile_assignment_status.WindowsAutopilotProfileAssignmentStatus"
+    ),
+    "windowsAutopilotProfileAssignmentDetailedStatus": (
+        "windows_autopilot_profile_assignment_detailed_status.WindowsAutopilotProfileAssignmentDetailedStatus"
+    ),
+    "windowsAutopilotDeviceRemediationState": (
+        "windows_autopilot_device_remediation_state.WindowsAutopilotDeviceRemediationState"
+    ),
+    "windowsAutopilotUserlessEnrollmentStatus": (
+        "windows_autopilot_userless_enrollment_status.WindowsAutopilotUserlessEnrollmentStatus"
+    ),
+}
+
+#: Action body classes, by operation id, under ``<package>.generated``.
+ACTION_BODY_CLASSES: Mapping[str, str] = {
+    "importedWindowsAutopilotDeviceIdentity.import": (
+        "device_management.imported_windows_autopilot_device_identities.import_.import_post_request_body"
+        ".ImportPostRequestBody"
+    ),
+}
+
+def _load(dotted: str) -> Any:
+    module_name, _, attr = dotted.rpartition(".")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def model_class(sdk: SdkDistribution, type_name: str) -> Any | None:
+    """The SDK's class for a contract type, or None when the table or the SDK has none."""
+    rel = MODEL_CLASSES.get(type_name)
+    if rel is None:
+        return None
+    try:
+        return _load(f"{sdk.package}.generated.models.{rel}")
+    except (ImportError, AttributeError):
+        return None
+
+
+def action_body_class(sdk: SdkDistribution, op_id: str) -> Any | None:
+    rel = ACTION_BODY_CLASSES.get(op_id)
+    if rel is None:
+        return None
+    try:
+        return _load(f"{sdk.package}.generated.{rel}")
+    except (ImportError, AttributeError):
+        return None

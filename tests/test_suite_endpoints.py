@@ -1,0 +1,149 @@
+"""The contract suite itself, run as a user runs it: against the emulator, from cassettes, and as a 'live' tenant.
+
+The live runs point the suite at an emulator started here and treat it as a
+tenant: it shows what the suite writes (only with --graph-allow-writes), that
+everything it creates is tagged and deleted, and that it leaves alone what it
+did not create.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graph_contracts.cli import main
+from graph_contracts.graph.emulator import EmulatorHandle, running_emulator
+from graph_contracts.graph.recording import scan_for_secrets
+from graph_contracts.resources import cassettes_dir
+
+
+def _suite(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "-q", "-p", "no:cacheprovider",
+               "-p", "no:randomly", *args]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
+    full_env.update(env or {})
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600)
+
+
+def _json(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None  # the malformed bodies of the negative tests
+
+
+def _summary(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
+
+
+def test_suite_passes_against_the_embedded_emulator(tmp_path: Path):
+    result = _suite("--graph-examples", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in _summary(result) and "failed" not in _summary(result)
+
+
+def test_suite_replays_the_shipped_cassettes_offline(tmp_path: Path):
+    result = _suite("--graph-endpoint", "replay", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "137 passed" in _summary(result) or "passed" in _summary(result)
+
+
+def test_a_request_missing_from_a_cassette_fails_and_names_it(tmp_path: Path):
+    folder = tmp_path / "cassettes"
+    shutil.copytree(cassettes_dir(), folder)
+    [target] = folder.glob("test_list_and_get_answer_in_the_documented_shape_v1.0-windowsAutopilotDeviceIdentity.list*")
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["interactions"] = []
+    target.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = _suite("--graph-endpoint", "replay", "--graph-cassettes", str(folder),
+                    "-k", "test_list_and_get_answer_in_the_documented_shape and v1.0-windows", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "GET https://graph.replay.invalid/v1.0/deviceManagement/windowsAutopilotDeviceIdentities" in result.stdout
+
+
+def test_recording_writes_scrubbed_cassettes(tmp_path: Path):
+    folder = tmp_path / "recorded"
+    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", "test_import", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    files = sorted(folder.glob("*.yaml"))
+    assert len(files) == 4
+    text = "\n".join(f.read_text(encoding="utf-8") for f in files)
+    assert "Bearer ey" not in text and "eyJ" not in text
+    assert "REDACTED" in text  # the Authorization header, replaced before writing
+    assert scan_for_secrets(folder) == []
+
+
+@pytest.fixture
+def tenant() -> EmulatorHandle:
+    with running_emulator() as handle:
+        yield handle  # type: ignore[misc]
+
+
+def _live(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _suite("--graph-endpoint", "live", "--graph-base-url", tenant.base_url, "--graph-examples", "2",
+                  "--graph-poll-interval", "0", *args,
+                  env={"GRAPH_TOKEN": tenant.token()}, cwd=cwd)
+
+
+def test_live_run_without_the_allow_flag_only_reads(tenant: EmulatorHandle, tmp_path: Path):
+    result = _live(tenant, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    token = tenant.token()
+    writes = [r for r in tenant.received if r.method != "GET"]
+    # the only non-GET requests are the 401 probes, which carry no usable token
+    assert all(token not in (r.header("authorization") or "") for r in writes)
+    assert all(not entities for entities in tenant.snapshot().values())
+    assert "skipped" in _summary(result)
+
+
+def test_live_run_with_writes_deletes_exactly_what_it_created(tenant: EmulatorHandle, tmp_path: Path):
+    import httpx
+
+    headers = tenant.headers()
+    mine = httpx.post(tenant.graph_url("v1.0") + "/deviceManagement/windowsAutopilotDeviceIdentities",
+                      json={"groupTag": "admin-made", "serialNumber": "KEEPME01"}, headers=headers)
+    assert mine.status_code == 201
+    result = _live(tenant, "--graph-allow-writes", "-k", "test_crud or test_import", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    posts = [_json(r.body) for r in tenant.received if r.method == "POST" and r.path.endswith("Identities")]
+    assert posts, "the run created nothing"
+    created = [p for p in posts if isinstance(p, dict) and p.get("groupTag") != "admin-made"]
+    tags = {str(p.get("groupTag") or p.get("description") or "") for p in created}
+    # Every well-formed body carries the run tag, except negative bodies whose broken property is the tag itself.
+    tagged = {t for t in tags if t.startswith("gc-")}
+    tag = os.path.commonprefix(sorted(tagged))
+    assert len(tag) >= 11 and len(tagged) >= len(tags) - 3, tags
+    left = tenant.snapshot()
+    everything = [e for entities in left.values() for e in entities]
+    assert [e["serialNumber"] for e in everything if e.get("groupTag") == "admin-made"] == ["KEEPME01"]
+    leftovers = {k: [e["id"] for e in v if str(e.get("groupTag", "")).startswith(tag)] for k, v in left.items()}
+    assert not any(leftovers.values()), leftovers
+
+
+def test_cleanup_deletes_only_objects_with_the_tag(tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch):
+    import httpx
+
+    headers = tenant.headers()
+    url = tenant.graph_url("v1.0") + "/deviceManagement/windowsAutopilotDeviceIdentities"
+    for tag in ("gc-deadbeef-1", "gc-deadbeef-2", "gc-other-1", "production"):
+        assert httpx.post(url, json={"groupTag": tag}, headers=headers).status_code == 201
+    monkeypatch.setenv("GRAPH_TOKEN", tenant.token())
+    assert main(["cleanup", "--tag", "gc-deadbeef", "--base-url", tenant.base_url, "--version", "v1.0"]) == 0
+    out = capsys.readouterr().out
+    assert "2 objects tagged 'gc-deadbeef'" in out
+    remaining = sorted(e["groupTag"] for e in httpx.get(url, headers=headers).json()["value"])
+    assert remaining == ["gc-other-1", "production"]
+
+
+def test_cleanup_refuses_a_short_tag(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GRAPH_TOKEN", "unused")
+    assert main(["cleanup", "--tag", "gc", "--base-url", "http://127.0.0.1:9"]) == 2
+    assert "at least 6 characters" in capsys.readouterr().err
