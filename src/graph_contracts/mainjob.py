@@ -40,4 +40,9 @@ def run_main_job(args: argparse.Namespace) -> int:
         "no:cacheprovider",
         "-q",
     ]
-    return int(pytest.main([*argv, *args.pytest_args]))
+    extra = list(args.pytest_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
+    argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return int(pytest.main([*argv, *extra]))

@@ -331,7 +331,8 @@ def _walk(blob: bytes, text_length: int | None) -> tuple[HardwareHash | None, li
             end + 4,
         ))
     padding = blob[end + TRAILER_SIZE:]
-    first_set = next((i for i, b in enumerate(padding) if b), None)
+    # lstrip runs in C; a Python loop over ~2,900 zero bytes dominated decoding.
+    first_set = len(padding) - len(padding.lstrip(b"\0")) if padding.strip(b"\0") else None
     if first_set is not None:
         offset = end + TRAILER_SIZE + first_set
         findings.append(_Finding(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -129,6 +130,19 @@ class Created:
     def forget(self, version: str, path: str) -> None:
         if (version, path) in self.items:
             self.items.remove((version, path))
+
+    @contextmanager
+    def per_example(self) -> Iterator[None]:
+        """Delete what one hypothesis example created before the next one starts.
+
+        A registered device outlives the test function otherwise, and a later
+        example that draws the same serial would then meet 806 instead of what it tests.
+        """
+        try:
+            yield
+        finally:
+            failed = list(self.delete_all())
+            assert not failed, f"could not delete what the example created: {failed}"
 
     def delete_all(self) -> Iterator[str]:
         """Delete every object still registered; yield what could not be deleted."""

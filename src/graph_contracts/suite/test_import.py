@@ -73,6 +73,19 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
     graph_run_tag: str,
     created: Created,
 ) -> None:
+    with created.per_example():
+        _import_settles(op, data, graph_contracts, graph_client, graph_poll_interval, graph_run_tag, created)
+
+
+def _import_settles(
+    op: Operation,
+    data: st.DataObject,
+    graph_contracts: ContractSet,
+    graph_client: Callable[..., GraphClient],
+    graph_poll_interval: float,
+    graph_run_tag: str,
+    created: Created,
+) -> None:
     strategies = BodyStrategies(graph_contracts, op.version)
     devices = data.draw(
         st.lists(strategies.autopilot_device(), min_size=1, max_size=3, unique_by=lambda d: d["serialNumber"])
@@ -104,6 +117,19 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
 @SUITE_SETTINGS
 @given(data=st.data())
 def test_a_hash_repeated_in_one_import_fails_as_duplicated(
+    op: Operation,
+    data: st.DataObject,
+    graph_contracts: ContractSet,
+    graph_client: Callable[..., GraphClient],
+    graph_poll_interval: float,
+    graph_run_tag: str,
+    created: Created,
+) -> None:
+    with created.per_example():
+        _duplicate_hash(op, data, graph_contracts, graph_client, graph_poll_interval, graph_run_tag, created)
+
+
+def _duplicate_hash(
     op: Operation,
     data: st.DataObject,
     graph_contracts: ContractSet,
