@@ -11,17 +11,14 @@ from __future__ import annotations
 import email.utils
 import socket
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,6 +42,7 @@ from graph_contracts.graph.auth import (
 )
 from graph_contracts.graph.client import GraphClient, RetryPolicy, parse_retry_after
 from graph_contracts.graph.clouds import CLOUDS, cloud
+from loopback import serve
 
 TENANT = "8b0e1c7a-52f3-4d6e-9a41-3f2d7c9e0b15"
 SECRET = "s3cr3t~Value.That-Must-Not-Leak"
@@ -132,30 +130,6 @@ class FakeGraph:
             return JSONResponse({"error": {"code": "NotScripted", "message": message}}, 599)
         reply = queue.pop(0) if len(queue) > 1 else queue[0]
         return reply.response()
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="critical", lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the loopback server did not start")
-        time.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        server.force_exit = True
-        thread.join(5)
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,12 @@ import base64
 import hashlib
 import json
 import shutil
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-import uvicorn
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -41,6 +36,7 @@ from graph_contracts.graph.recording import (
     scan_for_secrets,
     scrub_request,
 )
+from loopback import serve
 
 TENANT = "8b0e1c7a-52f3-4d6e-9a41-3f2d7c9e0b15"
 CLIENT_ID = "5f1c2d3e-0000-4a4a-9b9b-123456789abc"
@@ -101,30 +97,6 @@ APP = Starlette(
         Route(f"/v1.0{ITEMS}", devices, methods=["GET", "POST"]),
     ]
 )
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="critical", lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the loopback server did not start")
-        time.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        server.force_exit = True
-        thread.join(5)
 
 
 def exchange(base_url: str, device: dict[str, Any] = DEVICE) -> tuple[Any, Any]:
