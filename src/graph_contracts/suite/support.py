@@ -140,9 +140,11 @@ class Created:
         """
         try:
             yield
-        finally:
-            failed = list(self.delete_all())
-            assert not failed, f"could not delete what the example created: {failed}"
+        except BaseException:
+            list(self.delete_all())  # best effort: the example's own failure is what to report
+            raise
+        failed = list(self.delete_all())
+        assert not failed, f"could not delete what the example created: {failed}"
 
     def delete_all(self) -> Iterator[str]:
         """Delete every object still registered; yield what could not be deleted."""

@@ -74,42 +74,30 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
     created: Created,
 ) -> None:
     with created.per_example():
-        _import_settles(op, data, graph_contracts, graph_client, graph_poll_interval, graph_run_tag, created)
+        strategies = BodyStrategies(graph_contracts, op.version)
+        devices = data.draw(
+            st.lists(strategies.autopilot_device(), min_size=1, max_size=3, unique_by=lambda d: d["serialNumber"])
+        )
+        devices = [{**d, "groupTag": f"{graph_run_tag}-import"} for d in devices]
+        client = graph_client(op.version)
+        get = graph_contracts.operation(op.version, f"{op.type}.get")
+        pause = graph_poll_interval
 
+        results = _import(client, op, devices, created, graph_contracts)
+        for sent, item in zip(devices, results, strict=True):
+            assert GUID.match(item["id"])
+            assert item["serialNumber"] == sent["serialNumber"]
+            assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL)
+            entity = _settle(client, item_path(get, item["id"]), pause)
+            _register_cleanup(entity, op, created, graph_contracts)
+            assert entity["state"]["deviceImportStatus"] == "complete", entity["state"]
+            assert entity["state"]["deviceRegistrationId"]
 
-def _import_settles(
-    op: Operation,
-    data: st.DataObject,
-    graph_contracts: ContractSet,
-    graph_client: Callable[..., GraphClient],
-    graph_poll_interval: float,
-    graph_run_tag: str,
-    created: Created,
-) -> None:
-    strategies = BodyStrategies(graph_contracts, op.version)
-    devices = data.draw(
-        st.lists(strategies.autopilot_device(), min_size=1, max_size=3, unique_by=lambda d: d["serialNumber"])
-    )
-    devices = [{**d, "groupTag": f"{graph_run_tag}-import"} for d in devices]
-    client = graph_client(op.version)
-    get = graph_contracts.operation(op.version, f"{op.type}.get")
-    pause = graph_poll_interval
-
-    results = _import(client, op, devices, created, graph_contracts)
-    for sent, item in zip(devices, results, strict=True):
-        assert GUID.match(item["id"])
-        assert item["serialNumber"] == sent["serialNumber"]
-        assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL)
-        entity = _settle(client, item_path(get, item["id"]), pause)
-        _register_cleanup(entity, op, created, graph_contracts)
-        assert entity["state"]["deviceImportStatus"] == "complete", entity["state"]
-        assert entity["state"]["deviceRegistrationId"]
-
-    again = _import(client, op, devices[:1], created, graph_contracts)
-    entity = _settle(client, item_path(get, again[0]["id"]), pause)
-    assert entity["state"]["deviceImportStatus"] == "error"
-    assert entity["state"]["deviceErrorCode"] == 806
-    assert entity["state"]["deviceErrorName"] == "ZtdDeviceAlreadyAssigned"
+        again = _import(client, op, devices[:1], created, graph_contracts)
+        entity = _settle(client, item_path(get, again[0]["id"]), pause)
+        assert entity["state"]["deviceImportStatus"] == "error"
+        assert entity["state"]["deviceErrorCode"] == 806
+        assert entity["state"]["deviceErrorName"] == "ZtdDeviceAlreadyAssigned"
 
 
 @pytest.mark.graph_write
@@ -126,31 +114,19 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
     created: Created,
 ) -> None:
     with created.per_example():
-        _duplicate_hash(op, data, graph_contracts, graph_client, graph_poll_interval, graph_run_tag, created)
-
-
-def _duplicate_hash(
-    op: Operation,
-    data: st.DataObject,
-    graph_contracts: ContractSet,
-    graph_client: Callable[..., GraphClient],
-    graph_poll_interval: float,
-    graph_run_tag: str,
-    created: Created,
-) -> None:
-    device = {
-        **data.draw(BodyStrategies(graph_contracts, op.version).autopilot_device()),
-        "groupTag": f"{graph_run_tag}-dup",
-    }
-    client = graph_client(op.version)
-    get = graph_contracts.operation(op.version, f"{op.type}.get")
-    results = _import(client, op, [device, dict(device)], created, graph_contracts)
-    states = []
-    for item in results:
-        entity = _settle(client, item_path(get, item["id"]), graph_poll_interval)
-        _register_cleanup(entity, op, created, graph_contracts)
-        states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
-    assert sorted(states) == [("complete", ""), ("error", "ZtdDeviceDuplicated")] or sorted(states) == [
-        ("complete", None),
-        ("error", "ZtdDeviceDuplicated"),
-    ], states
+        device = {
+            **data.draw(BodyStrategies(graph_contracts, op.version).autopilot_device()),
+            "groupTag": f"{graph_run_tag}-dup",
+        }
+        client = graph_client(op.version)
+        get = graph_contracts.operation(op.version, f"{op.type}.get")
+        results = _import(client, op, [device, dict(device)], created, graph_contracts)
+        states = []
+        for item in results:
+            entity = _settle(client, item_path(get, item["id"]), graph_poll_interval)
+            _register_cleanup(entity, op, created, graph_contracts)
+            states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
+        assert sorted(states) == [("complete", ""), ("error", "ZtdDeviceDuplicated")] or sorted(states) == [
+            ("complete", None),
+            ("error", "ZtdDeviceDuplicated"),
+        ], states
