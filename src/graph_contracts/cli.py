@@ -55,34 +55,85 @@ def _schemas(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .validate_files import validate_file
+    """Validate each file, record by record; an unreadable file is reported and the others still checked.
 
-    errors = warnings = 0
-    results: list[dict[str, Any]] = []
+    Exit 0 when every record is valid (warnings allowed), 1 when any has an
+    error, 2 when a file could not be read at all or the arguments are wrong.
+    """
+    from .errors import InputFileError
+    from .reporting import Reporter
+    from .validate_files import STDIN_NAME, check_file
+    from .validation import UnknownContractError, Validator
+
+    try:  # a misspelt --type or --operation is a usage error, not a finding in every file
+        if args.operation:
+            Validator.for_operation(args.operation, version=args.version)
+        elif args.type:
+            Validator.for_type(args.type, version=args.version)
+    except UnknownContractError as exc:
+        print(f"graph-contracts validate: error: {exc}", file=sys.stderr)
+        return 2
+    reporter = Reporter(args.format, sys.stdout, sys.stderr)
     for name in args.files:
+        reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
-            for issue in validate_file(
+            for result in check_file(
                 name, type=args.type, operation=args.operation, version=args.version, profile=args.profile
             ):
-                errors += issue.severity == "error"
-                warnings += issue.severity == "warning"
-                if args.format == "json":
-                    results.append(_issue_json(issue))
-                else:
-                    print(issue)
-        except GraphContractsError as exc:
+                reporter.record(result)
+        except InputFileError as exc:
             # One unreadable file must not hide what the others contain.
-            errors += 1
-            if args.format == "json":
-                results.append({"file": str(name), "code": "file", "severity": "error", "message": str(exc)})
-            else:
-                print(f"{exc}: error file")
-    if args.format == "json":
-        json.dump({"errors": errors, "warnings": warnings, "issues": results}, sys.stdout, indent=2)
-        print()
-    else:
-        print(f"{errors} errors, {warnings} warnings", file=sys.stderr)
-    return 1 if errors else 0
+            reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
+        except GraphContractsError as exc:
+            reporter.file_error(STDIN_NAME if name == "-" else name, str(exc))
+        except RecursionError:
+            reporter.file_error(STDIN_NAME if name == "-" else name, "the data is nested too deeply to validate")
+        except OSError as exc:
+            reporter.file_error(STDIN_NAME if name == "-" else name, exc.strerror or str(exc))
+    reporter.finish()
+    return reporter.exit_code()
+
+
+def _csv_to_payload(args: argparse.Namespace) -> int:
+    """Write import-action bodies from a valid Autopilot CSV; refuse, writing nothing, when it has errors."""
+    from .errors import InputFileError
+    from .reporting import issue_text, record_name
+    from .validate_files import csv_to_payloads
+
+    out_dir = Path(args.out) if args.out else Path.cwd()
+    try:
+        written, problems = csv_to_payloads(Path(args.file), out_dir, batch_size=args.batch_size, version=args.version)
+    except InputFileError as exc:
+        print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"graph-contracts: cannot write to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    for result in problems:
+        print(record_name(result))
+        for issue in result.issues:
+            print(f"  {issue_text(issue)}")
+    if not written and any(r.errors for r in problems):
+        errors = sum(r.errors for r in problems)
+        print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
+        return 1
+    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))["importedWindowsAutopilotDeviceIdentities"])
+                  for p in written)
+    print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
+    return 0
+
+
+def _batch_size(text: str) -> int:
+    """argparse type: 1..500, the most devices one import may carry."""
+    from .autopilot.rules import BATCH_LIMIT
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= value <= BATCH_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and {BATCH_LIMIT}")
+    return value
 
 
 def _hash_decode(args: argparse.Namespace) -> int:
@@ -212,8 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_argument("--out", help="schemas folder (default: the shipped one)")
     schemas.set_defaults(handler=_schemas)
 
-    val = sub.add_parser("validate", help="validate JSON payloads or Autopilot CSV files before upload")
-    val.add_argument("files", nargs="+", help="JSON files (a payload, or an array of payloads) or CSV files")
+    val = sub.add_parser("validate", help="validate JSON, NDJSON or Autopilot CSV files before upload")
+    val.add_argument(
+        "files", nargs="+", help="files (format read from the content: JSON, NDJSON or CSV); - for standard input"
+    )
     target = val.add_mutually_exclusive_group()
     target.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
     target.add_argument("--operation", help="operation id, e.g. importedWindowsAutopilotDeviceIdentity.import")
@@ -224,8 +277,26 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("upload", "contract"),
         help="upload (default): also what Intune would reject; contract: the schema alone",
     )
-    val.add_argument("--format", default="text", choices=("text", "json"))
+    val.add_argument(
+        "--format",
+        default="text",
+        choices=("text", "json", "junit", "github"),
+        help="text (default), json, junit (JUnit XML, a testcase per record) or github (Actions annotations)",
+    )
     val.set_defaults(handler=_validate)
+
+    csv_ = sub.add_parser("csv", help="turn Autopilot CSV files into Graph import bodies")
+    csvsub = csv_.add_subparsers(dest="action", required=True)
+    payload = csvsub.add_parser(
+        "to-payload", help="write import-action bodies (batch-0001.json ...) from a valid CSV; nothing if invalid"
+    )
+    payload.add_argument("file", help="the Autopilot CSV file")
+    payload.add_argument("-o", "--out", help="output folder (default: the current folder)")
+    payload.add_argument(
+        "--batch-size", type=_batch_size, default=500, help="devices per body (default and maximum: 500)"
+    )
+    payload.add_argument("--version", default="v1.0", choices=("v1.0", "beta"))
+    payload.set_defaults(handler=_csv_to_payload)
 
     hash_ = sub.add_parser("hash", help="decode an Autopilot hardware hash and say what it holds")
     hsub = hash_.add_subparsers(dest="action", required=True)
@@ -260,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
+    run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 

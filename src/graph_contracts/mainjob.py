@@ -2,7 +2,9 @@
 
 It checks the shipped contracts first (lint, schema drift), then runs the
 contract suite with pytest against the endpoint, so one command answers
-"does this endpoint honour the documented contract?".
+"does this endpoint honour the documented contract?". The run ends with the
+contract report (operation x check, from ``graph_contracts.suite.report``);
+``--junitxml FILE`` is passed through to pytest's own JUnit XML writer.
 """
 
 from __future__ import annotations
@@ -35,11 +37,16 @@ def run_main_job(args: argparse.Namespace) -> int:
         "--pyargs",
         "graph_contracts.suite",
         f"--graph-endpoint={args.graph_endpoint}",
-        f"--graph-examples={args.examples}",
         "-p",
         "no:cacheprovider",
         "-q",
     ]
+    if args.graph_endpoint != "replay":
+        # A replay sends exactly the recorded requests: the cassettes fix the number of examples.
+        argv.append(f"--graph-examples={args.examples}")
+    junitxml = getattr(args, "junitxml", None)
+    if junitxml:
+        argv.append(f"--junitxml={junitxml}")
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]

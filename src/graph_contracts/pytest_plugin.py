@@ -29,6 +29,8 @@ MARKERS = {
 }
 #: The groupTag prefix of everything a recorded run creates; fixed so a replay sends the same bodies.
 RECORDED_RUN_TAG = "gc-recorded"
+#: The plugin that ends a suite run with the operation x check table.
+REPORT_PLUGIN = "graph_contracts.suite.report"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="seconds between polls of a pending import (default: 15 live, 0 elsewhere; Retry-After wins)",
     )
+    group.addoption(
+        "--graph-no-report",
+        action="store_true",
+        default=False,
+        help="do not end the run with the contract report (operation x check table)",
+    )
 
 
 RUN_TAG = pytest.StashKey[str]()
@@ -82,6 +90,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
     global _suite_settings
     _suite_settings = _settings_for(config)
+    if not config.getoption("--graph-no-report") and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
+        config.pluginmanager.import_plugin(REPORT_PLUGIN)  # the contract report at the end of the run
     if recording_mode(config) is not None:
         _without_local_constants()
 

@@ -9,6 +9,7 @@ the CLI's default, because that is the question an admin is asking.
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -123,6 +124,49 @@ def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
+#: Integers beyond this may lose precision on the way into jsonschema-rs; such payloads take the slow path.
+_SAFE_INT = 2**53
+
+
+def _plain_json(obj: Any, depth: int = 0) -> bool:
+    """True when ``obj`` is built only of the exact types ``json.loads`` returns (no subclasses,
+    tuples, non-string keys, NaN or huge integers), so jsonschema-rs sees what jsonschema sees."""
+    kind = type(obj)
+    if kind is str or kind is bool or obj is None:
+        return True
+    if kind is int:
+        return bool(-_SAFE_INT < obj < _SAFE_INT)
+    if kind is float:
+        return bool(obj == obj and obj not in (float("inf"), float("-inf")))
+    if depth > 64:
+        return False
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in obj.items())
+    if kind is list:
+        return all(_plain_json(v, depth + 1) for v in obj)
+    return False
+
+
+def _fast_validator(schema: Mapping[str, Any]) -> Any:
+    """A jsonschema-rs validator for ``schema`` when that optional package is installed, else None.
+
+    It only ever answers "valid" early: a payload it rejects (or cannot take) is
+    checked again by jsonschema, which alone decides every error and every
+    "invalid". The generated schemas use only ASCII patterns, types, enums and
+    ``additionalProperties``, where the two agree, except that Python's ``$``
+    also matches before a final newline, which makes jsonschema-rs the stricter
+    one and so sends such a payload down the jsonschema path.
+    """
+    try:
+        jsonschema_rs = importlib.import_module("jsonschema_rs")  # optional; not a dependency
+    except ImportError:
+        return None
+    try:
+        return jsonschema_rs.validator_for(dict(schema), validate_formats=False)
+    except Exception:  # an optional accelerator: any failure means "not used"
+        return None
+
+
 def _sorted_errors(validator: Draft202012Validator, obj: Any) -> list[ValidationError]:
     return sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
 
@@ -147,6 +191,9 @@ class Validator:
         self.schema = schema
         self.profile = profile
         self._compiled = Draft202012Validator(schema)
+        # Set by for_type/for_operation only: the equivalence argued in _fast_validator holds for
+        # the project's generated schemas, not for any schema a caller passes in.
+        self._fast: Any = None
         self._autopilot = autopilot if profile == "upload" else None
         self.location = location
 
@@ -155,7 +202,9 @@ class Validator:
         cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
         schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
-        return cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
+        validator = cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
+        validator._fast = _fast_validator(schema)
+        return validator
 
     @classmethod
     def for_operation(
@@ -167,7 +216,9 @@ class Validator:
             autopilot = "collection"
         elif direction == "request" and op_id == f"{AUTOPILOT_TYPE}.create":
             autopilot = "record"
-        return cls(schema, profile=profile, autopilot=autopilot)
+        validator = cls(schema, profile=profile, autopilot=autopilot)
+        validator._fast = _fast_validator(schema)
+        return validator
 
     def validate(self, obj: Any, *, location: Location | None = None) -> list[Issue]:
         """Every issue in ``obj``; an empty list means the payload conforms."""
@@ -176,7 +227,7 @@ class Validator:
     def is_valid(self, obj: Any) -> bool:
         """True when ``obj`` has no error (warnings do not count)."""
         if self._autopilot is None:
-            return bool(self._compiled.is_valid(obj))
+            return self._fast_valid(obj) or bool(self._compiled.is_valid(obj))
         return not any(i.severity == "error" for i in self.validate(obj))
 
     def validate_many(self, items: Iterable[Any]) -> Iterator[tuple[int, list[Issue]]]:
@@ -194,8 +245,21 @@ class Validator:
 
         return BatchChecker()
 
+    def _fast_valid(self, obj: Any) -> bool:
+        """True when jsonschema-rs (optional) finds ``obj`` valid; False means "ask jsonschema"."""
+        if self._fast is None or not _plain_json(obj):
+            return False
+        try:
+            return bool(self._fast.is_valid(obj))
+        except Exception:  # e.g. a value jsonschema-rs cannot convert
+            return False
+
     def _check(self, obj: Any, batch: Any, location: Location | None, prefix: str) -> list[Issue]:
-        issues = [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
+        # Fast path: a payload jsonschema-rs finds valid has no schema errors; any other payload gets
+        # jsonschema's errors (none if jsonschema finds it valid). jsonschema's own is_valid first
+        # would gain nothing: on a valid payload it costs what iter_errors costs.
+        fast = self._fast_valid(obj)
+        issues = [] if fast else [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
         if batch is not None and isinstance(obj, dict):
             if self._autopilot == "record":
                 issues += _autopilot_issues(obj, prefix, batch, location)

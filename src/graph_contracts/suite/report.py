@@ -1,0 +1,307 @@
+"""The contract report: a pytest plugin that ends a suite run with a table of operation x check.
+
+Each suite test item is mapped to the contract operation it exercises (from
+its ``op`` parameter, or the OpenAPI ``operationId`` of a schemathesis case)
+and to the check it stands for (from its test function). Its outcome and the
+number of hypothesis examples it ran travel on the test report as
+``user_properties`` (``graph_operation``, ``graph_checks``,
+``graph_examples``), so the table is also right under pytest-xdist and the
+same properties land in ``--junitxml`` files. ``pytest_terminal_summary``
+prints the table, then one line per failure naming operation and check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pytest
+
+#: The report's columns, in order.
+CHECKS = ("status", "shape", "negative", "auth", "lifecycle", "examples", "openapi")
+
+#: Test function name prefix -> the checks a test of that function stands for.
+CHECKS_BY_TEST: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("test_valid_bodies", ("status", "shape")),
+    ("test_bodies_with_one_rule_broken", ("negative",)),
+    ("test_list_and_get", ("shape",)),
+    ("test_get_of_an_unknown_id", ("status",)),
+    ("test_no_token", ("auth",)),
+    ("test_malformed_token", ("auth",)),
+    ("test_token_without_the_permission", ("auth",)),
+    ("test_read_permission", ("auth",)),
+    ("test_imported_devices", ("lifecycle",)),
+    ("test_a_hash_repeated", ("lifecycle",)),
+    ("test_documented_example", ("examples",)),
+    ("test_endpoint_conforms_to_the_openapi", ("openapi",)),
+)
+#: Modules whose tests all stand for one check, for tests added later under a new name.
+CHECKS_BY_MODULE = {
+    "test_auth": ("auth",),
+    "test_import": ("lifecycle",),
+    "test_examples": ("examples",),
+    "test_openapi": ("openapi",),
+}
+
+OPERATION = "graph_operation"
+CHECKS_KEY = "graph_checks"
+EXAMPLES = "graph_examples"
+
+#: The hypothesis phases whose test cases count as examples run (shrinking replays a failure).
+_COUNTED_PHASES = ("explicit", "reuse", "generate")
+
+
+def checks_for(function: str, module: str = "") -> tuple[str, ...]:
+    """The checks a suite test function stands for; empty for a test outside the report."""
+    for prefix, checks in CHECKS_BY_TEST:
+        if function.startswith(prefix):
+            return checks
+    if not module.startswith(__package__ or "graph_contracts.suite"):
+        return ()  # the fallback by module name is for the suite's own modules only
+    return CHECKS_BY_MODULE.get(module.rsplit(".", 1)[-1], ())
+
+
+def operation_for(params: dict[str, Any]) -> str | None:
+    """``<version> <operation id>`` of a parametrized suite test, or None when it names none."""
+    op = params.get("op")
+    if op is not None and hasattr(op, "id") and hasattr(op, "version"):
+        return f"{op.version} {op.id}"
+    version, method, path = params.get("version"), params.get("method"), params.get("path")
+    if isinstance(version, str) and isinstance(method, str) and isinstance(path, str):
+        found = _openapi_operation_ids(version).get((method.lower(), path))
+        return f"{version} {found or f'{method.upper()} {path}'}"
+    return None
+
+
+@cache
+def _openapi_operation_ids(version: str) -> dict[tuple[str, str], str]:
+    from ..resources import schemas_dir
+
+    try:
+        document = json.loads((schemas_dir() / version / "openapi.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    for path, methods in document.get("paths", {}).items():
+        for method, spec in methods.items():
+            if isinstance(spec, dict) and isinstance(spec.get("operationId"), str):
+                out[(method.lower(), path)] = spec["operationId"]
+    return out
+
+
+def _property(report: pytest.TestReport, name: str) -> Any:
+    for key, value in report.user_properties:
+        if key == name:
+            return value
+    return None
+
+
+@dataclass
+class Cell:
+    """One operation x check: how many tests passed, failed, were skipped, and the examples they ran."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    examples: int = 0
+
+    def render(self) -> str:
+        if self.failed:
+            return f"FAIL {self.failed}/{self.passed + self.failed}"
+        if self.passed:
+            return f"ok {self.examples}" if self.examples else "ok"
+        if self.skipped:
+            return "skip"
+        return "-"
+
+
+@dataclass
+class Outcome:
+    """What the reports of one test item add up to."""
+
+    operation: str
+    checks: tuple[str, ...]
+    outcome: str = "passed"
+    examples: int = 0
+    message: str = ""
+
+
+@dataclass
+class ContractReport:
+    """Collects test reports and renders the operation x check table."""
+
+    items: dict[str, Outcome] = field(default_factory=dict)
+
+    def add(self, report: pytest.TestReport) -> None:
+        operation = _property(report, OPERATION)
+        checks = _property(report, CHECKS_KEY)
+        if not isinstance(operation, str) or not checks:
+            return
+        found = self.items.setdefault(report.nodeid, Outcome(operation, tuple(str(checks).split("+"))))
+        examples = _property(report, EXAMPLES)
+        if isinstance(examples, int):
+            found.examples = max(found.examples, examples, 1)  # a test without hypothesis is one example
+        if report.failed and found.outcome != "failed":
+            found.outcome = "failed"
+            found.checks = _failing_checks(found.checks, report)
+            found.message = _first_line(report)
+        elif report.skipped and found.outcome == "passed":
+            found.outcome = "skipped"
+
+    def cells(self) -> dict[str, dict[str, Cell]]:
+        table: dict[str, dict[str, Cell]] = {}
+        for outcome in self.items.values():
+            row = table.setdefault(outcome.operation, {})
+            for check in outcome.checks:
+                cell = row.setdefault(check, Cell())
+                setattr(cell, outcome.outcome, getattr(cell, outcome.outcome) + 1)
+                if outcome.outcome == "passed":
+                    cell.examples += outcome.examples
+        return table
+
+    def failures(self) -> Iterator[tuple[str, str, str, str]]:
+        """(operation, checks, node id, message) of each failed test."""
+        for nodeid, outcome in self.items.items():
+            if outcome.outcome == "failed":
+                yield outcome.operation, "+".join(outcome.checks), nodeid, outcome.message
+
+    def lines(self) -> list[str]:
+        table = self.cells()
+        if not table:
+            return []
+        rows = sorted(table, key=lambda o: (o.split(" ", 1)[-1], o))
+        width = max(len("operation"), *(len(r) for r in rows))
+        cols = {c: max(len(c), *(len(table[r].get(c, Cell()).render()) for r in rows)) for c in CHECKS}
+        header = "  ".join(["operation".ljust(width), *(c.ljust(cols[c]) for c in CHECKS)])
+        out = [header, "-" * len(header)]
+        for row in rows:
+            cells = [table[row].get(c, Cell()).render().ljust(cols[c]) for c in CHECKS]
+            out.append("  ".join([row.ljust(width), *cells]).rstrip())
+        failed = list(self.failures())
+        out.append("")
+        out.append(
+            "cells: ok <examples run: hypothesis examples, or 1 per plain test>"
+            " | FAIL <failed>/<run> tests | skip | - not tested"
+        )
+        for operation, checks, nodeid, message in failed:
+            out.append(f"FAILED {operation} [{checks}] {nodeid.split('::', 1)[-1]}: {message}")
+        return out
+
+
+def _failing_checks(checks: tuple[str, ...], report: pytest.TestReport) -> tuple[str, ...]:
+    """For a test standing for status and shape, which of them its failing assertion checked."""
+    if set(checks) != {"status", "shape"}:
+        return checks
+    text = report.longreprtext
+    failing = [line for line in text.splitlines() if line.startswith(">")]
+    if failing and "status_code" in failing[-1]:
+        return ("status",)
+    return ("shape",)
+
+
+def _first_line(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None) or report.longreprtext
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    asserted = next((line for line in lines[1:] if line.startswith("assert ")), None)
+    first = lines[0] if len(lines[0]) <= 160 else lines[0][:157] + "..."
+    return f"{first} | {asserted}" if asserted else first
+
+
+REPORT = pytest.StashKey[ContractReport]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[REPORT] = ContractReport()
+    config.pluginmanager.register(ContractReportPlugin(config), "graph-contracts-report")
+
+
+def contract_report(config: pytest.Config) -> ContractReport | None:
+    """The report of this run, when the plugin is active."""
+    return config.stash.get(REPORT, None)
+
+
+class ContractReportPlugin:
+    """The hooks that need the run's config: collect reports, count examples, print the table."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            params: dict[str, Any] = dict(callspec.params) if callspec is not None else {}
+            function = getattr(item, "originalname", item.name)
+            module = getattr(getattr(item, "module", None), "__name__", "")
+            checks = checks_for(function, module)
+            operation = operation_for(params)
+            if checks and operation is not None:
+                item.user_properties.append((OPERATION, operation))
+                item.user_properties.append((CHECKS_KEY, "+".join(checks)))
+
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        """Count the hypothesis examples the test runs: its own ``@given`` and any it runs inside (schemathesis)."""
+        if not any(key == OPERATION for key, _ in item.user_properties):
+            yield
+            return
+        counted = [0]
+        with _Counting(counted):
+            yield
+        item.user_properties.append((EXAMPLES, counted[0]))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.config.stash[REPORT].add(report)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        lines = self.config.stash[REPORT].lines()
+        if not lines:
+            return
+        terminalreporter.write_sep("=", "contract report")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+class _Counting:
+    """Chain a statistics callback onto hypothesis's collector for the ``with`` block."""
+
+    def __init__(self, counted: list[int]) -> None:
+        self.counted = counted
+        self.context: Any = None
+
+    def __enter__(self) -> None:
+        try:
+            from hypothesis.statistics import collector as typed_collector
+        except ImportError:  # pragma: no cover - a hypothesis without statistics: no counts
+            return
+        collector: Any = typed_collector  # typed as holding None only
+        previous: Callable[[Any], None] | None = collector.value
+
+        def note(stats: Any) -> None:
+            self.counted[0] += _examples_in(stats)
+            if previous is not None:
+                previous(stats)  # the hypothesis plugin's own statistics (--hypothesis-show-statistics)
+
+        self.context = collector.with_value(note)
+        self.context.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.context is not None:
+            self.context.__exit__(*exc)
+
+
+def _examples_in(stats: Any) -> int:
+    if not isinstance(stats, dict):
+        return 0
+    total = 0
+    for phase in _COUNTED_PHASES:
+        data = stats.get(f"{phase}-phase")
+        if isinstance(data, dict):
+            cases = data.get("test-cases", [])
+            total += sum(1 for c in cases if isinstance(c, dict) and c.get("status") in ("valid", "interesting"))
+    return total
