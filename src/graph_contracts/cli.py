@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from .errors import GraphContractsError
 from .resources import contracts_dir, schemas_dir
@@ -169,18 +168,6 @@ def _hash_decode(args: argparse.Namespace) -> int:
     return 1 if any(i.severity == "error" for i in issues) else 0
 
 
-def _issue_json(issue: Any) -> dict[str, Any]:
-    loc = issue.location
-    return {
-        "pointer": issue.pointer,
-        "code": issue.code,
-        "severity": issue.severity,
-        "message": issue.message,
-        "intune_outcome": issue.intune_outcome,
-        "location": None if loc is None else {"file": loc.file, "row": loc.row, "line": loc.line, "column": loc.column},
-    }
-
-
 def _emulator(args: argparse.Namespace) -> int:
     from .graph.emulator import run_emulator_cli
 
@@ -196,13 +183,14 @@ def _emulator(args: argparse.Namespace) -> int:
 def _cleanup(args: argparse.Namespace) -> int:
     from .cleanup import cleanup
     from .contracts import default_contracts
+    from .graph.auth import StaticToken
     from .graph.client import GraphClient
     from .graph.endpoints import open_endpoint
 
     versions = ("v1.0", "beta") if args.version == "all" else (args.version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
-        clients = {v: GraphClient(endpoint.base_url, _StaticSource(token or ""), version=v) for v in versions}
+        clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
         try:
             done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run)
         finally:
@@ -215,14 +203,6 @@ def _cleanup(args: argparse.Namespace) -> int:
         print(f"{verdict}: {d.version}{d.path} ({d.tag})")
     print(f"{len(done)} objects tagged {args.tag!r}" + (f", {failed} could not be deleted" if failed else ""))
     return 1 if failed else 0
-
-
-class _StaticSource:
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def token(self) -> str:
-        return self._value
 
 
 def _sdk_check(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import hypothesis
 import pytest
 
 from .contracts import ContractSet, default_contracts
+from .graph.auth import StaticToken
 from .graph.client import GraphClient, RetryPolicy
 from .graph.endpoints import Endpoint, TokenKind, open_endpoint
 from .resources import cassettes_dir
@@ -242,7 +243,7 @@ def graph_client(graph_endpoint: Endpoint, pytestconfig: pytest.Config) -> Itera
         key = (version, token)
         if key not in clients:
             value = graph_endpoint.token(token)
-            source = _Fixed(value) if value is not None else None
+            source = StaticToken(value) if value is not None else None
             clients[key] = GraphClient(
                 graph_endpoint.base_url,
                 source,
@@ -263,14 +264,6 @@ def graph_client(graph_endpoint: Endpoint, pytestconfig: pytest.Config) -> Itera
 
 def _no_sleep(_seconds: float) -> None:
     return None
-
-
-class _Fixed:
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def token(self) -> str:
-        return self._value
 
 
 @pytest.fixture
