@@ -15,13 +15,24 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _contracts_import(args: argparse.Namespace) -> int:
+    """Exit 0 when every page was used or its finding acknowledged, 1 otherwise; 2 (raised) if unreadable."""
+    from .contracts import load_overlays
     from .contracts.importer import import_pages, write_contracts
 
-    types, ops = import_pages(args.pages)
     out = Path(args.out) if args.out else contracts_dir()
-    written = write_contracts(types, ops, out)
-    print(f"wrote {len(written)} contract files ({len(types)} types, {len(ops)} operations) to {out}")
-    return 0
+    overlays = Path(args.overlays) if args.overlays else contracts_dir()
+    result = import_pages(args.pages)
+    result = result.acknowledge(a for o in load_overlays(overlays).values() for a in o.acknowledged)
+    written = write_contracts(result.types, result.operations, out)
+    for finding in result.findings:
+        print(finding)
+    new = sum(not f.acknowledged for f in result.findings)
+    print(
+        f"read {result.pages} pages; wrote {len(written)} contract files ({len(result.types)} types, "
+        f"{len(result.operations)} operations) to {out}; {len(result.findings)} pages or parts not used"
+        + (f", {new} not acknowledged" if new else "")
+    )
+    return 0 if result.ok else 1
 
 
 def _contracts_lint(args: argparse.Namespace) -> int:
@@ -229,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = csub.add_parser("import", help="write contracts from Graph doc pages (files or folders)")
     imp.add_argument("pages", nargs="+", help="doc pages or folders; earlier ones win where pages disagree")
     imp.add_argument("--out", help="output folder (default: the project's contracts/)")
+    imp.add_argument(
+        "--overlays", help="contracts folder whose overlays acknowledge import findings (default: the shipped one)"
+    )
     imp.set_defaults(handler=_contracts_import)
     lint = csub.add_parser(
         "lint", help="report where sources disagree; exit 1 on findings the overlays do not acknowledge"

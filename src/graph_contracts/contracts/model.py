@@ -136,6 +136,23 @@ class Example:
 
 
 @dataclass(frozen=True)
+class ServiceRefusal:
+    """The service refuses an operation its pages document, and how it answers.
+
+    Comes from an overlay ``service`` entry, never from a page: ``source`` cites
+    where the behaviour was observed (graph-facts 6.1 and the issues it names).
+    The emulator answers with it by default; with ``--as-documented`` it
+    answers as the page says.
+    """
+
+    status: int
+    code: str
+    message: str
+    source: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Operation:
     """One documented HTTP operation.
 
@@ -144,7 +161,10 @@ class Operation:
     ``parameters`` the action's body parameters; at most one is set.
     ``body_table`` keeps the names the page's request-body table listed, and
     ``body_table_says_required`` whether its sentence called them required, so
-    lint can compare them with the type.
+    lint can compare them with the type. ``binding`` says whether an action
+    acts on one entity (``.../{id}/action``) or on the collection.
+    ``refused`` is set by the overlay when the service does not serve the
+    operation as documented.
     """
 
     id: str
@@ -165,6 +185,8 @@ class Operation:
     request_headers: tuple[tuple[str, str], ...] = ()
     examples: tuple[Example, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    binding: Literal["entity", "collection"] | None = None
+    refused: ServiceRefusal | None = None
     file: str = field(default="", compare=False)
 
     @property
