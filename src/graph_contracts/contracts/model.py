@@ -153,6 +153,23 @@ class ServiceRefusal:
 
 
 @dataclass(frozen=True)
+class ServiceFact:
+    """What the service answers on one route, beside what the pages say.
+
+    ``operation`` names the documented operation on that route, or is None
+    when no page in the contracts documents it (PATCH on the registered
+    Autopilot devices is documented only on pages we do not import).
+    """
+
+    version: str
+    method: str
+    path: str
+    refusal: ServiceRefusal
+    operation: str | None = None
+    page: str | None = None
+
+
+@dataclass(frozen=True)
 class Operation:
     """One documented HTTP operation.
 
@@ -239,6 +256,7 @@ class ContractSet:
     types: Mapping[tuple[str, str], TypeContract]
     operations: Mapping[tuple[str, str], Operation]
     findings: tuple[Finding, ...] = ()
+    service_facts: tuple[ServiceFact, ...] = ()
 
     def __repr__(self) -> str:
         return f"ContractSet({len(self.types)} types, {len(self.operations)} operations)"
@@ -255,6 +273,12 @@ class ContractSet:
 
     def types_in(self, version: str) -> Iterator[TypeContract]:
         return (t for (v, _), t in sorted(self.types.items()) if v == version)
+
+    def refused(self, version: str, method: str, path: str) -> ServiceFact | None:
+        """The service fact for a route template (``/x/things/{thingId}``), if the service refuses it."""
+        return next(
+            (f for f in self.service_facts if (f.version, f.method, f.path) == (version, method.upper(), path)), None
+        )
 
     def operations_in(self, version: str) -> Iterator[Operation]:
         return (o for (v, _), o in sorted(self.operations.items()) if v == version)

@@ -12,12 +12,15 @@ from ..cleanup import TAG_PROPERTY
 from ..contracts import ContractSet, Example, Operation, default_contracts
 from ..graph.client import GraphClient
 from ..validation import Validator
-from .support import ContractFindingWarning, Created, envelope_problems, item_path, sibling
+from .support import ContractFindingWarning, Created, awaiting_emulator, envelope_problems, item_path, sibling
 
 
 def _cases() -> list[Any]:
     out = []
     for (version, _), op in sorted(default_contracts().operations.items()):
+        # An update or entity-bound action example names a key ("{id}") this test does not create an entity for.
+        if awaiting_emulator(op) or op.verb == "update" or op.binding == "entity":
+            continue
         for index, example in enumerate(op.examples):
             if example.request_body is not None:
                 out.append(pytest.param(op, example, id=f"{version}-{op.id}-{index}"))

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from ..contracts import default_contracts
 from ..graph.endpoints import Endpoint
 from ..resources import schemas_dir
+from .support import awaiting_emulator
 
 schemathesis = pytest.importorskip("schemathesis", reason="needs schemathesis: pip install 'graph-contracts[test]'")
 from schemathesis import GenerationMode  # noqa: E402
@@ -32,6 +34,14 @@ def _document(version: str) -> dict[str, Any]:
     return data
 
 
+def _served(version: str, method: str, path: str) -> bool:
+    """False for a route whose only operations still wait for an emulator handler (see ``awaiting_emulator``)."""
+    ops = [
+        o for o in default_contracts().operations_in(version) if o.method == method.upper() and path in o.paths
+    ]
+    return not ops or not all(awaiting_emulator(o) for o in ops)
+
+
 def _operations() -> list[Any]:
     return [
         pytest.param(
@@ -44,6 +54,7 @@ def _operations() -> list[Any]:
         for version in ("v1.0", "beta")
         for path, methods in _document(version)["paths"].items()
         for method in methods
+        if _served(version, method, path)
     ]
 
 
