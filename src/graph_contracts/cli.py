@@ -49,6 +49,29 @@ def _contracts_lint(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _contracts_check_metadata(args: argparse.Namespace) -> int:
+    """Exit 0 when every disagreement with the metadata is acknowledged, 1 otherwise, 2 for unreadable files."""
+    from .contracts import load_contracts, load_overlays
+    from .contracts.metadata import acknowledge, cloud_gaps, compare, read_metadata
+
+    root = Path(args.contracts) if args.contracts else contracts_dir()
+    contracts = load_contracts(root)
+    acknowledged = {a for o in load_overlays(root).values() for a in o.acknowledged}
+    new = 0
+    for meta in read_metadata([Path(f) for f in args.files]):
+        findings = acknowledge(compare(contracts, meta), acknowledged)
+        gaps = cloud_gaps(contracts, meta)
+        print(f"{meta.source} ({meta.version}, {meta.cloud}): {len(findings)} disagreements")
+        for f in findings:
+            if args.all or not f.acknowledged:
+                print(f"  {f}")
+        if gaps:
+            print(f"  the {meta.cloud} cloud lacks contract types: {', '.join(gaps)}")
+        new += sum(not f.acknowledged for f in findings)
+    print(f"{new} disagreements not acknowledged by the overlays")
+    return 0 if new == 0 else 1
+
+
 def _schemas(args: argparse.Namespace) -> int:
     from .contracts import load_contracts
     from .schemas import build, check
@@ -250,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--contracts", help="contracts folder (default: the shipped one)")
     lint.add_argument("--all", action="store_true", help="also print acknowledged findings")
     lint.set_defaults(handler=_contracts_lint)
+    meta = csub.add_parser(
+        "check-metadata",
+        help="compare the contracts with Microsoft's $metadata (CSDL) and beta type mappings (JSON)",
+    )
+    meta.add_argument("files", nargs="+", help="v1.0-Prod.csdl, v1.0-Fairfax.csdl, beta-*-types.json ...")
+    meta.add_argument("--contracts", help="contracts folder (default: the shipped one)")
+    meta.add_argument("--all", action="store_true", help="also print acknowledged disagreements")
+    meta.set_defaults(handler=_contracts_check_metadata)
 
     schemas = sub.add_parser("schemas", help="generate or drift-check the JSON Schemas and OpenAPI documents")
     schemas.add_argument("action", choices=("build", "check"))
