@@ -408,7 +408,8 @@ def test_client_credentials_token_works_against_graph(emulator: EmulatorHandle) 
     body = response.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
     claims = jwt_claims(body["access_token"])
-    assert claims["roles"] == [WRITE] and claims["tid"] == emulator.tenant_id and claims["exp"] > time.time()
+    assert claims["roles"] == sorted(DEFAULT_APP.roles) and WRITE in claims["roles"]
+    assert claims["tid"] == emulator.tenant_id and claims["exp"] > time.time()
     listed = httpx.get(emulator.graph_url() + IMPORTED, headers={"Authorization": f"Bearer {body['access_token']}"})
     assert listed.status_code == 200
 
@@ -566,7 +567,7 @@ def test_reset_forgets_entities_and_received_requests(emulator: EmulatorHandle, 
 
 def test_admin_reset_route(emulator: EmulatorHandle, graph: httpx.Client) -> None:
     graph.post(f"/v1.0{DEVICES}", json={"serialNumber": "SN-ADMIN"})
-    assert httpx.post(f"{emulator.base_url}/_emulator/reset").status_code == 204
+    assert httpx.post(f"{emulator.base_url}/_emulator/reset", headers=emulator.admin_headers()).status_code == 204
     assert graph.get(f"/v1.0{DEVICES}").json()["value"] == []
 
 

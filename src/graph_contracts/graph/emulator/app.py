@@ -1,19 +1,22 @@
-"""The emulator application: one request's way through faults, auth, routing, query, body and handler.
+"""The emulator application: one request's way through limits, faults, auth, routing, query, body and handler.
 
 ``Emulator`` owns the store, the token issuer, the routes and the Starlette
-app that a server (``server.py``) runs; it records every request and turns any
-failure into Graph's envelope.
+app that a server (``server.py``) runs through ``Emulator.asgi``, which also
+times each answer for the console log (``RequestLine``). Every request is
+recorded; every failure becomes Graph's envelope (a bug too, as a 500, which
+the property tests hunt for); the admin routes need the admin role.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,14 +24,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from ...contracts import default_contracts
 from ...validation import Validator
-from .config import DEFAULT_APP, EmulatorConfig
+from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
 from .entra import entra_error, issue_token
 from .failures import Drop, GraphFailure, bad_request
 from .faults import Fault, fault_failure
 from .handlers import ACTION_HANDLERS, VERB_HANDLERS, Call
+from .limits import declared_length, parse_json, read_body, too_large
 from .odata import parse_query
 from .render import Renderer, envelope
 from .routes import GraphRoute, RouteTable
@@ -37,32 +42,88 @@ from .tokens import Principal, TokenIssuer, satisfies, tenant_id_for, token_fail
 
 log = logging.getLogger("graph_contracts.emulator")
 
+#: Graph's answer to a path it does not serve; also the admin routes' answer when switched off.
+_NOT_SERVED = "Resource not found for the segment '{0}'."
 
-_HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+class _AnyMethod(Route):
+    """A route for every method, odd ones too, so the route table answers 405 in Graph's envelope."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any]) -> None:
+        super().__init__(path, endpoint)
+        self.methods = None
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    """One answered request, as the console log prints it."""
+
+    method: str
+    path: str
+    status: int
+    milliseconds: float
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status} {self.milliseconds:.1f} ms"
 
 
 class Emulator:
-    """The emulator's state, rules and Starlette app; a server (thread or CLI) serves ``.app``."""
+    """The emulator's state, rules and Starlette app; a server (thread or CLI) serves ``.asgi``."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
+        limits = self.config.limits
         self.contracts = self.config.contracts or default_contracts()
-        self.store = EmulatorStore(self.config.lifecycle)
+        self.store = EmulatorStore(
+            self.config.lifecycle, log_size=limits.request_log_size, log_bytes=limits.request_log_bytes
+        )
         self.issuer = TokenIssuer(self.config.signing_key or secrets.token_bytes(32))
         self.routes = RouteTable(self.contracts)
         self.renderer = Renderer(self.contracts)
         self._validators: dict[tuple[str, str], Validator] = {}
         self._apps = {app.client_id: app for app in self.config.apps}
+        self._tenants = frozenset(
+            tid for t in (self.config.tenant_id, *self.config.tenants) if (tid := tenant_id_for(t)) is not None
+        )
+        #: Set once the server stops: latency faults and slow bodies stop waiting.
+        self._stopping = asyncio.Event()
         #: Set by the server that runs the app; closes a client's connection (the ``drop`` fault).
         self.drop_connection: Callable[[tuple[str, int] | None], bool] | None = None
+        #: Called after each answer (``serve``'s console log); ``None`` for silence.
+        self.on_request: Callable[[RequestLine], None] | None = None
         self.app = Starlette(
             routes=[
                 Route("/{tenant}/oauth2/v2.0/token", self._token_endpoint, methods=["POST"]),
                 Route("/_emulator/reset", self._reset_endpoint, methods=["POST"]),
                 Route("/_emulator/settle", self._settle_endpoint, methods=["POST"]),
-                Route("/{path:path}", self._graph_endpoint, methods=_HTTP_METHODS),
+                _AnyMethod("/{path:path}", self._graph_endpoint),
             ]
         )
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry a server runs: the Starlette app, timed for ``on_request``."""
+        listener = self.on_request
+        if listener is None or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            listener(RequestLine(scope["method"], scope["path"], status, elapsed))
+
+    def stop_waiting(self) -> None:
+        """Cut short every latency fault and body read (called on the server's loop as it stops)."""
+        self._stopping.set()
 
     # -- tokens
 
@@ -82,30 +143,59 @@ class Emulator:
         )
 
     async def _token_endpoint(self, request: Request) -> Response:
-        body = await request.body()
-        self._record(request, body, str(uuid.uuid4()))
+        request_id = str(uuid.uuid4())
+        try:
+            body = await self._read(request)
+        except GraphFailure as failure:
+            self._record(request, b"", request_id)
+            return envelope(failure, request_id, request_id)
+        self._record(request, body, request_id)
         try:
             return issue_token(
-                self.issuer, self._apps, self.config.token_lifetime, request.path_params["tenant"], body,
-                request.headers.get("content-type", ""),
+                self.issuer, self._apps, self._tenants, self.config.token_lifetime, request.path_params["tenant"],
+                body, request.headers.get("content-type", ""),
             )
         except Exception:
             log.exception("emulator token route failed")
             return entra_error("server", "an unexpected error occurred in the emulator")
 
-    # -- admin routes (not Graph: test plumbing)
+    # -- admin routes (not Graph: test plumbing, for the emulator's own client only)
 
     async def _reset_endpoint(self, request: Request) -> Response:
-        tenant = request.query_params.get("tenant")
-        self.store.reset(tenant_id_for(tenant) if tenant else None)
-        return Response(status_code=204)
+        return await self._admin(request, lambda tenant: self.store.reset(tenant_id_for(tenant) if tenant else None))
 
     async def _settle_endpoint(self, request: Request) -> Response:
-        tenant = request.query_params.get("tenant") or self.config.tenant_id
-        self.store.settle_now(tenant_id_for(tenant) or tenant)
+        def settle(tenant: str | None) -> None:
+            chosen = tenant or self.config.tenant_id
+            self.store.settle_now(tenant_id_for(chosen) or chosen)
+
+        return await self._admin(request, settle)
+
+    async def _admin(self, request: Request, action: Callable[[str | None], None]) -> Response:
+        request_id = str(uuid.uuid4())
+        self._record(request, b"", request_id)
+        try:
+            if not self.config.admin_routes:
+                raise GraphFailure(404, "ResourceNotFound", _NOT_SERVED.format("_emulator"))
+            principal = self._authenticate(request)
+            if ADMIN_ROLE not in principal.roles:
+                raise GraphFailure(
+                    403, "Authorization_RequestDenied",
+                    f"The emulator's admin routes need a token with the '{ADMIN_ROLE}' role.",
+                )
+        except GraphFailure as failure:
+            return envelope(failure, request_id, request.headers.get("client-request-id") or request_id)
+        action(request.query_params.get("tenant"))
         return Response(status_code=204)
 
     # -- Graph
+
+    async def _read(self, request: Request) -> bytes:
+        length = declared_length(request.headers.get("content-length"))
+        limits = self.config.limits
+        if length is not None and length > limits.max_body_bytes:
+            raise too_large(limits.max_body_bytes)
+        return await read_body(request.stream(), limits, self._stopping)
 
     def _record(self, request: Request, body: bytes, request_id: str) -> None:
         self.store.record_request(RecordedRequest(
@@ -121,9 +211,11 @@ class Emulator:
     async def _graph_endpoint(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         client_request_id = request.headers.get("client-request-id") or request_id
+        recorded = False
         try:
-            body = await request.body()
+            body = await self._read(request)
             self._record(request, body, request_id)
+            recorded = True
             response = await self._graph(request, body)
         except Drop:
             return await self._drop(request)
@@ -134,6 +226,8 @@ class Emulator:
             log.exception("emulator failed on %s %s", request.method, request.url.path)
             unexpected = GraphFailure(500, "generalException", f"Unexpected emulator error: {type(exc).__name__}.")
             response = envelope(unexpected, request_id, client_request_id)
+        if not recorded:
+            self._record(request, b"", request_id)
         response.headers["request-id"] = request_id
         response.headers["client-request-id"] = client_request_id
         return response
@@ -184,11 +278,16 @@ class Emulator:
             if fault.count is not None and self.store.count_fault(key) > fault.count:
                 continue
             if fault.latency:
-                await asyncio.sleep(fault.latency)
+                await self._sleep(fault.latency)
             if fault.drop:
                 raise Drop()
             if fault.status is not None:
                 raise fault_failure(fault)
+
+    async def _sleep(self, seconds: float) -> None:
+        """A latency fault's wait, which a stopping server cuts short."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _authenticate(self, request: Request) -> Principal:
         header = request.headers.get("authorization", "")
@@ -208,10 +307,7 @@ class Emulator:
         if content_type.split(";")[0].strip().lower() != "application/json":
             shown = content_type or "none"
             raise bad_request(f"The Content-Type '{shown}' is not supported for this request; send application/json.")
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+        payload = parse_json(body, self.config.limits.max_json_depth)
         issues = [i for i in self._validator(route).validate(payload) if i.severity == "error"]
         if issues:
             first = issues[0]

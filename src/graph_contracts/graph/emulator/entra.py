@@ -25,7 +25,9 @@ ENTRA_ERRORS: Mapping[str, tuple[int, str, int, str]] = {
     "grant": (400, "unsupported_grant_type", 70003,
               "The app requested an unsupported grant type '{0}'."),
     "client": (400, "unauthorized_client", 700016,
-               "Application with identifier '{0}' was not found in the directory '{1}'."),
+               "Application with identifier '{0}' was not found in the directory '{1}'. This can happen if the "
+               "application has not been installed by the administrator of the tenant or consented to by any user "
+               "in the tenant. You may have sent your authentication request to the wrong tenant."),
     "secret": (401, "invalid_client", 7000215,
                "Invalid client secret provided. Ensure the secret being sent in the request is the client "
                "secret value, not the client secret ID, for a secret added to app '{0}'."),
@@ -34,6 +36,10 @@ ENTRA_ERRORS: Mapping[str, tuple[int, str, int, str]] = {
               "value with /.default suffixed to the resource identifier (application ID URI)."),
     "tenant": (400, "invalid_request", 900023,
                "Specified tenant identifier '{0}' is neither a valid DNS name, nor a valid external domain."),
+    "unknown-tenant": (400, "invalid_tenant", 90002,
+                       "Tenant '{0}' not found. Check to make sure you have the correct tenant ID and are signing "
+                       "into the correct cloud. Check with your subscription administrator, this may happen if there "
+                       "are no active subscriptions for the tenant."),
     "server": (500, "server_error", 50000, "{0}"),
 }
 
@@ -42,8 +48,8 @@ def entra_error(kind: str, *args: str) -> Response:
     status, error, number, template = ENTRA_ERRORS[kind]
     trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-    description = (f"AADSTS{number}: {template.format(*args)} Trace ID: {trace} "
-                   f"Correlation ID: {correlation} Timestamp: {stamp}")
+    description = (f"AADSTS{number}: {template.format(*args)}\r\nTrace ID: {trace}\r\n"
+                   f"Correlation ID: {correlation}\r\nTimestamp: {stamp}")
     body = {
         "error": error,
         "error_description": description,
@@ -57,13 +63,19 @@ def entra_error(kind: str, *args: str) -> Response:
 
 
 def issue_token(
-    issuer: TokenIssuer, apps: Mapping[str, AppRegistration], lifetime: int, tenant: str, body: bytes,
-    content_type: str,
+    issuer: TokenIssuer, apps: Mapping[str, AppRegistration], tenants: frozenset[str], lifetime: int, tenant: str,
+    body: bytes, content_type: str,
 ) -> Response:
-    """Entra's answer to a token request: a token for a known app with the right secret, or the AADSTS error."""
+    """Entra's answer to a token request: a token for a known app with the right secret, or the AADSTS error.
+
+    ``tenants`` holds the ``tid`` of every configured tenant; a well-formed
+    tenant outside it is one Entra does not know (AADSTS90002).
+    """
     tid = tenant_id_for(tenant)
     if tid is None:
         return entra_error("tenant", tenant)
+    if tid not in tenants:
+        return entra_error("unknown-tenant", tenant)
     if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return entra_error("missing", "grant_type")
     try:

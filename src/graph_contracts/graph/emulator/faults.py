@@ -72,10 +72,14 @@ class Fault:
         )
 
 
+#: The longest latency or Retry-After a fault may ask for, in seconds (a typo should not hang a test for days).
+MAX_FAULT_SECONDS = 600.0
+
+
 def _non_negative(value: str) -> float:
     number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError("must be a non-negative number")
+    if not math.isfinite(number) or not 0 <= number <= MAX_FAULT_SECONDS:
+        raise ValueError(f"must be a number of seconds from 0 to {MAX_FAULT_SECONDS:g}")
     return number
 
 

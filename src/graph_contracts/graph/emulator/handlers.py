@@ -150,14 +150,21 @@ def _handle_delete(emulator: Emulator, call: Call) -> Response:
 
 
 def _handle_import(emulator: Emulator, call: Call) -> Response:
-    """The import action: every record created pending, in one batch for duplicate detection."""
+    """The import action: every record created pending, in one batch for duplicate detection.
+
+    The records of one import share one ``importId`` (beta shows it; v1.0 has no
+    such property), which is how the service groups them; a value sent in the
+    body is the service's to set and is replaced.
+    """
     records_in = call.body.get(call.op.parameters[0].name) if call.op.parameters else None
     declared = call.op.parameters[0].type if call.op.parameters else call.op.type
+    import_id = str(uuid.uuid4())
     seen: set[str] = set()
     out = []
     with emulator.store.tenant(call.tenant) as state:
         for item in records_in or []:
             record = new_record(emulator, call, declared, item)
+            record.data["importId"] = import_id
             admit(emulator, record, declared, seen)
             state.collection(call.route.collection)[record.data["id"]] = record
             out.append(emulator.renderer.entity(call.version, declared, record.data))

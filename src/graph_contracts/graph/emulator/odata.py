@@ -8,6 +8,7 @@ Graph's 400 for an option the verb does not take or a value it cannot read;
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ _TOKEN = re.compile(
 
 
 _NO_LITERAL = object()
+_BLANK = re.compile(r"\s*\Z")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -70,7 +73,7 @@ class FilterParser:
         out: list[tuple[str, str]] = []
         pos = 0
         while pos < len(text):
-            if text[pos:].strip() == "":
+            if _BLANK.match(text, pos):
                 break
             m = _TOKEN.match(text, pos)
             if m is None or m.lastgroup is None:
@@ -127,10 +130,23 @@ class FilterParser:
         if kind == "str":
             return text[1:-1].replace("''", "'")
         if kind == "num":
-            return float(text) if "." in text else int(text)
+            return self._number(text)
         if kind == "word" and text in ("true", "false", "null"):
             return {"true": True, "false": False, "null": None}[text]
         raise self._error(f"'{text}' is not a literal")
+
+    def _number(self, text: str) -> int | float:
+        """A numeric literal within Edm.Int64 (integers) or a finite Edm.Double; Graph's 400 otherwise."""
+        if "." not in text:
+            value = int(text) if len(text) <= 20 else None
+            if value is None or not _INT64_MIN <= value <= _INT64_MAX:
+                shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+                raise self._error(f"the number {shown} is out of the range of Edm.Int64")
+            return value
+        number = float(text)
+        if not math.isfinite(number):
+            raise self._error(f"the number {text[:24]} is out of the range of Edm.Double")
+        return number
 
     def _check_type(self, prop: Property, literal: Any) -> None:
         if literal is None:
@@ -183,7 +199,7 @@ def skiptoken(offset: int) -> str:
 def read_skiptoken(text: str) -> int:
     try:
         data = json.loads(b64url_decode(text))
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     offset = data.get("o") if isinstance(data, dict) else None
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:

@@ -148,10 +148,15 @@ class Renderer:
 GRAPH_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
 
+#: Headers on every Graph JSON answer, as the service sends them.
+ODATA_HEADERS: Mapping[str, str] = {"OData-Version": "4.0"}
+
+
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
+    """A Graph JSON answer: UTF-8 without escapes, Graph's content type and ``OData-Version``."""
     return Response(
-        json.dumps(body, ensure_ascii=False).encode("utf-8"), status_code=status, headers=dict(headers or {}),
-        media_type=GRAPH_JSON,
+        json.dumps(body, ensure_ascii=False).encode("utf-8"), status_code=status,
+        headers={**ODATA_HEADERS, **(headers or {})}, media_type=GRAPH_JSON,
     )
 
 

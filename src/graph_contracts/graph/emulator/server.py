@@ -2,11 +2,13 @@
 
 ``running_emulator()`` is what tests and the suite use and yields an
 ``EmulatorHandle`` (URLs, tokens, the request log, reset); ``serve()`` is what
-``graph-contracts emulator`` runs.
+``graph-contracts emulator`` runs. Both stop within ``Limits.shutdown_timeout``
+(plus uvicorn's polling) even while a latency fault sleeps or a body trickles in.
 """
 
 from __future__ import annotations
 
+import math
 import signal
 import socket
 import threading
@@ -18,8 +20,9 @@ from typing import Any
 
 import uvicorn
 
-from .app import Emulator
-from .config import DEFAULT_APP, EmulatorConfig
+from .app import Emulator, RequestLine
+from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
+from .connection import protocol_for, set_nodelay
 from .state import RecordedRequest
 from .tokens import tenant_id_for
 
@@ -28,9 +31,17 @@ class _Server(uvicorn.Server):
     """uvicorn, plus what the emulator needs from the server: drop a connection, report readiness,
     and stop on SIGINT/SIGTERM without re-raising the signal (uvicorn's default), so the CLI exits 0."""
 
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, config: uvicorn.Config, emulator: Emulator, on_ready: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(config)
+        self._emulator = emulator
         self._on_ready = on_ready
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Wake latency faults and abandon slow bodies first, so answers in flight finish at once.
+        self._emulator.stop_waiting()
+        await super().shutdown(sockets=sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -67,8 +78,10 @@ class _Server(uvicorn.Server):
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only when the protocol says TCP.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    set_nodelay(sock)
     try:
         sock.bind((host, port))
     except OSError:
@@ -79,9 +92,12 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _uvicorn_config(emulator: Emulator, host: str, port: int) -> uvicorn.Config:
+    limits = emulator.config.limits
     return uvicorn.Config(
-        emulator.app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-        http="h11", loop="asyncio",
+        emulator.asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+        http=protocol_for(limits.header_timeout), loop="asyncio", interface="asgi3", proxy_headers=False,
+        timeout_keep_alive=max(1, math.ceil(limits.keep_alive_timeout)),
+        timeout_graceful_shutdown=max(1, math.ceil(limits.shutdown_timeout)),
     )
 
 
@@ -131,6 +147,10 @@ class EmulatorHandle:
             roles = () if scopes else DEFAULT_APP.roles
         return self.emulator.mint_token(tenant=tenant, roles=roles, scopes=scopes, lifetime=lifetime)
 
+    def admin_headers(self) -> dict[str, str]:
+        """Headers for the admin routes (``/_emulator/reset``, ``/_emulator/settle``): a token with the admin role."""
+        return {"Authorization": f"Bearer {self.token([ADMIN_ROLE])}"}
+
     def headers(self, roles: Iterable[str] | None = None, **token_options: Any) -> dict[str, str]:
         """``Authorization`` and ``Accept`` headers for a request with ``token(...)``."""
         return {"Authorization": f"Bearer {self.token(roles, **token_options)}", "Accept": "application/json"}
@@ -158,7 +178,7 @@ def running_emulator(config: EmulatorConfig | None = None, *, host: str = "127.0
     emulator = Emulator(config)
     sock = _bind(host, 0)
     port = sock.getsockname()[1]
-    server = _Server(_uvicorn_config(emulator, host, port))
+    server = _Server(_uvicorn_config(emulator, host, port), emulator)
     emulator.drop_connection = server.drop
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="graph-emulator", daemon=True)
     thread.start()
@@ -183,18 +203,21 @@ def serve(
     config: EmulatorConfig | None = None,
     *,
     on_ready: Callable[[EmulatorHandle], None] | None = None,
+    on_request: Callable[[RequestLine], None] | None = None,
 ) -> None:
     """Serve in the foreground until SIGINT or SIGTERM.
 
     ``on_ready`` is called once the socket accepts connections, with the
     handle of the running emulator (its URLs and config), so a caller can tell
-    a user where it listens. Raises ``OSError`` when the address cannot be bound.
+    a user where it listens; ``on_request`` after each answer (a console log).
+    Raises ``OSError`` when the address cannot be bound.
     """
     emulator = Emulator(config)
+    emulator.on_request = on_request
     sock = _bind(host, port)
     handle = EmulatorHandle(emulator, _base_url(host, sock.getsockname()[1]))
     server = _Server(
-        _uvicorn_config(emulator, host, sock.getsockname()[1]),
+        _uvicorn_config(emulator, host, sock.getsockname()[1]), emulator,
         on_ready=None if on_ready is None else (lambda: on_ready(handle)),
     )
     emulator.drop_connection = server.drop

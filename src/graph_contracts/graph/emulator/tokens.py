@@ -130,7 +130,7 @@ class TokenIssuer:
         try:
             header = json.loads(b64url_decode(parts[0]))
             claims = json.loads(b64url_decode(parts[1]))
-        except ValueError:
+        except (ValueError, RecursionError):
             raise token_failure("malformed") from None
         if not isinstance(header, dict) or not isinstance(claims, dict):
             raise token_failure("malformed")
