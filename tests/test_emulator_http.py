@@ -158,7 +158,7 @@ def test_v1_has_no_imported_device_identities(graph: httpx.Client) -> None:
 
 
 def test_every_contract_operation_is_routed(emulator: EmulatorHandle) -> None:
-    served = {(e.version, e.method, e.template) for v in emulator.emulator.routes.endpoints.values() for e in v}
+    served = {(e.version, e.method, e.template) for v in emulator.emulator.routes.by_version.values() for e in v}
     contracts = default_contracts()
     documented = {
         (v, op.method.upper(), path) for v in contracts.versions() for op in contracts.operations_in(v)
@@ -408,7 +408,8 @@ def test_client_credentials_token_works_against_graph(emulator: EmulatorHandle) 
     body = response.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
     claims = jwt_claims(body["access_token"])
-    assert claims["roles"] == [WRITE] and claims["tid"] == emulator.tenant_id and claims["exp"] > time.time()
+    assert claims["roles"] == sorted(DEFAULT_APP.roles) and WRITE in claims["roles"]
+    assert claims["tid"] == emulator.tenant_id and claims["exp"] > time.time()
     listed = httpx.get(emulator.graph_url() + IMPORTED, headers={"Authorization": f"Bearer {body['access_token']}"})
     assert listed.status_code == 200
 
@@ -566,7 +567,7 @@ def test_reset_forgets_entities_and_received_requests(emulator: EmulatorHandle, 
 
 def test_admin_reset_route(emulator: EmulatorHandle, graph: httpx.Client) -> None:
     graph.post(f"/v1.0{DEVICES}", json={"serialNumber": "SN-ADMIN"})
-    assert httpx.post(f"{emulator.base_url}/_emulator/reset").status_code == 204
+    assert httpx.post(f"{emulator.base_url}/_emulator/reset", headers=emulator.admin_headers()).status_code == 204
     assert graph.get(f"/v1.0{DEVICES}").json()["value"] == []
 
 
@@ -576,9 +577,8 @@ def test_admin_reset_route(emulator: EmulatorHandle, graph: httpx.Client) -> Non
 def test_cli_serves_until_sigterm_and_exits_cleanly() -> None:
     src = Path(__file__).resolve().parents[1] / "src"
     env = {**os.environ, "PYTHONPATH": str(src)}
-    script = "import sys; from graph_contracts.graph.emulator import run_emulator_cli; sys.exit(run_emulator_cli())"
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "graph_contracts.cli", "emulator"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

@@ -7,9 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import GraphContractsError
 from .resources import contracts_dir, schemas_dir
+
+if TYPE_CHECKING:
+    from .graph.emulator import Fault
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -202,16 +206,43 @@ def _hash_decode(args: argparse.Namespace) -> int:
     return 1 if any(i.severity == "error" for i in issues) else 0
 
 
-def _emulator(args: argparse.Namespace) -> int:
-    from .graph.emulator import run_emulator_cli
+def _fault(text: str) -> Fault:
+    from .graph.emulator import Fault
 
-    return run_emulator_cli(
-        args.host,
-        args.port,
-        fault=args.fault or None,
-        import_pending_reads=args.import_pending_reads,
-        import_pending_seconds=args.import_pending_seconds,
-    )
+    try:
+        return Fault.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from .graph.emulator import EmulatorConfig, EmulatorHandle, serve
+
+    options = {
+        "faults": tuple(args.fault or ()),
+        "import_pending_reads": args.import_pending_reads,
+        "import_pending_seconds": args.import_pending_seconds,
+    }
+    config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
+
+    def ready(handle: EmulatorHandle) -> None:
+        base = handle.base_url
+        print(f"graph-contracts emulator: {base}")
+        print(f"  Graph:  {base}/v1.0  {base}/beta")
+        print(f"  tokens: POST {handle.token_url()}")
+        if handle.config.apps:
+            app = handle.config.apps[0]
+            print(f"  client: id {app.client_id}  secret {app.client_secret}")
+        print("ready (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(args.host, args.port, config, on_ready=ready)
+    except OSError as exc:
+        print(f"graph-contracts emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    print("graph-contracts emulator: stopped", flush=True)
+    return 0
 
 
 def _cleanup(args: argparse.Namespace) -> int:
@@ -333,7 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     emu.add_argument(
-        "--fault", action="append", help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'"
+        "--fault", action="append", type=_fault,
+        help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'",
     )
     emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
     emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")

@@ -1,4 +1,4 @@
-"""The emulator's memory: per-tenant entities, the Autopilot import lifecycle, recorded requests.
+"""The emulator's memory: per-tenant entities, the Autopilot import lifecycle, the request log.
 
 Everything here sits behind one re-entrant lock, because uvicorn's event-loop
 thread serves requests while the test thread resets the store or reads what
@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -120,13 +120,21 @@ class TenantState:
 
 
 class EmulatorStore:
-    """Thread-safe, in-memory state of every tenant, plus the request log and fault counters."""
+    """Thread-safe, in-memory state of every tenant, plus the request log and fault counters.
 
-    def __init__(self, lifecycle: ImportLifecycle | None = None) -> None:
+    The request log is a ring: past ``log_size`` requests, or ``log_bytes`` of
+    bodies, the oldest are forgotten, so a long-running emulator's memory stays bounded.
+    """
+
+    def __init__(
+        self, lifecycle: ImportLifecycle | None = None, *, log_size: int = 10_000, log_bytes: int = 64 * 1024 * 1024
+    ) -> None:
         self.lifecycle = lifecycle or ImportLifecycle()
         self._lock = threading.RLock()
         self._tenants: dict[str, TenantState] = {}
-        self._received: list[RecordedRequest] = []
+        self._received: deque[RecordedRequest] = deque(maxlen=max(1, log_size))
+        self._log_bytes = log_bytes
+        self._received_bytes = 0
         self._fault_hits: Counter[str] = Counter()
 
     @contextmanager
@@ -212,7 +220,12 @@ class EmulatorStore:
 
     def record_request(self, request: RecordedRequest) -> None:
         with self._lock:
+            if len(self._received) == self._received.maxlen:
+                self._received_bytes -= len(self._received[0].body)
             self._received.append(request)
+            self._received_bytes += len(request.body)
+            while self._received_bytes > self._log_bytes and len(self._received) > 1:
+                self._received_bytes -= len(self._received.popleft().body)
 
     @property
     def received(self) -> tuple[RecordedRequest, ...]:
@@ -233,6 +246,7 @@ class EmulatorStore:
                 return
             self._tenants.clear()
             self._received.clear()
+            self._received_bytes = 0
             self._fault_hits.clear()
 
     def snapshot(self, tenant_id: str) -> Mapping[str, list[dict[str, Any]]]:

@@ -1,0 +1,46 @@
+"""The local Graph emulator: every contract operation served over loopback HTTP, with Entra-style auth.
+
+Routes come from the contracts, not from code, so a new contract operation is
+served without new route code; only actions (``import``) need a handler.
+Behaviour follows Graph and Intune where the reference notes state it (error
+envelope, ``request-id``, 429 with ``Retry-After``, the asynchronous import
+with DDS error codes). State is in memory, per tenant (the token's ``tid``).
+
+The package, one job per module, in the order a request meets them:
+
+- ``config``    what an emulator is started with (``EmulatorConfig``, apps, tenant)
+- ``server``    uvicorn on a loopback socket; ``running_emulator()`` and ``serve()``
+- ``app``       one request's way through faults, auth, routing, query, body, handler
+- ``faults``    injected failures (status, latency, dropped connection)
+- ``entra``     the token endpoint and Entra's ``AADSTS`` errors
+- ``tokens``    minting and checking tokens; who a token speaks for
+- ``routes``    (version, path, method) from the contracts, matched to a request
+- ``odata``     ``$filter``, ``$select``, ``$top`` and paging
+- ``handlers``  what each operation does to the store
+- ``render``    entities in a version's shape, JSON answers, the error envelope
+- ``failures``  Graph's error answers as data
+- ``state``     per-tenant entities, the import lifecycle, the request log
+
+``graph-contracts emulator`` (in ``graph_contracts.cli``) serves it from the command line.
+"""
+
+from __future__ import annotations
+
+from .app import Emulator
+from .config import DEFAULT_APP, DEFAULT_TENANT, AppRegistration, EmulatorConfig
+from .faults import Fault
+from .server import EmulatorHandle, running_emulator, serve
+from .state import RecordedRequest
+
+__all__ = [
+    "DEFAULT_APP",
+    "DEFAULT_TENANT",
+    "AppRegistration",
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorHandle",
+    "Fault",
+    "RecordedRequest",
+    "running_emulator",
+    "serve",
+]

@@ -1,0 +1,323 @@
+"""The emulator application: one request's way through limits, faults, auth, routing, query, body and handler.
+
+``Emulator`` owns the store, the token issuer, the routes and the Starlette
+app that a server (``server.py``) runs through ``Emulator.asgi``, which also
+times each answer for the console log (``RequestLine``). Every request is
+recorded; every failure becomes Graph's envelope (a bug too, as a 500, which
+the property tests hunt for); the admin routes need the admin role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from ...contracts import default_contracts
+from ...validation import Validator
+from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
+from .entra import entra_error, issue_token
+from .failures import Drop, GraphFailure, bad_request
+from .faults import Fault, fault_failure
+from .handlers import ACTION_HANDLERS, VERB_HANDLERS, Call
+from .limits import declared_length, parse_json, read_body, too_large
+from .odata import parse_query
+from .render import Renderer, envelope
+from .routes import GraphRoute, RouteTable
+from .state import EmulatorStore, RecordedRequest
+from .tokens import Principal, TokenIssuer, satisfies, tenant_id_for, token_failure
+
+log = logging.getLogger("graph_contracts.emulator")
+
+#: Graph's answer to a path it does not serve; also the admin routes' answer when switched off.
+_NOT_SERVED = "Resource not found for the segment '{0}'."
+
+
+class _AnyMethod(Route):
+    """A route for every method, odd ones too, so the route table answers 405 in Graph's envelope."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any]) -> None:
+        super().__init__(path, endpoint)
+        self.methods = None
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    """One answered request, as the console log prints it."""
+
+    method: str
+    path: str
+    status: int
+    milliseconds: float
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status} {self.milliseconds:.1f} ms"
+
+
+class Emulator:
+    """The emulator's state, rules and Starlette app; a server (thread or CLI) serves ``.asgi``."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        limits = self.config.limits
+        self.contracts = self.config.contracts or default_contracts()
+        self.store = EmulatorStore(
+            self.config.lifecycle, log_size=limits.request_log_size, log_bytes=limits.request_log_bytes
+        )
+        self.issuer = TokenIssuer(self.config.signing_key or secrets.token_bytes(32))
+        self.routes = RouteTable(self.contracts)
+        self.renderer = Renderer(self.contracts)
+        self._validators: dict[tuple[str, str], Validator] = {}
+        self._apps = {app.client_id: app for app in self.config.apps}
+        self._tenants = frozenset(
+            tid for t in (self.config.tenant_id, *self.config.tenants) if (tid := tenant_id_for(t)) is not None
+        )
+        #: Set once the server stops: latency faults and slow bodies stop waiting.
+        self._stopping = asyncio.Event()
+        #: Set by the server that runs the app; closes a client's connection (the ``drop`` fault).
+        self.drop_connection: Callable[[tuple[str, int] | None], bool] | None = None
+        #: Called after each answer (``serve``'s console log); ``None`` for silence.
+        self.on_request: Callable[[RequestLine], None] | None = None
+        self.app = Starlette(
+            routes=[
+                Route("/{tenant}/oauth2/v2.0/token", self._token_endpoint, methods=["POST"]),
+                Route("/_emulator/reset", self._reset_endpoint, methods=["POST"]),
+                Route("/_emulator/settle", self._settle_endpoint, methods=["POST"]),
+                _AnyMethod("/{path:path}", self._graph_endpoint),
+            ]
+        )
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry a server runs: the Starlette app, timed for ``on_request``."""
+        listener = self.on_request
+        if listener is None or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def timed_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, timed_send)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            listener(RequestLine(scope["method"], scope["path"], status, elapsed))
+
+    def stop_waiting(self) -> None:
+        """Cut short every latency fault and body read (called on the server's loop as it stops)."""
+        self._stopping.set()
+
+    # -- tokens
+
+    def mint_token(
+        self,
+        *,
+        tenant: str | None = None,
+        roles: Iterable[str] = (),
+        scopes: Iterable[str] = (),
+        lifetime: float | None = None,
+        client_id: str | None = None,
+    ) -> str:
+        tid = tenant_id_for(tenant or self.config.tenant_id) or self.config.tenant_id
+        return self.issuer.mint(
+            tid, client_id or DEFAULT_APP.client_id, roles=roles, scopes=scopes,
+            lifetime=self.config.token_lifetime if lifetime is None else lifetime,
+        )
+
+    async def _token_endpoint(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        try:
+            body = await self._read(request)
+        except GraphFailure as failure:
+            self._record(request, b"", request_id)
+            return envelope(failure, request_id, request_id)
+        self._record(request, body, request_id)
+        try:
+            return issue_token(
+                self.issuer, self._apps, self._tenants, self.config.token_lifetime, request.path_params["tenant"],
+                body, request.headers.get("content-type", ""),
+            )
+        except Exception:
+            log.exception("emulator token route failed")
+            return entra_error("server", "an unexpected error occurred in the emulator")
+
+    # -- admin routes (not Graph: test plumbing, for the emulator's own client only)
+
+    async def _reset_endpoint(self, request: Request) -> Response:
+        return await self._admin(request, lambda tenant: self.store.reset(tenant_id_for(tenant) if tenant else None))
+
+    async def _settle_endpoint(self, request: Request) -> Response:
+        def settle(tenant: str | None) -> None:
+            chosen = tenant or self.config.tenant_id
+            self.store.settle_now(tenant_id_for(chosen) or chosen)
+
+        return await self._admin(request, settle)
+
+    async def _admin(self, request: Request, action: Callable[[str | None], None]) -> Response:
+        request_id = str(uuid.uuid4())
+        self._record(request, b"", request_id)
+        try:
+            if not self.config.admin_routes:
+                raise GraphFailure(404, "ResourceNotFound", _NOT_SERVED.format("_emulator"))
+            principal = self._authenticate(request)
+            if ADMIN_ROLE not in principal.roles:
+                raise GraphFailure(
+                    403, "Authorization_RequestDenied",
+                    f"The emulator's admin routes need a token with the '{ADMIN_ROLE}' role.",
+                )
+        except GraphFailure as failure:
+            return envelope(failure, request_id, request.headers.get("client-request-id") or request_id)
+        action(request.query_params.get("tenant"))
+        return Response(status_code=204)
+
+    # -- Graph
+
+    async def _read(self, request: Request) -> bytes:
+        length = declared_length(request.headers.get("content-length"))
+        limits = self.config.limits
+        if length is not None and length > limits.max_body_bytes:
+            raise too_large(limits.max_body_bytes)
+        return await read_body(request.stream(), limits, self._stopping)
+
+    def _record(self, request: Request, body: bytes, request_id: str) -> None:
+        self.store.record_request(RecordedRequest(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers=tuple((k, v) for k, v in request.headers.items()),
+            body=body,
+            request_id=request_id,
+            received_at=time.time(),
+        ))
+
+    async def _graph_endpoint(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        client_request_id = request.headers.get("client-request-id") or request_id
+        recorded = False
+        try:
+            body = await self._read(request)
+            self._record(request, body, request_id)
+            recorded = True
+            response = await self._graph(request, body)
+        except Drop:
+            return await self._drop(request)
+        except GraphFailure as failure:
+            response = envelope(failure, request_id, client_request_id)
+        except Exception as exc:
+            # Never a traceback to the client: an emulator bug still answers with Graph's envelope.
+            log.exception("emulator failed on %s %s", request.method, request.url.path)
+            unexpected = GraphFailure(500, "generalException", f"Unexpected emulator error: {type(exc).__name__}.")
+            response = envelope(unexpected, request_id, client_request_id)
+        if not recorded:
+            self._record(request, b"", request_id)
+        response.headers["request-id"] = request_id
+        response.headers["client-request-id"] = client_request_id
+        return response
+
+    async def _drop(self, request: Request) -> Response:
+        client = (request.client.host, request.client.port) if request.client else None
+        if self.drop_connection is None or not self.drop_connection(client):
+            failure = GraphFailure(500, "generalException", "The drop fault needs the emulator's own server.")
+            return envelope(failure, "", "")
+        # Let the aborted transport report connection_lost, so the server sends nothing more.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return Response(status_code=500)
+
+    async def _graph(self, request: Request, body: bytes) -> Response:
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        segments = [unquote(s) for s in raw_path.decode("latin-1").split("?")[0].strip("/").split("/")]
+        await self._inject_faults(request)
+        version = segments[0]
+        if version not in self.routes.versions:
+            raise bad_request(f"Invalid version: {version}")
+        principal = self._authenticate(request)
+        route, params = self.routes.match(version, segments[1:], request.method.upper())
+        self._authorize(route, principal)
+        query = parse_query(self.renderer, route, request.url.query)
+        payload = self._body(request, body, route) if route.operation.has_request_body else None
+        call = Call(
+            version, route, params, query, payload, principal, str(request.base_url).rstrip("/"), str(request.url)
+        )
+        handler = ACTION_HANDLERS.get(route.operation.id) or VERB_HANDLERS.get(route.operation.verb)
+        if handler is None:
+            raise GraphFailure(501, "NotImplemented",
+                               f"The emulator has no handler for the action '{route.operation.id}'.")
+        return handler(self, call)
+
+    async def _inject_faults(self, request: Request) -> None:
+        faults: list[tuple[str, Fault]] = [
+            (f"config:{i}", f) for i, f in enumerate(self.config.faults)
+            if f.applies_to(request.method, request.url.path)
+        ]
+        header = request.headers.get("x-emulator-fault")
+        if header:
+            try:
+                faults.append((f"header:{header}", Fault.parse(header)))
+            except ValueError as exc:
+                raise bad_request(f"x-emulator-fault: {exc}") from None
+        for key, fault in faults:
+            if fault.count is not None and self.store.count_fault(key) > fault.count:
+                continue
+            if fault.latency:
+                await self._sleep(fault.latency)
+            if fault.drop:
+                raise Drop()
+            if fault.status is not None:
+                raise fault_failure(fault)
+
+    async def _sleep(self, seconds: float) -> None:
+        """A latency fault's wait, which a stopping server cuts short."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def _authenticate(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise token_failure("missing")
+        return self.issuer.verify(token.strip())
+
+    def _authorize(self, route: GraphRoute, principal: Principal) -> None:
+        kind = principal.permission_type
+        required = {p for op in route.operations for p in op.permissions_for(kind)}
+        if not any(satisfies(principal.permissions, r) for r in required):
+            raise GraphFailure(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+    def _body(self, request: Request, body: bytes, route: GraphRoute) -> Any:
+        content_type = request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            shown = content_type or "none"
+            raise bad_request(f"The Content-Type '{shown}' is not supported for this request; send application/json.")
+        payload = parse_json(body, self.config.limits.max_json_depth)
+        issues = [i for i in self._validator(route).validate(payload) if i.severity == "error"]
+        if issues:
+            first = issues[0]
+            raise bad_request(f"Invalid request body: {first.pointer or '/'}: {first.message}", issues)
+        return payload
+
+    def _validator(self, route: GraphRoute) -> Validator:
+        key = (route.version, route.operation.id)
+        if key not in self._validators:
+            self._validators[key] = Validator.for_operation(
+                route.operation.id, version=route.version, direction="request", profile="contract"
+            )
+        return self._validators[key]

@@ -1,0 +1,72 @@
+"""One client connection: uvicorn's HTTP/1.1 protocol with TCP_NODELAY and a deadline for request headers.
+
+Without TCP_NODELAY every small answer waits on the client's delayed ACK
+(about 40 ms on Linux), which dominated the suite's wall time. uvicorn closes
+idle keep-alive connections but has no deadline for a request whose headers
+never finish arriving; ``EmulatorProtocol`` closes such a connection after
+``Limits.header_timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+
+def set_nodelay(sock: socket.socket | None) -> None:
+    """Send small writes at once rather than waiting to coalesce them (Nagle's algorithm off)."""
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class EmulatorProtocol(H11Protocol):
+    """uvicorn's h11 protocol, plus TCP_NODELAY on the accepted socket and the header deadline."""
+
+    #: Seconds a connection may take to deliver a request's headers; set per server by ``protocol_for``.
+    header_timeout: float = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        set_nodelay(transport.get_extra_info("socket"))
+        self._arm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm_header_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_header_deadline()
+
+    def _arm_header_deadline(self) -> None:
+        self._disarm_header_deadline()
+        self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _disarm_header_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_deadline = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def protocol_for(header_timeout: float) -> type[EmulatorProtocol]:
+    """The protocol class a server with this header deadline hands to uvicorn."""
+    return type("EmulatorProtocol", (EmulatorProtocol,), {"header_timeout": header_timeout})

@@ -1,0 +1,239 @@
+"""What each operation does to the store: CRUD by verb, actions by operation id, hooks on create.
+
+``VERB_HANDLERS`` serves any contract operation with a plain verb, so a new
+contract operation needs no code; ``ACTION_HANDLERS`` holds the actions
+(``import``); ``CREATE_HOOKS`` sets the asynchronous Autopilot import in motion.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from starlette.responses import Response
+
+from ...autopilot import analyse_hardware_hash
+from ...contracts import Operation
+from .failures import GraphFailure
+from .odata import Query, select_properties, skiptoken
+from .render import CREATED_STAMPS, MODIFIED_STAMPS, SERVER_OWNED, json_response, utc_now
+from .routes import GraphRoute
+from .state import DUPLICATED, INVALID_HASH, DdsError, Record
+from .tokens import Principal
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authorized Graph request, as a handler sees it."""
+
+    version: str
+    route: GraphRoute
+    params: Mapping[str, str]
+    query: Query
+    body: Any
+    principal: Principal
+    base_url: str
+    url: str
+
+    @property
+    def tenant(self) -> str:
+        return self.principal.tenant_id
+
+    @property
+    def op(self) -> Operation:
+        return self.route.operation
+
+    def entity_id(self) -> str:
+        return next(iter(self.params.values()))
+
+
+Handler = Callable[["Emulator", Call], Response]
+
+
+def _not_found(call: Call) -> GraphFailure:
+    # Intune wraps its own error object in the message; clients branch on the code.
+    inner = json.dumps({
+        "_version": 3,
+        "Message": f"No {call.op.type} with id '{call.entity_id()}' exists. - Url: {call.url}",
+        "CustomApiErrorPhrase": "",
+        "RetryAfter": None,
+        "ErrorSourceService": "",
+        "HttpHeaders": "{}",
+    })
+    return GraphFailure(404, "ResourceNotFound", inner)
+
+
+def _context(call: Call, suffix: str) -> str:
+    return f"{call.base_url}/{call.version}/$metadata#{suffix}"
+
+
+def _handle_get(emulator: Emulator, call: Call) -> Response:
+    with emulator.store.tenant(call.tenant) as state:
+        record = state.collection(call.route.collection).get(call.entity_id())
+        if record is None:
+            raise _not_found(call)
+        entity = emulator.renderer.entity(call.version, call.op.type, record.data)
+        emulator.store.read(record)
+    body = {"@odata.context": _context(call, f"deviceManagement/{call.route.collection}/$entity")}
+    body.update(select_properties(entity, call.query.select))
+    return json_response(call.op.success_status, body)
+
+
+def _handle_list(emulator: Emulator, call: Call) -> Response:
+    query = call.query
+    page_size = query.top or emulator.config.page_size
+    with emulator.store.tenant(call.tenant) as state:
+        rendered = [
+            (record, emulator.renderer.entity(call.version, call.op.type, record.data))
+            for record in state.collection(call.route.collection).values()
+        ]
+        matching = [(r, e) for r, e in rendered if query.predicate is None or query.predicate(e)]
+        page = matching[query.offset: query.offset + page_size]
+        for record, _ in page:
+            emulator.store.read(record)
+    body: dict[str, Any] = {
+        "@odata.context": _context(call, f"deviceManagement/{call.route.collection}"),
+        "value": [select_properties(e, query.select) for _, e in page],
+    }
+    if query.offset + page_size < len(matching):
+        kept = [(k, v) for k, v in query.raw if k != "$skiptoken"]
+        kept.append(("$skiptoken", skiptoken(query.offset + page_size)))
+        body["@odata.nextLink"] = (
+            f"{call.base_url}/{call.version}{call.route.template}?{urlencode(kept, quote_via=quote, safe='$')}"
+        )
+    return json_response(call.op.success_status, body)
+
+
+def _handle_create(emulator: Emulator, call: Call) -> Response:
+    declared = call.op.body_type or call.op.type
+    record = new_record(emulator, call, declared, call.body)
+    with emulator.store.tenant(call.tenant) as state:
+        admit(emulator, record, declared, set())
+        state.collection(call.route.collection)[record.data["id"]] = record
+        entity = emulator.renderer.entity(call.version, declared, record.data)
+    body = {"@odata.context": _context(call, f"deviceManagement/{call.route.collection}/$entity")}
+    body.update(entity)
+    return json_response(call.op.success_status, body)
+
+
+def _handle_update(emulator: Emulator, call: Call) -> Response:
+    declared = call.op.body_type or call.op.type
+    with emulator.store.tenant(call.tenant) as state:
+        record = state.collection(call.route.collection).get(call.entity_id())
+        if record is None:
+            raise _not_found(call)
+        changes = new_record(emulator, call, declared, call.body).data
+        changes.pop("id")
+        for stamp in CREATED_STAMPS - MODIFIED_STAMPS:
+            changes.pop(stamp, None)
+        record.data.update(changes)
+        entity = emulator.renderer.entity(call.version, declared, record.data)
+    if call.op.response_kind == "none":
+        return Response(status_code=call.op.success_status)
+    return json_response(call.op.success_status, entity)
+
+
+def _handle_delete(emulator: Emulator, call: Call) -> Response:
+    # Deleting an imported identity leaves the registered device alone, as in Intune.
+    with emulator.store.tenant(call.tenant) as state:
+        if state.collection(call.route.collection).pop(call.entity_id(), None) is None:
+            raise _not_found(call)
+    return Response(status_code=call.op.success_status)
+
+
+def _handle_import(emulator: Emulator, call: Call) -> Response:
+    """The import action: every record created pending, in one batch for duplicate detection.
+
+    The records of one import share one ``importId`` (beta shows it; v1.0 has no
+    such property), which is how the service groups them; a value sent in the
+    body is the service's to set and is replaced.
+    """
+    records_in = call.body.get(call.op.parameters[0].name) if call.op.parameters else None
+    declared = call.op.parameters[0].type if call.op.parameters else call.op.type
+    import_id = str(uuid.uuid4())
+    seen: set[str] = set()
+    out = []
+    with emulator.store.tenant(call.tenant) as state:
+        for item in records_in or []:
+            record = new_record(emulator, call, declared, item)
+            record.data["importId"] = import_id
+            admit(emulator, record, declared, seen)
+            state.collection(call.route.collection)[record.data["id"]] = record
+            out.append(emulator.renderer.entity(call.version, declared, record.data))
+    body = {"@odata.context": _context(call, f"Collection(microsoft.graph.{declared})"), "value": out}
+    return json_response(call.op.success_status, body)
+
+
+def _admit_autopilot_import(emulator: Emulator, record: Record, seen_hashes: set[str]) -> None:
+    """Decide now what DDS will say later: a repeated hash in the batch, or a hash that fails the rule.
+
+    Whether the serial is already registered (806/808) is decided when the
+    import settles, because another import may register it meanwhile.
+    """
+    hardware = record.data.get("hardwareIdentifier")
+    planned: DdsError | None = None
+    if isinstance(hardware, str) and hardware:
+        decoded, issues = analyse_hardware_hash(hardware, "/hardwareIdentifier")
+        if hardware in seen_hashes:
+            planned = DUPLICATED
+        elif any(i.intune_outcome == INVALID_HASH.name for i in issues):
+            planned = INVALID_HASH
+        seen_hashes.add(hardware)
+        if decoded is not None:
+            facts = {"manufacturer": decoded.manufacturer, "model": decoded.model}
+            record.device_facts = {k: v for k, v in facts.items() if v}
+    emulator.store.admit_import(record, planned)
+
+
+def new_record(emulator: Emulator, call: Call, declared: str, body: Mapping[str, Any]) -> Record:
+    """A stored entity from a request body: server-owned values dropped, id and stamps set."""
+    actual = emulator.renderer.actual_type(call.version, declared, body.get("@odata.type"))
+    props = emulator.renderer.properties(call.version, actual)
+    owned = SERVER_OWNED.get(declared, frozenset())
+    data: dict[str, Any] = {
+        k: v for k, v in body.items()
+        if k in props and not props[k].read_only and k not in owned
+    }
+    if actual != declared:
+        data["@odata.type"] = f"#microsoft.graph.{actual}"
+    data["id"] = str(uuid.uuid4())
+    now = utc_now()
+    for stamp in CREATED_STAMPS & props.keys():
+        data[stamp] = now
+    return Record(data=data, created=time.monotonic())
+
+def admit(emulator: Emulator, record: Record, declared: str, seen_hashes: set[str]) -> None:
+    """Run what creating an entity of ``declared`` sets in motion (``CREATE_HOOKS``)."""
+    hook = CREATE_HOOKS.get(declared)
+    if hook is not None:
+        hook(emulator, record, seen_hashes)
+
+
+#: Plain CRUD, by the operation's verb: served for any contract operation with that verb.
+VERB_HANDLERS: Mapping[str, Handler] = {
+    "get": _handle_get,
+    "list": _handle_list,
+    "create": _handle_create,
+    "update": _handle_update,
+    "delete": _handle_delete,
+}
+
+
+#: Actions, by operation id: the only operations that need code of their own.
+ACTION_HANDLERS: Mapping[str, Handler] = {
+    "importedWindowsAutopilotDeviceIdentity.import": _handle_import,
+}
+
+
+#: What creating an entity of a type sets in motion (the asynchronous Autopilot import).
+CREATE_HOOKS: Mapping[str, Callable[[Emulator, Record, set[str]], None]] = {
+    "importedWindowsAutopilotDeviceIdentity": _admit_autopilot_import,
+}
