@@ -29,7 +29,7 @@ def awaiting_emulator(op: Operation) -> bool:
     emulator's package split (issue 13, step 5); each joins the suite as soon as
     its handler exists, because this asks the emulator's own handler tables.
     """
-    from ..graph.emulator import ACTION_HANDLERS, VERB_HANDLERS
+    from ..graph.emulator.handlers import ACTION_HANDLERS, VERB_HANDLERS
 
     return op.id not in ACTION_HANDLERS and op.verb not in VERB_HANDLERS
 
