@@ -323,7 +323,7 @@ def test_a_wrong_method_on_a_known_path_is_405(graph: httpx.Client) -> None:
     response = graph.put(f"/v1.0{IMPORTED}", json={})
     assert_graph_error(response, 405, "MethodNotAllowed")
     assert response.headers["allow"] == "GET, POST"
-    assert_graph_error(graph.patch(f"/v1.0{IMPORTED}/import", json={}), 405, "MethodNotAllowed")
+    assert_graph_error(graph.put(f"/v1.0{IMPORTED}/import", json={}), 405, "MethodNotAllowed")
 
 
 def test_every_response_carries_request_id_and_echoes_client_request_id(graph: httpx.Client) -> None:

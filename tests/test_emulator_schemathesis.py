@@ -37,11 +37,15 @@ def _document(version: str) -> dict[str, Any]:
 
 
 def _operations() -> list[tuple[str, str, str]]:
+    # actions without an emulator handler yet (issue 13 step 5) are left out, as in the suite
+    from graph_contracts.suite.test_openapi import _served
+
     return [
         (version, method.upper(), path)
         for version in VERSIONS
         for path, methods in _document(version)["paths"].items()
         for method in methods
+        if _served(version, method, path)
     ]
 
 
