@@ -222,6 +222,7 @@ def _emulator(args: argparse.Namespace) -> int:
         "faults": tuple(args.fault or ()),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
+        "as_documented": args.as_documented or None,
     }
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
 
@@ -369,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
     emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.add_argument(
+        "--as-documented", action="store_true",
+        help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
+    )
     emu.set_defaults(handler=_emulator)
 
     clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with PREFIX, and nothing else")

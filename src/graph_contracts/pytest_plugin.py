@@ -68,6 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds between polls of a pending import (default: 15 live, 0 elsewhere; Retry-After wins)",
     )
     group.addoption(
+        "--graph-as-documented",
+        action="store_true",
+        default=False,
+        help="expect what the doc pages say where the service refuses a documented operation "
+        "(the emulator then serves it as documented); by default the suite expects the service's answer",
+    )
+    group.addoption(
         "--graph-no-report",
         action="store_true",
         default=False,
@@ -215,6 +222,7 @@ def graph_endpoint(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
         cloud=pytestconfig.getoption("--graph-cloud"),
         base_url=pytestconfig.getoption("--graph-base-url"),
         allow_writes=pytestconfig.getoption("--graph-allow-writes"),
+        as_documented=pytestconfig.getoption("--graph-as-documented"),
     ) as endpoint:
         yield endpoint
 

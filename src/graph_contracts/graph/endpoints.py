@@ -122,13 +122,17 @@ def open_endpoint(
     cloud: str = "global",
     base_url: str | None = None,
     allow_writes: bool = False,
+    as_documented: bool = False,
 ) -> Iterator[Endpoint]:
-    """Start or connect to the endpoint of ``kind`` and stop it when the block ends."""
+    """Start or connect to the endpoint of ``kind`` and stop it when the block ends.
+
+    ``as_documented`` makes the emulator serve what the service refuses as the pages document it.
+    """
     if kind == "emulator":
-        from .emulator import running_emulator
+        from .emulator import EmulatorConfig, running_emulator
 
         with ExitStack() as stack:
-            handle = stack.enter_context(running_emulator())
+            handle = stack.enter_context(running_emulator(EmulatorConfig(as_documented=as_documented)))
             yield EmulatorEndpoint(base_url=base_url or handle.base_url, handle=handle)
         return
     if kind == "replay":

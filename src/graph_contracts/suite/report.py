@@ -42,6 +42,11 @@ CHECKS_BY_TEST: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("test_a_hash_repeated", ("lifecycle",)),
     ("test_documented_example", ("examples",)),
     ("test_endpoint_conforms_to_the_openapi", ("openapi",)),
+    ("test_entity_actions", ("status", "lifecycle")),
+    ("test_import_identity_list", ("status", "shape", "lifecycle")),
+    ("test_updates", ("status", "shape")),
+    ("test_refused_routes", ("status",)),
+    ("test_stateful", ("openapi",)),
 )
 #: Modules whose tests all stand for one check, for tests added later under a new name.
 CHECKS_BY_MODULE = {
@@ -49,6 +54,7 @@ CHECKS_BY_MODULE = {
     "test_import": ("lifecycle",),
     "test_examples": ("examples",),
     "test_openapi": ("openapi",),
+    "test_actions": ("status",),
 }
 
 OPERATION = "graph_operation"
