@@ -23,6 +23,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from graph_contracts.contracts import default_contracts
 from graph_contracts.graph.emulator import EmulatorHandle, running_emulator
 from graph_contracts.resources import schemas_dir
 
@@ -95,10 +96,12 @@ def test_a_created_entity_is_read_back_conforming(emulator: EmulatorHandle) -> N
             collection, _, param = item_path.rpartition("/")
             if "get" not in methods or not param.startswith("{") or "post" not in document["paths"][collection]:
                 continue
+            if default_contracts().refused(version, "POST", collection):
+                continue  # the service refuses creating there (v1.0 windowsAutopilotDeviceIdentities)
             created = httpx.post(emulator.graph_url(version) + collection, json={}, headers=headers)
             assert created.status_code == 201, created.text
             case = schema[item_path]["GET"].Case(path_parameters={param.strip("{}"): created.json()["id"]})
             response = case.call_and_validate(base_url=emulator.graph_url(version), headers=headers, checks=CHECKS)
             assert response.status_code == 200
             checked += 1
-    assert checked == 5
+    assert checked == 4

@@ -34,6 +34,14 @@ def awaiting_emulator(op: Operation) -> bool:
     return op.id not in ACTION_HANDLERS and op.verb not in VERB_HANDLERS
 
 
+def tagged(body: dict[str, Any], op: Operation, tag: str) -> dict[str, Any]:
+    """The body with the run tag in the property cleanup looks for (groupTag, description)."""
+    from ..cleanup import TAG_PROPERTY
+
+    prop = TAG_PROPERTY.get(op.body_type or op.type)
+    return {**body, prop: f"{tag}-{body.get(prop) or 'x'}"[:64]} if prop else body
+
+
 def expected_refusal(op: Operation, config: Any) -> ServiceRefusal | None:
     """The service's refusal the suite expects for ``op``, or None where the page's answer is expected.
 

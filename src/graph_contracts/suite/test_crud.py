@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -27,14 +26,10 @@ from .support import (
     operations,
     registered_device,
     sibling,
+    tagged,
 )
 
 SUITE_SETTINGS = suite_settings()
-
-
-def _tagged(body: dict[str, Any], op: Operation, tag: str) -> dict[str, Any]:
-    prop = TAG_PROPERTY.get(op.body_type or op.type)
-    return {**body, prop: f"{tag}-{body.get(prop) or 'x'}"[:64]} if prop else body
 
 
 @pytest.mark.graph_write
@@ -50,7 +45,7 @@ def test_valid_bodies_are_created_as_documented(
     created: Created,
     pytestconfig: pytest.Config,
 ) -> None:
-    body = _tagged(data.draw(BodyStrategies(graph_contracts, op.version).request_body(op)), op, graph_run_tag)
+    body = tagged(data.draw(BodyStrategies(graph_contracts, op.version).request_body(op)), op, graph_run_tag)
     client = graph_client(op.version)
     response = client.request(op.method, op.path, json=body, check=False)
     entity_id = (
@@ -101,7 +96,7 @@ def test_bodies_with_one_rule_broken_are_rejected_with_the_graph_envelope(
     prop = TAG_PROPERTY.get(op.body_type or op.type)
     if broken.raw is None and isinstance(broken.body, dict) and prop and broken.pointer != f"/{prop}":
         # Tagged like everything else, so that an endpoint that wrongly accepts it leaves a findable object.
-        broken = Broken(broken.rule, broken.pointer, _tagged(broken.body, op, graph_run_tag))
+        broken = Broken(broken.rule, broken.pointer, tagged(broken.body, op, graph_run_tag))
     client = graph_client(op.version)
     response = client.request(
         op.method, op.path, check=False, headers={"content-type": "application/json"}, content=broken.content()
