@@ -143,3 +143,31 @@ def test_unreadable_or_unsafe_metadata_is_exit_2(tmp_path: Path, capsys, name: s
 
 def test_missing_file_is_exit_2(tmp_path: Path):
     assert main(["contracts", "check-metadata", str(tmp_path / "v1.0-Prod.csdl")]) == 2
+
+
+def test_a_cloud_gap_the_clouds_file_does_not_record_is_a_disagreement(contracts: ContractSet, tmp_path: Path,
+                                                                         capsys):
+    path = _write(tmp_path, _csdl(contracts, skip_types=("windowsAutopilotDeviceIdentity",)), "v1.0-Mooncake.csdl")
+    assert main(["contracts", "check-metadata", str(path)]) == 1  # contracts/clouds.yaml says Mooncake lacks nothing
+    assert "metadata:Mooncake:v1.0:cloud-gaps" in capsys.readouterr().out
+
+
+def test_the_plugin_skips_operations_on_a_type_the_cloud_lacks_saying_why(contracts: ContractSet):
+    from graph_contracts.contracts.clouds import CloudGap, skip_reason
+
+    gaps = {("Fairfax", "v1.0"): CloudGap("Fairfax", "v1.0", ("windowsAutopilotDeviceIdentity",), "test source")}
+    assign = contracts.operation("v1.0", "windowsAutopilotDeviceIdentity.assignUserToDevice")
+    reason = skip_reason(assign, "usgov", gaps)
+    assert reason == "the Fairfax cloud's v1.0 metadata lacks windowsAutopilotDeviceIdentity (test source)"
+    imported = contracts.operation("v1.0", "importedWindowsAutopilotDeviceIdentity.get")
+    assert skip_reason(imported, "usgov", gaps) is None
+    assert skip_reason(assign, "global", gaps) is None and skip_reason(assign, "china", gaps) is None
+
+
+def test_the_shipped_clouds_file_loads():
+    from graph_contracts.contracts.clouds import load_cloud_gaps
+    from graph_contracts.resources import contracts_dir
+
+    gaps = load_cloud_gaps(contracts_dir())
+    assert set(gaps) == {("Fairfax", "v1.0"), ("Mooncake", "v1.0")}
+    assert all(g.source for g in gaps.values())

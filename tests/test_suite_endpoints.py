@@ -70,7 +70,8 @@ def test_a_request_missing_from_a_cassette_fails_and_names_it(tmp_path: Path):
 
 def test_recording_writes_scrubbed_cassettes(tmp_path: Path):
     folder = tmp_path / "recorded"
-    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", "test_import and not test_actions", cwd=tmp_path)
+    selection = "test_import and not test_actions"
+    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     files = sorted(folder.glob("*.yaml"))
     assert len(files) == 4

@@ -56,14 +56,18 @@ def _contracts_lint(args: argparse.Namespace) -> int:
 def _contracts_check_metadata(args: argparse.Namespace) -> int:
     """Exit 0 when every disagreement with the metadata is acknowledged, 1 otherwise, 2 for unreadable files."""
     from .contracts import load_contracts, load_overlays
-    from .contracts.metadata import acknowledge, cloud_gaps, compare, read_metadata
+    from .contracts.clouds import load_cloud_gaps
+    from .contracts.metadata import acknowledge, cloud_gaps, compare, gap_findings, read_metadata
 
     root = Path(args.contracts) if args.contracts else contracts_dir()
     contracts = load_contracts(root)
+    recorded = load_cloud_gaps(root)
     acknowledged = {a for o in load_overlays(root).values() for a in o.acknowledged}
     new = 0
     for meta in read_metadata([Path(f) for f in args.files]):
-        findings = acknowledge(compare(contracts, meta), acknowledged)
+        gap = recorded.get((meta.cloud, meta.version))
+        found = [*compare(contracts, meta), *gap_findings(contracts, meta, gap.lacks if gap else None)]
+        findings = acknowledge(found, acknowledged)
         gaps = cloud_gaps(contracts, meta)
         print(f"{meta.source} ({meta.version}, {meta.cloud}): {len(findings)} disagreements")
         for f in findings:

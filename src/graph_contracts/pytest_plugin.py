@@ -15,7 +15,8 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from .contracts import ContractSet, default_contracts
+from .contracts import ContractSet, Operation, default_contracts
+from .contracts.clouds import CloudGap, load_cloud_gaps, skip_reason
 from .graph.auth import StaticToken
 from .graph.client import GraphClient, RetryPolicy
 from .graph.endpoints import Endpoint, TokenKind, open_endpoint
@@ -182,7 +183,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     endpoint = config.getoption("--graph-endpoint")
+    gaps = _cloud_gaps() if endpoint == "live" else {}
     for item in items:
+        op = getattr(getattr(item, "callspec", None), "params", {}).get("op")
+        reason = skip_reason(op, config.getoption("--graph-cloud"), gaps) if isinstance(op, Operation) else None
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
         if item.get_closest_marker("graph_live") and endpoint != "live":
             item.add_marker(pytest.mark.skip(reason="needs a live tenant: run with --graph-endpoint live"))
         if (
@@ -193,6 +199,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason="writes to a live tenant need --graph-allow-writes (read-only run)")
             )
+
+
+def _cloud_gaps() -> dict[tuple[str, str], CloudGap]:
+    from .resources import contracts_dir
+
+    return load_cloud_gaps(contracts_dir())
 
 
 def graph_versions(config: pytest.Config) -> tuple[str, ...]:

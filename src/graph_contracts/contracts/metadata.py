@@ -358,8 +358,16 @@ def cloud_gaps(contracts: ContractSet, meta: Metadata) -> tuple[str, ...]:
     return tuple(t.name for t in contracts.types_in(meta.version) if t.name not in meta.types)
 
 
-#: --graph-cloud name -> the metadata cloud name it is served from.
-GRAPH_CLOUDS: Mapping[str, str] = {"global": "Prod", "usgov": "Fairfax", "usgov-dod": "Fairfax", "china": "Mooncake"}
+def gap_findings(contracts: ContractSet, meta: Metadata, recorded: tuple[str, ...] | None) -> list[Finding]:
+    """A finding when ``contracts/clouds.yaml`` says otherwise than the cloud's metadata about what it lacks."""
+    found = cloud_gaps(contracts, meta)
+    if meta.cloud == "Prod" or recorded is None or tuple(sorted(recorded)) == tuple(sorted(found)):
+        return []
+    return [Finding(
+        f"metadata:{meta.cloud}:{meta.version}:cloud-gaps",
+        f"the {meta.cloud} cloud lacks [{', '.join(found)}]; contracts/clouds.yaml says [{', '.join(recorded)}]",
+        "contracts/clouds.yaml", meta.source,
+    )]
 
 
 def acknowledge(findings: list[Finding], acknowledged: set[str]) -> list[Finding]:
