@@ -172,6 +172,12 @@ def _hash_decode(args: argparse.Namespace) -> int:
     return 1 if any(i.severity == "error" for i in issues) else 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def _fault(text: str) -> Fault:
     from .graph.emulator import Fault
 
@@ -182,27 +188,38 @@ def _fault(text: str) -> Fault:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from .graph.emulator import EmulatorConfig, EmulatorHandle, serve
+    from dataclasses import replace
+
+    from .graph.emulator import EmulatorConfig, EmulatorHandle, Limits, RequestLine, serve
 
     options = {
         "faults": tuple(args.fault or ()),
+        "tenants": tuple(args.tenant or ()),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
+        "admin_routes": args.admin_routes,
     }
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
+    if args.request_log_size is not None:
+        config = replace(config, limits=replace(Limits(), request_log_size=args.request_log_size))
+
+    def log_request(line: RequestLine) -> None:
+        print(line, flush=True)
 
     def ready(handle: EmulatorHandle) -> None:
         base = handle.base_url
         print(f"graph-contracts emulator: {base}")
         print(f"  Graph:  {base}/v1.0  {base}/beta")
         print(f"  tokens: POST {handle.token_url()}")
+        for tenant in handle.config.tenants:
+            print(f"          POST {handle.token_url(tenant)}")
         if handle.config.apps:
             app = handle.config.apps[0]
             print(f"  client: id {app.client_id}  secret {app.client_secret}")
         print("ready (Ctrl-C to stop)", flush=True)
 
     try:
-        serve(args.host, args.port, config, on_ready=ready)
+        serve(args.host, args.port, config, on_ready=ready, on_request=None if args.quiet else log_request)
     except OSError as exc:
         print(f"graph-contracts emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=sys.stderr)
@@ -324,6 +341,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
     emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.add_argument(
+        "--tenant", action="append", metavar="TENANT",
+        help="another tenant (GUID or domain) the token endpoint serves; others get AADSTS90002",
+    )
+    emu.add_argument(
+        "--no-admin-routes", dest="admin_routes", action="store_false", default=None,
+        help="answer /_emulator/reset and /_emulator/settle with 404",
+    )
+    emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
+                     help="requests the in-memory request log keeps (default 10000)")
+    emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
     emu.set_defaults(handler=_emulator)
 
     clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with PREFIX, and nothing else")

@@ -10,7 +10,9 @@ The package, one job per module, in the order a request meets them:
 
 - ``config``    what an emulator is started with (``EmulatorConfig``, apps, tenant)
 - ``server``    uvicorn on a loopback socket; ``running_emulator()`` and ``serve()``
-- ``app``       one request's way through faults, auth, routing, query, body, handler
+- ``connection``  one client connection: TCP_NODELAY and the header deadline
+- ``app``       one request's way through limits, faults, auth, routing, query, body, handler
+- ``limits``    reading a body under a cap and a deadline; JSON fit to store
 - ``faults``    injected failures (status, latency, dropped connection)
 - ``entra``     the token endpoint and Entra's ``AADSTS`` errors
 - ``tokens``    minting and checking tokens; who a token speaks for
@@ -26,13 +28,14 @@ The package, one job per module, in the order a request meets them:
 
 from __future__ import annotations
 
-from .app import Emulator
-from .config import DEFAULT_APP, DEFAULT_TENANT, AppRegistration, EmulatorConfig
+from .app import Emulator, RequestLine
+from .config import ADMIN_ROLE, DEFAULT_APP, DEFAULT_TENANT, AppRegistration, EmulatorConfig, Limits
 from .faults import Fault
 from .server import EmulatorHandle, running_emulator, serve
 from .state import RecordedRequest
 
 __all__ = [
+    "ADMIN_ROLE",
     "DEFAULT_APP",
     "DEFAULT_TENANT",
     "AppRegistration",
@@ -40,7 +43,9 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorHandle",
     "Fault",
+    "Limits",
     "RecordedRequest",
+    "RequestLine",
     "running_emulator",
     "serve",
 ]
