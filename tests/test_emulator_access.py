@@ -183,3 +183,13 @@ def test_the_cli_logs_one_line_per_request_unless_quiet() -> None:
     ]
     assert all(line.endswith(" ms") for line in logged)
     assert quiet == []
+
+
+def test_the_suite_endpoint_serves_the_tenants_it_is_given() -> None:
+    from graph_contracts.graph.endpoints import open_endpoint
+
+    with open_endpoint("emulator", emulator_tenants=(CONTOSO,)) as endpoint:
+        known = httpx.post(f"{endpoint.base_url}/{CONTOSO}/oauth2/v2.0/token", data=token_form())
+        unknown = httpx.post(f"{endpoint.base_url}/other.example.com/oauth2/v2.0/token", data=token_form())
+    assert known.status_code == 200
+    entra_error(unknown, 400, "invalid_tenant", 90002)

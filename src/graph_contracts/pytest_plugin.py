@@ -68,6 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds between polls of a pending import (default: 15 live, 0 elsewhere; Retry-After wins)",
     )
     group.addoption(
+        "--graph-emulator-tenant",
+        action="append",
+        default=[],
+        metavar="TENANT",
+        help="another tenant (GUID or domain) the embedded emulator's token endpoint serves (repeatable)",
+    )
+    group.addoption(
         "--graph-no-report",
         action="store_true",
         default=False,
@@ -215,6 +222,7 @@ def graph_endpoint(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
         cloud=pytestconfig.getoption("--graph-cloud"),
         base_url=pytestconfig.getoption("--graph-base-url"),
         allow_writes=pytestconfig.getoption("--graph-allow-writes"),
+        emulator_tenants=tuple(pytestconfig.getoption("--graph-emulator-tenant")),
     ) as endpoint:
         yield endpoint
 

@@ -122,13 +122,18 @@ def open_endpoint(
     cloud: str = "global",
     base_url: str | None = None,
     allow_writes: bool = False,
+    emulator_tenants: tuple[str, ...] = (),
 ) -> Iterator[Endpoint]:
-    """Start or connect to the endpoint of ``kind`` and stop it when the block ends."""
+    """Start or connect to the endpoint of ``kind`` and stop it when the block ends.
+
+    ``emulator_tenants``: tenants besides the default one that the embedded
+    emulator's token endpoint serves (any other gets Entra's "tenant not found").
+    """
     if kind == "emulator":
-        from .emulator import running_emulator
+        from .emulator import EmulatorConfig, running_emulator
 
         with ExitStack() as stack:
-            handle = stack.enter_context(running_emulator())
+            handle = stack.enter_context(running_emulator(EmulatorConfig(tenants=emulator_tenants)))
             yield EmulatorEndpoint(base_url=base_url or handle.base_url, handle=handle)
         return
     if kind == "replay":
