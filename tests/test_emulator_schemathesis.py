@@ -101,7 +101,7 @@ def test_a_created_entity_is_read_back_conforming(emulator: EmulatorHandle) -> N
 
 
 def test_every_list_still_answers_after_the_fuzzing(emulator: EmulatorHandle) -> None:
-    """Runs after the fuzzed cases on the same emulator: nothing they stored breaks a list."""
+    """Runs after the fuzzed cases of this module (of this worker, under xdist): nothing they stored breaks a list."""
     headers = emulator.headers()
     for version in VERSIONS:
         for path, methods in _document(version)["paths"].items():
