@@ -1,0 +1,132 @@
+"""``traffic scan``: credentials in files and folders of recorded traffic, by file and line.
+
+The scanner reads files as text, not structure, so that it finds a secret in
+any format (a cassette, a HAR file, a mock file, a log) and reports the line
+a person opens. Bodies the text does not show are decoded first: YAML
+``!!binary`` blocks, HAR ``"encoding": "base64"`` content and gzip; a
+secret inside is reported at the line where the encoded block starts.
+The rules are :mod:`.secrets`' table, the one the scrubbers use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import contextlib
+import gzip
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import GraphContractsError, InputFileError
+from .secrets import find_secrets
+
+__all__ = ["SecretFinding", "SecretLeakError", "scan_paths", "scan_text"]
+
+
+@dataclass(frozen=True, order=True)
+class SecretFinding:
+    """Something that looks like a credential, found at ``file``:``line`` (1-based) by rule ``kind``."""
+
+    file: str
+    line: int
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.kind}"
+
+
+class SecretLeakError(GraphContractsError):
+    """A cassette would have been written with a credential the scrubber did not remove.
+
+    Nothing was written. ``findings`` names each rule and line (of the text
+    that would have been written); report it as a bug in the rule table, or
+    scrub the value in your own ``before_record`` hook.
+    """
+
+    def __init__(self, file: str, findings: list[SecretFinding]) -> None:
+        self.file = file
+        self.findings = findings
+        where = ", ".join(f"line {f.line} ({f.kind})" for f in findings[:5])
+        more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
+        super().__init__(f"{file}: not written, it would still hold a credential at {where}{more}")
+
+
+_ENCODED = (
+    # YAML's binary tag, as vcrpy writes bytes it cannot show as text (gzip bodies, for one)
+    re.compile(r"!!binary\s*\|?[-+]?[ \t]*\r?\n(?P<b>(?:[ \t]+[A-Za-z0-9+/=]+[ \t]*\r?\n?)+)"),
+    re.compile(r"!!binary[ \t]+[\"']?(?P<b>[A-Za-z0-9+/=]{8,})"),
+    # HAR content in base64, either member order
+    re.compile(r"\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\"\s*,\s*\"encoding\"\s*:\s*\"base64\""),
+    re.compile(r"\"encoding\"\s*:\s*\"base64\"\s*,\s*\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\""),
+    # gzip in base64 anywhere (H4sI is the gzip magic in base64)
+    re.compile(r"(?<![A-Za-z0-9+/])(?P<b>H4sI[A-Za-z0-9+/]{8,}={0,2})"),
+)
+
+
+def _decoded(blob: str) -> str | None:
+    try:
+        raw = base64.b64decode(re.sub(r"\s+", "", blob), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error):
+            return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def scan_text(text: str) -> Iterator[tuple[int, str]]:
+    """``(line, kind)`` for every credential in ``text``, encoded bodies included; lines are 1-based."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_left(newlines, offset) + 1
+
+    for hit in find_secrets(text):
+        yield line_of(hit.start), hit.kind
+    for pattern in _ENCODED:
+        for match in pattern.finditer(text):
+            inner = _decoded(match.group("b"))
+            if inner:
+                line = line_of(match.start())
+                for hit in find_secrets(inner):
+                    yield line, hit.kind
+
+
+def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+        elif path.is_file():
+            yield path
+        else:
+            raise InputFileError(str(path), "no such file or directory")
+
+
+def scan_paths(paths: Iterable[str | Path]) -> list[SecretFinding]:
+    """Every credential in the files and (recursively) folders given, sorted by file and line.
+
+    Raises ``InputFileError`` for a path that does not exist; a file that is
+    not UTF-8 is read with replacement characters, so a binary file is
+    scanned for what text it holds rather than refused.
+    """
+    findings: set[SecretFinding] = set()
+    for file in _files(paths):
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputFileError(str(file), exc.strerror or "cannot be read") from None
+        if text[:2] == "\x1f\ufffd":  # a gzip file: scan what it holds
+            with contextlib.suppress(OSError, EOFError, zlib.error):
+                text = gzip.decompress(file.read_bytes()).decode("utf-8", "replace")
+        findings.update(SecretFinding(str(file), line, kind) for line, kind in scan_text(text))
+    return sorted(findings)
