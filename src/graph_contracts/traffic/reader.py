@@ -48,6 +48,7 @@ __all__ = [
     "TrafficFormat",
     "TrafficLocation",
     "detect_format",
+    "parse_document",
     "read_traffic",
 ]
 
@@ -444,34 +445,60 @@ for _tag in ("python/unicode", "python/str"):
     _CassetteLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", yaml.SafeLoader.construct_yaml_str)
 
 
-def _parse(text: str, file: str) -> Any:
+DocumentKind = Literal["json", "yaml", "ndjson"]
+
+
+def _parse(text: str, file: str) -> tuple[DocumentKind, Any]:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.loads(text)
+            return "json", json.loads(text)
         except ValueError as exc:
             json_error = exc
         first, _, rest = stripped.partition("\n")
         if rest.strip() and first.strip().startswith("{"):
-            return _NDJSON
+            return "ndjson", text.splitlines()
         line = getattr(json_error, "lineno", 0)
         raise TrafficFileError(file, f"not valid JSON: {json_error}", line=line)
     for tag in _OLD_VCR_TAGS:  # vcrpy < 1.0 tagged its objects; the data underneath is plain
         text = text.replace(tag, "")
     try:
-        return yaml.load(text, Loader=_CassetteLoader)  # a SafeLoader subclass
+        return "yaml", yaml.load(text, Loader=_CassetteLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise TrafficFileError(file, f"neither JSON nor YAML: {getattr(exc, 'problem', exc)}",
                                line=(mark.line + 1) if mark else 0) from None
 
 
-_NDJSON = object()
 _OLD_VCR_TAGS = (
     "!!python/object:vcr.request.Request",
     "!!python/object/apply:__builtin__.frozenset",
     "!!python/object/apply:builtins.frozenset",
 )
+
+
+def parse_document(path: Path) -> tuple[DocumentKind, Any, bool]:
+    """A traffic file parsed but not interpreted: (``json``/``yaml`` and the document, or ``ndjson``
+    and its lines), and whether the file was gzip-compressed. The scrubber rewrites this."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TrafficFileError(file, exc.strerror or "cannot be read") from None
+    compressed = raw[:2] == b"\x1f\x8b"
+    if compressed:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error):
+            raise TrafficFileError(file, "is gzip-compressed but does not decompress") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TrafficFileError(file, f"is not UTF-8 text (byte {exc.start})") from None
+    if path.suffix.lower() in {".ndjson", ".jsonl"}:
+        return "ndjson", text.splitlines(), compressed
+    kind, data = _parse(text, file)
+    return kind, data, compressed
 
 
 def read_traffic(path: str | Path) -> Iterator[Exchange]:
@@ -482,25 +509,9 @@ def read_traffic(path: str | Path) -> Iterator[Exchange]:
     the stream reaches it, naming the entry.
     """
     file = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise TrafficFileError(file, exc.strerror or "cannot be read") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            raise TrafficFileError(file, "is gzip-compressed but does not decompress") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TrafficFileError(file, f"is not UTF-8 text (byte {exc.start})") from None
-    if Path(file).suffix.lower() in {".ndjson", ".jsonl"}:
-        yield from _read_ndjson(text.splitlines(), file)
-        return
-    data = _parse(text, file)
-    if data is _NDJSON:
-        yield from _read_ndjson(text.splitlines(), file)
+    document, data, _ = parse_document(Path(path))
+    if document == "ndjson":
+        yield from _read_ndjson(data, file)
         return
     kind = detect_format(data)
     if kind == "har":

@@ -57,7 +57,7 @@ class SecretLeakError(GraphContractsError):
 
 _ENCODED = (
     # YAML's binary tag, as vcrpy writes bytes it cannot show as text (gzip bodies, for one)
-    re.compile(r"!!binary\s*\|?[-+]?[ \t]*\r?\n(?P<b>(?:[ \t]+[A-Za-z0-9+/=]+[ \t]*\r?\n?)+)"),
+    re.compile(r"!!binary\s*\|?[-+]?[ \t]*\r?\n(?P<b>(?:[ \t]+[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|\Z))+)"),
     re.compile(r"!!binary[ \t]+[\"']?(?P<b>[A-Za-z0-9+/=]{8,})"),
     # HAR content in base64, either member order
     re.compile(r"\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\"\s*,\s*\"encoding\"\s*:\s*\"base64\""),
