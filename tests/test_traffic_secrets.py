@@ -22,13 +22,13 @@ from typing import Any
 import httpx
 import pytest
 import vcr
-from vcr.request import Request as VcrRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from vcr.request import Request as VcrRequest
 
 from graph_contracts.cli import main
 from graph_contracts.graph.recording import graph_vcr
@@ -296,7 +296,8 @@ def planted_cassettes(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
     elif place == "json":
         request["body"] = json.dumps({"outer": [{key: secret}]} if carrier is None else {"url": carrier})
     elif place == "multipart":
-        request["body"] = (f'--b\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{carrier or secret}\r\n--b--\r\n')
+        part = f'Content-Disposition: form-data; name="{key}"\r\n\r\n{carrier or secret}'
+        request["body"] = f"--b\r\n{part}\r\n--b--\r\n"
         request["headers"]["Content-Type"] = ["multipart/form-data; boundary=b"]
     elif place == "error-text":
         response["status"] = {"code": 401, "message": "Unauthorized"}
