@@ -327,3 +327,22 @@ def test_each_secret_in_each_place_is_flagged_then_gone(planted: tuple[str, str,
     assert main(["traffic", "scrub", str(source), "-o", str(out)]) == 0
     assert secret not in out.read_text()
     assert scan_paths([out]) == []
+
+
+def test_a_large_file_is_searched_around_triggers_without_missing_anything(
+    recorded: dict[str, Recorded], tmp_path: Path
+) -> None:
+    """Past 64 KB the scanner looks only near trigger words; it must find what a whole-text search finds."""
+    from graph_contracts.traffic.secrets import find_secrets
+
+    plain = "".join(r.plain.read_text() for r in recorded.values())
+    filler = (Path(__file__).parents[1] / "cassettes").glob("*.yaml")
+    text = "".join(f.read_text() for f in sorted(filler)[:10]) + plain
+    assert len(text) > 1 << 16
+    path = tmp_path / "big.yaml"
+    path.write_text(text)
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    whole = {(sum(n < h.start for n in newlines) + 1, h.kind) for h in find_secrets(text)}
+    scanned = {(f.line, f.kind) for f in scan_paths([path])}
+    assert whole
+    assert whole <= scanned

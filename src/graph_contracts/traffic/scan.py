@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GraphContractsError, InputFileError
-from .secrets import find_secrets
+from .secrets import TRIGGERS, SecretHit, find_secrets, lower_same_length
 
 __all__ = ["SecretFinding", "SecretLeakError", "scan_paths", "scan_text"]
 
@@ -62,9 +62,54 @@ _ENCODED = (
     # HAR content in base64, either member order
     re.compile(r"\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\"\s*,\s*\"encoding\"\s*:\s*\"base64\""),
     re.compile(r"\"encoding\"\s*:\s*\"base64\"\s*,\s*\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\""),
-    # gzip in base64 anywhere (H4sI is the gzip magic in base64)
-    re.compile(r"(?<![A-Za-z0-9+/])(?P<b>H4sI[A-Za-z0-9+/]{8,}={0,2})"),
+    # gzip in base64 anywhere (H4sI is the gzip magic in base64); the literal first keeps the search fast
+    re.compile(r"(?P<b>H4sI[A-Za-z0-9+/]{8,}={0,2})"),
 )
+#: Lines after a trigger's own that a match may reach: a YAML or HAR header's value is on the next line,
+#: a multipart part's two lines further down. A secret's name is always on the trigger's line.
+_CONTEXT_LINES = 2
+#: Texts up to this size are searched whole; larger ones only around their triggers.
+_WHOLE = 1 << 16
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of the lines around every trigger in ``text``."""
+    lowered = lower_same_length(text)
+    spans: list[tuple[int, int]] = []
+    for trigger in TRIGGERS:
+        position = lowered.find(trigger)
+        while position != -1:
+            start = text.rfind("\n", 0, position) + 1
+            end = position
+            for _ in range(_CONTEXT_LINES + 1):
+                end = text.find("\n", end + 1)
+                if end == -1:
+                    end = len(text)
+                    break
+            spans.append((start, end))
+            position = lowered.find(trigger, end)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _find(text: str) -> Iterator[SecretHit]:
+    """``find_secrets`` over a text of any size: a large one is searched only where a rule could match."""
+    if len(text) <= _WHOLE:
+        yield from find_secrets(text)
+        return
+    for start, end in _windows(text):
+        for hit in find_secrets(text[start:end]):
+            yield SecretHit(hit.start + start, hit.end + start, hit.kind)
+
+
+_NEWLINE = re.compile("\n")
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 
 
 def _decoded(blob: str) -> str | None:
@@ -85,15 +130,17 @@ def _decoded(blob: str) -> str | None:
 
 def scan_text(text: str) -> Iterator[tuple[int, str]]:
     """``(line, kind)`` for every credential in ``text``, encoded bodies included; lines are 1-based."""
-    newlines = [m.start() for m in re.finditer("\n", text)]
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
 
     def line_of(offset: int) -> int:
         return bisect.bisect_left(newlines, offset) + 1
 
-    for hit in find_secrets(text):
+    for hit in _find(text):
         yield line_of(hit.start), hit.kind
     for pattern in _ENCODED:
         for match in pattern.finditer(text):
+            if match.start() and text[match.start() - 1] in _BASE64_CHARS:
+                continue  # inside a longer base64 string, not its start
             inner = _decoded(match.group("b"))
             if inner:
                 line = line_of(match.start())
