@@ -15,9 +15,11 @@ import binascii
 import bisect
 import contextlib
 import gzip
+import os
 import re
 import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,21 +161,38 @@ def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
             raise InputFileError(str(path), "no such file or directory")
 
 
-def scan_paths(paths: Iterable[str | Path]) -> list[SecretFinding]:
+def _scan_file(file: Path) -> list[SecretFinding]:
+    try:
+        text = file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputFileError(str(file), exc.strerror or "cannot be read") from None
+    if text[:2] == "\x1f\ufffd":  # a gzip file: scan what it holds
+        with contextlib.suppress(OSError, EOFError, zlib.error):
+            text = gzip.decompress(file.read_bytes()).decode("utf-8", "replace")
+    return [SecretFinding(str(file), line, kind) for line, kind in scan_text(text)]
+
+
+#: Below this many bytes in all, files are scanned in this process; above, on every core.
+_PARALLEL_BYTES = 8 << 20
+
+
+def scan_paths(paths: Iterable[str | Path], *, workers: int | None = None) -> list[SecretFinding]:
     """Every credential in the files and (recursively) folders given, sorted by file and line.
 
     Raises ``InputFileError`` for a path that does not exist; a file that is
     not UTF-8 is read with replacement characters, so a binary file is
-    scanned for what text it holds rather than refused.
+    scanned for what text it holds rather than refused. More than 8 MB of
+    files are shared out over ``workers`` processes (default: one per core).
     """
+    files = list(_files(paths))
+    size = sum(f.stat().st_size for f in files)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
     findings: set[SecretFinding] = set()
-    for file in _files(paths):
-        try:
-            text = file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise InputFileError(str(file), exc.strerror or "cannot be read") from None
-        if text[:2] == "\x1f\ufffd":  # a gzip file: scan what it holds
-            with contextlib.suppress(OSError, EOFError, zlib.error):
-                text = gzip.decompress(file.read_bytes()).decode("utf-8", "replace")
-        findings.update(SecretFinding(str(file), line, kind) for line, kind in scan_text(text))
+    if workers > 1 and len(files) > 1 and size > _PARALLEL_BYTES:
+        with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+            for found in pool.map(_scan_file, files, chunksize=max(1, len(files) // (workers * 8))):
+                findings.update(found)
+    else:
+        for file in files:
+            findings.update(_scan_file(file))
     return sorted(findings)
