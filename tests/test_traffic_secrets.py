@@ -346,3 +346,19 @@ def test_a_large_file_is_searched_around_triggers_without_missing_anything(
     scanned = {(f.line, f.kind) for f in scan_paths([path])}
     assert whole
     assert whole <= scanned
+
+
+def test_a_random_looking_token_in_any_header_is_replaced_but_ids_and_plain_values_are_kept() -> None:
+    """The entropy rule (detect-secrets' limits): a header nobody named a secret can still carry one."""
+    from graph_contracts.graph.recording import scrub_response
+
+    response = {"headers": {"X-Custom-Auth": ["9fK2mQ7xL0pR4sT8vW1yZ3bC6dE5gHjN"],
+                            "request-id": ["0d4c7f3e-2b1a-4c8e-9f6d-5a3b2c1d0e9f"],
+                            "X-Tag": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+                            "ETag": ["W/\"datetime'2026-11-29T20%3A00%3A00.0000000Z'\""]},
+                "body": {"string": b""}}
+    headers = scrub_response(response)["headers"]
+    assert headers["X-Custom-Auth"] == [PLACEHOLDER]
+    assert headers["request-id"] == ["0d4c7f3e-2b1a-4c8e-9f6d-5a3b2c1d0e9f"]
+    assert headers["X-Tag"] == ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]
+    assert headers["ETag"] == ["W/\"datetime'2026-11-29T20%3A00%3A00.0000000Z'\""]
