@@ -116,6 +116,9 @@ def test_har_from_httpx_hooks(har_file: Path) -> None:
     assert _findings(report) == EXPECTED
     assert report["exchanges"] == 6 and report["checked"] == 5
     assert report["not_covered"] == {"GET /v1.0/me": 1}
+    status = next(i for i in report["issues"] if i["code"] == "undocumented-status")
+    assert status["location"]["file"] == str(har_file)
+    assert status["exchange"].startswith("entry 4: GET /v1.0/deviceManagement/windowsAutopilotDeviceIdentities -> 202")
 
 
 def test_cassette_written_by_vcrpy(cassette_file: Path) -> None:

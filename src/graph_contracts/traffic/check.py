@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..errors import InputFileError
 from ..issues import Issue
-from ..reporting import Reporter, ReportFormat
+from ..reporting import Reporter, ReportFormat, issue_json
 from ..schemas import GRAPH_ERROR
 from ..validate_files import RecordResult
 from ..validation import Profile, UnknownContractError, Validator
@@ -180,6 +180,12 @@ class TrafficReporter(Reporter):
             self.not_covered[result.coverage] += 1
         else:
             self.record(_record(result))
+
+    def _record_json(self, result: RecordResult) -> None:
+        # An exchange's issue says which file and exchange it is about; validate's says it via Location.
+        for issue in result.issues:
+            self._json.append({**issue_json(issue), "location": {"file": result.file, "line": result.line},
+                               "exchange": result.label})
 
     def summary(self) -> str:
         covered = self.records
