@@ -124,4 +124,5 @@ def test_schema_and_emulator_agree(op: Operation, emulator: EmulatorHandle, data
     validator = Validator.for_operation(op.id, version=op.version)
     for candidate in candidates:
         accepted, answer = emulator_verdict(emulator, op, candidate)
-        assert accepted == validator.is_valid(candidate), f"{op.id}: schema and emulator disagree on {candidate}: {answer}"
+        verdict = validator.is_valid(candidate)
+        assert accepted == verdict, f"{op.id}: schema says {verdict}, emulator {accepted} on {candidate}: {answer}"
