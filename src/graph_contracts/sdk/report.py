@@ -7,6 +7,7 @@ digit of a date-time) or ``skip`` (the SDK does not expose the operation).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,10 +40,36 @@ class CheckResult:
     examples: int = 0
     counterexample: str = ""
     note: str = ""
+    code: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.stage}:{self.target}:{self.check}"
+
+    @property
+    def finding_code(self) -> str:
+        """What kind of finding this is, stable across runs: the given ``code``, else read off the counterexample.
+
+        Counterexamples start with a JSON pointer and a kind (``/serialNumber: dropped``,
+        ``/enrollmentState: error enum: ...``) or with a status (``status 400, ...``);
+        array indices become ``*`` so that another generated body gives the same code.
+        """
+        if self.code:
+            return self.code
+        m = _POINTED.match(self.counterexample)
+        if m is not None:
+            return f"{m['kind']} {re.sub(r'/[0-9]+(?=/|$)', '/*', m['pointer'])}"
+        m = _STATUS.match(self.counterexample)
+        return f"status {m[1]}" if m is not None else ""
+
+    @property
+    def finding_id(self) -> tuple[str, str, str, str]:
+        """The stable id a baseline names a finding by: SDK, operation (or type), check, code."""
+        return (self.sdk, self.target, self.check, self.finding_code)
+
+
+_POINTED = re.compile(r"^(?P<pointer>/\S*?): (?:(?:error|warning) )?(?P<kind>[A-Za-z][\w-]*)")
+_STATUS = re.compile(r"^status (\d{3})")
 
 
 def exit_code(results: Iterable[CheckResult]) -> int:
