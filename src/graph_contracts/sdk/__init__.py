@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
 from .models import INSTALL_HINT, SDKS, SdkDistribution
