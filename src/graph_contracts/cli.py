@@ -208,7 +208,12 @@ def _cleanup(args: argparse.Namespace) -> int:
 def _sdk_check(args: argparse.Namespace) -> int:
     from .sdk import run_sdk_check
 
-    return int(run_sdk_check(args.sdk, args.junitxml, args.examples))
+    return int(
+        run_sdk_check(
+            args.sdk, args.junitxml, args.examples,
+            baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+        )
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -306,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
     sdk.add_argument("--examples", type=int, default=25, help="generated bodies per type")
+    sdk.add_argument(
+        "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"
+    )
+    sdk.add_argument(
+        "--strict-baseline", action="store_true", help="also fail when a baseline entry is no longer observed"
+    )
+    sdk.add_argument("--write-baseline", metavar="FILE", help="write this run's breaks as a baseline file")
     sdk.set_defaults(handler=_sdk_check)
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
+from .baseline import FindingId, baseline_exit_code, judge, load_baseline, render_judgement
+from .baseline import write_baseline as write_baseline_file
 from .models import INSTALL_HINT, SDKS, SdkDistribution
 from .report import CheckResult, exit_code, findings, render_table, write_junit
 
@@ -73,13 +75,28 @@ def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLE
         return [r for run in runs for r in run.result()]
 
 
-def run_sdk_check(sdk: str, junitxml: str | None, examples: int, *, out: TextIO | None = None) -> int:
+def run_sdk_check(
+    sdk: str,
+    junitxml: str | None,
+    examples: int,
+    *,
+    out: TextIO | None = None,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+    strict_baseline: bool = False,
+) -> int:
     """Run the gate for ``sdk`` (msgraph, msgraph-beta or both), print the table, write JUnit XML if asked.
 
-    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed.
+    With ``baseline`` the exit code follows the baseline (see ``sdk.baseline``): known breaks pass, new
+    or expired ones fail, entries nothing matches are reported as fixed (failing with ``strict_baseline``).
+    ``write_baseline`` writes this run's breaks as a baseline, keeping the reasons of ``baseline``.
+
+    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed (or an unreadable baseline:
+    ``InputFileError``, raised before anything runs).
     """
     stream = out or sys.stdout
     chosen = _selected(sdk)
+    known = load_baseline(baseline) if baseline else None
     missing = [s for s in chosen if not s.installed()]
     if missing:
         names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
@@ -87,7 +104,18 @@ def run_sdk_check(sdk: str, junitxml: str | None, examples: int, *, out: TextIO 
         return 2
     results = check_all(chosen, examples)
     print(render_table(results), file=stream)
+    code = exit_code(results)
+    acknowledged: dict[FindingId, str] = {}
+    if known is not None:
+        judged = judge(results, known, sdks={s.name for s in chosen})
+        print("", file=stream)
+        print(render_judgement(judged, known), file=stream)
+        code = baseline_exit_code(judged, strict=strict_baseline)
+        acknowledged = {j.id: f"{j.entry.reason} ({j.entry.link})" for j in judged if j.outcome == "known" and j.entry}
     if junitxml:
-        write_junit(results, junitxml)
+        write_junit(results, junitxml, acknowledged)
         print(f"wrote {junitxml}", file=stream)
-    return exit_code(results)
+    if write_baseline:
+        count = write_baseline_file(write_baseline, results, known)
+        print(f"wrote {write_baseline} ({count} findings)", file=stream)
+    return code
