@@ -62,7 +62,8 @@ def test_finding_codes_are_stable_across_counterexamples() -> None:
     schema = CheckResult("msgraph", "1", "v1.0", "roundtrip", "t", "schema", "fail", 1,
                          "/enrollmentState: error enum: 'Unknown' is not a member in body {}")
     assert schema.finding_code == "enum /enrollmentState"
-    status = CheckResult("msgraph", "1", "v1.0", "wire", "t.create", "accepted", "fail", 1, "status 400, contract says 201")
+    status = CheckResult("msgraph", "1", "v1.0", "wire", "t.create", "accepted", "fail", 1,
+                         "status 400, contract says 201")
     assert status.finding_code == "status 400"
 
 
@@ -101,7 +102,9 @@ def test_the_summary_names_each_outcome() -> None:
     baseline = Baseline("b.yaml", (entry(TAG_BREAK),))
     text = render_judgement(judge([DROPPED], baseline, sdks=("msgraph", "msgraph-beta"), today=TODAY), baseline)
     assert text.splitlines()[0] == "Baseline b.yaml: 1 new, 0 expired, 0 known, 1 fixed"
-    assert "[NEW (not in the baseline)] msgraph 1.65.0 importedWindowsAutopilotDeviceIdentity.create body fidelity" in text
+    assert (
+        "[NEW (not in the baseline)] msgraph 1.65.0 importedWindowsAutopilotDeviceIdentity.create body fidelity"
+    ) in text
     assert "[fixed, remove it] msgraph-beta importedDeviceIdentityResult.create type-tag (missing-type-tag)" in text
 
 
@@ -127,17 +130,17 @@ def test_the_shipped_example_names_the_beta_type_tag_break() -> None:
     assert all(e.reason and e.link.startswith("https://") and e.expires for e in baseline.entries)
 
 
+ENTRY_TEXT = "findings:\n- sdk: msgraph\n  operation: x\n  check: y\n  code: ''\n  reason: r\n"
+
+
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
         ("findings: [\n", "not valid YAML", 2),
         ("- a\n", "expected a mapping with a list under 'findings'", 0),
-        ("findings:\n- sdk: msgraph\n  operation: x\n  check: y\n  code: ''\n  reason: r\n",
-         "findings[0].link: required", 2),
-        ("findings:\n- sdk: msgraph\n  operation: x\n  check: y\n  code: ''\n  reason: r\n  link: l\n  expiry: 2027-01-01\n",
-         "findings[0]: unknown key 'expiry'", 2),
-        ("findings:\n- sdk: msgraph\n  operation: x\n  check: y\n  code: ''\n  reason: r\n  link: l\n  expires: soon\n",
-         "findings[0].expires: 'soon' is not a date", 2),
+        (ENTRY_TEXT, "findings[0].link: required", 2),
+        (ENTRY_TEXT + "  link: l\n  expiry: 2027-01-01\n", "findings[0]: unknown key 'expiry'", 2),
+        (ENTRY_TEXT + "  link: l\n  expires: soon\n", "findings[0].expires: 'soon' is not a date", 2),
         ("findings:\n- {sdk: a, operation: b, check: c, code: d, reason: r, link: l}\n"
          "- {sdk: a, operation: b, check: c, code: d, reason: r2, link: l2}\n", "findings[1] repeats findings[0]", 3),
     ],
