@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("msgraph_beta", reason="needs msgraph-beta-sdk: run `tox -e sdk` or pip install graph-contracts[sdk]")
+pytest.importorskip(
+    "msgraph_beta", reason="needs msgraph-beta-sdk: run `tox -e sdk` or pip install graph-contracts[sdk]"
+)
 pytest.importorskip("msgraph", reason="needs msgraph-sdk: run `tox -e sdk` or pip install graph-contracts[sdk]")
 
 from msgraph_beta.generated.models.imported_device_identity_result import ImportedDeviceIdentityResult
@@ -59,7 +61,7 @@ def beta_drops_group_tag(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def result_tag_default(monkeypatch: pytest.MonkeyPatch, tag: str | None) -> None:
-    """Make the generated ImportedDeviceIdentityResult default its ``odata_type`` to ``tag``, whatever this release does."""
+    """Make ImportedDeviceIdentityResult default its ``odata_type`` to ``tag``, whatever this release does."""
     original: Callable[..., None] = ImportedDeviceIdentityResult.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -70,7 +72,8 @@ def result_tag_default(monkeypatch: pytest.MonkeyPatch, tag: str | None) -> None
 
 
 def test_a_beta_serializer_break_fails_the_round_trip_and_the_wire(beta_drops_group_tag: None) -> None:
-    roundtrip = {r.check: r for r in check_type(BETA, BETA.installed_version(), IMPORTED, EXAMPLES, default_contracts())}
+    results = check_type(BETA, BETA.installed_version(), IMPORTED, EXAMPLES, default_contracts())
+    roundtrip = {r.check: r for r in results}
     assert roundtrip["fidelity"].status == "fail"
     assert roundtrip["fidelity"].finding_code == "dropped /groupTag"
     assert (roundtrip["fidelity"].sdk, roundtrip["fidelity"].api_version) == ("msgraph-beta", "beta")
