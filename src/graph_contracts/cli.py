@@ -208,6 +208,11 @@ def _cleanup(args: argparse.Namespace) -> int:
 def _sdk_check(args: argparse.Namespace) -> int:
     from .sdk import run_sdk_check
 
+    if args.compare:
+        from .sdk.compare import run_compare
+
+        old, new = args.compare
+        return run_compare(old, new, args.examples)
     return int(
         run_sdk_check(
             args.sdk, args.junitxml, args.examples,
@@ -318,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict-baseline", action="store_true", help="also fail when a baseline entry is no longer observed"
     )
     sdk.add_argument("--write-baseline", metavar="FILE", help="write this run's breaks as a baseline file")
+    sdk.add_argument(
+        "--compare", nargs=2, metavar=("OLD", "NEW"),
+        help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "
+        "virtual environment, and print the breaks that are new, fixed and unchanged; exit 1 on a new one",
+    )
     sdk.set_defaults(handler=_sdk_check)
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
