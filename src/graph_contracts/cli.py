@@ -217,6 +217,7 @@ def _sdk_check(args: argparse.Namespace) -> int:
         run_sdk_check(
             args.sdk, args.junitxml, args.examples,
             baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+            traffic=args.traffic or (),
         )
     )
 
@@ -323,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict-baseline", action="store_true", help="also fail when a baseline entry is no longer observed"
     )
     sdk.add_argument("--write-baseline", metavar="FILE", help="write this run's breaks as a baseline file")
+    sdk.add_argument(
+        "--traffic", nargs="+", metavar="FILE",
+        help="instead of running the Python SDKs, check the requests in traffic any SDK recorded (HAR, vcrpy "
+        "cassette, NDJSON): bodies against the contract, type tags, date-time offsets, enum spelling",
+    )
     sdk.add_argument(
         "--compare", nargs=2, metavar=("OLD", "NEW"),
         help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "

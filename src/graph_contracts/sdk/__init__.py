@@ -84,6 +84,7 @@ def run_sdk_check(
     baseline: str | None = None,
     write_baseline: str | None = None,
     strict_baseline: bool = False,
+    traffic: Sequence[str] = (),
 ) -> int:
     """Run the gate for ``sdk`` (msgraph, msgraph-beta or both), print the table, write JUnit XML if asked.
 
@@ -91,23 +92,32 @@ def run_sdk_check(
     or expired ones fail, entries nothing matches are reported as fixed (failing with ``strict_baseline``).
     ``write_baseline`` writes this run's breaks as a baseline, keeping the reasons of ``baseline``.
 
-    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed (or an unreadable baseline:
-    ``InputFileError``, raised before anything runs).
+    ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
+
+    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed (or an unreadable baseline or
+    traffic file: ``InputFileError``, raised before anything is judged).
     """
     stream = out or sys.stdout
     chosen = _selected(sdk)
     known = load_baseline(baseline) if baseline else None
-    missing = [s for s in chosen if not s.installed()]
-    if missing:
-        names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
-        print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
-        return 2
-    results = check_all(chosen, examples)
+    if traffic:
+        from .traffic import SDK_NAME, check_traffic
+
+        results = check_traffic(traffic)
+        judged_sdks = {SDK_NAME}
+    else:
+        missing = [s for s in chosen if not s.installed()]
+        if missing:
+            names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
+            print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
+            return 2
+        results = check_all(chosen, examples)
+        judged_sdks = {s.name for s in chosen}
     print(render_table(results), file=stream)
     code = exit_code(results)
     acknowledged: dict[FindingId, str] = {}
     if known is not None:
-        judged = judge(results, known, sdks={s.name for s in chosen})
+        judged = judge(results, known, sdks=judged_sdks)
         print("", file=stream)
         print(render_judgement(judged, known), file=stream)
         code = baseline_exit_code(judged, strict=strict_baseline)

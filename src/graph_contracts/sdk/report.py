@@ -33,7 +33,7 @@ class CheckResult:
     sdk: str
     sdk_version: str
     api_version: str
-    stage: Literal["roundtrip", "wire", "setup"]
+    stage: Literal["roundtrip", "wire", "setup", "traffic"]
     target: str
     check: str
     status: Status
