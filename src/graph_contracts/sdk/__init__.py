@@ -49,30 +49,49 @@ def _selected(sdk: str) -> Sequence[SdkDistribution]:
 
 def check_sdk(sdk: SdkDistribution, examples: int = DEFAULT_EXAMPLES, *, wire: bool = True) -> list[CheckResult]:
     """Every check of one installed SDK: the serialization round trip, then (``wire``) the emulator run."""
-    from .roundtrip import run_roundtrip
-
-    version = sdk.installed_version()
-    results = run_roundtrip(sdk, version, examples)
+    results = check_stage(sdk, "roundtrip", examples)
     if wire:
-        from .wire import run_wire
-
-        results += run_wire(sdk, version, examples)
+        results += check_stage(sdk, "wire", examples)
     return results
 
 
-def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLES) -> list[CheckResult]:
-    """``check_sdk`` for each SDK; two or more run in parallel processes, one per SDK.
+def check_stage(sdk: SdkDistribution, stage: str, examples: int = DEFAULT_EXAMPLES) -> list[CheckResult]:
+    """One stage (``roundtrip`` or ``wire``) of one SDK's checks."""
+    version = sdk.installed_version()
+    if stage == "roundtrip":
+        from .roundtrip import run_roundtrip
 
-    Each SDK's run is CPU-bound Python (the SDK's model parsing dominates) with
-    its own emulator, so processes, not threads; a single SDK runs in this
-    process, which keeps it debuggable (and patchable by the gate's own tests).
+        return run_roundtrip(sdk, version, examples)
+    from .wire import run_wire
+
+    return run_wire(sdk, version, examples)
+
+
+#: (SDK, stage) in the order a process pool should start them: the longest first (measured, see
+#: benchmarks/README.md), so that two workers finish together: beta's wire check on one, the rest on the other.
+STAGE_ORDER: tuple[tuple[str, str], ...] = (
+    ("msgraph-beta", "wire"), ("msgraph-beta", "roundtrip"), ("msgraph", "wire"), ("msgraph", "roundtrip"),
+)
+
+
+def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLES) -> list[CheckResult]:
+    """``check_sdk`` for each SDK; with two or more SDKs and CPUs, the stages run in a process pool.
+
+    Each stage is CPU-bound Python (the SDK's model parsing dominates) and the
+    wire stage brings its own emulator, so processes, not threads, one stage
+    each, longest first. A single SDK runs in this process, which keeps it
+    debuggable (and patchable by the gate's own tests). Results come back in
+    the serial order: SDK by SDK, round trip before wire.
     """
     workers = min(len(chosen), os.cpu_count() or 1)
     if workers <= 1:
         return [r for s in chosen for r in check_sdk(s, examples)]
+    names = {s.name: s for s in chosen}
+    order = {key: i for i, key in enumerate(STAGE_ORDER)}
+    tasks = sorted(((s.name, stage) for s in chosen for stage in ("roundtrip", "wire")), key=lambda k: order.get(k, -1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        runs = [pool.submit(check_sdk, s, examples) for s in chosen]
-        return [r for run in runs for r in run.result()]
+        runs = {key: pool.submit(check_stage, names[key[0]], key[1], examples) for key in tasks}
+        return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
 
 
 def run_sdk_check(
