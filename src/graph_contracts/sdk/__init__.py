@@ -5,7 +5,10 @@ optional (``pip install graph-contracts[sdk]``, or ``tox -e sdk``) and are
 imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
 
 Exit codes: 0 every check passed (warnings are findings, not breaks), 1 a
-contract break, 2 an SDK asked for is not installed.
+contract break, 2 an SDK asked for is not installed or an input file is
+unreadable. With a baseline (``sdk.baseline``) acknowledged breaks pass and
+new or expired ones fail. ``sdk.compare`` diffs two releases of one SDK;
+``sdk.traffic`` applies the request checks to traffic any SDK recorded.
 """
 
 from __future__ import annotations
