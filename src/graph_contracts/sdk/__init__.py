@@ -13,6 +13,7 @@ new or expired ones fail. ``sdk.compare`` diffs two releases of one SDK;
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
@@ -92,7 +93,8 @@ def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLE
     names = {s.name: s for s in chosen}
     order = {key: i for i, key in enumerate(STAGE_ORDER)}
     tasks = sorted(((s.name, stage) for s in chosen for stage in ("roundtrip", "wire")), key=lambda k: order.get(k, -1))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: the caller may have threads (an emulator, a test runner), and fork copies them broken.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         runs = {key: pool.submit(check_stage, names[key[0]], key[1], examples) for key in tasks}
         return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
 
