@@ -256,7 +256,18 @@ def _cleanup(args: argparse.Namespace) -> int:
 def _sdk_check(args: argparse.Namespace) -> int:
     from .sdk import run_sdk_check
 
-    return int(run_sdk_check(args.sdk, args.junitxml, args.examples))
+    if args.compare:
+        from .sdk.compare import run_compare
+
+        old, new = args.compare
+        return run_compare(old, new, args.examples)
+    return int(
+        run_sdk_check(
+            args.sdk, args.junitxml, args.examples,
+            baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+            traffic=args.traffic or (),
+        )
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -366,6 +377,23 @@ def build_parser() -> argparse.ArgumentParser:
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
     sdk.add_argument("--examples", type=int, default=25, help="generated bodies per type")
+    sdk.add_argument(
+        "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"
+    )
+    sdk.add_argument(
+        "--strict-baseline", action="store_true", help="also fail when a baseline entry is no longer observed"
+    )
+    sdk.add_argument("--write-baseline", metavar="FILE", help="write this run's breaks as a baseline file")
+    sdk.add_argument(
+        "--traffic", nargs="+", metavar="FILE",
+        help="instead of running the Python SDKs, check the requests in traffic any SDK recorded (HAR, vcrpy "
+        "cassette, NDJSON): bodies against the contract, type tags, date-time offsets, enum spelling",
+    )
+    sdk.add_argument(
+        "--compare", nargs=2, metavar=("OLD", "NEW"),
+        help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "
+        "virtual environment, and print the breaks that are new, fixed and unchanged; exit 1 on a new one",
+    )
     sdk.set_defaults(handler=_sdk_check)
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
