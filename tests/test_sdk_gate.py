@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("msgraph", reason="needs msgraph-sdk: run `tox -e sdk` or pip install graph-contracts[sdk]")
 
+from kiota_serialization_json.json_parse_node import JsonParseNode
 from kiota_serialization_json.json_serialization_writer import JsonSerializationWriter
 
 from graph_contracts.contracts import default_contracts
@@ -63,6 +64,30 @@ def strips_datetime_offset(monkeypatch: pytest.MonkeyPatch) -> None:
             self.writer[key] = value.replace(tzinfo=None).isoformat()
 
     monkeypatch.setattr(JsonSerializationWriter, "write_datetime_value", write_datetime_value)
+
+
+@pytest.fixture
+def reader_loses_offsets(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = JsonParseNode.get_datetime_value
+
+    def get_datetime_value(self: Any) -> datetime | None:
+        value = original(self)
+        return value.replace(tzinfo=None) if value is not None else None
+
+    monkeypatch.setattr(JsonParseNode, "get_datetime_value", get_datetime_value)
+
+
+@pytest.fixture
+def reader_rejects_unknown_members(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = JsonParseNode.get_enum_value
+
+    def get_enum_value(self: Any, enum_class: Any) -> Any:
+        value = original(self, enum_class)
+        if value is None and self._json_node is not None:
+            raise ValueError(f"{self._json_node!r} is not a member of {enum_class.__name__}")
+        return value
+
+    monkeypatch.setattr(JsonParseNode, "get_enum_value", get_enum_value)
 
 
 def test_the_unmodified_sdk_round_trips_imported_identities() -> None:
@@ -140,3 +165,19 @@ def test_a_missing_sdk_exits_2_naming_the_extra(
     monkeypatch.setattr(type(V1), "installed", lambda self: False)
     assert run_sdk_check("msgraph", None, 1) == 2
     assert "graph-contracts[sdk]" in capsys.readouterr().err
+
+
+def test_a_reader_that_loses_the_offset_breaks_the_response_checks(reader_loses_offsets: None) -> None:
+    results = wire(f"{DEVICE}.get")
+    generated = results[(f"{DEVICE}.get", "generated responses")]
+    assert generated.status == "fail"
+    assert generated.finding_code.startswith("offset /")
+    assert ": offset: sent '" in generated.counterexample
+    read = results[(f"{DEVICE}.get", "response read")]  # the emulator's own answer, read back
+    assert read.status == "fail" and read.finding_code.startswith("offset /")
+
+
+def test_a_reader_that_raises_on_an_unknown_enum_member_is_a_break(reader_rejects_unknown_members: None) -> None:
+    result = wire(f"{IMPORTED}.get")[(f"{IMPORTED}.get", "unknown enum member")]
+    assert result.status == "fail"
+    assert "ValueError: 'someFutureMember' is not a member of" in result.counterexample

@@ -210,6 +210,12 @@ def _hash_decode(args: argparse.Namespace) -> int:
     return 1 if any(i.severity == "error" for i in issues) else 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def _fault(text: str) -> Fault:
     from .graph.emulator import Fault
 
@@ -220,28 +226,39 @@ def _fault(text: str) -> Fault:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from .graph.emulator import EmulatorConfig, EmulatorHandle, serve
+    from dataclasses import replace
+
+    from .graph.emulator import EmulatorConfig, EmulatorHandle, Limits, RequestLine, serve
 
     options = {
         "faults": tuple(args.fault or ()),
+        "tenants": tuple(args.tenant or ()),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
         "as_documented": args.as_documented or None,
+        "admin_routes": args.admin_routes,
     }
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
+    if args.request_log_size is not None:
+        config = replace(config, limits=replace(Limits(), request_log_size=args.request_log_size))
+
+    def log_request(line: RequestLine) -> None:
+        print(line, flush=True)
 
     def ready(handle: EmulatorHandle) -> None:
         base = handle.base_url
         print(f"graph-contracts emulator: {base}")
         print(f"  Graph:  {base}/v1.0  {base}/beta")
         print(f"  tokens: POST {handle.token_url()}")
+        for tenant in handle.config.tenants:
+            print(f"          POST {handle.token_url(tenant)}")
         if handle.config.apps:
             app = handle.config.apps[0]
             print(f"  client: id {app.client_id}  secret {app.client_secret}")
         print("ready (Ctrl-C to stop)", flush=True)
 
     try:
-        serve(args.host, args.port, config, on_ready=ready)
+        serve(args.host, args.port, config, on_ready=ready, on_request=None if args.quiet else log_request)
     except OSError as exc:
         print(f"graph-contracts emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=sys.stderr)
@@ -278,7 +295,18 @@ def _cleanup(args: argparse.Namespace) -> int:
 def _sdk_check(args: argparse.Namespace) -> int:
     from .sdk import run_sdk_check
 
-    return int(run_sdk_check(args.sdk, args.junitxml, args.examples))
+    if args.compare:
+        from .sdk.compare import run_compare
+
+        old, new = args.compare
+        return run_compare(old, new, args.examples)
+    return int(
+        run_sdk_check(
+            args.sdk, args.junitxml, args.examples,
+            baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+            traffic=args.traffic or (),
+        )
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -378,6 +406,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-documented", action="store_true",
         help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
     )
+    emu.add_argument(
+        "--tenant", action="append", metavar="TENANT",
+        help="another tenant (GUID or domain) the token endpoint serves; others get AADSTS90002",
+    )
+    emu.add_argument(
+        "--no-admin-routes", dest="admin_routes", action="store_false", default=None,
+        help="answer /_emulator/reset and /_emulator/settle with 404",
+    )
+    emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
+                     help="requests the in-memory request log keeps (default 10000)")
+    emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
     emu.set_defaults(handler=_emulator)
 
     clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with PREFIX, and nothing else")
@@ -392,6 +431,23 @@ def build_parser() -> argparse.ArgumentParser:
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
     sdk.add_argument("--examples", type=int, default=25, help="generated bodies per type")
+    sdk.add_argument(
+        "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"
+    )
+    sdk.add_argument(
+        "--strict-baseline", action="store_true", help="also fail when a baseline entry is no longer observed"
+    )
+    sdk.add_argument("--write-baseline", metavar="FILE", help="write this run's breaks as a baseline file")
+    sdk.add_argument(
+        "--traffic", nargs="+", metavar="FILE",
+        help="instead of running the Python SDKs, check the requests in traffic any SDK recorded (HAR, vcrpy "
+        "cassette, NDJSON): bodies against the contract, type tags, date-time offsets, enum spelling",
+    )
+    sdk.add_argument(
+        "--compare", nargs=2, metavar=("OLD", "NEW"),
+        help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "
+        "virtual environment, and print the breaks that are new, fixed and unchanged; exit 1 on a new one",
+    )
     sdk.set_defaults(handler=_sdk_check)
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
@@ -401,7 +457,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 
+    _add_traffic(sub)
     return parser
+
+
+def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``graph-contracts traffic check|scan|scrub``: recorded traffic (HAR, cassettes, Dev Proxy mocks, NDJSON)."""
+    from .traffic import commands
+
+    traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
+    tsub = traffic.add_subparsers(dest="action", required=True)
+    check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
+    check.add_argument("files", nargs="+", help="traffic files (format read from the content)")
+    check.add_argument(
+        "--profile", default="contract", choices=("contract", "upload"),
+        help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
+    )
+    check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
+    check.set_defaults(handler=commands.run_check)
+    scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
+    scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
+    scan.set_defaults(handler=commands.run_scan)
+    scrub = tsub.add_parser("scrub", help="write a copy of a traffic file with every credential replaced")
+    scrub.add_argument("file")
+    scrub.add_argument("-o", "--out", required=True, help="where to write the scrubbed copy")
+    scrub.set_defaults(handler=commands.run_scrub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

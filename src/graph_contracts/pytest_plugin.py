@@ -76,6 +76,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(the emulator then serves it as documented); by default the suite expects the service's answer",
     )
     group.addoption(
+        "--graph-emulator-tenant",
+        action="append",
+        default=[],
+        metavar="TENANT",
+        help="another tenant (GUID or domain) the embedded emulator's token endpoint serves (repeatable)",
+    )
+    group.addoption(
         "--graph-no-report",
         action="store_true",
         default=False,
@@ -235,6 +242,7 @@ def graph_endpoint(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
         base_url=pytestconfig.getoption("--graph-base-url"),
         allow_writes=pytestconfig.getoption("--graph-allow-writes"),
         as_documented=pytestconfig.getoption("--graph-as-documented"),
+        emulator_tenants=tuple(pytestconfig.getoption("--graph-emulator-tenant")),
     ) as endpoint:
         yield endpoint
 

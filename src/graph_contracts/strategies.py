@@ -10,6 +10,8 @@ hashes that decode, serials, UPNs, enum members and date-times with offsets.
 from __future__ import annotations
 
 import base64
+import hashlib
+import itertools
 import json
 import string
 from collections.abc import Callable, Mapping
@@ -39,6 +41,30 @@ def serials() -> Strategy:
     return st.text(SERIAL_ALPHABET, min_size=6, max_size=15).filter(
         lambda s: not set(s) <= {"0"} and s.casefold() not in placeholders
     )
+
+
+class SerialSource:
+    """Serials unique to one namespace, derived from it and a counter: the same sequence every time.
+
+    The suite names each test's source after the run tag and the test, so no
+    two examples of a run share a serial (or a hardware hash, which carries
+    its serial), and a replay of a recorded run draws exactly the recorded
+    serials. Each serial is 12 characters of base32 (A-Z, 2-7), which reads
+    like an OEM serial and is never a placeholder.
+    """
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self._counter = itertools.count()
+
+    def next(self) -> str:
+        number = next(self._counter)
+        digest = hashlib.sha256(f"{self.namespace}#{number}".encode()).digest()
+        return base64.b32encode(digest).decode("ascii")[:12]
+
+    def serials(self) -> Strategy:
+        """A strategy whose every draw is the next serial of this source."""
+        return st.builds(self.next)
 
 
 def upns() -> Strategy:
@@ -71,9 +97,12 @@ def _rfc3339(moment: datetime, ticks: int, digits: int) -> str:
     return base + fraction + offset
 
 
-def hardware_hashes(serial: str | None = None) -> Strategy:
-    """Hashes that decode, with a valid checksum: the layout is public, the values synthetic."""
-    serial_st = st.just(serial) if serial is not None else serials()
+def hardware_hashes(serial: str | None = None, *, serial_strategy: Strategy | None = None) -> Strategy:
+    """Hashes that decode, with a valid checksum: the layout is public, the values synthetic.
+
+    The serial inside is ``serial``, else a draw of ``serial_strategy``, else a random serial.
+    """
+    serial_st = st.just(serial) if serial is not None else (serial_strategy or serials())
     return st.builds(
         lambda s, m, mo: encode_hardware_hash(build_hardware_hash(s, m, mo)),
         serial_st,
@@ -118,15 +147,27 @@ PROPERTY_HINTS: Mapping[str, Callable[[], Strategy]] = {
 
 
 class BodyStrategies:
-    """Strategies for one version's request bodies, from the contracts."""
+    """Strategies for one version's request bodies, from the contracts.
 
-    def __init__(self, contracts: ContractSet, version: str) -> None:
+    With ``serials``, every serial number and hardware hash comes from that
+    source, unique within it; without, they are drawn at random.
+    """
+
+    def __init__(self, contracts: ContractSet, version: str, *, serials: SerialSource | None = None) -> None:
         self.contracts = contracts
         self.version = version
+        self.serial_source = serials
+        self._hints: dict[str, Callable[[], Strategy]] = dict(PROPERTY_HINTS)
+        if serials is not None:
+            self._hints["serialNumber"] = serials.serials
+            self._hints["hardwareIdentifier"] = lambda: hardware_hashes(serial_strategy=serials.serials())
+
+    def _serials(self) -> Strategy:
+        return self.serial_source.serials() if self.serial_source is not None else serials()
 
     def value(self, type_name: str, collection: bool = False, name: str = "") -> Strategy:
-        if name in PROPERTY_HINTS:
-            item = PROPERTY_HINTS[name]()
+        if name in self._hints:
+            item = self._hints[name]()
         elif type_name in PRIMITIVE_STRATEGIES:
             item = PRIMITIVE_STRATEGIES[type_name]()
         else:
@@ -152,7 +193,7 @@ class BodyStrategies:
 
     def autopilot_device(self) -> Strategy:
         """An import record Intune would accept: serial, and a hash that carries the same serial."""
-        return serials().flatmap(
+        return self._serials().flatmap(
             lambda serial: st.fixed_dictionaries(
                 {
                     "@odata.type": st.just("#microsoft.graph.importedWindowsAutopilotDeviceIdentity"),

@@ -15,8 +15,10 @@ from .jsonschema import (
     PRIMITIVE_SCHEMAS,
     Direction,
     SchemaBuilder,
+    base_types,
     def_name,
     operation_schema,
+    tag_required,
     type_schema,
 )
 from .openapi import GRAPH_ERROR, openapi_document
@@ -29,6 +31,7 @@ __all__ = [
     "PRIMITIVE_SCHEMAS",
     "Direction",
     "SchemaBuilder",
+    "base_types",
     "build",
     "check",
     "def_name",
@@ -37,6 +40,7 @@ __all__ = [
     "openapi_document",
     "operation_schema",
     "render",
+    "tag_required",
     "type_schema",
 ]
 

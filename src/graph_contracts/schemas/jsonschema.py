@@ -58,6 +58,38 @@ ODATA_ANNOTATIONS: Mapping[str, dict[str, Any]] = {
 }
 
 
+def tag_required(contracts: ContractSet, version: str, op: Operation) -> bool:
+    """Whether ``op`` posts a derived type to a collection documented for one of its base types.
+
+    OData's JSON format requires the ``@odata.type`` annotation on such a body:
+    without it the service reads the base type, and the derived type's own
+    properties are unknown there (graph-facts 6.4). Beta's
+    ``importedDeviceIdentityResult.create`` posts to ``importedDeviceIdentities``,
+    the collection of ``importedDeviceIdentity``. The collection's type is taken
+    from the other operations documented at the same method and path.
+    """
+    if op.body_type is None:
+        return False
+    ancestors = set(base_types(contracts, version, op.body_type))
+    if not ancestors:
+        return False
+    return any(
+        other is not op and other.method == op.method and set(other.paths) & set(op.paths)
+        and (other.body_type or other.type) in ancestors
+        for other in contracts.operations_in(version)
+    )
+
+
+def base_types(contracts: ContractSet, version: str, name: str) -> tuple[str, ...]:
+    """The base types of ``name``, nearest first (empty for a type with no base type in the contracts)."""
+    out: list[str] = []
+    current = contracts.types[(version, name)].base_type if (version, name) in contracts.types else None
+    while current is not None and (version, current) in contracts.types and current not in out:
+        out.append(current)
+        current = contracts.types[(version, current)].base_type
+    return tuple(out)
+
+
 def def_name(type_name: str, direction: Direction) -> str:
     return type_name if direction == "response" else f"{type_name}.request"
 
@@ -168,7 +200,12 @@ class SchemaBuilder:
 
     def request_body(self, op: Operation) -> dict[str, Any] | None:
         if op.body_type is not None:
-            return self.ref(op.body_type)
+            body = self.ref(op.body_type)
+            if tag_required(self.contracts, self.version, op):
+                # The type's own schema keeps @odata.type optional (a slot typed as the derived type needs no
+                # tag); posted to the base type's collection, the body must say what it is.
+                body["required"] = ["@odata.type"]
+            return body
         if not op.parameters:
             return None
         props = {p.name: self.value_schema(p.type, p.collection, p.nullable) for p in op.parameters}

@@ -5,15 +5,23 @@ optional (``pip install graph-contracts[sdk]``, or ``tox -e sdk``) and are
 imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
 
 Exit codes: 0 every check passed (warnings are findings, not breaks), 1 a
-contract break, 2 an SDK asked for is not installed.
+contract break, 2 an SDK asked for is not installed or an input file is
+unreadable. With a baseline (``sdk.baseline``) acknowledged breaks pass and
+new or expired ones fail. ``sdk.compare`` diffs two releases of one SDK;
+``sdk.traffic`` applies the request checks to traffic any SDK recorded.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
+from .baseline import FindingId, baseline_exit_code, judge, load_baseline, render_judgement
+from .baseline import write_baseline as write_baseline_file
 from .models import INSTALL_HINT, SDKS, SdkDistribution
 from .report import CheckResult, exit_code, findings, render_table, write_junit
 
@@ -21,6 +29,7 @@ __all__ = [
     "SDKS",
     "CheckResult",
     "SdkDistribution",
+    "check_all",
     "check_sdk",
     "exit_code",
     "findings",
@@ -44,34 +53,103 @@ def _selected(sdk: str) -> Sequence[SdkDistribution]:
 
 def check_sdk(sdk: SdkDistribution, examples: int = DEFAULT_EXAMPLES, *, wire: bool = True) -> list[CheckResult]:
     """Every check of one installed SDK: the serialization round trip, then (``wire``) the emulator run."""
-    from .roundtrip import run_roundtrip
-
-    version = sdk.installed_version()
-    results = run_roundtrip(sdk, version, examples)
+    results = check_stage(sdk, "roundtrip", examples)
     if wire:
-        from .wire import run_wire
-
-        results += run_wire(sdk, version, examples)
+        results += check_stage(sdk, "wire", examples)
     return results
 
 
-def run_sdk_check(sdk: str, junitxml: str | None, examples: int, *, out: TextIO | None = None) -> int:
+def check_stage(sdk: SdkDistribution, stage: str, examples: int = DEFAULT_EXAMPLES) -> list[CheckResult]:
+    """One stage (``roundtrip`` or ``wire``) of one SDK's checks."""
+    version = sdk.installed_version()
+    if stage == "roundtrip":
+        from .roundtrip import run_roundtrip
+
+        return run_roundtrip(sdk, version, examples)
+    from .wire import run_wire
+
+    return run_wire(sdk, version, examples)
+
+
+#: (SDK, stage) in the order a process pool should start them: the longest first (measured, see
+#: benchmarks/README.md), so that two workers finish together: beta's wire check on one, the rest on the other.
+STAGE_ORDER: tuple[tuple[str, str], ...] = (
+    ("msgraph-beta", "wire"), ("msgraph-beta", "roundtrip"), ("msgraph", "wire"), ("msgraph", "roundtrip"),
+)
+
+
+def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLES) -> list[CheckResult]:
+    """``check_sdk`` for each SDK; with two or more SDKs and CPUs, the stages run in a process pool.
+
+    Each stage is CPU-bound Python (the SDK's model parsing dominates) and the
+    wire stage brings its own emulator, so processes, not threads, one stage
+    each, longest first. A single SDK runs in this process, which keeps it
+    debuggable (and patchable by the gate's own tests). Results come back in
+    the serial order: SDK by SDK, round trip before wire.
+    """
+    workers = min(len(chosen), os.cpu_count() or 1)
+    if workers <= 1:
+        return [r for s in chosen for r in check_sdk(s, examples)]
+    names = {s.name: s for s in chosen}
+    order = {key: i for i, key in enumerate(STAGE_ORDER)}
+    tasks = sorted(((s.name, stage) for s in chosen for stage in ("roundtrip", "wire")), key=lambda k: order.get(k, -1))
+    # spawn, not fork: the caller may have threads (an emulator, a test runner), and fork copies them broken.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        runs = {key: pool.submit(check_stage, names[key[0]], key[1], examples) for key in tasks}
+        return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
+
+
+def run_sdk_check(
+    sdk: str,
+    junitxml: str | None,
+    examples: int,
+    *,
+    out: TextIO | None = None,
+    baseline: str | None = None,
+    write_baseline: str | None = None,
+    strict_baseline: bool = False,
+    traffic: Sequence[str] = (),
+) -> int:
     """Run the gate for ``sdk`` (msgraph, msgraph-beta or both), print the table, write JUnit XML if asked.
 
-    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed.
+    With ``baseline`` the exit code follows the baseline (see ``sdk.baseline``): known breaks pass, new
+    or expired ones fail, entries nothing matches are reported as fixed (failing with ``strict_baseline``).
+    ``write_baseline`` writes this run's breaks as a baseline, keeping the reasons of ``baseline``.
+
+    ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
+
+    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed (or an unreadable baseline or
+    traffic file: ``InputFileError``, raised before anything is judged).
     """
     stream = out or sys.stdout
     chosen = _selected(sdk)
-    missing = [s for s in chosen if not s.installed()]
-    if missing:
-        names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
-        print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
-        return 2
-    results: list[CheckResult] = []
-    for s in chosen:
-        results += check_sdk(s, examples)
+    known = load_baseline(baseline) if baseline else None
+    if traffic:
+        from .traffic import SDK_NAME, check_traffic
+
+        results = check_traffic(traffic)
+        judged_sdks = {SDK_NAME}
+    else:
+        missing = [s for s in chosen if not s.installed()]
+        if missing:
+            names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
+            print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
+            return 2
+        results = check_all(chosen, examples)
+        judged_sdks = {s.name for s in chosen}
     print(render_table(results), file=stream)
+    code = exit_code(results)
+    acknowledged: dict[FindingId, str] = {}
+    if known is not None:
+        judged = judge(results, known, sdks=judged_sdks)
+        print("", file=stream)
+        print(render_judgement(judged, known), file=stream)
+        code = baseline_exit_code(judged, strict=strict_baseline)
+        acknowledged = {j.id: f"{j.entry.reason} ({j.entry.link})" for j in judged if j.outcome == "known" and j.entry}
     if junitxml:
-        write_junit(results, junitxml)
+        write_junit(results, junitxml, acknowledged)
         print(f"wrote {junitxml}", file=stream)
-    return exit_code(results)
+    if write_baseline:
+        count = write_baseline_file(write_baseline, results, known)
+        print(f"wrote {write_baseline} ({count} findings)", file=stream)
+    return code

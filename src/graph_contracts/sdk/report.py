@@ -7,9 +7,10 @@ digit of a date-time) or ``skip`` (the SDK does not expose the operation).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,17 +33,43 @@ class CheckResult:
     sdk: str
     sdk_version: str
     api_version: str
-    stage: Literal["roundtrip", "wire", "setup"]
+    stage: Literal["roundtrip", "wire", "setup", "traffic"]
     target: str
     check: str
     status: Status
     examples: int = 0
     counterexample: str = ""
     note: str = ""
+    code: str = ""
 
     @property
     def name(self) -> str:
         return f"{self.stage}:{self.target}:{self.check}"
+
+    @property
+    def finding_code(self) -> str:
+        """What kind of finding this is, stable across runs: the given ``code``, else read off the counterexample.
+
+        Counterexamples start with a JSON pointer and a kind (``/serialNumber: dropped``,
+        ``/enrollmentState: error enum: ...``) or with a status (``status 400, ...``);
+        array indices become ``*`` so that another generated body gives the same code.
+        """
+        if self.code:
+            return self.code
+        m = _POINTED.match(self.counterexample)
+        if m is not None:
+            return f"{m['kind']} {re.sub(r'/[0-9]+(?=/|$)', '/*', m['pointer'])}"
+        m = _STATUS.match(self.counterexample)
+        return f"status {m[1]}" if m is not None else ""
+
+    @property
+    def finding_id(self) -> tuple[str, str, str, str]:
+        """The stable id a baseline names a finding by: SDK, operation (or type), check, code."""
+        return (self.sdk, self.target, self.check, self.finding_code)
+
+
+_POINTED = re.compile(r"^(?P<pointer>/\S*?): (?:(?:error|warning) )?(?P<kind>[A-Za-z][\w-]*)")
+_STATUS = re.compile(r"^status (\d{3})")
 
 
 def exit_code(results: Iterable[CheckResult]) -> int:
@@ -88,20 +115,30 @@ def render_table(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines)
 
 
-def write_junit(results: Sequence[CheckResult], path: str | Path) -> None:
-    """One testsuite per SDK, one testcase per check; fail -> <failure>, skip -> <skipped>, warn -> system-out."""
+def write_junit(
+    results: Sequence[CheckResult],
+    path: str | Path,
+    acknowledged: Mapping[tuple[str, str, str, str], str] | None = None,
+) -> None:
+    """One testsuite per SDK, one testcase per check; fail -> <failure>, skip -> <skipped>, warn -> system-out.
+
+    A failure whose finding id is in ``acknowledged`` (a baseline's known breaks, id -> why) is written as
+    <skipped> with that text, so a CI summary shows it without turning red.
+    """
+    acknowledged = acknowledged or {}
     root = ET.Element("testsuites", name="graph-contracts sdk-check")
     by_sdk: dict[str, list[CheckResult]] = {}
     for r in results:
         by_sdk.setdefault(f"{r.sdk} {r.sdk_version}", []).append(r)
     for suite_name, items in by_sdk.items():
+        known = [r.status == "fail" and r.finding_id in acknowledged for r in items]
         suite = ET.SubElement(
             root,
             "testsuite",
             name=suite_name,
             tests=str(len(items)),
-            failures=str(sum(r.status == "fail" for r in items)),
-            skipped=str(sum(r.status == "skip" for r in items)),
+            failures=str(sum(r.status == "fail" for r in items) - sum(known)),
+            skipped=str(sum(r.status == "skip" for r in items) + sum(known)),
             errors="0",
         )
         for r in items:
@@ -109,7 +146,10 @@ def write_junit(results: Sequence[CheckResult], path: str | Path) -> None:
                 suite, "testcase", classname=f"sdk.{r.sdk}.{r.stage}.{r.api_version}.{r.target}", name=r.check
             )
             detail = "\n".join(x for x in (r.counterexample and f"counterexample: {r.counterexample}", r.note) if x)
-            if r.status == "fail":
+            if r.status == "fail" and r.finding_id in acknowledged:
+                skipped = ET.SubElement(case, "skipped", message=_short(f"known: {acknowledged[r.finding_id]}", 300))
+                skipped.text = detail
+            elif r.status == "fail":
                 failure = ET.SubElement(case, "failure", message=_short(r.counterexample or r.note or r.check, 300))
                 failure.text = detail
             elif r.status == "skip":

@@ -253,6 +253,10 @@ def edge_bodies(contracts: ContractSet, version: str, type_name: str, *, writabl
         else:
             values = EDGE_VALUES.get(p.type, ())
         out += [{p.name: [v] if p.collection else v} for v in values]
+    t = contracts.types.get((version, type_name))
+    if t is not None and (version, t.base_type or "") in contracts.types:
+        # A derived type is recognised only by its tag, as in the strategies' bodies.
+        out = [{"@odata.type": f"#{t.qualified_name}", **body} for body in out]
     return out
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import importlib
 import json
 import re
@@ -37,6 +38,8 @@ from hypothesis import strategies as st
 
 from ..contracts import ContractSet, Operation, Property, default_contracts
 from ..issues import pointer_join
+from ..schemas import base_types, tag_required
+from ..schemas.jsonschema import odata_type_names
 from ..strategies import BodyStrategies, guids
 from ..validation import Validator
 from .models import SdkDistribution, action_body_class, model_class
@@ -221,6 +224,24 @@ class WireSession:
         self.comparer = Comparer(contracts, self.version)
         self.strategies = BodyStrategies(contracts, self.version)
         self._seed_bodies: dict[str, Any] = {}
+        self._fixtures: dict[str, str] = {}
+        # One connection pool for seeding: a new httpx client per request spends most of its time loading CAs.
+        self._http = httpx.Client(headers=emulator.headers(), timeout=30)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def reset(self) -> None:
+        """An empty tenant for the next operation: a list then answers with what that operation seeded, not
+        with every entity the checks before it created (the SDK would parse them all)."""
+        self.emulator.reset()
+        self._fixtures.clear()
+
+    def fixture(self, op: Operation) -> str:
+        """One seeded entity per operation, for the answers the response checks replace anyway."""
+        if op.id not in self._fixtures:
+            self._fixtures[op.id] = self.seed(op)
+        return self._fixtures[op.id]
 
     # -- calling
 
@@ -232,13 +253,17 @@ class WireSession:
             builder = getattr(builder, call.action)
         return builder
 
-    async def exchange(self, op: Operation, call: SdkCall, body: Any = None, entity_id: str | None = None) -> Exchange:
+    async def exchange(self, op: Operation, call: SdkCall, body: Any = None, entity_id: str | None = None,
+                       *, model: Any = None) -> Exchange:
+        """One call through the SDK; ``model`` sends a model built by the caller instead of one parsed from ``body``."""
         before = len(self.emulator.received)
         result: Any = None
         error: str | None = None
         try:
             method = getattr(self._builder(call, entity_id), call.method)
-            if body is None:
+            if model is not None:
+                result = await method(model)
+            elif body is None:
                 result = await method()
             else:
                 result = await method(self._body_model(op, body))
@@ -262,7 +287,7 @@ class WireSession:
             self._seed_bodies[create.id] = next(iter(self.valid_bodies(create, 1)), {})
         body = self._seed_bodies[create.id]
         url = self.emulator.graph_url(self.version) + create.path
-        response = httpx.post(url, json=body, headers=self.emulator.headers(), timeout=30)
+        response = self._http.post(url, json=body)
         response.raise_for_status()
         entity_id: str = response.json()["id"]
         return entity_id
@@ -422,14 +447,70 @@ class _Results:
         self.items: list[CheckResult] = []
 
     def add(self, op: Operation, check: str, status: Any, examples: int, counterexample: str = "",
-            note: str = "") -> None:
+            note: str = "", *, code: str = "") -> None:
         s = self.session
         self.items.append(CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, status, examples,
-                                      counterexample, note))
+                                      counterexample, note, code))
 
 
 def _first(problems: Sequence[str | None]) -> str | None:
     return next((p for p in problems if p), None)
+
+
+def _graph_message(answer: tuple[str, str, int, bytes] | None) -> str:
+    """``<status> <error.message>`` of an answer, for a counterexample."""
+    if answer is None:
+        return "no answer"
+    try:
+        error = json.loads(answer[3]).get("error", {})
+    except (ValueError, AttributeError):
+        error = {}
+    message = error.get("message") if isinstance(error, dict) else None
+    return f"{answer[2]}" + (f" {message}" if message else "")
+
+
+def caller_model(cls: Any, parsed: Any) -> Any:
+    """``parsed`` rebuilt as a caller builds it: ``cls(**properties)``, leaving ``odata_type`` to the SDK's default."""
+    values = {
+        f.name: getattr(parsed, f.name)
+        for f in dataclasses.fields(parsed)
+        if f.init and f.name not in ("odata_type", "additional_data") and getattr(parsed, f.name) is not None
+    }
+    return cls(**values)
+
+
+async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, results: _Results) -> None:
+    """A derived model posted to its base type's collection must serialize its ``@odata.type``.
+
+    The model is built as a caller builds it (the constructor, then the
+    properties), so the tag is whatever the SDK's generator defaults it to; the
+    gate's other checks parse bodies that already carry the tag.
+    """
+    derived = op.body_type or op.type
+    cls = model_class(session.sdk, derived)
+    bodies = session.valid_bodies(op, 3)
+    if cls is None or not bodies:
+        results.add(op, "type-tag", "skip", 0, note="no SDK model or no valid body to build it from")
+        return
+    body = max(bodies, key=len)  # the most properties, the derived type's own among them
+    model = caller_model(cls, parse_model(cls, body))
+    tag = f"#microsoft.graph.{derived}"
+    written = serialize_model(model).get("@odata.type")
+    derived_type = session.contracts.type(session.version, derived)
+    if written in odata_type_names(session.contracts, session.version, derived_type):
+        results.add(op, "type-tag", "pass", 1, note=f"{cls.__name__} serializes @odata.type {written!r}")
+        return
+    base = base_types(session.contracts, session.version, derived)[0]
+    ex = await session.exchange(op, call, body, model=model)
+    shown = "without `@odata.type`" if written is None else f"with `@odata.type` {written!r}"
+    results.add(
+        op, "type-tag", "fail", 1,
+        f"`{cls.__name__}` serializes {shown}; the service will read the base type `{base}` "
+        f"(the emulator answered {_graph_message(ex.answer)})",
+        f"{session.sdk.distribution} {session.sdk_version}, model {cls.__module__}.{cls.__name__}: "
+        f"fix: set odata_type = {tag!r} before posting, or the SDK generator should default it",
+        code="missing-type-tag",
+    )
 
 
 async def _check_operation(session: WireSession, op: Operation, call: SdkCall, examples: int,
@@ -476,14 +557,15 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
     if precision:
         results.add(op, "date-time precision", "warn", n, precision[0],
                     "7th fraction digit truncated on the way out; not a break (see roundtrip.py)")
+    if tag_required(session.contracts, version, op):
+        await _check_type_tag(session, op, call, results)
     if op.verb in ("get", "list"):
         await _check_responses(session, op, call, examples, results)
 
 
 async def _serve(session: WireSession, op: Operation, call: SdkCall, entity: Any) -> tuple[Exchange, Any]:
-    entity_id = session.seed(op) if call.item is not None else None
-    if op.verb == "list":
-        session.seed(op)
+    fixture = session.fixture(op)
+    entity_id = fixture if call.item is not None else None
     answer = _entity_body(entity, op)
     session.tap.serve_next(answer)
     ex = await session.exchange(op, call, None, entity_id)
@@ -626,14 +708,18 @@ async def _run(
         emulator.emulator.app.add_middleware(ResponseOverlay, tap=tap)
         session = WireSession(sdk, sdk_version, emulator, tap, contracts)
         results = _Results(session)
-        for op in contracts.operations_in(sdk.version):
-            if only is not None and op.id not in only:
-                continue
-            call = OPERATION_CALLS.get(op.id)
-            if call is None:
-                results.add(op, "exposed", "skip", 0, note="the gate knows no SDK request builder for it")
-                continue
-            await _check_operation(session, op, call, examples, results)
+        try:
+            for op in contracts.operations_in(sdk.version):
+                if only is not None and op.id not in only:
+                    continue
+                call = OPERATION_CALLS.get(op.id)
+                if call is None:
+                    results.add(op, "exposed", "skip", 0, note="the gate knows no SDK request builder for it")
+                    continue
+                session.reset()
+                await _check_operation(session, op, call, examples, results)
+        finally:
+            session.close()
         return results.items
 
 

@@ -10,6 +10,7 @@ from ..contracts import ContractSet
 from ..graph.client import GraphClient
 from ..graph.endpoints import Endpoint
 from ..pytest_plugin import graph_versions
+from ..strategies import SerialSource
 from .support import Created
 
 
@@ -49,6 +50,16 @@ def created(graph_client: Callable[..., GraphClient]) -> Iterator[Created]:
     yield registry
     leftovers = list(registry.delete_all())
     assert not leftovers, f"could not delete what the test created: {leftovers}"
+
+
+@pytest.fixture
+def graph_serials(request: pytest.FixtureRequest, graph_run_tag: str) -> SerialSource:
+    """Serials (and so hardware hashes) unique to this run and this test, the same on every replay.
+
+    Named by the test's module and name, not its file path, so a run from an
+    installed package draws the serials a run from the checkout recorded.
+    """
+    return SerialSource(f"{graph_run_tag}/{request.node.module.__name__}::{request.node.name}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -12,7 +12,7 @@ from ..cleanup import TAG_PROPERTY
 from ..contracts import ContractSet, Operation
 from ..graph.client import GraphClient
 from ..pytest_plugin import suite_settings
-from ..strategies import BodyStrategies, Broken
+from ..strategies import BodyStrategies, Broken, SerialSource
 from ..validation import Validator
 from .support import (
     GUID,
@@ -42,10 +42,12 @@ def test_valid_bodies_are_created_as_documented(
     graph_contracts: ContractSet,
     graph_client: Callable[..., GraphClient],
     graph_run_tag: str,
+    graph_serials: SerialSource,
     created: Created,
     pytestconfig: pytest.Config,
 ) -> None:
-    body = tagged(data.draw(BodyStrategies(graph_contracts, op.version).request_body(op)), op, graph_run_tag)
+    strategies = BodyStrategies(graph_contracts, op.version, serials=graph_serials)
+    body = tagged(data.draw(strategies.request_body(op)), op, graph_run_tag)
     client = graph_client(op.version)
     response = client.request(op.method, op.path, json=body, check=False)
     entity_id = (
@@ -90,9 +92,10 @@ def test_bodies_with_one_rule_broken_are_rejected_with_the_graph_envelope(
     graph_contracts: ContractSet,
     graph_client: Callable[..., GraphClient],
     graph_run_tag: str,
+    graph_serials: SerialSource,
     created: Created,
 ) -> None:
-    broken: Broken = data.draw(BodyStrategies(graph_contracts, op.version).broken_body(op))
+    broken: Broken = data.draw(BodyStrategies(graph_contracts, op.version, serials=graph_serials).broken_body(op))
     prop = TAG_PROPERTY.get(op.body_type or op.type)
     if broken.raw is None and isinstance(broken.body, dict) and prop and broken.pointer != f"/{prop}":
         # Tagged like everything else, so that an endpoint that wrongly accepts it leaves a findable object.

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ..contracts import ContractSet, Operation
 from ..graph.client import GraphClient, parse_retry_after
 from ..pytest_plugin import suite_settings
-from ..strategies import BodyStrategies
+from ..strategies import BodyStrategies, SerialSource
 from ..validation import Validator
 from .support import GUID, Created, item_path, op_id, operations, registered_device
 
@@ -71,10 +71,11 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
     graph_client: Callable[..., GraphClient],
     graph_poll_interval: float,
     graph_run_tag: str,
+    graph_serials: SerialSource,
     created: Created,
 ) -> None:
     with created.per_example():
-        strategies = BodyStrategies(graph_contracts, op.version)
+        strategies = BodyStrategies(graph_contracts, op.version, serials=graph_serials)
         devices = data.draw(
             st.lists(strategies.autopilot_device(), min_size=1, max_size=3, unique_by=lambda d: d["serialNumber"])
         )
@@ -111,11 +112,12 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
     graph_client: Callable[..., GraphClient],
     graph_poll_interval: float,
     graph_run_tag: str,
+    graph_serials: SerialSource,
     created: Created,
 ) -> None:
     with created.per_example():
         device = {
-            **data.draw(BodyStrategies(graph_contracts, op.version).autopilot_device()),
+            **data.draw(BodyStrategies(graph_contracts, op.version, serials=graph_serials).autopilot_device()),
             "groupTag": f"{graph_run_tag}-dup",
         }
         client = graph_client(op.version)

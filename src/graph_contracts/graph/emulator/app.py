@@ -192,6 +192,8 @@ class Emulator:
 
     async def _read(self, request: Request) -> bytes:
         length = declared_length(request.headers.get("content-length"))
+        if length in (0, None) and "transfer-encoding" not in request.headers:
+            return b""  # HTTP/1.1: no length and no chunking means no body (most GETs and DELETEs)
         limits = self.config.limits
         if length is not None and length > limits.max_body_bytes:
             raise too_large(limits.max_body_bytes)

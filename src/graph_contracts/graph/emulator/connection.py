@@ -1,9 +1,12 @@
-"""One client connection: uvicorn's HTTP/1.1 protocol with TCP_NODELAY and a deadline for request headers.
+"""One client connection: uvicorn's HTTP/1.1 protocol with TCP_NODELAY, one write per answer, a header deadline.
 
 Without TCP_NODELAY every small answer waits on the client's delayed ACK
-(about 40 ms on Linux), which dominated the suite's wall time. uvicorn closes
-idle keep-alive connections but has no deadline for a request whose headers
-never finish arriving; ``EmulatorProtocol`` closes such a connection after
+(about 40 ms on Linux), which dominated the suite's wall time. With it, the
+status line and the body that uvicorn writes separately would leave as two
+packets and two system calls, so ``CoalescingTransport`` gathers the writes of
+one event-loop step and sends them together. uvicorn closes idle keep-alive
+connections but has no deadline for a request whose headers never finish
+arriving; ``EmulatorProtocol`` closes such a connection after
 ``Limits.header_timeout`` seconds.
 """
 
@@ -23,6 +26,47 @@ def set_nodelay(sock: socket.socket | None) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class CoalescingTransport:
+    """A transport whose writes within one event-loop step leave as one ``send``.
+
+    Everything but ``write`` goes to the real transport; pending bytes are
+    flushed before ``close`` and ``write_eof`` and dropped by ``abort``, as the
+    real transport would treat its own buffer.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(bytes(data))
+
+    def _flush(self) -> None:
+        if self._pending and not self._transport.is_closing():
+            self._transport.write(b"".join(self._pending))
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class EmulatorProtocol(H11Protocol):
     """uvicorn's h11 protocol, plus TCP_NODELAY on the accepted socket and the header deadline."""
 
@@ -34,8 +78,8 @@ class EmulatorProtocol(H11Protocol):
         self._header_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
         set_nodelay(transport.get_extra_info("socket"))
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
         self._arm_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -91,19 +92,27 @@ def _handle_list(emulator: Emulator, call: Call) -> Response:
     query = call.query
     page_size = query.top or emulator.config.page_size
     with emulator.store.tenant(call.tenant) as state:
-        rendered = [
-            (record, emulator.renderer.entity(call.version, call.op.type, record.data))
-            for record in state.collection(call.route.collection).values()
-        ]
-        matching = [(r, e) for r, e in rendered if query.predicate is None or query.predicate(e)]
-        page = matching[query.offset: query.offset + page_size]
+        records = state.collection(call.route.collection)
+        if query.predicate is None:
+            # Render only the page: a list must not cost more as the collection grows.
+            page = [
+                (record, emulator.renderer.entity(call.version, call.op.type, record.data))
+                for record in islice(records.values(), query.offset, query.offset + page_size)
+            ]
+            total = len(records)
+        else:
+            # $filter compares rendered values (defaults included), so every entity is rendered.
+            rendered = ((r, emulator.renderer.entity(call.version, call.op.type, r.data)) for r in records.values())
+            matching = [(r, e) for r, e in rendered if query.predicate(e)]
+            page = matching[query.offset: query.offset + page_size]
+            total = len(matching)
         for record, _ in page:
             emulator.store.read(record)
     body: dict[str, Any] = {
         "@odata.context": _context(call, f"deviceManagement/{call.route.collection}"),
         "value": [select_properties(e, query.select) for _, e in page],
     }
-    if query.offset + page_size < len(matching):
+    if query.offset + page_size < total:
         kept = [(k, v) for k, v in query.raw if k != "$skiptoken"]
         kept.append(("$skiptoken", skiptoken(query.offset + page_size)))
         body["@odata.nextLink"] = (

@@ -89,8 +89,12 @@ class TokenIssuer:
     a symmetric key is enough.
     """
 
+    #: Tokens verified recently, so a client's every request does not pay for the HMAC and JSON again.
+    CACHE_SIZE = 4096
+
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._verified: dict[str, tuple[Principal, int, int]] = {}
 
     def mint(
         self,
@@ -124,6 +128,17 @@ class TokenIssuer:
 
     def verify(self, token: str, *, now: float | None = None) -> Principal:
         """The token's principal; raises the 401 ``GraphFailure`` Graph would answer with."""
+        current = time.time() if now is None else now
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > current and cached[2] <= current + 300:
+            return cached[0]
+        principal, exp, nbf = self._check(token, current)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, exp, nbf)
+        return principal
+
+    def _check(self, token: str, current: float) -> tuple[Principal, int, int]:
         parts = token.split(".")
         if len(parts) != 3:
             raise token_failure("malformed")
@@ -138,7 +153,6 @@ class TokenIssuer:
             raise token_failure("signature")
         if claims.get("aud") not in GRAPH_AUDIENCES:
             raise token_failure("audience")
-        current = time.time() if now is None else now
         exp, nbf = claims.get("exp"), claims.get("nbf", 0)
         if not isinstance(exp, int) or exp <= current:
             raise token_failure("expired")
@@ -146,12 +160,13 @@ class TokenIssuer:
             raise token_failure("not-yet")
         roles = claims.get("roles", [])
         scopes = claims.get("scp", "")
-        return Principal(
+        principal = Principal(
             tenant_id=str(claims.get("tid", "")),
             client_id=str(claims.get("appid", "")),
             roles=frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset(),
             scopes=frozenset(scopes.split()) if isinstance(scopes, str) else frozenset(),
         )
+        return principal, exp, nbf
 
     def _sign(self, header: str, payload: str) -> str:
         return b64url(hmac.new(self._key, f"{header}.{payload}".encode(), hashlib.sha256).digest())

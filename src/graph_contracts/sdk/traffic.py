@@ -1,0 +1,172 @@
+"""``sdk-check --traffic FILE...``: the gate's wire checks on traffic any SDK recorded (HAR, cassette, NDJSON).
+
+The Python gate drives the msgraph Python SDKs itself; a .NET, TypeScript, Go
+or PowerShell SDK can only be judged by what it sent. Its tests run against the
+emulator or a tenant behind a recording proxy (Dev Proxy or mitmproxy saving a
+HAR, see the README), and this module applies the checks that need nothing but
+the request, per contract operation:
+
+- ``request body``: the body against the operation's request schema;
+- ``type-tag``: a body posted to a collection that also takes a derived type,
+  carrying properties only the derived type has but no ``@odata.type`` (the
+  service reads the base type and rejects or drops them);
+- ``date-time offsets``: every date-time carries its offset;
+- ``enum spelling``: every enum value is a member, spelled as the contract spells it.
+
+A finding of one check is not reported again by another: a body missing its
+type tag is validated, for the other checks, as the derived type it is. The
+results are ``CheckResult``s of stage ``traffic`` (SDK ``traffic``), so the
+table, JUnit XML and baselines work as for the Python SDKs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..contracts import ContractSet, Operation, default_contracts
+from ..issues import Issue
+from ..schemas import tag_required
+from ..traffic import Exchange, read_traffic
+from ..traffic.match import coverage_key, default_routes
+from ..validation import Validator
+from .report import CheckResult
+
+SDK_NAME = "traffic"
+CHECKS = ("request body", "type-tag", "date-time offsets", "enum spelling")
+#: Issue codes that belong to a check of their own rather than to ``request body``.
+CODE_CHECKS = {"date-time": "date-time offsets", "enum": "enum spelling"}
+
+
+@dataclass(frozen=True)
+class _Finding:
+    check: str
+    code: str
+    text: str
+
+
+def _derived_target(contracts: ContractSet, version: str, op: Operation, body: dict[str, Any]) -> Operation | None:
+    """The operation posting a derived type here whose own properties ``body`` carries without its tag."""
+    if "@odata.type" in body or op.body_type is None:
+        return None
+    base = {p.name for p in contracts.all_properties(version, op.body_type)}
+    for other in contracts.operations_in(version):
+        if other.body_type and tag_required(contracts, version, other) and set(other.paths) & set(op.paths):
+            own = {p.name for p in contracts.all_properties(version, other.body_type)} - base
+            if own & body.keys():
+                return other
+    return None
+
+
+def _enum_hint(issue: Issue) -> str:
+    return f"{issue.message} (case matters: Graph's enums are camelCase)" if "' is not a member" in issue.message else (
+        issue.message
+    )
+
+
+def _findings(contracts: ContractSet, version: str, op: Operation, body: Any) -> list[_Finding]:
+    out: list[_Finding] = []
+    target = op
+    if isinstance(body, dict):
+        derived = _derived_target(contracts, version, op, body)
+        if derived is not None:
+            own = sorted(
+                body.keys() - {p.name for p in contracts.all_properties(version, op.body_type or op.type)}
+            )
+            out.append(_Finding(
+                "type-tag", "missing-type-tag",
+                f"a body of {derived.body_type} ({', '.join(own)}) posted to {op.path} without `@odata.type`; "
+                f"the service will read the base type `{op.body_type}`",
+            ))
+            body = {"@odata.type": f"#microsoft.graph.{derived.body_type}", **body}
+            target = derived
+    issues = [i for i in Validator.for_operation(target.id, version=version).validate(body) if i.severity == "error"]
+    for issue in issues:
+        check = CODE_CHECKS.get(issue.code, "request body")
+        text = _enum_hint(issue) if check == "enum spelling" else issue.message
+        out.append(_Finding(check, f"{issue.code} {issue.pointer or '/'}", f"{issue.pointer or '/'}: {text}"))
+    return out
+
+
+def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) -> list[CheckResult]:
+    """The request checks for every exchange of ``files`` that a contract operation covers.
+
+    Unreadable files raise the reader's ``TrafficFileError`` (an ``InputFileError``) before anything is judged.
+    """
+    contracts = contracts or default_contracts()
+    exchanges = [e for f in files for e in read_traffic(f)]
+    routes = default_routes()
+    seen: dict[tuple[str, str], Operation] = {}
+    counts: dict[tuple[str, str], int] = {}
+    first: dict[tuple[str, str, str], tuple[_Finding, Exchange]] = {}
+    uncovered: dict[str, int] = {}
+    for exchange in exchanges:
+        request = exchange.request
+        match = routes.match(request.method, request.url)
+        if match is None:
+            key = coverage_key(request.method, request.url)
+            uncovered[key] = uncovered.get(key, 0) + 1
+            continue
+        op_key = (match.version, match.operation.id)
+        seen[op_key] = match.operation
+        if not match.operation.has_request_body or not request.body.strip():
+            continue
+        counts[op_key] = counts.get(op_key, 0) + 1
+        try:
+            body = json.loads(request.body.decode("utf-8-sig"))
+        except (ValueError, UnicodeDecodeError):
+            body = None
+            found = [_Finding("request body", "not-json", "the request body is not JSON")]
+        else:
+            found = _findings(contracts, match.version, match.operation, body)
+        for f in found:
+            first.setdefault((*op_key, f.check), (f, exchange))
+    return _results(seen, counts, first, uncovered, contracts)
+
+
+def _results(
+    seen: dict[tuple[str, str], Operation],
+    counts: dict[tuple[str, str], int],
+    first: dict[tuple[str, str, str], tuple[_Finding, Exchange]],
+    uncovered: dict[str, int],
+    contracts: ContractSet,
+) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    for (version, op_id), op in sorted(seen.items()):
+        n = counts.get((version, op_id), 0)
+        base = CheckResult(SDK_NAME, "recorded", version, "traffic", op_id, "", "pass", n)
+        if not op.has_request_body:
+            continue  # nothing a client sends to judge
+        if n == 0:
+            out.append(_replace(base, check="request body", status="skip", note="no request body recorded"))
+            continue
+        checks = [c for c in CHECKS if c != "type-tag" or _takes_derived(contracts, version, op)]
+        for check in checks:
+            hit = first.get((version, op_id, check))
+            if hit is None:
+                out.append(_replace(base, check=check))
+            else:
+                finding, exchange = hit
+                out.append(_replace(
+                    base, check=check, status="fail", code=finding.code,
+                    counterexample=f"{finding.text} at {exchange.location}",
+                ))
+    for key, n in sorted(uncovered.items()):
+        out.append(CheckResult(SDK_NAME, "recorded", "", "traffic", key, "covered", "skip", n,
+                               note="no contract operation covers this request"))
+    return out
+
+
+def _takes_derived(contracts: ContractSet, version: str, op: Operation) -> bool:
+    return any(
+        tag_required(contracts, version, other) and set(other.paths) & set(op.paths)
+        for other in contracts.operations_in(version)
+    )
+
+
+def _replace(base: CheckResult, **changes: Any) -> CheckResult:
+    from dataclasses import replace
+
+    return replace(base, **changes)
