@@ -9,7 +9,6 @@ the CLI's default, because that is the question an admin is asking.
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,10 +20,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
+from .autopilot.hardware_hash import strict_b64decode
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
-from .autopilot.hardware_hash import strict_b64decode
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
 
 if TYPE_CHECKING:
@@ -204,7 +203,8 @@ def _base64_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
     props = schema.get("properties")
     if not isinstance(props, Mapping):
         return ()
-    return tuple(name for name, sub in props.items() if isinstance(sub, Mapping) and sub.get("pattern") == BASE64_PATTERN)
+    return tuple(
+        name for name, sub in props.items() if isinstance(sub, Mapping) and sub.get("pattern") == BASE64_PATTERN)
 
 
 def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...]) -> Any:

@@ -25,10 +25,10 @@ from graph_contracts.autopilot.catalog import (
 )
 from graph_contracts.autopilot.duplicates import DuplicateIndex, digest
 from graph_contracts.autopilot.hardware_hash import HardwareHash, HashIdentity, analyse_hardware_hash, fast_identity
+from graph_contracts.issues import Issue, Location, pointer_join, quote
 
 #: What the rules read of a decoded hash: the full decode, or the fast path's identity.
 Decoded = HardwareHash | HashIdentity
-from graph_contracts.issues import Issue, Location, pointer_join, quote
 
 __all__ = [
     "BATCH_LIMIT",
