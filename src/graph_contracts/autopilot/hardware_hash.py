@@ -219,6 +219,7 @@ class HashIdentity:
 
 
 _ZERO_PADDING = bytes(HASH_SIZE)
+_WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
 _TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
 
 
@@ -249,18 +250,20 @@ def fast_identity(text: object) -> HashIdentity | None:
     serial = manufacturer = uuid = None
     pos = HEADER_SIZE
     while pos < end:
-        if pos + HEADER_SIZE > end:
-            return None
-        record_type = blob[pos] | blob[pos + 1] << 8  # indexing beats struct.unpack_from's call here
+        # Indexing beats struct.unpack_from's call here. Reading a header that starts near ``end`` is
+        # safe (the trailer follows), and ``length >= 4`` with ``pos + length <= end`` also proves the
+        # header itself fits, so one test covers both of the full walk's checks.
         length = blob[pos + 2] | blob[pos + 3] << 8
         if length < HEADER_SIZE or pos + length > end:
             return None
-        if record_type == TYPE_SERIAL and serial is None:
-            serial = blob[pos + HEADER_SIZE:pos + length]
-        elif record_type == TYPE_MANUFACTURER and manufacturer is None:
-            manufacturer = blob[pos + HEADER_SIZE:pos + length]
-        elif record_type == TYPE_SMBIOS_UUID and uuid is None:
-            uuid = blob[pos + HEADER_SIZE:pos + HEADER_SIZE + 16]
+        if blob[pos] in _WANTED and not blob[pos + 1]:
+            record_type = blob[pos]
+            if record_type == TYPE_SERIAL and serial is None:
+                serial = blob[pos + HEADER_SIZE:pos + length]
+            elif record_type == TYPE_MANUFACTURER and manufacturer is None:
+                manufacturer = blob[pos + HEADER_SIZE:pos + length]
+            elif record_type == TYPE_SMBIOS_UUID and uuid is None:
+                uuid = blob[pos + HEADER_SIZE:pos + HEADER_SIZE + 16]
         pos += length
     if serial is None or manufacturer is None:
         return None
