@@ -65,7 +65,7 @@ def _validate(args: argparse.Namespace) -> int:
     """
     from .errors import InputFileError
     from .reporting import Reporter
-    from .validate_files import STDIN_NAME, check_file
+    from .validate_files import STDIN_NAME, Run
     from .validation import UnknownContractError, Validator
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
@@ -76,13 +76,13 @@ def _validate(args: argparse.Namespace) -> int:
     except UnknownContractError as exc:
         print(f"graph-contracts validate: error: {exc}", file=sys.stderr)
         return 2
-    reporter = Reporter(args.format, sys.stdout, sys.stderr)
+    reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
+    # One run for all the files, so a device listed in two of them is a duplicate too.
+    run = Run(type=args.type, operation=args.operation, version=args.version, profile=args.profile)
     for name in args.files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
-            for result in check_file(
-                name, type=args.type, operation=args.operation, version=args.version, profile=args.profile
-            ):
+            for result in run.check_file(name):
                 reporter.record(result)
         except InputFileError as exc:
             # One unreadable file must not hide what the others contain.
@@ -124,6 +124,16 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
                   for p in written)
     print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _batch_size(text: str) -> int:
@@ -321,6 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         choices=("text", "json", "junit", "github"),
         help="text (default), json, junit (JUnit XML, a testcase per record) or github (Actions annotations)",
+    )
+    val.add_argument(
+        "--max-issues",
+        type=_positive,
+        metavar="N",
+        help="show at most N issues per file, then how many were left out (the totals still count them all)",
     )
     val.set_defaults(handler=_validate)
 
