@@ -52,4 +52,6 @@ def run_main_job(args: argparse.Namespace) -> int:
         extra = extra[1:]
     # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    return int(pytest.main([*argv, *extra]))
+    status = pytest.main([*argv, *extra])
+    # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
+    return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)
