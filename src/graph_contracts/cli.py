@@ -181,12 +181,13 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from .cleanup import cleanup
+    from .cleanup import check_tag, cleanup
     from .contracts import default_contracts
     from .graph.auth import StaticToken
     from .graph.client import GraphClient
     from .graph.endpoints import open_endpoint
 
+    check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
     versions = ("v1.0", "beta") if args.version == "all" else (args.version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
@@ -196,13 +197,23 @@ def _cleanup(args: argparse.Namespace) -> int:
         finally:
             for client in clients.values():
                 client.close()
-    failed = 0
+    failed = refused = 0
     for d in done:
-        verdict = "would delete" if args.dry_run else ("deleted" if d.status in (204, 404) else f"FAILED {d.status}")
-        failed += verdict.startswith("FAILED")
-        print(f"{verdict}: {d.version}{d.path} ({d.tag})")
-    print(f"{len(done)} objects tagged {args.tag!r}" + (f", {failed} could not be deleted" if failed else ""))
-    return 1 if failed else 0
+        what = f"{d.version} {d.type} {d.id} ({d.tag_property} {d.tag!r})"
+        if d.refused:
+            refused += 1
+            print(f"refused: {what}: {d.refused}")
+        elif args.dry_run:
+            print(f"would delete: {what}")
+        elif d.status in (204, 404):
+            print(f"deleted: {what}")
+        else:
+            failed += 1
+            print(f"FAILED (HTTP {d.status}): {what}")
+    problems = [f"{failed} could not be deleted"] * bool(failed) + [f"{refused} refused"] * bool(refused)
+    print(f"{len(done)} objects tagged {args.tag!r}" + "".join(f", {p}" for p in problems)
+          + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    return 1 if failed or refused else 0
 
 
 def _sdk_check(args: argparse.Namespace) -> int:
@@ -294,12 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
     emu.set_defaults(handler=_emulator)
 
-    clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with PREFIX, and nothing else")
-    clean.add_argument("--tag", required=True, help="the run tag prefix (printed by the suite, e.g. gc-1a2b3c4d)")
+    clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with TAG, and nothing else")
+    clean.add_argument(
+        "--tag", required=True, help="the run tag (printed by the suite, e.g. gc-1a2b3c4d); matched as a whole"
+    )
     clean.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
     clean.add_argument("--version", default="all", choices=("v1.0", "beta", "all"))
-    clean.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
     clean.set_defaults(handler=_cleanup)
 
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
