@@ -66,9 +66,9 @@ def _validate(args: argparse.Namespace) -> int:
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
         if args.operation:
-            Validator.for_operation(args.operation, version=args.version)
+            Validator.for_operation(args.operation, version=args.graph_version)
         elif args.type:
-            Validator.for_type(args.type, version=args.version)
+            Validator.for_type(args.type, version=args.graph_version)
     except UnknownContractError as exc:
         print(f"graph-contracts validate: error: {exc}", file=sys.stderr)
         return 2
@@ -77,7 +77,7 @@ def _validate(args: argparse.Namespace) -> int:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
             for result in check_file(
-                name, type=args.type, operation=args.operation, version=args.version, profile=args.profile
+                name, type=args.type, operation=args.operation, version=args.graph_version, profile=args.profile
             ):
                 reporter.record(result)
         except InputFileError as exc:
@@ -101,7 +101,7 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out else Path.cwd()
     try:
-        written, problems = csv_to_payloads(Path(args.file), out_dir, batch_size=args.batch_size, version=args.version)
+        written, problems = csv_to_payloads(Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version)
     except InputFileError as exc:
         print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
         return 2
@@ -188,7 +188,7 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.endpoints import open_endpoint
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
-    versions = ("v1.0", "beta") if args.version == "all" else (args.version,)
+    versions = ("v1.0", "beta") if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
@@ -228,11 +228,60 @@ def _run(args: argparse.Namespace) -> int:
     return run_main_job(args)
 
 
+class _OldSpelling(argparse.Action):
+    """Store the value as the option's new name does, and say once on stderr which name to use."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if option_string in OLD_SPELLINGS:
+            new = OLD_SPELLINGS[option_string]
+            print(f"{parser.prog}: note: {option_string} is now spelt {new}; the old spelling still works",
+                  file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+#: Old option spelling -> the one name it now has everywhere (the pytest plugin says --graph-version too).
+OLD_SPELLINGS = {"--version": "--graph-version"}
+GRAPH_VERSIONS = ("v1.0", "beta")
+
+
+def _graph_version_option(
+    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = GRAPH_VERSIONS
+) -> None:
+    parser.add_argument(
+        "--graph-version",
+        "--version",
+        dest="graph_version",
+        action=_OldSpelling,
+        default=default,
+        choices=choices,
+        help=f"Graph API version (default: {default}); --version is the old spelling",
+    )
+
+
+def package_version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("graph-contracts")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graph-contracts",
         description="Contract tests and payload validation for the Graph Windows Autopilot device-identity APIs.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     contracts = sub.add_parser("contracts", help="import doc pages into contracts; lint them")
@@ -261,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     target = val.add_mutually_exclusive_group()
     target.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
     target.add_argument("--operation", help="operation id, e.g. importedWindowsAutopilotDeviceIdentity.import")
-    val.add_argument("--version", default="v1.0", choices=("v1.0", "beta"))
+    _graph_version_option(val, default="v1.0")
     val.add_argument(
         "--profile",
         default="upload",
@@ -286,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     payload.add_argument(
         "--batch-size", type=_batch_size, default=500, help="devices per body (default and maximum: 500)"
     )
-    payload.add_argument("--version", default="v1.0", choices=("v1.0", "beta"))
+    _graph_version_option(payload, default="v1.0")
     payload.set_defaults(handler=_csv_to_payload)
 
     hash_ = sub.add_parser("hash", help="decode an Autopilot hardware hash and say what it holds")
@@ -311,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
-    clean.add_argument("--version", default="all", choices=("v1.0", "beta", "all"))
+    _graph_version_option(clean, default="all", choices=(*GRAPH_VERSIONS, "all"))
     clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
     clean.set_defaults(handler=_cleanup)
 
@@ -323,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
+    run.add_argument(
+        "--graph-version", default="all", choices=(*GRAPH_VERSIONS, "all"), help="Graph API versions to test"
+    )
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")

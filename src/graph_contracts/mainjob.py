@@ -37,6 +37,7 @@ def run_main_job(args: argparse.Namespace) -> int:
         "--pyargs",
         "graph_contracts.suite",
         f"--graph-endpoint={args.graph_endpoint}",
+        f"--graph-version={getattr(args, 'graph_version', 'all')}",
         "-p",
         "no:cacheprovider",
         "-q",
