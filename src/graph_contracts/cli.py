@@ -8,7 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from . import terminal
 from .errors import GraphContractsError
+from .terminal import error_line
 from .resources import contracts_dir, schemas_dir
 
 Handler = Callable[[argparse.Namespace], int]
@@ -70,7 +72,7 @@ def _validate(args: argparse.Namespace) -> int:
         elif args.type:
             Validator.for_type(args.type, version=args.graph_version)
     except UnknownContractError as exc:
-        print(f"graph-contracts validate: error: {exc}", file=sys.stderr)
+        error_line("graph-contracts validate", str(exc))
         return 2
     reporter = Reporter(args.format, sys.stdout, sys.stderr)
     for name in args.files:
@@ -197,19 +199,20 @@ def _cleanup(args: argparse.Namespace) -> int:
         finally:
             for client in clients.values():
                 client.close()
+    out = terminal.stdout()
     failed = refused = 0
     for d in done:
         what = f"{d.version} {d.type} {d.id} ({d.tag_property} {d.tag!r})"
         if d.refused:
             refused += 1
-            print(f"refused: {what}: {d.refused}")
+            out.line(f"{out.paint('refused:', 'error')} {what}: {d.refused}")
         elif args.dry_run:
-            print(f"would delete: {what}")
+            out.line(f"{out.paint('would delete:', 'note')} {what}")
         elif d.status in (204, 404):
-            print(f"deleted: {what}")
+            out.line(f"{out.paint('deleted:', 'ok')} {what}")
         else:
             failed += 1
-            print(f"FAILED (HTTP {d.status}): {what}")
+            out.line(f"{out.paint(f'FAILED (HTTP {d.status}):', 'error')} {what}")
     problems = [f"{failed} could not be deleted"] * bool(failed) + [f"{refused} refused"] * bool(refused)
     print(f"{len(done)} objects tagged {args.tag!r}" + "".join(f", {p}" for p in problems)
           + (" (dry run: nothing deleted)" if args.dry_run else ""))
@@ -240,8 +243,7 @@ class _OldSpelling(argparse.Action):
     ) -> None:
         if option_string in OLD_SPELLINGS:
             new = OLD_SPELLINGS[option_string]
-            print(f"{parser.prog}: note: {option_string} is now spelt {new}; the old spelling still works",
-                  file=sys.stderr)
+            error_line(parser.prog, f"{option_string} is now spelt {new}; the old spelling still works", label="note")
         setattr(namespace, self.dest, values)
 
 
@@ -390,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except GraphContractsError as exc:
-        print(f"graph-contracts: error: {exc}", file=sys.stderr)
+        error_line("graph-contracts", str(exc))
         return 2
     except KeyboardInterrupt:
         return 130
