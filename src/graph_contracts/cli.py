@@ -225,6 +225,13 @@ def _sdk_check(args: argparse.Namespace) -> int:
     return int(run_sdk_check(args.sdk, args.junitxml, args.examples))
 
 
+def _completion(args: argparse.Namespace) -> int:
+    from .completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from .mainjob import run_main_job
 
@@ -255,15 +262,13 @@ GRAPH_VERSIONS = ("v1.0", "beta")
 def _graph_version_option(
     parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = GRAPH_VERSIONS
 ) -> None:
-    parser.add_argument(
-        "--graph-version",
-        "--version",
-        dest="graph_version",
-        action=_OldSpelling,
-        default=default,
-        choices=choices,
-        help=f"Graph API version (default: {default}); --version is the old spelling",
-    )
+    parser.add_argument("--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})")
+    for old, new in OLD_SPELLINGS.items():
+        if new == "--graph-version":  # hidden from help and completion; still parsed, with a notice
+            parser.add_argument(
+                old, dest="graph_version", action=_OldSpelling, choices=choices, default=argparse.SUPPRESS,
+                help=argparse.SUPPRESS,
+            )
 
 
 def package_version() -> str:
@@ -381,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
+
+    comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"))
+    comp.set_defaults(handler=_completion)
 
     return parser
 
