@@ -63,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
     """
     from .errors import InputFileError
     from .reporting import Reporter
-    from .validate_files import STDIN_NAME, check_file
+    from .validate_files import STDIN_NAME, Run
     from .validation import UnknownContractError, Validator
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
@@ -75,12 +75,12 @@ def _validate(args: argparse.Namespace) -> int:
         error_line("graph-contracts validate", str(exc))
         return 2
     reporter = Reporter(args.format, sys.stdout, sys.stderr)
+    # One run for all the files, so a device listed in two of them is a duplicate too.
+    run = Run(type=args.type, operation=args.operation, version=args.graph_version, profile=args.profile)
     for name in args.files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
-            for result in check_file(
-                name, type=args.type, operation=args.operation, version=args.graph_version, profile=args.profile
-            ):
+            for result in run.check_file(name):
                 reporter.record(result)
         except InputFileError as exc:
             # One unreadable file must not hide what the others contain.

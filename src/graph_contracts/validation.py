@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -23,6 +23,9 @@ from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
+
+if TYPE_CHECKING:
+    from .autopilot.rules import BatchChecker
 
 Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
@@ -230,15 +233,48 @@ class Validator:
             return self._fast_valid(obj) or bool(self._compiled.is_valid(obj))
         return not any(i.severity == "error" for i in self.validate(obj))
 
-    def validate_many(self, items: Iterable[Any]) -> Iterator[tuple[int, list[Issue]]]:
-        """Validate a stream lazily; duplicates are found across the whole stream in the upload profile."""
-        batch = self._batch()
-        for index, obj in enumerate(items):
-            yield index, self._check(obj, batch, self.location, "")
+    def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None
+                      ) -> Iterator[tuple[int, list[Issue]]]:
+        """Validate a stream lazily, yielding ``(index, issues)`` per item in order.
+
+        This is the one place where a profile, the Autopilot rules and the
+        checks across records apply, whatever format the records came in.
+        Items are payloads, or ``records.Record``s from the readers: then the
+        record's own reader issues come first, its pointer is put before the
+        issues' pointers and its location (file, row or line, CSV column) is
+        set on them. In the upload profile duplicates are found across the
+        whole stream; pass one ``BatchChecker`` to several calls (the CLI
+        passes one per file, sharing a ``DuplicateIndex`` across the run) to
+        find them across those calls too.
+        """
+        from .records import Record
+
+        if batch is None:
+            batch = self._batch()
+        for index, item in enumerate(items):
+            if isinstance(item, Record):
+                yield index, self._check_record(item, batch)
+            else:
+                yield index, self._check(item, batch, self.location, "")
+
+    def _check_record(self, record: Any, batch: BatchChecker | None) -> list[Issue]:
+        location: Location = record.location
+        issues: list[Issue] = list(record.issues)
+        if record.readable:
+            found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
+            seen = {(i.pointer, i.code) for i in issues}
+            issues += [i for i in found if (i.pointer, i.code) not in seen]
+        elif batch is not None and record.is_record and self._autopilot is not None:
+            issues += batch.check({}, "", location)  # it still counts towards the batch size
+        prefix: str = record.pointer
+        columns = record.columns
+        if not prefix and columns is None:
+            return issues
+        return [_place(i, prefix, location, columns) for i in issues]
 
     # -- internals
 
-    def _batch(self) -> Any:
+    def _batch(self) -> BatchChecker | None:
         if self._autopilot is None:
             return None
         from .autopilot import BatchChecker
@@ -254,7 +290,8 @@ class Validator:
         except Exception:  # e.g. a value jsonschema-rs cannot convert
             return False
 
-    def _check(self, obj: Any, batch: Any, location: Location | None, prefix: str) -> list[Issue]:
+    def _check(self, obj: Any, batch: BatchChecker | None, location: Location | None, prefix: str, *,
+               hash_optional: bool = False) -> list[Issue]:
         # Fast path: a payload jsonschema-rs finds valid has no schema errors; any other payload gets
         # jsonschema's errors (none if jsonschema finds it valid). jsonschema's own is_valid first
         # would gain nothing: on a valid payload it costs what iter_errors costs.
@@ -262,25 +299,40 @@ class Validator:
         issues = [] if fast else [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
         if batch is not None and isinstance(obj, dict):
             if self._autopilot == "record":
-                issues += _autopilot_issues(obj, prefix, batch, location)
+                issues += _autopilot_issues(obj, prefix, batch, location, hash_optional)
             else:
                 records = obj.get(AUTOPILOT_COLLECTION)
                 if isinstance(records, list):
                     for i, record in enumerate(records):
                         if isinstance(record, dict):
                             where = pointer_join(prefix, AUTOPILOT_COLLECTION, i)
-                            issues += _autopilot_issues(record, where, batch, location)
+                            issues += _autopilot_issues(record, where, batch, location, False)
         if location is not None:
             issues = [i if i.location else _located(i, location) for i in issues]
         return _dedupe(issues)
 
 
-def _autopilot_issues(record: dict[str, Any], pointer: str, batch: Any, location: Location | None) -> list[Issue]:
-    from .autopilot import check_device
+def _autopilot_issues(
+    record: dict[str, Any], pointer: str, batch: BatchChecker, location: Location | None, hash_optional: bool
+) -> list[Issue]:
+    from .autopilot.rules import device_issues
 
-    issues: list[Issue] = check_device(record, pointer)
-    issues += batch.check(record, pointer, location)
+    decoded, issues = device_issues(record, pointer, require_hash=not hash_optional)
+    issues += batch.check(record, pointer, location, decoded)
     return issues
+
+
+def _place(issue: Issue, prefix: str, location: Location, columns: Mapping[str, str] | None) -> Issue:
+    """An issue of a record read from a file: its pointer within the file, its row and CSV column."""
+    if columns is not None:
+        from .autopilot.csv_reader import column_of
+
+        column = column_of(issue.pointer, columns)
+        base = issue.location or location
+        location = replace(base, column=column) if column != base.column else base
+    elif issue.location is not None:
+        location = issue.location
+    return replace(issue, pointer=prefix + issue.pointer, location=location)
 
 
 def _located(issue: Issue, location: Location) -> Issue:

@@ -105,6 +105,10 @@ RULES: tuple[Rule, ...] = (
     Rule("duplicate-hash", "error",
          "the same hash appears twice in one batch; Intune processes only one",
          "graph-facts.md §3.1; hardware-hash.md §4", DUPLICATED),
+    Rule("duplicate-device", "error",
+         "the device decoded from the hash (its serial number or SMBIOS UUID) was "
+         "already seen under another hash: two captures of one device, or a cloned machine",
+         "graph-facts.md §6.1"),
     Rule("batch-size", "error",
          "more than 500 devices in one batch",
          "graph-facts.md §3.2"),
