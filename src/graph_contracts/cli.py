@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,6 +83,8 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             for result in run.check_file(name):
                 reporter.record(result)
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): not the input's fault; main() stops
         except InputFileError as exc:
             # One unreadable file must not hide what the others contain.
             reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
@@ -406,7 +409,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        return _output_closed()
+
+
+#: The status a shell reports for a program stopped by SIGPIPE (128 + 13): never "all valid".
+BROKEN_PIPE_STATUS = 141
+
+
+def _output_closed() -> int:
+    """Stop quietly, as Unix tools do, when the reader of our output (``| head -1``) has gone.
+
+    Whatever is still buffered for stdout is dropped: pointing stdout at the
+    null device keeps Python's flush at exit from failing a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+        pass
+    return BROKEN_PIPE_STATUS
 
 
 if __name__ == "__main__":
