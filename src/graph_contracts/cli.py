@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import terminal
-from .errors import GraphContractsError
+from .errors import ConfigurationError, GraphContractsError
 from .terminal import error_line
 from .resources import contracts_dir, schemas_dir
 
@@ -56,6 +56,62 @@ def _schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def request_names(version: str, kind: str) -> list[str]:
+    """The type or operation names that have a request schema in ``version`` (``kind``: types, operations)."""
+    folder = schemas_dir() / version / kind
+    suffix = ".request.json"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
+
+
+def _unknown(option: str, name: str, version: str, kind: str, names: list[str]) -> ConfigurationError:
+    """A usage error naming the valid choices, the closest one first, and another version that has ``name``."""
+    import difflib
+
+    elsewhere = [v for v in GRAPH_VERSIONS if v != version and name in request_names(v, kind)]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if elsewhere:
+        hint = f"it exists in {elsewhere[0]} (add --graph-version {elsewhere[0]}); "
+    else:
+        hint = f"did you mean {close[0]!r}? " if close else ""
+    listed = ", ".join(names) or "none"
+    article = "an" if kind == "operations" else "a"
+    return ConfigurationError(
+        option, f"{name!r} is not {article} {kind[:-1]} in {version}; {hint}the {kind} are: {listed}"
+    )
+
+
+def resolve_target(type_name: str | None, operation: str | None, version: str) -> tuple[str | None, str | None]:
+    """The full type and operation names a user meant, or ``ConfigurationError`` listing the valid ones.
+
+    An operation may be given short (``import``, ``create``) when only one
+    type has it, or with ``--type`` naming the type.
+    """
+    if type_name:
+        types = request_names(version, "types")
+        if type_name not in types:
+            raise _unknown("--type", type_name, version, "types", types)
+    if not operation:
+        return type_name, None
+    operations = request_names(version, "operations")
+    if operation in operations:
+        if type_name and not operation.startswith(f"{type_name}."):
+            raise ConfigurationError("--operation", f"{operation!r} is not an operation of --type {type_name!r}")
+        return None, operation
+    if "." not in operation:
+        candidates = [o for o in operations if o.endswith(f".{operation}") and (
+            not type_name or o == f"{type_name}.{operation}")]
+        if len(candidates) == 1:
+            return None, candidates[0]
+        if len(candidates) > 1:
+            raise ConfigurationError(
+                "--operation",
+                f"{operation!r} is ambiguous in {version}: {', '.join(candidates)}; give the full name, or --type",
+            )
+    raise _unknown("--operation", operation, version, "operations", operations)
+
+
 def _validate(args: argparse.Namespace) -> int:
     """Validate each file, record by record; an unreadable file is reported and the others still checked.
 
@@ -68,16 +124,17 @@ def _validate(args: argparse.Namespace) -> int:
     from .validation import UnknownContractError, Validator
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
-        if args.operation:
-            Validator.for_operation(args.operation, version=args.graph_version)
-        elif args.type:
-            Validator.for_type(args.type, version=args.graph_version)
-    except UnknownContractError as exc:
+        type_name, operation = resolve_target(args.type, args.operation, args.graph_version)
+        if operation:
+            Validator.for_operation(operation, version=args.graph_version)
+        elif type_name:
+            Validator.for_type(type_name, version=args.graph_version)
+    except (UnknownContractError, ConfigurationError) as exc:
         error_line("graph-contracts validate", str(exc))
         return 2
     reporter = Reporter(args.format, sys.stdout, sys.stderr)
     # One run for all the files, so a device listed in two of them is a duplicate too.
-    run = Run(type=args.type, operation=args.operation, version=args.graph_version, profile=args.profile)
+    run = Run(type=type_name, operation=operation, version=args.graph_version, profile=args.profile)
     for name in args.files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
@@ -317,9 +374,11 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "files", nargs="+", help="files (format read from the content: JSON, NDJSON or CSV); - for standard input"
     )
-    target = val.add_mutually_exclusive_group()
-    target.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
-    target.add_argument("--operation", help="operation id, e.g. importedWindowsAutopilotDeviceIdentity.import")
+    val.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
+    val.add_argument(
+        "--operation",
+        help="operation, e.g. importedWindowsAutopilotDeviceIdentity.import, or just import when one type has it",
+    )
     _graph_version_option(val, default="v1.0")
     val.add_argument(
         "--profile",
