@@ -8,11 +8,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import terminal
 from .errors import ConfigurationError, GraphContractsError
 from .terminal import error_line
 from .resources import contracts_dir, schemas_dir
+
+if TYPE_CHECKING:
+    from .autopilot.hardware_hash import HardwareHash
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -198,20 +202,44 @@ def _batch_size(text: str) -> int:
 
 
 def _hash_decode(args: argparse.Namespace) -> int:
-    from .autopilot import check_hardware_hash, decode_hardware_hash
+    """Say what each hash holds and what is wrong with it, every finding once, on standard output.
 
-    value = args.value
-    candidate = Path(value)
-    if len(value) < 1024 and candidate.is_file():
-        value = candidate.read_text(encoding="utf-8-sig").strip()
-    issues = check_hardware_hash(value, "")
-    for issue in issues:
-        print(issue)
+    Exit 0 when no hash has an error (warnings allowed), 1 when one has, 2
+    when the input cannot be read (empty argument, missing file, bad JSON).
+    """
+    from .autopilot.rules import device_issues, hash_serial
+    from .errors import InputFileError
+    from .hash_input import hash_inputs
+    from .reporting import issue_text
+
     try:
-        decoded = decode_hardware_hash(value)
-    except GraphContractsError as exc:
-        print(f"cannot decode: {exc}", file=sys.stderr)
-        return 1
+        inputs = list(hash_inputs(args.value))
+    except InputFileError as exc:
+        error_line("graph-contracts hash decode", str(exc) if exc.file else exc.detail)
+        return 2
+    out = terminal.stdout()
+    status = 0
+    for number, item in enumerate(inputs):
+        record = dict(item.record)
+        if item.bare:  # only a hash: the serial rules (placeholders ...) look at the hash's own serial
+            in_hash = hash_serial(record.get("hardwareIdentifier"))
+            if in_hash is not None:
+                record["serialNumber"] = in_hash
+        decoded, issues = device_issues(record)
+        if item.bare:
+            issues = [i for i in issues if i.code != "serial-missing"]  # hash-missing-field says it already
+        if item.label:
+            out.line(("\n" if number else "") + item.label, "strong")
+        for issue in issues:
+            out.line(out.paint(issue_text(issue), "error" if issue.severity == "error" else "warning"))
+        if any(i.severity == "error" for i in issues):
+            status = 1
+        if decoded is not None:
+            _print_decoded(out, decoded)
+    return status
+
+
+def _print_decoded(out: terminal.Terminal, decoded: HardwareHash) -> None:
     rows = [
         ("serial number", decoded.serial_number),
         ("manufacturer", decoded.manufacturer),
@@ -224,10 +252,9 @@ def _hash_decode(args: argparse.Namespace) -> int:
         ("padding", "ok" if decoded.padding_ok else "NOT ZERO"),
     ]
     for label, text in rows:
-        print(f"{label:>15}: {text if text is not None else '(absent)'}")
+        out.line(f"{label:>15}: {text if text is not None else '(absent)'}")
     for record in decoded.records:
-        print(f"  record type {record.type:>2} {record.name:<24} {record.length:>5} bytes at offset {record.offset}")
-    return 1 if any(i.severity == "error" for i in issues) else 0
+        out.line(f"  record type {record.type:>2} {record.name:<24} {record.length:>5} bytes at offset {record.offset}")
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -409,8 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     hash_ = sub.add_parser("hash", help="decode an Autopilot hardware hash and say what it holds")
     hsub = hash_.add_subparsers(dest="action", required=True)
-    dec = hsub.add_parser("decode", help="decode a hash (the base64 value, or a file holding it)")
-    dec.add_argument("value")
+    dec = hsub.add_parser("decode", help="decode a hash: the base64 value, a file, - (standard input), or a record")
+    dec.add_argument("value", help="the base64 hash, a file holding it or a JSON/CSV record with it, or -")
     dec.set_defaults(handler=_hash_decode)
 
     emu = sub.add_parser("emulator", help="serve the local Graph emulator on loopback until Ctrl-C")
