@@ -166,6 +166,10 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     from .validate_files import csv_to_payloads
 
     out_dir = Path(args.out) if args.out else Path.cwd()
+    refusal = _not_a_csv(Path(args.file))
+    if refusal:
+        error_line("graph-contracts csv to-payload", refusal)
+        return 2
     try:
         written, problems = csv_to_payloads(Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version)
     except InputFileError as exc:
@@ -186,6 +190,23 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
                   for p in written)
     print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
     return 0
+
+
+def _not_a_csv(path: Path) -> str:
+    """Why ``csv to-payload`` should not read ``path`` (it holds JSON), or ``""``; unreadable files are left to it."""
+    from .errors import InputFileError
+    from .records import sniff
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+        fmt = sniff(head, path.suffix.lower(), str(path))
+    except (OSError, InputFileError):
+        return ""
+    if fmt == "csv":
+        return ""
+    return (f"{path} holds {fmt.upper()}, not an Autopilot CSV: csv to-payload turns a CSV into import bodies; "
+            f"check a JSON body with: graph-contracts validate {path}")
 
 
 def _batch_size(text: str) -> int:

@@ -233,6 +233,25 @@ def _batches(path: Path, size: int) -> Iterator[list[dict[str, str]]]:
         yield batch
 
 
+#: CSV issues that only the portal's upload minds: the JSON bodies ``csv to-payload`` writes are unaffected.
+PORTAL_ONLY: dict[str, str] = {
+    "csv-quotes": "the portal would refuse the quotation marks; the values were read without them, so the "
+                  "import bodies are unaffected",
+    "csv-type-line": "the portal would refuse the #TYPE line; it was skipped, so the import bodies are unaffected",
+    "csv-encoding": "the file was decoded as such; the import bodies are written as UTF-8, so there is nothing "
+                    "to change for them",
+}
+
+
+def _for_payload(issue: Issue) -> Issue:
+    """A portal-only CSV issue as a warning saying why it does not matter for an import body."""
+    note = PORTAL_ONLY.get(issue.code)
+    if note is None:
+        return issue
+    first = issue.message.split(";")[0]
+    return replace(issue, severity="warning", message=f"{first}; {note}")
+
+
 def csv_problems(path: Path, *, version: str = "v1.0", batch_size: int = BATCH_LIMIT) -> Iterator[RecordResult]:
     """First pass of ``csv_to_payloads``: every record with issues, as the batches would be sent.
 
@@ -242,7 +261,7 @@ def csv_problems(path: Path, *, version: str = "v1.0", batch_size: int = BATCH_L
     in memory at a time.
     """
     for result in check_file(path, version=version, profile="upload"):
-        issues = [i for i in result.issues if i.code != "batch-size"]
+        issues = [_for_payload(i) for i in result.issues if i.code != "batch-size"]
         if issues:
             yield replace(result, issues=issues)
     body_validator = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", version=version, profile="upload")
