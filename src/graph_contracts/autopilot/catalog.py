@@ -139,6 +139,14 @@ RULES: tuple[Rule, ...] = (
     Rule("csv-row", "error",
          "a row has a different number of fields from the header, or an unbalanced quote",
          "graph-facts.md §3.3"),
+    Rule("csv-not-autopilot", "error",
+         "the first line is not an Autopilot CSV header and the file does not look like one; "
+         "the file is not read further",
+         "graph-facts.md §3.3 (header, exactly)"),
+    Rule("csv-separator", "error",
+         "values are separated by ';' or tabs (Excel in some locales, 'Text (Tab delimited)'); "
+         "the portal needs commas; the rows are still checked with the separator found",
+         "graph-facts.md §3.3"),
     Rule("csv-blank-line", "warning",
          "blank lines, which the portal may read as empty device rows",
          "graph-facts.md §3.3"),
