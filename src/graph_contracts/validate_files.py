@@ -95,7 +95,9 @@ class Run:
 
     def check_file(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult]:
         """A ``RecordResult`` per record of one file (``-`` is standard input), streaming."""
-        yield from self.check_records(open_records(name, expand_bodies=self.expand_bodies, stdin=stdin))
+        import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
+        yield from self.check_records(
+            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body))
 
     def check_records(self, records: Iterable[Record]) -> Iterator[RecordResult]:
         """Validate one file's records, in order, with one batch (500-device count) for the file."""
@@ -108,7 +110,20 @@ class Run:
                 continue
             for record in group:
                 for _, issues in validator.validate_many((record,), batch=batch):
-                    yield _result(record, issues)
+                    yield _result(record, _without_foreign_properties(issues))
+
+
+def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
+    """Drop ``unknown-property`` issues of an object whose ``@odata.type`` names another type.
+
+    Its properties are another type's: the one ``odata-type`` issue says
+    what is wrong, an unknown property per field only buries it.
+    """
+    foreign = {i.pointer[: -len("/@odata.type")] for i in issues
+               if i.code == "odata-type" and i.pointer.endswith("/@odata.type")}
+    if not foreign:
+        return issues
+    return [i for i in issues if not (i.code == "unknown-property" and i.pointer.rsplit("/", 1)[0] in foreign)]
 
 
 def _result(record: Record, issues: list[Issue]) -> RecordResult:

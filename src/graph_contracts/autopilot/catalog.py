@@ -112,6 +112,17 @@ RULES: tuple[Rule, ...] = (
     Rule("batch-size", "error",
          "more than 500 devices in one batch",
          "graph-facts.md §3.2"),
+    Rule("empty-batch", "warning",
+         "an import body (or a JSON array) with no devices: nothing would be uploaded",
+         "graph-facts.md §3.2"),
+    Rule("import-wrapper", "error",
+         "the devices are not where the import action takes them: a bare JSON array, or a parameter "
+         "with another name; the body is {\"importedWindowsAutopilotDeviceIdentities\": [...]}",
+         "graph-facts.md §3.2"),
+    Rule("body-array", "warning",
+         "a JSON array of device records: each is validated as a device; to import them, wrap them in "
+         "{\"importedWindowsAutopilotDeviceIdentities\": [...]}",
+         "graph-facts.md §3.2"),
     # --- the Intune portal CSV file ---
     Rule("csv-encoding", "warning",
          "the file is not plain ANSI text (BOM, UTF-16, non-ASCII UTF-8); the docs say ANSI "
