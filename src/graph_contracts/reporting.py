@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from typing import Any, Literal, TextIO
 
 from .issues import Issue
+from .terminal import Progress, Terminal
 from .validate_files import RecordResult
 
 ReportFormat = Literal["text", "json", "junit", "github"]
@@ -21,8 +23,6 @@ FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")
 
 #: The longest message printed; longer ones (a huge quoted value) are cut with a note.
 MAX_MESSAGE = 400
-#: With a terminal on stderr, progress is shown every this many records.
-PROGRESS_EVERY = 1000
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -80,23 +80,30 @@ class Reporter:
         self.unreadable: list[tuple[str, str, int, int]] = []
         self._json: list[dict[str, Any]] = []
         self._cases: dict[str, list[ET.Element]] = {}
-        self._progress = _isatty(err)
-        self._progress_shown = False
+        self._out = Terminal(out)
+        self._progress = Progress(Terminal(err), unit="records")
+        self.codes: Counter[tuple[str, str]] = Counter()  # (severity, code) -> issues
+        self.per_file: dict[str, list[int]] = {}  # file -> [records, errors, warnings]
 
     # -- input
 
     def start_file(self, name: str) -> None:
         self.files += 1
         self._cases.setdefault(name, [])
+        self.per_file.setdefault(name, [0, 0, 0])
+        self._file = name
 
     def record(self, result: RecordResult) -> None:
         self.records += result.is_record
         self.errors += result.errors
         self.warnings += result.warnings
-        if self._progress and result.is_record and self.records % PROGRESS_EVERY == 0:
-            self.err.write(f"\r{self.records} records checked...")
-            self.err.flush()
-            self._progress_shown = True
+        counts = self.per_file.setdefault(getattr(self, "_file", result.file), [0, 0, 0])
+        counts[0] += result.is_record
+        counts[1] += result.errors
+        counts[2] += result.warnings
+        self.codes.update((i.severity, i.code) for i in result.issues)
+        if result.is_record:
+            self._progress.advance(1, getattr(self, "_file", result.file))
         getattr(self, f"_record_{self.fmt}")(result)
 
     def file_error(self, name: str, message: str, line: int = 0, column: int = 0) -> None:
@@ -139,7 +146,31 @@ class Reporter:
             self.out.write(self._junit())
             print(file=self.out)
         else:
-            print(self.summary(), file=self.out)
+            for line in self.summary_lines():
+                print(line, file=self.out)
+            print(self._out.paint(self.summary(), "error" if self.errors or self.unreadable else "ok"),
+                  file=self.out)
+
+    def summary_lines(self) -> list[str]:
+        """Before the totals: the issues counted by code, and with several files a line per file."""
+        lines: list[str] = []
+        if self.codes:
+            lines.append("issues by code:")
+            width = max(len(code) for _, code in self.codes)
+            for (severity, code), count in sorted(self.codes.items(), key=lambda kv: (kv[0][0] != "error", -kv[1],
+                                                                                       kv[0][1])):
+                shown = self._out.paint(f"{severity:<7}", "error" if severity == "error" else "warning")
+                lines.append(f"  {shown} {code:<{width}}  {count}")
+        if len(self.per_file) > 1:
+            unreadable = {name for name, *_ in self.unreadable}
+            lines.append("per file:")
+            for name, (records, errors, warnings) in self.per_file.items():
+                if name in unreadable:
+                    lines.append(f"  {name}: unreadable")
+                else:
+                    lines.append(f"  {name}: {records} record{'s' * (records != 1)}, "
+                                 f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+        return lines
 
     def exit_code(self) -> int:
         if self.unreadable:
@@ -152,9 +183,11 @@ class Reporter:
         if not result.issues:
             return
         self._clear_progress()
-        print(record_name(result), file=self.out)
+        print(self._out.paint(record_name(result), "strong"), file=self.out)
         for issue in result.issues:
-            print(f"  {issue_text(issue)}", file=self.out)
+            text = issue_text(issue)
+            severity = self._out.paint(issue.severity, "error" if issue.severity == "error" else "warning")
+            print(f"  {severity}{text[len(issue.severity):]}", file=self.out)
 
     def _record_json(self, result: RecordResult) -> None:
         self._json.extend(issue_json(i) for i in result.issues)
@@ -196,17 +229,7 @@ class Reporter:
         return ET.tostring(root, encoding="unicode")
 
     def _clear_progress(self) -> None:
-        if self._progress_shown:
-            self.err.write("\r" + " " * 40 + "\r")
-            self.err.flush()
-            self._progress_shown = False
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+        self._progress.clear()
 
 
 def _xml(text: str) -> str:

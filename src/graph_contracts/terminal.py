@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Literal, TextIO
 
 Style = Literal["error", "warning", "ok", "note", "strong", "dim"]
@@ -88,3 +89,69 @@ def error_line(program: str, message: str, *, label: str = "error") -> None:
     """``program: error: message`` on stderr, the label painted: the CLI's one shape for failures and notes."""
     err = stderr()
     err.line(f"{program}: {err.paint(label + ':', LABELS.get(label, 'error'))} {message}")
+
+
+class Progress:
+    """One self-redrawing line on a terminal: a moving bar, the rows done and rows per second.
+
+    It is redrawn only when ``advance`` is called (at most ``per_second``
+    times a second), never from a thread, so report lines written between two
+    updates cannot interleave with it: call ``clear`` before writing one. On a
+    stream that is not a terminal it does nothing at all. ``after`` seconds
+    pass before it first shows, so short inputs never see it.
+    """
+
+    WIDTH = 20
+
+    def __init__(
+        self,
+        term: Terminal,
+        *,
+        unit: str = "rows",
+        after: float = 0.5,
+        per_second: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.term = term
+        self.unit = unit
+        self.enabled = term.interactive
+        self._clock = clock
+        self._started = clock()
+        self._after = after
+        self._interval = 1.0 / per_second
+        self._drawn_at = 0.0
+        self._shown = False
+        self.done = 0
+        self.label = ""
+
+    def advance(self, count: int = 1, label: str | None = None) -> None:
+        """Count ``count`` more rows (and name what is being read); redraw when it is time."""
+        self.done += count
+        if label is not None:
+            self.label = label
+        if not self.enabled:
+            return
+        now = self._clock()
+        if now - self._started < self._after or now - self._drawn_at < self._interval:
+            return
+        self._drawn_at = now
+        self.term.stream.write("\r" + self.line(now) + "\x1b[K")
+        self.term.stream.flush()
+        self._shown = True
+
+    def line(self, now: float | None = None) -> str:
+        """The text of the progress line (without the carriage return)."""
+        elapsed = max((self._clock() if now is None else now) - self._started, 1e-9)
+        rate = self.done / elapsed
+        position = int(elapsed * 8) % (2 * self.WIDTH - 8)
+        start = position if position < self.WIDTH - 4 else 2 * self.WIDTH - 8 - position
+        bar = " " * start + "####" + " " * (self.WIDTH - 4 - start)
+        label = f"{self.label} " if self.label else ""
+        return f"{label}[{self.term.paint(bar, 'note')}] {self.done:,} {self.unit}, {rate:,.0f} {self.unit}/s"
+
+    def clear(self) -> None:
+        """Erase the line, so the next output starts on a clean line."""
+        if self._shown:
+            self.term.stream.write("\r\x1b[K")
+            self.term.stream.flush()
+            self._shown = False
