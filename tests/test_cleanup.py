@@ -6,9 +6,8 @@ hostile or broken server might send and watch which DELETEs arrive.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import urllib.parse
+from collections.abc import Iterator
 
 import httpx
 import pytest

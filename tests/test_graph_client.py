@@ -349,8 +349,8 @@ def test_unreachable_endpoint_says_cannot_connect_and_why_in_plain_words() -> No
 
 def test_unknown_host_says_the_host_name_was_not_found() -> None:
     client = GraphClient("http://graph-contracts-test.invalid", retry=RetryPolicy(max_attempts=1))
-    with client, pytest.raises(TransportError, match=r"^cannot connect to http://graph-contracts-test\.invalid/v1\.0/me: "
-                                                     r"host name not found"):
+    expected = r"^cannot connect to http://graph-contracts-test\.invalid/v1\.0/me: host name not found"
+    with client, pytest.raises(TransportError, match=expected):
         client.get("/me")
 
 

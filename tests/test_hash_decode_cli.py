@@ -48,7 +48,9 @@ def test_each_error_is_printed_once_on_one_stream(capsys: pytest.CaptureFixture[
     assert out.count("hash-magic") == 1 and out.count("hash-length") == 1
 
 
-def test_standard_input_is_read_with_a_dash(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standard_input_is_read_with_a_dash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(GOOD.encode() + b"\n")))
     code, out, _ = decode(capsys, "-")
     assert code == 0 and "serial number: ABC123" in out

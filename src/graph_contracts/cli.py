@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from . import terminal
 from .errors import ConfigurationError, GraphContractsError
-from .terminal import error_line
 from .resources import contracts_dir, schemas_dir
+from .terminal import error_line
 
 if TYPE_CHECKING:
     from .autopilot.hardware_hash import HardwareHash
@@ -171,7 +171,9 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
         error_line("graph-contracts csv to-payload", refusal)
         return 2
     try:
-        written, problems = csv_to_payloads(Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version)
+        written, problems = csv_to_payloads(
+            Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version
+        )
     except InputFileError as exc:
         print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
         return 2
@@ -370,7 +372,9 @@ GRAPH_VERSIONS = ("v1.0", "beta")
 def _graph_version_option(
     parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = GRAPH_VERSIONS
 ) -> None:
-    parser.add_argument("--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})")
+    parser.add_argument(
+        "--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})"
+    )
     for old, new in OLD_SPELLINGS.items():
         if new == "--graph-version":  # hidden from help and completion; still parsed, with a notice
             parser.add_argument(

@@ -14,6 +14,7 @@ import codecs
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,7 @@ def hash_inputs(value: str, *, stdin: BinaryIO | None = None) -> Iterator[HashIn
         raise InputFileError("", "nothing to decode: give the base64 hash, a file holding it "
                              "(or a JSON or CSV record), or - for standard input")
     if value == "-":
-        source = stdin if stdin is not None else __import__("sys").stdin.buffer
+        source = stdin if stdin is not None else sys.stdin.buffer
         yield from _from_text(_text(source.read(), "<stdin>"), "<stdin>")
         return
     if len(value) < _MAX_PATH:
