@@ -335,15 +335,7 @@ interactions:
       Set-Cookie:
       - {PLACEHOLDER}
 """
-PLANTED_KINDS = {
-    "client-secret",
-    "authorization-header",
-    "bearer-token",
-    "access-token",
-    "refresh-token",
-    "id-token",
-    "jwt",
-}
+PLANTED_KINDS = {"secret-name-value", "secret-header", "auth-scheme-credential", "jwt"}
 
 
 def test_scanner_finds_each_kind_of_planted_secret_with_its_line(tmp_path: Path) -> None:
@@ -354,16 +346,23 @@ def test_scanner_finds_each_kind_of_planted_secret_with_its_line(tmp_path: Path)
 
     assert {f.kind for f in findings} == PLANTED_KINDS
     assert {f.file for f in findings} == {str(planted)}
-    lines = {f.kind: f.line for f in findings}
-    assert lines["client-secret"] == 3
-    assert lines["authorization-header"] == 6
-    assert lines["jwt"] == 10
+    assert {(f.line, f.kind) for f in findings} == {
+        (3, "secret-name-value"),  # client_secret=
+        (6, "secret-header"),  # Authorization:
+        (6, "auth-scheme-credential"),  # Bearer ...
+        (10, "secret-name-value"),  # access_token
+        (11, "secret-name-value"),  # refresh_token, id_token
+        (11, "jwt"),
+    }
 
 
 def test_scanner_reads_plain_text_files_too(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("ok\nAuthorization: Bearer abcdefghijklmnopqrstuvwxyz\n")
 
-    assert [(f.line, f.kind) for f in scan_for_secrets(tmp_path)] == [(2, "bearer-token")]
+    assert [(f.line, f.kind) for f in scan_for_secrets(tmp_path)] == [
+        (2, "auth-scheme-credential"),
+        (2, "secret-name-value"),
+    ]
 
 
 def test_scanner_refuses_a_path_that_does_not_exist(tmp_path: Path) -> None:

@@ -501,11 +501,36 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 
+    _add_traffic(sub)
+
     comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"))
     comp.set_defaults(handler=_completion)
 
     return parser
+
+
+def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``graph-contracts traffic check|scan|scrub``: recorded traffic (HAR, cassettes, Dev Proxy mocks, NDJSON)."""
+    from .traffic import commands
+
+    traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
+    tsub = traffic.add_subparsers(dest="action", required=True)
+    check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
+    check.add_argument("files", nargs="+", help="traffic files (format read from the content)")
+    check.add_argument(
+        "--profile", default="contract", choices=("contract", "upload"),
+        help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
+    )
+    check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
+    check.set_defaults(handler=commands.run_check)
+    scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
+    scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
+    scan.set_defaults(handler=commands.run_scan)
+    scrub = tsub.add_parser("scrub", help="write a copy of a traffic file with every credential replaced")
+    scrub.add_argument("file")
+    scrub.add_argument("-o", "--out", required=True, help="where to write the scrubbed copy")
+    scrub.set_defaults(handler=commands.run_scrub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

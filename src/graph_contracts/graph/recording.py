@@ -6,20 +6,23 @@
   (key order ignored; the ``json_body`` matcher), never on scheme, host or
   port, so a cassette recorded against the emulator on one port replays
   against any base URL;
-- nothing secret reaches the disk: the before-record hooks replace
-  Authorization, Cookie and Set-Cookie headers, token-endpoint form fields
-  (``client_secret``, ``client_assertion``, ``refresh_token``,
-  ``password``), tokens in response bodies and the tenant in token-endpoint
-  paths, and optionally UPNs and Autopilot hardware hashes. Replacements
-  are *stable* fakes (derived from a hash of the original, same shape), and
-  vcrpy runs the same hooks on a live request before matching it, so a
+- nothing secret reaches the disk: the before-record hooks apply the one
+  secret rule table (:mod:`graph_contracts.traffic.secrets`, shared with
+  ``traffic scan`` and ``traffic scrub``) to every header, the URL and both
+  bodies, replace the tenant in token-endpoint paths and optionally UPNs
+  and Autopilot hardware hashes. Replacements are *stable* (a constant
+  placeholder, or a fake derived from a hash of the original, same shape),
+  and vcrpy runs the same hooks on a live request before matching it, so a
   replay of scrubbed data still matches;
+- the cassette is scanned with ``traffic scan``'s rules before it is
+  written, wherever it goes: a cassette in which a credential remains is
+  not written, and :class:`~graph_contracts.traffic.scan.SecretLeakError`
+  names the rule and line;
 - a request missing from the cassette raises
   :class:`~graph_contracts.errors.CassetteMissError` naming the method and
   URL, when the ``use_cassette`` block is left.
 
-:func:`scan_for_secrets` is the independent check that a committed cassette
-holds no token, secret or live Authorization header.
+:func:`scan_for_secrets` is the same scanner, for files and folders.
 """
 
 from __future__ import annotations
@@ -30,24 +33,27 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import vcr
-import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.persisters.filesystem import FilesystemPersister
+from vcr.serialize import serialize
 
-from graph_contracts.errors import CassetteMissError, ConfigurationError, InputFileError
+from graph_contracts.errors import CassetteMissError, ConfigurationError
+from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
+from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, scrub_json, scrub_text
 
 __all__ = [
     "MATCH_ON",
     "PLACEHOLDER",
     "RECORD_MODES",
     "SecretFinding",
+    "SecretLeakError",
     "cassette_path",
     "graph_vcr",
     "json_body",
@@ -56,19 +62,9 @@ __all__ = [
     "scrub_response",
 ]
 
-PLACEHOLDER = "REDACTED"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 MATCH_ON = ("method", "path", "query", "json_body")
 
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-_SECRET_RESPONSE_HEADERS = frozenset({"set-cookie"})
-_SECRET_FORM_FIELDS = frozenset(
-    {"client_secret", "client_assertion", "assertion", "refresh_token", "password"}
-)
-# Not "code": that key is also Graph's error code, which replays must keep.
-_SECRET_JSON_KEYS = frozenset(
-    {"access_token", "refresh_token", "id_token", "client_secret", "client_assertion", "password"}
-)
 _WELL_KNOWN_TENANTS = frozenset({"common", "organizations", "consumers"})
 _TOKEN_PATH = re.compile(r"^/(?P<tenant>[^/]+)(?P<rest>/oauth2/(?:v2\.0/)?token/?)$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -148,8 +144,6 @@ class _Scrubbing:
         return value
 
     def _member(self, key: str, value: Any) -> Any:
-        if key in _SECRET_JSON_KEYS and isinstance(value, str) and value:
-            return PLACEHOLDER
         if (
             self.hashes
             and key == _HASH_KEY
@@ -162,38 +156,31 @@ class _Scrubbing:
     def text(self, text: str) -> str:
         return pseudonymize_upns(text) if self.upns else text
 
-    def body(self, body: bytes, content_type: str) -> bytes:
-        """The scrubbed body; the original bytes when nothing needed replacing."""
+    def body(self, body: bytes) -> bytes:
+        """The scrubbed body; the original bytes when nothing needed replacing.
+
+        Credentials go by the shared rule table whatever the Content-Type says
+        (a form sent as text/plain is still a form); JSON is rewritten member
+        by member, anything else scrubbed as text.
+        """
         if not body:
             return body
-        if "x-www-form-urlencoded" in content_type:
-            return self._form(body)
         try:
-            parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            if not self.upns:
-                return body
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                return body
-            scrubbed_text = self.text(text)
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            scrubbed_text = self.text(scrub_text(text))
             return body if scrubbed_text == text else scrubbed_text.encode("utf-8")
-        scrubbed = self.json(parsed)
+        scrubbed = self.json(scrub_json(parsed))
         if scrubbed == parsed:
             return body
         return json.dumps(scrubbed, ensure_ascii=False).encode("utf-8")
 
-    def _form(self, body: bytes) -> bytes:
-        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        scrubbed = [
-            (key, PLACEHOLDER if key in _SECRET_FORM_FIELDS and value else self.text(value))
-            for key, value in pairs
-        ]
-        return body if scrubbed == pairs else urlencode(scrubbed).encode("ascii")
-
     def uri(self, uri: str) -> str:
-        parts = urlsplit(uri)
+        parts = urlsplit(scrub_text(uri))
         path = parts.path
         token = _TOKEN_PATH.match(path)
         if token:
@@ -211,6 +198,12 @@ def _header(headers: Any, name: str) -> str:
     return ""
 
 
+def _scrub_header(name: str, value: str, scrubbing: _Scrubbing) -> str:
+    if is_secret_header(name, value):
+        return PLACEHOLDER
+    return scrubbing.text(scrub_text(value))
+
+
 def scrub_request(request: Any, *, scrub_upns: bool = False, scrub_hashes: bool = False) -> Any:
     """vcrpy's before_record_request hook: the request as it may be written to disk.
 
@@ -220,12 +213,17 @@ def scrub_request(request: Any, *, scrub_upns: bool = False, scrub_hashes: bool 
     """
     scrubbing = _Scrubbing(scrub_upns, scrub_hashes)
     for key in list(request.headers):
-        if key.lower() in _SECRET_HEADERS:
-            request.headers[key] = PLACEHOLDER
+        value = request.headers[key]
+        if isinstance(value, list):
+            request.headers[key] = [_scrub_header(key, str(v), scrubbing) for v in value]
+        else:
+            request.headers[key] = _scrub_header(key, str(value), scrubbing)
     request.uri = scrubbing.uri(request.uri)
     body = request.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
     if isinstance(body, bytes):
-        scrubbed = scrubbing.body(body, _header(request.headers, "content-type").lower())
+        scrubbed = scrubbing.body(body)
         if scrubbed != body:
             request.body = scrubbed
             for key in list(request.headers):
@@ -239,24 +237,21 @@ def scrub_response(
 ) -> dict[str, Any]:
     """vcrpy's before_record_response hook: the response as it may be written to disk.
 
-    Set-Cookie (Entra sets session cookies on the token endpoint) and tokens
-    in the body are replaced; Content-Length follows the new body so a
-    replayed response is well formed.
+    Set-Cookie and Set-Cookie2 (Entra sets session cookies on the token
+    endpoint), a SAS signature in a Location header and tokens in the body,
+    error messages included, are replaced; Content-Length follows the new
+    body so a replayed response is well formed.
     """
     scrubbing = _Scrubbing(scrub_upns, scrub_hashes)
     headers: dict[str, list[str]] = response.get("headers", {})
     for key in list(headers):
-        lowered = key.lower()
-        if lowered in _SECRET_RESPONSE_HEADERS:
-            headers[key] = [PLACEHOLDER for _ in headers[key]]
-        elif lowered in {"location", "content-location"}:
-            headers[key] = [scrubbing.text(value) for value in headers[key]]
+        headers[key] = [_scrub_header(key, str(value), scrubbing) for value in headers[key]]
     body_holder = response.get("body", {})
     body = body_holder.get("string")
     if isinstance(body, str):
         body = body.encode("utf-8")
     if isinstance(body, bytes):
-        scrubbed = scrubbing.body(body, _header(headers, "content-type").lower())
+        scrubbed = scrubbing.body(body)
         if scrubbed != body:
             body_holder["string"] = scrubbed
             for key in list(headers):
@@ -419,6 +414,7 @@ def graph_vcr(
         serializer="yaml",
     )
     recorder.register_matcher("json_body", json_body)
+    recorder.register_persister(_ScanningPersister)
     return recorder
 
 
@@ -444,116 +440,34 @@ def cassette_path(test_nodeid: str) -> str:
     return name + ".yaml"
 
 
-@dataclass(frozen=True)
-class SecretFinding:
-    """Something that looks like a credential, found at ``file``:``line``."""
-
-    file: str
-    line: int
-    kind: str
-
-
-_NOT_PLACEHOLDER = rf"(?!{PLACEHOLDER}\b|null\b|\*+)"
-_TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("jwt", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")),
-    (
-        "bearer-token",
-        re.compile(rf"(?i)\bbearer\s+{_NOT_PLACEHOLDER}[A-Za-z0-9\-._~+/]{{16,}}=*"),
-    ),
-    *(
-        (
-            key.replace("_", "-"),
-            re.compile(
-                rf"(?i)\b{key}\\?[\"']?\s*[:=]\s*\\?[\"']?{_NOT_PLACEHOLDER}[^\s\"'\\,&}}\]]"
-            ),
-        )
-        for key in (
-            "access_token",
-            "refresh_token",
-            "id_token",
-            "client_secret",
-            "client_assertion",
-        )
-    ),
-)
-_SECRET_MAPPING_KEYS = {
-    "authorization": "authorization-header",
-    "proxy-authorization": "authorization-header",
-    "cookie": "cookie",
-    "set-cookie": "cookie",
-    **{key: key.replace("_", "-") for key in _SECRET_JSON_KEYS},
-}
-
-
-def _scan_text(text: str, first_line: int) -> Iterator[tuple[int, str]]:
-    for kind, pattern in _TEXT_PATTERNS:
-        for match in pattern.finditer(text):
-            yield first_line + text.count("\n", 0, match.start()), kind
-
-
-def _scalar_values(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
-    if isinstance(node, yaml.ScalarNode):
-        yield node
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _scalar_values(item)
-
-
-def _scan_node(node: yaml.Node) -> Iterator[tuple[int, str]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            name = key.value.lower() if isinstance(key, yaml.ScalarNode) else ""
-            kind = _SECRET_MAPPING_KEYS.get(name)
-            if kind:
-                for scalar in _scalar_values(value):
-                    if scalar.value.strip() not in {PLACEHOLDER, "", "null", "~"}:
-                        yield scalar.start_mark.line + 1, kind
-            yield from _scan_node(key)
-            yield from _scan_node(value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _scan_node(item)
-    elif isinstance(node, yaml.ScalarNode):
-        text = node.value
-        if node.tag == "tag:yaml.org,2002:binary":
-            try:
-                text = base64.b64decode(text).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                return
-        # A plain or folded scalar's own line breaks are not the file's; the start line is.
-        yield from ((node.start_mark.line + 1, kind) for _, kind in _scan_text(text, 1))
-
-
-def _scan_file(path: Path) -> Iterator[tuple[int, str]]:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix.lower() in {".yaml", ".yml", ".json"}:
-        try:
-            documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        except yaml.YAMLError:
-            documents = None
-        if documents is not None:
-            for document in documents:
-                if document is not None:
-                    yield from _scan_node(document)
-            return
-    yield from _scan_text(text, 1)
-
-
 def scan_for_secrets(path_or_dir: str | Path) -> list[SecretFinding]:
     """Every credential-looking string in a file or under a directory, in file and line order.
 
-    Looks for JWTs, bearer tokens, ``client_secret=``/``client_assertion=``
-    values, ``access_token``/``refresh_token``/``id_token`` values and, in
-    YAML and JSON files (cassettes), Authorization and Cookie headers whose
-    value is not the placeholder. YAML is read structurally, so a token that
-    the YAML writer folded over two lines is still found.
+    The scanner of ``graph-contracts traffic scan``: the rule table the
+    hooks above scrub with, read over the file as text (YAML ``!!binary``
+    and base64 bodies decoded). Raises ``InputFileError`` for a missing path.
     """
-    root = Path(path_or_dir)
-    if not root.exists():
-        raise InputFileError(str(root), "no such file or directory")
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    findings = {
-        SecretFinding(str(file), line, kind) for file in files for line, kind in _scan_file(file)
-    }
-    return sorted(findings, key=lambda f: (f.file, f.line, f.kind))
+    return scan_paths([path_or_dir])
 
+
+class _ScanningPersister:
+    """vcrpy persister that scans a cassette before writing it, and refuses one that leaks.
+
+    Registered by :func:`graph_vcr`, so it guards every cassette the recorder
+    writes, inside the repository or not (``--graph-cassettes DIR``).
+    """
+
+    @staticmethod
+    def load_cassette(cassette_path: Any, serializer: Any) -> Any:
+        return FilesystemPersister.load_cassette(cassette_path, serializer)
+
+    @staticmethod
+    def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        data = serialize(cassette_dict, serializer)
+        leaks = sorted(set(scan_text(data)))
+        if leaks:
+            raise SecretLeakError(str(cassette_path), [SecretFinding(str(cassette_path), line, kind)
+                                                       for line, kind in leaks])
+        path = Path(cassette_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(data, encoding="utf-8")

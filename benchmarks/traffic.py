@@ -1,0 +1,165 @@
+"""On-demand benchmarks for recorded traffic, reported as ratios against baselines from the same run.
+
+1. ``traffic check`` of a HAR file against loading the same file with ``json.load`` and
+   validating the same bodies with ``Validator`` (request bodies, success response bodies,
+   error envelopes), with every validator built before timing. Target: at most 3x.
+2. ``traffic scan`` of a folder of cassettes against merely reading the same files. Target: 100 MB
+   in under 30 s on 2 cores; a smaller folder is measured by default and the time projected.
+
+The exchanges are real: every exchange of the repository's cassettes (recorded from the emulator)
+that a contract covers, repeated to the size asked for. The cassettes to scan are copies of the
+repository's cassettes (clean; one file with a planted secret checks that the scanner still finds).
+
+Usage: ``python benchmarks/traffic.py [--exchanges N] [--scan-mb MB] [--repeats R]``.
+The default is cheap (2,000 exchanges, 10 MB, best of 2); the issue's sizes are
+``--exchanges 10000 --scan-mb 100``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from graph_contracts.traffic import Exchange, read_traffic
+from graph_contracts.traffic.check import _error_validator, _validator, check_exchange, check_files
+from graph_contracts.traffic.scan import scan_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes"
+
+
+def _best(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _covered_exchanges() -> list[Exchange]:
+    out = []
+    for path in sorted(CASSETTES.glob("*.yaml")):
+        for exchange in read_traffic(path):
+            if check_exchange(exchange).match is not None:
+                out.append(exchange)
+    return out
+
+
+def _har_entry(exchange: Exchange) -> dict[str, Any]:
+    request, response = exchange.request, exchange.response
+    entry: dict[str, Any] = {
+        "request": {"method": request.method, "url": request.url, "httpVersion": "HTTP/1.1",
+                    "headers": [{"name": k, "value": v} for k, v in request.headers], "queryString": [],
+                    "cookies": [], "headersSize": -1, "bodySize": len(request.body)},
+        "response": {"status": response.status, "statusText": response.reason, "httpVersion": "HTTP/1.1",
+                     "headers": [{"name": k, "value": v} for k, v in response.headers], "cookies": [],
+                     "content": {"size": len(response.body), "mimeType": "application/json",
+                                 "text": response.body.decode("utf-8", "replace")},
+                     "redirectURL": "", "headersSize": -1, "bodySize": len(response.body)},
+        "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
+    }
+    if request.body:
+        entry["request"]["postData"] = {"mimeType": "application/json", "text": request.body.decode("utf-8", "replace")}
+    return entry
+
+
+def bench_check(exchanges: int, repeats: int, folder: Path) -> None:
+    source = _covered_exchanges()
+    chosen = [source[i % len(source)] for i in range(exchanges)]
+    har = folder / "traffic.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"},
+                                       "entries": [_har_entry(e) for e in chosen]}}), encoding="utf-8")
+    # What the baseline validates, worked out (and every validator built) before the clock starts.
+    plan = []
+    for exchange in chosen:
+        result = check_exchange(exchange)
+        assert result.match is not None
+        op, version = result.match.operation, result.match.version
+        request = _validator(op.id, version, "request", "contract") if op.has_request_body else None
+        status = exchange.response.status
+        if status >= 400:
+            response = _error_validator()
+        elif status == op.success_status and op.response_kind != "none":
+            response = _validator(op.id, version, "response", "contract")
+        else:
+            response = None
+        plan.append((request, response))
+
+    def baseline() -> None:
+        with har.open(encoding="utf-8") as handle:
+            doc = json.load(handle)
+        for entry, (request, response) in zip(doc["log"]["entries"], plan, strict=True):
+            if request is not None and "postData" in entry["request"]:
+                with contextlib.suppress(ValueError):
+                    request.validate(json.loads(entry["request"]["postData"]["text"]))
+            if response is not None:
+                with contextlib.suppress(ValueError):
+                    response.validate(json.loads(entry["response"]["content"]["text"]))
+
+    def candidate() -> None:
+        check_files([str(har)], fmt="json", out=io.StringIO(), err=io.StringIO())
+
+    candidate()  # warm the caches both sides share (schemas, route table)
+    base, cand = _best(baseline, repeats), _best(candidate, repeats)
+    size = har.stat().st_size / 1e6
+    print(f"1. traffic check, HAR of {exchanges} exchanges ({size:.1f} MB, {len(source)} distinct from the cassettes)")
+    print(f"   json.load + Validator on the same bodies: {base:7.3f} s  ({exchanges / base:8.0f} exchanges/s)")
+    print(f"   traffic check:                            {cand:7.3f} s  ({exchanges / cand:8.0f} exchanges/s)")
+    print(f"   ratio {cand / base:.2f}x   (target: at most 3x)")
+
+
+def bench_scan(megabytes: float, repeats: int, folder: Path) -> None:
+    target = folder / "cassettes"
+    target.mkdir()
+    sources = sorted(CASSETTES.glob("*.yaml"))
+    total, copy = 0, 0
+    while total < megabytes * 1e6:
+        src = sources[copy % len(sources)]
+        shutil.copyfile(src, target / f"{copy:05d}-{src.name[:80]}.yaml")
+        total += src.stat().st_size
+        copy += 1
+    (target / "zz-planted.yaml").write_text("request:\n  uri: https://x/v1.0/me?access_token=planted-opaque-1234\n")
+
+    def baseline() -> None:
+        for path in target.iterdir():
+            path.read_text(encoding="utf-8", errors="replace")
+
+    found: list[Any] = []
+
+    def candidate() -> None:
+        found[:] = scan_paths([target])
+
+    base, cand = _best(baseline, repeats), _best(candidate, repeats)
+    assert [Path(f.file).name for f in found] == ["zz-planted.yaml"], found[:5]
+    mb = total / 1e6
+    print(f"2. traffic scan, {copy} cassettes, {mb:.1f} MB")
+    print(f"   reading the files: {base:7.3f} s   traffic scan: {cand:7.3f} s  ({mb / cand:5.1f} MB/s, "
+          f"{cand / base:.0f}x reading)")
+    print(f"   100 MB at this rate: {cand * 100 / mb:5.1f} s   (target: under 30 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exchanges", type=int, default=2000, help="HAR size for section 1 (issue: 10000)")
+    parser.add_argument("--scan-mb", type=float, default=10, help="cassette megabytes for section 2 (issue: 100)")
+    parser.add_argument("--repeats", type=int, default=2, help="best of this many runs")
+    parser.add_argument("--only", choices=("check", "scan"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.only in (None, "check"):
+            bench_check(args.exchanges, args.repeats, Path(tmp))
+        if args.only in (None, "scan"):
+            bench_scan(args.scan_mb, args.repeats, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
