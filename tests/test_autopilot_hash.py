@@ -274,3 +274,18 @@ def test_error_type_and_severities_come_from_the_table() -> None:
     assert issubclass(HardwareHashError, ValueError)
     for issue in check_hardware_hash(text()[:60]):
         assert issue.severity == RULES_BY_CODE[issue.code].severity
+
+
+def test_double_encoded_hash_names_the_sdk_fix() -> None:
+    """graph-facts 6.4: the bytes of the base64 text handed to an SDK, which base64-encodes them again."""
+    text = encode_hardware_hash(build_hardware_hash("PF3ABCDE", "Contoso", "Model 1"))
+    double = base64.b64encode(text.encode("ascii")).decode("ascii")
+    issues = check_hardware_hash(double, "/hardwareIdentifier")
+    assert [(i.code, i.pointer, i.severity) for i in issues] == [
+        ("hash-double-encoded", "/hardwareIdentifier", "error")]
+    assert "pass the decoded hash bytes" in issues[0].message
+    # the bytes of the text, as they are before the SDK encodes them, say the same
+    assert [i.code for i in check_hardware_hash(text.encode("ascii"))] == ["hash-double-encoded"]
+    # base64 text that is not a hash inside stays hash-magic
+    other = base64.b64encode(base64.b64encode(b"XY" * 1500)).decode("ascii")
+    assert "hash-double-encoded" not in [i.code for i in check_hardware_hash(other)]

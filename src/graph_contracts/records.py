@@ -15,6 +15,8 @@ devices) so that a report counts devices, not files.
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -192,6 +194,67 @@ def _csv_records(reader: AutopilotCsv) -> Iterator[Record]:
 # -- JSON and NDJSON ----------------------------------------------------------
 
 
+#: Nesting deeper than this is not read: no Graph payload comes close, and Python's parser would recurse.
+MAX_DEPTH = 512
+
+
+def _duplicate_hook(found: list[tuple[dict[str, Any], list[str]]]) -> Any:
+    """An ``object_pairs_hook`` that notes each object with a repeated name (JSON allows it; OData does not)."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            found.append((obj, [k for k, _ in pairs if k in seen or seen.add(k)]))  # type: ignore[func-returns-value]
+        return obj
+
+    return hook
+
+
+def _duplicate_pointers(root: Any, found: list[tuple[dict[str, Any], list[str]]]) -> list[str]:
+    """Where the objects ``_duplicate_hook`` noted sit in ``root``: walked only when there are any."""
+    wanted = {id(obj): names for obj, names in found}
+    pointers: list[str] = []
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            for name in wanted.get(id(value), ()):
+                pointers.append(pointer_join(pointer, name))
+            stack.extend((v, pointer_join(pointer, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, pointer_join(pointer, i)) for i, v in enumerate(value))
+    return sorted(pointers)
+
+
+def duplicate_key_issues(pointers: list[str], location: Location) -> tuple[Issue, ...]:
+    """One ``duplicate-key`` error per repeated name; the last value is the one validated."""
+    return tuple(
+        Issue(p, "duplicate-key",
+              f"the name {p.rsplit('/', 1)[-1]!r} appears more than once in this object; JSON parsers keep "
+              "one of the values (most the last, as here) and OData services reject the payload; keep one",
+              location=location)
+        for p in pointers
+    )
+
+
+class _Loaded:
+    """A parsed JSON text and the pointers of its repeated names."""
+
+    __slots__ = ("duplicates", "value")
+
+    def __init__(self, value: Any, duplicates: list[str]) -> None:
+        self.value = value
+        self.duplicates = duplicates
+
+
+def loads(text: str) -> _Loaded:
+    """``json.loads`` that also finds repeated names; raises what ``json.loads`` raises."""
+    found: list[tuple[dict[str, Any], list[str]]] = []
+    value = json.loads(text, object_pairs_hook=_duplicate_hook(found))
+    return _Loaded(value, _duplicate_pointers(value, found) if found else [])
+
+
 def _decode(raw: bytes, codec: str, display: str) -> str:
     try:
         return raw.decode(codec)
@@ -202,10 +265,10 @@ def _decode(raw: bytes, codec: str, display: str) -> str:
         ) from None
 
 
-def _loads(text: str, display: str) -> Any:
-    """``json.loads`` whose every failure is an ``InputFileError`` naming the line and column."""
+def _loads(text: str, display: str) -> _Loaded:
+    """``loads`` whose every failure is an ``InputFileError`` naming the line and column."""
     try:
-        return json.loads(text)
+        return loads(text)
     except json.JSONDecodeError as exc:
         raise InputFileError(display, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
@@ -218,8 +281,12 @@ def _json(
     source: ByteSource, display: str, encoding: textio.Encoding, expand: bool, import_body: bool = False
 ) -> Iterator[Record]:
     pieces = textio.utf8_chunks(textio.chunks(source, display), encoding, display)
-    parts: list[bytes] = []
-    total = 0
+    first = next(pieces, b"")
+    if first.lstrip()[:1] == b"[":
+        yield from _json_array(itertools.chain((first,), pieces), display, expand, import_body)
+        return
+    parts: list[bytes] = [first]
+    total = len(first)
     for piece in pieces:
         parts.append(piece)
         total += len(piece)
@@ -230,20 +297,21 @@ def _json(
     text = _decode(b"".join(parts), "utf-8", display)
     del parts
     try:
-        data = json.loads(text)
+        loaded = loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data" and text.lstrip().startswith("{"):
             # Objects one after another: NDJSON whose first line did not look complete in the sniffed bytes.
             lines = (line.encode("utf-8", "surrogatepass") for line in text.splitlines())
             yield from _ndjson_lines(lines, display, expand)
             return
-        data = _loads(text, display)
+        loaded = _loads(text, display)
     except (ValueError, RecursionError):
-        data = _loads(text, display)
+        loaded = _loads(text, display)
     location = Location(display)
-    if isinstance(data, list):
-        yield from _array(data, location, expand, import_body)
-    elif _is_collection(data):
+    if loaded.duplicates:
+        yield file_issues(display, list(duplicate_key_issues(loaded.duplicates, location)))
+    data = loaded.value
+    if _is_collection(data):
         for index, item in enumerate(data["value"]):
             yield from _expand(item, location, f"value[{index}]", f"/value/{index}", expand)
     else:
@@ -258,25 +326,17 @@ def _looks_like_device(value: Any) -> bool:
         "hardwareIdentifier" in value or "importedWindowsAutopilotDeviceIdentity" in str(value.get("@odata.type")))
 
 
-def _array(data: list[Any], location: Location, expand: bool, import_body: bool) -> Iterator[Record]:
-    """A top-level JSON array: its items, after a word on its shape when it holds (or should be) an import."""
-    if not data:
-        yield file_issues(location.file, [make_issue(
-            "empty-batch", "", "the file holds an empty JSON array: nothing would be uploaded", location=location)])
-        return
+def _array_shape(first: Any, location: Location, import_body: bool) -> list[Record]:
+    """A word on a top-level array's shape, given its first item: it holds (or should be) an import."""
     if import_body:
-        yield file_issues(location.file, [make_issue(
-            "import-wrapper", "", f"the import action's body is an object, not an array: wrap the {len(data)} "
-            f"devices as {_WRAPPER}; each was checked as a device", location=location)])
-    elif all(_looks_like_device(item) for item in data[:10]):
-        yield file_issues(location.file, [make_issue(
-            "body-array", "", f"a JSON array of {len(data)} device records, each checked as a device; to import "
-            f"them, send {_WRAPPER}", location=location)])
-    for index, item in enumerate(data):
-        if import_body:
-            yield Record(item, location, f"item {index}", f"/{index}", target="device")
-        else:
-            yield from _expand(item, location, f"item {index}", f"/{index}", expand)
+        return [file_issues(location.file, [make_issue(
+            "import-wrapper", "", f"the import action's body is an object, not an array: wrap the devices as "
+            f"{_WRAPPER}; each item was checked as a device", location=location)])]
+    if _looks_like_device(first):
+        return [file_issues(location.file, [make_issue(
+            "body-array", "", f"a JSON array of device records, each checked as a device; to import them, send "
+            f"{_WRAPPER}", location=location)])]
+    return []
 
 
 def _misnamed_devices(value: dict[str, Any]) -> str | None:
@@ -285,6 +345,151 @@ def _misnamed_devices(value: dict[str, Any]) -> str | None:
     found = [k for k in keys if isinstance(value[k], list) and value[k]
              and all(_looks_like_device(d) or (isinstance(d, dict) and "serialNumber" in d) for d in value[k][:10])]
     return found[0] if len(found) == 1 and len(keys) == 1 else None
+
+
+def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body: bool = False) -> Iterator[Record]:
+    """A top-level array, an item at a time, so memory holds one item however long the file.
+
+    Each item is parsed by the standard library's C decoder (``raw_decode``)
+    from a text buffer refilled as needed; an item cut by the end of the
+    buffer is parsed again once more text arrived, the buffer at least
+    doubling each time so that even one huge item costs linear time, up to
+    ``MAX_RECORD_BYTES``, past which reading stops with ``record-too-large``.
+    """
+    buffer = _TextBuffer(pieces, display)
+    location = Location(display)
+    found: list[tuple[dict[str, Any], list[str]]] = []
+    decoder = json.JSONDecoder(object_pairs_hook=_duplicate_hook(found))
+    buffer.skip_space()
+    buffer.expect("[")
+    index = 0
+    buffer.skip_space()
+    if buffer.peek() == "]":
+        buffer.advance(1)
+        buffer.expect_end()
+        yield file_issues(display, [make_issue(
+            "empty-batch", "", "the file holds an empty JSON array: nothing would be uploaded", location=location)])
+        return
+    while True:
+        found.clear()
+        value, size = buffer.decode(decoder, index)
+        if size < 0:
+            issue = Issue(f"/{index}", "record-too-large",
+                          f"item {index} is more than the {MAX_RECORD_BYTES} characters a record may have; "
+                          "reading the file stopped here", location=location)
+            yield Record(None, location, f"item {index}", issues=(issue,), readable=False)
+            return
+        if found:
+            pointers = [f"/{index}{p}" for p in _duplicate_pointers(value, found)]
+            yield file_issues(display, list(duplicate_key_issues(pointers, location)))
+        if index == 0:
+            yield from _array_shape(value, location, import_body)
+        if import_body:
+            yield Record(value, location, f"item {index}", f"/{index}", target="device")
+        else:
+            yield from _expand(value, location, f"item {index}", f"/{index}", expand)
+        index += 1
+        buffer.skip_space()
+        separator = buffer.peek()
+        if separator == "]":
+            buffer.advance(1)
+            buffer.expect_end()
+            return
+        buffer.expect(",")
+        buffer.skip_space()
+
+
+class _TextBuffer:
+    """UTF-8 text of a stream with a read position, kept short: consumed text is dropped on refill."""
+
+    def __init__(self, pieces: Iterator[bytes], display: str) -> None:
+        self._pieces = pieces
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.display = display
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        self._lines = 1  # the line of self.text[0]
+
+    def _fill(self, at_least: int) -> bool:
+        """Append at least ``at_least`` more characters (False at the end of input)."""
+        if self.eof:
+            return False
+        self._lines += self.text.count("\n", 0, self.pos)
+        parts = [self.text[self.pos:]]
+        self.pos = 0
+        got = 0
+        while got < at_least:
+            piece = next(self._pieces, None)
+            try:
+                text = self._decoder.decode(piece or b"", final=piece is None)
+            except UnicodeDecodeError as exc:
+                raise InputFileError(self.display, f"not UTF-8 text ({exc.reason})", self.line()) from None
+            parts.append(text)
+            got += len(text)
+            if piece is None:
+                self.eof = True
+                break
+        self.text = "".join(parts)
+        return got > 0
+
+    def line(self) -> int:
+        return self._lines + self.text.count("\n", 0, self.pos)
+
+    def peek(self) -> str:
+        if self.pos >= len(self.text) and not self._fill(1):
+            return ""
+        return self.text[self.pos]
+
+    def advance(self, count: int) -> None:
+        self.pos += count
+
+    def skip_space(self) -> None:
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text) and text[pos] in " \t\r\n":
+                pos += 1
+            self.pos = pos
+            if pos < len(text) or not self._fill(1):
+                return
+
+    def expect(self, char: str) -> None:
+        found = self.peek()
+        if found != char:
+            shown = repr(found) if found else "the end of the file"
+            raise InputFileError(self.display, f"not valid JSON: expected {char!r}, found {shown}", self.line())
+        self.pos += 1
+
+    def expect_end(self) -> None:
+        self.skip_space()
+        if self.peek():
+            raise InputFileError(self.display, "not valid JSON: extra data after the array", self.line())
+
+    def decode(self, decoder: json.JSONDecoder, index: int) -> tuple[Any, int]:
+        """The next value and its length in characters; (None, -1) when it exceeds ``MAX_RECORD_BYTES``."""
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.pos >= len(self.text) - 16 or exc.msg.startswith("Unterminated string")
+                if not cut or self.eof:
+                    raise InputFileError(self.display, f"not valid JSON in item {index}: {exc.msg}",
+                                         self._lines + exc.doc.count("\n", 0, exc.pos)) from None
+            except RecursionError:
+                raise InputFileError(self.display, f"not valid JSON in item {index}: nested too deeply to read",
+                                     self.line()) from None
+            except ValueError as exc:  # e.g. an integer past Python's digit limit
+                raise InputFileError(self.display, f"not valid JSON in item {index}: {str(exc)[:120]}",
+                                     self.line()) from None
+            else:
+                if end < len(self.text) or self.eof:  # a number may go on in the next piece
+                    size = end - self.pos
+                    self.pos = end
+                    return value, size
+            pending = len(self.text) - self.pos
+            if pending > MAX_RECORD_BYTES:
+                return None, -1
+            self._fill(max(textio.CHUNK, pending))
 
 
 def _is_collection(data: Any) -> bool:
@@ -336,9 +541,9 @@ def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool)
         label = f"line {number}"
         if isinstance(raw, Overlong):
             yield _bad_line(location, "record-too-large",
-                            f"the line is {raw.size} bytes, more than the {MAX_RECORD_BYTES} a record may have; "
-                            "it was skipped")
-            continue
+                            f"the line is longer than the {MAX_RECORD_BYTES} bytes a record may have "
+                            f"({raw.size} bytes read of it); reading the file stopped here")
+            return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -347,7 +552,7 @@ def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool)
         if not text.strip():
             continue
         try:
-            value = json.loads(text)
+            loaded = loads(text)
         except json.JSONDecodeError as exc:
             yield _bad_line(location, "json", f"not valid JSON: {exc.msg} (column {exc.colno})")
             continue
@@ -355,7 +560,10 @@ def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool)
             detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
             yield _bad_line(location, "json", f"not valid JSON: {detail}")
             continue
-        yield from _expand(value, location, label, "", expand)
+        if loaded.duplicates:
+            yield Record(None, location, label, issues=duplicate_key_issues(loaded.duplicates, location),
+                         readable=False, is_record=False)
+        yield from _expand(loaded.value, location, label, "", expand)
 
 
 def _bad_line(location: Location, code: str, message: str) -> Record:

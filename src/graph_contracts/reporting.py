@@ -35,7 +35,14 @@ def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
 
 
 def one_line(text: str) -> str:
-    return shorten(" ".join(text.split()))
+    return printable(shorten(" ".join(text.split())))
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (JSON allows ``"\\ud800"``) written as escapes, so it can be encoded."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def issue_text(issue: Issue) -> str:
@@ -43,7 +50,7 @@ def issue_text(issue: Issue) -> str:
     loc = issue.location
     where = f"column {loc.column!r} ({issue.pointer or '/'})" if loc and loc.column else issue.pointer or "/"
     outcome = f" [Intune: {issue.intune_outcome}]" if issue.intune_outcome else ""
-    return one_line(f"{issue.severity} {issue.code} at {where}: {issue.message}") + outcome
+    return one_line(f"{issue.severity} {issue.code} at {where}: {issue.message}{outcome}")
 
 
 def issue_json(issue: Issue) -> dict[str, Any]:
@@ -59,7 +66,7 @@ def issue_json(issue: Issue) -> dict[str, Any]:
 
 
 def record_name(result: RecordResult) -> str:
-    return f"{result.file}, {result.label}" if result.label else result.file
+    return printable(f"{result.file}, {result.label}" if result.label else result.file)
 
 
 class Reporter:
@@ -238,7 +245,7 @@ def _xml(text: str) -> str:
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _gh_property(text: str) -> str:

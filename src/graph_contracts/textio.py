@@ -142,7 +142,7 @@ def utf8_chunks(pieces: Iterable[bytes], encoding: Encoding, display: str) -> It
 
 @dataclass(frozen=True)
 class Overlong:
-    """A line longer than the cap: only its size is kept, its bytes were skipped."""
+    """A line longer than the cap: the last thing ``split_lines`` yields, with the bytes read of it."""
 
     size: int
 
@@ -150,13 +150,13 @@ class Overlong:
 def split_lines(pieces: Iterable[bytes], max_line: int) -> Iterator[bytes | Overlong]:
     """Lines without their ends (CRLF, LF or a bare CR), in time linear in the input.
 
-    A partial line is kept as a list of pieces and joined once, so a 32 MB line
-    costs what reading it costs; past ``max_line`` bytes its pieces are dropped
-    and the line comes out as ``Overlong`` when its end arrives (or the input ends).
+    A partial line is kept as a list of pieces and joined once, so a long line
+    costs what reading it costs. A line longer than ``max_line`` bytes ends the
+    lines with ``Overlong``: reading stops there, so input that never ends a
+    line (``head -c 200M /dev/zero``, a runaway pipe) stops at the cap.
     """
     pending: list[bytes] = []
     size = 0
-    overlong = False
     held_cr = False
     for piece in pieces:
         if held_cr:
@@ -168,24 +168,20 @@ def split_lines(pieces: Iterable[bytes], max_line: int) -> Iterator[bytes | Over
             piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         parts = piece.split(b"\n")
         for part in parts[:-1]:
-            if overlong:
-                yield Overlong(size + len(part))
-            elif pending:
+            if pending:
                 pending.append(part)
-                line = b"".join(pending)
-                yield line if len(line) <= max_line else Overlong(len(line))
-            else:
-                yield part if len(part) <= max_line else Overlong(len(part))
-            pending, size, overlong = [], 0, False
+                part = b"".join(pending)
+                pending, size = [], 0
+            if len(part) > max_line:
+                yield Overlong(len(part))
+                return
+            yield part
         last = parts[-1]
         if last:
             size += len(last)
-            if overlong or size > max_line:
-                overlong, pending = True, []
-            else:
-                pending.append(last)
-    if held_cr or overlong or pending:
-        if overlong:
-            yield Overlong(size)
-        elif pending or held_cr:
-            yield b"".join(pending)
+            if size > max_line:
+                yield Overlong(size)
+                return
+            pending.append(last)
+    if pending or held_cr:
+        yield b"".join(pending)

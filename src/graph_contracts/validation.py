@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.validators import extend
 
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
@@ -150,6 +152,52 @@ def _plain_json(obj: Any, depth: int = 0) -> bool:
     return False
 
 
+#: Nesting deeper than this is an issue, not a RecursionError: no Graph payload comes close.
+MAX_NESTING = 100
+#: Integers longer than this (in bits, about 3,900 digits) cannot even be printed by Python by default.
+_MAX_INT_BITS = 13_000
+
+
+def _not_json(obj: Any) -> list[Issue]:
+    """Issues for what no JSON text can hold: non-string names, non-JSON types, NaN, huge numbers, deep nesting.
+
+    Walked with an explicit stack, so a 5000-deep value is an issue, not a ``RecursionError``;
+    only called for payloads the fast path could not take, so valid payloads never pay for it.
+    """
+    issues: list[Issue] = []
+    stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
+    while stack and len(issues) < 20:
+        value, pointer, depth = stack.pop()
+        if value is None or isinstance(value, (str, bool)):
+            continue
+        if isinstance(value, int):
+            if value.bit_length() > _MAX_INT_BITS:
+                issues.append(Issue(pointer, "not-json", f"an integer of {value.bit_length()} bits is too large for "
+                                    "JSON readers (Python prints at most about 4,300 digits)"))
+            continue
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                issues.append(Issue(pointer, "not-json", f"{value!r} is not a JSON number"))
+            continue
+        if not isinstance(value, (dict, list)):
+            issues.append(Issue(pointer, "not-json", f"a Python {type(value).__name__} is not a JSON value "
+                                "(JSON has objects as dict, arrays as list, strings, numbers, true, false, null)"))
+            continue
+        if depth >= MAX_NESTING:
+            issues.append(Issue(pointer, "not-json", f"nested more than {MAX_NESTING} levels deep"))
+            continue
+        if isinstance(value, list):
+            stack.extend((item, f"{pointer}/{index}", depth + 1) for index, item in enumerate(value))
+            continue
+        for key, item in value.items():
+            if isinstance(key, str):
+                stack.append((item, pointer_join(pointer, key), depth + 1))
+            else:
+                issues.append(Issue(pointer, "not-json", f"a property name is a Python {type(key).__name__}; "
+                                    "JSON property names are strings"))
+    return sorted(issues, key=lambda i: i.pointer)
+
+
 def _fast_validator(schema: Mapping[str, Any]) -> Any:
     """A jsonschema-rs validator for ``schema`` when that optional package is installed, else None.
 
@@ -168,6 +216,27 @@ def _fast_validator(schema: Mapping[str, Any]) -> Any:
         return jsonschema_rs.validator_for(dict(schema), validate_formats=False)
     except Exception:  # an optional accelerator: any failure means "not used"
         return None
+
+
+@lru_cache(maxsize=64)
+def _anchored(pattern: str) -> re.Pattern[str]:
+    """The schema's regular expression with a final ``$`` read as JSON Schema (ECMA 262) means it.
+
+    In Python ``$`` also matches before a final newline, so ``"QUFB\\n"`` would
+    pass as base64 and ``"2024-01-01T00:00:00Z\\n"`` as a date-time; ``\\Z`` does not.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and _anchored(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: Draft 2020-12 with ``pattern`` anchored as JSON Schema means it (see ``_anchored``).
+SchemaValidator: Any = extend(Draft202012Validator, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
 
 
 def _sorted_errors(validator: Draft202012Validator, obj: Any) -> list[ValidationError]:
@@ -193,7 +262,7 @@ class Validator:
             raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
         self.schema = schema
         self.profile = profile
-        self._compiled = Draft202012Validator(schema)
+        self._compiled = SchemaValidator(schema)
         # Set by for_type/for_operation only: the equivalence argued in _fast_validator holds for
         # the project's generated schemas, not for any schema a caller passes in.
         self._fast: Any = None
@@ -204,6 +273,7 @@ class Validator:
     def for_type(
         cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_name(name, version)
         schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
         validator = cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
         validator._fast = _fast_validator(schema)
@@ -213,6 +283,7 @@ class Validator:
     def for_operation(
         cls, op_id: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_name(op_id, version)
         schema = _load_schema(version, f"operations/{op_id}.{direction}.json")
         autopilot: Literal["record", "collection", None] = None
         if direction == "request" and op_id == f"{AUTOPILOT_TYPE}.import":
@@ -230,7 +301,9 @@ class Validator:
     def is_valid(self, obj: Any) -> bool:
         """True when ``obj`` has no error (warnings do not count)."""
         if self._autopilot is None:
-            return self._fast_valid(obj) or bool(self._compiled.is_valid(obj))
+            if self._fast_valid(obj):
+                return True
+            return not _not_json(obj) and bool(self._compiled.is_valid(obj))
         return not any(i.severity == "error" for i in self.validate(obj))
 
     def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None
@@ -296,6 +369,9 @@ class Validator:
         # jsonschema's errors (none if jsonschema finds it valid). jsonschema's own is_valid first
         # would gain nothing: on a valid payload it costs what iter_errors costs.
         fast = self._fast_valid(obj)
+        if not fast and (unusable := _not_json(obj)):
+            issues = unusable  # neither the schema nor the rules can judge what is not JSON
+            return [_located(i, location) for i in issues] if location is not None else issues
         issues = [] if fast else [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
         if batch is not None and isinstance(obj, dict):
             if self._autopilot == "record":
@@ -351,6 +427,18 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
+#: What a type or operation name may look like; anything else cannot name a schema file.
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,199}")
+
+
+def _check_name(name: str, version: str) -> None:
+    """Refuse a name that cannot be a schema's before it reaches the file system (NUL, 5000 characters)."""
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None or not isinstance(version, str) \
+            or _NAME.fullmatch(version) is None:
+        raise UnknownContractError(
+            f"no contract for {quote(name)} in {quote(version)}: a type or operation name is letters, digits and dots")
+
+
 @lru_cache(maxsize=256)
 def _load_schema_text(version: str, rel: str) -> str:
     path = schemas_dir() / version / rel
@@ -384,7 +472,9 @@ def validate(
     """Validate one payload, compiling (once, then cached) the schema it needs.
 
     Name a ``type`` or an ``operation`` (``importedWindowsAutopilotDeviceIdentity.import``);
-    with neither, the type is read from the payload's ``@odata.type``.
+    with neither, the type is read from the payload's ``@odata.type`` (one naming no known type is
+    an ``odata-type`` issue). A ``type`` or ``operation`` with no contract raises
+    ``UnknownContractError``, the one exception bad arguments give; bad payloads give issues.
     """
     if operation is not None:
         return _cached_validator("operation", operation, version, direction, profile).validate(payload)
@@ -392,5 +482,10 @@ def validate(
         odata = payload.get("@odata.type") if isinstance(payload, dict) else None
         if not isinstance(odata, str) or not odata:
             return [Issue("", "odata-type", "name a type or an operation, or give the payload an @odata.type")]
-        type = odata.lstrip("#").rsplit(".", 1)[-1]
+        inferred = odata.lstrip("#").rsplit(".", 1)[-1]
+        try:
+            validator = _cached_validator("type", inferred, version, direction, profile)
+        except UnknownContractError:
+            return [Issue("/@odata.type", "odata-type", f"{quote(odata)} names no type with a contract in {version}")]
+        return validator.validate(payload)
     return _cached_validator("type", type, version, direction, profile).validate(payload)

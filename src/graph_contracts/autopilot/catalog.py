@@ -53,6 +53,10 @@ RULES: tuple[Rule, ...] = (
     Rule("hash-magic", "error",
          "the decoded hash does not start with the magic bytes 'OA'",
          "hardware-hash.md §1, §3 item 3", INVALID_HASH),
+    Rule("hash-double-encoded", "error",
+         "the value is base64 of the hash's base64 text (bytes of the text passed to an SDK); pass the "
+         "decoded hash bytes",
+         "graph-facts.md §6.4", INVALID_HASH),
     Rule("hash-records", "error",
          "the records do not parse exactly up to the end offset (bad length, overrun)",
          "hardware-hash.md §1, §3 items 3-4", INVALID_HASH),

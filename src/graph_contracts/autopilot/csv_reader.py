@@ -231,7 +231,7 @@ class AutopilotCsv:
                 row = self._overlong(number, line, state)
                 if row is not None:
                     yield row
-                continue
+                return
             if "\0" in line:
                 self._file_issue(
                     "csv-binary",
@@ -250,14 +250,17 @@ class AutopilotCsv:
                 yield row
             if state.stopped:
                 return
-        self._report_blank_run(state, trailing=True)
         if not self.header:
-            self._file_issue("csv-header", "the file has no header line; expected "
-                             f"{','.join(REQUIRED_COLUMNS)}", row=1)
+            only_blank = state.blank_start is not None
+            self._file_issue("csv-header", "the file has no header line"
+                             + (" (only empty lines or commas)" if only_blank else "")
+                             + f"; expected {','.join(REQUIRED_COLUMNS)}", row=1)
+            return
+        self._report_blank_run(state, trailing=True)
 
     def _overlong(self, number: int, line: Overlong, state: _RowState) -> CsvRow | None:
-        message = (f"row {number} is {line.size} bytes long, more than the {MAX_LINE} a row may have "
-                   "(a real row is about 4 KB): not an Autopilot CSV row; it was skipped")
+        message = (f"row {number} is longer than the {MAX_LINE} bytes a row may have ({line.size} bytes read "
+                   "of it; a real row is about 4 KB): not an Autopilot CSV file; reading stopped here")
         if not self.header:
             self.header = ("",)
             state.columns = [None]
@@ -281,7 +284,7 @@ class AutopilotCsv:
                 f"row {number} wraps values in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
                 "Get-WindowsAutopilotInfo strips them): remove them", row=number)
-        if not self.header and line.strip() and not self._autopilot_start(number, line, state):
+        if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
             return None
         fields = _parse(line, state.separator)
         if fields is None:
@@ -315,9 +318,11 @@ class AutopilotCsv:
             return True
         self.header = (line,)
         state.stopped = True
+        columns = line.count(",") + 1
+        many = f" ({columns} columns)" if columns > MAX_COLUMN_ISSUES else ""
         self._file_issue(
             "csv-not-autopilot",
-            f"this is not an Autopilot CSV: the first line is {quote(line)}, where the header "
+            f"this is not an Autopilot CSV: the first line is {quote(line)}{many}, where the header "
             f"{','.join(REQUIRED_COLUMNS)} (optionally with Group Tag, Assigned User) is expected; "
             "the rest of the file was not read", row=number)
         return False
@@ -336,6 +341,14 @@ class AutopilotCsv:
 
     def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
         self.header = tuple(fields)
+        if not any(_column_key(name) in _KNOWN_BY_KEY for name in fields):
+            # Data, or a header of another tool: one issue, not one per column (a line may have a million).
+            state.columns = [None] * len(fields)
+            self._file_issue(
+                "csv-header",
+                f"the header names none of the Autopilot CSV columns ({len(fields)} columns, starting "
+                f"{quote(','.join(fields[:5]))}); the header must be {','.join(REQUIRED_COLUMNS)}", row=number)
+            return
         canonical: list[str | None] = []
         unknown: list[str] = []
         for name in fields:

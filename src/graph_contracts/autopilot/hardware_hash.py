@@ -407,13 +407,40 @@ def _missing_fields(decoded: HardwareHash) -> list[_Finding]:
     return findings
 
 
+def _double_encoded(blob: bytes) -> _Finding | None:
+    """The SDK pitfall (graph-facts.md §6.4): the bytes are base64 *text* of a hash, encoded once more."""
+    if not blob.startswith(b"T0") or not blob.isascii():
+        return None
+    try:
+        inner = base64.b64decode(blob, validate=True)
+    except ValueError:
+        return None
+    if not inner.startswith(MAGIC):
+        return None
+    return _Finding(
+        "hash-double-encoded",
+        f"the value is base64 of base64: it decodes to the {len(blob)}-character base64 text of a hardware "
+        "hash instead of the hash itself; the Graph SDKs take hardwareIdentifier as bytes and encode them, "
+        "so pass the decoded hash bytes (e.g. Convert.FromBase64String / base64.b64decode of the text), "
+        "not the bytes of the text",
+        0,
+    )
+
+
 def _analyse(value: str | bytes) -> tuple[HardwareHash | None, list[_Finding]]:
+    findings: list[_Finding] = []
     if isinstance(value, bytes):
-        return _walk(value, None)
-    blob, findings = _base64_findings(value)
-    if blob is None:
-        return None, findings
-    decoded, more = _walk(blob, len(value))
+        blob = value
+    else:
+        found, findings = _base64_findings(value)
+        if found is None:
+            return None, findings
+        blob = found
+    if not blob.startswith(MAGIC):
+        double = _double_encoded(blob)
+        if double is not None:
+            return None, [*findings, double]
+    decoded, more = _walk(blob, None if isinstance(value, bytes) else len(value))
     return decoded, findings + more
 
 
