@@ -136,7 +136,7 @@ def _validate(args: argparse.Namespace) -> int:
     except (UnknownContractError, ConfigurationError) as exc:
         error_line("graph-contracts validate", str(exc))
         return 2
-    reporter = Reporter(args.format, sys.stdout, sys.stderr)
+    reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
     # One run for all the files, so a device listed in two of them is a duplicate too.
     run = Run(type=type_name, operation=operation, version=args.graph_version, profile=args.profile)
     for name in args.files:
@@ -211,6 +211,16 @@ def _not_a_csv(path: Path) -> str:
             f"check a JSON body with: graph-contracts validate {path}")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _batch_size(text: str) -> int:
     """argparse type: 1..500, the most devices one import may carry."""
     from .autopilot.rules import BATCH_LIMIT
@@ -230,6 +240,7 @@ def _hash_decode(args: argparse.Namespace) -> int:
     Exit 0 when no hash has an error (warnings allowed), 1 when one has, 2
     when the input cannot be read (empty argument, missing file, bad JSON).
     """
+    from .autopilot.hardware_hash import analyse_hardware_hash
     from .autopilot.rules import device_issues, hash_serial
     from .errors import InputFileError
     from .hash_input import hash_inputs
@@ -248,7 +259,9 @@ def _hash_decode(args: argparse.Namespace) -> int:
             in_hash = hash_serial(record.get("hardwareIdentifier"))
             if in_hash is not None:
                 record["serialNumber"] = in_hash
-        decoded, issues = device_issues(record)
+        _, issues = device_issues(record)
+        value = record.get("hardwareIdentifier")
+        decoded = analyse_hardware_hash(value)[0] if isinstance(value, (str, bytes)) and value else None
         if item.bare:
             issues = [i for i in issues if i.code != "serial-missing"]  # hash-missing-field says it already
         if item.label:
@@ -443,6 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         choices=("text", "json", "junit", "github"),
         help="text (default), json, junit (JUnit XML, a testcase per record) or github (Actions annotations)",
+    )
+    val.add_argument(
+        "--max-issues",
+        type=_positive,
+        metavar="N",
+        help="show at most N issues per file, then how many were left out (the totals still count them all)",
     )
     val.set_defaults(handler=_validate)
 

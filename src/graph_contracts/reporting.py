@@ -1,17 +1,17 @@
 """Reporting validation results: text for people, JSON for programs, JUnit XML for CI, GitHub annotations.
 
-Each reporter receives results one record at a time so that a large file
-streams through the text and GitHub formats; JSON and JUnit collect what they
-must emit as one document. Messages are shortened here, once, because a
+Each reporter receives results one record at a time and writes them at once,
+in every format, so a large file streams through with constant memory.
+Messages are shortened here, once, because a
 record may quote a 10 MB value and a report line must stay readable.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
 from typing import Any, Literal, TextIO
 
 from .issues import Issue
@@ -70,68 +70,92 @@ def record_name(result: RecordResult) -> str:
 
 
 class Reporter:
-    """Counts records, errors and warnings, and prints them in one format.
+    """Counts records, errors and warnings, and writes them in one format as they come.
 
-    ``out`` gets the report; ``err`` gets unreadable-file messages and, when
-    it is a terminal, progress (so that a redirected report stays clean).
+    Every format streams: JSON is written as an ``issues`` array item by item
+    with the totals after it, JUnit as a ``testsuite`` per file closed when the
+    file ends, so memory does not grow with the number of records or issues.
+    ``max_issues`` caps the issues *shown* per file (counts stay exact); what
+    was left out is said at the end of the file. ``out`` gets the report;
+    ``err`` gets unreadable-file messages and, when it is a terminal, progress.
     """
 
-    def __init__(self, fmt: ReportFormat, out: TextIO, err: TextIO) -> None:
+    def __init__(self, fmt: ReportFormat, out: TextIO, err: TextIO, *, max_issues: int | None = None) -> None:
         self.fmt = fmt
         self.out = out
         self.err = err
+        self.max_issues = max_issues
         self.records = 0
         self.errors = 0
         self.warnings = 0
         self.files = 0
         self.unreadable: list[tuple[str, str, int, int]] = []
-        self._json: list[dict[str, Any]] = []
-        self._cases: dict[str, list[ET.Element]] = {}
+        #: Issues per code over the whole run, for the summary.
+        self.by_code: collections.Counter[str] = collections.Counter()
+        self._file: str | None = None
+        self._shown = 0
+        self._omitted = 0
+        self._entries = 0
         self._out = Terminal(out)
         self._progress = Progress(Terminal(err), unit="records")
-        self.codes: Counter[tuple[str, str]] = Counter()  # (severity, code) -> issues
-        self.per_file: dict[str, list[int]] = {}  # file -> [records, errors, warnings]
+        #: file -> [records, errors, warnings], for a line per file when there are several.
+        self.per_file: dict[str, list[int]] = {}
+        self._opened = False
 
     # -- input
 
     def start_file(self, name: str) -> None:
+        self._end_file()
+        self._open()
         self.files += 1
-        self._cases.setdefault(name, [])
+        self._file, self._shown, self._omitted = name, 0, 0
         self.per_file.setdefault(name, [0, 0, 0])
-        self._file = name
+        if self.fmt == "junit":
+            self.out.write(f'<testsuite name="{_attr(name)}">\n')
 
     def record(self, result: RecordResult) -> None:
         self.records += result.is_record
         self.errors += result.errors
         self.warnings += result.warnings
-        counts = self.per_file.setdefault(getattr(self, "_file", result.file), [0, 0, 0])
+        self.by_code.update(i.code for i in result.issues)
+        counts = self.per_file.setdefault(self._file or result.file, [0, 0, 0])
         counts[0] += result.is_record
         counts[1] += result.errors
         counts[2] += result.warnings
-        self.codes.update((i.severity, i.code) for i in result.issues)
         if result.is_record:
-            self._progress.advance(1, getattr(self, "_file", result.file))
-        getattr(self, f"_record_{self.fmt}")(result)
+            self._progress.advance(1, self._file or result.file)
+        issues = result.issues
+        if self.max_issues is not None and issues:
+            room = max(0, self.max_issues - self._shown)
+            if len(issues) > room:
+                self._omitted += len(issues) - room
+                issues = issues[:room]
+                if not issues and not (self.fmt == "junit" and result.is_record):
+                    return
+            self._shown += len(issues)
+        getattr(self, f"_record_{self.fmt}")(result, issues)
 
     def file_error(self, name: str, message: str, line: int = 0, column: int = 0) -> None:
         """A file that could not be read at all: one line on stderr, and in the report."""
         self._clear_progress()
+        self._open()
         message = one_line(message)
         self.unreadable.append((name, message, line, column))
-        where = name + (f":{line}" if line else "") + (f":{column}" if column else "")
+        self.by_code["unreadable"] += 1
+        where = printable(name) + (f":{line}" if line else "") + (f":{column}" if column else "")
         print(f"graph-contracts: cannot read {where}: {message}", file=self.err)
         if self.fmt == "github":
             loc = f"file={_gh_property(name)}" + (f",line={line}" if line else "")
             loc += f",col={column}" if column else ""
             print(f"::error {loc},title=unreadable::{_gh_data(message)}", file=self.out)
         elif self.fmt == "json":
-            self._json.append({"file": name, "code": "unreadable", "severity": "error", "message": message,
-                               "line": line or None, "column": column or None})
+            self._json_entry({"file": name, "code": "unreadable", "severity": "error", "message": message,
+                              "line": line or None, "column": column or None})
         elif self.fmt == "junit":
             case = ET.Element("testcase", classname=_xml(name), name="file")
             error = ET.SubElement(case, "error", message=_xml(message), type="unreadable")
             error.text = _xml(where + ": " + message)
-            self._cases.setdefault(name, []).append(case)
+            self._write_case(case)
 
     # -- output
 
@@ -142,41 +166,45 @@ class Reporter:
             text += f", {len(self.unreadable)} unreadable file{'s' * (len(self.unreadable) != 1)}"
         return text
 
+    def code_summary(self) -> str:
+        """Issues by code, most frequent first: what to fix first in a large file."""
+        return ", ".join(f"{code} {count}" for code, count in self.by_code.most_common())
+
     def finish(self) -> None:
         self._clear_progress()
+        self._end_file()
+        self._open()
         if self.fmt == "json":
-            doc = {"records": self.records, "errors": self.errors, "warnings": self.warnings,
-                   "unreadable": len(self.unreadable), "issues": self._json}
-            json.dump(doc, self.out, indent=2)
-            print(file=self.out)
+            tail = {"records": self.records, "errors": self.errors, "warnings": self.warnings,
+                    "unreadable": len(self.unreadable), "by_code": dict(self.by_code.most_common())}
+            body = json.dumps(tail, indent=2)[1:]  # the totals continue the object the issues opened
+            self.out.write(("\n" if self._entries else "") + "]," + body + "\n")
         elif self.fmt == "junit":
-            self.out.write(self._junit())
-            print(file=self.out)
+            self.out.write("</testsuites>\n")
+        elif self.fmt == "github":
+            if self.by_code:
+                text = f"{self.summary()}; by code: {self.code_summary()}"
+                print(f"::notice title=graph-contracts::{_gh_data(text)}", file=self.out)
         else:
-            for line in self.summary_lines():
+            for line in self.file_lines():
                 print(line, file=self.out)
             print(self._out.paint(self.summary(), "error" if self.errors or self.unreadable else "ok"),
                   file=self.out)
+            if self.by_code:
+                print(f"by code: {self.code_summary()}", file=self.out)
 
-    def summary_lines(self) -> list[str]:
-        """Before the totals: the issues counted by code, and with several files a line per file."""
-        lines: list[str] = []
-        if self.codes:
-            lines.append("issues by code:")
-            width = max(len(code) for _, code in self.codes)
-            for (severity, code), count in sorted(self.codes.items(), key=lambda kv: (kv[0][0] != "error", -kv[1],
-                                                                                       kv[0][1])):
-                shown = self._out.paint(f"{severity:<7}", "error" if severity == "error" else "warning")
-                lines.append(f"  {shown} {code:<{width}}  {count}")
-        if len(self.per_file) > 1:
-            unreadable = {name for name, *_ in self.unreadable}
-            lines.append("per file:")
-            for name, (records, errors, warnings) in self.per_file.items():
-                if name in unreadable:
-                    lines.append(f"  {name}: unreadable")
-                else:
-                    lines.append(f"  {name}: {records} record{'s' * (records != 1)}, "
-                                 f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    def file_lines(self) -> list[str]:
+        """With several files, a line per file before the totals (none for one file: the totals say it)."""
+        if len(self.per_file) < 2:
+            return []
+        unreadable = {name for name, *_ in self.unreadable}
+        lines = ["per file:"]
+        for name, (records, errors, warnings) in self.per_file.items():
+            if name in unreadable:
+                lines.append(f"  {printable(name)}: unreadable")
+            else:
+                lines.append(f"  {printable(name)}: {records} record{'s' * (records != 1)}, "
+                             f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
         return lines
 
     def exit_code(self) -> int:
@@ -184,23 +212,65 @@ class Reporter:
             return 2
         return 1 if self.errors else 0
 
+    # -- plumbing
+
+    def _open(self) -> None:
+        """The start of the document, once: JSON's issues array, JUnit's root element."""
+        if self._opened:
+            return
+        self._opened = True
+        if self.fmt == "json":
+            self.out.write('{"issues": [')
+        elif self.fmt == "junit":
+            self.out.write('<testsuites name="graph-contracts validate">\n')
+
+    def _end_file(self) -> None:
+        if self._file is None:
+            return
+        if self._omitted:
+            note = (f"{self._omitted} more issue{'s' * (self._omitted != 1)} in {self._file} not shown "
+                    f"(--max-issues {self.max_issues}); they are counted in the totals")
+            if self.fmt == "json":
+                self._json_entry({"file": self._file, "code": "omitted", "severity": "warning", "message": note,
+                                  "count": self._omitted})
+            elif self.fmt == "github":
+                print(f"::notice file={_gh_property(self._file)},title=omitted::{_gh_data(note)}", file=self.out)
+            elif self.fmt == "junit":
+                case = ET.Element("testcase", classname=_xml(self._file), name="omitted")
+                ET.SubElement(case, "system-out").text = _xml(note)
+                self._write_case(case)
+            else:
+                self._clear_progress()
+                print(printable(f"{self._file}: {note}"), file=self.out)
+        if self.fmt == "junit":
+            self.out.write("</testsuite>\n")
+        self._file = None
+
+    def _json_entry(self, entry: dict[str, Any]) -> None:
+        self.out.write(("," if self._entries else "") + "\n  " + json.dumps(entry))
+        self._entries += 1
+
+    def _write_case(self, case: ET.Element) -> None:
+        self.out.write(ET.tostring(case, encoding="unicode") + "\n")
+
     # -- formats
 
-    def _record_text(self, result: RecordResult) -> None:
-        if not result.issues:
+    def _record_text(self, result: RecordResult, issues: list[Issue]) -> None:
+        if not issues:
             return
         self._clear_progress()
         print(self._out.paint(record_name(result), "strong"), file=self.out)
-        for issue in result.issues:
+        for issue in issues:
             text = issue_text(issue)
             severity = self._out.paint(issue.severity, "error" if issue.severity == "error" else "warning")
             print(f"  {severity}{text[len(issue.severity):]}", file=self.out)
 
-    def _record_json(self, result: RecordResult) -> None:
-        self._json.extend(issue_json(i) for i in result.issues)
+    def _record_json(self, result: RecordResult, issues: list[Issue]) -> None:
+        for issue in issues:
+            self._json_entry(issue_json(issue))
 
-    def _record_github(self, result: RecordResult) -> None:
-        for issue in result.issues:
+    def _record_github(self, result: RecordResult, issues: list[Issue]) -> None:
+        for issue in issues:
             loc = issue.location
             line = result.line or (loc.row or loc.line if loc else None)
             props = f"file={_gh_property(result.file)}" + (f",line={line}" if line else "")
@@ -209,34 +279,28 @@ class Reporter:
             level = "error" if issue.severity == "error" else "warning"
             print(f"::{level} {props}::{_gh_data(prefix + issue_text(issue))}", file=self.out)
 
-    def _record_junit(self, result: RecordResult) -> None:
+    def _record_junit(self, result: RecordResult, issues: list[Issue]) -> None:
         case = ET.Element("testcase", classname=_xml(result.file), name=_xml(result.label or "payload"))
-        errors = [i for i in result.issues if i.severity == "error"]
-        warnings = [i for i in result.issues if i.severity == "warning"]
+        errors = [i for i in issues if i.severity == "error"]
+        warnings = [i for i in issues if i.severity == "warning"]
         if errors:
             failure = ET.SubElement(
                 case, "failure", message=_xml(one_line(errors[0].message)), type=errors[0].code
             )
-            failure.text = _xml("\n".join(issue_text(i) for i in result.issues))
+            failure.text = _xml("\n".join(issue_text(i) for i in issues))
         elif warnings:
             out = ET.SubElement(case, "system-out")
             out.text = _xml("\n".join(issue_text(i) for i in warnings))
         if errors or warnings or result.is_record:
-            self._cases.setdefault(result.file, []).append(case)
-
-    def _junit(self) -> str:
-        root = ET.Element("testsuites", name="graph-contracts validate")
-        for name, cases in self._cases.items():
-            failures = sum(c.find("failure") is not None for c in cases)
-            errors = sum(c.find("error") is not None for c in cases)
-            suite = ET.SubElement(root, "testsuite", name=_xml(name), tests=str(len(cases)),
-                                  failures=str(failures), errors=str(errors))
-            suite.extend(cases)
-        root.set("tests", str(sum(len(c) for c in self._cases.values())))
-        return ET.tostring(root, encoding="unicode")
+            self._write_case(case)
 
     def _clear_progress(self) -> None:
         self._progress.clear()
+
+
+def _attr(text: str) -> str:
+    """Text for a double-quoted XML attribute written by hand."""
+    return _xml(text).replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
 
 
 def _xml(text: str) -> str:

@@ -108,9 +108,22 @@ class Run:
                 for record in group:
                     yield _result(record, list(record.issues) + pick.problems(record))
                 continue
-            for record in group:
-                for _, issues in validator.validate_many((record,), batch=batch):
-                    yield _result(record, _without_foreign_properties(issues))
+            current = _Current(group)
+            for _, issues in validator.validate_many(current, batch=batch):
+                yield _result(current.record, _without_foreign_properties(issues))
+
+
+class _Current:
+    """The records of a group, remembering the one ``validate_many`` took last (it takes one at a time)."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._records = records
+        self.record: Record
+
+    def __iter__(self) -> Iterator[Record]:
+        for record in self._records:
+            self.record = record
+            yield record
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
@@ -136,15 +149,22 @@ class _Picker:
     def __init__(self, run: Run) -> None:
         self.run = run
         self._chosen: tuple[Validator | None, Issue | None] | None = None
+        self._device: Validator | None = None
+        self._body: Validator | None = None
 
     def __call__(self, record: Record) -> Validator | None:
         run = self.run
         if not record.readable:
             return self._first_or_none()
         if record.target == "device":
-            return Validator.for_type(AUTOPILOT_TYPE, version=run.version, profile=run.profile)
+            if self._device is None:
+                self._device = Validator.for_type(AUTOPILOT_TYPE, version=run.version, profile=run.profile)
+            return self._device
         if record.target == "body":
-            return Validator.for_operation(f"{AUTOPILOT_TYPE}.import", version=run.version, profile=run.profile)
+            if self._body is None:
+                self._body = Validator.for_operation(
+                    f"{AUTOPILOT_TYPE}.import", version=run.version, profile=run.profile)
+            return self._body
         if self._chosen is None:
             self._chosen = self._pick(record.value)
         return self._chosen[0]

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 _INITIAL_SLOTS = 1024
 
 
-def digest(kind: bytes, text: str) -> int:
+def digest(kind: bytes, key: str | bytes) -> int:
     """A nonzero 64-bit digest of one key; ``kind`` keeps serials and hashes apart."""
-    value = int.from_bytes(
-        hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, person=kind).digest(), "little")
+    data = key.encode("utf-8", "surrogatepass") if isinstance(key, str) else key
+    value = int.from_bytes(hashlib.blake2b(data, digest_size=8, person=kind).digest(), "little")
     return value or 1
 
 

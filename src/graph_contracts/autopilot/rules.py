@@ -24,8 +24,11 @@ from graph_contracts.autopilot.catalog import (
     make_issue,
 )
 from graph_contracts.autopilot.duplicates import DuplicateIndex, digest
-from graph_contracts.autopilot.hardware_hash import HardwareHash, analyse_hardware_hash
+from graph_contracts.autopilot.hardware_hash import HardwareHash, HashIdentity, analyse_hardware_hash, fast_identity
 from graph_contracts.issues import Issue, Location, pointer_join, quote
+
+#: What the rules read of a decoded hash: the full decode, or the fast path's identity.
+Decoded = HardwareHash | HashIdentity
 
 __all__ = [
     "BATCH_LIMIT",
@@ -126,7 +129,7 @@ def hash_serial(value: object) -> str | None:
 
 
 def _serial_issues(
-    record: Mapping[str, object], pointer: str, decoded: HardwareHash | None
+    record: Mapping[str, object], pointer: str, decoded: Decoded | None
 ) -> list[Issue]:
     where = pointer_join(pointer, "serialNumber")
     serial = _text(record, "serialNumber")
@@ -228,14 +231,13 @@ def check_device(
 
 def device_issues(
     record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True
-) -> tuple[HardwareHash | None, list[Issue]]:
+) -> tuple[Decoded | None, list[Issue]]:
     """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys."""
     hash_value = record.get("hardwareIdentifier")
-    hash_pointer = pointer_join(pointer, "hardwareIdentifier")
-    decoded: HardwareHash | None = None
+    decoded: Decoded | None = fast_identity(hash_value)
     hash_issues: list[Issue] = []
-    if hash_value not in (None, "") or require_hash:
-        decoded, hash_issues = analyse_hardware_hash(hash_value, hash_pointer)
+    if decoded is None and (hash_value not in (None, "") or require_hash):
+        decoded, hash_issues = analyse_hardware_hash(hash_value, pointer_join(pointer, "hardwareIdentifier"))
     issues = _serial_issues(record, pointer, decoded)
     issues += hash_issues
     for rule in _OTHER_RULES:
@@ -282,7 +284,7 @@ class BatchChecker:
         record: Mapping[str, object],
         pointer: str = "",
         location: Location | None = None,
-        decoded: HardwareHash | None = None,
+        decoded: Decoded | None = None,
     ) -> list[Issue]:
         """Count the record and report what it repeats; call once per record, in order.
 
@@ -311,7 +313,7 @@ class BatchChecker:
             issues.append(self._duplicate(code, record, pointer, location, positions.describe(first, current)))
         return issues
 
-    def _seen(self, record: Mapping[str, object], decoded: HardwareHash | None, here: int
+    def _seen(self, record: Mapping[str, object], decoded: Decoded | None, here: int
               ) -> tuple[str, int] | None:
         """Add the record's keys; the strongest repeated one as (code, first position), if any."""
         table = self.duplicates.table
@@ -329,8 +331,8 @@ class BatchChecker:
             inner = (decoded.serial_number or "").strip().casefold()
             if inner and inner != serial_key:
                 keys.append(("duplicate-device", digest(b"serial", inner)))
-            uuid = decoded.smbios_uuid
-            if uuid is not None and uuid.strip("0-"):
+            uuid = decoded.uuid_bytes
+            if uuid is not None and uuid.strip(b"\0"):
                 keys.append(("duplicate-device", digest(b"uuid", uuid)))
         found: tuple[str, int] | None = None
         for code, key in keys:
