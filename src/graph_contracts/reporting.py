@@ -1,7 +1,8 @@
 """Reporting validation results: text for people, JSON for programs, JUnit XML for CI, GitHub annotations.
 
 Each reporter receives results one record at a time and writes them at once,
-in every format, so a large file streams through with constant memory.
+in every format, so a large file streams through with constant memory
+(JUnit's cases wait in a temporary file, as its counts come first).
 Messages are shortened here, once, because a
 record may quote a 10 MB value and a report line must stay readable.
 """
@@ -11,8 +12,11 @@ from __future__ import annotations
 import collections
 import json
 import re
+import shutil
+import tempfile
 import xml.etree.ElementTree as ET
-from typing import Any, Literal, TextIO
+from dataclasses import replace
+from typing import IO, Any, Literal, TextIO
 
 from .issues import Issue
 from .terminal import Progress, Terminal
@@ -23,6 +27,8 @@ FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")
 
 #: The longest message printed; longer ones (a huge quoted value) are cut with a note.
 MAX_MESSAGE = 400
+#: JUnit testcases kept in memory before they spill to a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -101,6 +107,16 @@ class Reporter:
         #: file -> [records, errors, warnings], for a line per file when there are several.
         self.per_file: dict[str, list[int]] = {}
         self._opened = False
+        #: A subclass with its own ``_record_json`` collects its JSON document here and writes it in
+        #: its ``finish`` (the traffic checker's reporter does); this class streams instead.
+        self._json: list[dict[str, Any]] = []
+        self._collect = type(self)._record_json is not Reporter._record_json
+        # JUnit puts counts on the opening tags, so each file's cases are spooled (to disk past
+        # SPOOL_BYTES) and its testsuite written when it ends; memory stays bounded either way.
+        self._junit_file: IO[str] = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")  # noqa: SIM115 - closed in finish
+        self._junit_done: IO[str] = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")  # noqa: SIM115 - closed in finish
+        self._junit_counts = [0, 0, 0]  # tests, failures, errors of the current file
+        self._junit_totals = [0, 0, 0]
 
     # -- input
 
@@ -110,8 +126,6 @@ class Reporter:
         self.files += 1
         self._file, self._shown, self._omitted = name, 0, 0
         self.per_file.setdefault(name, [0, 0, 0])
-        if self.fmt == "junit":
-            self.out.write(f'<testsuite name="{_attr(name)}">\n')
 
     def record(self, result: RecordResult) -> None:
         self.records += result.is_record
@@ -133,7 +147,9 @@ class Reporter:
                 if not issues and not (self.fmt == "junit" and result.is_record):
                     return
             self._shown += len(issues)
-        getattr(self, f"_record_{self.fmt}")(result, issues)
+            if len(issues) != len(result.issues):
+                result = replace(result, issues=issues)
+        getattr(self, f"_record_{self.fmt}")(result)
 
     def file_error(self, name: str, message: str, line: int = 0, column: int = 0) -> None:
         """A file that could not be read at all: one line on stderr, and in the report."""
@@ -180,6 +196,11 @@ class Reporter:
             body = json.dumps(tail, indent=2)[1:]  # the totals continue the object the issues opened
             self.out.write(("\n" if self._entries else "") + "]," + body + "\n")
         elif self.fmt == "junit":
+            tests, failures, errors = self._junit_totals
+            self.out.write(f'<testsuites name="graph-contracts validate" tests="{tests}" failures="{failures}" '
+                           f'errors="{errors}">\n')
+            self._junit_done.seek(0)
+            shutil.copyfileobj(self._junit_done, self.out)
             self.out.write("</testsuites>\n")
         elif self.fmt == "github":
             if self.by_code:
@@ -192,6 +213,8 @@ class Reporter:
                   file=self.out)
             if self.by_code:
                 print(f"by code: {self.code_summary()}", file=self.out)
+        self._junit_done.close()
+        self._junit_file.close()
 
     def file_lines(self) -> list[str]:
         """With several files, a line per file before the totals (none for one file: the totals say it)."""
@@ -219,10 +242,8 @@ class Reporter:
         if self._opened:
             return
         self._opened = True
-        if self.fmt == "json":
+        if self.fmt == "json" and not self._collect:
             self.out.write('{"issues": [')
-        elif self.fmt == "junit":
-            self.out.write('<testsuites name="graph-contracts validate">\n')
 
     def _end_file(self) -> None:
         if self._file is None:
@@ -243,19 +264,37 @@ class Reporter:
                 self._clear_progress()
                 print(printable(f"{self._file}: {note}"), file=self.out)
         if self.fmt == "junit":
-            self.out.write("</testsuite>\n")
+            tests, failures, errors = self._junit_counts
+            self._junit_done.write(f'<testsuite name="{_attr(self._file)}" tests="{tests}" failures="{failures}" '
+                                   f'errors="{errors}">\n')
+            self._junit_file.seek(0)
+            shutil.copyfileobj(self._junit_file, self._junit_done)
+            self._junit_file.seek(0)
+            self._junit_file.truncate()
+            self._junit_done.write("</testsuite>\n")
+            self._junit_totals = [a + b for a, b in zip(self._junit_totals, self._junit_counts, strict=True)]
+            self._junit_counts = [0, 0, 0]
         self._file = None
 
     def _json_entry(self, entry: dict[str, Any]) -> None:
+        if self._collect:
+            self._json.append(entry)
+            return
         self.out.write(("," if self._entries else "") + "\n  " + json.dumps(entry))
         self._entries += 1
 
     def _write_case(self, case: ET.Element) -> None:
-        self.out.write(ET.tostring(case, encoding="unicode") + "\n")
+        """A testcase into the current file's spool: JUnit wants the counts before the cases."""
+        self._junit_file.write(ET.tostring(case, encoding="unicode") + "\n")
+        counts = self._junit_counts
+        counts[0] += 1
+        counts[1] += case.find("failure") is not None
+        counts[2] += case.find("error") is not None
 
     # -- formats
 
-    def _record_text(self, result: RecordResult, issues: list[Issue]) -> None:
+    def _record_text(self, result: RecordResult) -> None:
+        issues = result.issues
         if not issues:
             return
         self._clear_progress()
@@ -265,11 +304,13 @@ class Reporter:
             severity = self._out.paint(issue.severity, "error" if issue.severity == "error" else "warning")
             print(f"  {severity}{text[len(issue.severity):]}", file=self.out)
 
-    def _record_json(self, result: RecordResult, issues: list[Issue]) -> None:
+    def _record_json(self, result: RecordResult) -> None:
+        issues = result.issues
         for issue in issues:
             self._json_entry(issue_json(issue))
 
-    def _record_github(self, result: RecordResult, issues: list[Issue]) -> None:
+    def _record_github(self, result: RecordResult) -> None:
+        issues = result.issues
         for issue in issues:
             loc = issue.location
             line = result.line or (loc.row or loc.line if loc else None)
@@ -279,7 +320,8 @@ class Reporter:
             level = "error" if issue.severity == "error" else "warning"
             print(f"::{level} {props}::{_gh_data(prefix + issue_text(issue))}", file=self.out)
 
-    def _record_junit(self, result: RecordResult, issues: list[Issue]) -> None:
+    def _record_junit(self, result: RecordResult) -> None:
+        issues = result.issues
         case = ET.Element("testcase", classname=_xml(result.file), name=_xml(result.label or "payload"))
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]

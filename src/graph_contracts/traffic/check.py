@@ -181,11 +181,11 @@ class TrafficReporter(Reporter):
         else:
             self.record(_record(result))
 
-    def _record_json(self, result: RecordResult, issues: list[Issue]) -> None:
+    def _record_json(self, result: RecordResult) -> None:
         # An exchange's issue says which file and exchange it is about; validate's says it via Location.
-        for issue in issues:
-            self._json_entry({**issue_json(issue), "location": {"file": result.file, "line": result.line},
-                              "exchange": result.label})
+        for issue in result.issues:
+            self._json.append({**issue_json(issue), "location": {"file": result.file, "line": result.line},
+                               "exchange": result.label})
 
     def summary(self) -> str:
         covered = self.records
@@ -198,14 +198,13 @@ class TrafficReporter(Reporter):
         return text
 
     def finish(self) -> None:
-        if self.fmt == "json":  # the issues array streamed already (Reporter); the totals close the object
+        if self.fmt == "json":
             self._clear_progress()
-            self._end_file()
-            self._open()
-            tail = {"exchanges": self.records + sum(self.not_covered.values()), "checked": self.records,
-                    "errors": self.errors, "warnings": self.warnings, "unreadable": len(self.unreadable),
-                    "not_covered": dict(self.not_covered.most_common()), "by_code": dict(self.by_code.most_common())}
-            self.out.write(("\n" if self._entries else "") + "]," + json.dumps(tail, indent=2)[1:] + "\n")
+            doc = {"exchanges": self.records + sum(self.not_covered.values()), "checked": self.records,
+                   "errors": self.errors, "warnings": self.warnings, "unreadable": len(self.unreadable),
+                   "not_covered": dict(self.not_covered.most_common()), "issues": self._json}
+            json.dump(doc, self.out, indent=2)
+            print(file=self.out)
             return
         if self.fmt == "text" and self.not_covered:
             print("not covered by a contract:", file=self.out)
