@@ -90,7 +90,7 @@ def test_import_body_envelope_is_still_checked(tmp_path: Path) -> None:
     path.write_text(json.dumps({BODY: [], "extra": 1}), encoding="utf-8")
     results = list(check_file(path))
     assert [(r.is_record, i.code, i.pointer) for r in results for i in r.issues] == [
-        (False, "unknown-property", "/extra")]
+        (False, "empty-batch", f"/{BODY}"), (False, "unknown-property", "/extra")]
 
 
 def test_duplicates_across_files_of_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

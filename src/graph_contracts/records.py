@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from . import textio
+from .autopilot.catalog import make_issue
 from .autopilot.csv_reader import AutopilotCsv
 from .errors import InputFileError
 from .issues import Issue, Location, pointer_join
@@ -80,15 +81,19 @@ def file_issues(display: str, issues: list[Issue]) -> Record:
     return Record(None, Location(display), "file", issues=tuple(issues), readable=False, is_record=False)
 
 
-def open_records(name: str | Path, *, expand_bodies: bool = True, stdin: BinaryIO | None = None) -> Iterator[Record]:
+def open_records(
+    name: str | Path, *, expand_bodies: bool = True, stdin: BinaryIO | None = None, import_body: bool = False
+) -> Iterator[Record]:
     """The records of one file (``-`` is standard input), read lazily.
 
     Raises ``InputFileError`` when the file cannot be read at all: missing, a
     directory, binary, empty, or JSON that does not parse. Records already
-    yielded stay valid when a stream fails later on.
+    yielded stay valid when a stream fails later on. ``import_body`` says the
+    import action's body is expected, so a bare array of devices is an error.
     """
     if str(name) == "-":
-        yield from read_records(stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, "", expand_bodies)
+        yield from read_records(stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, "", expand_bodies,
+                                import_body)
         return
     display = str(name)
     path = Path(name)
@@ -103,10 +108,12 @@ def open_records(name: str | Path, *, expand_bodies: bool = True, stdin: BinaryI
     except OSError as exc:
         raise InputFileError(display, exc.strerror or str(exc)) from None
     with handle:
-        yield from read_records(handle, display, path.suffix.lower(), expand_bodies)
+        yield from read_records(handle, display, path.suffix.lower(), expand_bodies, import_body)
 
 
-def read_records(stream: ByteSource, display: str, suffix: str = "", expand_bodies: bool = True) -> Iterator[Record]:
+def read_records(
+    stream: ByteSource, display: str, suffix: str = "", expand_bodies: bool = True, import_body: bool = False
+) -> Iterator[Record]:
     """The records of one open binary stream, its format sniffed from the first bytes."""
     head = textio.read_head(stream, display)
     fmt = sniff(head, suffix, display)
@@ -116,7 +123,7 @@ def read_records(stream: ByteSource, display: str, suffix: str = "", expand_bodi
     elif fmt == "ndjson":
         yield from _ndjson(source, display, textio.sniff_encoding(head), expand_bodies)
     else:
-        yield from _json(source, display, textio.sniff_encoding(head), expand_bodies)
+        yield from _json(source, display, textio.sniff_encoding(head), expand_bodies, import_body)
 
 
 # -- sniffing -----------------------------------------------------------------
@@ -270,11 +277,13 @@ def _loads(text: str, display: str) -> _Loaded:
         raise InputFileError(display, f"not valid JSON: {str(exc)[:120]}") from None
 
 
-def _json(source: ByteSource, display: str, encoding: textio.Encoding, expand: bool) -> Iterator[Record]:
+def _json(
+    source: ByteSource, display: str, encoding: textio.Encoding, expand: bool, import_body: bool = False
+) -> Iterator[Record]:
     pieces = textio.utf8_chunks(textio.chunks(source, display), encoding, display)
     first = next(pieces, b"")
     if first.lstrip()[:1] == b"[":
-        yield from _json_array(itertools.chain((first,), pieces), display, expand)
+        yield from _json_array(itertools.chain((first,), pieces), display, expand, import_body)
         return
     parts: list[bytes] = [first]
     total = len(first)
@@ -309,7 +318,36 @@ def _json(source: ByteSource, display: str, encoding: textio.Encoding, expand: b
         yield from _expand(data, location, "", "", expand)
 
 
-def _json_array(pieces: Iterator[bytes], display: str, expand: bool) -> Iterator[Record]:
+_WRAPPER = f'{{"{AUTOPILOT_COLLECTION}": [...]}}'
+
+
+def _looks_like_device(value: Any) -> bool:
+    return isinstance(value, dict) and (
+        "hardwareIdentifier" in value or "importedWindowsAutopilotDeviceIdentity" in str(value.get("@odata.type")))
+
+
+def _array_shape(first: Any, location: Location, import_body: bool) -> list[Record]:
+    """A word on a top-level array's shape, given its first item: it holds (or should be) an import."""
+    if import_body:
+        return [file_issues(location.file, [make_issue(
+            "import-wrapper", "", f"the import action's body is an object, not an array: wrap the devices as "
+            f"{_WRAPPER}; each item was checked as a device", location=location)])]
+    if _looks_like_device(first):
+        return [file_issues(location.file, [make_issue(
+            "body-array", "", f"a JSON array of device records, each checked as a device; to import them, send "
+            f"{_WRAPPER}", location=location)])]
+    return []
+
+
+def _misnamed_devices(value: dict[str, Any]) -> str | None:
+    """The one key of an object holding a list of device records under a name other than the import's."""
+    keys = [k for k in value if isinstance(k, str) and not k.startswith("@odata.")]
+    found = [k for k in keys if isinstance(value[k], list) and value[k]
+             and all(_looks_like_device(d) or (isinstance(d, dict) and "serialNumber" in d) for d in value[k][:10])]
+    return found[0] if len(found) == 1 and len(keys) == 1 else None
+
+
+def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body: bool = False) -> Iterator[Record]:
     """A top-level array, an item at a time, so memory holds one item however long the file.
 
     Each item is parsed by the standard library's C decoder (``raw_decode``)
@@ -329,6 +367,8 @@ def _json_array(pieces: Iterator[bytes], display: str, expand: bool) -> Iterator
     if buffer.peek() == "]":
         buffer.advance(1)
         buffer.expect_end()
+        yield file_issues(display, [make_issue(
+            "empty-batch", "", "the file holds an empty JSON array: nothing would be uploaded", location=location)])
         return
     while True:
         found.clear()
@@ -342,7 +382,12 @@ def _json_array(pieces: Iterator[bytes], display: str, expand: bool) -> Iterator
         if found:
             pointers = [f"/{index}{p}" for p in _duplicate_pointers(value, found)]
             yield file_issues(display, list(duplicate_key_issues(pointers, location)))
-        yield from _expand(value, location, f"item {index}", f"/{index}", expand)
+        if index == 0:
+            yield from _array_shape(value, location, import_body)
+        if import_body:
+            yield Record(value, location, f"item {index}", f"/{index}", target="device")
+        else:
+            yield from _expand(value, location, f"item {index}", f"/{index}", expand)
         index += 1
         buffer.skip_space()
         separator = buffer.peek()
@@ -459,15 +504,28 @@ def _is_collection(data: Any) -> bool:
 def _expand(value: Any, location: Location, label: str, pointer: str, expand: bool) -> Iterator[Record]:
     """One record, or an import body's envelope and then each of its devices."""
     devices = value.get(AUTOPILOT_COLLECTION) if expand and isinstance(value, dict) else None
+    key = AUTOPILOT_COLLECTION
+    issues: list[Issue] = []
+    if expand and isinstance(value, dict) and devices is None and (misnamed := _misnamed_devices(value)):
+        key, devices = misnamed, value[misnamed]
+        issues.append(make_issue(
+            "import-wrapper", pointer_join(pointer, key),
+            f"{key!r} is not a parameter of the import action: the devices go in {AUTOPILOT_COLLECTION!r}, "
+            f"as {_WRAPPER}; rename {key!r}", location=location))
     if not isinstance(devices, list):
         yield Record(value, location, label, pointer)
         return
-    envelope = {**value, AUTOPILOT_COLLECTION: []}
-    yield Record(envelope, location, label or "import body", pointer, is_record=False, target="body")
+    if not devices:
+        issues.append(make_issue(
+            "empty-batch", pointer_join(pointer, AUTOPILOT_COLLECTION),
+            f"{AUTOPILOT_COLLECTION!r} is empty: nothing would be uploaded", location=location))
+    envelope = {**{k: v for k, v in value.items() if k != key}, AUTOPILOT_COLLECTION: []}
+    yield Record(envelope, location, label or "import body", pointer, issues=tuple(issues), is_record=False,
+                 target="body")
     for index, device in enumerate(devices):
-        name = f"{AUTOPILOT_COLLECTION}[{index}]"
+        name = f"{key}[{index}]"
         yield Record(device, location, f"{label}, {name}" if label else name,
-                     pointer_join(pointer, AUTOPILOT_COLLECTION, index), target="device")
+                     pointer_join(pointer, key, index), target="device")
 
 
 def _ndjson(source: ByteSource, display: str, encoding: textio.Encoding, expand: bool) -> Iterator[Record]:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import IO, Any, Literal, TextIO
 
 from .issues import Issue
+from .terminal import Progress, Terminal
 from .validate_files import RecordResult
 
 ReportFormat = Literal["text", "json", "junit", "github"]
@@ -28,8 +29,6 @@ FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")
 MAX_MESSAGE = 400
 #: JUnit testcases kept in memory before they spill to a temporary file.
 SPOOL_BYTES = 8 * 1024 * 1024
-#: With a terminal on stderr, progress is shown every this many records.
-PROGRESS_EVERY = 1000
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -103,8 +102,10 @@ class Reporter:
         self._shown = 0
         self._omitted = 0
         self._entries = 0
-        self._progress = _isatty(err)
-        self._progress_shown = False
+        self._out = Terminal(out)
+        self._progress = Progress(Terminal(err), unit="records")
+        #: file -> [records, errors, warnings], for a line per file when there are several.
+        self.per_file: dict[str, list[int]] = {}
         self._opened = False
         #: A subclass with its own ``_record_json`` collects its JSON document here and writes it in
         #: its ``finish`` (the traffic checker's reporter does); this class streams instead.
@@ -124,16 +125,19 @@ class Reporter:
         self._open()
         self.files += 1
         self._file, self._shown, self._omitted = name, 0, 0
+        self.per_file.setdefault(name, [0, 0, 0])
 
     def record(self, result: RecordResult) -> None:
         self.records += result.is_record
         self.errors += result.errors
         self.warnings += result.warnings
         self.by_code.update(i.code for i in result.issues)
-        if self._progress and result.is_record and self.records % PROGRESS_EVERY == 0:
-            self.err.write(f"\r{self.records} records checked...")
-            self.err.flush()
-            self._progress_shown = True
+        counts = self.per_file.setdefault(self._file or result.file, [0, 0, 0])
+        counts[0] += result.is_record
+        counts[1] += result.errors
+        counts[2] += result.warnings
+        if result.is_record:
+            self._progress.advance(1, self._file or result.file)
         issues = result.issues
         if self.max_issues is not None and issues:
             room = max(0, self.max_issues - self._shown)
@@ -203,11 +207,28 @@ class Reporter:
                 text = f"{self.summary()}; by code: {self.code_summary()}"
                 print(f"::notice title=graph-contracts::{_gh_data(text)}", file=self.out)
         else:
-            print(self.summary(), file=self.out)
+            for line in self.file_lines():
+                print(line, file=self.out)
+            print(self._out.paint(self.summary(), "error" if self.errors or self.unreadable else "ok"),
+                  file=self.out)
             if self.by_code:
                 print(f"by code: {self.code_summary()}", file=self.out)
         self._junit_done.close()
         self._junit_file.close()
+
+    def file_lines(self) -> list[str]:
+        """With several files, a line per file before the totals (none for one file: the totals say it)."""
+        if len(self.per_file) < 2:
+            return []
+        unreadable = {name for name, *_ in self.unreadable}
+        lines = ["per file:"]
+        for name, (records, errors, warnings) in self.per_file.items():
+            if name in unreadable:
+                lines.append(f"  {printable(name)}: unreadable")
+            else:
+                lines.append(f"  {printable(name)}: {records} record{'s' * (records != 1)}, "
+                             f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+        return lines
 
     def exit_code(self) -> int:
         if self.unreadable:
@@ -277,9 +298,11 @@ class Reporter:
         if not issues:
             return
         self._clear_progress()
-        print(record_name(result), file=self.out)
+        print(self._out.paint(record_name(result), "strong"), file=self.out)
         for issue in issues:
-            print(f"  {issue_text(issue)}", file=self.out)
+            text = issue_text(issue)
+            severity = self._out.paint(issue.severity, "error" if issue.severity == "error" else "warning")
+            print(f"  {severity}{text[len(issue.severity):]}", file=self.out)
 
     def _record_json(self, result: RecordResult) -> None:
         issues = result.issues
@@ -314,17 +337,7 @@ class Reporter:
             self._write_case(case)
 
     def _clear_progress(self) -> None:
-        if self._progress_shown:
-            self.err.write("\r" + " " * 40 + "\r")
-            self.err.flush()
-            self._progress_shown = False
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+        self._progress.clear()
 
 
 def _attr(text: str) -> str:

@@ -95,7 +95,9 @@ class Run:
 
     def check_file(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult]:
         """A ``RecordResult`` per record of one file (``-`` is standard input), streaming."""
-        yield from self.check_records(open_records(name, expand_bodies=self.expand_bodies, stdin=stdin))
+        import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
+        yield from self.check_records(
+            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body))
 
     def check_records(self, records: Iterable[Record]) -> Iterator[RecordResult]:
         """Validate one file's records, in order, with one batch (500-device count) for the file."""
@@ -108,7 +110,7 @@ class Run:
                 continue
             current = _Current(group)
             for _, issues in validator.validate_many(current, batch=batch):
-                yield _result(current.record, issues)
+                yield _result(current.record, _without_foreign_properties(issues))
 
 
 class _Current:
@@ -122,6 +124,19 @@ class _Current:
         for record in self._records:
             self.record = record
             yield record
+
+
+def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
+    """Drop ``unknown-property`` issues of an object whose ``@odata.type`` names another type.
+
+    Its properties are another type's: the one ``odata-type`` issue says
+    what is wrong, an unknown property per field only buries it.
+    """
+    foreign = {i.pointer[: -len("/@odata.type")] for i in issues
+               if i.code == "odata-type" and i.pointer.endswith("/@odata.type")}
+    if not foreign:
+        return issues
+    return [i for i in issues if not (i.code == "unknown-property" and i.pointer.rsplit("/", 1)[0] in foreign)]
 
 
 def _result(record: Record, issues: list[Issue]) -> RecordResult:
@@ -253,6 +268,25 @@ def _batches(path: Path, size: int) -> Iterator[list[dict[str, str]]]:
         yield batch
 
 
+#: CSV issues that only the portal's upload minds: the JSON bodies ``csv to-payload`` writes are unaffected.
+PORTAL_ONLY: dict[str, str] = {
+    "csv-quotes": "the portal would refuse the quotation marks; the values were read without them, so the "
+                  "import bodies are unaffected",
+    "csv-type-line": "the portal would refuse the #TYPE line; it was skipped, so the import bodies are unaffected",
+    "csv-encoding": "the file was decoded as such; the import bodies are written as UTF-8, so there is nothing "
+                    "to change for them",
+}
+
+
+def _for_payload(issue: Issue) -> Issue:
+    """A portal-only CSV issue as a warning saying why it does not matter for an import body."""
+    note = PORTAL_ONLY.get(issue.code)
+    if note is None:
+        return issue
+    first = issue.message.split(";")[0]
+    return replace(issue, severity="warning", message=f"{first}; {note}")
+
+
 def csv_problems(path: Path, *, version: str = "v1.0", batch_size: int = BATCH_LIMIT) -> Iterator[RecordResult]:
     """First pass of ``csv_to_payloads``: every record with issues, as the batches would be sent.
 
@@ -262,7 +296,7 @@ def csv_problems(path: Path, *, version: str = "v1.0", batch_size: int = BATCH_L
     in memory at a time.
     """
     for result in check_file(path, version=version, profile="upload"):
-        issues = [i for i in result.issues if i.code != "batch-size"]
+        issues = [_for_payload(i) for i in result.issues if i.code != "batch-size"]
         if issues:
             yield replace(result, issues=issues)
     body_validator = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", version=version, profile="upload")

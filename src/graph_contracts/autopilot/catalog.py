@@ -116,6 +116,17 @@ RULES: tuple[Rule, ...] = (
     Rule("batch-size", "error",
          "more than 500 devices in one batch",
          "graph-facts.md §3.2"),
+    Rule("empty-batch", "warning",
+         "an import body (or a JSON array) with no devices: nothing would be uploaded",
+         "graph-facts.md §3.2"),
+    Rule("import-wrapper", "error",
+         "the devices are not where the import action takes them: a bare JSON array, or a parameter "
+         "with another name; the body is {\"importedWindowsAutopilotDeviceIdentities\": [...]}",
+         "graph-facts.md §3.2"),
+    Rule("body-array", "warning",
+         "a JSON array of device records: each is validated as a device; to import them, wrap them in "
+         "{\"importedWindowsAutopilotDeviceIdentities\": [...]}",
+         "graph-facts.md §3.2"),
     # --- the Intune portal CSV file ---
     Rule("csv-encoding", "warning",
          "the file is not plain ANSI text (BOM, UTF-16, non-ASCII UTF-8); the docs say ANSI "
@@ -142,6 +153,14 @@ RULES: tuple[Rule, ...] = (
          "graph-facts.md §3.3; hardware-hash.md §4"),
     Rule("csv-row", "error",
          "a row has a different number of fields from the header, or an unbalanced quote",
+         "graph-facts.md §3.3"),
+    Rule("csv-not-autopilot", "error",
+         "the first line is not an Autopilot CSV header and the file does not look like one; "
+         "the file is not read further",
+         "graph-facts.md §3.3 (header, exactly)"),
+    Rule("csv-separator", "error",
+         "values are separated by ';' or tabs (Excel in some locales, 'Text (Tab delimited)'); "
+         "the portal needs commas; the rows are still checked with the separator found",
          "graph-facts.md §3.3"),
     Rule("csv-blank-line", "warning",
          "blank lines, which the portal may read as empty device rows",

@@ -102,14 +102,49 @@ def _decode_ansi_line(raw: bytes) -> tuple[str, bool]:
     return text, not text.isascii()
 
 
-def _parse(line: str) -> list[str] | None:
+def _parse(line: str, separator: str = ",") -> list[str] | None:
     """The fields of one line: a plain split when it has no quotes, else the csv module (None when it fails)."""
     if '"' not in line:
-        return line.split(",")
+        return line.split(separator)
     try:
-        return next(csv.reader([line]), [])
+        return next(csv.reader([line], delimiter=separator), [])
     except csv.Error:  # e.g. a quoted field past the csv module's field size limit
         return None
+
+
+#: Separators other tools write instead of commas: (what it is, how to get commas back).
+OTHER_SEPARATORS: Mapping[str, tuple[str, str]] = {
+    ";": ("';', as Excel saves where the decimal mark is a comma",
+          "save as 'CSV UTF-8 (Comma delimited)' or replace each ';' with ','"),
+    "\t": ("tabs, as Excel's 'Text (Tab delimited)' saves",
+           "save as 'CSV (Comma delimited)' or replace each tab with ','"),
+}
+_HASH_LIKE = re.compile(r"[A-Za-z0-9+/]{100,}={0,2}\Z")
+
+
+def _known_columns(fields: list[str]) -> int:
+    return sum(_column_key(f) in _KNOWN_BY_KEY for f in fields)
+
+
+def sniff_separator(line: str) -> str | None:
+    """The separator a header line uses when it is not a comma (``;`` or tab), or None."""
+    comma = _parse(line) or []
+    if _known_columns(comma) >= 2:
+        return None
+    for separator in OTHER_SEPARATORS:
+        fields = _parse(line, separator) or []
+        if _known_columns(fields) >= 2:
+            return separator
+    return None
+
+
+def looks_autopilot(line: str) -> bool:
+    """True when a first line could start an Autopilot CSV: a known column, or a value shaped like a hash."""
+    for separator in (",", *OTHER_SEPARATORS):
+        fields = _parse(line, separator) or []
+        if _known_columns(fields) or any(_HASH_LIKE.match(f.strip().strip('"')) for f in fields):
+            return True
+    return False
 
 
 def _column_key(name: str) -> str:
@@ -213,6 +248,8 @@ class AutopilotCsv:
             row = self._line(number, line, state)
             if row is not None:
                 yield row
+            if state.stopped:
+                return
         if not self.header:
             only_blank = state.blank_start is not None
             self._file_issue("csv-header", "the file has no header line"
@@ -247,7 +284,9 @@ class AutopilotCsv:
                 f"row {number} wraps values in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
                 "Get-WindowsAutopilotInfo strips them): remove them", row=number)
-        fields = _parse(line)
+        if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
+            return None
+        fields = _parse(line, state.separator)
         if fields is None:
             return CsvRow(number, {}, [make_issue(
                 "csv-row", "", f"row {number} could not be read as CSV (a quoted value longer than "
@@ -263,6 +302,30 @@ class AutopilotCsv:
             self._read_header(number, fields, state)
             return None
         return self._data_row(number, line, fields, state)
+
+    def _autopilot_start(self, number: int, line: str, state: _RowState) -> bool:
+        """Check the first line: another separator is reported and used; a file that is no Autopilot CSV stops."""
+        separator = sniff_separator(line)
+        if separator is not None:
+            state.separator = separator
+            self._file_issue(
+                "csv-separator",
+                f"the values are separated by {OTHER_SEPARATORS[separator][0]}; the portal needs commas: "
+                f"{OTHER_SEPARATORS[separator][1]}. The rows were checked with the separator found",
+                row=number)
+            return True
+        if looks_autopilot(line):
+            return True
+        self.header = (line,)
+        state.stopped = True
+        columns = line.count(",") + 1
+        many = f" ({columns} columns)" if columns > MAX_COLUMN_ISSUES else ""
+        self._file_issue(
+            "csv-not-autopilot",
+            f"this is not an Autopilot CSV: the first line is {quote(line)}{many}, where the header "
+            f"{','.join(REQUIRED_COLUMNS)} (optionally with Group Tag, Assigned User) is expected; "
+            "the rest of the file was not read", row=number)
+        return False
 
     def _report_blank_run(self, state: _RowState, *, trailing: bool) -> None:
         if state.blank_start is None:
@@ -371,6 +434,8 @@ class _RowState:
     blank_count: int = 0
     quotes_seen: bool = False
     non_ascii_seen: bool = False
+    separator: str = ","
+    stopped: bool = False
 
 
 def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:
