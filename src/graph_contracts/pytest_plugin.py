@@ -185,6 +185,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     yield
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, pytest must not reject it
 def pytest_configure_node(node: object) -> None:
     """xdist hook: workers share the controller's run tag."""
     workerinput = getattr(node, "workerinput", None)
