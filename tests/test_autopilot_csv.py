@@ -18,6 +18,7 @@ from graph_contracts.autopilot import (
 )
 from graph_contracts.errors import InputFileError
 from graph_contracts.issues import Issue
+from graph_contracts.validate_files import check_file
 
 HEADER3 = "Device Serial Number,Windows Product ID,Hardware Hash"
 HEADER5 = HEADER3 + ",Group Tag,Assigned User"
@@ -47,7 +48,14 @@ def where(issues: list[Issue]) -> list[tuple[str, str, int | None, str | None]]:
 
 
 def row_issues(rows: list[CsvRow]) -> list[tuple[str, str, int | None, str | None]]:
+    """The reader's own issues of the rows (csv-row, csv-excel-mangled)."""
     return where([issue for row in rows for issue in row.issues])
+
+
+def validated(path: Path, profile: str = "upload") -> list[tuple[str, str, int | None, str | None]]:
+    """The row issues once the validator judged the rows (the reader only reads)."""
+    return where([i for r in check_file(path, profile=profile) if r.is_record  # type: ignore[arg-type]
+                  for i in r.issues])
 
 
 def devices(*serials: str) -> list[str]:
@@ -81,11 +89,14 @@ def test_five_columns_map_to_graph_properties(tmp_path: Path) -> None:
 
 def test_row_rules_are_located_at_row_and_column(tmp_path: Path) -> None:
     line = f"A1,,{hw('A1')},Sales,not-a-upn"
-    _, rows = read(write(tmp_path, [HEADER5, line]))
-    assert row_issues(rows) == [("upn", "error", 2, "Assigned User")]
-    assert rows[0].issues[0].pointer == "/assignedUserPrincipalName"
-    assert rows[0].issues[0].location is not None
-    assert rows[0].issues[0].location.file == str(tmp_path / "devices.csv")
+    path = write(tmp_path, [HEADER5, line])
+    _, rows = read(path)
+    assert rows[0].issues == []  # the reader only reads; the rules are the validator's
+    assert validated(path) == [("upn", "error", 2, "Assigned User")]
+    [result] = check_file(path)
+    assert result.issues[0].pointer == "/assignedUserPrincipalName"
+    assert result.issues[0].location is not None
+    assert result.issues[0].location.file == str(tmp_path / "devices.csv")
 
 
 # --- encodings -------------------------------------------------------------------
@@ -208,13 +219,14 @@ def test_interior_blank_and_comma_only_rows(tmp_path: Path) -> None:
 
 def test_wrong_header_case(tmp_path: Path) -> None:
     header = "Device serial number,Windows Product ID,Hardware Hash"
-    csv_file, rows = read(write(tmp_path, [header, " A1,," + hw("A1")]))
+    path = write(tmp_path, [header, " A1,," + hw("A1")])
+    csv_file, _ = read(path)
     assert where(csv_file.file_issues) == [
         ("csv-header", "error", 1, "Device serial number")]
     assert "'Device Serial Number'" in csv_file.file_issues[0].message
     assert "case-sensitive" in csv_file.file_issues[0].message
     # rows are still checked, and located at the column as the file spells it
-    assert row_issues(rows) == [("serial-whitespace", "error", 2, "Device serial number")]
+    assert validated(path) == [("serial-whitespace", "error", 2, "Device serial number")]
 
 
 def test_extra_column(tmp_path: Path) -> None:
@@ -237,13 +249,14 @@ def test_missing_required_column_and_order(tmp_path: Path) -> None:
 
 def test_partner_variant(tmp_path: Path) -> None:
     lines = [PARTNER, f"A1,,{hw('A1')},Contoso,Model 1", "B2,,,Contoso,Model 1", "C3,,,,"]
-    csv_file, rows = read(write(tmp_path, lines))
+    path = write(tmp_path, lines)
+    csv_file, rows = read(path)
     assert csv_file.partner is True
     assert csv_file.file_issues == []
     assert rows[0].values["Manufacturer name"] == "Contoso"
     assert "Manufacturer name" not in rows[0].record
-    assert [r.issues for r in rows[:2]] == [[], []]  # tuple rows need no hash
-    assert row_issues(rows[2:]) == [("hash-missing", "error", 4, "Hardware Hash")]
+    assert [r.hash_optional for r in rows] == [True, True, False]  # tuple rows need no hash
+    assert validated(path) == [("hash-missing", "error", 4, "Hardware Hash")]
 
 
 def test_partner_variant_missing_model_column(tmp_path: Path) -> None:
@@ -267,48 +280,56 @@ def test_wrong_number_of_fields(tmp_path: Path) -> None:
 
 def test_scientific_notation_serial(tmp_path: Path) -> None:
     line = f"1.23457E+11,,{hw('123456789012')}"
-    _, rows = read(write(tmp_path, [HEADER3, line]))
-    assert row_issues(rows) == [
-        ("serial-mismatch", "warning", 2, "Device Serial Number"),
+    path = write(tmp_path, [HEADER3, line])
+    _, rows = read(path)
+    assert row_issues(rows) == [("csv-excel-mangled", "error", 2, "Device Serial Number")]
+    assert "scientific notation" in rows[0].issues[0].message
+    assert validated(path) == [
         ("csv-excel-mangled", "error", 2, "Device Serial Number"),
+        ("serial-mismatch", "warning", 2, "Device Serial Number"),
     ]
-    assert "scientific notation" in rows[0].issues[1].message
 
 
 def test_leading_zeros_stripped_and_cut_hash(tmp_path: Path) -> None:
     lines = [HEADER3, f"4417,,{hw('0004417')}", f"B2,,{hw('B2')[:255]}"]
-    _, rows = read(write(tmp_path, lines))
+    path = write(tmp_path, lines)
+    _, rows = read(path)
     assert row_issues(rows) == [
-        ("serial-mismatch", "warning", 2, "Device Serial Number"),
         ("csv-excel-mangled", "error", 2, "Device Serial Number"),
-        ("base64", "error", 3, "Hardware Hash"),
-        ("hash-length", "error", 3, "Hardware Hash"),
         ("csv-excel-mangled", "error", 3, "Hardware Hash"),
     ]
-    assert "'0004417'" in rows[0].issues[1].message
+    assert "'0004417'" in rows[0].issues[0].message
+    assert validated(path) == [
+        ("csv-excel-mangled", "error", 2, "Device Serial Number"),
+        ("serial-mismatch", "warning", 2, "Device Serial Number"),
+        ("csv-excel-mangled", "error", 3, "Hardware Hash"),
+        ("base64", "error", 3, "Hardware Hash"),
+        ("hash-length", "error", 3, "Hardware Hash"),
+    ]
 
 
 def test_duplicate_serial_across_rows(tmp_path: Path) -> None:
     lines = [HEADER3, *devices("A1", "B2"), f"A1,,{hw('A1', 'Contoso Ltd')}"]
-    _, rows = read(write(tmp_path, lines))
-    assert row_issues(rows) == [("duplicate-serial", "error", 4, "Device Serial Number")]
-    assert "row 2" in rows[2].issues[0].message
+    path = write(tmp_path, lines)
+    assert validated(path) == [("duplicate-serial", "error", 4, "Device Serial Number")]
+    assert "row 2" in list(check_file(path))[2].issues[0].message
+    assert validated(path, "contract") == []  # duplicates are an upload rule
 
 
 def test_duplicate_hash_across_rows(tmp_path: Path) -> None:
     lines = [HEADER3, *devices("A1", "A1")]
-    _, rows = read(write(tmp_path, lines))
-    assert row_issues(rows) == [("duplicate-hash", "error", 3, "Hardware Hash")]
-    assert rows[1].issues[0].intune_outcome == "ZtdDeviceDuplicated"
+    path = write(tmp_path, lines)
+    assert validated(path) == [("duplicate-hash", "error", 3, "Hardware Hash")]
+    assert list(check_file(path))[1].issues[0].intune_outcome == "ZtdDeviceDuplicated"
 
 
 def test_more_than_500_rows(tmp_path: Path) -> None:
     one_hash = hw("SAME")  # the hash is not what this test is about
     lines = [HEADER3, *(f"S{n:04},,{one_hash}" for n in range(501))]
-    _, rows = read(write(tmp_path, lines))
-    size = [(r.row, i.code, i.severity) for r in rows for i in r.issues if i.code == "batch-size"]
+    results = list(check_file(write(tmp_path, lines)))
+    size = [(r.line, i.code, i.severity) for r in results for i in r.issues if i.code == "batch-size"]
     assert size == [(502, "batch-size", "error")]
-    assert len(rows) == 501
+    assert len(results) == 501
 
 
 def test_issues_lists_file_and_row_issues_in_order(tmp_path: Path) -> None:
@@ -355,7 +376,7 @@ def test_line_ends_split_across_reads(tmp_path: Path, monkeypatch: pytest.Monkey
     path = write(tmp_path, [HEADER5, f"A1,,{hw('A1')},Sales,", f"B2,,{hw('B2')},,", ""],
                  encoding=encoding, bom=bom)
     whole = [(r.row, r.record, r.issues) for r in AutopilotCsv(path)]
-    monkeypatch.setattr("graph_contracts.autopilot.csv_reader._CHUNK", 1)
+    monkeypatch.setattr("graph_contracts.textio.CHUNK", 1)
     csv_file = AutopilotCsv(path)
     assert [(r.row, r.record, r.issues) for r in csv_file] == whole
     assert [r[0] for r in whole] == [2, 3]

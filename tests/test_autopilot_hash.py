@@ -274,3 +274,55 @@ def test_error_type_and_severities_come_from_the_table() -> None:
     assert issubclass(HardwareHashError, ValueError)
     for issue in check_hardware_hash(text()[:60]):
         assert issue.severity == RULES_BY_CODE[issue.code].severity
+
+
+def test_double_encoded_hash_names_the_sdk_fix() -> None:
+    """graph-facts 6.4: the bytes of the base64 text handed to an SDK, which base64-encodes them again."""
+    text = encode_hardware_hash(build_hardware_hash("PF3ABCDE", "Contoso", "Model 1"))
+    double = base64.b64encode(text.encode("ascii")).decode("ascii")
+    issues = check_hardware_hash(double, "/hardwareIdentifier")
+    assert [(i.code, i.pointer, i.severity) for i in issues] == [
+        ("hash-double-encoded", "/hardwareIdentifier", "error")]
+    assert "pass the decoded hash bytes" in issues[0].message
+    # the bytes of the text, as they are before the SDK encodes them, say the same
+    assert [i.code for i in check_hardware_hash(text.encode("ascii"))] == ["hash-double-encoded"]
+    # base64 text that is not a hash inside stays hash-magic
+    other = base64.b64encode(base64.b64encode(b"XY" * 1500)).decode("ascii")
+    assert "hash-double-encoded" not in [i.code for i in check_hardware_hash(other)]
+
+
+def test_fast_path_agrees_with_the_full_analysis() -> None:
+    """``fast_identity`` answers only for hashes the diagnostic path finds flawless, with the same identity."""
+    from graph_contracts.autopilot.hardware_hash import analyse_hardware_hash, fast_identity
+
+    good = build_hardware_hash("PF3ABCDE", "Contoso", "Model 1", extra_records=[(29, b"\x01" * 40)])
+    variants = {
+        "good": good,
+        "checksum": good[:10] + bytes([good[10] ^ 1]) + good[11:],
+        "padding": good[:-1] + b"\x01",
+        "magic": b"XA" + good[2:],
+        "no-serial": build_hardware_hash(None, "Contoso", "Model 1"),
+        "empty-maker": build_hardware_hash("PF3ABCDE", " ", "Model 1"),
+    }
+    for name, blob in variants.items():
+        text = encode_hardware_hash(blob)
+        decoded, issues = analyse_hardware_hash(text)
+        fast = fast_identity(text)
+        assert (fast is not None) == (issues == []), name
+        if fast is not None and decoded is not None:
+            assert (fast.serial_number, fast.manufacturer, fast.smbios_uuid, fast.uuid_bytes) == (
+                decoded.serial_number, decoded.manufacturer, decoded.smbios_uuid, decoded.uuid_bytes)
+    text = encode_hardware_hash(good)
+    for broken in (text[:-4], text + "\n", text[:100] + "-" + text[101:], text[:-2] + "==", 12):
+        assert fast_identity(broken) is None
+
+
+@pytest.mark.parametrize("value", ["", "QUFB", "QQ==", "QUE=", "QR==", "Q===", "QQ=", "QUFB\n", "QU FB", "QUF-",
+                                   "=QUF", "QQ==QUFB", "é" * 4, "QUFBQUFB"])
+def test_strict_decode_accepts_what_the_base64_pattern_accepts(value: str) -> None:
+    import re
+
+    from graph_contracts.schemas import BASE64_PATTERN
+    from graph_contracts.validation import _b64_ok
+
+    assert _b64_ok(value) == (re.fullmatch(BASE64_PATTERN.rstrip("$").lstrip("^"), value) is not None)

@@ -9,6 +9,7 @@ client's sleep is injected, so no test really waits.
 from __future__ import annotations
 
 import email.utils
+import importlib.util
 import socket
 import sys
 import time
@@ -334,6 +335,38 @@ def test_unreachable_endpoint_raises_transport_error_after_its_retries(waits: li
     assert caught.value.client_request_id == unreachable.last_client_request_id
 
 
+def test_unreachable_endpoint_says_cannot_connect_and_why_in_plain_words() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = GraphClient(f"http://127.0.0.1:{port}", retry=RetryPolicy(max_attempts=1))
+    with unreachable, pytest.raises(TransportError) as caught:
+        unreachable.get("/me")
+
+    assert str(caught.value) == f"cannot connect to http://127.0.0.1:{port}/v1.0/me: connection refused"
+    assert (caught.value.status, caught.value.code) == (0, "ConnectError")
+
+
+def test_unknown_host_says_the_host_name_was_not_found() -> None:
+    client = GraphClient("http://graph-contracts-test.invalid", retry=RetryPolicy(max_attempts=1))
+    expected = r"^cannot connect to http://graph-contracts-test\.invalid/v1\.0/me: host name not found"
+    with client, pytest.raises(TransportError, match=expected):
+        client.get("/me")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("azure") is not None and importlib.util.find_spec("azure.identity") is not None,
+    reason="optional azure-identity is installed: the environment then always has a credential chain",
+)
+def test_missing_credentials_hint_names_the_install_command_once_without_doubled_parentheses() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        token_source_from_env("global", {})
+
+    message = str(caught.value)
+    assert "))" not in message and "((" not in message
+    assert message.count('pip install "graph-contracts[azure]"') == 1
+
+
 # --- errors -------------------------------------------------------------------------------
 
 
@@ -572,7 +605,7 @@ def test_unreachable_token_endpoint_raises_transport_error() -> None:
         port = probe.getsockname()[1]
     source = ClientCredentials(TENANT, "app-id", SECRET, authority=f"http://127.0.0.1:{port}")
 
-    with pytest.raises(TransportError, match="unreachable") as caught:
+    with pytest.raises(TransportError, match="cannot connect to") as caught:
         source.token()
     assert SECRET not in str(caught.value)
 

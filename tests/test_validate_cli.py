@@ -117,7 +117,7 @@ def test_ndjson_bad_line_is_an_issue_and_the_others_are_validated(
     assert f"{path}, line 2\n  error json" in out
     assert f"{path}, line 3\n" in out
     assert f"{path}, line 1\n" not in out
-    assert out.strip().endswith("3 records checked, 2 errors, 0 warnings")
+    assert out.strip().endswith("3 records checked, 2 errors, 0 warnings\nby code: json 1, serial-missing 1")
 
 
 def test_graph_collection_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,7 +136,8 @@ def test_json_array_and_valid_exit_0(tmp_path: Path, capsys: pytest.CaptureFixtu
     path.write_text(json.dumps([device("SN-1"), device("SN-2")]), encoding="utf-8")
     code, out, _err = run(capsys, "validate", str(path))
     assert code == 0
-    assert out.strip() == "2 records checked, 0 errors, 0 warnings"
+    assert out.strip().endswith("2 records checked, 0 errors, 1 warning\nby code: body-array 1")  # how to import
+    assert "body-array" in out
 
 
 def test_stdin_is_content_detected(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -255,3 +256,58 @@ def test_to_payload_batch_size_ceiling(tmp_path: Path, capsys: pytest.CaptureFix
         main(["csv", "to-payload", str(path), "--batch-size", "501"])
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- streaming output, --max-issues and the summary by code --------------------------
+
+
+def _many_bad(tmp_path: Path, name: str, count: int) -> Path:
+    path = tmp_path / name
+    rows = (json.dumps({"serialNumber": f"{name}-{n}", "productKey": "bad"}) for n in range(count))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+def test_max_issues_per_file_says_what_was_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    first, second = _many_bad(tmp_path, "a.ndjson", 5), _many_bad(tmp_path, "b.ndjson", 2)
+    code, out, _ = run(capsys, "validate", str(first), str(second), "--format", fmt, "--max-issues", "3")
+    assert code == 1
+    # each record has product-key and hash-missing: 10 issues in a.ndjson, 3 shown
+    assert "7 more issues in" in out and "1 more issue in" in out
+    if fmt == "json":
+        doc = json.loads(out)
+        shown = [i for i in doc["issues"] if i["code"] not in ("omitted",)]
+        assert len(shown) == 6 and doc["errors"] == 14
+        assert doc["by_code"] == {"hash-missing": 7, "product-key": 7}
+    elif fmt == "junit":
+        root = ET.fromstring(out)
+        assert [s.get("name") for s in root.findall("testsuite")] == [str(first), str(second)]
+        assert len(root.findall(".//testcase")) == 7 + 2  # every record, and one "omitted" case per file
+    elif fmt == "text":
+        assert out.strip().endswith("7 records checked, 14 errors, 0 warnings\nby code: hash-missing 7, product-key 7")
+
+
+def test_json_and_junit_output_stream(tmp_path: Path) -> None:
+    """JSON is written as records come; JUnit spools each file's cases (its counts come first)."""
+    from graph_contracts.reporting import Reporter
+    from graph_contracts.validate_files import RecordResult
+
+    issue = Validator.for_type("importedWindowsAutopilotDeviceIdentity").validate({"serialNumber": 1})
+    for fmt in ("json", "junit"):
+        out = io.StringIO()
+        reporter = Reporter(fmt, out, io.StringIO())  # type: ignore[arg-type]
+        reporter.start_file("f.ndjson")
+        for n in range(3):
+            reporter.record(RecordResult("f.ndjson", f"line {n}", issue, n))
+        if fmt == "json":
+            assert out.getvalue().count('"code": "type"') == 3  # already written
+        reporter.finish()
+        if fmt == "json":
+            assert json.loads(out.getvalue())["errors"] == 3
+        else:
+            root = ET.fromstring(out.getvalue())
+            assert (root.get("tests"), root.get("failures")) == ("3", "3")
+            assert root.find("testsuite").get("tests") == "3"  # type: ignore[union-attr]

@@ -1,15 +1,19 @@
-"""``graph-contracts cleanup --tag PREFIX``: delete what a suite run left behind, and nothing else.
+"""``graph-contracts cleanup --tag TAG``: delete what a suite run left behind, and nothing else.
 
-Everything the suite creates carries its run tag as a prefix of ``groupTag``
-(``description`` for importedDeviceIdentity). Cleanup asks the endpoint for
-objects with that prefix and checks the prefix again on each one before
-deleting it, so a server that ignores ``$filter`` cannot widen the deletion.
+Everything the suite creates carries its run tag in ``groupTag``
+(``description`` for importedDeviceIdentity): the tag itself, or the tag, a
+``-`` and more. Cleanup asks the endpoint for objects whose property starts
+with the tag and then trusts nothing it answers: the tag must match again as
+a whole segment on each object (``gc-1234`` is not a prefix of
+``gc-12345``), and an id is used only as one percent-encoded path segment;
+an id that could address something else (``/``, a dot segment, control
+characters) is refused, not deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .contracts import ContractSet
 from .errors import ConfigurationError
@@ -23,20 +27,69 @@ TAG_PROPERTY: dict[str, str] = {
     "importedDeviceIdentityResult": "description",
 }
 
-#: Shorter prefixes could match objects an admin made by hand.
+#: Shorter tags could match objects an admin made by hand.
 MIN_TAG_LENGTH = 6
+#: What follows the run tag in a value the suite writes (``gc-1a2b3c4d-import``).
+TAG_SEPARATOR = "-"
 
 
 @dataclass(frozen=True)
 class Deletion:
+    """One tagged object cleanup found.
+
+    ``status`` is the DELETE's HTTP status, 0 when nothing was sent (a dry
+    run, or a refusal). ``refused`` says why the server's id was not used;
+    ``path`` is then empty.
+    """
+
     version: str
     path: str
     tag: str
     status: int
+    type: str = ""
+    id: str = ""
+    tag_property: str = ""
+    refused: str = ""
 
 
-def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, tag: str) -> Iterator[tuple[str, str]]:
-    """(item path, tag value) of every object in ``version`` whose tag property starts with ``tag``."""
+def check_tag(tag: str) -> None:
+    """Raise ``ConfigurationError`` unless ``tag`` is safe to delete by; called before any credential is read."""
+    problem = ""
+    if not tag.strip():
+        problem = "is blank"
+    elif tag != tag.strip():
+        problem = f"has spaces around it ({tag!r})"
+    elif not tag.isprintable():
+        problem = f"holds control characters ({tag!r})"
+    elif len(tag) < MIN_TAG_LENGTH:
+        problem = f"is too short: a tag needs at least {MIN_TAG_LENGTH} characters, not {tag!r}"
+    if problem:
+        raise ConfigurationError("--tag", f"the run tag {problem} (the suite prints it, e.g. gc-1a2b3c4d)")
+
+
+def tag_matches(value: str, tag: str) -> bool:
+    """True when ``value`` carries ``tag`` as a whole segment: the tag alone, or the tag, ``-`` and more."""
+    if not value.startswith(tag):
+        return False
+    rest = value[len(tag):]
+    return not rest or rest.startswith(TAG_SEPARATOR) or tag.endswith(TAG_SEPARATOR)
+
+
+def id_refusal(entity_id: object) -> str:
+    """Why an id sent by the server cannot be used in a DELETE path, or ``""`` when it can."""
+    if not isinstance(entity_id, str) or not entity_id:
+        return "the object has no id string"
+    if "/" in entity_id:
+        return "the id contains '/'"
+    if entity_id in (".", ".."):
+        return "the id is a dot segment"
+    if not entity_id.isprintable():
+        return "the id contains control characters"
+    return ""
+
+
+def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, tag: str) -> Iterator[Deletion]:
+    """Every object in ``version`` carrying ``tag``, as a ``Deletion`` not yet sent (status 0)."""
     seen_sets: set[str] = set()
     for op in contracts.operations_in(version):
         if op.verb != "list" or op.path in seen_sets:
@@ -49,18 +102,26 @@ def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, ta
         escaped = tag.replace("'", "''")
         for item in client.list_all(op.path, params={"$filter": f"startswith({prop},'{escaped}')"}):
             value = item.get(prop)
-            if isinstance(value, str) and value.startswith(tag) and isinstance(item.get("id"), str):
-                yield get.item_path(item["id"]), value
+            if not isinstance(value, str) or not tag_matches(value, tag):
+                continue  # a server that ignores $filter cannot widen the deletion
+            entity_id = item.get("id")
+            refused = id_refusal(entity_id)
+            shown = entity_id if isinstance(entity_id, str) else repr(entity_id)
+            path = "" if refused else get.item_path(shown)
+            yield Deletion(version, path, value, 0, op.type, shown, prop, refused)
 
 
 def cleanup(
     contracts: ContractSet, clients: dict[str, GraphClient], tag: str, *, dry_run: bool = False
 ) -> list[Deletion]:
-    if len(tag) < MIN_TAG_LENGTH:
-        raise ConfigurationError("--tag", f"a tag prefix needs at least {MIN_TAG_LENGTH} characters, not {tag!r}")
+    """Delete every object carrying ``tag`` (or only list them, with ``dry_run``); refused ids are reported."""
+    check_tag(tag)
     done = []
     for version, client in clients.items():
-        for path, value in list(tagged_objects(contracts, client, version, tag)):
-            status = 0 if dry_run else client.request("DELETE", path, check=False).status_code
-            done.append(Deletion(version, path, value, status))
+        for found in list(tagged_objects(contracts, client, version, tag)):
+            if dry_run or found.refused:
+                done.append(found)
+                continue
+            status = client.request("DELETE", found.path, check=False).status_code
+            done.append(replace(found, status=status))
     return done

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import GraphContractsError
+from . import terminal
+from .errors import ConfigurationError, GraphContractsError
 from .resources import contracts_dir, schemas_dir
+from .terminal import error_line
+
+if TYPE_CHECKING:
+    from .autopilot.hardware_hash import HardwareHash
 
 if TYPE_CHECKING:
     from .graph.emulator import Fault
@@ -95,6 +101,62 @@ def _schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def request_names(version: str, kind: str) -> list[str]:
+    """The type or operation names that have a request schema in ``version`` (``kind``: types, operations)."""
+    folder = schemas_dir() / version / kind
+    suffix = ".request.json"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
+
+
+def _unknown(option: str, name: str, version: str, kind: str, names: list[str]) -> ConfigurationError:
+    """A usage error naming the valid choices, the closest one first, and another version that has ``name``."""
+    import difflib
+
+    elsewhere = [v for v in GRAPH_VERSIONS if v != version and name in request_names(v, kind)]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if elsewhere:
+        hint = f"it exists in {elsewhere[0]} (add --graph-version {elsewhere[0]}); "
+    else:
+        hint = f"did you mean {close[0]!r}? " if close else ""
+    listed = ", ".join(names) or "none"
+    article = "an" if kind == "operations" else "a"
+    return ConfigurationError(
+        option, f"{name!r} is not {article} {kind[:-1]} in {version}; {hint}the {kind} are: {listed}"
+    )
+
+
+def resolve_target(type_name: str | None, operation: str | None, version: str) -> tuple[str | None, str | None]:
+    """The full type and operation names a user meant, or ``ConfigurationError`` listing the valid ones.
+
+    An operation may be given short (``import``, ``create``) when only one
+    type has it, or with ``--type`` naming the type.
+    """
+    if type_name:
+        types = request_names(version, "types")
+        if type_name not in types:
+            raise _unknown("--type", type_name, version, "types", types)
+    if not operation:
+        return type_name, None
+    operations = request_names(version, "operations")
+    if operation in operations:
+        if type_name and not operation.startswith(f"{type_name}."):
+            raise ConfigurationError("--operation", f"{operation!r} is not an operation of --type {type_name!r}")
+        return None, operation
+    if "." not in operation:
+        candidates = [o for o in operations if o.endswith(f".{operation}") and (
+            not type_name or o == f"{type_name}.{operation}")]
+        if len(candidates) == 1:
+            return None, candidates[0]
+        if len(candidates) > 1:
+            raise ConfigurationError(
+                "--operation",
+                f"{operation!r} is ambiguous in {version}: {', '.join(candidates)}; give the full name, or --type",
+            )
+    raise _unknown("--operation", operation, version, "operations", operations)
+
+
 def _validate(args: argparse.Namespace) -> int:
     """Validate each file, record by record; an unreadable file is reported and the others still checked.
 
@@ -103,25 +165,28 @@ def _validate(args: argparse.Namespace) -> int:
     """
     from .errors import InputFileError
     from .reporting import Reporter
-    from .validate_files import STDIN_NAME, check_file
+    from .validate_files import STDIN_NAME, Run
     from .validation import UnknownContractError, Validator
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
-        if args.operation:
-            Validator.for_operation(args.operation, version=args.version)
-        elif args.type:
-            Validator.for_type(args.type, version=args.version)
-    except UnknownContractError as exc:
-        print(f"graph-contracts validate: error: {exc}", file=sys.stderr)
+        type_name, operation = resolve_target(args.type, args.operation, args.graph_version)
+        if operation:
+            Validator.for_operation(operation, version=args.graph_version)
+        elif type_name:
+            Validator.for_type(type_name, version=args.graph_version)
+    except (UnknownContractError, ConfigurationError) as exc:
+        error_line("graph-contracts validate", str(exc))
         return 2
-    reporter = Reporter(args.format, sys.stdout, sys.stderr)
+    reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
+    # One run for all the files, so a device listed in two of them is a duplicate too.
+    run = Run(type=type_name, operation=operation, version=args.graph_version, profile=args.profile)
     for name in args.files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
-            for result in check_file(
-                name, type=args.type, operation=args.operation, version=args.version, profile=args.profile
-            ):
+            for result in run.check_file(name):
                 reporter.record(result)
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): not the input's fault; main() stops
         except InputFileError as exc:
             # One unreadable file must not hide what the others contain.
             reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
@@ -142,8 +207,14 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     from .validate_files import csv_to_payloads
 
     out_dir = Path(args.out) if args.out else Path.cwd()
+    refusal = _not_a_csv(Path(args.file))
+    if refusal:
+        error_line("graph-contracts csv to-payload", refusal)
+        return 2
     try:
-        written, problems = csv_to_payloads(Path(args.file), out_dir, batch_size=args.batch_size, version=args.version)
+        written, problems = csv_to_payloads(
+            Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version
+        )
     except InputFileError as exc:
         print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
         return 2
@@ -164,6 +235,33 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_a_csv(path: Path) -> str:
+    """Why ``csv to-payload`` should not read ``path`` (it holds JSON), or ``""``; unreadable files are left to it."""
+    from .errors import InputFileError
+    from .records import sniff
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+        fmt = sniff(head, path.suffix.lower(), str(path))
+    except (OSError, InputFileError):
+        return ""
+    if fmt == "csv":
+        return ""
+    return (f"{path} holds {fmt.upper()}, not an Autopilot CSV: csv to-payload turns a CSV into import bodies; "
+            f"check a JSON body with: graph-contracts validate {path}")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _batch_size(text: str) -> int:
     """argparse type: 1..500, the most devices one import may carry."""
     from .autopilot.rules import BATCH_LIMIT
@@ -178,20 +276,47 @@ def _batch_size(text: str) -> int:
 
 
 def _hash_decode(args: argparse.Namespace) -> int:
-    from .autopilot import check_hardware_hash, decode_hardware_hash
+    """Say what each hash holds and what is wrong with it, every finding once, on standard output.
 
-    value = args.value
-    candidate = Path(value)
-    if len(value) < 1024 and candidate.is_file():
-        value = candidate.read_text(encoding="utf-8-sig").strip()
-    issues = check_hardware_hash(value, "")
-    for issue in issues:
-        print(issue)
+    Exit 0 when no hash has an error (warnings allowed), 1 when one has, 2
+    when the input cannot be read (empty argument, missing file, bad JSON).
+    """
+    from .autopilot.hardware_hash import analyse_hardware_hash
+    from .autopilot.rules import device_issues, hash_serial
+    from .errors import InputFileError
+    from .hash_input import hash_inputs
+    from .reporting import issue_text
+
     try:
-        decoded = decode_hardware_hash(value)
-    except GraphContractsError as exc:
-        print(f"cannot decode: {exc}", file=sys.stderr)
-        return 1
+        inputs = list(hash_inputs(args.value))
+    except InputFileError as exc:
+        error_line("graph-contracts hash decode", str(exc) if exc.file else exc.detail)
+        return 2
+    out = terminal.stdout()
+    status = 0
+    for number, item in enumerate(inputs):
+        record = dict(item.record)
+        if item.bare:  # only a hash: the serial rules (placeholders ...) look at the hash's own serial
+            in_hash = hash_serial(record.get("hardwareIdentifier"))
+            if in_hash is not None:
+                record["serialNumber"] = in_hash
+        _, issues = device_issues(record)
+        value = record.get("hardwareIdentifier")
+        decoded = analyse_hardware_hash(value)[0] if isinstance(value, (str, bytes)) and value else None
+        if item.bare:
+            issues = [i for i in issues if i.code != "serial-missing"]  # hash-missing-field says it already
+        if item.label:
+            out.line(("\n" if number else "") + item.label, "strong")
+        for issue in issues:
+            out.line(out.paint(issue_text(issue), "error" if issue.severity == "error" else "warning"))
+        if any(i.severity == "error" for i in issues):
+            status = 1
+        if decoded is not None:
+            _print_decoded(out, decoded)
+    return status
+
+
+def _print_decoded(out: terminal.Terminal, decoded: HardwareHash) -> None:
     rows = [
         ("serial number", decoded.serial_number),
         ("manufacturer", decoded.manufacturer),
@@ -204,10 +329,9 @@ def _hash_decode(args: argparse.Namespace) -> int:
         ("padding", "ok" if decoded.padding_ok else "NOT ZERO"),
     ]
     for label, text in rows:
-        print(f"{label:>15}: {text if text is not None else '(absent)'}")
+        out.line(f"{label:>15}: {text if text is not None else '(absent)'}")
     for record in decoded.records:
-        print(f"  record type {record.type:>2} {record.name:<24} {record.length:>5} bytes at offset {record.offset}")
-    return 1 if any(i.severity == "error" for i in issues) else 0
+        out.line(f"  record type {record.type:>2} {record.name:<24} {record.length:>5} bytes at offset {record.offset}")
 
 
 def _positive(text: str) -> int:
@@ -268,13 +392,14 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from .cleanup import cleanup
+    from .cleanup import check_tag, cleanup
     from .contracts import default_contracts
     from .graph.auth import StaticToken
     from .graph.client import GraphClient
     from .graph.endpoints import open_endpoint
 
-    versions = ("v1.0", "beta") if args.version == "all" else (args.version,)
+    check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
+    versions = ("v1.0", "beta") if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
@@ -283,13 +408,24 @@ def _cleanup(args: argparse.Namespace) -> int:
         finally:
             for client in clients.values():
                 client.close()
-    failed = 0
+    out = terminal.stdout()
+    failed = refused = 0
     for d in done:
-        verdict = "would delete" if args.dry_run else ("deleted" if d.status in (204, 404) else f"FAILED {d.status}")
-        failed += verdict.startswith("FAILED")
-        print(f"{verdict}: {d.version}{d.path} ({d.tag})")
-    print(f"{len(done)} objects tagged {args.tag!r}" + (f", {failed} could not be deleted" if failed else ""))
-    return 1 if failed else 0
+        what = f"{d.version} {d.type} {d.id} ({d.tag_property} {d.tag!r})"
+        if d.refused:
+            refused += 1
+            out.line(f"{out.paint('refused:', 'error')} {what}: {d.refused}")
+        elif args.dry_run:
+            out.line(f"{out.paint('would delete:', 'note')} {what}")
+        elif d.status in (204, 404):
+            out.line(f"{out.paint('deleted:', 'ok')} {what}")
+        else:
+            failed += 1
+            out.line(f"{out.paint(f'FAILED (HTTP {d.status}):', 'error')} {what}")
+    problems = [f"{failed} could not be deleted"] * bool(failed) + [f"{refused} refused"] * bool(refused)
+    print(f"{len(done)} objects tagged {args.tag!r}" + "".join(f", {p}" for p in problems)
+          + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    return 1 if failed or refused else 0
 
 
 def _sdk_check(args: argparse.Namespace) -> int:
@@ -309,10 +445,64 @@ def _sdk_check(args: argparse.Namespace) -> int:
     )
 
 
+def _completion(args: argparse.Namespace) -> int:
+    from .completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from .mainjob import run_main_job
 
     return run_main_job(args)
+
+
+class _OldSpelling(argparse.Action):
+    """Store the value as the option's new name does, and say once on stderr which name to use."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if option_string in OLD_SPELLINGS:
+            new = OLD_SPELLINGS[option_string]
+            error_line(parser.prog, f"{option_string} is now spelt {new}; the old spelling still works", label="note")
+        setattr(namespace, self.dest, values)
+
+
+#: Old option spelling -> the one name it now has everywhere (the pytest plugin says --graph-version too).
+OLD_SPELLINGS = {"--version": "--graph-version"}
+GRAPH_VERSIONS = ("v1.0", "beta")
+
+
+def _graph_version_option(
+    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = GRAPH_VERSIONS
+) -> None:
+    parser.add_argument(
+        "--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})"
+    )
+    for old, new in OLD_SPELLINGS.items():
+        if new == "--graph-version":  # hidden from help and completion; still parsed, with a notice
+            parser.add_argument(
+                old, dest="graph_version", action=_OldSpelling, choices=choices, default=argparse.SUPPRESS,
+                help=argparse.SUPPRESS,
+            )
+
+
+def package_version() -> str:
+    """The installed distribution's version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("graph-contracts")
+    except PackageNotFoundError:
+        from . import __version__
+
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -320,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="graph-contracts",
         description="Contract tests and payload validation for the Graph Windows Autopilot device-identity APIs.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     contracts = sub.add_parser("contracts", help="import doc pages into contracts; lint them")
@@ -356,10 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "files", nargs="+", help="files (format read from the content: JSON, NDJSON or CSV); - for standard input"
     )
-    target = val.add_mutually_exclusive_group()
-    target.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
-    target.add_argument("--operation", help="operation id, e.g. importedWindowsAutopilotDeviceIdentity.import")
-    val.add_argument("--version", default="v1.0", choices=("v1.0", "beta"))
+    val.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
+    val.add_argument(
+        "--operation",
+        help="operation, e.g. importedWindowsAutopilotDeviceIdentity.import, or just import when one type has it",
+    )
+    _graph_version_option(val, default="v1.0")
     val.add_argument(
         "--profile",
         default="upload",
@@ -371,6 +564,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         choices=("text", "json", "junit", "github"),
         help="text (default), json, junit (JUnit XML, a testcase per record) or github (Actions annotations)",
+    )
+    val.add_argument(
+        "--max-issues",
+        type=_positive,
+        metavar="N",
+        help="show at most N issues per file, then how many were left out (the totals still count them all)",
     )
     val.set_defaults(handler=_validate)
 
@@ -384,13 +583,13 @@ def build_parser() -> argparse.ArgumentParser:
     payload.add_argument(
         "--batch-size", type=_batch_size, default=500, help="devices per body (default and maximum: 500)"
     )
-    payload.add_argument("--version", default="v1.0", choices=("v1.0", "beta"))
+    _graph_version_option(payload, default="v1.0")
     payload.set_defaults(handler=_csv_to_payload)
 
     hash_ = sub.add_parser("hash", help="decode an Autopilot hardware hash and say what it holds")
     hsub = hash_.add_subparsers(dest="action", required=True)
-    dec = hsub.add_parser("decode", help="decode a hash (the base64 value, or a file holding it)")
-    dec.add_argument("value")
+    dec = hsub.add_parser("decode", help="decode a hash: the base64 value, a file, - (standard input), or a record")
+    dec.add_argument("value", help="the base64 hash, a file holding it or a JSON/CSV record with it, or -")
     dec.set_defaults(handler=_hash_decode)
 
     emu = sub.add_parser("emulator", help="serve the local Graph emulator on loopback until Ctrl-C")
@@ -419,12 +618,14 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
     emu.set_defaults(handler=_emulator)
 
-    clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with PREFIX, and nothing else")
-    clean.add_argument("--tag", required=True, help="the run tag prefix (printed by the suite, e.g. gc-1a2b3c4d)")
+    clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with TAG, and nothing else")
+    clean.add_argument(
+        "--tag", required=True, help="the run tag (printed by the suite, e.g. gc-1a2b3c4d); matched as a whole"
+    )
     clean.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
-    clean.add_argument("--version", default="all", choices=("v1.0", "beta", "all"))
-    clean.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    _graph_version_option(clean, default="all", choices=(*GRAPH_VERSIONS, "all"))
+    clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
     clean.set_defaults(handler=_cleanup)
 
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
@@ -452,12 +653,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
+    run.add_argument(
+        "--graph-version", default="all", choices=(*GRAPH_VERSIONS, "all"), help="Graph API versions to test"
+    )
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 
     _add_traffic(sub)
+
+    comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"))
+    comp.set_defaults(handler=_completion)
+
     return parser
 
 
@@ -491,12 +700,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except GraphContractsError as exc:
-        print(f"graph-contracts: error: {exc}", file=sys.stderr)
+        error_line("graph-contracts", str(exc))
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        return _output_closed()
+
+
+#: The status a shell reports for a program stopped by SIGPIPE (128 + 13): never "all valid".
+BROKEN_PIPE_STATUS = 141
+
+
+def _output_closed() -> int:
+    """Stop quietly, as Unix tools do, when the reader of our output (``| head -1``) has gone.
+
+    Whatever is still buffered for stdout is dropped: pointing stdout at the
+    null device keeps Python's flush at exit from failing a second time.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+        pass
+    return BROKEN_PIPE_STATUS
 
 
 if __name__ == "__main__":

@@ -116,7 +116,24 @@ class GraphError(GraphContractsError):
 
 
 class TransportError(GraphError):
-    """The endpoint could not be reached, or kept throttling past the retry budget."""
+    """The endpoint could not be reached, or kept throttling past the retry budget.
+
+    With no answer at all ``status`` is 0 and the message says why in plain
+    words ("cannot connect to URL: connection refused"); ``code`` keeps the
+    httpx exception name for callers that branch on it.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str = "",
+        client_request_id: str = "",
+    ) -> None:
+        super().__init__(status, code, message, request_id, client_request_id)
+        if status == 0:  # no HTTP status to show: "HTTP 0 ConnectError" says nothing
+            self.args = (message,)
 
 
 class HardwareHashError(GraphContractsError, ValueError):

@@ -37,6 +37,7 @@ def run_main_job(args: argparse.Namespace) -> int:
         "--pyargs",
         "graph_contracts.suite",
         f"--graph-endpoint={args.graph_endpoint}",
+        f"--graph-version={getattr(args, 'graph_version', 'all')}",
         "-p",
         "no:cacheprovider",
         "-q",
@@ -52,4 +53,6 @@ def run_main_job(args: argparse.Namespace) -> int:
         extra = extra[1:]
     # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    return int(pytest.main([*argv, *extra]))
+    status = pytest.main([*argv, *extra])
+    # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
+    return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)

@@ -104,12 +104,31 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_TAG] = workerinput["graph_run_tag"]  # one tag for all xdist workers
     else:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
+    if config.getoption("--graph-endpoint") == "live" and workerinput is None:
+        check_live_credentials(config.getoption("--graph-cloud"))
     global _suite_settings
     _suite_settings = _settings_for(config)
     if not config.getoption("--graph-no-report") and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
         config.pluginmanager.import_plugin(REPORT_PLUGIN)  # the contract report at the end of the run
     if recording_mode(config) is not None:
         _without_local_constants()
+
+
+def check_live_credentials(cloud: str) -> None:
+    """Get one token before any test runs, so missing or refused credentials are one message, not a failure per test.
+
+    Without it every test's setup fails on the session fixture with the same
+    traceback. Raised as ``pytest.UsageError``: pytest prints the message
+    alone and exits with its usage status (``graph-contracts run`` turns that
+    into 2). xdist workers skip it: their controller checked already.
+    """
+    from .errors import GraphContractsError
+    from .graph.auth import token_source_from_env
+
+    try:
+        token_source_from_env(cloud).token()
+    except GraphContractsError as exc:
+        raise pytest.UsageError(f"graph-contracts: {exc}") from None
 
 
 def _settings_for(config: pytest.Config) -> hypothesis.settings:
@@ -174,6 +193,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     yield
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, pytest must not reject it
 def pytest_configure_node(node: object) -> None:
     """xdist hook: workers share the controller's run tag."""
     workerinput = getattr(node, "workerinput", None)

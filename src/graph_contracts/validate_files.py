@@ -1,43 +1,45 @@
 """Validating files an admin has on disk: JSON, NDJSON and Autopilot CSV files, each issue located.
 
-The format is read from the content, not the name: admins save CSV files as
-``.txt``, pipe JSON through standard input and export NDJSON as ``.json``.
-Results come per *record* (a CSV row, an NDJSON line, an array item, or the
-whole payload), so a report can say which device is wrong, not only which
-property. A file that cannot be read at all raises ``InputFileError``; once a
-file is readable, everything wrong inside it is an ``Issue`` so that one bad
-line never hides the others.
+The readers (``records.py``) turn each file into records; ``Validator.validate_many``
+judges them; this module joins the two for a whole run of files. Results come
+per *record* (a CSV row, an NDJSON line, an array item, one device of an
+import body), so a report can say which device is wrong and count devices.
+A file that cannot be read at all raises ``InputFileError``; once a file is
+readable, everything wrong inside it is an ``Issue`` so that one bad line
+never hides the others. Duplicates are found across every file of a ``Run``.
 """
 
 from __future__ import annotations
 
-import codecs
+import itertools
 import json
 import os
 import shutil
-import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO
 
-from .autopilot import AutopilotCsv, ByteSource
-from .autopilot.rules import BATCH_LIMIT
-from .errors import InputFileError
-from .issues import Issue, Location, quote
+from .autopilot import AutopilotCsv
+from .autopilot.duplicates import DuplicateIndex
+from .autopilot.rules import BATCH_LIMIT, BatchChecker
+from .issues import Issue, quote
+from .records import MAX_JSON_BYTES, STDIN_NAME, Record, open_records, sniff
 from .validation import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, Profile, UnknownContractError, Validator
 
-#: JSON is parsed whole; past this size, export NDJSON or CSV (both streamed) or split the file.
-MAX_JSON_BYTES = 256 * 1024 * 1024
-#: How much of the input is read to decide its format (and its encoding).
-SNIFF_BYTES = 64 * 1024
-#: The name shown for standard input.
-STDIN_NAME = "<stdin>"
-
-Format = Literal["json", "ndjson", "csv"]
-
-_JSON_SUFFIXES = (".json", ".ndjson", ".jsonl")
+__all__ = [
+    "MAX_JSON_BYTES",
+    "STDIN_NAME",
+    "RecordResult",
+    "Run",
+    "check_file",
+    "csv_problems",
+    "csv_to_payloads",
+    "device_record",
+    "sniff",
+    "validate_file",
+]
 
 
 @dataclass(frozen=True)
@@ -64,21 +66,133 @@ class RecordResult:
         return sum(i.severity == "warning" for i in self.issues)
 
 
-class _Prefixed:
-    """A binary stream whose first bytes were already read to sniff it; reads serve those first."""
+class Run:
+    """One validation run over any number of files: the target, the profile and the duplicate state.
 
-    def __init__(self, head: bytes, rest: ByteSource) -> None:
-        self._head = head
-        self._rest = rest
+    ``type`` or ``operation`` names the schema; with neither, each file's
+    first record picks it (its ``@odata.type``, or the import body). Devices
+    of import bodies and CSV rows are always Autopilot device records.
+    """
 
-    def read(self, size: int = -1, /) -> bytes:
-        if self._head:
-            if size < 0:
-                data, self._head = self._head + self._rest.read(), b""
-                return data
-            data, self._head = self._head[:size], self._head[size:]
-            return data if len(data) == size else data + self._rest.read(size - len(data))
-        return self._rest.read(size)
+    def __init__(
+        self,
+        *,
+        type: str | None = None,
+        operation: str | None = None,
+        version: str = "v1.0",
+        profile: Profile = "upload",
+    ) -> None:
+        self.type = type
+        self.operation = operation
+        self.version = version
+        self.profile = profile
+        self.duplicates = DuplicateIndex()
+
+    @property
+    def expand_bodies(self) -> bool:
+        """Read import bodies as their devices, unless a schema other than the import action's is named."""
+        return self.type is None and self.operation in (None, f"{AUTOPILOT_TYPE}.import")
+
+    def check_file(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult]:
+        """A ``RecordResult`` per record of one file (``-`` is standard input), streaming."""
+        import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
+        yield from self.check_records(
+            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body))
+
+    def check_records(self, records: Iterable[Record]) -> Iterator[RecordResult]:
+        """Validate one file's records, in order, with one batch (500-device count) for the file."""
+        batch = BatchChecker(duplicates=self.duplicates)
+        pick = _Picker(self)
+        for validator, group in itertools.groupby(records, pick):
+            if validator is None:
+                for record in group:
+                    yield _result(record, list(record.issues) + pick.problems(record))
+                continue
+            current = _Current(group)
+            for _, issues in validator.validate_many(current, batch=batch):
+                yield _result(current.record, _without_foreign_properties(issues))
+
+
+class _Current:
+    """The records of a group, remembering the one ``validate_many`` took last (it takes one at a time)."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._records = records
+        self.record: Record
+
+    def __iter__(self) -> Iterator[Record]:
+        for record in self._records:
+            self.record = record
+            yield record
+
+
+def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
+    """Drop ``unknown-property`` issues of an object whose ``@odata.type`` names another type.
+
+    Its properties are another type's: the one ``odata-type`` issue says
+    what is wrong, an unknown property per field only buries it.
+    """
+    foreign = {i.pointer[: -len("/@odata.type")] for i in issues
+               if i.code == "odata-type" and i.pointer.endswith("/@odata.type")}
+    if not foreign:
+        return issues
+    return [i for i in issues if not (i.code == "unknown-property" and i.pointer.rsplit("/", 1)[0] in foreign)]
+
+
+def _result(record: Record, issues: list[Issue]) -> RecordResult:
+    return RecordResult(record.location.file, record.label, issues, record.line, record.is_record)
+
+
+class _Picker:
+    """The validator for each record: the run's target, else what the file's first record names."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._chosen: tuple[Validator | None, Issue | None] | None = None
+        self._device: Validator | None = None
+        self._body: Validator | None = None
+
+    def __call__(self, record: Record) -> Validator | None:
+        run = self.run
+        if not record.readable:
+            return self._first_or_none()
+        if record.target == "device":
+            if self._device is None:
+                self._device = Validator.for_type(AUTOPILOT_TYPE, version=run.version, profile=run.profile)
+            return self._device
+        if record.target == "body":
+            if self._body is None:
+                self._body = Validator.for_operation(
+                    f"{AUTOPILOT_TYPE}.import", version=run.version, profile=run.profile)
+            return self._body
+        if self._chosen is None:
+            self._chosen = self._pick(record.value)
+        return self._chosen[0]
+
+    def _first_or_none(self) -> Validator | None:
+        return self._chosen[0] if self._chosen is not None else None
+
+    def problems(self, record: Record) -> list[Issue]:
+        problem = self._chosen[1] if self._chosen is not None and record.readable else None
+        return [replace(problem, pointer=record.pointer + problem.pointer, location=record.location)] if problem else []
+
+    def _pick(self, sample: object) -> tuple[Validator | None, Issue | None]:
+        run = self.run
+        if run.operation:
+            return Validator.for_operation(run.operation, version=run.version, profile=run.profile), None
+        if run.type is None and isinstance(sample, dict):
+            odata = sample.get("@odata.type")
+            if isinstance(odata, str) and odata:
+                try:
+                    inferred = odata.lstrip("#").rsplit(".", 1)[-1]
+                    return Validator.for_type(inferred, version=run.version, profile=run.profile), None
+                except UnknownContractError:
+                    return None, Issue(
+                        "/@odata.type",
+                        "odata-type",
+                        f"{quote(odata)} names no type with a contract in {run.version}; name one with --type",
+                    )
+        return Validator.for_type(run.type or AUTOPILOT_TYPE, version=run.version, profile=run.profile), None
 
 
 def check_file(
@@ -94,26 +208,11 @@ def check_file(
 
     Raises ``InputFileError`` when the file cannot be read at all: missing, a
     directory, binary, empty, or JSON that does not parse. Results already
-    yielded stay valid when a stream fails later on.
+    yielded stay valid when a stream fails later on. To find duplicates across
+    several files, use one ``Run`` for all of them.
     """
-    display = STDIN_NAME if str(name) == "-" else str(name)
-    if str(name) == "-":
-        stream: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
-        yield from _check_stream(stream, display, "", type, operation, version, profile)
-        return
-    path = Path(name)
-    if not path.exists():
-        raise InputFileError(display, "no such file")
-    if path.is_dir():
-        raise InputFileError(display, "is a directory, not a file")
-    if not path.is_file():
-        raise InputFileError(display, "not a regular file")
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputFileError(display, exc.strerror or str(exc)) from None
-    with handle:
-        yield from _check_stream(handle, display, path.suffix.lower(), type, operation, version, profile)
+    run = Run(type=type, operation=operation, version=version, profile=profile)
+    yield from run.check_file(name, stdin=stdin)
 
 
 def validate_file(
@@ -129,351 +228,12 @@ def validate_file(
         yield from result.issues
 
 
-# -- sniffing -----------------------------------------------------------------
+def csv_issues(reader: AutopilotCsv, profile: Profile = "upload") -> Iterator[Issue]:
+    """Every issue of one CSV file, file-level and per row, in the order the file reveals them."""
+    from .records import _csv_records
 
-
-def _read_head(stream: ByteSource, display: str) -> bytes:
-    """Up to ``SNIFF_BYTES``, looping because pipes return short reads."""
-    head = b""
-    while len(head) < SNIFF_BYTES:
-        try:
-            chunk = stream.read(SNIFF_BYTES - len(head))
-        except OSError as exc:
-            raise InputFileError(display, exc.strerror or str(exc)) from None
-        if not chunk:
-            break
-        head += chunk
-    return head
-
-
-def _encoding(head: bytes) -> tuple[str, int]:
-    """The codec and the BOM length: the BOM when there is one, else UTF-16 betrayed by its NULs, else UTF-8."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16-le", 2
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be", 2
-    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
-        return "utf-16-le", 0
-    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
-        return "utf-16-be", 0
-    return "utf-8", 0
-
-
-def sniff(head: bytes, suffix: str = "", display: str = "") -> Format:
-    """Decide the format from the first bytes; raise ``InputFileError`` for empty or binary input.
-
-    ``[`` starts JSON. ``{`` starts JSON unless its first line is a complete
-    object followed by more lines, which is NDJSON (a pretty-printed object's
-    first line, ``{``, never parses alone). Anything else is CSV, unless the
-    name says JSON, in which case parsing it explains what is wrong.
-    """
-    codec, bom = _encoding(head)
-    body = head[bom:]
-    if codec == "utf-8" and b"\0" in body:
-        at = body.index(b"\0") + bom
-        raise InputFileError(display, f"binary data (a NUL byte at byte {at}): not a JSON, NDJSON or CSV text file")
-    text = body.decode(codec, errors="replace")
-    if not text.strip():
-        raise InputFileError(display, "the file is empty" if not body else "the file holds only blank space")
-    first = text.lstrip()[:1]
-    if first == "[":
-        return "json"
-    if first == "{":
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) >= 2 and _parses(lines[0]):
-            return "ndjson"
-        return "ndjson" if suffix in (".ndjson", ".jsonl") else "json"
-    if suffix in _JSON_SUFFIXES:
-        return "ndjson" if suffix in (".ndjson", ".jsonl") else "json"
-    return "csv"
-
-
-def _parses(line: str) -> bool:
-    try:
-        json.loads(line)
-    except (ValueError, RecursionError):
-        return False
-    return True
-
-
-def _check_stream(
-    stream: BinaryIO,
-    display: str,
-    suffix: str,
-    type: str | None,
-    operation: str | None,
-    version: str,
-    profile: Profile,
-) -> Iterator[RecordResult]:
-    head = _read_head(stream, display)
-    fmt = sniff(head, suffix, display)
-    source = _Prefixed(head, stream)
-    if fmt == "csv":
-        yield from _csv(source, display, version)
-        return
-    codec, bom = _encoding(head)
-    if fmt == "ndjson":
-        yield from _ndjson(source, display, codec, bom, type, operation, version, profile)
-        return
-    yield from _json(source, display, codec, bom, type, operation, version, profile)
-
-
-# -- CSV ----------------------------------------------------------------------
-
-
-def _csv(source: ByteSource, display: str, version: str) -> Iterator[RecordResult]:
-    """Rows with the Autopilot CSV and upload rules, plus what the contract schema says of each record."""
-    reader = AutopilotCsv(source, name=display)
-    schema = Validator.for_type(AUTOPILOT_TYPE, version=version, direction="request", profile="contract")
-    reported = 0
-    for row in reader:
-        if len(reader.file_issues) > reported:
-            yield RecordResult(display, "file", reader.file_issues[reported:], is_record=False)
-            reported = len(reader.file_issues)
-        issues = list(row.issues)
-        location = Location(display, row=row.row)
-        for issue in schema.validate(row.record):
-            if not any(i.pointer == issue.pointer and i.code == issue.code for i in row.issues):
-                issues.append(replace(issue, location=location))
-        yield RecordResult(display, f"row {row.row}", issues, line=row.row)
-    if len(reader.file_issues) > reported:
-        yield RecordResult(display, "file", reader.file_issues[reported:], is_record=False)
-
-
-# -- JSON and NDJSON ----------------------------------------------------------
-
-
-def _decode(raw: bytes, codec: str, bom: int, display: str, line_offset: int = 0) -> str:
-    try:
-        return raw[bom:].decode(codec)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start + bom].count(b"\n") + 1 + line_offset
-        raise InputFileError(
-            display, f"not {codec.upper()} text (byte {exc.start + bom}: {exc.reason}); save the file as UTF-8", line
-        ) from None
-
-
-def _loads(text: str, display: str, line_offset: int = 0) -> Any:
-    """``json.loads`` whose every failure is an ``InputFileError`` naming the line and column."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(display, f"not valid JSON: {exc.msg}", exc.lineno + line_offset, exc.colno) from None
-    except RecursionError:
-        raise InputFileError(display, "not valid JSON: nested too deeply to read", line_offset or 0) from None
-    except ValueError as exc:  # e.g. an integer past Python's digit limit
-        raise InputFileError(display, f"not valid JSON: {str(exc)[:120]}", line_offset or 0) from None
-
-
-def _json(
-    source: ByteSource,
-    display: str,
-    codec: str,
-    bom: int,
-    type: str | None,
-    operation: str | None,
-    version: str,
-    profile: Profile,
-) -> Iterator[RecordResult]:
-    raw = _read_all(source, MAX_JSON_BYTES + 1)
-    if len(raw) > MAX_JSON_BYTES:
-        raise InputFileError(
-            display, f"more than the {MAX_JSON_BYTES} bytes a JSON file may have; split it, or use NDJSON or CSV"
-        )
-    text = _decode(raw, codec, bom, display)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
-            # Objects one after another: NDJSON whose first line did not look complete in the sniffed bytes.
-            yield from _ndjson_lines(
-                iter(text.splitlines()), display, type, operation, version, profile, lambda raw_line: raw_line
-            )
-            return
-        data = _loads(text, display)
-    except (ValueError, RecursionError):
-        data = _loads(text, display)
-    location = Location(display)
-    items: list[Any]
-    labels: Callable[[int], str]
-    prefix: Callable[[int], str]
-    if isinstance(data, list):
-        items, labels, prefix = data, lambda i: f"item {i}", lambda i: f"/{i}"
-    elif _is_collection(data):
-        items, labels, prefix = data["value"], lambda i: f"value[{i}]", lambda i: f"/value/{i}"
-    else:
-        items, labels, prefix = [data], lambda i: "", lambda i: ""
-    pick = _picker(type, operation, version, profile)
-    validator, problem = pick(items[0] if items else {})
-    if validator is None:
-        for index, _item in enumerate(items):
-            yield RecordResult(display, labels(index), [replace(problem, location=location)] if problem else [])
-        return
-    for index, issues in validator.validate_many(items):
-        located = [replace(i, pointer=f"{prefix(index)}{i.pointer}", location=i.location or location) for i in issues]
-        yield RecordResult(display, labels(index), located)
-
-
-def _read_all(source: ByteSource, limit: int) -> bytes:
-    """Up to ``limit`` bytes, looping over short reads (pipes, standard input)."""
-    parts: list[bytes] = []
-    total = 0
-    while total < limit:
-        chunk = source.read(min(SNIFF_BYTES * 16, limit - total))
-        if not chunk:
-            break
-        parts.append(chunk)
-        total += len(chunk)
-    return b"".join(parts)
-
-
-def _is_collection(data: Any) -> bool:
-    """A Graph collection response, ``{"value": [...]}`` with only ``@odata.*`` annotations beside it."""
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("value"), list)
-        and all(k == "value" or k.startswith("@odata.") for k in data)
-    )
-
-
-def _ndjson(
-    source: ByteSource,
-    display: str,
-    codec: str,
-    bom: int,
-    type: str | None,
-    operation: str | None,
-    version: str,
-    profile: Profile,
-) -> Iterator[RecordResult]:
-    """One object per line, read a line at a time (UTF-8), so memory does not grow with the file."""
-    if codec != "utf-8":
-        text = _decode(_read_all(source, MAX_JSON_BYTES + 1), codec, bom, display)
-        yield from _ndjson_lines(iter(text.splitlines()), display, type, operation, version, profile, lambda s: s)
-        return
-
-    def lines() -> Iterator[bytes]:
-        buf = b""
-        first = True
-        while True:
-            chunk = source.read(SNIFF_BYTES)
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                chunk = chunk[3:]
-            first = False
-            if not chunk:
-                break
-            buf += chunk
-            *complete, buf = buf.split(b"\n")
-            for line in complete:
-                yield line.rstrip(b"\r")
-        if buf:
-            yield buf.rstrip(b"\r")
-
-    yield from _ndjson_lines(lines(), display, type, operation, version, profile, _decode_line)
-
-
-def _decode_line(raw: bytes) -> str:
-    return raw.decode("utf-8")
-
-
-def _ndjson_lines(
-    lines: Iterator[Any],
-    display: str,
-    type: str | None,
-    operation: str | None,
-    version: str,
-    profile: Profile,
-    decode: Callable[[Any], str],
-) -> Iterator[RecordResult]:
-    """Validate each parsable line; a line that is not one JSON value is an issue at that line."""
-    pending: list[RecordResult] = []
-    numbers: list[int] = []
-
-    def objects() -> Iterator[Any]:
-        for number, raw in enumerate(lines, 1):
-            try:
-                text = decode(raw)
-            except UnicodeDecodeError as exc:
-                pending.append(_bad_line(display, number, f"not UTF-8 text (byte {exc.start} of the line)"))
-                continue
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                pending.append(_bad_line(display, number, f"not valid JSON: {exc.msg} (column {exc.colno})"))
-                continue
-            except (ValueError, RecursionError) as exc:
-                detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
-                pending.append(_bad_line(display, number, f"not valid JSON: {detail}"))
-                continue
-            numbers.append(number)
-            yield obj
-
-    stream = objects()
-    first = next(stream, _END)
-    yield from pending
-    pending.clear()
-    if first is _END:
-        return
-    validator, problem = _picker(type, operation, version, profile)(first)
-
-    def all_objects() -> Iterator[Any]:
-        yield first
-        yield from stream
-
-    results: Iterable[tuple[int, list[Issue]]]
-    if validator is None:
-        results = ((i, [problem] if problem else []) for i, _obj in enumerate(all_objects()))
-    else:
-        results = validator.validate_many(all_objects())
-    for index, issues in results:
-        number = numbers[index]
-        # Bad lines read before this object come first, in file order.
-        earlier = [p for p in pending if p.line is not None and p.line < number]
-        yield from earlier
-        del pending[: len(earlier)]
-        location = Location(display, line=number)
-        yield RecordResult(display, f"line {number}", [replace(i, location=location) for i in issues], line=number)
-    yield from pending
-
-
-_END = object()
-
-
-def _bad_line(display: str, number: int, message: str) -> RecordResult:
-    issue = Issue("", "json", message, location=Location(display, line=number))
-    return RecordResult(display, f"line {number}", [issue], line=number)
-
-
-def _picker(
-    type: str | None, operation: str | None, version: str, profile: Profile
-) -> Callable[[Any], tuple[Validator | None, Issue | None]]:
-    """Pick the schema from the first record; an unknown ``@odata.type`` is that record's issue, not a crash."""
-
-    def pick(sample: Any) -> tuple[Validator | None, Issue | None]:
-        if operation:
-            return Validator.for_operation(operation, version=version, profile=profile), None
-        name = type
-        if name is None and isinstance(sample, dict):
-            if AUTOPILOT_COLLECTION in sample:
-                return Validator.for_operation(f"{AUTOPILOT_TYPE}.import", version=version, profile=profile), None
-            odata = sample.get("@odata.type")
-            if isinstance(odata, str) and odata:
-                try:
-                    inferred = odata.lstrip("#").rsplit(".", 1)[-1]
-                    return Validator.for_type(inferred, version=version, profile=profile), None
-                except UnknownContractError:
-                    return None, Issue(
-                        "/@odata.type",
-                        "odata-type",
-                        f"{quote(odata)} names no type with a contract in {version}; name one with --type",
-                    )
-        return Validator.for_type(name or AUTOPILOT_TYPE, version=version, profile=profile), None
-
-    return pick
+    for result in Run(profile=profile).check_records(_csv_records(reader)):
+        yield from result.issues
 
 
 # -- CSV to import bodies -----------------------------------------------------
@@ -508,6 +268,25 @@ def _batches(path: Path, size: int) -> Iterator[list[dict[str, str]]]:
         yield batch
 
 
+#: CSV issues that only the portal's upload minds: the JSON bodies ``csv to-payload`` writes are unaffected.
+PORTAL_ONLY: dict[str, str] = {
+    "csv-quotes": "the portal would refuse the quotation marks; the values were read without them, so the "
+                  "import bodies are unaffected",
+    "csv-type-line": "the portal would refuse the #TYPE line; it was skipped, so the import bodies are unaffected",
+    "csv-encoding": "the file was decoded as such; the import bodies are written as UTF-8, so there is nothing "
+                    "to change for them",
+}
+
+
+def _for_payload(issue: Issue) -> Issue:
+    """A portal-only CSV issue as a warning saying why it does not matter for an import body."""
+    note = PORTAL_ONLY.get(issue.code)
+    if note is None:
+        return issue
+    first = issue.message.split(";")[0]
+    return replace(issue, severity="warning", message=f"{first}; {note}")
+
+
 def csv_problems(path: Path, *, version: str = "v1.0", batch_size: int = BATCH_LIMIT) -> Iterator[RecordResult]:
     """First pass of ``csv_to_payloads``: every record with issues, as the batches would be sent.
 
@@ -517,7 +296,7 @@ def csv_problems(path: Path, *, version: str = "v1.0", batch_size: int = BATCH_L
     in memory at a time.
     """
     for result in check_file(path, version=version, profile="upload"):
-        issues = [i for i in result.issues if i.code != "batch-size"]
+        issues = [_for_payload(i) for i in result.issues if i.code != "batch-size"]
         if issues:
             yield replace(result, issues=issues)
     body_validator = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", version=version, profile="upload")

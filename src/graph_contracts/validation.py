@@ -9,20 +9,25 @@ the CLI's default, because that is the question an admin is asking.
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.validators import extend
 
+from .autopilot.hardware_hash import strict_b64decode
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
+
+if TYPE_CHECKING:
+    from .autopilot.rules import BatchChecker
 
 Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
@@ -147,24 +152,120 @@ def _plain_json(obj: Any, depth: int = 0) -> bool:
     return False
 
 
-def _fast_validator(schema: Mapping[str, Any]) -> Any:
-    """A jsonschema-rs validator for ``schema`` when that optional package is installed, else None.
+#: Nesting deeper than this is an issue, not a RecursionError: no Graph payload comes close.
+MAX_NESTING = 100
+#: Integers longer than this (in bits, about 3,900 digits) cannot even be printed by Python by default.
+_MAX_INT_BITS = 13_000
+
+
+def _not_json(obj: Any) -> list[Issue]:
+    """Issues for what no JSON text can hold: non-string names, non-JSON types, NaN, huge numbers, deep nesting.
+
+    Walked with an explicit stack, so a 5000-deep value is an issue, not a ``RecursionError``;
+    only called for payloads the fast path could not take, so valid payloads never pay for it.
+    """
+    issues: list[Issue] = []
+    stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
+    while stack and len(issues) < 20:
+        value, pointer, depth = stack.pop()
+        if value is None or isinstance(value, (str, bool)):
+            continue
+        if isinstance(value, int):
+            if value.bit_length() > _MAX_INT_BITS:
+                issues.append(Issue(pointer, "not-json", f"an integer of {value.bit_length()} bits is too large for "
+                                    "JSON readers (Python prints at most about 4,300 digits)"))
+            continue
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                issues.append(Issue(pointer, "not-json", f"{value!r} is not a JSON number"))
+            continue
+        if not isinstance(value, (dict, list)):
+            issues.append(Issue(pointer, "not-json", f"a Python {type(value).__name__} is not a JSON value "
+                                "(JSON has objects as dict, arrays as list, strings, numbers, true, false, null)"))
+            continue
+        if depth >= MAX_NESTING:
+            issues.append(Issue(pointer, "not-json", f"nested more than {MAX_NESTING} levels deep"))
+            continue
+        if isinstance(value, list):
+            stack.extend((item, f"{pointer}/{index}", depth + 1) for index, item in enumerate(value))
+            continue
+        for key, item in value.items():
+            if isinstance(key, str):
+                stack.append((item, pointer_join(pointer, key), depth + 1))
+            else:
+                issues.append(Issue(pointer, "not-json", f"a property name is a Python {type(key).__name__}; "
+                                    "JSON property names are strings"))
+    return sorted(issues, key=lambda i: i.pointer)
+
+
+def _base64_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """Top-level properties whose only string check is the base64 ``pattern`` (``hardwareIdentifier``)."""
+    props = schema.get("properties")
+    if not isinstance(props, Mapping):
+        return ()
+    return tuple(
+        name for name, sub in props.items() if isinstance(sub, Mapping) and sub.get("pattern") == BASE64_PATTERN)
+
+
+def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...]) -> Any:
+    """A jsonschema-rs validator for ``schema``, minus the ``pattern`` of ``without_pattern``; None if unusable.
 
     It only ever answers "valid" early: a payload it rejects (or cannot take) is
     checked again by jsonschema, which alone decides every error and every
     "invalid". The generated schemas use only ASCII patterns, types, enums and
-    ``additionalProperties``, where the two agree, except that Python's ``$``
-    also matches before a final newline, which makes jsonschema-rs the stricter
-    one and so sends such a payload down the jsonschema path.
+    ``additionalProperties``, where the two agree (``$`` is read as ``\\Z`` on
+    both sides, see ``_anchored``). The base64 patterns left out here are
+    checked by a strict decode instead (``_b64_ok``), which accepts exactly
+    what the pattern accepts, at a fraction of a regular expression's cost
+    over a 4000-character hash.
     """
     try:
-        jsonschema_rs = importlib.import_module("jsonschema_rs")  # optional; not a dependency
-    except ImportError:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a dependency; kept optional for odd platforms
         return None
+    if without_pattern:
+        props = dict(schema["properties"])
+        for name in without_pattern:
+            props[name] = {k: v for k, v in props[name].items() if k != "pattern"}
+        schema = {**schema, "properties": props}
     try:
         return jsonschema_rs.validator_for(dict(schema), validate_formats=False)
-    except Exception:  # an optional accelerator: any failure means "not used"
+    except Exception:  # an accelerator: any failure means "not used"
         return None
+
+
+def _b64_ok(value: object) -> bool:
+    """What ``BASE64_PATTERN`` accepts: the alphabet in groups of four, '=' padding only at the end."""
+    if type(value) is not str:
+        return True  # the type is jsonschema-rs's to judge
+    if len(value) % 4:
+        return False
+    try:
+        strict_b64decode(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _anchored(pattern: str) -> re.Pattern[str]:
+    """The schema's regular expression with a final ``$`` read as JSON Schema (ECMA 262) means it.
+
+    In Python ``$`` also matches before a final newline, so ``"QUFB\\n"`` would
+    pass as base64 and ``"2024-01-01T00:00:00Z\\n"`` as a date-time; ``\\Z`` does not.
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and _anchored(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: Draft 2020-12 with ``pattern`` anchored as JSON Schema means it (see ``_anchored``).
+SchemaValidator: Any = extend(Draft202012Validator, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
 
 
 def _sorted_errors(validator: Draft202012Validator, obj: Any) -> list[ValidationError]:
@@ -190,10 +291,12 @@ class Validator:
             raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
         self.schema = schema
         self.profile = profile
-        self._compiled = Draft202012Validator(schema)
+        self._compiled = SchemaValidator(schema)
         # Set by for_type/for_operation only: the equivalence argued in _fast_validator holds for
         # the project's generated schemas, not for any schema a caller passes in.
         self._fast: Any = None
+        #: Base64 properties whose pattern the fast verdict leaves to ``_b64_ok`` (or to the hash rule).
+        self._b64_props: tuple[str, ...] = ()
         self._autopilot = autopilot if profile == "upload" else None
         self.location = location
 
@@ -201,15 +304,17 @@ class Validator:
     def for_type(
         cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_name(name, version)
         schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
         validator = cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
-        validator._fast = _fast_validator(schema)
+        validator._accelerate()
         return validator
 
     @classmethod
     def for_operation(
         cls, op_id: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_name(op_id, version)
         schema = _load_schema(version, f"operations/{op_id}.{direction}.json")
         autopilot: Literal["record", "collection", None] = None
         if direction == "request" and op_id == f"{AUTOPILOT_TYPE}.import":
@@ -217,70 +322,137 @@ class Validator:
         elif direction == "request" and op_id == f"{AUTOPILOT_TYPE}.create":
             autopilot = "record"
         validator = cls(schema, profile=profile, autopilot=autopilot)
-        validator._fast = _fast_validator(schema)
+        validator._accelerate()
         return validator
 
     def validate(self, obj: Any, *, location: Location | None = None) -> list[Issue]:
         """Every issue in ``obj``; an empty list means the payload conforms."""
-        return self._check(obj, self._batch(), location or self.location, "")
+        # One record repeats nothing: only an import body needs the checks across records.
+        batch = self._batch() if self._autopilot == "collection" else None
+        return self._check(obj, batch, location or self.location, "")
 
     def is_valid(self, obj: Any) -> bool:
         """True when ``obj`` has no error (warnings do not count)."""
         if self._autopilot is None:
-            return self._fast_valid(obj) or bool(self._compiled.is_valid(obj))
+            if self._fast_valid(obj):
+                return True
+            return not _not_json(obj) and bool(self._compiled.is_valid(obj))
         return not any(i.severity == "error" for i in self.validate(obj))
 
-    def validate_many(self, items: Iterable[Any]) -> Iterator[tuple[int, list[Issue]]]:
-        """Validate a stream lazily; duplicates are found across the whole stream in the upload profile."""
-        batch = self._batch()
-        for index, obj in enumerate(items):
-            yield index, self._check(obj, batch, self.location, "")
+    def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None
+                      ) -> Iterator[tuple[int, list[Issue]]]:
+        """Validate a stream lazily, yielding ``(index, issues)`` per item in order.
+
+        This is the one place where a profile, the Autopilot rules and the
+        checks across records apply, whatever format the records came in.
+        Items are payloads, or ``records.Record``s from the readers: then the
+        record's own reader issues come first, its pointer is put before the
+        issues' pointers and its location (file, row or line, CSV column) is
+        set on them. In the upload profile duplicates are found across the
+        whole stream; pass one ``BatchChecker`` to several calls (the CLI
+        passes one per file, sharing a ``DuplicateIndex`` across the run) to
+        find them across those calls too.
+        """
+        from .records import Record
+
+        if batch is None:
+            batch = self._batch()
+        for index, item in enumerate(items):
+            if isinstance(item, Record):
+                yield index, self._check_record(item, batch)
+            else:
+                yield index, self._check(item, batch, self.location, "")
+
+    def _check_record(self, record: Any, batch: BatchChecker | None) -> list[Issue]:
+        location: Location = record.location
+        issues: list[Issue] = list(record.issues)
+        if record.readable:
+            found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
+            seen = {(i.pointer, i.code) for i in issues}
+            issues += [i for i in found if (i.pointer, i.code) not in seen]
+        elif batch is not None and record.is_record and self._autopilot is not None:
+            issues += batch.check({}, "", location)  # it still counts towards the batch size
+        prefix: str = record.pointer
+        columns = record.columns
+        if not prefix and columns is None:
+            return issues
+        return [_place(i, prefix, location, columns) for i in issues]
 
     # -- internals
 
-    def _batch(self) -> Any:
+    def _batch(self) -> BatchChecker | None:
         if self._autopilot is None:
             return None
         from .autopilot import BatchChecker
 
         return BatchChecker()
 
+    def _accelerate(self) -> None:
+        """Set up the jsonschema-rs verdict (see ``_fast_validator``) for a generated schema."""
+        without = _base64_properties(self.schema)
+        self._fast = _fast_validator(self.schema, without)
+        # In the upload profile the hash rule decodes hardwareIdentifier strictly anyway.
+        covered = ("hardwareIdentifier",) if self._autopilot == "record" else ()
+        self._b64_props = tuple(name for name in without if name not in covered)
+
     def _fast_valid(self, obj: Any) -> bool:
-        """True when jsonschema-rs (optional) finds ``obj`` valid; False means "ask jsonschema"."""
+        """True when jsonschema-rs finds ``obj`` valid; False means "ask jsonschema"."""
         if self._fast is None or not _plain_json(obj):
             return False
         try:
-            return bool(self._fast.is_valid(obj))
+            if not self._fast.is_valid(obj):
+                return False
         except Exception:  # e.g. a value jsonschema-rs cannot convert
             return False
+        return all(_b64_ok(obj.get(name)) for name in self._b64_props) if self._b64_props else True
 
-    def _check(self, obj: Any, batch: Any, location: Location | None, prefix: str) -> list[Issue]:
+    def _check(self, obj: Any, batch: BatchChecker | None, location: Location | None, prefix: str, *,
+               hash_optional: bool = False) -> list[Issue]:
         # Fast path: a payload jsonschema-rs finds valid has no schema errors; any other payload gets
         # jsonschema's errors (none if jsonschema finds it valid). jsonschema's own is_valid first
         # would gain nothing: on a valid payload it costs what iter_errors costs.
         fast = self._fast_valid(obj)
+        if not fast and (unusable := _not_json(obj)):
+            issues = unusable  # neither the schema nor the rules can judge what is not JSON
+            return [_located(i, location) for i in issues] if location is not None else issues
         issues = [] if fast else [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
-        if batch is not None and isinstance(obj, dict):
+        if self._autopilot is not None and isinstance(obj, dict):
             if self._autopilot == "record":
-                issues += _autopilot_issues(obj, prefix, batch, location)
+                issues += _autopilot_issues(obj, prefix, batch, location, hash_optional)
             else:
                 records = obj.get(AUTOPILOT_COLLECTION)
                 if isinstance(records, list):
                     for i, record in enumerate(records):
                         if isinstance(record, dict):
                             where = pointer_join(prefix, AUTOPILOT_COLLECTION, i)
-                            issues += _autopilot_issues(record, where, batch, location)
+                            issues += _autopilot_issues(record, where, batch, location, False)
         if location is not None:
             issues = [i if i.location else _located(i, location) for i in issues]
         return _dedupe(issues)
 
 
-def _autopilot_issues(record: dict[str, Any], pointer: str, batch: Any, location: Location | None) -> list[Issue]:
-    from .autopilot import check_device
+def _autopilot_issues(
+    record: dict[str, Any], pointer: str, batch: BatchChecker | None, location: Location | None, hash_optional: bool
+) -> list[Issue]:
+    from .autopilot.rules import device_issues
 
-    issues: list[Issue] = check_device(record, pointer)
-    issues += batch.check(record, pointer, location)
+    decoded, issues = device_issues(record, pointer, require_hash=not hash_optional)
+    if batch is not None:
+        issues += batch.check(record, pointer, location, decoded)
     return issues
+
+
+def _place(issue: Issue, prefix: str, location: Location, columns: Mapping[str, str] | None) -> Issue:
+    """An issue of a record read from a file: its pointer within the file, its row and CSV column."""
+    if columns is not None:
+        from .autopilot.csv_reader import column_of
+
+        column = column_of(issue.pointer, columns)
+        base = issue.location or location
+        location = replace(base, column=column) if column != base.column else base
+    elif issue.location is not None:
+        location = issue.location
+    return replace(issue, pointer=prefix + issue.pointer, location=location)
 
 
 def _located(issue: Issue, location: Location) -> Issue:
@@ -297,6 +469,18 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
             seen.add(key)
             out.append(i)
     return out
+
+
+#: What a type or operation name may look like; anything else cannot name a schema file.
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,199}")
+
+
+def _check_name(name: str, version: str) -> None:
+    """Refuse a name that cannot be a schema's before it reaches the file system (NUL, 5000 characters)."""
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None or not isinstance(version, str) \
+            or _NAME.fullmatch(version) is None:
+        raise UnknownContractError(
+            f"no contract for {quote(name)} in {quote(version)}: a type or operation name is letters, digits and dots")
 
 
 @lru_cache(maxsize=256)
@@ -332,7 +516,9 @@ def validate(
     """Validate one payload, compiling (once, then cached) the schema it needs.
 
     Name a ``type`` or an ``operation`` (``importedWindowsAutopilotDeviceIdentity.import``);
-    with neither, the type is read from the payload's ``@odata.type``.
+    with neither, the type is read from the payload's ``@odata.type`` (one naming no known type is
+    an ``odata-type`` issue). A ``type`` or ``operation`` with no contract raises
+    ``UnknownContractError``, the one exception bad arguments give; bad payloads give issues.
     """
     if operation is not None:
         return _cached_validator("operation", operation, version, direction, profile).validate(payload)
@@ -340,5 +526,10 @@ def validate(
         odata = payload.get("@odata.type") if isinstance(payload, dict) else None
         if not isinstance(odata, str) or not odata:
             return [Issue("", "odata-type", "name a type or an operation, or give the payload an @odata.type")]
-        type = odata.lstrip("#").rsplit(".", 1)[-1]
+        inferred = odata.lstrip("#").rsplit(".", 1)[-1]
+        try:
+            validator = _cached_validator("type", inferred, version, direction, profile)
+        except UnknownContractError:
+            return [Issue("/@odata.type", "odata-type", f"{quote(odata)} names no type with a contract in {version}")]
+        return validator.validate(payload)
     return _cached_validator("type", type, version, direction, profile).validate(payload)

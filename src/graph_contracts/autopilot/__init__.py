@@ -15,7 +15,6 @@ from graph_contracts.autopilot.csv_reader import (
     PARTNER_COLUMNS,
     REQUIRED_COLUMNS,
     AutopilotCsv,
-    ByteSource,
     CsvRow,
     check_autopilot_csv,
 )
@@ -40,6 +39,7 @@ from graph_contracts.autopilot.rules import (
     hash_serial,
 )
 from graph_contracts.errors import HardwareHashError
+from graph_contracts.textio import ByteSource
 
 __all__ = [
     "BATCH_LIMIT",

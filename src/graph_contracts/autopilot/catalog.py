@@ -53,6 +53,10 @@ RULES: tuple[Rule, ...] = (
     Rule("hash-magic", "error",
          "the decoded hash does not start with the magic bytes 'OA'",
          "hardware-hash.md §1, §3 item 3", INVALID_HASH),
+    Rule("hash-double-encoded", "error",
+         "the value is base64 of the hash's base64 text (bytes of the text passed to an SDK); pass the "
+         "decoded hash bytes",
+         "graph-facts.md §6.4", INVALID_HASH),
     Rule("hash-records", "error",
          "the records do not parse exactly up to the end offset (bad length, overrun)",
          "hardware-hash.md §1, §3 items 3-4", INVALID_HASH),
@@ -105,8 +109,23 @@ RULES: tuple[Rule, ...] = (
     Rule("duplicate-hash", "error",
          "the same hash appears twice in one batch; Intune processes only one",
          "graph-facts.md §3.1; hardware-hash.md §4", DUPLICATED),
+    Rule("duplicate-device", "error",
+         "the device decoded from the hash (its serial number or SMBIOS UUID) was "
+         "already seen under another hash: two captures of one device, or a cloned machine",
+         "graph-facts.md §6.1"),
     Rule("batch-size", "error",
          "more than 500 devices in one batch",
+         "graph-facts.md §3.2"),
+    Rule("empty-batch", "warning",
+         "an import body (or a JSON array) with no devices: nothing would be uploaded",
+         "graph-facts.md §3.2"),
+    Rule("import-wrapper", "error",
+         "the devices are not where the import action takes them: a bare JSON array, or a parameter "
+         "with another name; the body is {\"importedWindowsAutopilotDeviceIdentities\": [...]}",
+         "graph-facts.md §3.2"),
+    Rule("body-array", "warning",
+         "a JSON array of device records: each is validated as a device; to import them, wrap them in "
+         "{\"importedWindowsAutopilotDeviceIdentities\": [...]}",
          "graph-facts.md §3.2"),
     # --- the Intune portal CSV file ---
     Rule("csv-encoding", "warning",
@@ -134,6 +153,14 @@ RULES: tuple[Rule, ...] = (
          "graph-facts.md §3.3; hardware-hash.md §4"),
     Rule("csv-row", "error",
          "a row has a different number of fields from the header, or an unbalanced quote",
+         "graph-facts.md §3.3"),
+    Rule("csv-not-autopilot", "error",
+         "the first line is not an Autopilot CSV header and the file does not look like one; "
+         "the file is not read further",
+         "graph-facts.md §3.3 (header, exactly)"),
+    Rule("csv-separator", "error",
+         "values are separated by ';' or tabs (Excel in some locales, 'Text (Tab delimited)'); "
+         "the portal needs commas; the rows are still checked with the separator found",
          "graph-facts.md §3.3"),
     Rule("csv-blank-line", "warning",
          "blank lines, which the portal may read as empty device rows",

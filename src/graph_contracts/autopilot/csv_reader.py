@@ -14,28 +14,33 @@ the docs say "ANSI only", yet Windows PowerShell 5.1's ``Out-File``, which
 ``Get-WindowsAutopilotInfo`` uses, writes UTF-16LE with a BOM, and those are
 the files people upload; so BOMs and UTF-16 are decoded and warned about.
 
+This module only *reads*: it reports what is wrong with the file as a CSV
+file (encoding, header, quotes, blank lines, rows of the wrong shape, values
+an Excel round trip mangled) and maps each row to its Graph record. The
+Autopilot rules and the duplicate checks are the validator's
+(``Validator.validate_many``), so a record means the same as CSV and as JSON.
+
 Rows are numbered as lines of the file (1-based, the header is row 1, or row 2
 after a ``#TYPE`` line), which is what an editor and a spreadsheet show.
 Autopilot values never contain line breaks, so each line is one row. Memory
-stays constant in the number of rows, apart from the serial numbers and hash
-digests the duplicate check must remember.
+stays constant in the number of rows.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import AnyStr, Protocol
 
+from graph_contracts import textio
 from graph_contracts.autopilot.catalog import make_issue
-from graph_contracts.autopilot.rules import BatchChecker, check_device, hash_serial
+from graph_contracts.autopilot.rules import hash_serial
 from graph_contracts.errors import InputFileError
 from graph_contracts.issues import Issue, Location, quote
+from graph_contracts.textio import ByteSource, Overlong
 
 #: CSV column -> Graph property of importedWindowsAutopilotDeviceIdentity (graph-facts.md §3.3).
 COLUMN_TO_PROPERTY: Mapping[str, str] = {
@@ -52,93 +57,37 @@ REQUIRED_COLUMNS = ("Device Serial Number", "Windows Product ID", "Hardware Hash
 PARTNER_COLUMNS = ("Manufacturer name", "Device model")
 KNOWN_COLUMNS = (*COLUMN_TO_PROPERTY, *PARTNER_COLUMNS)
 
-_CHUNK = 64 * 1024
-#: A "line" longer than this is cut, so a binary file without line breaks cannot fill memory.
-_MAX_LINE = 1024 * 1024
+#: A line longer than this is one ``csv-row`` issue, read past in constant memory (a real row is ~4 KB).
+MAX_LINE = 4 * 1024 * 1024
+#: Unknown header columns reported one by one before the rest are counted in one issue.
+MAX_COLUMN_ISSUES = 10
 _TYPE_LINE = "#TYPE"
-_NEWLINE_BYTES = re.compile(rb"\r\n|\r|\n")
-_NEWLINE_TEXT = re.compile(r"\r\n|\r|\n")
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?E[+-]?[0-9]+\Z", re.IGNORECASE)
 #: Lengths at which spreadsheet tools cut a cell: old Excel/CSV imports, and Excel's cell limit.
 _EXCEL_CELL_LIMITS = (255, 32767)
 
 
-class ByteSource(Protocol):
-    """Anything with a binary ``read``, such as an open file or a wrapper around one."""
-
-    def read(self, size: int = ..., /) -> bytes: ...
-
-
 @dataclass(frozen=True)
 class CsvRow:
-    """One device row: its line in the file, the Graph record it maps to, and its issues.
+    """One device row: its line in the file, the Graph record it maps to, and the reader's issues.
 
     ``values`` keeps every recognised column by its canonical name, including
-    the partner columns that have no Graph property.
+    the partner columns that have no Graph property. ``issues`` are only what
+    the CSV itself gets wrong (``csv-row``, ``csv-excel-mangled``); ``shaped``
+    is False when the row could not be split into the header's columns, so
+    its record is not worth validating. ``columns`` maps each Graph property
+    to its column as the header spells it, to place the validator's issues.
+    ``hash_optional`` marks a partner row that registers by manufacturer,
+    model and serial, where an empty hash is allowed.
     """
 
     row: int
     record: dict[str, str]
     issues: list[Issue]
     values: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Encoding:
-    """How to turn the file's bytes into text, and what Intune may think of that encoding."""
-
-    codec: str
-    bom: bytes
-    warning: str | None
-
-
-_UTF16_NOTE = (
-    "as Windows PowerShell 5.1's Out-File writes it (Get-WindowsAutopilotInfo's own output); "
-    "the docs allow only ANSI text, yet such files are commonly uploaded, so this is a warning; "
-    "to be safe, save as ANSI (Out-File -Encoding ascii)"
-)
-
-#: Byte order marks, most specific first; a file without one is ANSI or UTF-8.
-_BOM_ENCODINGS = (
-    _Encoding("utf-8", codecs.BOM_UTF8,
-              "the file starts with a UTF-8 byte order mark; the portal expects ANSI text and "
-              "may read the mark as part of the first header name; save without a BOM"),
-    _Encoding("utf-16-le", codecs.BOM_UTF16_LE, f"the file is UTF-16LE with a BOM, {_UTF16_NOTE}"),
-    _Encoding("utf-16-be", codecs.BOM_UTF16_BE, f"the file is UTF-16BE with a BOM, {_UTF16_NOTE}"),
-)
-
-
-def _sniff(head: bytes) -> _Encoding:
-    """Pick the encoding from the first bytes; a header starts with ASCII, which betrays UTF-16."""
-    for encoding in _BOM_ENCODINGS:
-        if head.startswith(encoding.bom):
-            return encoding
-    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
-        return _Encoding("utf-16-le", b"", f"the file is UTF-16LE without a BOM, {_UTF16_NOTE}")
-    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
-        return _Encoding("utf-16-be", b"", f"the file is UTF-16BE without a BOM, {_UTF16_NOTE}")
-    return _Encoding("ansi", b"", None)
-
-
-def _split_lines(chunks: Iterable[AnyStr], newline: re.Pattern[AnyStr], cr: AnyStr
-                 ) -> Iterator[AnyStr]:
-    """Lines without their ends (CRLF, LF or CR), holding back a CR that may precede an LF."""
-    buf: AnyStr | None = None
-    for chunk in chunks:
-        buf = chunk if buf is None else buf + chunk
-        start = 0
-        for match in newline.finditer(buf):
-            if match.end() == len(buf) and match.group() == cr:
-                break
-            yield buf[start:match.start()]
-            start = match.end()
-        buf = buf[start:]
-        if len(buf) > _MAX_LINE:
-            yield buf
-            buf = buf[:0]
-    if buf:
-        pieces = newline.split(buf)
-        yield from pieces[:-1] if not pieces[-1] else pieces
+    shaped: bool = True
+    columns: Mapping[str, str] = field(default_factory=dict)
+    hash_optional: bool = False
 
 
 def _decode_ansi_line(raw: bytes) -> tuple[str, bool]:
@@ -153,8 +102,49 @@ def _decode_ansi_line(raw: bytes) -> tuple[str, bool]:
     return text, not text.isascii()
 
 
-def _parse(line: str) -> list[str]:
-    return next(csv.reader([line]), [])
+def _parse(line: str, separator: str = ",") -> list[str] | None:
+    """The fields of one line: a plain split when it has no quotes, else the csv module (None when it fails)."""
+    if '"' not in line:
+        return line.split(separator)
+    try:
+        return next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # e.g. a quoted field past the csv module's field size limit
+        return None
+
+
+#: Separators other tools write instead of commas: (what it is, how to get commas back).
+OTHER_SEPARATORS: Mapping[str, tuple[str, str]] = {
+    ";": ("';', as Excel saves where the decimal mark is a comma",
+          "save as 'CSV UTF-8 (Comma delimited)' or replace each ';' with ','"),
+    "\t": ("tabs, as Excel's 'Text (Tab delimited)' saves",
+           "save as 'CSV (Comma delimited)' or replace each tab with ','"),
+}
+_HASH_LIKE = re.compile(r"[A-Za-z0-9+/]{100,}={0,2}\Z")
+
+
+def _known_columns(fields: list[str]) -> int:
+    return sum(_column_key(f) in _KNOWN_BY_KEY for f in fields)
+
+
+def sniff_separator(line: str) -> str | None:
+    """The separator a header line uses when it is not a comma (``;`` or tab), or None."""
+    comma = _parse(line) or []
+    if _known_columns(comma) >= 2:
+        return None
+    for separator in OTHER_SEPARATORS:
+        fields = _parse(line, separator) or []
+        if _known_columns(fields) >= 2:
+            return separator
+    return None
+
+
+def looks_autopilot(line: str) -> bool:
+    """True when a first line could start an Autopilot CSV: a known column, or a value shaped like a hash."""
+    for separator in (",", *OTHER_SEPARATORS):
+        fields = _parse(line, separator) or []
+        if _known_columns(fields) or any(_HASH_LIKE.match(f.strip().strip('"')) for f in fields):
+            return True
+    return False
 
 
 def _column_key(name: str) -> str:
@@ -199,39 +189,18 @@ class AutopilotCsv:
                 raise InputFileError(self.file, exc.strerror or str(exc)) from exc
         return nullcontext(self._source)
 
-    def _read(self, stream: ByteSource) -> bytes:
-        try:
-            return stream.read(_CHUNK)
-        except OSError as exc:
-            raise InputFileError(self.file, exc.strerror or str(exc)) from exc
-
-    def _chunks(self, stream: ByteSource, first: bytes) -> Iterator[bytes]:
-        chunk = first
-        while chunk:
-            yield chunk
-            chunk = self._read(stream)
-
-    def _text_lines(self, stream: ByteSource, head: bytes, encoding: _Encoding
-                    ) -> Iterator[tuple[str, bool]]:
+    def _text_lines(self, stream: ByteSource, head: bytes, encoding: textio.Encoding
+                    ) -> Iterator[tuple[str | Overlong, bool]]:
         """Decoded lines, each with True when it was non-ASCII UTF-8 (the ANSI path only)."""
-        chunks = self._chunks(stream, head[len(encoding.bom):])
-        if encoding.codec == "ansi" or encoding.codec == "utf-8":
-            for raw in _split_lines(chunks, _NEWLINE_BYTES, b"\r"):
+        pieces = textio.utf8_chunks(textio.chunks(stream, self.file, head), encoding, self.file)
+        ansi = not encoding.utf16
+        for raw in textio.split_lines(pieces, MAX_LINE):
+            if isinstance(raw, Overlong):
+                yield raw, False
+            elif ansi:
                 yield _decode_ansi_line(raw)
-            return
-        decoder = codecs.getincrementaldecoder(encoding.codec)("strict")
-
-        def texts() -> Iterator[str]:
-            try:
-                for chunk in chunks:
-                    yield decoder.decode(chunk)
-                yield decoder.decode(b"", final=True)
-            except UnicodeDecodeError as exc:
-                raise InputFileError(self.file, f"not valid {encoding.codec.upper()}: {exc.reason}"
-                                     ) from exc
-
-        for line in _split_lines(texts(), _NEWLINE_TEXT, "\r"):
-            yield line, False
+            else:
+                yield raw.decode("utf-8", "surrogatepass"), False
 
     def _file_issue(self, code: str, message: str, row: int | None = None,
                     column: str | None = None) -> None:
@@ -248,21 +217,21 @@ class AutopilotCsv:
             yield from self._rows(stream)
 
     def _rows(self, stream: ByteSource) -> Iterator[CsvRow]:
-        head = self._read(stream)
-        while 0 < len(head) < 4:  # short reads (pipes): the sniffer needs four bytes
-            more = self._read(stream)
-            if not more:
-                break
-            head += more
+        head = textio.read_head(stream, self.file, 4)  # the sniffer needs four bytes
         if not head:
             self._file_issue("csv-header", "the file is empty; expected the header "
                              f"{','.join(REQUIRED_COLUMNS)}", row=1)
             return
-        encoding = _sniff(head)
+        encoding = textio.sniff_encoding(head)
         if encoding.warning:
             self._file_issue("csv-encoding", encoding.warning)
         state = _RowState()
         for number, (line, non_ascii) in enumerate(self._text_lines(stream, head, encoding), 1):
+            if isinstance(line, Overlong):
+                row = self._overlong(number, line, state)
+                if row is not None:
+                    yield row
+                return
             if "\0" in line:
                 self._file_issue(
                     "csv-binary",
@@ -279,10 +248,26 @@ class AutopilotCsv:
             row = self._line(number, line, state)
             if row is not None:
                 yield row
-        self._report_blank_run(state, trailing=True)
+            if state.stopped:
+                return
         if not self.header:
-            self._file_issue("csv-header", "the file has no header line; expected "
-                             f"{','.join(REQUIRED_COLUMNS)}", row=1)
+            only_blank = state.blank_start is not None
+            self._file_issue("csv-header", "the file has no header line"
+                             + (" (only empty lines or commas)" if only_blank else "")
+                             + f"; expected {','.join(REQUIRED_COLUMNS)}", row=1)
+            return
+        self._report_blank_run(state, trailing=True)
+
+    def _overlong(self, number: int, line: Overlong, state: _RowState) -> CsvRow | None:
+        message = (f"row {number} is longer than the {MAX_LINE} bytes a row may have ({line.size} bytes read "
+                   "of it; a real row is about 4 KB): not an Autopilot CSV file; reading stopped here")
+        if not self.header:
+            self.header = ("",)
+            state.columns = [None]
+            self._file_issue("csv-header", message, row=number)
+            return None
+        return CsvRow(number, {}, [make_issue("csv-row", "", message,
+                                              location=Location(self.file, row=number))], shaped=False)
 
     def _line(self, number: int, line: str, state: _RowState) -> CsvRow | None:
         if not self.header and number == 1 and line.startswith(_TYPE_LINE):
@@ -299,7 +284,14 @@ class AutopilotCsv:
                 f"row {number} wraps values in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
                 "Get-WindowsAutopilotInfo strips them): remove them", row=number)
-        fields = _parse(line)
+        if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
+            return None
+        fields = _parse(line, state.separator)
+        if fields is None:
+            return CsvRow(number, {}, [make_issue(
+                "csv-row", "", f"row {number} could not be read as CSV (a quoted value longer than "
+                f"{csv.field_size_limit()} characters?)", location=Location(self.file, row=number))],
+                shaped=False)
         if not any(f.strip() for f in fields):
             if state.blank_start is None:
                 state.blank_start = number
@@ -310,6 +302,30 @@ class AutopilotCsv:
             self._read_header(number, fields, state)
             return None
         return self._data_row(number, line, fields, state)
+
+    def _autopilot_start(self, number: int, line: str, state: _RowState) -> bool:
+        """Check the first line: another separator is reported and used; a file that is no Autopilot CSV stops."""
+        separator = sniff_separator(line)
+        if separator is not None:
+            state.separator = separator
+            self._file_issue(
+                "csv-separator",
+                f"the values are separated by {OTHER_SEPARATORS[separator][0]}; the portal needs commas: "
+                f"{OTHER_SEPARATORS[separator][1]}. The rows were checked with the separator found",
+                row=number)
+            return True
+        if looks_autopilot(line):
+            return True
+        self.header = (line,)
+        state.stopped = True
+        columns = line.count(",") + 1
+        many = f" ({columns} columns)" if columns > MAX_COLUMN_ISSUES else ""
+        self._file_issue(
+            "csv-not-autopilot",
+            f"this is not an Autopilot CSV: the first line is {quote(line)}{many}, where the header "
+            f"{','.join(REQUIRED_COLUMNS)} (optionally with Group Tag, Assigned User) is expected; "
+            "the rest of the file was not read", row=number)
+        return False
 
     def _report_blank_run(self, state: _RowState, *, trailing: bool) -> None:
         if state.blank_start is None:
@@ -325,16 +341,27 @@ class AutopilotCsv:
 
     def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
         self.header = tuple(fields)
+        if not any(_column_key(name) in _KNOWN_BY_KEY for name in fields):
+            # Data, or a header of another tool: one issue, not one per column (a line may have a million).
+            state.columns = [None] * len(fields)
+            self._file_issue(
+                "csv-header",
+                f"the header names none of the Autopilot CSV columns ({len(fields)} columns, starting "
+                f"{quote(','.join(fields[:5]))}); the header must be {','.join(REQUIRED_COLUMNS)}", row=number)
+            return
         canonical: list[str | None] = []
+        unknown: list[str] = []
         for name in fields:
             known = _KNOWN_BY_KEY.get(_column_key(name))
             if known is None:
-                shown = repr(name) if name else "an empty column name (a trailing comma?)"
-                self._file_issue(
-                    "csv-extra-column",
-                    f"column {shown} is not an Autopilot CSV column and extra columns are not "
-                    f"allowed; the columns are {', '.join(KNOWN_COLUMNS)}",
-                    row=number, column=name)
+                unknown.append(name)
+                if len(unknown) <= MAX_COLUMN_ISSUES:
+                    shown = repr(name) if name else "an empty column name (a trailing comma?)"
+                    self._file_issue(
+                        "csv-extra-column",
+                        f"column {shown} is not an Autopilot CSV column and extra columns are not "
+                        f"allowed; the columns are {', '.join(KNOWN_COLUMNS)}",
+                        row=number, column=name)
             elif known in canonical:
                 self._file_issue("csv-header", f"column {name!r} appears twice",
                                  row=number, column=name)
@@ -345,6 +372,11 @@ class AutopilotCsv:
                     f"column {name!r} must be spelled exactly {known!r}: the portal's headers are "
                     "case-sensitive", row=number, column=name)
             canonical.append(known)
+        if len(unknown) > MAX_COLUMN_ISSUES:
+            self._file_issue(
+                "csv-extra-column",
+                f"and {len(unknown) - MAX_COLUMN_ISSUES} more columns that are not Autopilot CSV columns "
+                f"({len(fields)} columns in all); the columns are {', '.join(KNOWN_COLUMNS)}", row=number)
         state.columns = canonical
         missing = [c for c in REQUIRED_COLUMNS if c not in canonical]
         self.partner = any(c in canonical for c in PARTNER_COLUMNS)
@@ -364,29 +396,21 @@ class AutopilotCsv:
                 f"start with {','.join(REQUIRED_COLUMNS)}", row=number)
 
     def _data_row(self, number: int, line: str, fields: list[str], state: _RowState) -> CsvRow:
-        location = Location(self.file, row=number)
         values = {column: value for column, value in zip(state.columns, fields, strict=False)
                   if column}
         record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
+        if state.names is None:
+            state.names = {COLUMN_TO_PROPERTY[c]: n for c, n in zip(state.columns, self.header, strict=True)
+                           if c is not None and c in COLUMN_TO_PROPERTY}
         shape = _shape_fault(line, fields, len(state.columns))
-        if shape is not None:
-            issues = [make_issue("csv-row", "", shape)]
-            issues += state.batch.check({}, "", location)
-        else:
-            tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
-            issues = check_device(record, "", require_hash=not tuple_row)
-            issues += _excel_signs(record)
-            issues += state.batch.check(record, "", location)
-        header_names = {c: n for c, n in zip(state.columns, self.header, strict=True) if c}
-        return CsvRow(number, record, [self._locate(i, number, header_names) for i in issues],
-                      values)
+        issues = [make_issue("csv-row", "", shape)] if shape is not None else _excel_signs(record)
+        tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
+        return CsvRow(number, record, [self._locate(i, number, state.names) for i in issues],
+                      values, shaped=shape is None, columns=state.names, hash_optional=tuple_row)
 
-    def _locate(self, issue: Issue, row: int, header_names: Mapping[str, str]) -> Issue:
+    def _locate(self, issue: Issue, row: int, names: Mapping[str, str]) -> Issue:
         """Place a row issue at its row and the column (as the header spells it) of its property."""
-        prop = issue.pointer.split("/")[1] if issue.pointer.count("/") >= 1 else ""
-        column = PROPERTY_TO_COLUMN.get(prop)
-        shown = header_names.get(column, column) if column else None
-        return replace(issue, location=Location(self.file, row=row, column=shown))
+        return replace(issue, location=Location(self.file, row=row, column=column_of(issue.pointer, names)))
 
     # -- conveniences ------------------------------------------------------
 
@@ -405,11 +429,13 @@ class _RowState:
     """What one pass over the file remembers between rows (mutable, private to the pass)."""
 
     columns: list[str | None] = field(default_factory=list)
-    batch: BatchChecker = field(default_factory=BatchChecker)
+    names: dict[str, str] | None = None
     blank_start: int | None = None
     blank_count: int = 0
     quotes_seen: bool = False
     non_ascii_seen: bool = False
+    separator: str = ","
+    stopped: bool = False
 
 
 def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:
@@ -467,7 +493,17 @@ def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
     return [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
 
 
+def column_of(pointer: str, names: Mapping[str, str]) -> str | None:
+    """The column (as ``names`` spells it) holding the property a record pointer starts with."""
+    prop = pointer.split("/")[1] if pointer.count("/") >= 1 else ""
+    if prop in names:
+        return names[prop]
+    return PROPERTY_TO_COLUMN.get(prop)
+
+
 def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
                         ) -> list[Issue]:
-    """Every issue of a CSV file, file-level and per row, as one list."""
-    return list(AutopilotCsv(source, name=name).issues())
+    """Every issue of a CSV file, file-level and per row, with the upload profile's rules, as one list."""
+    from graph_contracts.validate_files import csv_issues  # the validator imports this module
+
+    return list(csv_issues(AutopilotCsv(source, name=name)))

@@ -15,9 +15,11 @@ and offline checks can prove a hash malformed, never valid.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
 import struct
+import sys
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -151,6 +153,12 @@ class HardwareHash:
         return self.string(TYPE_TPM_VERSION)
 
     @property
+    def uuid_bytes(self) -> bytes | None:
+        """The SMBIOS UUID record's 16 bytes as stored, or None."""
+        record = self.first(TYPE_SMBIOS_UUID)
+        return record.value[:16] if record is not None and len(record.value) >= 16 else None
+
+    @property
     def smbios_uuid(self) -> str | None:
         """The SMBIOS UUID; the record stores it in GUID (mixed-endian) byte order."""
         record = self.first(TYPE_SMBIOS_UUID)
@@ -177,6 +185,95 @@ class HardwareHash:
         return f"{major}.{minor}.{build}.{rev}"
 
 
+def _stdlib_strict_b64(text: str | bytes) -> bytes:
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(text, strict_mode=True)
+    return base64.b64decode(text, validate=True)
+
+
+try:  # a maintained C decoder with wheels for every platform; the standard library where it cannot install
+    import pybase64
+
+    def strict_b64decode(text: str | bytes) -> bytes:
+        """Strict standard base64: the alphabet, '=' only at the end, length a multiple of 4; else ValueError."""
+        return pybase64.b64decode(text, validate=True)
+
+except ImportError:  # pragma: no cover - depends on the platform
+    strict_b64decode = _stdlib_strict_b64
+
+
+@dataclass(frozen=True, slots=True)
+class HashIdentity:
+    """What the rules need from a well-formed hash, read on the fast path without building records.
+
+    ``uuid_bytes`` is the SMBIOS UUID record's 16 bytes as stored (GUID byte order).
+    """
+
+    serial_number: str | None
+    manufacturer: str | None
+    uuid_bytes: bytes | None
+
+    @property
+    def smbios_uuid(self) -> str | None:
+        return str(uuidlib.UUID(bytes_le=self.uuid_bytes)) if self.uuid_bytes else None
+
+
+_ZERO_PADDING = bytes(HASH_SIZE)
+_WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
+_TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
+
+
+def fast_identity(text: object) -> HashIdentity | None:
+    """The identity of a hash that passes *every* check, or None, which means "run ``analyse_hardware_hash``".
+
+    The happy path of a real 4000-character hash: one strict decode (no
+    regular expressions, no round trip: 4000 characters without ``=`` have no
+    unused bits), the SHA-256, a comparison of the padding with zeros, and a
+    ``struct`` walk that keeps only the offsets of the three records the rules
+    read. Anything unusual returns None, and the diagnostic path explains it.
+    """
+    if type(text) is not str or len(text) != HASH_TEXT_LENGTH or text[-1] == "=":
+        return None
+    try:
+        blob = strict_b64decode(text)
+    except (ValueError, TypeError):
+        return None
+    if len(blob) != HASH_SIZE or blob[:2] != MAGIC:
+        return None
+    end = blob[2] | blob[3] << 8
+    if end <= HEADER_SIZE or end + TRAILER_SIZE > HASH_SIZE or blob[end:end + 4] != _TRAILER_HEAD:
+        return None
+    if blob[end + TRAILER_SIZE:] != _ZERO_PADDING[:HASH_SIZE - end - TRAILER_SIZE]:
+        return None
+    if hashlib.sha256(blob[:end]).digest() != blob[end + 4:end + TRAILER_SIZE]:
+        return None
+    serial = manufacturer = uuid = None
+    pos = HEADER_SIZE
+    while pos < end:
+        # Indexing beats struct.unpack_from's call here. Reading a header that starts near ``end`` is
+        # safe (the trailer follows), and ``length >= 4`` with ``pos + length <= end`` also proves the
+        # header itself fits, so one test covers both of the full walk's checks.
+        length = blob[pos + 2] | blob[pos + 3] << 8
+        if length < HEADER_SIZE or pos + length > end:
+            return None
+        if blob[pos] in _WANTED and not blob[pos + 1]:
+            record_type = blob[pos]
+            if record_type == TYPE_SERIAL and serial is None:
+                serial = blob[pos + HEADER_SIZE:pos + length]
+            elif record_type == TYPE_MANUFACTURER and manufacturer is None:
+                manufacturer = blob[pos + HEADER_SIZE:pos + length]
+            elif record_type == TYPE_SMBIOS_UUID and uuid is None:
+                uuid = blob[pos + HEADER_SIZE:pos + HEADER_SIZE + 16]
+        pos += length
+    if serial is None or manufacturer is None:
+        return None
+    serial_text = serial.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+    maker_text = manufacturer.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+    if not serial_text.strip() or not maker_text.strip():
+        return None
+    return HashIdentity(serial_text, maker_text, uuid if uuid is not None and len(uuid) == 16 else None)
+
+
 @dataclass(frozen=True)
 class _Finding:
     code: str
@@ -195,6 +292,11 @@ def _base64_findings(text: str) -> tuple[bytes | None, list[_Finding]]:
     re-padding) lets the structural checks run on a hash that was only
     re-wrapped or re-encoded, so one report lists every fault at once.
     """
+    if not text.endswith("="):  # no padding: no unused bits, so a strict decode is also canonical
+        try:
+            return strict_b64decode(text), []
+        except (ValueError, TypeError):
+            pass  # the scans below say what is wrong
     findings: list[_Finding] = []
     if _BASE64_CHARS.match(text) is None:
         for pattern, explain in _ALPHABET_FAULTS:
@@ -407,13 +509,40 @@ def _missing_fields(decoded: HardwareHash) -> list[_Finding]:
     return findings
 
 
+def _double_encoded(blob: bytes) -> _Finding | None:
+    """The SDK pitfall (graph-facts.md §6.4): the bytes are base64 *text* of a hash, encoded once more."""
+    if not blob.startswith(b"T0") or not blob.isascii():
+        return None
+    try:
+        inner = base64.b64decode(blob, validate=True)
+    except ValueError:
+        return None
+    if not inner.startswith(MAGIC):
+        return None
+    return _Finding(
+        "hash-double-encoded",
+        f"the value is base64 of base64: it decodes to the {len(blob)}-character base64 text of a hardware "
+        "hash instead of the hash itself; the Graph SDKs take hardwareIdentifier as bytes and encode them, "
+        "so pass the decoded hash bytes (e.g. Convert.FromBase64String / base64.b64decode of the text), "
+        "not the bytes of the text",
+        0,
+    )
+
+
 def _analyse(value: str | bytes) -> tuple[HardwareHash | None, list[_Finding]]:
+    findings: list[_Finding] = []
     if isinstance(value, bytes):
-        return _walk(value, None)
-    blob, findings = _base64_findings(value)
-    if blob is None:
-        return None, findings
-    decoded, more = _walk(blob, len(value))
+        blob = value
+    else:
+        found, findings = _base64_findings(value)
+        if found is None:
+            return None, findings
+        blob = found
+    if not blob.startswith(MAGIC):
+        double = _double_encoded(blob)
+        if double is not None:
+            return None, [*findings, double]
+    decoded, more = _walk(blob, None if isinstance(value, bytes) else len(value))
     return decoded, findings + more
 
 

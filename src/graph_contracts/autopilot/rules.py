@@ -13,7 +13,6 @@ for the hash, whose checker reports a non-string itself.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 
@@ -24,8 +23,12 @@ from graph_contracts.autopilot.catalog import (
     Rule,
     make_issue,
 )
-from graph_contracts.autopilot.hardware_hash import HardwareHash, analyse_hardware_hash
+from graph_contracts.autopilot.duplicates import DuplicateIndex, digest
+from graph_contracts.autopilot.hardware_hash import HardwareHash, HashIdentity, analyse_hardware_hash, fast_identity
 from graph_contracts.issues import Issue, Location, pointer_join, quote
+
+#: What the rules read of a decoded hash: the full decode, or the fast path's identity.
+Decoded = HardwareHash | HashIdentity
 
 __all__ = [
     "BATCH_LIMIT",
@@ -36,6 +39,7 @@ __all__ = [
     "Rule",
     "check_batch",
     "check_device",
+    "device_issues",
     "hash_serial",
 ]
 
@@ -125,7 +129,7 @@ def hash_serial(value: object) -> str | None:
 
 
 def _serial_issues(
-    record: Mapping[str, object], pointer: str, decoded: HardwareHash | None
+    record: Mapping[str, object], pointer: str, decoded: Decoded | None
 ) -> list[Issue]:
     where = pointer_join(pointer, "serialNumber")
     serial = _text(record, "serialNumber")
@@ -222,52 +226,71 @@ def check_device(
     ``require_hash=False`` is for partner CSV rows that register by
     manufacturer, model and serial, where an empty hash is allowed.
     """
+    return device_issues(record, pointer, require_hash=require_hash)[1]
+
+
+def device_issues(
+    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True
+) -> tuple[Decoded | None, list[Issue]]:
+    """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys."""
     hash_value = record.get("hardwareIdentifier")
-    hash_pointer = pointer_join(pointer, "hardwareIdentifier")
-    decoded: HardwareHash | None = None
+    decoded: Decoded | None = fast_identity(hash_value)
     hash_issues: list[Issue] = []
-    if hash_value not in (None, "") or require_hash:
-        decoded, hash_issues = analyse_hardware_hash(hash_value, hash_pointer)
+    if decoded is None and (hash_value not in (None, "") or require_hash):
+        decoded, hash_issues = analyse_hardware_hash(hash_value, pointer_join(pointer, "hardwareIdentifier"))
     issues = _serial_issues(record, pointer, decoded)
     issues += hash_issues
     for rule in _OTHER_RULES:
         issues += rule(record, pointer)
-    return issues
+    return decoded, issues
 
 
-def _first_seen(pointer: str, location: Location | None, number: int) -> str:
+#: Which place a location names, in the order they are preferred.
+def _place(location: Location | None, count: int) -> tuple[str, int]:
     if location is not None and location.row is not None:
-        return f"row {location.row}"
-    return pointer or f"record {number}"
+        return "row", location.row
+    if location is not None and location.line is not None:
+        return "line", location.line
+    return "record", count
 
 
 class BatchChecker:
-    """Rules across the records of one upload, fed one record at a time.
+    """Rules across the records of one upload (one file), fed one record at a time.
 
-    Remembers each serial number (case-insensitively, without surrounding
-    whitespace) and a SHA-256 of each hash string, with where each was first
-    seen: about 250 bytes per record (measured, benchmarks/run.py), never the
-    4000-character hashes themselves. Finding duplicates needs this state;
-    everything else a CSV row costs is released after the row.
+    ``batch-size`` counts the records of this checker alone; duplicates are
+    looked up in ``duplicates``, which a run shares between the checkers of all
+    its files so that a device listed in two files is found too. Keys (see
+    ``duplicates.py``): the hash string; the serial number (case-insensitively,
+    without surrounding whitespace); and the device identity decoded from the
+    hash, its manufacturer with its serial and its SMBIOS UUID, because two
+    captures of one device differ as strings (graph-facts.md §6.1).
 
     A repeated hash is Intune's ``ZtdDeviceDuplicated``: only one of the rows
     is processed. A repeated serial with a *different* hash is the usual way
-    the same device appears twice, because a hash changes each time it is
-    generated; both are errors that name where the value was first seen.
+    the same device appears twice; a repeated identity inside the hash under
+    another serial number means an edited serial or a cloned virtual machine.
+    Each is reported once per record, the strongest first, naming where the
+    value was first seen.
     """
 
-    def __init__(self, limit: int = BATCH_LIMIT) -> None:
+    def __init__(self, limit: int = BATCH_LIMIT, duplicates: DuplicateIndex | None = None) -> None:
         self.limit = limit
         self.count = 0
-        self._serials: dict[str, str] = {}
-        self._hashes: dict[bytes, str] = {}
+        self.duplicates = duplicates if duplicates is not None else DuplicateIndex()
+        self._file: str | None = None
 
     def check(
-        self, record: Mapping[str, object], pointer: str = "", location: Location | None = None
+        self,
+        record: Mapping[str, object],
+        pointer: str = "",
+        location: Location | None = None,
+        decoded: Decoded | None = None,
     ) -> list[Issue]:
-        """Count the record and report what it repeats; call once per record, in order."""
+        """Count the record and report what it repeats; call once per record, in order.
+
+        ``decoded`` is the record's decoded hash when the caller has it (``device_issues``).
+        """
         self.count += 1
-        here = _first_seen(pointer, location, self.count)
         issues: list[Issue] = []
         if self.count == self.limit + 1:
             issues.append(make_issue(
@@ -277,36 +300,66 @@ class BatchChecker:
                 "the batch and check each one registered before sending the next",
                 location=location,
             ))
-        serial = _text(record, "serialNumber")
-        hash_value = _text(record, "hardwareIdentifier")
-        repeated_hash = False
-        if hash_value and hash_value.strip():
-            digest = hashlib.sha256(hash_value.strip().encode("utf-8")).digest()
-            first = self._hashes.get(digest)
-            if first is None:
-                self._hashes[digest] = here
-            else:
-                repeated_hash = True
-                issues.append(make_issue(
-                    "duplicate-hash", pointer_join(pointer, "hardwareIdentifier"),
-                    f"this hardware hash already appeared at {first}; Intune processes only one "
-                    "of them and fails the others",
-                    location=location,
-                ))
-        if serial and serial.strip():
-            key = serial.strip().casefold()
-            first = self._serials.get(key)
-            if first is None:
-                self._serials[key] = here
-            elif not repeated_hash:
-                issues.append(make_issue(
-                    "duplicate-serial", pointer_join(pointer, "serialNumber"),
-                    f"serial number {quote(serial)} already appeared at {first}; hashes of one "
-                    "device differ each time they are generated, so this is most likely the "
-                    "same device listed twice",
-                    location=location,
-                ))
+        kind, number = _place(location, self.count)
+        current = location.file if location is not None else ""
+        positions = self.duplicates.positions
+        if self._file is None:
+            self._file = current
+            positions.file(current, kind)
+        here = positions.encode(number)
+        found = self._seen(record, decoded, here)
+        if found is not None:
+            code, first = found
+            issues.append(self._duplicate(code, record, pointer, location, positions.describe(first, current)))
         return issues
+
+    def _seen(self, record: Mapping[str, object], decoded: Decoded | None, here: int
+              ) -> tuple[str, int] | None:
+        """Add the record's keys; the strongest repeated one as (code, first position), if any."""
+        table = self.duplicates.table
+        keys: list[tuple[str, int]] = []
+        hash_value = _text(record, "hardwareIdentifier")
+        if hash_value and hash_value.strip():
+            keys.append(("duplicate-hash", digest(b"hash", hash_value.strip())))
+        serial = _text(record, "serialNumber")
+        serial_key = serial.strip().casefold() if serial and serial.strip() else None
+        if serial_key:
+            keys.append(("duplicate-serial", digest(b"serial", serial_key)))
+        if decoded is not None:
+            # The serial inside the hash shares the serial key space: equal to the field (the usual
+            # case) it costs no slot, and a hash naming another record's serial is found either way.
+            inner = (decoded.serial_number or "").strip().casefold()
+            if inner and inner != serial_key:
+                keys.append(("duplicate-device", digest(b"serial", inner)))
+            uuid = decoded.uuid_bytes
+            if uuid is not None and uuid.strip(b"\0"):
+                keys.append(("duplicate-device", digest(b"uuid", uuid)))
+        found: tuple[str, int] | None = None
+        for code, key in keys:
+            first = table.get_or_add(key, here)
+            if first is not None and found is None:
+                found = (code, first)
+        return found
+
+    @staticmethod
+    def _duplicate(code: str, record: Mapping[str, object], pointer: str, location: Location | None,
+                   first: str) -> Issue:
+        if code == "duplicate-hash":
+            return make_issue(
+                code, pointer_join(pointer, "hardwareIdentifier"),
+                f"this hardware hash already appeared at {first}; Intune processes only one "
+                "of them and fails the others", location=location)
+        if code == "duplicate-serial":
+            return make_issue(
+                code, pointer_join(pointer, "serialNumber"),
+                f"serial number {quote(record.get('serialNumber'))} already appeared at {first}; hashes "
+                "of one device differ each time they are generated, so this is most likely the "
+                "same device listed twice", location=location)
+        return make_issue(
+            code, pointer_join(pointer, "hardwareIdentifier"),
+            f"the device inside this hash (its serial number or its SMBIOS UUID) "
+            f"already appeared at {first} under another hash: the same device captured twice, an "
+            "edited serial number, or a cloned virtual machine", location=location)
 
 
 def check_batch(records: Iterable[Mapping[str, object]], pointer: str = "/value") -> list[Issue]:
@@ -315,7 +368,8 @@ def check_batch(records: Iterable[Mapping[str, object]], pointer: str = "/value"
     issues: list[Issue] = []
     for index, record in enumerate(records):
         where = pointer_join(pointer, index)
-        issues += check_device(record, where)
-        issues += batch.check(record, where)
+        decoded, found = device_issues(record, where)
+        issues += found
+        issues += batch.check(record, where, decoded=decoded)
     return issues
 

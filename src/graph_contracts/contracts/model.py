@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -212,8 +213,16 @@ class Operation:
         return self.paths[0]
 
     def item_path(self, entity_id: str) -> str:
-        """The canonical path with its key placeholder filled (``.../{id}`` -> ``.../<entity_id>``)."""
-        return re.sub(r"\{[^}]+\}", entity_id, self.path, count=1)
+        """The canonical path with its key placeholder filled (``.../{id}`` -> ``.../<entity_id>``).
+
+        Ids come from the server, so the id is percent-encoded as one path
+        segment (a ``/`` or ``?`` in it cannot reach another resource) and
+        inserted literally, never read as a regular-expression replacement.
+        """
+        segment = urllib.parse.quote(entity_id, safe="")
+        if segment in (".", ".."):  # a dot segment would be resolved away by URL normalisation
+            segment = segment.replace(".", "%2E")
+        return re.sub(r"\{[^}]+\}", lambda _: segment, self.path, count=1)
 
     @property
     def has_request_body(self) -> bool:

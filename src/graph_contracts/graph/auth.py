@@ -29,6 +29,7 @@ import httpx
 from graph_contracts.errors import AuthenticationError, ConfigurationError, TransportError
 from graph_contracts.graph.clouds import Cloud
 from graph_contracts.graph.clouds import cloud as cloud_named
+from graph_contracts.graph.transport_errors import describe_transport_error
 
 __all__ = [
     "AZURE_INSTALL_HINT",
@@ -40,7 +41,7 @@ __all__ = [
     "token_source_from_env",
 ]
 
-AZURE_INSTALL_HINT = 'pip install "graph-contracts[azure]" (or: pip install azure-identity)'
+AZURE_INSTALL_HINT = 'pip install "graph-contracts[azure]"'
 
 _GRAPH_TOKEN = "GRAPH_TOKEN"
 _CLIENT_SECRET_VARS = ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET")
@@ -182,10 +183,12 @@ class ClientCredentials:
                 transport=self._transport, timeout=self._timeout, verify=shared_ssl_context()
             ) as http:
                 response = http.post(self.endpoint, data=form)
-        except httpx.HTTPError as exc:
+        except httpx.TransportError as exc:
             raise TransportError(
-                0, type(exc).__name__, f"token endpoint {self.endpoint} unreachable: {exc}"
+                0, type(exc).__name__, f"token endpoint: {describe_transport_error(exc, 'POST', self.endpoint)}"
             ) from None
+        except httpx.HTTPError as exc:  # an answer httpx could not read (e.g. a broken compressed body)
+            raise TransportError(0, type(exc).__name__, f"token endpoint {self.endpoint}: {exc}") from None
         body = _json_object(response)
         if not response.is_success:
             raise self._refusal(response, body)
@@ -370,6 +373,5 @@ def token_source_from_env(
         "credentials",
         "no Graph credentials found: set GRAPH_TOKEN to a bearer token, or "
         f"{', '.join(_CLIENT_SECRET_VARS)} for an app registration{partial}, "
-        f"or install azure-identity for certificates, managed identity and az login "
-        f"({AZURE_INSTALL_HINT})",
+        f"or install azure-identity ({AZURE_INSTALL_HINT}) for certificates, managed identity and az login",
     )

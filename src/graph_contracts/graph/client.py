@@ -43,6 +43,7 @@ import httpx
 from graph_contracts.errors import GraphError, TransportError
 from graph_contracts.graph.auth import TokenSource, shared_ssl_context
 from graph_contracts.graph.clouds import Cloud
+from graph_contracts.graph.transport_errors import describe_transport_error
 
 __all__ = ["GraphClient", "RetryPolicy", "parse_graph_error", "parse_retry_after"]
 
@@ -253,16 +254,16 @@ class GraphClient:
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
-                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 retriable = method in self.retry.idempotent_methods and not isinstance(
                     exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
                 )
                 wait = self.retry.backoff(attempt, self._jitter) if retriable else None
                 if not self._may_wait(wait, attempt, waits):
+                    tried = f" (gave up after {attempt} attempts, {sum(waits):.3g} s waited)" if attempt > 1 else ""
                     raise TransportError(
                         0,
                         type(exc).__name__,
-                        self._gave_up(method, url, attempt, waits, reason),
+                        describe_transport_error(exc, method, url) + tried,
                         client_request_id=client_request_id,
                     ) from exc
             else:

@@ -1,0 +1,571 @@
+"""Readers: JSON, NDJSON and Autopilot CSV bytes in, ``Record``s out, and nothing else.
+
+The format is read from the content, not the name: admins save CSV files as
+``.txt``, pipe JSON through standard input and export NDJSON as ``.json``.
+A reader reports only what is wrong with the file *as a file* (it does not
+parse, a line is too long, a CSV header is misspelt) and yields each record
+with where it came from. Judging the records (the schema, the profile, the
+Autopilot rules, duplicates) is ``Validator.validate_many``'s job alone, so a
+record means the same whichever format carried it.
+
+An import body (``{"importedWindowsAutopilotDeviceIdentities": [...]}``) is
+read as its devices, one record each, plus its envelope (the body without the
+devices) so that a report counts devices, not files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from . import textio
+from .autopilot.catalog import make_issue
+from .autopilot.csv_reader import AutopilotCsv
+from .errors import InputFileError
+from .issues import Issue, Location, pointer_join
+from .textio import ByteSource, Overlong
+
+#: JSON is parsed whole; past this size, export NDJSON or CSV (both streamed) or split the file.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+#: The largest record (an NDJSON line) read; an import body of 500 devices is about 2.2 MB.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+#: The name shown for standard input.
+STDIN_NAME = "<stdin>"
+#: The import action's body property holding the devices.
+AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+
+Format = Literal["json", "ndjson", "csv"]
+#: What a record is, when the reader knows: one Autopilot device, or an import body's envelope.
+Target = Literal["device", "body"]
+
+_JSON_SUFFIXES = (".json", ".ndjson", ".jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record a reader found, or (``is_record`` False) issues of the file as a whole.
+
+    ``pointer`` is where the record sits in its file (``/3`` for an array item),
+    put before the pointers of its issues. ``issues`` are the reader's own.
+    ``readable`` is False when the record could not be read (a line that is
+    not JSON, a CSV row of the wrong shape): only its reader issues count.
+    ``columns`` maps a property to its CSV column as the header spells it.
+    ``hash_optional`` marks a partner CSV row registering without a hash.
+    """
+
+    value: Any
+    location: Location
+    label: str = ""
+    pointer: str = ""
+    issues: tuple[Issue, ...] = ()
+    readable: bool = True
+    is_record: bool = True
+    target: Target | None = None
+    columns: Mapping[str, str] | None = None
+    hash_optional: bool = False
+
+    @property
+    def line(self) -> int | None:
+        """The 1-based line of the file, when known (CSV rows are lines too)."""
+        return self.location.row if self.location.row is not None else self.location.line
+
+
+def file_issues(display: str, issues: list[Issue]) -> Record:
+    """Issues of a file as a whole, as the non-record the readers yield for them."""
+    return Record(None, Location(display), "file", issues=tuple(issues), readable=False, is_record=False)
+
+
+def open_records(
+    name: str | Path, *, expand_bodies: bool = True, stdin: BinaryIO | None = None, import_body: bool = False
+) -> Iterator[Record]:
+    """The records of one file (``-`` is standard input), read lazily.
+
+    Raises ``InputFileError`` when the file cannot be read at all: missing, a
+    directory, binary, empty, or JSON that does not parse. Records already
+    yielded stay valid when a stream fails later on. ``import_body`` says the
+    import action's body is expected, so a bare array of devices is an error.
+    """
+    if str(name) == "-":
+        yield from read_records(stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, "", expand_bodies,
+                                import_body)
+        return
+    display = str(name)
+    path = Path(name)
+    if not path.exists():
+        raise InputFileError(display, "no such file")
+    if path.is_dir():
+        raise InputFileError(display, "is a directory, not a file")
+    if not path.is_file():
+        raise InputFileError(display, "not a regular file")
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputFileError(display, exc.strerror or str(exc)) from None
+    with handle:
+        yield from read_records(handle, display, path.suffix.lower(), expand_bodies, import_body)
+
+
+def read_records(
+    stream: ByteSource, display: str, suffix: str = "", expand_bodies: bool = True, import_body: bool = False
+) -> Iterator[Record]:
+    """The records of one open binary stream, its format sniffed from the first bytes."""
+    head = textio.read_head(stream, display)
+    fmt = sniff(head, suffix, display)
+    source = textio.Prefixed(head, stream)
+    if fmt == "csv":
+        yield from _csv(source, display)
+    elif fmt == "ndjson":
+        yield from _ndjson(source, display, textio.sniff_encoding(head), expand_bodies)
+    else:
+        yield from _json(source, display, textio.sniff_encoding(head), expand_bodies, import_body)
+
+
+# -- sniffing -----------------------------------------------------------------
+
+
+def sniff(head: bytes, suffix: str = "", display: str = "") -> Format:
+    """Decide the format from the first bytes; raise ``InputFileError`` for empty or binary input.
+
+    ``[`` starts JSON. ``{`` starts JSON unless its first line is a complete
+    object followed by more lines, which is NDJSON (a pretty-printed object's
+    first line, ``{``, never parses alone). Anything else is CSV, unless the
+    name says JSON, in which case parsing it explains what is wrong.
+    """
+    encoding = textio.sniff_encoding(head)
+    body = head[len(encoding.bom):]
+    if not encoding.utf16 and b"\0" in body:
+        at = body.index(b"\0") + len(encoding.bom)
+        raise InputFileError(display, f"binary data (a NUL byte at byte {at}): not a JSON, NDJSON or CSV text file")
+    text = body.decode(_codec(encoding), errors="replace")
+    if not text.strip():
+        raise InputFileError(display, "the file is empty" if not body else "the file holds only blank space")
+    first = text.lstrip()[:1]
+    if first == "[":
+        return "json"
+    if first == "{":
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) >= 2 and _parses(lines[0]):
+            return "ndjson"
+        return "ndjson" if suffix in (".ndjson", ".jsonl") else "json"
+    if suffix in _JSON_SUFFIXES:
+        return "ndjson" if suffix in (".ndjson", ".jsonl") else "json"
+    return "csv"
+
+
+def _codec(encoding: textio.Encoding) -> str:
+    return "utf-8" if encoding.codec == "ansi" else encoding.codec
+
+
+def _parses(line: str) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+# -- CSV ----------------------------------------------------------------------
+
+
+def _csv(source: ByteSource, display: str) -> Iterator[Record]:
+    yield from _csv_records(AutopilotCsv(source, name=display))
+
+
+def _csv_records(reader: AutopilotCsv) -> Iterator[Record]:
+    """The rows of a CSV reader as device records, its file issues as they are found."""
+    display = reader.file
+    reported = 0
+    for row in reader:
+        if len(reader.file_issues) > reported:
+            yield file_issues(display, reader.file_issues[reported:])
+            reported = len(reader.file_issues)
+        yield Record(row.record, Location(display, row=row.row), f"row {row.row}", issues=tuple(row.issues),
+                     readable=row.shaped, target="device", columns=row.columns, hash_optional=row.hash_optional)
+    if len(reader.file_issues) > reported:
+        yield file_issues(display, reader.file_issues[reported:])
+
+
+# -- JSON and NDJSON ----------------------------------------------------------
+
+
+#: Nesting deeper than this is not read: no Graph payload comes close, and Python's parser would recurse.
+MAX_DEPTH = 512
+
+
+def _duplicate_hook(found: list[tuple[dict[str, Any], list[str]]]) -> Any:
+    """An ``object_pairs_hook`` that notes each object with a repeated name (JSON allows it; OData does not)."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            found.append((obj, [k for k, _ in pairs if k in seen or seen.add(k)]))  # type: ignore[func-returns-value]
+        return obj
+
+    return hook
+
+
+def _duplicate_pointers(root: Any, found: list[tuple[dict[str, Any], list[str]]]) -> list[str]:
+    """Where the objects ``_duplicate_hook`` noted sit in ``root``: walked only when there are any."""
+    wanted = {id(obj): names for obj, names in found}
+    pointers: list[str] = []
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict):
+            for name in wanted.get(id(value), ()):
+                pointers.append(pointer_join(pointer, name))
+            stack.extend((v, pointer_join(pointer, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, pointer_join(pointer, i)) for i, v in enumerate(value))
+    return sorted(pointers)
+
+
+def duplicate_key_issues(pointers: list[str], location: Location) -> tuple[Issue, ...]:
+    """One ``duplicate-key`` error per repeated name; the last value is the one validated."""
+    return tuple(
+        Issue(p, "duplicate-key",
+              f"the name {p.rsplit('/', 1)[-1]!r} appears more than once in this object; JSON parsers keep "
+              "one of the values (most the last, as here) and OData services reject the payload; keep one",
+              location=location)
+        for p in pointers
+    )
+
+
+class _Loaded:
+    """A parsed JSON text and the pointers of its repeated names."""
+
+    __slots__ = ("duplicates", "value")
+
+    def __init__(self, value: Any, duplicates: list[str]) -> None:
+        self.value = value
+        self.duplicates = duplicates
+
+
+def loads(text: str) -> _Loaded:
+    """``json.loads`` that also finds repeated names; raises what ``json.loads`` raises."""
+    found: list[tuple[dict[str, Any], list[str]]] = []
+    value = json.loads(text, object_pairs_hook=_duplicate_hook(found))
+    return _Loaded(value, _duplicate_pointers(value, found) if found else [])
+
+
+def _decode(raw: bytes, codec: str, display: str) -> str:
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputFileError(
+            display, f"not {codec.upper()} text (byte {exc.start}: {exc.reason}); save the file as UTF-8", line
+        ) from None
+
+
+def _loads(text: str, display: str) -> _Loaded:
+    """``loads`` whose every failure is an ``InputFileError`` naming the line and column."""
+    try:
+        return loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(display, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise InputFileError(display, "not valid JSON: nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise InputFileError(display, f"not valid JSON: {str(exc)[:120]}") from None
+
+
+def _json(
+    source: ByteSource, display: str, encoding: textio.Encoding, expand: bool, import_body: bool = False
+) -> Iterator[Record]:
+    pieces = textio.utf8_chunks(textio.chunks(source, display), encoding, display)
+    first = next(pieces, b"")
+    if first.lstrip()[:1] == b"[":
+        yield from _json_array(itertools.chain((first,), pieces), display, expand, import_body)
+        return
+    parts: list[bytes] = [first]
+    total = len(first)
+    for piece in pieces:
+        parts.append(piece)
+        total += len(piece)
+        if total > MAX_JSON_BYTES:
+            raise InputFileError(
+                display, f"more than the {MAX_JSON_BYTES} bytes a JSON file may have; split it, or use NDJSON or CSV"
+            )
+    text = _decode(b"".join(parts), "utf-8", display)
+    del parts
+    try:
+        loaded = loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and text.lstrip().startswith("{"):
+            # Objects one after another: NDJSON whose first line did not look complete in the sniffed bytes.
+            lines = (line.encode("utf-8", "surrogatepass") for line in text.splitlines())
+            yield from _ndjson_lines(lines, display, expand)
+            return
+        loaded = _loads(text, display)
+    except (ValueError, RecursionError):
+        loaded = _loads(text, display)
+    location = Location(display)
+    if loaded.duplicates:
+        yield file_issues(display, list(duplicate_key_issues(loaded.duplicates, location)))
+    data = loaded.value
+    if _is_collection(data):
+        for index, item in enumerate(data["value"]):
+            yield from _expand(item, location, f"value[{index}]", f"/value/{index}", expand)
+    else:
+        yield from _expand(data, location, "", "", expand)
+
+
+_WRAPPER = f'{{"{AUTOPILOT_COLLECTION}": [...]}}'
+
+
+def _looks_like_device(value: Any) -> bool:
+    return isinstance(value, dict) and (
+        "hardwareIdentifier" in value or "importedWindowsAutopilotDeviceIdentity" in str(value.get("@odata.type")))
+
+
+def _array_shape(first: Any, location: Location, import_body: bool) -> list[Record]:
+    """A word on a top-level array's shape, given its first item: it holds (or should be) an import."""
+    if import_body:
+        return [file_issues(location.file, [make_issue(
+            "import-wrapper", "", f"the import action's body is an object, not an array: wrap the devices as "
+            f"{_WRAPPER}; each item was checked as a device", location=location)])]
+    if _looks_like_device(first):
+        return [file_issues(location.file, [make_issue(
+            "body-array", "", f"a JSON array of device records, each checked as a device; to import them, send "
+            f"{_WRAPPER}", location=location)])]
+    return []
+
+
+def _misnamed_devices(value: dict[str, Any]) -> str | None:
+    """The one key of an object holding a list of device records under a name other than the import's."""
+    keys = [k for k in value if isinstance(k, str) and not k.startswith("@odata.")]
+    found = [k for k in keys if isinstance(value[k], list) and value[k]
+             and all(_looks_like_device(d) or (isinstance(d, dict) and "serialNumber" in d) for d in value[k][:10])]
+    return found[0] if len(found) == 1 and len(keys) == 1 else None
+
+
+def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body: bool = False) -> Iterator[Record]:
+    """A top-level array, an item at a time, so memory holds one item however long the file.
+
+    Each item is parsed by the standard library's C decoder (``raw_decode``)
+    from a text buffer refilled as needed; an item cut by the end of the
+    buffer is parsed again once more text arrived, the buffer at least
+    doubling each time so that even one huge item costs linear time, up to
+    ``MAX_RECORD_BYTES``, past which reading stops with ``record-too-large``.
+    """
+    buffer = _TextBuffer(pieces, display)
+    location = Location(display)
+    found: list[tuple[dict[str, Any], list[str]]] = []
+    decoder = json.JSONDecoder(object_pairs_hook=_duplicate_hook(found))
+    buffer.skip_space()
+    buffer.expect("[")
+    index = 0
+    buffer.skip_space()
+    if buffer.peek() == "]":
+        buffer.advance(1)
+        buffer.expect_end()
+        yield file_issues(display, [make_issue(
+            "empty-batch", "", "the file holds an empty JSON array: nothing would be uploaded", location=location)])
+        return
+    while True:
+        found.clear()
+        value, size = buffer.decode(decoder, index)
+        if size < 0:
+            issue = Issue(f"/{index}", "record-too-large",
+                          f"item {index} is more than the {MAX_RECORD_BYTES} characters a record may have; "
+                          "reading the file stopped here", location=location)
+            yield Record(None, location, f"item {index}", issues=(issue,), readable=False)
+            return
+        if found:
+            pointers = [f"/{index}{p}" for p in _duplicate_pointers(value, found)]
+            yield file_issues(display, list(duplicate_key_issues(pointers, location)))
+        if index == 0:
+            yield from _array_shape(value, location, import_body)
+        if import_body:
+            yield Record(value, location, f"item {index}", f"/{index}", target="device")
+        else:
+            yield from _expand(value, location, f"item {index}", f"/{index}", expand)
+        index += 1
+        buffer.skip_space()
+        separator = buffer.peek()
+        if separator == "]":
+            buffer.advance(1)
+            buffer.expect_end()
+            return
+        buffer.expect(",")
+        buffer.skip_space()
+
+
+class _TextBuffer:
+    """UTF-8 text of a stream with a read position, kept short: consumed text is dropped on refill."""
+
+    def __init__(self, pieces: Iterator[bytes], display: str) -> None:
+        self._pieces = pieces
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.display = display
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        self._lines = 1  # the line of self.text[0]
+
+    def _fill(self, at_least: int) -> bool:
+        """Append at least ``at_least`` more characters (False at the end of input)."""
+        if self.eof:
+            return False
+        self._lines += self.text.count("\n", 0, self.pos)
+        parts = [self.text[self.pos:]]
+        self.pos = 0
+        got = 0
+        while got < at_least:
+            piece = next(self._pieces, None)
+            try:
+                text = self._decoder.decode(piece or b"", final=piece is None)
+            except UnicodeDecodeError as exc:
+                raise InputFileError(self.display, f"not UTF-8 text ({exc.reason})", self.line()) from None
+            parts.append(text)
+            got += len(text)
+            if piece is None:
+                self.eof = True
+                break
+        self.text = "".join(parts)
+        return got > 0
+
+    def line(self) -> int:
+        return self._lines + self.text.count("\n", 0, self.pos)
+
+    def peek(self) -> str:
+        if self.pos >= len(self.text) and not self._fill(1):
+            return ""
+        return self.text[self.pos]
+
+    def advance(self, count: int) -> None:
+        self.pos += count
+
+    def skip_space(self) -> None:
+        while True:
+            text, pos = self.text, self.pos
+            while pos < len(text) and text[pos] in " \t\r\n":
+                pos += 1
+            self.pos = pos
+            if pos < len(text) or not self._fill(1):
+                return
+
+    def expect(self, char: str) -> None:
+        found = self.peek()
+        if found != char:
+            shown = repr(found) if found else "the end of the file"
+            raise InputFileError(self.display, f"not valid JSON: expected {char!r}, found {shown}", self.line())
+        self.pos += 1
+
+    def expect_end(self) -> None:
+        self.skip_space()
+        if self.peek():
+            raise InputFileError(self.display, "not valid JSON: extra data after the array", self.line())
+
+    def decode(self, decoder: json.JSONDecoder, index: int) -> tuple[Any, int]:
+        """The next value and its length in characters; (None, -1) when it exceeds ``MAX_RECORD_BYTES``."""
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.pos >= len(self.text) - 16 or exc.msg.startswith("Unterminated string")
+                if not cut or self.eof:
+                    raise InputFileError(self.display, f"not valid JSON in item {index}: {exc.msg}",
+                                         self._lines + exc.doc.count("\n", 0, exc.pos)) from None
+            except RecursionError:
+                raise InputFileError(self.display, f"not valid JSON in item {index}: nested too deeply to read",
+                                     self.line()) from None
+            except ValueError as exc:  # e.g. an integer past Python's digit limit
+                raise InputFileError(self.display, f"not valid JSON in item {index}: {str(exc)[:120]}",
+                                     self.line()) from None
+            else:
+                if end < len(self.text) or self.eof:  # a number may go on in the next piece
+                    size = end - self.pos
+                    self.pos = end
+                    return value, size
+            pending = len(self.text) - self.pos
+            if pending > MAX_RECORD_BYTES:
+                return None, -1
+            self._fill(max(textio.CHUNK, pending))
+
+
+def _is_collection(data: Any) -> bool:
+    """A Graph collection response, ``{"value": [...]}`` with only ``@odata.*`` annotations beside it."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("value"), list)
+        and all(isinstance(k, str) and (k == "value" or k.startswith("@odata.")) for k in data)
+    )
+
+
+def _expand(value: Any, location: Location, label: str, pointer: str, expand: bool) -> Iterator[Record]:
+    """One record, or an import body's envelope and then each of its devices."""
+    devices = value.get(AUTOPILOT_COLLECTION) if expand and isinstance(value, dict) else None
+    key = AUTOPILOT_COLLECTION
+    issues: list[Issue] = []
+    if expand and isinstance(value, dict) and devices is None and (misnamed := _misnamed_devices(value)):
+        key, devices = misnamed, value[misnamed]
+        issues.append(make_issue(
+            "import-wrapper", pointer_join(pointer, key),
+            f"{key!r} is not a parameter of the import action: the devices go in {AUTOPILOT_COLLECTION!r}, "
+            f"as {_WRAPPER}; rename {key!r}", location=location))
+    if not isinstance(devices, list):
+        yield Record(value, location, label, pointer)
+        return
+    if not devices:
+        issues.append(make_issue(
+            "empty-batch", pointer_join(pointer, AUTOPILOT_COLLECTION),
+            f"{AUTOPILOT_COLLECTION!r} is empty: nothing would be uploaded", location=location))
+    envelope = {**{k: v for k, v in value.items() if k != key}, AUTOPILOT_COLLECTION: []}
+    yield Record(envelope, location, label or "import body", pointer, issues=tuple(issues), is_record=False,
+                 target="body")
+    for index, device in enumerate(devices):
+        name = f"{key}[{index}]"
+        yield Record(device, location, f"{label}, {name}" if label else name,
+                     pointer_join(pointer, key, index), target="device")
+
+
+def _ndjson(source: ByteSource, display: str, encoding: textio.Encoding, expand: bool) -> Iterator[Record]:
+    """One value per line, read a line at a time, so memory does not grow with the file."""
+    pieces = textio.utf8_chunks(textio.chunks(source, display), encoding, display)
+    yield from _ndjson_lines(textio.split_lines(pieces, MAX_RECORD_BYTES), display, expand)
+
+
+def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool) -> Iterator[Record]:
+    """Each parsable line's records; a line that is not one JSON value is an issue at that line."""
+    for number, raw in enumerate(lines, 1):
+        location = Location(display, line=number)
+        label = f"line {number}"
+        if isinstance(raw, Overlong):
+            yield _bad_line(location, "record-too-large",
+                            f"the line is longer than the {MAX_RECORD_BYTES} bytes a record may have "
+                            f"({raw.size} bytes read of it); reading the file stopped here")
+            return
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield _bad_line(location, "json", f"not UTF-8 text (byte {exc.start} of the line)")
+            continue
+        if not text.strip():
+            continue
+        try:
+            loaded = loads(text)
+        except json.JSONDecodeError as exc:
+            yield _bad_line(location, "json", f"not valid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except (ValueError, RecursionError) as exc:
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+            yield _bad_line(location, "json", f"not valid JSON: {detail}")
+            continue
+        if loaded.duplicates:
+            yield Record(None, location, label, issues=duplicate_key_issues(loaded.duplicates, location),
+                         readable=False, is_record=False)
+        yield from _expand(loaded.value, location, label, "", expand)
+
+
+def _bad_line(location: Location, code: str, message: str) -> Record:
+    issue = Issue("", code, message, location=location)
+    return Record(None, location, f"line {location.line}", issues=(issue,), readable=False)

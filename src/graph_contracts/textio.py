@@ -1,0 +1,187 @@
+"""Bytes in, lines out: the encoding sniffing and line splitting every reader shares, written once.
+
+Files reach the validator as Windows tools write them: UTF-8 or ANSI with or
+without a BOM, UTF-16 from Windows PowerShell 5.1, CRLF, LF or bare CR line
+ends, through pipes that return short reads. These helpers turn such a byte
+stream into lines of UTF-8 (or ANSI) bytes without ever holding more than one
+line, and without letting one endless line fill memory: a line longer than the
+caller's cap is skipped in constant memory and reported as ``Overlong``.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from .errors import InputFileError
+
+#: How much is read at a time, and how much of the input is read to decide its format and encoding.
+CHUNK = 64 * 1024
+
+
+class ByteSource(Protocol):
+    """Anything with a binary ``read``, such as an open file or a wrapper around one."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How the bytes are encoded: ``codec`` is ``utf-16-le``/``utf-16-be``, ``utf-8`` (with a BOM)
+    or ``ansi`` (no BOM: UTF-8 where the bytes are valid UTF-8, else Windows-1252)."""
+
+    codec: str
+    bom: bytes
+    #: Why the Intune portal may dislike this encoding (the CSV reader reports it), or None.
+    warning: str | None = None
+
+    @property
+    def utf16(self) -> bool:
+        return self.codec.startswith("utf-16")
+
+
+_UTF16_NOTE = (
+    "as Windows PowerShell 5.1's Out-File writes it (Get-WindowsAutopilotInfo's own output); "
+    "the docs allow only ANSI text, yet such files are commonly uploaded, so this is a warning; "
+    "to be safe, save as ANSI (Out-File -Encoding ascii)"
+)
+
+#: Byte order marks, most specific first.
+_BOMS = (
+    Encoding("utf-8", codecs.BOM_UTF8,
+             "the file starts with a UTF-8 byte order mark; the portal expects ANSI text and "
+             "may read the mark as part of the first header name; save without a BOM"),
+    Encoding("utf-16-le", codecs.BOM_UTF16_LE, f"the file is UTF-16LE with a BOM, {_UTF16_NOTE}"),
+    Encoding("utf-16-be", codecs.BOM_UTF16_BE, f"the file is UTF-16BE with a BOM, {_UTF16_NOTE}"),
+)
+
+
+def sniff_encoding(head: bytes) -> Encoding:
+    """The BOM when there is one, else UTF-16 betrayed by the NULs of its ASCII start, else ANSI."""
+    for encoding in _BOMS:
+        if head.startswith(encoding.bom):
+            return encoding
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3]:
+        return Encoding("utf-16-le", b"", f"the file is UTF-16LE without a BOM, {_UTF16_NOTE}")
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3]:
+        return Encoding("utf-16-be", b"", f"the file is UTF-16BE without a BOM, {_UTF16_NOTE}")
+    return Encoding("ansi", b"")
+
+
+def read_chunk(stream: ByteSource, display: str, size: int | None = None) -> bytes:
+    """One read (of ``CHUNK`` bytes unless told) whose ``OSError`` becomes an ``InputFileError``."""
+    try:
+        return stream.read(CHUNK if size is None else size)
+    except OSError as exc:
+        raise InputFileError(display, exc.strerror or str(exc)) from None
+
+
+def read_head(stream: ByteSource, display: str, size: int | None = None) -> bytes:
+    """Up to ``size`` (default ``CHUNK``) bytes, looping because pipes return short reads."""
+    size = CHUNK if size is None else size
+    head = b""
+    while len(head) < size:
+        chunk = read_chunk(stream, display, size - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+class Prefixed:
+    """A binary stream whose first bytes were already read to sniff it; reads serve those first."""
+
+    def __init__(self, head: bytes, rest: ByteSource) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._head:
+            if size < 0:
+                data, self._head = self._head + self._rest.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data if len(data) == size else data + self._rest.read(size - len(data))
+        return self._rest.read(size)
+
+
+def chunks(stream: ByteSource, display: str, first: bytes = b"") -> Iterator[bytes]:
+    """The stream in pieces of up to ``CHUNK`` bytes, ``first`` (already read) first."""
+    if first:
+        yield first
+    while chunk := read_chunk(stream, display):
+        yield chunk
+
+
+def utf8_chunks(pieces: Iterable[bytes], encoding: Encoding, display: str) -> Iterator[bytes]:
+    """The bytes without their BOM, UTF-16 transcoded to UTF-8 so that every reader splits bytes."""
+    bom = len(encoding.bom)
+    if not encoding.utf16:
+        for piece in pieces:
+            if bom:
+                piece, bom = piece[bom:], max(0, bom - len(piece))
+            if piece:
+                yield piece
+        return
+    decoder = codecs.getincrementaldecoder(encoding.codec)("strict")
+    try:
+        for piece in pieces:
+            if bom:
+                piece, bom = piece[bom:], max(0, bom - len(piece))
+            text = decoder.decode(piece)
+            if text:
+                yield text.encode("utf-8", "surrogatepass")
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(display, f"not valid {encoding.codec.upper()}: {exc.reason}") from None
+    if tail:
+        yield tail.encode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True)
+class Overlong:
+    """A line longer than the cap: the last thing ``split_lines`` yields, with the bytes read of it."""
+
+    size: int
+
+
+def split_lines(pieces: Iterable[bytes], max_line: int) -> Iterator[bytes | Overlong]:
+    """Lines without their ends (CRLF, LF or a bare CR), in time linear in the input.
+
+    A partial line is kept as a list of pieces and joined once, so a long line
+    costs what reading it costs. A line longer than ``max_line`` bytes ends the
+    lines with ``Overlong``: reading stops there, so input that never ends a
+    line (``head -c 200M /dev/zero``, a runaway pipe) stops at the cap.
+    """
+    pending: list[bytes] = []
+    size = 0
+    held_cr = False
+    for piece in pieces:
+        if held_cr:
+            piece = b"\r" + piece
+            held_cr = False
+        if b"\r" in piece:
+            if piece.endswith(b"\r"):
+                piece, held_cr = piece[:-1], True
+            piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        parts = piece.split(b"\n")
+        for part in parts[:-1]:
+            if pending:
+                pending.append(part)
+                part = b"".join(pending)
+                pending, size = [], 0
+            if len(part) > max_line:
+                yield Overlong(len(part))
+                return
+            yield part
+        last = parts[-1]
+        if last:
+            size += len(last)
+            if size > max_line:
+                yield Overlong(size)
+                return
+            pending.append(last)
+    if pending or held_cr:
+        yield b"".join(pending)
