@@ -334,12 +334,6 @@ def _print_decoded(out: terminal.Terminal, decoded: HardwareHash) -> None:
         out.line(f"  record type {record.type:>2} {record.name:<24} {record.length:>5} bytes at offset {record.offset}")
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
 def _fault(text: str) -> Fault:
     from .graph.emulator import Fault
 
