@@ -113,3 +113,16 @@ def test_import_identity_list_stores_searches_and_respects_overwrite(graph):
 def test_the_cli_takes_as_documented():
     assert build_parser().parse_args(["emulator", "--as-documented"]).as_documented is True
     assert build_parser().parse_args(["emulator"]).as_documented is False
+
+
+def test_a_beta_only_enum_member_is_not_sent_to_v1(graph):
+    """One store answers both versions; v1.0 must never see a member its enum lacks (beta's 'blocked')."""
+    client, _ = graph
+    made = client.post(f"/beta{DEVICES}", json={"groupTag": "beta-only", "enrollmentState": "blocked"})
+    assert made.status_code == 201
+    device_id = made.json()["id"]
+    assert client.get(f"/beta{DEVICES}/{device_id}").json()["enrollmentState"] == "blocked"
+    in_v1 = client.get(f"/v1.0{DEVICES}/{device_id}").json()["enrollmentState"]
+    assert in_v1 in {"unknown", "enrolled", "pendingReset", "failed", "notContacted"}
+    listed = client.get(f"/v1.0{DEVICES}").json()["value"]
+    assert "blocked" not in {device["enrollmentState"] for device in listed}

@@ -101,7 +101,22 @@ class Renderer:
         t = self._type(version, p.type)
         if t is not None and t.category == "complex" and isinstance(value, dict) and not p.collection:
             return self._object(version, t.name, value)
+        if t is not None and t.category == "enum" and not p.collection and isinstance(value, str):
+            return self._member(version, p, t, value)
         return value
+
+    def _member(self, version: str, p: Property, t: TypeContract, value: str) -> str:
+        """A member this version's enum lacks (one set through the other version) is not sent as is.
+
+        Graph never writes a member outside a version's enum: evolvable enums
+        answer ``unknownFutureValue`` for a newer member; an enum without that
+        sentinel gets the property's default here, so one shared store answers
+        v1.0 and beta each in its own shape.
+        """
+        members = {m.name for m in t.members}
+        if value in members:
+            return value
+        return "unknownFutureValue" if "unknownFutureValue" in members else self.default(version, p)
 
     def default(self, version: str, p: Property) -> Any:
         if p.collection:
