@@ -366,17 +366,15 @@ class Validator:
     def _check_record(self, record: Any, batch: BatchChecker | None) -> list[Issue]:
         location: Location = record.location
         issues: list[Issue] = list(record.issues)
+        if batch is not None:
+            batch.record = record
         if record.readable:
             found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
             seen = {(i.pointer, i.code) for i in issues}
             issues += [i for i in found if (i.pointer, i.code) not in seen]
         elif batch is not None and record.is_record and self._autopilot is not None:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
-        prefix: str = record.pointer
-        columns = record.columns
-        if not prefix and columns is None:
-            return issues
-        return [_place(i, prefix, location, columns) for i in issues]
+        return place_issues(issues, record.pointer, location, record.columns)
 
     # -- internals
 
@@ -440,6 +438,15 @@ def _autopilot_issues(
     if batch is not None:
         issues += batch.check(record, pointer, location, decoded)
     return issues
+
+
+def place_issues(issues: list[Issue], prefix: str, location: Location, columns: Mapping[str, str] | None
+                 ) -> list[Issue]:
+    """The issues of a record read from a file, placed in it: ``prefix`` (the record's pointer) before
+    their pointers, their location the record's, with the CSV column (``columns``) of their property."""
+    if not prefix and columns is None:
+        return issues
+    return [_place(i, prefix, location, columns) for i in issues]
 
 
 def _place(issue: Issue, prefix: str, location: Location, columns: Mapping[str, str] | None) -> Issue:
