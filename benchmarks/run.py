@@ -116,6 +116,7 @@ TARGET_RS_RATIO = 1.0
 TARGET_CSV_ROWS_PER_S = 50_000
 TARGET_CSV_RATIO = 1.0
 TARGET_PEAK_RSS_MB = 150
+TARGET_JOBS_RATIO = 1.8
 
 
 @dataclass(frozen=True)
@@ -586,9 +587,9 @@ before = vm("VmRSS")
 start = time.perf_counter()
 rows = errors = 0
 if mode.startswith("validate"):
-    fmt = mode.split(":", 1)[1]
+    _, fmt, jobs = (mode + ":1").split(":")[:3]
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        code = cli.main(["validate", path, "--format", fmt])
+        code = cli.main(["validate", path, "--format", fmt, "--jobs", jobs])
     # exit 1 is expected: past row 501 the file breaks the 500-devices-per-upload rule (one batch-size error)
     rows = -1 if code not in (0, 1) else sum(1 for _ in open(path, "rb")) - 1
 else:
@@ -626,6 +627,7 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     results = {"csv.reader (stream, no-op)": run_child("csv", path)}
     for fmt in formats:
         results[f"graph-contracts validate --format {fmt}"] = run_child(f"validate:{fmt}", path)
+    results["graph-contracts validate --jobs 2"] = run_child("validate:text:2", path)
     base = results["csv.reader (stream, no-op)"]
     print(f"  {'':42}{'rows':>11}{'rows/s':>11}{'RSS at start':>14}{'peak RSS':>11}  vs csv.reader (rate, peak)")
     for name, r in results.items():
@@ -639,7 +641,11 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     speed = (ours["rows"] / ours["seconds"]) / (base["rows"] / base["seconds"])
     print(f"  target: validate >= {TARGET_CSV_RATIO:.1f}x a do-nothing csv.reader: {speed:.2f}x, "
           f"{'reached' if speed >= TARGET_CSV_RATIO else 'NOT reached'}")
-    print("  target: --jobs 2 >= 1.8x one job: not measured (--jobs is not implemented)")
+    two = results["graph-contracts validate --jobs 2"]
+    jobs_speed = (two["rows"] / two["seconds"]) / (ours["rows"] / ours["seconds"])
+    print(f"  target: --jobs 2 >= {TARGET_JOBS_RATIO:.1f}x one job: {jobs_speed:.2f}x, "
+          f"{'reached' if jobs_speed >= TARGET_JOBS_RATIO else 'NOT reached'} (peak RSS is this process's; "
+          "the workers' is not counted)")
     if rss:
         for fmt in formats:
             peak_mb = results[f"graph-contracts validate --format {fmt}"]["peak_kb"] / 1024

@@ -133,8 +133,15 @@ def hash_serial(value: object) -> str | None:
 def _serial_issues(
     record: Mapping[str, object], pointer: str, decoded: Decoded | None
 ) -> list[Issue]:
-    where = pointer_join(pointer, "serialNumber")
     serial = _text(record, "serialNumber")
+    if serial is not None:
+        # The usual case in one pass: a clean serial, equal to the hash's; the rules below find nothing.
+        core = serial.strip()
+        if core and core == serial and core.isprintable() and not _is_placeholder(core):
+            in_hash = decoded.serial_number if decoded is not None else None
+            if in_hash is None or not (inner := in_hash.strip()) or inner == core:
+                return []
+    where = pointer_join(pointer, "serialNumber")
     if serial is None and "serialNumber" in record and record["serialNumber"] is not None:
         return []  # a non-string: the schema reports its type
     if serial is None or not serial.strip():
