@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 from graph_contracts.contracts import default_contracts
 from graph_contracts.resources import schemas_dir
 from graph_contracts.strategies import BodyStrategies, Broken
-from graph_contracts.validation import Validator, validate
+from graph_contracts.validation import AUTOPILOT_TYPE, SchemaValidator, Validator, validate
 
 CONTRACTS = default_contracts()
 OPERATIONS = [
@@ -59,3 +60,36 @@ def test_one_rule_mutations(version: str, op: Any, data: st.DataObject) -> None:
     if broken.raw is not None:  # malformed JSON never reaches a validator
         return
     _agree(version, op.id, broken.body)
+
+
+# -- the fast verdict on the type schemas (the object sits under $defs) ---------------------------
+
+_HASH = encode_hardware_hash(build_hardware_hash("PF0DIFF1", "Contoso"))
+_HASH_VALUES: list[object] = [
+    _HASH, _HASH + "\n", _HASH[:-4], _HASH[:-1] + "=", _HASH.replace("A", "-", 1), " " + _HASH,
+    "QUFB", "QUFB\n", "QUE=", "QQ==", "Q===", "QUF", "QUFB QUFB", "Zm9v+/==", "Zm9v-_8=", "é", "", None, 5,
+]
+
+
+@pytest.mark.parametrize("value", _HASH_VALUES, ids=range(len(_HASH_VALUES)))
+def test_type_schema_fast_verdict_matches_jsonschema(value: object) -> None:
+    """The base64 ``pattern`` is left out of jsonschema-rs's schema (the strict decode stands in for it):
+    the contract verdict must still be the anchored jsonschema verdict, value for value."""
+    record = {"serialNumber": "PF0DIFF1", "hardwareIdentifier": value}
+    ours = Validator.for_type(AUTOPILOT_TYPE)
+    assert ours._fast is not None and ours._b64_props == ("hardwareIdentifier",)
+    schema = json.loads((schemas_dir() / "v1.0" / "types" / f"{AUTOPILOT_TYPE}.request.json").read_text("utf-8"))
+    expected = SchemaValidator(schema).is_valid(record)
+    assert ours.is_valid(record) == expected
+    assert (not expected) == any(i.severity == "error" for i in ours.validate(record))
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.sampled_from(_HASH_VALUES),
+                       st.text(alphabet="AQUFBZm9v+/=-_ \n", max_size=12)),
+       serial=st.sampled_from(["PF0DIFF1", " PF0DIFF1", "PF0OTHER", "", "Default string", "PF\x01"]))
+def test_upload_is_valid_is_validate_without_errors(value: object, serial: str) -> None:
+    """``is_valid``'s shortcut for a single upload record answers what ``validate`` reports."""
+    record = {"serialNumber": serial, "hardwareIdentifier": value}
+    ours = Validator.for_type(AUTOPILOT_TYPE, profile="upload")
+    assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
