@@ -227,6 +227,13 @@ def _once_key(issue: Issue) -> str | None:
 
 def _replay(result: RecordResult, calls: list[_Call], batch: BatchChecker) -> RecordResult:
     """The result with its placeholders replaced by the batch issues found in input order."""
+    if len(result.issues) == 1 and result.issues[0].code == _DEFERRED:  # the usual record: its placeholder alone
+        keys, serial, pointer, location, prefix, columns, where = calls[int(result.issues[0].message)]
+        found = batch.check_keys(keys, serial, pointer, location)
+        if not found:
+            return RecordResult(result.file, result.label, [], result.line, result.is_record)
+        return RecordResult(result.file, result.label, place_issues(found, prefix, where, columns), result.line,
+                            result.is_record)
     issues: list[Issue] = []
     for issue in result.issues:
         if issue.code != _DEFERRED:
@@ -273,7 +280,7 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
                     if not kept:
                         continue
                     result = replace(result, issues=kept)
-                yield _replay(result, calls, batch) if calls else result
+                yield _replay(result, calls, batch) if result.issues else result
             if stopped:
                 return
     finally:
