@@ -116,8 +116,21 @@ class _Deferred(BatchChecker):
         return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
 
 
-def _check_piece(piece: _Piece) -> tuple[list[RecordResult], list[_Call], bool]:
-    """Worker: the results of one part (placeholders in them), the deferred calls, and whether reading stopped."""
+#: A plain row in few bytes: (label, row, duplicate keys, serialNumber). Its only issues, if any, are
+#: the batch issues; its location is ``Location(file, row=row)``, its CSV columns the part's.
+_Row = tuple[str, int, DuplicateKeys, object]
+#: What a worker sends back: results or plain rows, the deferred calls of the results by number, whether
+#: reading stopped, and the CSV columns of the plain rows.
+_Outcome = tuple[list["RecordResult | _Row"], dict[int, _Call], bool, Mapping[str, str] | None]
+
+
+def _check_piece(piece: _Piece) -> _Outcome:
+    """Worker: the results of one part, with placeholders for the batch issues, in a compact form.
+
+    Unpickling a ``RecordResult`` with its issues and locations costs the parent
+    more than the worker's whole validation of a row is worth sharing, so the
+    usual row (no issue of its own) goes back as a ``_Row`` tuple.
+    """
     target = piece.target
     run = Run(type=target.type, operation=target.operation, version=target.version, profile=target.profile)
     with open(piece.path, "rb") as handle:
@@ -125,7 +138,29 @@ def _check_piece(piece: _Piece) -> tuple[list[RecordResult], list[_Call], bool]:
                               part=piece.lines)
         batch = _Deferred()
         results = list(run.check_records(_csv_records(reader), batch=batch))
-    return results, batch.calls, reader.stopped
+    calls = batch.calls
+    unset: Any = _UNSET
+    columns: Any = unset
+    out: list[RecordResult | _Row] = []
+    kept: dict[int, _Call] = {}
+    for result in results:
+        issues = result.issues
+        if len(issues) == 1 and issues[0].code == _DEFERRED and result.is_record and result.line is not None:
+            index = int(issues[0].message)
+            keys, serial, pointer, location, prefix, cols, where = calls[index]
+            if (not pointer and not prefix and location is where and location is not None
+                    and location == Location(result.file, row=result.line) and (columns is unset or cols is columns)):
+                columns = cols
+                out.append((result.label, result.line, keys, serial))
+                continue
+        for issue in issues:
+            if issue.code == _DEFERRED:
+                kept[int(issue.message)] = calls[int(issue.message)]
+        out.append(result)
+    return out, kept, reader.stopped, None if columns is unset else columns
+
+
+_UNSET = object()
 
 
 def _count_lines(path: str, start: int, end: int) -> int:
@@ -225,7 +260,7 @@ def _once_key(issue: Issue) -> str | None:
     return None
 
 
-def _replay(result: RecordResult, calls: list[_Call], batch: BatchChecker) -> RecordResult:
+def _replay(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker) -> RecordResult:
     """The result with its placeholders replaced by the batch issues found in input order."""
     if len(result.issues) == 1 and result.issues[0].code == _DEFERRED:  # the usual record: its placeholder alone
         keys, serial, pointer, location, prefix, columns, where = calls[int(result.issues[0].message)]
@@ -262,18 +297,26 @@ def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_
 
 
 def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Iterator[RecordResult]:
+    name = pieces[0].display
     batch = BatchChecker(duplicates=run.duplicates)
     waiting = iter(pieces)
-    pending: deque[Future[tuple[list[RecordResult], list[_Call], bool]]] = deque(
+    pending: deque[Future[_Outcome]] = deque(
         pool.submit(_check_piece, piece) for piece in itertools.islice(waiting, window))
     once: set[str] = set()
     try:
         while pending:
-            results, calls, stopped = pending.popleft().result()
+            results, calls, stopped, columns = pending.popleft().result()
             following = next(waiting, None)
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
             for result in results:
+                if type(result) is tuple:
+                    label, row, keys, serial = result
+                    where = Location(name, row=row)
+                    found = batch.check_keys(keys, serial, "", where)
+                    yield RecordResult(name, label, place_issues(found, "", where, columns) if found else [], row)
+                    continue
+                assert isinstance(result, RecordResult)
                 if not result.is_record:
                     kept = [i for i in result.issues if (key := _once_key(i)) is None or key not in once]
                     once.update(key for i in kept if (key := _once_key(i)) is not None)
