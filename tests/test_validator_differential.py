@@ -93,3 +93,24 @@ def test_upload_is_valid_is_validate_without_errors(value: object, serial: str) 
     record = {"serialNumber": serial, "hardwareIdentifier": value}
     ours = Validator.for_type(AUTOPILOT_TYPE, profile="upload")
     assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
+
+
+_RECORD_MUTATIONS: list[dict[str, object]] = [
+    {}, {"serialNumber": 5}, {"serialNumber": None}, {"serialNumber": 1.0}, {"productKey": True},
+    {"serialNumber": ["PF0DIFF1"]}, {"serialNumbr": "PF0DIFF1"}, {"@odata.type": "#microsoft.graph.device"},
+    {"@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity"}, {"state": {"deviceImportStatus": "x"}},
+    {"state": None}, {"groupTag": {"a": 1}}, {"id": "00000000-0000-0000-0000-000000000000"},
+]
+
+
+@pytest.mark.parametrize("profile", ["contract", "upload"])
+@pytest.mark.parametrize("change", _RECORD_MUTATIONS, ids=range(len(_RECORD_MUTATIONS)))
+def test_is_valid_takes_jsonschema_rs_rejections_only_where_jsonschema_agrees(change: dict[str, object],
+                                                                              profile: str) -> None:
+    """``is_valid`` trusts jsonschema-rs's "invalid" for plain JSON: it must be jsonschema's verdict too."""
+    record = {"serialNumber": "PF0DIFF1", "hardwareIdentifier": _HASH, **change}
+    ours = Validator.for_type(AUTOPILOT_TYPE, profile=profile)  # type: ignore[arg-type]
+    assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
+    if profile == "contract":
+        schema = json.loads((schemas_dir() / "v1.0" / "types" / f"{AUTOPILOT_TYPE}.request.json").read_text("utf-8"))
+        assert ours.is_valid(record) == SchemaValidator(schema).is_valid(record)

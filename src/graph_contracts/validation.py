@@ -364,11 +364,14 @@ class Validator:
 
     def is_valid(self, obj: Any) -> bool:
         """True when ``obj`` has no error (warnings do not count)."""
+        verdict = self._fast_verdict(obj)
         if self._autopilot is None:
-            if self._fast_valid(obj):
-                return True
+            if verdict is not None:
+                return verdict
             return not _not_json(obj) and bool(self._compiled.is_valid(obj))
-        if self._autopilot == "record" and type(obj) is dict and self._fast_valid(obj):
+        if verdict is False:
+            return False  # a schema error is an error, whatever the rules say
+        if self._autopilot == "record" and verdict and type(obj) is dict:
             # What validate() would return, minus its list building: no schema issue, the record rules.
             return not any(i.severity == "error" for i in device_issues(obj, "")[1])
         return not any(i.severity == "error" for i in self.validate(obj))
@@ -429,13 +432,22 @@ class Validator:
 
     def _fast_valid(self, obj: Any) -> bool:
         """True when jsonschema-rs finds ``obj`` valid; False means "ask jsonschema"."""
+        return self._fast_verdict(obj) is True
+
+    def _fast_verdict(self, obj: Any) -> bool | None:
+        """jsonschema-rs's verdict on the schema (base64 patterns by strict decode), or None: ask jsonschema.
+
+        ``validate`` uses only a True (its errors come from jsonschema); ``is_valid`` also takes a
+        False, as the two agree on the generated schemas for plain JSON (``_plain_json``), which the
+        differential tests check body for body.
+        """
         if self._fast is None or not _plain_json(obj):
-            return False
+            return None
         try:
             if not self._fast.is_valid(obj):
                 return False
         except Exception:  # e.g. a value jsonschema-rs cannot convert
-            return False
+            return None
         return all(_b64_ok(obj.get(name)) for name in self._b64_props) if self._b64_props else True
 
     def _check(self, obj: Any, batch: BatchChecker | None, location: Location | None, prefix: str, *,
