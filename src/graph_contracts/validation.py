@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
-from .autopilot.hardware_hash import strict_b64decode
+from .autopilot.hardware_hash import fast_identity, strict_b64decode, surely_not_base64
 from .autopilot.rules import device_issues
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
@@ -373,7 +373,11 @@ class Validator:
             return False  # a schema error is an error, whatever the rules say
         if self._autopilot == "record" and verdict and type(obj) is dict:
             # What validate() would return, minus its list building: no schema issue, the record rules.
-            return not any(i.severity == "error" for i in device_issues(obj, "")[1])
+            value = obj.get("hardwareIdentifier")
+            identity = fast_identity(value)
+            if identity is None and surely_not_base64(value):
+                return False  # a base64 error, without the diagnosis that would say where and why
+            return not any(i.severity == "error" for i in device_issues(obj, "", identity=identity)[1])
         return not any(i.severity == "error" for i in self.validate(obj))
 
     def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None

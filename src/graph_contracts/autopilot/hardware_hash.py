@@ -275,6 +275,15 @@ def fast_identity(text: object) -> HashIdentity | None:
     return HashIdentity(serial_text, maker_text, uuid if uuid is not None and len(uuid) == 16 else None)
 
 
+_NOT_STANDARD_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
+
+
+def surely_not_base64(value: object) -> bool:
+    """True for a string with a character outside standard base64: ``analyse_hardware_hash`` reports a
+    ``base64`` error for it, so a yes/no question (``Validator.is_valid``) need not run the diagnosis."""
+    return type(value) is str and _NOT_STANDARD_BASE64.search(value) is not None
+
+
 @dataclass(frozen=True)
 class _Finding:
     code: str

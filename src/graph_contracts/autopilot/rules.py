@@ -239,11 +239,15 @@ def check_device(
 
 
 def device_issues(
-    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True
+    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True,
+    identity: HashIdentity | None = None,
 ) -> tuple[Decoded | None, list[Issue]]:
-    """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys."""
+    """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys.
+
+    ``identity`` is ``fast_identity`` of the record's hash when the caller has it already.
+    """
     hash_value = record.get("hardwareIdentifier")
-    decoded: Decoded | None = fast_identity(hash_value)
+    decoded: Decoded | None = identity if identity is not None else fast_identity(hash_value)
     hash_issues: list[Issue] = []
     if decoded is None and (hash_value not in (None, "") or require_hash):
         decoded, hash_issues = analyse_hardware_hash(hash_value, pointer_join(pointer, "hardwareIdentifier"))
