@@ -244,9 +244,9 @@ def _without_patterns(schema: Mapping[str, Any], names: tuple[str, ...]) -> dict
 def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...]) -> Any:
     """A jsonschema-rs validator for ``schema``, minus the ``pattern`` of ``without_pattern``; None if unusable.
 
-    It only ever answers "valid" early: a payload it rejects (or cannot take) is
-    checked again by jsonschema, which alone decides every error and every
-    "invalid". The generated schemas use only ASCII patterns, types, enums and
+    For ``validate`` it only answers "valid" early: a payload it rejects (or
+    cannot take) is checked again by jsonschema, which alone produces every
+    error; ``is_valid`` also takes its "invalid" (see ``_fast_verdict``). The generated schemas use only ASCII patterns, types, enums and
     ``additionalProperties``, where the two agree (``$`` is read as ``\\Z`` on
     both sides, see ``_anchored``). The base64 patterns left out here are
     checked by a strict decode instead (``_b64_ok``), which accepts exactly
