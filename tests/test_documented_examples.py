@@ -24,6 +24,8 @@ EXPECTED: dict[tuple[str, str, int, str], tuple[str, ...]] = {
         "base64 /importedWindowsAutopilotDeviceIdentities/0/hardwareIdentifier",
     ),
     ("v1.0", "importedWindowsAutopilotDeviceIdentity.import", 0, "response"): ("base64 /value/0/hardwareIdentifier",),
+    # docs-next v1.0 update page: still sends the retired orderIdentifier
+    ("v1.0", "importedWindowsAutopilotDeviceIdentity.update", 0, "request"): ("unknown-property /orderIdentifier",),
 }
 
 

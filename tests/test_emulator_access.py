@@ -77,7 +77,9 @@ def test_admin_routes_refuse_a_graph_token_without_the_admin_role(emulator: Emul
 
 
 def test_a_reset_without_the_admin_role_leaves_the_entities(emulator: EmulatorHandle) -> None:
-    created = httpx.post(emulator.graph_url() + DEVICES, json={"serialNumber": "SN-KEEP"}, headers=emulator.headers())
+    # beta: creating a registered device in v1.0 is refused, by the service and the emulator (graph-facts 6.1)
+    created = httpx.post(emulator.graph_url("beta") + DEVICES, json={"serialNumber": "SN-KEEP"},
+                         headers=emulator.headers())
     assert created.status_code == 201
     # A cross-origin form post carries no Authorization header: it must not wipe a tenant.
     httpx.post(f"{emulator.base_url}/_emulator/reset", data={"x": "1"})
@@ -85,7 +87,7 @@ def test_a_reset_without_the_admin_role_leaves_the_entities(emulator: EmulatorHa
 
 
 def test_the_emulators_own_client_gets_the_admin_role_from_the_token_endpoint(emulator: EmulatorHandle) -> None:
-    httpx.post(emulator.graph_url() + DEVICES, json={"serialNumber": "SN-GONE"}, headers=emulator.headers())
+    httpx.post(emulator.graph_url("beta") + DEVICES, json={"serialNumber": "SN-GONE"}, headers=emulator.headers())
     token = httpx.post(emulator.token_url(), data=token_form()).json()["access_token"]
     response = httpx.post(f"{emulator.base_url}/_emulator/reset", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 204
@@ -133,7 +135,8 @@ def test_an_unknown_client_id_gets_aadsts700016_naming_the_directory(emulator: E
 
 
 @pytest.mark.parametrize(("method", "path", "status"), [
-    ("GET", DEVICES, 200), ("GET", DEVICES + "/nope", 404), ("POST", DEVICES, 201), ("GET", "/deviceManagement", 400),
+    ("GET", DEVICES, 200), ("GET", DEVICES + "/nope", 404), ("POST", IMPORTED, 201), ("POST", DEVICES, 400),
+    ("GET", "/deviceManagement", 400),
 ])
 def test_graph_answers_carry_odata_version_4(emulator: EmulatorHandle, method: str, path: str, status: int) -> None:
     kwargs = {"json": {"serialNumber": "SN-ODATA"}} if method == "POST" else {}

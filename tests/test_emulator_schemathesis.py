@@ -23,6 +23,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from graph_contracts.contracts import default_contracts
 from graph_contracts.graph.emulator import EmulatorHandle, running_emulator
 from graph_contracts.resources import schemas_dir
 
@@ -37,11 +38,15 @@ def _document(version: str) -> dict[str, Any]:
 
 
 def _operations() -> list[tuple[str, str, str]]:
+    # actions without an emulator handler yet (issue 13 step 5) are left out, as in the suite
+    from graph_contracts.suite.test_openapi import _served
+
     return [
         (version, method.upper(), path)
         for version in VERSIONS
         for path, methods in _document(version)["paths"].items()
         for method in methods
+        if _served(version, method, path)
     ]
 
 
@@ -91,13 +96,15 @@ def test_a_created_entity_is_read_back_conforming(emulator: EmulatorHandle) -> N
             collection, _, param = item_path.rpartition("/")
             if "get" not in methods or not param.startswith("{") or "post" not in document["paths"][collection]:
                 continue
+            if default_contracts().refused(version, "POST", collection):
+                continue  # the service refuses creating there (v1.0 windowsAutopilotDeviceIdentities)
             created = httpx.post(emulator.graph_url(version) + collection, json={}, headers=headers)
             assert created.status_code == 201, created.text
             case = schema[item_path]["GET"].Case(path_parameters={param.strip("{}"): created.json()["id"]})
             response = case.call_and_validate(base_url=emulator.graph_url(version), headers=headers, checks=CHECKS)
             assert response.status_code == 200
             checked += 1
-    assert checked == 5
+    assert checked == 4
 
 
 def test_every_list_still_answers_after_the_fuzzing(emulator: EmulatorHandle) -> None:

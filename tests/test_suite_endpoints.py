@@ -70,7 +70,8 @@ def test_a_request_missing_from_a_cassette_fails_and_names_it(tmp_path: Path):
 
 def test_recording_writes_scrubbed_cassettes(tmp_path: Path):
     folder = tmp_path / "recorded"
-    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", "test_import", cwd=tmp_path)
+    selection = "test_import and not test_actions"
+    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     files = sorted(folder.glob("*.yaml"))
     assert len(files) == 4
@@ -107,7 +108,8 @@ def test_live_run_with_writes_deletes_exactly_what_it_created(tenant: EmulatorHa
     import httpx
 
     headers = tenant.headers()
-    mine = httpx.post(tenant.graph_url("v1.0") + "/deviceManagement/windowsAutopilotDeviceIdentities",
+    # beta: the service refuses creating registered devices in v1.0 (graph-facts 6.1), and so does the emulator
+    mine = httpx.post(tenant.graph_url("beta") + "/deviceManagement/windowsAutopilotDeviceIdentities",
                       json={"groupTag": "admin-made", "serialNumber": "KEEPME01"}, headers=headers)
     assert mine.status_code == 201
     result = _live(tenant, "--graph-allow-writes", "-k", "test_crud or test_import", cwd=tmp_path)
@@ -132,7 +134,7 @@ def test_cleanup_deletes_only_objects_with_the_tag(tenant: EmulatorHandle, capsy
     import httpx
 
     headers = tenant.headers()
-    url = tenant.graph_url("v1.0") + "/deviceManagement/windowsAutopilotDeviceIdentities"
+    url = tenant.graph_url("beta") + "/deviceManagement/windowsAutopilotDeviceIdentities"
     for tag in ("gc-deadbeef-1", "gc-deadbeef-2", "gc-other-1", "production"):
         assert httpx.post(url, json={"groupTag": tag}, headers=headers).status_code == 201
     monkeypatch.setenv("GRAPH_TOKEN", tenant.token())

@@ -28,13 +28,24 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _contracts_import(args: argparse.Namespace) -> int:
+    """Exit 0 when every page was used or its finding acknowledged, 1 otherwise; 2 (raised) if unreadable."""
+    from .contracts import load_overlays
     from .contracts.importer import import_pages, write_contracts
 
-    types, ops = import_pages(args.pages)
     out = Path(args.out) if args.out else contracts_dir()
-    written = write_contracts(types, ops, out)
-    print(f"wrote {len(written)} contract files ({len(types)} types, {len(ops)} operations) to {out}")
-    return 0
+    overlays = Path(args.overlays) if args.overlays else contracts_dir()
+    result = import_pages(args.pages)
+    result = result.acknowledge(a for o in load_overlays(overlays).values() for a in o.acknowledged)
+    written = write_contracts(result.types, result.operations, out)
+    for finding in result.findings:
+        print(finding)
+    new = sum(not f.acknowledged for f in result.findings)
+    print(
+        f"read {result.pages} pages; wrote {len(written)} contract files ({len(result.types)} types, "
+        f"{len(result.operations)} operations) to {out}; {len(result.findings)} pages or parts not used"
+        + (f", {new} not acknowledged" if new else "")
+    )
+    return 0 if result.ok else 1
 
 
 def _contracts_lint(args: argparse.Namespace) -> int:
@@ -49,6 +60,33 @@ def _contracts_lint(args: argparse.Namespace) -> int:
     new = sum(not f.acknowledged for f in report.findings)
     print(f"{len(report.findings)} findings, {new} not acknowledged by the overlays")
     return 0 if report.ok else 1
+
+
+def _contracts_check_metadata(args: argparse.Namespace) -> int:
+    """Exit 0 when every disagreement with the metadata is acknowledged, 1 otherwise, 2 for unreadable files."""
+    from .contracts import load_contracts, load_overlays
+    from .contracts.clouds import load_cloud_gaps
+    from .contracts.metadata import acknowledge, cloud_gaps, compare, gap_findings, read_metadata
+
+    root = Path(args.contracts) if args.contracts else contracts_dir()
+    contracts = load_contracts(root)
+    recorded = load_cloud_gaps(root)
+    acknowledged = {a for o in load_overlays(root).values() for a in o.acknowledged}
+    new = 0
+    for meta in read_metadata([Path(f) for f in args.files]):
+        gap = recorded.get((meta.cloud, meta.version))
+        found = [*compare(contracts, meta), *gap_findings(contracts, meta, gap.lacks if gap else None)]
+        findings = acknowledge(found, acknowledged)
+        gaps = cloud_gaps(contracts, meta)
+        print(f"{meta.source} ({meta.version}, {meta.cloud}): {len(findings)} disagreements")
+        for f in findings:
+            if args.all or not f.acknowledged:
+                print(f"  {f}")
+        if gaps:
+            print(f"  the {meta.cloud} cloud lacks contract types: {', '.join(gaps)}")
+        new += sum(not f.acknowledged for f in findings)
+    print(f"{new} disagreements not acknowledged by the overlays")
+    return 0 if new == 0 else 1
 
 
 def _schemas(args: argparse.Namespace) -> int:
@@ -330,6 +368,7 @@ def _emulator(args: argparse.Namespace) -> int:
         "tenants": tuple(args.tenant or ()),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
+        "as_documented": args.as_documented or None,
         "admin_routes": args.admin_routes,
     }
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
@@ -488,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = csub.add_parser("import", help="write contracts from Graph doc pages (files or folders)")
     imp.add_argument("pages", nargs="+", help="doc pages or folders; earlier ones win where pages disagree")
     imp.add_argument("--out", help="output folder (default: the project's contracts/)")
+    imp.add_argument(
+        "--overlays", help="contracts folder whose overlays acknowledge import findings (default: the shipped one)"
+    )
     imp.set_defaults(handler=_contracts_import)
     lint = csub.add_parser(
         "lint", help="report where sources disagree; exit 1 on findings the overlays do not acknowledge"
@@ -495,6 +537,14 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--contracts", help="contracts folder (default: the shipped one)")
     lint.add_argument("--all", action="store_true", help="also print acknowledged findings")
     lint.set_defaults(handler=_contracts_lint)
+    meta = csub.add_parser(
+        "check-metadata",
+        help="compare the contracts with Microsoft's $metadata (CSDL) and beta type mappings (JSON)",
+    )
+    meta.add_argument("files", nargs="+", help="v1.0-Prod.csdl, v1.0-Fairfax.csdl, beta-*-types.json ...")
+    meta.add_argument("--contracts", help="contracts folder (default: the shipped one)")
+    meta.add_argument("--all", action="store_true", help="also print acknowledged disagreements")
+    meta.set_defaults(handler=_contracts_check_metadata)
 
     schemas = sub.add_parser("schemas", help="generate or drift-check the JSON Schemas and OpenAPI documents")
     schemas.add_argument("action", choices=("build", "check"))
@@ -567,6 +617,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
     emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.add_argument(
+        "--as-documented", action="store_true",
+        help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
+    )
     emu.add_argument(
         "--tenant", action="append", metavar="TENANT",
         help="another tenant (GUID or domain) the token endpoint serves; others get AADSTS90002",

@@ -15,7 +15,8 @@ from pathlib import Path
 import hypothesis
 import pytest
 
-from .contracts import ContractSet, default_contracts
+from .contracts import ContractSet, Operation, default_contracts
+from .contracts.clouds import CloudGap, load_cloud_gaps, skip_reason
 from .graph.auth import StaticToken
 from .graph.client import GraphClient, RetryPolicy
 from .graph.endpoints import Endpoint, TokenKind, open_endpoint
@@ -66,6 +67,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         default=None,
         help="seconds between polls of a pending import (default: 15 live, 0 elsewhere; Retry-After wins)",
+    )
+    group.addoption(
+        "--graph-as-documented",
+        action="store_true",
+        default=False,
+        help="expect what the doc pages say where the service refuses a documented operation "
+        "(the emulator then serves it as documented); by default the suite expects the service's answer",
     )
     group.addoption(
         "--graph-emulator-tenant",
@@ -202,7 +210,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     endpoint = config.getoption("--graph-endpoint")
+    gaps = _cloud_gaps() if endpoint == "live" else {}
     for item in items:
+        op = getattr(getattr(item, "callspec", None), "params", {}).get("op")
+        reason = skip_reason(op, config.getoption("--graph-cloud"), gaps) if isinstance(op, Operation) else None
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
         if item.get_closest_marker("graph_live") and endpoint != "live":
             item.add_marker(pytest.mark.skip(reason="needs a live tenant: run with --graph-endpoint live"))
         if (
@@ -213,6 +226,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason="writes to a live tenant need --graph-allow-writes (read-only run)")
             )
+
+
+def _cloud_gaps() -> dict[tuple[str, str], CloudGap]:
+    from .resources import contracts_dir
+
+    return load_cloud_gaps(contracts_dir())
 
 
 def graph_versions(config: pytest.Config) -> tuple[str, ...]:
@@ -242,6 +261,7 @@ def graph_endpoint(pytestconfig: pytest.Config) -> Iterator[Endpoint]:
         cloud=pytestconfig.getoption("--graph-cloud"),
         base_url=pytestconfig.getoption("--graph-base-url"),
         allow_writes=pytestconfig.getoption("--graph-allow-writes"),
+        as_documented=pytestconfig.getoption("--graph-as-documented"),
         emulator_tenants=tuple(pytestconfig.getoption("--graph-emulator-tenant")),
     ) as endpoint:
         yield endpoint

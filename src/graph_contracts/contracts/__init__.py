@@ -24,6 +24,8 @@ from .model import (
     Operation,
     Parameter,
     Property,
+    ServiceFact,
+    ServiceRefusal,
     Source,
     TypeContract,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "Operation",
     "Parameter",
     "Property",
+    "ServiceFact",
+    "ServiceRefusal",
     "Source",
     "TypeContract",
     "default_contracts",
@@ -74,6 +78,7 @@ def load_contracts(root: str | Path, *, overlay: bool = True) -> ContractSet:
     types: dict[tuple[str, str], TypeContract] = {}
     ops: dict[tuple[str, str], Operation] = {}
     findings: list[Finding] = []
+    facts: list[ServiceFact] = []
     for version in VERSIONS:
         vtypes: dict[str, TypeContract] = {}
         vops: dict[str, Operation] = {}
@@ -90,11 +95,11 @@ def load_contracts(root: str | Path, *, overlay: bool = True) -> ContractSet:
                 raise ContractError(o.file, f"operation {o.id} is defined twice")
             vops[o.id] = o
         if version in overlays:
-            findings += apply_overlay(overlays[version], vtypes, vops)
+            findings += apply_overlay(overlays[version], vtypes, vops, facts)
         _check(version, vtypes, vops)
         types.update({(version, k): v for k, v in vtypes.items()})
         ops.update({(version, k): v for k, v in vops.items()})
-    return ContractSet(types=types, operations=ops, findings=tuple(findings))
+    return ContractSet(types=types, operations=ops, findings=tuple(findings), service_facts=tuple(facts))
 
 
 @lru_cache(maxsize=1)

@@ -4,17 +4,22 @@ When several pages describe the same type or operation, the page given first
 wins (pass the seeds before the wider doc set), except that a documented fact
 always replaces a missing or TODO one; every disagreement is kept in the
 contract as a ``Conflict`` so ``contracts lint`` can report it with both pages.
+
+A page the importer cannot use does not stop the import: it becomes an
+``ImportFinding`` (page, line, why) and every other page is still imported,
+so one generated stub in a folder of a hundred pages costs one page, not the
+folder. Only input that cannot be read at all (a missing path) raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..docs import DocPage, parse_pages
+from ..docs import PAGE_SUFFIXES, DocPage, parse_page
 from ..docs.model import Table, TableRow
-from ..errors import ContractError
+from ..errors import ContractError, DocParseError, InputFileError
 from .io import operation_file, operation_to_dict, type_file, type_to_dict, write_contract
 from .model import (
     PRIMITIVES,
@@ -33,37 +38,124 @@ from .model import (
 ENTITY_BODY_VERBS = frozenset({"create", "update"})
 
 
-def import_pages(inputs: Sequence[str | Path]) -> tuple[list[TypeContract], list[Operation]]:
-    """Parse every page under ``inputs`` and merge them into types and operations."""
+@dataclass(frozen=True)
+class ImportFinding:
+    """A page, or part of one, the importer could not use, and why.
+
+    ``id`` is stable (``import:<file name>:<what>``) so an overlay can
+    acknowledge it; ``line`` is 0 when the problem is the whole page.
+    """
+
+    id: str
+    page: str
+    line: int
+    why: str
+    acknowledged: bool = False
+
+    def __str__(self) -> str:
+        mark = "acknowledged" if self.acknowledged else "NEW"
+        where = f"{self.page}:{self.line}" if self.line else self.page
+        return f"[{mark}] {self.id}: {where}: {self.why}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    types: tuple[TypeContract, ...]
+    operations: tuple[Operation, ...]
+    findings: tuple[ImportFinding, ...]
+    pages: int
+
+    def acknowledge(self, ids: Iterable[str]) -> ImportResult:
+        known = frozenset(ids)
+        return replace(self, findings=tuple(replace(f, acknowledged=f.id in known) for f in self.findings))
+
+    @property
+    def ok(self) -> bool:
+        return all(f.acknowledged for f in self.findings)
+
+
+def _page_files(root: Path) -> Iterator[Path]:
+    if not root.exists():
+        raise InputFileError(str(root), "no such file or directory")
+    if root.is_dir():
+        yield from sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
+    else:
+        yield root
+
+
+def _finding(name: str, line: int, what: str, why: str) -> ImportFinding:
+    return ImportFinding(f"import:{Path(name).name}:{what}", name, line, why)
+
+
+def import_pages(inputs: Sequence[str | Path]) -> ImportResult:
+    """Parse every page under ``inputs`` and merge them into types and operations.
+
+    Raises InputFileError only when an input path does not exist or cannot be
+    read; every page-level problem becomes a finding in the result.
+    """
     types: dict[tuple[str, str], TypeContract] = {}
     ops: dict[tuple[str, str], Operation] = {}
     implied_enums: dict[tuple[str, str], TypeContract] = {}
+    findings: list[ImportFinding] = []
+    pending: list[tuple[Operation, str, int]] = []  # stubs: merged only into an addressable operation
+    count = 0
     for root in inputs:
         root_path = Path(root)
         base = root_path.parent
-        for page in parse_pages([root_path]):
-            name = Path(page.path).resolve().relative_to(base.resolve()).as_posix()
-            version = page.version or _version_from_folder(Path(page.path))
+        for file in _page_files(root_path):
+            count += 1
+            name = file.resolve().relative_to(base.resolve()).as_posix()
+            try:
+                page = parse_page(file)
+            except DocParseError as exc:
+                if exc.line == 0 and "readable" in exc.expected:
+                    raise InputFileError(str(file), exc.found or "cannot be read") from exc
+                findings.append(_finding(name, exc.line, "unparsable", f"expected {exc.expected}"
+                                         + (f"; found {exc.found!r}" if exc.found else "")))
+                continue
+            version = page.version or _version_from_folder(file)
             if version is None:
-                raise ContractError(name, "the page does not say its API version (v1.0 or beta)")
+                findings.append(_finding(name, 0, "no-version", "the page does not say its API version (v1.0 or beta)"))
+                continue
             if page.kind == "operation":
-                op = _operation(page, name, version)
-                key = (version, op.id)
-                ops[key] = _merge_operation(ops[key], op) if key in ops else op
+                try:
+                    op = _operation(page, name, version)
+                except ContractError as exc:
+                    findings.append(_finding(name, page.paths_line, "not-an-operation", exc.detail))
+                    continue
+                if page.unaddressable:
+                    pending.append((op, name, page.paths_line))
+                else:
+                    key = (version, op.id)
+                    ops[key] = _merge_operation(ops[key], op) if key in ops else op
                 tables = [page.body_table] if page.body_table else []
             else:
-                t = _type(page, name, version)
+                try:
+                    t = _type(page, name, version)
+                except ContractError as exc:
+                    findings.append(_finding(name, 0, "no-type-name", exc.detail))
+                    continue
                 key = (version, t.name)
                 types[key] = _merge_type(types[key], t) if key in types else t
                 tables = [page.properties] if page.properties else []
             for table in tables:
                 for row in table.rows:
                     _note_implied_enum(implied_enums, row, table, name, version)
+    for op, name, line in pending:
+        key = (op.version, op.id)
+        if key in ops:
+            ops[key] = _merge_operation(ops[key], replace(op, paths=ops[key].paths))
+            outcome = f"its facts were merged into {op.id}, whose path another page gives"
+        else:
+            outcome = f"no other page gives a path for {op.id}, so no operation was written"
+        findings.append(_finding(name, line, "unaddressable", f"a stub whose request line names no path; {outcome}"))
     for key, enum in implied_enums.items():
         types.setdefault(key, enum)
     for key, t in types.items():
         types[key] = _without_inherited(t, types)
-    return sorted(types.values(), key=_tkey), sorted(ops.values(), key=_okey)
+    return ImportResult(
+        tuple(sorted(types.values(), key=_tkey)), tuple(sorted(ops.values(), key=_okey)), tuple(findings), count
+    )
 
 
 def _version_from_folder(path: Path) -> str | None:
@@ -211,6 +303,7 @@ def _operation(page: DocPage, name: str, version: str) -> Operation:
                 body_error="; ".join(errors) or None,
             )
         )
+    binding = page.binding[1] if page.binding else None
     return Operation(
         id=f"{page.subject_type}.{page.verb}",
         version=version,
@@ -229,6 +322,7 @@ def _operation(page: DocPage, name: str, version: str) -> Operation:
         permissions=tuple((p.permission_type, p.permissions) for p in page.permissions),
         request_headers=tuple((h.name, h.value) for h in page.request_headers),
         examples=tuple(examples),
+        binding="entity" if binding == "entity" else "collection" if binding == "collection" else None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -135,6 +135,8 @@ def operation_to_dict(o: Operation) -> dict[str, Any]:
         "success_status": o.success_status,
         "response": {"kind": o.response_kind, "type": o.response_type},
     }
+    if o.binding:
+        out["binding"] = o.binding
     if o.body_type:
         out["body_type"] = o.body_type
     if o.parameters:
@@ -286,8 +288,15 @@ def operation_from_dict(d: Any, file: str) -> Operation:
             for i, e in enumerate(d.get("examples") or ())
         ),
         conflicts=_conflicts_from(d.get("conflicts")),
+        binding=_binding_from(d.get("binding"), file),
         file=file,
     )
+
+
+def _binding_from(value: Any, file: str) -> Literal["entity", "collection"] | None:
+    if value is None or value == "entity" or value == "collection":
+        return value  # type: ignore[no-any-return]
+    raise ContractError(file, f"binding must be 'entity' or 'collection', not {value!r}", "/binding")
 
 
 def type_file(root: Path, t: TypeContract) -> Path:

@@ -137,6 +137,40 @@ class Example:
 
 
 @dataclass(frozen=True)
+class ServiceRefusal:
+    """The service refuses an operation its pages document, and how it answers.
+
+    Comes from an overlay ``service`` entry, never from a page: ``source`` cites
+    where the behaviour was observed (graph-facts 6.1 and the issues it names).
+    The emulator answers with it by default; with ``--as-documented`` it
+    answers as the page says.
+    """
+
+    status: int
+    code: str
+    message: str
+    source: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceFact:
+    """What the service answers on one route, beside what the pages say.
+
+    ``operation`` names the documented operation on that route, or is None
+    when no page in the contracts documents it (PATCH on the registered
+    Autopilot devices is documented only on pages we do not import).
+    """
+
+    version: str
+    method: str
+    path: str
+    refusal: ServiceRefusal
+    operation: str | None = None
+    page: str | None = None
+
+
+@dataclass(frozen=True)
 class Operation:
     """One documented HTTP operation.
 
@@ -145,7 +179,10 @@ class Operation:
     ``parameters`` the action's body parameters; at most one is set.
     ``body_table`` keeps the names the page's request-body table listed, and
     ``body_table_says_required`` whether its sentence called them required, so
-    lint can compare them with the type.
+    lint can compare them with the type. ``binding`` says whether an action
+    acts on one entity (``.../{id}/action``) or on the collection.
+    ``refused`` is set by the overlay when the service does not serve the
+    operation as documented.
     """
 
     id: str
@@ -166,6 +203,8 @@ class Operation:
     request_headers: tuple[tuple[str, str], ...] = ()
     examples: tuple[Example, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    binding: Literal["entity", "collection"] | None = None
+    refused: ServiceRefusal | None = None
     file: str = field(default="", compare=False)
 
     @property
@@ -226,6 +265,7 @@ class ContractSet:
     types: Mapping[tuple[str, str], TypeContract]
     operations: Mapping[tuple[str, str], Operation]
     findings: tuple[Finding, ...] = ()
+    service_facts: tuple[ServiceFact, ...] = ()
 
     def __repr__(self) -> str:
         return f"ContractSet({len(self.types)} types, {len(self.operations)} operations)"
@@ -242,6 +282,12 @@ class ContractSet:
 
     def types_in(self, version: str) -> Iterator[TypeContract]:
         return (t for (v, _), t in sorted(self.types.items()) if v == version)
+
+    def refused(self, version: str, method: str, path: str) -> ServiceFact | None:
+        """The service fact for a route template (``/x/things/{thingId}``), if the service refuses it."""
+        return next(
+            (f for f in self.service_facts if (f.version, f.method, f.path) == (version, method.upper(), path)), None
+        )
 
     def operations_in(self, version: str) -> Iterator[Operation]:
         return (o for (v, _), o in sorted(self.operations.items()) if v == version)

@@ -11,7 +11,15 @@ carry ``reason``. The kinds, one key each, a table rather than a language:
 - ``type`` + ``members``: the full member list (name, value) from the metadata
 - ``type`` + ``define``: a whole type the pages do not document
 - ``operation`` + ``set``: change an operation (paths, permissions, request_headers)
+- ``operation`` + ``service``: the service refuses the documented operation
+  (``status``, ``code``, ``message`` as the service sends them)
+- ``route`` (``"PATCH /path/{id}"``) + ``service``: the same for a route no
+  imported page documents
 - ``acknowledge``: a lint finding id that has been reviewed and accepted
+
+``service`` entries are facts about the service, not about the metadata: their
+``source`` cites where the behaviour was seen (graph-facts 6.1 and the issues
+it names). Each yields a finding naming the page and that source.
 
 Applying an entry that changes a page fact yields an acknowledged ``Finding``
 naming the page and the overlay's source.
@@ -26,7 +34,7 @@ from typing import Any
 
 from ..errors import ContractError
 from .io import load_yaml, member_from, property_from
-from .model import EnumMember, Finding, Operation, Property, Source, TypeContract
+from .model import EnumMember, Finding, Operation, Property, ServiceFact, ServiceRefusal, Source, TypeContract
 
 PROPERTY_FLAGS = frozenset({"nullable", "read_only", "required", "type", "collection"})
 TYPE_FIELDS = frozenset({"base_type", "category"})
@@ -67,8 +75,8 @@ def load_overlay(path: Path) -> Overlay:
             raise ContractError(file, "an entry must be a mapping", f"/entries/{i}")
         if not raw.get("source"):
             raise ContractError(file, "every overlay entry must name its source", f"/entries/{i}")
-        if not any(k in raw for k in ("type", "operation", "acknowledge")):
-            raise ContractError(file, "an entry needs 'type', 'operation' or 'acknowledge'", f"/entries/{i}")
+        if not any(k in raw for k in ("type", "operation", "route", "acknowledge")):
+            raise ContractError(file, "an entry needs 'type', 'operation', 'route' or 'acknowledge'", f"/entries/{i}")
         entries.append(OverlayEntry(i, raw, str(raw["source"]), str(raw.get("reason", ""))))
     return Overlay(file, str(data["version"]), tuple(entries))
 
@@ -77,13 +85,25 @@ def apply_overlay(
     overlay: Overlay,
     types: dict[str, TypeContract],
     ops: dict[str, Operation],
+    facts: list[ServiceFact] | None = None,
 ) -> list[Finding]:
-    """Apply ``overlay`` to one version's types and operations in place; return the findings it settles."""
+    """Apply ``overlay`` to one version's types and operations in place; return the findings it settles.
+
+    Service facts are appended to ``facts`` when given.
+    """
     findings: list[Finding] = []
     for entry in overlay.entries:
         d = entry.data
         cite = f"{Path(overlay.file).name}{entry.pointer}: {entry.source}"
         if "acknowledge" in d:
+            continue
+        if "service" in d:
+            fact = _service_fact(overlay, entry, ops)
+            if fact.operation is not None:
+                ops[fact.operation] = replace(ops[fact.operation], refused=fact.refusal)
+            if facts is not None:
+                facts.append(fact)
+            findings.append(_refusal_finding(overlay, fact, cite))
             continue
         if "operation" in d:
             findings += _apply_operation(overlay, entry, ops, cite)
@@ -288,3 +308,49 @@ def _show(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + "; ".join(_show(v) for v in value) + "]"
     return str(value)
+
+
+def _service_fact(overlay: Overlay, entry: OverlayEntry, ops: dict[str, Operation]) -> ServiceFact:
+    raw = entry.data["service"]
+    where = entry.pointer + "/service"
+    if not isinstance(raw, Mapping):
+        raise ContractError(overlay.file, "'service' must be a mapping of status, code and message", where)
+    missing = [k for k in ("status", "code", "message") if not raw.get(k)]
+    if missing:
+        raise ContractError(overlay.file, f"'service' needs {', '.join(missing)}", where)
+    status = raw["status"]
+    if not isinstance(status, int) or not 400 <= status <= 599:
+        raise ContractError(
+            overlay.file, f"a refusal's status is an HTTP error status, not {status!r}", where + "/status"
+        )
+    refusal = ServiceRefusal(status, str(raw["code"]), str(raw["message"]), entry.source, entry.reason)
+    if "operation" in entry.data:
+        op_id = str(entry.data["operation"])
+        if op_id not in ops:
+            raise ContractError(
+                overlay.file, f"no operation {op_id!r} in {overlay.version}", entry.pointer + "/operation"
+            )
+        op = ops[op_id]
+        return ServiceFact(overlay.version, op.method, op.path, refusal, op.id, str(op.source))
+    route = str(entry.data.get("route", "")).split()
+    if len(route) != 2 or not route[1].startswith("/"):
+        raise ContractError(overlay.file, "a route reads 'METHOD /path'", entry.pointer + "/route")
+    method, path = route[0].upper(), route[1]
+    documented = next((o for o in ops.values() if o.method == method and path in o.paths), None)
+    if documented is not None:
+        raise ContractError(
+            overlay.file, f"{method} {path} is documented as {documented.id}: name the operation", entry.pointer
+        )
+    return ServiceFact(overlay.version, method, path, refusal)
+
+
+def _refusal_finding(overlay: Overlay, fact: ServiceFact, cite: str) -> Finding:
+    what = fact.operation or f"{fact.method} {fact.path}"
+    r = fact.refusal
+    return _found(
+        overlay,
+        f"{what}:refused-by-service",
+        f"{what}: documented, refused by the service: {r.status} {r.code!r} ({r.message})",
+        fact.page or "(documented on a page the contracts do not import)",
+        cite,
+    )

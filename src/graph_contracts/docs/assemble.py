@@ -193,7 +193,7 @@ def _members(section: Section | None) -> tuple[EnumMemberRow, ...]:
 
 
 def _request_lines(outline: Outline) -> list[tuple[int, re.Match[str]]]:
-    """The request lines of the HTTP request section; raises when there are none."""
+    """The request lines of the HTTP request section (or a stub's line); raises when there are none."""
     section = outline.section("http request")
     if section is None:
         following = [
@@ -205,6 +205,9 @@ def _request_lines(outline: Outline) -> list[tuple[int, re.Match[str]]]:
     matches = [(n, m) for n, text in section.body if (m := common.REQUEST_LINE.match(text.strip()))]
     if matches:
         return matches
+    stubs = [(n, m) for n, text in section.body if (m := common.STUB_REQUEST_LINE.match(text.strip()))]
+    if stubs:
+        return stubs[:1]
     filled = [
         (n, text.strip())
         for n, text in section.body
@@ -243,6 +246,8 @@ def _description_link(outline: Outline) -> str | None:
 def _operation_fields(outline: Outline) -> dict[str, Any]:
     requests = _request_lines(outline)
     method = requests[0][1].group("method")
+    stub = requests[0][1].groupdict().get("why")
+    paths = () if stub else tuple(common.request_path(m.group("url")) for _, m in requests)
     body_section = outline.section("request body")
     body_type = common.body_type(_joined(body_section))
     status, response_kind, response_type = _response(outline)
@@ -250,8 +255,12 @@ def _operation_fields(outline: Outline) -> dict[str, Any]:
     verb = titled.verb or common.METHOD_VERBS.get(method)
     if verb == "get" and titled.verb is None and response_kind == "collection":
         verb = "list"
+    is_action = verb is not None and verb not in common.METHOD_VERBS.values() and verb != "list"
+    bound = common.binding(paths[0]) if paths and is_action else None
     subject = (
         (titled.subject if titled.bound else None)
+        or (bound[0] if bound else None)
+        or (common.stub_type(stub) if stub else None)
         or body_type
         or response_type
         or _description_link(outline)
@@ -263,8 +272,10 @@ def _operation_fields(outline: Outline) -> dict[str, Any]:
         "verb": verb,
         "subject_type": subject,
         "method": method,
-        "paths": tuple(common.request_path(m.group("url")) for _, m in requests),
+        "paths": paths,
         "paths_line": requests[0][0],
+        "unaddressable": stub,
+        "binding": bound,
         "permissions": _permissions(permissions),
         "permission_order": common.permission_order(permissions.table.header)
         if permissions and permissions.table

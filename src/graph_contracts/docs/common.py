@@ -331,6 +331,38 @@ def singular(word: str) -> str:
 
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 REQUEST_LINE = re.compile(r"^(?P<method>GET|POST|PATCH|PUT|DELETE)\s+(?P<url>(?:https?://|/)\S*)")
+#: The request line of a generated stub whose type has no addressable collection:
+#: ``POST ** Collection URI for microsoft.graph.importedDeviceIdentityResult not found``.
+STUB_REQUEST_LINE = re.compile(
+    r"^(?P<method>GET|POST|PATCH|PUT|DELETE)\s+\*\*\s*(?P<why>(?:Collection|Entity) URI for (?P<type>[\w.]+) not found)"
+)
+_KEY_SEGMENT = re.compile(r"^\{(?P<name>[A-Za-z_]\w*?)(?:-?[Ii]d)?\}$")
+
+
+def stub_type(why: str) -> str | None:
+    """The unqualified type a stub's "Collection URI for microsoft.graph.X not found" names."""
+    m = STUB_REQUEST_LINE.match(f"GET ** {why}")
+    return m.group("type").rsplit(".", 1)[-1] if m else None
+
+
+def binding(path: str) -> tuple[str, str] | None:
+    """The type and kind (``entity`` or ``collection``) an action path is bound to.
+
+    ``/x/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentityId}/assignUserToDevice``
+    is bound to one windowsAutopilotDeviceIdentity; ``/x/importedDeviceIdentities/importDeviceIdentityList``
+    to the collection of importedDeviceIdentity. Doc pages name key placeholders after the
+    type, which is the only place an action page states the type it acts on.
+    """
+    parts = [p for p in path.split("/") if p]
+    if len(parts) < 2:
+        return None
+    bound = parts[-2]
+    key = _KEY_SEGMENT.match(bound)
+    if key:
+        return key.group("name"), "entity"
+    if bound.startswith("{"):
+        return None
+    return singular(bound), "collection"
 STATUS_LINE = re.compile(r"^HTTP/\d(?:\.\d)?\s+(?P<status>\d{3})\b")
 _HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*)\s*:\s*(?P<value>.*)$")
 _ROOT = re.compile(r"^https?://[^/]+/(?:v1\.0|beta)(?=/)")

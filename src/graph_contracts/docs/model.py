@@ -113,6 +113,10 @@ class DocPage:
     method: str | None = None
     paths: tuple[str, ...] = ()
     paths_line: int = 0
+    #: why a stub's request line names no path ("Collection URI for microsoft.graph.X not found")
+    unaddressable: str | None = None
+    #: what an action's first path binds it to: ("windowsAutopilotDeviceIdentity", "entity")
+    binding: tuple[str, str] | None = None
     permissions: tuple[PermissionRow, ...] = ()
     permission_order: str | None = None
     request_headers: tuple[Header, ...] = ()

@@ -122,10 +122,12 @@ def open_endpoint(
     cloud: str = "global",
     base_url: str | None = None,
     allow_writes: bool = False,
+    as_documented: bool = False,
     emulator_tenants: tuple[str, ...] = (),
 ) -> Iterator[Endpoint]:
     """Start or connect to the endpoint of ``kind`` and stop it when the block ends.
 
+    ``as_documented`` makes the emulator serve what the service refuses as the pages document it.
     ``emulator_tenants``: tenants besides the default one that the embedded
     emulator's token endpoint serves (any other gets Entra's "tenant not found").
     """
@@ -133,7 +135,8 @@ def open_endpoint(
         from .emulator import EmulatorConfig, running_emulator
 
         with ExitStack() as stack:
-            handle = stack.enter_context(running_emulator(EmulatorConfig(tenants=emulator_tenants)))
+            config = EmulatorConfig(tenants=emulator_tenants, as_documented=as_documented)
+            handle = stack.enter_context(running_emulator(config))
             yield EmulatorEndpoint(base_url=base_url or handle.base_url, handle=handle)
         return
     if kind == "replay":

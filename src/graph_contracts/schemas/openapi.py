@@ -1,4 +1,11 @@
-"""One OpenAPI 3.1 document per API version, covering every contract operation."""
+"""One OpenAPI 3.1 document per API version, covering every contract operation.
+
+The document carries OpenAPI links, so stateful tools (schemathesis's state
+machine) chain calls as users do: create -> get, update, delete and the
+entity's actions by the new ``id``; list, import and the collection actions
+that answer with entities -> the same, by the ``id`` of the first entity in
+``value`` (a link names one value; the first stands for each).
+"""
 
 from __future__ import annotations
 
@@ -70,9 +77,12 @@ def openapi_document(contracts: ContractSet, version: str) -> dict[str, Any]:
         for path in op.paths:
             grouped[(path, op.method.lower())].append(op)
     paths: dict[str, dict[str, Any]] = {}
+    kinds: dict[tuple[str, str], str] = {}
     for (path, method), ops in sorted(grouped.items()):
         op = _pick(contracts, version, ops)
         paths.setdefault(path, {})[method] = _operation(op, path, req, resp)
+        kinds[(path, method)] = op.response_kind
+    _add_links(paths, kinds)
     schemas = {**req.defs, **resp.defs, "GraphError": GRAPH_ERROR}
     return {
         "openapi": "3.1.0",
@@ -96,6 +106,35 @@ def openapi_document(contracts: ContractSet, version: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def _add_links(paths: dict[str, dict[str, Any]], kinds: dict[tuple[str, str], str]) -> None:
+    """Links from every operation answering with entities to the operations addressed by their ``id``."""
+    for path, methods in paths.items():
+        for method, spec in methods.items():
+            ok = next((r for code, r in spec["responses"].items() if code.startswith("2")), None)
+            schema = (ok or {}).get("content", {}).get("application/json", {}).get("schema")
+            if schema is None:
+                continue
+            kind = kinds[(path, method)]
+            pointer = "$response.body#/value/0/id" if kind == "collection" else "$response.body#/id"
+            collection = path if method != "post" or kind == "entity" else path.rsplit("/", 1)[0]
+            links = {}
+            for target, target_methods in sorted(paths.items()):
+                rest = target[len(collection) :] if target.startswith(collection + "/") else None
+                if rest is None:
+                    continue
+                key = rest.lstrip("/").split("/")[0]
+                if not PATH_PARAM.fullmatch(key):
+                    continue
+                for target_method, target_spec in sorted(target_methods.items()):
+                    links[target_spec["operationId"]] = {
+                        "operationId": target_spec["operationId"],
+                        "parameters": {key.strip("{}"): pointer},
+                        "description": f"{target_method.upper()} {target} with the id {spec['operationId']} answered",
+                    }
+            if links and ok is not None:
+                ok["links"] = links
 
 
 def _operation(op: Operation, path: str, req: SchemaBuilder, resp: SchemaBuilder) -> dict[str, Any]:

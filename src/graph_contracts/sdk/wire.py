@@ -701,10 +701,12 @@ def _single(result: Any, op: Operation) -> Any:
 async def _run(
     sdk: SdkDistribution, sdk_version: str, examples: int, contracts: ContractSet, only: Collection[str] | None
 ) -> list[CheckResult]:
-    from ..graph.emulator import running_emulator
+    from ..graph.emulator import EmulatorConfig, running_emulator
 
     tap = ResponseTap()
-    with running_emulator() as emulator:
+    # The gate checks what the SDK sends against the pages, so the emulator serves the operations the
+    # service refuses (POST v1.0 windowsAutopilotDeviceIdentities) as documented rather than with a 400.
+    with running_emulator(EmulatorConfig(as_documented=True)) as emulator:
         emulator.emulator.app.add_middleware(ResponseOverlay, tap=tap)
         session = WireSession(sdk, sdk_version, emulator, tap, contracts)
         results = _Results(session)

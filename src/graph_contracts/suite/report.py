@@ -8,6 +8,11 @@ number of hypothesis examples it ran travel on the test report as
 ``graph_examples``), so the table is also right under pytest-xdist and the
 same properties land in ``--junitxml`` files. ``pytest_terminal_summary``
 prints the table, then one line per failure naming operation and check.
+
+Operations the service refuses although their pages document them (the
+overlay's service facts) are shown as "documented, refused by the service",
+not as passes or failures: whether a test of them passes says which of the
+two the endpoint followed, not whether the contract holds.
 """
 
 from __future__ import annotations
@@ -37,6 +42,11 @@ CHECKS_BY_TEST: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("test_a_hash_repeated", ("lifecycle",)),
     ("test_documented_example", ("examples",)),
     ("test_endpoint_conforms_to_the_openapi", ("openapi",)),
+    ("test_entity_actions", ("status", "lifecycle")),
+    ("test_import_identity_list", ("status", "shape", "lifecycle")),
+    ("test_updates", ("status", "shape")),
+    ("test_refused_routes", ("status",)),
+    ("test_stateful", ("openapi",)),
 )
 #: Modules whose tests all stand for one check, for tests added later under a new name.
 CHECKS_BY_MODULE = {
@@ -44,6 +54,7 @@ CHECKS_BY_MODULE = {
     "test_import": ("lifecycle",),
     "test_examples": ("examples",),
     "test_openapi": ("openapi",),
+    "test_actions": ("status",),
 }
 
 OPERATION = "graph_operation"
@@ -129,11 +140,32 @@ class Outcome:
     message: str = ""
 
 
+REFUSED = "refused"
+REFUSED_HEADING = "documented, refused by the service:"
+
+
+def refused_operations() -> dict[str, str]:
+    """``<version> <operation or route>`` -> what the service answers, from the shipped overlays."""
+    from ..contracts import default_contracts
+
+    out = {}
+    for fact in default_contracts().service_facts:
+        r = fact.refusal
+        what = fact.operation or f"{fact.method} {fact.path}"
+        out[f"{fact.version} {what}"] = f"{r.status} {r.code} (source: {r.source})"
+    return out
+
+
 @dataclass
 class ContractReport:
-    """Collects test reports and renders the operation x check table."""
+    """Collects test reports and renders the operation x check table.
+
+    ``refused`` maps an operation (as rows name them) to the service's answer;
+    such rows read "refused" and their failures are not listed as failures.
+    """
 
     items: dict[str, Outcome] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)
 
     def add(self, report: pytest.TestReport) -> None:
         operation = _property(report, OPERATION)
@@ -163,10 +195,15 @@ class ContractReport:
         return table
 
     def failures(self) -> Iterator[tuple[str, str, str, str]]:
-        """(operation, checks, node id, message) of each failed test."""
+        """(operation, checks, node id, message) of each failed test of an operation the service serves."""
         for nodeid, outcome in self.items.items():
-            if outcome.outcome == "failed":
+            if outcome.outcome == "failed" and outcome.operation not in self.refused:
                 yield outcome.operation, "+".join(outcome.checks), nodeid, outcome.message
+
+    def _render(self, row: str, cell: Cell | None) -> str:
+        if cell is None:
+            return "-"
+        return REFUSED if row in self.refused else cell.render()
 
     def lines(self) -> list[str]:
         table = self.cells()
@@ -174,11 +211,11 @@ class ContractReport:
             return []
         rows = sorted(table, key=lambda o: (o.split(" ", 1)[-1], o))
         width = max(len("operation"), *(len(r) for r in rows))
-        cols = {c: max(len(c), *(len(table[r].get(c, Cell()).render()) for r in rows)) for c in CHECKS}
+        cols = {c: max(len(c), *(len(self._render(r, table[r].get(c))) for r in rows)) for c in CHECKS}
         header = "  ".join(["operation".ljust(width), *(c.ljust(cols[c]) for c in CHECKS)])
         out = [header, "-" * len(header)]
         for row in rows:
-            cells = [table[row].get(c, Cell()).render().ljust(cols[c]) for c in CHECKS]
+            cells = [self._render(row, table[row].get(c)).ljust(cols[c]) for c in CHECKS]
             out.append("  ".join([row.ljust(width), *cells]).rstrip())
         failed = list(self.failures())
         out.append("")
@@ -188,6 +225,9 @@ class ContractReport:
         )
         for operation, checks, nodeid, message in failed:
             out.append(f"FAILED {operation} [{checks}] {nodeid.split('::', 1)[-1]}: {message}")
+        if self.refused:
+            out.append(REFUSED_HEADING)
+            out += [f"  {what}: {answer}" for what, answer in sorted(self.refused.items())]
         return out
 
 
@@ -217,7 +257,7 @@ REPORT = pytest.StashKey[ContractReport]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[REPORT] = ContractReport()
+    config.stash[REPORT] = ContractReport(refused=refused_operations())
     config.pluginmanager.register(ContractReportPlugin(config), "graph-contracts-report")
 
 

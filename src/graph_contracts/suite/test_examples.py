@@ -12,12 +12,24 @@ from ..cleanup import TAG_PROPERTY
 from ..contracts import ContractSet, Example, Operation, default_contracts
 from ..graph.client import GraphClient
 from ..validation import Validator
-from .support import ContractFindingWarning, Created, envelope_problems, item_path, sibling
+from .support import (
+    ContractFindingWarning,
+    Created,
+    assert_refused,
+    awaiting_emulator,
+    envelope_problems,
+    expected_refusal,
+    item_path,
+    sibling,
+)
 
 
 def _cases() -> list[Any]:
     out = []
     for (version, _), op in sorted(default_contracts().operations.items()):
+        # An update or entity-bound action example names a key ("{id}") this test does not create an entity for.
+        if awaiting_emulator(op) or op.verb == "update" or op.binding == "entity":
+            continue
         for index, example in enumerate(op.examples):
             if example.request_body is not None:
                 out.append(pytest.param(op, example, id=f"{version}-{op.id}-{index}"))
@@ -41,6 +53,7 @@ def test_documented_example_request(
     graph_client: Callable[..., GraphClient],
     graph_run_tag: str,
     created: Created,
+    pytestconfig: pytest.Config,
 ) -> None:
     body = example.request_body
     if op.verb == "import":
@@ -56,6 +69,10 @@ def test_documented_example_request(
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 created.add(op.version, item_path(get, item["id"]))
 
+    refusal = expected_refusal(op, pytestconfig)
+    if refusal is not None:  # documented, refused by the service: the example gets the service's answer
+        assert_refused(response, refusal)
+        return
     if expected_issues:
         # The example breaks its own contract (placeholders): the endpoint must refuse it, and we report it.
         detail = "; ".join(f"{i.pointer}: {i.message}" for i in expected_issues)
@@ -71,7 +88,8 @@ def test_documented_example_request(
     payload = response.json()
     assert Validator.for_operation(op.id, version=op.version, direction="response").validate(payload) == []
     documented = example.response_body
-    if isinstance(documented, dict) and isinstance(payload, dict):
+    # an empty collection (a search that finds nothing) has no item to compare with the documented one
+    if isinstance(documented, dict) and isinstance(payload, dict) and payload.get("value", [None]):
         shape = documented.get("value", [documented])[0] if "value" in documented else documented
         got = payload.get("value", [payload])[0] if "value" in payload else payload
         if isinstance(shape, dict) and isinstance(got, dict):

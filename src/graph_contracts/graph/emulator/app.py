@@ -252,7 +252,14 @@ class Emulator:
         if version not in self.routes.versions:
             raise bad_request(f"Invalid version: {version}")
         principal = self._authenticate(request)
-        route, params = self.routes.match(version, segments[1:], request.method.upper())
+        method = request.method.upper()
+        try:
+            route, params = self.routes.match(version, segments[1:], method)
+        except GraphFailure:
+            self._refuse(version, segments[1:], method)  # a refused route no page we import documents
+            raise
+        # routing comes before authorization in the service: a refused route is a 400 whatever the token holds
+        self._refuse(version, segments[1:], method)
         self._authorize(route, principal)
         query = parse_query(self.renderer, route, request.url.query)
         payload = self._body(request, body, route) if route.operation.has_request_body else None
@@ -264,6 +271,14 @@ class Emulator:
             raise GraphFailure(501, "NotImplemented",
                                f"The emulator has no handler for the action '{route.operation.id}'.")
         return handler(self, call)
+
+    def _refuse(self, version: str, segments: list[str], method: str) -> None:
+        """Answer as the service does where it refuses a documented operation (unless ``as_documented``)."""
+        if self.config.as_documented:
+            return
+        fact = self.routes.refusal(version, segments, method)
+        if fact is not None:
+            raise GraphFailure(fact.refusal.status, fact.refusal.code, fact.refusal.message)
 
     async def _inject_faults(self, request: Request) -> None:
         faults: list[tuple[str, Fault]] = [

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from starlette.responses import Response
 
 from ...autopilot import analyse_hardware_hash
-from ...contracts import Operation
+from ...contracts import Operation, Parameter
 from .failures import GraphFailure
 from .odata import Query, select_properties, skiptoken
 from .render import CREATED_STAMPS, MODIFIED_STAMPS, SERVER_OWNED, json_response, utc_now
@@ -181,6 +181,83 @@ def _handle_import(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, body)
 
 
+def _entity_action(clear: bool) -> Handler:
+    """An action on one entity that sets (or clears) the properties its parameters name.
+
+    assignUserToDevice sets userPrincipalName and addressableUserName,
+    updateDeviceProperties the group tag, user and names it is given, and the
+    unassign actions clear what the matching assign set, so a later GET shows
+    the change. Parameters that are no property of the type (a password, a
+    resource account name) change nothing a GET could show.
+    """
+
+    def handle(emulator: Emulator, call: Call) -> Response:
+        props = emulator.renderer.properties(call.version, call.op.type)
+        names = [p.name for p in _assigning(emulator, call.op)] if clear else list(call.body or {})
+        with emulator.store.tenant(call.tenant) as state:
+            record = state.collection(call.route.collection).get(call.entity_id())
+            if record is None:
+                raise _not_found(call)
+            for name in names:
+                if name in props and not props[name].read_only:
+                    record.data[name] = None if clear else (call.body or {})[name]
+        return Response(status_code=call.op.success_status)
+
+    return handle
+
+
+def _assigning(emulator: Emulator, op: Operation) -> tuple[Parameter, ...]:
+    """The parameters of the assign action an unassign action undoes (assignX for unassignX)."""
+    name = op.verb.replace("unassign", "assign", 1).replace("From", "To", 1)
+    assign = emulator.contracts.operations.get((op.version, f"{op.type}.{name}"))
+    return assign.parameters if assign is not None else ()
+
+
+def _handle_import_identity_list(emulator: Emulator, call: Call) -> Response:
+    """importDeviceIdentityList: each identity stored, unless it exists and overwriting was not asked for.
+
+    The answer is one importedDeviceIdentityResult per identity sent, ``status``
+    saying whether it was stored.
+    """
+    items = (call.body or {}).get("importedDeviceIdentities") or []
+    overwrite = bool((call.body or {}).get("overwriteImportedDeviceIdentities"))
+    declared = call.op.parameters[0].type if call.op.parameters else call.op.type
+    out = []
+    with emulator.store.tenant(call.tenant) as state:
+        stored = state.collection(call.route.collection)
+        by_identifier = {r.data.get("importedDeviceIdentifier"): k for k, r in stored.items()}
+        for item in items:
+            record = new_record(emulator, call, declared, {k: v for k, v in item.items() if k != "@odata.type"})
+            existing = by_identifier.get(record.data.get("importedDeviceIdentifier"))
+            status = existing is None or overwrite
+            if existing is not None and overwrite:
+                record.data["id"] = existing
+            if status:
+                stored[record.data["id"]] = record
+                by_identifier[record.data.get("importedDeviceIdentifier")] = record.data["id"]
+            result = {**record.data, "@odata.type": "#microsoft.graph.importedDeviceIdentityResult", "status": status}
+            out.append(emulator.renderer.entity(call.version, "importedDeviceIdentityResult", result))
+    body = {"@odata.context": _context(call, "Collection(microsoft.graph.importedDeviceIdentityResult)"), "value": out}
+    return json_response(call.op.success_status, body)
+
+
+def _handle_search_existing(emulator: Emulator, call: Call) -> Response:
+    """searchExistingIdentities: the stored identities whose identifier one of the given identities carries."""
+    wanted = {
+        i.get("importedDeviceIdentifier")
+        for i in (call.body or {}).get("importedDeviceIdentities") or []
+        if isinstance(i, dict)
+    }
+    with emulator.store.tenant(call.tenant) as state:
+        found = [
+            emulator.renderer.entity(call.version, call.op.type, r.data)
+            for r in state.collection(call.route.collection).values()
+            if r.data.get("importedDeviceIdentifier") in wanted
+        ]
+    body = {"@odata.context": _context(call, f"Collection(microsoft.graph.{call.op.type})"), "value": found}
+    return json_response(call.op.success_status, body)
+
+
 def _admit_autopilot_import(emulator: Emulator, record: Record, seen_hashes: set[str]) -> None:
     """Decide now what DDS will say later: a repeated hash in the batch, or a hash that fails the rule.
 
@@ -239,6 +316,13 @@ VERB_HANDLERS: Mapping[str, Handler] = {
 #: Actions, by operation id: the only operations that need code of their own.
 ACTION_HANDLERS: Mapping[str, Handler] = {
     "importedWindowsAutopilotDeviceIdentity.import": _handle_import,
+    "windowsAutopilotDeviceIdentity.assignUserToDevice": _entity_action(clear=False),
+    "windowsAutopilotDeviceIdentity.unassignUserFromDevice": _entity_action(clear=True),
+    "windowsAutopilotDeviceIdentity.updateDeviceProperties": _entity_action(clear=False),
+    "windowsAutopilotDeviceIdentity.assignResourceAccountToDevice": _entity_action(clear=False),
+    "windowsAutopilotDeviceIdentity.unassignResourceAccountFromDevice": _entity_action(clear=True),
+    "importedDeviceIdentity.importDeviceIdentityList": _handle_import_identity_list,
+    "importedDeviceIdentity.searchExistingIdentities": _handle_search_existing,
 }
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ...contracts import ContractSet, Operation
+from ...contracts import ContractSet, Operation, ServiceFact
 from .failures import GraphFailure, unknown_segment
 
 
@@ -38,9 +38,13 @@ class GraphRoute:
         return sum(1 for s in self.segments if s is not None)
 
     def fits(self, segments: Sequence[str]) -> bool:
-        return len(segments) == len(self.segments) and all(
-            want is None or want == got.casefold() for want, got in zip(self.segments, segments, strict=True)
-        )
+        return _fits(self.segments, segments)
+
+
+def _fits(template: Sequence[str | None], segments: Sequence[str]) -> bool:
+    return len(segments) == len(template) and all(
+        want is None or want == got.casefold() for want, got in zip(template, segments, strict=True)
+    )
 
 
 _PARAM = re.compile(r"\{[^}]+\}\Z")
@@ -54,7 +58,8 @@ def _collection(template: str, verb: str) -> str:
     """The entity collection a path addresses: the segment before the id, or before the action name."""
     parts = template.strip("/").split("/")
     if _PARAM.match(parts[-1]) or verb not in ("list", "create"):
-        return parts[-2]
+        # .../things/{id}/action acts on one of "things"
+        return parts[-3] if len(parts) >= 3 and _PARAM.match(parts[-2]) else parts[-2]
     return parts[-1]
 
 
@@ -75,6 +80,7 @@ class RouteTable:
             for op in contracts.operations_in(version):
                 for path in op.paths:
                     grouped.setdefault((version, path, op.method.upper()), []).append(op)
+        self.facts = contracts.service_facts
         self.by_version: dict[str, list[GraphRoute]] = {v: [] for v in contracts.versions()}
         for (version, path, method), ops in grouped.items():
             serving = _serving_operation(contracts, version, ops)
@@ -107,6 +113,13 @@ class RouteTable:
             if _PARAM.match(name)
         }
         return route, params
+
+    def refusal(self, version: str, segments: Sequence[str], method: str) -> ServiceFact | None:
+        """The service fact for a request, when the service refuses it (matched by route template)."""
+        for fact in self.facts:
+            if (fact.version, fact.method) == (version, method) and _fits(_segments(fact.path), segments):
+                return fact
+        return None
 
     @staticmethod
     def _first_unknown(routes: Sequence[GraphRoute], segments: Sequence[str]) -> str:
