@@ -246,7 +246,8 @@ def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...])
 
     For ``validate`` it only answers "valid" early: a payload it rejects (or
     cannot take) is checked again by jsonschema, which alone produces every
-    error; ``is_valid`` also takes its "invalid" (see ``_fast_verdict``). The generated schemas use only ASCII patterns, types, enums and
+    error; ``is_valid`` also takes its "invalid" (see ``_fast_verdict``). The
+    generated schemas use only ASCII patterns, types, enums and
     ``additionalProperties``, where the two agree (``$`` is read as ``\\Z`` on
     both sides, see ``_anchored``). The base64 patterns left out here are
     checked by a strict decode instead (``_b64_ok``), which accepts exactly
