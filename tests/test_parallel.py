@@ -146,3 +146,15 @@ def test_cli_jobs_two_prints_what_one_job_prints(tmp_path: Path, capsys: pytest.
         code = main(["validate", str(path), "--format", "json", "--jobs", jobs])
         outputs.append((code, capsys.readouterr().out))
     assert outputs[0] == outputs[1] and outputs[0][0] == 1
+
+
+def test_a_workers_input_error_reaches_the_parent_intact() -> None:
+    """A worker's ``InputFileError`` is pickled back to the main process with its fields."""
+    import pickle
+
+    from graph_contracts.errors import InputFileError
+
+    error = pickle.loads(pickle.dumps(InputFileError("big.csv", "read error", 7, 2)))
+    assert isinstance(error, InputFileError)
+    assert (error.file, error.detail, error.line, error.column) == ("big.csv", "read error", 7, 2)
+    assert str(error) == "big.csv:7:2: read error"

@@ -27,6 +27,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
@@ -305,7 +306,11 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
     once: set[str] = set()
     try:
         while pending:
-            results, calls, stopped, columns = pending.popleft().result()
+            try:
+                results, calls, stopped, columns = pending.popleft().result()
+            except BrokenProcessPool:
+                raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
+                                           "try again without --jobs") from None
             following = next(waiting, None)
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
