@@ -158,3 +158,17 @@ def test_a_workers_input_error_reaches_the_parent_intact() -> None:
     assert isinstance(error, InputFileError)
     assert (error.file, error.detail, error.line, error.column) == ("big.csv", "read error", 7, 2)
     assert str(error) == "big.csv:7:2: read error"
+
+
+@pytest.mark.parametrize(("separator", "newline", "quoted_header"),
+                         [(";", "\r\n", False), ("\t", "\n", False), (",", "\n", True), (",", "\r", False)])
+def test_separators_newlines_and_a_quoted_header(tmp_path: Path, pool: ProcessPoolExecutor, separator: str,
+                                                 newline: str, quoted_header: bool) -> None:
+    header = HEADER.replace(",", separator)
+    if quoted_header:
+        header = ",".join(f'"{name}"' for name in HEADER.split(","))
+    lines = [header, *(row.replace(",", separator) for row in rows(20, "PN"))]
+    lines[14] = lines[3]
+    path = write(tmp_path / "g.csv", lines, newline=newline)
+    single, parallel = both([path], pool)
+    assert single == parallel and "duplicate-hash" in single
