@@ -150,7 +150,8 @@ def _check_piece(piece: _Piece) -> _Outcome:
             index = int(issues[0].message)
             keys, serial, pointer, location, prefix, cols, where = calls[index]
             if (not pointer and not prefix and location is where and location is not None
-                    and location == Location(result.file, row=result.line) and (columns is unset or cols is columns)):
+                    and location.row == result.line and location.file == result.file and location.line is None
+                    and location.column is None and (columns is unset or cols is columns)):
                 columns = cols
                 out.append((result.label, result.line, keys, serial))
                 continue
