@@ -116,6 +116,7 @@ TARGET_RS_RATIO = 1.0
 TARGET_CSV_ROWS_PER_S = 50_000
 TARGET_CSV_RATIO = 1.0
 TARGET_PEAK_RSS_MB = 150
+TARGET_JOBS_RATIO = 1.8
 
 
 @dataclass(frozen=True)
@@ -552,9 +553,10 @@ def bench_records(cfg: Config) -> None:
     print(f"  ({base_plain} ran on the first {len(subsample):,} records only: it re-checks the schema "
           "on every call; its rate is per record, so the ratios stand)")
     if rs is not None:
-        speed = rates["Validator(upload).validate"] / rates[base_rs]
-        print(f"  target: Validator(upload) >= {TARGET_RS_RATIO:.1f}x jsonschema-rs with every upload rule on: "
-              f"{speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'}")
+        speed = rates["Validator(upload).is_valid"] / rates[base_rs]
+        print(f"  target: Validator(upload).is_valid >= {TARGET_RS_RATIO:.1f}x jsonschema-rs with every upload rule "
+              f"on: {speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'} (validate, which also "
+              f"builds every issue: {rates['Validator(upload).validate'] / rates[base_rs]:.2f}x)")
         speed = rates["Validator(contract).is_valid"] / rates[base_rs]
         print(f"  target: Validator(contract) >= {TARGET_RS_RATIO:.1f}x jsonschema-rs: "
               f"{speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'}")
@@ -582,13 +584,18 @@ if mode.startswith("validate"):
     from graph_contracts import cli, records, reporting, validate_files  # noqa: F401
     from graph_contracts.validation import Validator
     Validator.for_type("importedWindowsAutopilotDeviceIdentity", profile="upload")
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
 before = vm("VmRSS")
+cpu_self, cpu_children = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
 start = time.perf_counter()
 rows = errors = 0
 if mode.startswith("validate"):
-    fmt = mode.split(":", 1)[1]
+    _, fmt, jobs = (mode + ":1").split(":")[:3]
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        code = cli.main(["validate", path, "--format", fmt])
+        code = cli.main(["validate", path, "--format", fmt, "--jobs", jobs])
     # exit 1 is expected: past row 501 the file breaks the 500-devices-per-upload rule (one batch-size error)
     rows = -1 if code not in (0, 1) else sum(1 for _ in open(path, "rb")) - 1
 else:
@@ -598,9 +605,34 @@ else:
         for _ in reader:
             rows += 1
 seconds = time.perf_counter() - start
-print(json.dumps({"rows": rows, "errors": errors, "seconds": seconds,
+cpu_self = cpu(resource.RUSAGE_SELF) - cpu_self
+cpu_children = cpu(resource.RUSAGE_CHILDREN) - cpu_children  # the --jobs workers, reaped at the end
+print(json.dumps({"rows": rows, "errors": errors, "seconds": seconds, "cpu_self": cpu_self,
+                  "cpu_children": cpu_children,
                   "rss_before_kb": before, "peak_kb": vm("VmHWM")}))
 """
+
+
+def _burn(count: int) -> int:
+    total = 0
+    for i in range(count):
+        total += i
+    return total
+
+
+def core_scaling() -> float:
+    """How much faster two processes finish eight equal CPU-bound tasks than one: what the machine
+    gives ``--jobs 2`` right now (2.0 on two idle cores, ~1.0 when other work holds a core)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    seconds = []
+    for workers in (1, 2):
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_burn, [10] * workers))
+            started = time.perf_counter()
+            list(pool.map(_burn, [2_000_000] * 8))
+            seconds.append(time.perf_counter() - started)
+    return seconds[0] / seconds[1]
 
 
 def run_child(mode: str, path: Path) -> dict[str, Any]:
@@ -626,6 +658,9 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     results = {"csv.reader (stream, no-op)": run_child("csv", path)}
     for fmt in formats:
         results[f"graph-contracts validate --format {fmt}"] = run_child(f"validate:{fmt}", path)
+    cores_before = core_scaling()
+    results["graph-contracts validate --jobs 2"] = run_child("validate:text:2", path)
+    cores = (cores_before + core_scaling()) / 2
     base = results["csv.reader (stream, no-op)"]
     print(f"  {'':42}{'rows':>11}{'rows/s':>11}{'RSS at start':>14}{'peak RSS':>11}  vs csv.reader (rate, peak)")
     for name, r in results.items():
@@ -639,7 +674,19 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     speed = (ours["rows"] / ours["seconds"]) / (base["rows"] / base["seconds"])
     print(f"  target: validate >= {TARGET_CSV_RATIO:.1f}x a do-nothing csv.reader: {speed:.2f}x, "
           f"{'reached' if speed >= TARGET_CSV_RATIO else 'NOT reached'}")
-    print("  target: --jobs 2 >= 1.8x one job: not measured (--jobs is not implemented)")
+    two = results["graph-contracts validate --jobs 2"]
+    jobs_speed = (two["rows"] / two["seconds"]) / (ours["rows"] / ours["seconds"])
+    print(f"  target: --jobs 2 >= {TARGET_JOBS_RATIO:.1f}x one job: {jobs_speed:.2f}x, "
+          f"{'reached' if jobs_speed >= TARGET_JOBS_RATIO else 'NOT reached'} (peak RSS is the parent's; "
+          "the workers' is not counted)")
+    print(f"  the machine gave 2 processes {cores:.2f}x the speed of one (a CPU-bound loop, measured around the "
+          "--jobs 2 run): --jobs 2 cannot beat that; a --jobs ratio far below it would be our overhead")
+    one_cpu = ours["cpu_self"] + ours["cpu_children"]
+    two_cpu = two["cpu_self"] + two["cpu_children"]
+    projected = one_cpu / max(two["cpu_self"], two_cpu / 2)
+    print(f"  CPU seconds: one job {one_cpu:.1f}; --jobs 2 {two_cpu:.1f} in all ({two['cpu_self']:.1f} in the main "
+          f"process, which works in order); on 2 idle cores --jobs 2 would run at about {projected:.2f}x one job "
+          "(one job's CPU time over the larger of the main process's and half the total)")
     if rss:
         for fmt in formats:
             peak_mb = results[f"graph-contracts validate --format {fmt}"]["peak_kb"] / 1024

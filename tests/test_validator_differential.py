@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 from graph_contracts.contracts import default_contracts
 from graph_contracts.resources import schemas_dir
 from graph_contracts.strategies import BodyStrategies, Broken
-from graph_contracts.validation import Validator, validate
+from graph_contracts.validation import AUTOPILOT_TYPE, SchemaValidator, Validator, validate
 
 CONTRACTS = default_contracts()
 OPERATIONS = [
@@ -59,3 +60,68 @@ def test_one_rule_mutations(version: str, op: Any, data: st.DataObject) -> None:
     if broken.raw is not None:  # malformed JSON never reaches a validator
         return
     _agree(version, op.id, broken.body)
+
+
+# -- the fast verdict on the type schemas (the object sits under $defs) ---------------------------
+
+_HASH = encode_hardware_hash(build_hardware_hash("PF0DIFF1", "Contoso"))
+_HASH_VALUES: list[object] = [
+    _HASH, _HASH + "\n", _HASH[:-4], _HASH[:-1] + "=", _HASH.replace("A", "-", 1), " " + _HASH,
+    "QUFB", "QUFB\n", "QUE=", "QQ==", "Q===", "QUF", "QUFB QUFB", "Zm9v+/==", "Zm9v-_8=", "é", "", None, 5,
+]
+
+
+@pytest.mark.parametrize("value", _HASH_VALUES, ids=range(len(_HASH_VALUES)))
+def test_type_schema_fast_verdict_matches_jsonschema(value: object) -> None:
+    """The base64 ``pattern`` is left out of jsonschema-rs's schema (the strict decode stands in for it):
+    the contract verdict must still be the anchored jsonschema verdict, value for value."""
+    record = {"serialNumber": "PF0DIFF1", "hardwareIdentifier": value}
+    ours = Validator.for_type(AUTOPILOT_TYPE)
+    assert ours._fast is not None and ours._b64_props == ("hardwareIdentifier",)
+    schema = json.loads((schemas_dir() / "v1.0" / "types" / f"{AUTOPILOT_TYPE}.request.json").read_text("utf-8"))
+    expected = SchemaValidator(schema).is_valid(record)
+    assert ours.is_valid(record) == expected
+    assert (not expected) == any(i.severity == "error" for i in ours.validate(record))
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.sampled_from(_HASH_VALUES),
+                       st.text(alphabet="AQUFBZm9v+/=-_ \n", max_size=12)),
+       serial=st.sampled_from(["PF0DIFF1", " PF0DIFF1", "PF0OTHER", "", "Default string", "PF\x01"]))
+def test_upload_is_valid_is_validate_without_errors(value: object, serial: str) -> None:
+    """``is_valid``'s shortcut for a single upload record answers what ``validate`` reports."""
+    record = {"serialNumber": serial, "hardwareIdentifier": value}
+    ours = Validator.for_type(AUTOPILOT_TYPE, profile="upload")
+    assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
+
+
+_RECORD_MUTATIONS: list[dict[str, object]] = [
+    {}, {"serialNumber": 5}, {"serialNumber": None}, {"serialNumber": 1.0}, {"productKey": True},
+    {"serialNumber": ["PF0DIFF1"]}, {"serialNumbr": "PF0DIFF1"}, {"@odata.type": "#microsoft.graph.device"},
+    {"@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity"}, {"state": {"deviceImportStatus": "x"}},
+    {"state": None}, {"groupTag": {"a": 1}}, {"id": "00000000-0000-0000-0000-000000000000"},
+]
+
+
+@pytest.mark.parametrize("profile", ["contract", "upload"])
+@pytest.mark.parametrize("change", _RECORD_MUTATIONS, ids=range(len(_RECORD_MUTATIONS)))
+def test_is_valid_takes_jsonschema_rs_rejections_only_where_jsonschema_agrees(change: dict[str, object],
+                                                                              profile: str) -> None:
+    """``is_valid`` trusts jsonschema-rs's "invalid" for plain JSON: it must be jsonschema's verdict too."""
+    record = {"serialNumber": "PF0DIFF1", "hardwareIdentifier": _HASH, **change}
+    ours = Validator.for_type(AUTOPILOT_TYPE, profile=profile)  # type: ignore[arg-type]
+    assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
+    if profile == "contract":
+        schema = json.loads((schemas_dir() / "v1.0" / "types" / f"{AUTOPILOT_TYPE}.request.json").read_text("utf-8"))
+        assert ours.is_valid(record) == SchemaValidator(schema).is_valid(record)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=st.one_of(st.text(max_size=40), st.builds(lambda i, c: _HASH[:i] + c + _HASH[i + 1:],
+                                                       st.integers(0, 3999), st.characters())))
+def test_surely_not_base64_always_means_a_base64_error(text: str) -> None:
+    """``is_valid`` answers False on ``surely_not_base64`` without the diagnosis: the diagnosis must agree."""
+    from graph_contracts.autopilot.hardware_hash import analyse_hardware_hash, surely_not_base64
+
+    if surely_not_base64(text):
+        assert any(i.code == "base64" and i.severity == "error" for i in analyse_hardware_hash(text)[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -17,6 +18,8 @@ from .terminal import error_line
 
 if TYPE_CHECKING:
     from .autopilot.hardware_hash import HardwareHash
+    from .reporting import Reporter
+    from .validate_files import Run
 
 if TYPE_CHECKING:
     from .graph.emulator import Fault
@@ -163,9 +166,8 @@ def _validate(args: argparse.Namespace) -> int:
     Exit 0 when every record is valid (warnings allowed), 1 when any has an
     error, 2 when a file could not be read at all or the arguments are wrong.
     """
-    from .errors import InputFileError
     from .reporting import Reporter
-    from .validate_files import STDIN_NAME, Run
+    from .validate_files import Run
     from .validation import UnknownContractError, Validator
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
@@ -180,7 +182,22 @@ def _validate(args: argparse.Namespace) -> int:
     reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
     # One run for all the files, so a device listed in two of them is a duplicate too.
     run = Run(type=type_name, operation=operation, version=args.graph_version, profile=args.profile)
-    for name in args.files:
+    with contextlib.ExitStack() as stack:
+        if args.jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            run.use_processes(stack.enter_context(ProcessPoolExecutor(args.jobs)), args.jobs)
+        _validate_files(args.files, run, reporter)
+    reporter.finish()
+    return reporter.exit_code()
+
+
+def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
+    """Each file's results to the reporter; an unreadable file is reported and the others still checked."""
+    from .errors import InputFileError
+    from .validate_files import STDIN_NAME
+
+    for name in files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
             for result in run.check_file(name):
@@ -196,8 +213,6 @@ def _validate(args: argparse.Namespace) -> int:
             reporter.file_error(STDIN_NAME if name == "-" else name, "the data is nested too deeply to validate")
         except OSError as exc:
             reporter.file_error(STDIN_NAME if name == "-" else name, exc.strerror or str(exc))
-    reporter.finish()
-    return reporter.exit_code()
 
 
 def _csv_to_payload(args: argparse.Namespace) -> int:
@@ -564,6 +579,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="N",
         help="show at most N issues per file, then how many were left out (the totals still count them all)",
+    )
+    val.add_argument(
+        "--jobs",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="validate large CSV files in N processes (same output as one; default 1)",
     )
     val.set_defaults(handler=_validate)
 

@@ -90,6 +90,10 @@ class InputFileError(GraphContractsError, ValueError):
         where = file + (f":{line}" if line else "") + (f":{column}" if column else "")
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str, int, int]]:
+        # Rebuilt from its fields, so that it crosses a process boundary (validate --jobs) intact.
+        return type(self), (self.file, self.detail, self.line, self.column)
+
 
 class GraphError(GraphContractsError):
     """An endpoint answered with a status that is not a success.

@@ -534,15 +534,16 @@ def _ndjson(source: ByteSource, display: str, encoding: textio.Encoding, expand:
     yield from _ndjson_lines(textio.split_lines(pieces, MAX_RECORD_BYTES), display, expand)
 
 
-def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool) -> Iterator[Record]:
-    """Each parsable line's records; a line that is not one JSON value is an issue at that line."""
-    for number, raw in enumerate(lines, 1):
+def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool, first: int = 1
+                  ) -> Iterator[Record]:
+    """Each parsable line's records (the first numbered ``first``); a line that is not one JSON value is an issue."""
+    for number, raw in enumerate(lines, first):
         location = Location(display, line=number)
         label = f"line {number}"
         if isinstance(raw, Overlong):
             yield _bad_line(location, "record-too-large",
-                            f"the line is longer than the {MAX_RECORD_BYTES} bytes a record may have "
-                            f"({raw.size} bytes read of it); reading the file stopped here")
+                            f"the line is longer than the {MAX_RECORD_BYTES} bytes a record may have; "
+                            "reading the file stopped here")
             return
         try:
             text = raw.decode("utf-8")

@@ -157,17 +157,22 @@ def split_lines(pieces: Iterable[bytes], max_line: int) -> Iterator[bytes | Over
     """
     pending: list[bytes] = []
     size = 0
-    held_cr = False
+    after_cr = False  # the last piece ended with CR: a LF starting the next one belongs to it
     for piece in pieces:
-        if held_cr:
-            piece = b"\r" + piece
-            held_cr = False
-        if b"\r" in piece:
-            if piece.endswith(b"\r"):
-                piece, held_cr = piece[:-1], True
-            piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        parts = piece.split(b"\n")
-        for part in parts[:-1]:
+        if not piece:
+            continue
+        if after_cr:
+            after_cr = False
+            if piece.startswith(b"\n"):
+                piece = piece[1:]
+                if not piece:
+                    continue
+        # bytes.splitlines breaks at LF, CR and CRLF alone (unlike str.splitlines), in one pass.
+        parts = piece.splitlines()
+        last_byte = piece[-1]
+        after_cr = last_byte == 13
+        last = b"" if last_byte in (10, 13) else parts.pop()
+        for part in parts:
             if pending:
                 pending.append(part)
                 part = b"".join(pending)
@@ -176,12 +181,11 @@ def split_lines(pieces: Iterable[bytes], max_line: int) -> Iterator[bytes | Over
                 yield Overlong(len(part))
                 return
             yield part
-        last = parts[-1]
         if last:
             size += len(last)
             if size > max_line:
                 yield Overlong(size)
                 return
             pending.append(last)
-    if pending or held_cr:
+    if pending:
         yield b"".join(pending)

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +27,14 @@ from .autopilot.duplicates import DuplicateIndex
 from .autopilot.rules import BATCH_LIMIT, BatchChecker
 from .issues import Issue, quote
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, open_records, sniff
-from .validation import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, Profile, UnknownContractError, Validator
+from .validation import (
+    AUTOPILOT_COLLECTION,
+    AUTOPILOT_TYPE,
+    Profile,
+    UnknownContractError,
+    Validator,
+    _cached_validator,
+)
 
 __all__ = [
     "MAX_JSON_BYTES",
@@ -87,6 +95,22 @@ class Run:
         self.version = version
         self.profile = profile
         self.duplicates = DuplicateIndex()
+        #: Worker processes for large CSV files (``use_processes``), or None.
+        self.pool: Executor | None = None
+        self.jobs = 1
+        self.part_bytes = 0
+
+    def use_processes(self, pool: Executor, jobs: int, *, part_bytes: int | None = None) -> None:
+        """Validate large CSV files with ``pool`` (``jobs`` processes); the results are those of one process.
+
+        A file is cut into parts of about ``part_bytes`` (default ``parallel.PART_BYTES``, ~2,000 rows);
+        files under two parts are read by this process.
+        """
+        from .parallel import PART_BYTES
+
+        self.pool = pool
+        self.jobs = jobs
+        self.part_bytes = part_bytes or PART_BYTES
 
     @property
     def expand_bodies(self) -> bool:
@@ -95,13 +119,22 @@ class Run:
 
     def check_file(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult]:
         """A ``RecordResult`` per record of one file (``-`` is standard input), streaming."""
+        if self.pool is not None and str(name) != "-":
+            from .parallel import check_file_parallel
+
+            results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes)
+            if results is not None:
+                yield from results
+                return
         import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
         yield from self.check_records(
             open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body))
 
-    def check_records(self, records: Iterable[Record]) -> Iterator[RecordResult]:
+    def check_records(self, records: Iterable[Record], *, batch: BatchChecker | None = None
+                      ) -> Iterator[RecordResult]:
         """Validate one file's records, in order, with one batch (500-device count) for the file."""
-        batch = BatchChecker(duplicates=self.duplicates)
+        if batch is None:
+            batch = BatchChecker(duplicates=self.duplicates)
         pick = _Picker(self)
         for validator, group in itertools.groupby(records, pick):
             if validator is None:
@@ -158,12 +191,12 @@ class _Picker:
             return self._first_or_none()
         if record.target == "device":
             if self._device is None:
-                self._device = Validator.for_type(AUTOPILOT_TYPE, version=run.version, profile=run.profile)
+                self._device = _cached_validator("type", AUTOPILOT_TYPE, run.version, "request", run.profile)
             return self._device
         if record.target == "body":
             if self._body is None:
-                self._body = Validator.for_operation(
-                    f"{AUTOPILOT_TYPE}.import", version=run.version, profile=run.profile)
+                self._body = _cached_validator("operation", f"{AUTOPILOT_TYPE}.import", run.version, "request",
+                                               run.profile)
             return self._body
         if self._chosen is None:
             self._chosen = self._pick(record.value)

@@ -164,9 +164,10 @@ class AutopilotCsv:
     raises ``InputFileError``, while anything wrong inside it becomes an ``Issue``.
     """
 
-    def __init__(self, source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
-                 ) -> None:
+    def __init__(self, source: str | os.PathLike[str] | ByteSource, *, name: str | None = None,
+                 part: Part | None = None) -> None:
         self._source = source
+        self._part = part
         if isinstance(source, (str, os.PathLike)):
             self.file = name or os.fspath(source)
             if not os.path.exists(source):
@@ -178,6 +179,10 @@ class AutopilotCsv:
         self.file_issues: list[Issue] = []
         self.header: tuple[str, ...] = ()
         self.partner = False
+        #: True when reading stopped before the end (binary data, an endless line, not an Autopilot CSV).
+        self.stopped = False
+        #: The header's row once read (after a ``#TYPE`` line or blank lines it is not 1).
+        self.header_row: int | None = None
 
     # -- plumbing -----------------------------------------------------------
 
@@ -213,6 +218,8 @@ class AutopilotCsv:
         self.file_issues = []
         self.header = ()
         self.partner = False
+        self.stopped = True  # until the end is reached
+        self.header_row = None
         with self._open() as stream:
             yield from self._rows(stream)
 
@@ -226,7 +233,12 @@ class AutopilotCsv:
         if encoding.warning:
             self._file_issue("csv-encoding", encoding.warning)
         state = _RowState()
+        part = self._part
         for number, (line, non_ascii) in enumerate(self._text_lines(stream, head, encoding), 1):
+            if part is not None and number > part.head_lines:
+                if not part.keep_head and number == part.head_lines + 1:
+                    self.file_issues = []  # the head was read for its header; another part reports it
+                number += part.first_line - part.head_lines - 1
             if isinstance(line, Overlong):
                 row = self._overlong(number, line, state)
                 if row is not None:
@@ -255,12 +267,15 @@ class AutopilotCsv:
             self._file_issue("csv-header", "the file has no header line"
                              + (" (only empty lines or commas)" if only_blank else "")
                              + f"; expected {','.join(REQUIRED_COLUMNS)}", row=1)
+            self.stopped = False
             return
-        self._report_blank_run(state, trailing=True)
+        if part is None or part.last:
+            self._report_blank_run(state, trailing=True)
+        self.stopped = False
 
     def _overlong(self, number: int, line: Overlong, state: _RowState) -> CsvRow | None:
-        message = (f"row {number} is longer than the {MAX_LINE} bytes a row may have ({line.size} bytes read "
-                   "of it; a real row is about 4 KB): not an Autopilot CSV file; reading stopped here")
+        message = (f"row {number} is longer than the {MAX_LINE} bytes a row may have (a real row is about "
+                   "4 KB): not an Autopilot CSV file; reading stopped here")
         if not self.header:
             self.header = ("",)
             state.columns = [None]
@@ -341,6 +356,7 @@ class AutopilotCsv:
 
     def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
         self.header = tuple(fields)
+        self.header_row = number
         if not any(_column_key(name) in _KNOWN_BY_KEY for name in fields):
             # Data, or a header of another tool: one issue, not one per column (a line may have a million).
             state.columns = [None] * len(fields)
@@ -422,6 +438,22 @@ class AutopilotCsv:
             reported = len(self.file_issues)
             yield from row.issues
         yield from self.file_issues[reported:]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of a large file read on its own (``--jobs``): the file's head, then other lines.
+
+    The source given with it holds the file's first ``head_lines`` lines (up to
+    the header), then the lines of the part, numbered from ``first_line``.
+    ``keep_head`` is True for the part that reports the head's file issues;
+    ``last`` for the part that reports what only the end of the file shows.
+    """
+
+    head_lines: int
+    first_line: int
+    keep_head: bool
+    last: bool
 
 
 @dataclass

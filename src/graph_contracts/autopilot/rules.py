@@ -29,6 +29,8 @@ from graph_contracts.issues import Issue, Location, pointer_join, quote
 
 #: What the rules read of a decoded hash: the full decode, or the fast path's identity.
 Decoded = HardwareHash | HashIdentity
+#: A record's duplicate keys: (issue code, 64-bit digest), strongest first.
+DuplicateKeys = tuple[tuple[str, int], ...]
 
 __all__ = [
     "BATCH_LIMIT",
@@ -131,8 +133,15 @@ def hash_serial(value: object) -> str | None:
 def _serial_issues(
     record: Mapping[str, object], pointer: str, decoded: Decoded | None
 ) -> list[Issue]:
-    where = pointer_join(pointer, "serialNumber")
     serial = _text(record, "serialNumber")
+    if serial is not None:
+        # The usual case in one pass: a clean serial, equal to the hash's; the rules below find nothing.
+        core = serial.strip()
+        if core and core == serial and core.isprintable() and not _is_placeholder(core):
+            in_hash = decoded.serial_number if decoded is not None else None
+            if in_hash is None or not (inner := in_hash.strip()) or inner == core:
+                return []
+    where = pointer_join(pointer, "serialNumber")
     if serial is None and "serialNumber" in record and record["serialNumber"] is not None:
         return []  # a non-string: the schema reports its type
     if serial is None or not serial.strip():
@@ -230,11 +239,15 @@ def check_device(
 
 
 def device_issues(
-    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True
+    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True,
+    identity: HashIdentity | None = None,
 ) -> tuple[Decoded | None, list[Issue]]:
-    """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys."""
+    """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys.
+
+    ``identity`` is ``fast_identity`` of the record's hash when the caller has it already.
+    """
     hash_value = record.get("hardwareIdentifier")
-    decoded: Decoded | None = fast_identity(hash_value)
+    decoded: Decoded | None = identity if identity is not None else fast_identity(hash_value)
     hash_issues: list[Issue] = []
     if decoded is None and (hash_value not in (None, "") or require_hash):
         decoded, hash_issues = analyse_hardware_hash(hash_value, pointer_join(pointer, "hardwareIdentifier"))
@@ -278,6 +291,9 @@ class BatchChecker:
         self.count = 0
         self.duplicates = duplicates if duplicates is not None else DuplicateIndex()
         self._file: str | None = None
+        #: The ``records.Record`` being validated, set by ``Validator.validate_many`` for checkers
+        #: that defer their work to another process (``parallel.py``).
+        self.record: object = None
 
     def check(
         self,
@@ -290,33 +306,15 @@ class BatchChecker:
 
         ``decoded`` is the record's decoded hash when the caller has it (``device_issues``).
         """
-        self.count += 1
-        issues: list[Issue] = []
-        if self.count == self.limit + 1:
-            issues.append(make_issue(
-                "batch-size", pointer,
-                f"this is device {self.count}: Intune registers at most {self.limit} devices per "
-                "CSV file, and no larger batch is documented for the Graph import action; split "
-                "the batch and check each one registered before sending the next",
-                location=location,
-            ))
-        kind, number = _place(location, self.count)
-        current = location.file if location is not None else ""
-        positions = self.duplicates.positions
-        if self._file is None:
-            self._file = current
-            positions.file(current, kind)
-        here = positions.encode(number)
-        found = self._seen(record, decoded, here)
-        if found is not None:
-            code, first = found
-            issues.append(self._duplicate(code, record, pointer, location, positions.describe(first, current)))
-        return issues
+        return self.check_keys(self.keys(record, decoded), record.get("serialNumber"), pointer, location)
 
-    def _seen(self, record: Mapping[str, object], decoded: Decoded | None, here: int
-              ) -> tuple[str, int] | None:
-        """Add the record's keys; the strongest repeated one as (code, first position), if any."""
-        table = self.duplicates.table
+    @staticmethod
+    def keys(record: Mapping[str, object], decoded: Decoded | None) -> DuplicateKeys:
+        """The record's duplicate keys as (code, 64-bit digest), strongest first; no state is touched.
+
+        Split from ``check_keys`` so that worker processes (``--jobs``) can compute the
+        keys, the costly part, while one process looks them up in input order.
+        """
         keys: list[tuple[str, int]] = []
         hash_value = _text(record, "hardwareIdentifier")
         if hash_value and hash_value.strip():
@@ -334,16 +332,41 @@ class BatchChecker:
             uuid = decoded.uuid_bytes
             if uuid is not None and uuid.strip(b"\0"):
                 keys.append(("duplicate-device", digest(b"uuid", uuid)))
+        return tuple(keys)
+
+    def check_keys(self, keys: DuplicateKeys, serial: object, pointer: str = "",
+                   location: Location | None = None) -> list[Issue]:
+        """``check`` for keys already computed (``keys``); ``serial`` is the record's serialNumber, for the message."""
+        self.count += 1
+        issues: list[Issue] = []
+        if self.count == self.limit + 1:
+            issues.append(make_issue(
+                "batch-size", pointer,
+                f"this is device {self.count}: Intune registers at most {self.limit} devices per "
+                "CSV file, and no larger batch is documented for the Graph import action; split "
+                "the batch and check each one registered before sending the next",
+                location=location,
+            ))
+        kind, number = _place(location, self.count)
+        current = location.file if location is not None else ""
+        positions = self.duplicates.positions
+        if self._file is None:
+            self._file = current
+            positions.file(current, kind)
+        here = positions.encode(number)
+        table = self.duplicates.table
         found: tuple[str, int] | None = None
         for code, key in keys:
             first = table.get_or_add(key, here)
             if first is not None and found is None:
                 found = (code, first)
-        return found
+        if found is not None:
+            code, first = found
+            issues.append(self._duplicate(code, serial, pointer, location, positions.describe(first, current)))
+        return issues
 
     @staticmethod
-    def _duplicate(code: str, record: Mapping[str, object], pointer: str, location: Location | None,
-                   first: str) -> Issue:
+    def _duplicate(code: str, serial: object, pointer: str, location: Location | None, first: str) -> Issue:
         if code == "duplicate-hash":
             return make_issue(
                 code, pointer_join(pointer, "hardwareIdentifier"),
@@ -352,7 +375,7 @@ class BatchChecker:
         if code == "duplicate-serial":
             return make_issue(
                 code, pointer_join(pointer, "serialNumber"),
-                f"serial number {quote(record.get('serialNumber'))} already appeared at {first}; hashes "
+                f"serial number {quote(serial)} already appeared at {first}; hashes "
                 "of one device differ each time they are generated, so this is most likely the "
                 "same device listed twice", location=location)
         return make_issue(

@@ -1,0 +1,337 @@
+"""One large CSV file validated in several processes, with exactly the output of one (``validate --jobs N``).
+
+The file is cut into parts at line ends. Each worker process reads the file's
+head (up to the header, which sets the columns and the separator), then its
+own part, numbering lines as the whole file would, and validates the rows as
+one process would, except for what depends on the rows before them: the
+500-device count and the duplicate lookups. For those it leaves a placeholder
+issue and the record's duplicate keys (the digests, the costly part, are
+computed in the worker). This process replaces the placeholders in input
+order with the run's one ``DuplicateIndex``, so the duplicates across parts
+and across files, and the batch count, are the ones a single process finds.
+
+What a single pass reports only once (the first quoted row, the first
+non-ASCII row) is kept once; a part that stopped reading (binary data, an
+endless line) ends the file there, as one process stops. Cuts are made only
+between two lines that are not blank, so a run of blank lines, reported as one
+issue, never straddles two parts. Inputs that cannot be cut this way (standard
+input, JSON, NDJSON, UTF-16, small files, a header past the first megabyte)
+are read by one process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections import deque
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from typing import Any, BinaryIO
+
+from . import textio
+from .autopilot.csv_reader import AutopilotCsv, Part
+from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys
+from .errors import InputFileError
+from .issues import Issue, Location
+from .records import _csv_records, sniff
+from .validate_files import RecordResult, Run
+from .validation import Profile, place_issues
+
+__all__ = ["PART_BYTES", "check_file_parallel"]
+
+#: Bytes per part: about 2,000 rows of real 4000-character hashes. Files under two parts use one process.
+PART_BYTES = 8 * 1024 * 1024
+#: The header must end within this many bytes for the file to be cut.
+_HEAD_LIMIT = 1024 * 1024
+#: How far around a cut point a line end is looked for.
+_WINDOW = 64 * 1024
+#: A line with one of these bytes is never blank to the CSV reader, whatever its separator.
+_NOT_BLANK = re.compile(rb"[A-Za-z0-9]")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+#: The code of the placeholder a worker leaves where the batch issues of a record go.
+_DEFERRED = "batch-deferred"
+
+#: (keys, serialNumber, pointer, location, record pointer, record columns, record location)
+_Call = tuple[DuplicateKeys, object, str, Location | None, str, Mapping[str, str] | None, Location]
+
+
+@dataclass(frozen=True)
+class _Target:
+    type: str | None
+    operation: str | None
+    version: str
+    profile: Profile
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """What one worker reads: the file's bytes up to ``head_end``, then ``start`` to ``end``."""
+
+    path: str
+    display: str
+    target: _Target
+    head_end: int
+    start: int
+    end: int
+    lines: Part
+
+
+class _PartSource:
+    """A binary stream of the head of a file followed by one part of it."""
+
+    def __init__(self, handle: BinaryIO, head_end: int, start: int, end: int) -> None:
+        self._handle = handle
+        self._ranges = [(0, end)] if start == head_end else [(0, head_end), (start, end)]
+
+    def read(self, size: int = -1, /) -> bytes:
+        while self._ranges:
+            low, high = self._ranges[0]
+            count = high - low if size < 0 else min(size, high - low)
+            data = b""
+            if count > 0:
+                self._handle.seek(low)
+                data = self._handle.read(count)
+            if not data:
+                self._ranges.pop(0)
+                continue
+            self._ranges[0] = (low + len(data), high)
+            return data
+        return b""
+
+
+class _Deferred(BatchChecker):
+    """A batch checker that computes each record's duplicate keys and leaves the lookup to the parent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[_Call] = []
+
+    def check(self, record: Mapping[str, object], pointer: str = "", location: Location | None = None,
+              decoded: Decoded | None = None) -> list[Issue]:
+        current: Any = self.record
+        self.calls.append((self.keys(record, decoded), record.get("serialNumber"), pointer, location,
+                           current.pointer, current.columns, current.location))
+        return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
+
+
+#: A plain row in few bytes: (label, row, duplicate keys, serialNumber). Its only issues, if any, are
+#: the batch issues; its location is ``Location(file, row=row)``, its CSV columns the part's.
+_Row = tuple[str, int, DuplicateKeys, object]
+#: What a worker sends back: results or plain rows, the deferred calls of the results by number, whether
+#: reading stopped, and the CSV columns of the plain rows.
+_Outcome = tuple[list["RecordResult | _Row"], dict[int, _Call], bool, Mapping[str, str] | None]
+
+
+def _check_piece(piece: _Piece) -> _Outcome:
+    """Worker: the results of one part, with placeholders for the batch issues, in a compact form.
+
+    Unpickling a ``RecordResult`` with its issues and locations costs the parent
+    more than the worker's whole validation of a row is worth sharing, so the
+    usual row (no issue of its own) goes back as a ``_Row`` tuple.
+    """
+    target = piece.target
+    run = Run(type=target.type, operation=target.operation, version=target.version, profile=target.profile)
+    with open(piece.path, "rb") as handle:
+        reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end), name=piece.display,
+                              part=piece.lines)
+        batch = _Deferred()
+        results = list(run.check_records(_csv_records(reader), batch=batch))
+    calls = batch.calls
+    unset: Any = _UNSET
+    columns: Any = unset
+    out: list[RecordResult | _Row] = []
+    kept: dict[int, _Call] = {}
+    for result in results:
+        issues = result.issues
+        if len(issues) == 1 and issues[0].code == _DEFERRED and result.is_record and result.line is not None:
+            index = int(issues[0].message)
+            keys, serial, pointer, location, prefix, cols, where = calls[index]
+            if (not pointer and not prefix and location is where and location is not None
+                    and location.row == result.line and location.file == result.file and location.line is None
+                    and location.column is None and (columns is unset or cols is columns)):
+                columns = cols
+                out.append((result.label, result.line, keys, serial))
+                continue
+        for issue in issues:
+            if issue.code == _DEFERRED:
+                kept[int(issue.message)] = calls[int(issue.message)]
+        out.append(result)
+    return out, kept, reader.stopped, None if columns is unset else columns
+
+
+_UNSET = object()
+
+
+def _count_lines(path: str, start: int, end: int) -> int:
+    """Worker: the line ends between ``start`` and ``end`` (CRLF, LF or a bare CR), read in pieces."""
+    count = 0
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = end - start
+        while left > 0:
+            data = handle.read(min(left, textio.CHUNK * 16))
+            if not data:
+                break
+            left -= len(data)
+            count += data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return count
+
+
+def _header_end(handle: BinaryIO, lines: int) -> int | None:
+    """The offset just after the file's first ``lines`` lines, when they end within ``_HEAD_LIMIT`` bytes."""
+    handle.seek(0)
+    data = handle.read(_HEAD_LIMIT)
+    for number, match in enumerate(_LINE_END.finditer(data), 1):
+        if number == lines:
+            if match.end() == len(data) and match.group() == b"\r":
+                return None  # may be half of a CRLF
+            return match.end()
+    return None
+
+
+def _cut_near(handle: BinaryIO, target: int) -> int | None:
+    """An offset just after a LF at or past ``target`` with a non-blank line on either side, or None."""
+    low = max(0, target - _WINDOW)
+    handle.seek(low)
+    data = handle.read(2 * _WINDOW)
+    at = data.find(b"\n", target - low)
+    while at >= 0:
+        before = data.rfind(b"\n", 0, at)
+        after = data.find(b"\n", at + 1)
+        if after < 0 or (before < 0 and low > 0):
+            return None
+        previous, following = data[before + 1:at].removesuffix(b"\r"), data[at + 1:after].removesuffix(b"\r")
+        if (b"\r" not in previous and b"\r" not in following
+                and _NOT_BLANK.search(previous) and _NOT_BLANK.search(following)):
+            return low + at + 1
+        at = after
+    return None
+
+
+def _plan(path: str, display: str, target: _Target, part_bytes: int, pool: Executor) -> list[_Piece] | None:
+    """The parts of a CSV file worth cutting, or None: read it in one process."""
+    try:
+        size = os.path.getsize(path)
+        if size < 2 * part_bytes:
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(textio.CHUNK)
+            if sniff(head, os.path.splitext(path)[1].lower(), display) != "csv" \
+                    or textio.sniff_encoding(head).utf16:
+                return None
+            reader = AutopilotCsv(path, name=display)
+            rows = iter(reader)
+            first = next(rows, None)
+            rows.close()  # type: ignore[attr-defined]
+            if first is None or reader.header_row is None:
+                return None
+            head_end = _header_end(handle, reader.header_row)
+            if head_end is None:
+                return None
+            cuts = [head_end]
+            point = head_end + part_bytes
+            while point < size - part_bytes // 2:
+                cut = _cut_near(handle, point)
+                if cut is not None and cut > cuts[-1]:
+                    cuts.append(cut)
+                point = max(point, cut or 0) + part_bytes
+    except (OSError, InputFileError):
+        return None  # one process reports it
+    if len(cuts) < 2:
+        return None
+    cuts.append(size)
+    spans = list(itertools.pairwise(cuts))
+    counts = list(pool.map(_count_lines, [path] * len(spans), [s for s, _ in spans], [e for _, e in spans]))
+    pieces = []
+    first_line = reader.header_row + 1
+    for index, ((start, end), count) in enumerate(zip(spans, counts, strict=True)):
+        lines = Part(reader.header_row, first_line, keep_head=index == 0, last=index == len(spans) - 1)
+        pieces.append(_Piece(path, display, target, head_end, start, end, lines))
+        first_line += count
+    return pieces
+
+
+def _once_key(issue: Issue) -> str | None:
+    """File issues one pass reports once per file: each part reports its own first."""
+    if issue.code == "csv-quotes" or (issue.code == "csv-encoding" and issue.location is not None
+                                      and issue.location.row is not None):
+        return issue.code
+    return None
+
+
+def _replay(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker) -> RecordResult:
+    """The result with its placeholders replaced by the batch issues found in input order."""
+    if len(result.issues) == 1 and result.issues[0].code == _DEFERRED:  # the usual record: its placeholder alone
+        keys, serial, pointer, location, prefix, columns, where = calls[int(result.issues[0].message)]
+        found = batch.check_keys(keys, serial, pointer, location)
+        if not found:
+            return RecordResult(result.file, result.label, [], result.line, result.is_record)
+        return RecordResult(result.file, result.label, place_issues(found, prefix, where, columns), result.line,
+                            result.is_record)
+    issues: list[Issue] = []
+    for issue in result.issues:
+        if issue.code != _DEFERRED:
+            issues.append(issue)
+            continue
+        keys, serial, pointer, location, prefix, columns, where = calls[int(issue.message)]
+        found = batch.check_keys(keys, serial, pointer, location)
+        if found:
+            issues += place_issues(found, prefix, where, columns)
+    return replace(result, issues=issues)
+
+
+def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES
+                        ) -> Iterator[RecordResult] | None:
+    """The results of one file validated by ``pool``'s processes, in order; None when it is not worth cutting.
+
+    Exactly what ``run.check_file(name)`` yields, duplicates across the run's
+    files included; at most ``2 * jobs`` parts are in flight, so memory does not
+    grow with the file.
+    """
+    target = _Target(run.type, run.operation, run.version, run.profile)
+    pieces = _plan(name, name, target, part_bytes, pool)
+    if pieces is None:
+        return None
+    return _merge(run, pieces, pool, 2 * jobs)
+
+
+def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Iterator[RecordResult]:
+    name = pieces[0].display
+    batch = BatchChecker(duplicates=run.duplicates)
+    waiting = iter(pieces)
+    pending: deque[Future[_Outcome]] = deque(
+        pool.submit(_check_piece, piece) for piece in itertools.islice(waiting, window))
+    once: set[str] = set()
+    try:
+        while pending:
+            try:
+                results, calls, stopped, columns = pending.popleft().result()
+            except BrokenProcessPool:
+                raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
+                                           "try again without --jobs") from None
+            following = next(waiting, None)
+            if following is not None and not stopped:
+                pending.append(pool.submit(_check_piece, following))
+            for result in results:
+                if type(result) is tuple:
+                    label, row, keys, serial = result
+                    where = Location(name, row=row)
+                    found = batch.check_keys(keys, serial, "", where)
+                    yield RecordResult(name, label, place_issues(found, "", where, columns) if found else [], row)
+                    continue
+                assert isinstance(result, RecordResult)
+                if not result.is_record:
+                    kept = [i for i in result.issues if (key := _once_key(i)) is None or key not in once]
+                    once.update(key for i in kept if (key := _once_key(i)) is not None)
+                    if not kept:
+                        continue
+                    result = replace(result, issues=kept)
+                yield _replay(result, calls, batch) if result.issues else result
+            if stopped:
+                return
+    finally:
+        for future in pending:
+            future.cancel()

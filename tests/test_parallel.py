@@ -1,0 +1,174 @@
+"""``validate --jobs N``: a CSV file cut into parts for worker processes gives exactly one process's output.
+
+The files are built so that every cross-part and cross-file effect shows up:
+duplicates (hash, serial, the device inside the hash) whose first sighting is
+in another part or another file, the 500-device count passing in a later part,
+blank-line runs, quoted and non-ASCII rows reported once per file, rows of the
+wrong shape, and binary data that stops reading. Parts are made tiny (a few
+rows each) so that a small file is cut many times.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+from graph_contracts.cli import main
+from graph_contracts.parallel import check_file_parallel
+from graph_contracts.reporting import Reporter
+from graph_contracts.validate_files import Run
+
+HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"
+#: Parts of about this many bytes: two or three rows of short hashes each.
+PART = 1500
+
+
+def hw(serial: str) -> str:
+    return encode_hardware_hash(build_hardware_hash(serial=serial, manufacturer="Contoso"))
+
+
+def rows(count: int, prefix: str) -> list[str]:
+    return [f"{prefix}{n:05d},,{hw(f'{prefix}{n:05d}')},Sales" for n in range(count)]
+
+
+@pytest.fixture(scope="module")
+def pool() -> ProcessPoolExecutor:
+    with ProcessPoolExecutor(2) as executor:
+        yield executor  # type: ignore[misc]
+
+
+def write(path: Path, lines: list[str], newline: str = "\r\n", encoding: str = "utf-8") -> Path:
+    path.write_bytes(newline.join(lines).encode(encoding) + newline.encode())
+    return path
+
+
+def report(files: list[Path], run: Run, fmt: str = "json") -> str:
+    out = io.StringIO()
+    reporter = Reporter(fmt, out, io.StringIO())  # type: ignore[arg-type]
+    for name in files:
+        reporter.start_file(str(name))
+        for result in run.check_file(str(name)):
+            reporter.record(result)
+    reporter.finish()
+    return out.getvalue()
+
+
+def both(files: list[Path], pool: ProcessPoolExecutor, fmt: str = "json") -> tuple[str, str]:
+    single = report(files, Run(), fmt)
+    run = Run()
+    run.use_processes(pool, 2, part_bytes=PART)
+    return single, report(files, run, fmt)
+
+
+def test_a_file_is_cut_into_parts(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    path = write(tmp_path / "a.csv", [HEADER, *rows(40, "PF")])
+    run = Run()
+    parts = check_file_parallel(run, str(path), pool, 2, part_bytes=PART)
+    assert parts is not None  # not the one-process fallback
+    assert len(list(parts)) == 40
+
+
+def test_duplicates_within_and_across_parts_and_files(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    first = rows(30, "PF")
+    second = rows(30, "PG")
+    second[3] = first[2]  # the same row in another file: hash and serial
+    second[20] = second[1]  # within the file, parts apart
+    clone = "0f6a1e0c-2b1d-4d8e-9c3b-5a7f2e4d6c81"  # one SMBIOS UUID in two hashes: a cloned VM
+    first[5] = f"PF00005,,{encode_hardware_hash(build_hardware_hash('PF00005', 'Contoso', uuid=clone))},Sales"
+    second[25] = f"PG00025,,{encode_hardware_hash(build_hardware_hash('PG00025', 'Contoso', uuid=clone))},Sales"
+    second[26] = "pg00002 ,,,Sales"  # a serial repeated (case and space aside), no hash
+    a = write(tmp_path / "a.csv", [HEADER, *first])
+    b = write(tmp_path / "b.csv", [HEADER, *second])
+    single, parallel = both([a, b], pool)
+    assert single == parallel
+    codes = [i["code"] for i in json.loads(single)["issues"]]
+    assert {"duplicate-hash", "duplicate-serial", "duplicate-device"} <= set(codes)
+
+
+def test_batch_count_and_file_issues_once(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    lines = [HEADER, *rows(520, "PH")]  # device 501 is past the batch limit
+    lines[40] = '"PH00039",,' + lines[40].split(",", 2)[2]  # quotes: reported once per file
+    lines[300] = '"PH00299",,' + lines[300].split(",", 2)[2]
+    lines[60] = lines[60].replace("Sales", "Ventes é")  # non-ASCII UTF-8: once per file
+    lines[400] = lines[400].replace("Sales", "Ventes é")
+    lines[100:100] = ["", ",,,", ""]  # a blank run between rows
+    lines[200] = "PH-SHORT,only two"  # a row of the wrong shape
+    lines += ["", ""]  # blank lines at the end
+    path = write(tmp_path / "big.csv", lines)
+    single, parallel = both([path], pool)
+    assert single == parallel
+    codes = [i["code"] for i in json.loads(single)["issues"]]
+    assert codes.count("csv-quotes") == 1 and codes.count("batch-size") == 1
+    assert codes.count("csv-blank-line") == 2
+
+
+@pytest.mark.parametrize("fmt", ["text", "junit", "github"])
+def test_every_format_is_the_same(tmp_path: Path, pool: ProcessPoolExecutor, fmt: str) -> None:
+    lines = [HEADER, *rows(25, "PJ")]
+    lines[12] = lines[5]
+    path = write(tmp_path / "c.csv", lines, newline="\n")
+    single = report([path], Run(), fmt)
+    run = Run()
+    run.use_processes(pool, 2, part_bytes=PART)
+    assert report([path], run, fmt) == single
+
+
+def test_binary_data_stops_reading_in_any_part(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    lines = [HEADER, *rows(30, "PK")]
+    lines[18] = "PK\0\0BROKEN,,,"
+    lines[25] = lines[3]  # after the stop: never reported
+    path = write(tmp_path / "d.csv", lines)
+    single, parallel = both([path], pool)
+    assert single == parallel
+    assert "csv-binary" in single and "duplicate-hash" not in single
+
+
+def test_type_line_bom_and_preamble(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    lines = ['#TYPE System.Management.Automation.PSCustomObject', HEADER, *rows(20, "PL")]
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    single, parallel = both([path], pool)
+    assert single == parallel
+    assert '"row": 2' in single or "row 2" in single or "csv-type-line" in single
+
+
+def test_cli_jobs_two_prints_what_one_job_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [HEADER, *rows(12, "PM")]
+    lines[9] = lines[2]
+    path = write(tmp_path / "f.csv", lines)
+    outputs = []
+    for jobs in ("1", "2"):
+        code = main(["validate", str(path), "--format", "json", "--jobs", jobs])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1] and outputs[0][0] == 1
+
+
+def test_a_workers_input_error_reaches_the_parent_intact() -> None:
+    """A worker's ``InputFileError`` is pickled back to the main process with its fields."""
+    import pickle
+
+    from graph_contracts.errors import InputFileError
+
+    error = pickle.loads(pickle.dumps(InputFileError("big.csv", "read error", 7, 2)))
+    assert isinstance(error, InputFileError)
+    assert (error.file, error.detail, error.line, error.column) == ("big.csv", "read error", 7, 2)
+    assert str(error) == "big.csv:7:2: read error"
+
+
+@pytest.mark.parametrize(("separator", "newline", "quoted_header"),
+                         [(";", "\r\n", False), ("\t", "\n", False), (",", "\n", True), (",", "\r", False)])
+def test_separators_newlines_and_a_quoted_header(tmp_path: Path, pool: ProcessPoolExecutor, separator: str,
+                                                 newline: str, quoted_header: bool) -> None:
+    header = HEADER.replace(",", separator)
+    if quoted_header:
+        header = ",".join(f'"{name}"' for name in HEADER.split(","))
+    lines = [header, *(row.replace(",", separator) for row in rows(20, "PN"))]
+    lines[14] = lines[3]
+    path = write(tmp_path / "g.csv", lines, newline=newline)
+    single, parallel = both([path], pool)
+    assert single == parallel and "duplicate-hash" in single
