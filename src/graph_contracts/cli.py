@@ -674,6 +674,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
+    run.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="run the suite in N pytest-xdist processes (default: one per core, at most 4, when pytest-xdist is "
+        "installed; a live tenant always runs in one)",
+    )
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 

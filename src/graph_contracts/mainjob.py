@@ -5,17 +5,31 @@ contract suite with pytest against the endpoint, so one command answers
 "does this endpoint honour the documented contract?". The run ends with the
 contract report (operation x check, from ``graph_contracts.suite.report``);
 ``--junitxml FILE`` is passed through to pytest's own JUnit XML writer.
+
+Where the time goes (benchmarks/README.md has the figures): the run is
+CPU-bound, mostly hypothesis and schemathesis generating cases, so on the
+emulator and on cassettes it runs in pytest-xdist workers, one per core (at
+most ``MAX_WORKERS``), when xdist is installed. Hypothesis keeps the tables it
+computes once (the characters a codec can encode) in the user's cache folder
+rather than in a ``.hypothesis`` folder of whatever directory the run starts in.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 
 from .contracts import default_contracts
 from .lint import lint
-from .resources import contracts_dir, schemas_dir
+from .resources import contracts_dir, schemas_dir, user_cache_dir
 from .schemas import check
+
+#: Each worker pays the start-up again (imports, collection, its own emulator: about 3 s of CPU)
+#: for a suite of about 17 s of CPU, so more workers than this gain little.
+MAX_WORKERS = 4
+#: pytest arguments with which the user chose the processes themselves.
+_USER_CHOSE_PROCESSES = ("-n", "--numprocesses", "--dist", "-d", "--tx", "no:xdist")
 
 
 def run_main_job(args: argparse.Namespace) -> int:
@@ -51,8 +65,37 @@ def run_main_job(args: argparse.Namespace) -> int:
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    argv += _worker_args(args, extra)
     # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(user_cache_dir() / "hypothesis"))
     status = pytest.main([*argv, *extra])
     # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
     return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the platform says, else all)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
+    """``-n N`` for pytest-xdist, or nothing: one process.
+
+    ``--jobs N`` wins; by default one worker per usable core up to
+    ``MAX_WORKERS``, on the emulator (each worker starts its own) and on
+    cassettes. A live tenant always stays in one process: a worker's end-of-run sweep
+    of the run tag would delete what another worker is still testing, and the
+    tenant's throttling, not the CPU, bounds a live run. Pytest arguments that
+    choose processes themselves (``-n``, ``-p no:xdist``, ...) win over both.
+    """
+    if args.graph_endpoint == "live" or any(a.split("=", 1)[0] in _USER_CHOSE_PROCESSES for a in extra):
+        return []
+    jobs: int | None = getattr(args, "jobs", None)
+    if jobs is None:
+        jobs = min(usable_cores(), MAX_WORKERS)
+    if jobs <= 1 or importlib.util.find_spec("xdist") is None:
+        return []
+    return ["-n", str(jobs)]

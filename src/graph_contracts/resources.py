@@ -26,3 +26,20 @@ def schemas_dir() -> Path:
 
 def cassettes_dir() -> Path:
     return _data_dir("cassettes")
+
+
+def user_cache_dir() -> Path:
+    """The per-user cache folder of graph-contracts (nothing in it is needed: deleting it only costs time).
+
+    ``%LOCALAPPDATA%`` on Windows, ``~/Library/Caches`` on macOS, else ``$XDG_CACHE_HOME`` or ``~/.cache``.
+    """
+    import os
+    import sys
+
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"])
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "graph-contracts"
