@@ -69,6 +69,7 @@ def run_main_job(args: argparse.Namespace) -> int:
     # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(user_cache_dir() / "hypothesis"))
+    _import_libraries_first(_LIBRARIES if "-n" in argv else (*_LIBRARIES, *_SUITE_LIBRARIES))
     status = pytest.main([*argv, *extra])
     # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
     return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)
@@ -99,3 +100,33 @@ def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
     if jobs <= 1 or importlib.util.find_spec("xdist") is None:
         return []
     return ["-n", str(jobs)]
+
+
+#: Libraries whose pytest plugins pytest would otherwise load, rewriting the asserts of every module of them.
+_LIBRARIES = ("hypothesis", "_hypothesis_pytestplugin", "schemathesis", "schemathesis.pytest.plugin")
+#: What the suite's tests import later, in the process that runs them (not an xdist controller).
+_SUITE_LIBRARIES = (
+    "hypothesis.stateful",
+    "schemathesis.specs.openapi.schemas",
+    "schemathesis.specs.openapi._hypothesis",
+    "schemathesis.specs.openapi.stateful",
+    "schemathesis.generation.jsonschema.strategy",
+    "schemathesis.transport.requests",
+)
+
+
+def _import_libraries_first(names: tuple[str, ...]) -> None:
+    """Import hypothesis and schemathesis before pytest starts, so pytest does not rewrite their asserts.
+
+    pytest rewrites the asserts of every module of a distribution that ships a
+    plugin: about 400 modules of hypothesis and schemathesis, none of them a
+    test. Where bytecode is not written (``PYTHONDONTWRITEBYTECODE``) it does
+    so on every run, about 1.6 s of CPU. A module imported already is left as
+    it is (the warning saying so is silenced with ``-W``). xdist workers start
+    their own interpreters and still pay it.
+    """
+    import importlib
+
+    for name in names:
+        if importlib.util.find_spec(name.split(".")[0]) is not None:
+            importlib.import_module(name)

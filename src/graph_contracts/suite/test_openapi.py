@@ -6,6 +6,7 @@ objects without the run tag, which cleanup could not find.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -34,6 +35,12 @@ STATEFUL_CHECKS = [not_a_server_error, status_code_conformance, response_schema_
 def _document(version: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((schemas_dir() / version / "openapi.json").read_text(encoding="utf-8"))
     return data
+
+
+@functools.cache
+def _schema(version: str) -> Any:
+    """The loaded schemathesis schema of a version, once per process: loading it took ~10 ms a test, 70 tests."""
+    return schemathesis.openapi.from_dict(_document(version))
 
 
 def _served(version: str, method: str, path: str) -> bool:
@@ -77,7 +84,7 @@ def test_endpoint_conforms_to_the_openapi_document(
 
     if version not in graph_versions(pytestconfig):
         pytest.skip(f"{version} not selected (--graph-version)")
-    operation = schemathesis.openapi.from_dict(_document(version))[path][method]
+    operation = _schema(version)[path][method]
     headers = {"Authorization": f"Bearer {graph_endpoint.token('write')}"}
     base_url = f"{graph_endpoint.base_url}/{version}"
     statuses: list[int] = []
@@ -107,7 +114,7 @@ def test_stateful_chains_follow_the_openapi_links(
 
     if version not in graph_versions(pytestconfig):
         pytest.skip(f"{version} not selected (--graph-version)")
-    machine = schemathesis.openapi.from_dict(_document(version)).as_state_machine()
+    machine = _schema(version).as_state_machine()
     headers = {"Authorization": f"Bearer {graph_endpoint.token('write')}"}
     base_url = f"{graph_endpoint.base_url}/{version}"
     steps: list[tuple[str, str, int]] = []

@@ -1,0 +1,70 @@
+"""``graph-contracts run`` in pytest-xdist workers: when it uses them, and that the contract report stays whole."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graph_contracts import mainjob
+
+
+def _args(endpoint: str = "emulator", jobs: int | None = None) -> argparse.Namespace:
+    return argparse.Namespace(graph_endpoint=endpoint, jobs=jobs)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "jobs", "cores", "extra", "expected"),
+    [
+        ("emulator", None, 2, [], ["-n", "2"]),
+        ("replay", None, 2, [], ["-n", "2"]),
+        ("emulator", None, 16, [], ["-n", str(mainjob.MAX_WORKERS)]),
+        ("emulator", None, 1, [], []),
+        ("emulator", 1, 2, [], []),
+        ("emulator", 3, 1, [], ["-n", "3"]),
+        ("live", None, 2, [], []),
+        ("live", 2, 2, [], []),  # a worker's sweep of the run tag would delete another's objects
+        ("emulator", None, 2, ["-n", "3"], []),  # the user's own choice goes to pytest unchanged
+        ("emulator", None, 2, ["--numprocesses=3"], []),
+        ("emulator", 2, 2, ["-p", "no:xdist"], []),
+    ],
+)
+def test_workers_by_endpoint_cores_and_the_users_own_arguments(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, jobs: int | None, cores: int, extra: list[str],
+    expected: list[str],
+) -> None:
+    pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
+    monkeypatch.setattr(mainjob, "usable_cores", lambda: cores)
+    assert mainjob._worker_args(_args(endpoint, jobs), extra) == expected
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
+    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path.parent / "hypothesis")
+    result = subprocess.run(
+        [sys.executable, "-m", "graph_contracts.cli", "run", "--graph-version", "v1.0", *args,
+         "--", "-k", "test_auth or test_examples", "-p", "no:randomly"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "contract report" in result.stdout, result.stdout[-3000:]
+    report = result.stdout.split("contract report", 1)[1]
+    rows = [line for line in report.splitlines() if re.match(r"(v1\.0|beta) \S+\.\S+ ", line)]
+    return result.stdout, rows
+
+
+def test_the_contract_report_under_two_workers_is_the_one_of_a_single_process(tmp_path: Path) -> None:
+    pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    _, single = _run(tmp_path / "one", "--jobs", "1")
+    output, workers = _run(tmp_path / "two", "--jobs", "2")
+    assert "bringing up nodes" in output, output[:2000]  # xdist's line, also under -q
+    assert single, "the single-process run reported no operation"
+    assert workers == single
+    assert not list((tmp_path / "two").iterdir()), "the run left files in the folder it started in"
