@@ -1,8 +1,10 @@
-"""Wall time of the contract suite: ``graph-contracts run``, ``--graph-examples 40`` and replay.
+"""Wall time of the contract suite: ``graph-contracts run``, ``--examples 40`` and replay.
 
-Each run is a subprocess (``graph-contracts run`` as ``python -m graph_contracts.cli run``;
-the others ``python -m pytest --pyargs graph_contracts.suite -q -p no:cacheprovider``
-with ``--graph-examples 40`` or ``--graph-endpoint replay``), timed with
+Each run is a subprocess (``graph-contracts run`` as ``python -m graph_contracts.cli run``,
+by default in pytest-xdist workers, one per core; ``run --jobs 1`` is the same in one
+process, for comparison; ``examples40`` is ``run --examples 40``; the others
+``python -m pytest --pyargs graph_contracts.suite -q -p no:cacheprovider`` with
+``--graph-endpoint replay``, one process), timed with
 ``time.perf_counter`` around the whole process, so interpreter start, plugin
 loading and collection count as a user would feel them. The named baseline,
 measured in the same run, is ``python -m pytest --collect-only`` of the same
@@ -14,8 +16,10 @@ most 15 s and ``--graph-examples 40`` at most 40 s, on 2 cores) are printed as
 information, never asserted: nothing here passes or fails.
 
 Usage: ``python benchmarks/suite_walltime.py [--quick] [--repeats N] [--only run|examples40|replay]``
-(``--quick``: ``graph-contracts run`` and the baseline only, once; the subprocesses
-run in a temporary directory).
+(``--quick``: ``graph-contracts run`` and the baseline only, once; ``--only run`` also
+times ``run --jobs 1``; the subprocesses run in a temporary directory). With
+``--repeats N`` the commands take turns (run, run --jobs 1, run, ...), so a change
+in the machine's load hits both alike.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ import time
 from collections.abc import Sequence
 
 SUITE = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "-q", "-p", "no:cacheprovider"]
+RUN = [sys.executable, "-m", "graph_contracts.cli", "run"]
 RUNS: dict[str, list[str]] = {
     "baseline (collect only)": [*SUITE, "--collect-only"],
-    "run": [sys.executable, "-m", "graph_contracts.cli", "run"],
-    "examples40": [*SUITE, "--graph-examples", "40"],
+    "run": RUN,
+    "run --jobs 1": [*RUN, "--jobs", "1"],
+    "examples40": [*RUN, "--examples", "40"],
     "replay": [*SUITE, "--graph-endpoint", "replay"],
 }
 #: The issue's targets, in seconds on 2 cores (information only).
@@ -71,27 +77,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="graph-contracts run and the baseline, once")
     args = parser.parse_args(argv)
     only = "run" if args.quick else args.only
-    names = [n for n in RUNS if only is None or n.startswith("baseline") or n == only]
+    names = [n for n in RUNS if only is None or n.startswith("baseline") or n.split(" ")[0] == only]
+    if args.quick:
+        names.remove("run --jobs 1")
     times: dict[str, float] = {}
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    cpus: dict[str, list[float]] = {n: [] for n in names}
+    statuses: dict[str, list[int]] = {n: [] for n in names}
+    summaries: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="gc-suite-walltime-") as cwd:
+        for _ in range(1 if args.quick else max(1, args.repeats)):
+            for name in names:  # in turns, so the machine's load changes hit every command alike
+                elapsed, cpu, status, summaries[name] = _time(RUNS[name], cwd)
+                samples[name].append(elapsed)
+                cpus[name].append(cpu)
+                statuses[name].append(status)
         for name in names:
-            samples, cpus, statuses = [], [], []
-            for _ in range(1 if args.quick else max(1, args.repeats)):
-                elapsed, cpu, status, summary = _time(RUNS[name], cwd)
-                samples.append(elapsed)
-                cpus.append(cpu)
-                statuses.append(status)
-            times[name] = statistics.median(samples)
-            passed = sum(1 for s in statuses if s == 0)
-            shown = ", ".join(f"{t:.1f}" for t in samples)
-            print(f"{name}: median {times[name]:.1f} s wall of [{shown}], {statistics.median(cpus):.1f} s CPU; "
-                  f"{passed}/{len(statuses)} runs exit 0 ({summary})")
+            times[name] = statistics.median(samples[name])
+            passed = sum(1 for s in statuses[name] if s == 0)
+            shown = ", ".join(f"{t:.1f}" for t in samples[name])
+            print(f"{name}: median {times[name]:.1f} s wall of [{shown}], {statistics.median(cpus[name]):.1f} s CPU; "
+                  f"{passed}/{len(statuses[name])} runs exit 0 ({summaries[name]})")
             print(f"  $ {' '.join(RUNS[name])}")
     baseline = times.get("baseline (collect only)")
     print()
     for name, seconds in times.items():
         if baseline and not name.startswith("baseline"):
             print(f"{name} / baseline: {seconds / baseline:.1f}x  (tests alone: ~{seconds - baseline:.1f} s)")
+    if "run" in times and "run --jobs 1" in times:
+        print(f"run (workers) / run --jobs 1: {times['run'] / times['run --jobs 1']:.2f}x")
     cores = os.cpu_count() or 0
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {cores} cores")
     for name, target in TARGETS.items():
