@@ -19,27 +19,32 @@ def _args(endpoint: str = "emulator", jobs: int | None = None) -> argparse.Names
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "jobs", "cores", "extra", "expected"),
+    ("endpoint", "jobs", "cores", "load", "extra", "expected"),
     [
-        ("emulator", None, 2, [], ["-n", "2"]),
-        ("replay", None, 2, [], ["-n", "2"]),
-        ("emulator", None, 16, [], ["-n", str(mainjob.MAX_WORKERS)]),
-        ("emulator", None, 1, [], []),
-        ("emulator", 1, 2, [], []),
-        ("emulator", 3, 1, [], ["-n", "3"]),
-        ("live", None, 2, [], []),
-        ("live", 2, 2, [], []),  # a worker's sweep of the run tag would delete another's objects
-        ("emulator", None, 2, ["-n", "3"], []),  # the user's own choice goes to pytest unchanged
-        ("emulator", None, 2, ["--numprocesses=3"], []),
-        ("emulator", 2, 2, ["-p", "no:xdist"], []),
+        ("emulator", None, 2, 0.2, [], ["-n", "2"]),
+        ("replay", None, 2, 0.2, [], ["-n", "2"]),
+        ("emulator", None, 16, 0.0, [], ["-n", str(mainjob.MAX_WORKERS)]),
+        ("emulator", None, 1, 0.0, [], []),
+        ("emulator", None, 2, 1.0, [], []),  # one core busy elsewhere: a second worker would only add start-up
+        ("emulator", None, 2, 4.0, [], []),
+        ("emulator", None, 8, 5.2, [], ["-n", "3"]),
+        ("emulator", 2, 2, 4.0, [], ["-n", "2"]),  # --jobs wins over the load
+        ("emulator", 1, 2, 0.0, [], []),
+        ("emulator", 3, 1, 0.0, [], ["-n", "3"]),
+        ("live", None, 2, 0.0, [], []),
+        ("live", 2, 2, 0.0, [], []),  # a worker's sweep of the run tag would delete another's objects
+        ("emulator", None, 2, 0.0, ["-n", "3"], []),  # the user's own choice goes to pytest unchanged
+        ("emulator", None, 2, 0.0, ["--numprocesses=3"], []),
+        ("emulator", 2, 2, 0.0, ["-p", "no:xdist"], []),
     ],
 )
-def test_workers_by_endpoint_cores_and_the_users_own_arguments(
-    monkeypatch: pytest.MonkeyPatch, endpoint: str, jobs: int | None, cores: int, extra: list[str],
+def test_workers_by_endpoint_idle_cores_and_the_users_own_arguments(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, jobs: int | None, cores: int, load: float, extra: list[str],
     expected: list[str],
 ) -> None:
     pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
     monkeypatch.setattr(mainjob, "usable_cores", lambda: cores)
+    monkeypatch.setattr(mainjob, "busy_cores", lambda: load)
     assert mainjob._worker_args(_args(endpoint, jobs), extra) == expected
 
 

@@ -8,8 +8,8 @@ contract report (operation x check, from ``graph_contracts.suite.report``);
 
 Where the time goes (benchmarks/README.md has the figures): the run is
 CPU-bound, mostly hypothesis and schemathesis generating cases, so on the
-emulator and on cassettes it runs in pytest-xdist workers, one per core (at
-most ``MAX_WORKERS``), when xdist is installed. Hypothesis keeps the tables it
+emulator and on cassettes it runs in pytest-xdist workers, one per idle core
+(at most ``MAX_WORKERS``), when xdist is installed. Hypothesis keeps the tables it
 computes once (the characters a codec can encode) in the user's cache folder
 rather than in a ``.hypothesis`` folder of whatever directory the run starts in.
 """
@@ -65,7 +65,10 @@ def run_main_job(args: argparse.Namespace) -> int:
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    argv += _worker_args(args, extra)
+    workers = _worker_args(args, extra)
+    if workers:
+        print(f"suite: {workers[1]} pytest-xdist workers (--jobs 1 for one process)")
+    argv += workers
     # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(user_cache_dir() / "hypothesis"))
@@ -82,21 +85,33 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+def busy_cores() -> float:
+    """Cores other work keeps busy: the one-minute load average (0 where the platform has none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
 def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
     """``-n N`` for pytest-xdist, or nothing: one process.
 
-    ``--jobs N`` wins; by default one worker per usable core up to
-    ``MAX_WORKERS``, on the emulator (each worker starts its own) and on
-    cassettes. A live tenant always stays in one process: a worker's end-of-run sweep
-    of the run tag would delete what another worker is still testing, and the
-    tenant's throttling, not the CPU, bounds a live run. Pytest arguments that
-    choose processes themselves (``-n``, ``-p no:xdist``, ...) win over both.
+    ``--jobs N`` wins. By default one worker per idle core (usable cores less
+    the load average, rounded), at most ``MAX_WORKERS``, on the emulator (each
+    worker starts its own) and on cassettes: a worker costs ~3 s of CPU to
+    start, which only idle cores pay back; on 2 cores kept busy by other work,
+    two workers took longer than one process. A live tenant always stays in
+    one process: a worker's end-of-run sweep of the run tag would delete what
+    another worker is still testing, and the tenant's throttling, not the CPU,
+    bounds a live run. Pytest arguments that choose processes themselves
+    (``-n``, ``-p no:xdist``, ...) win over both.
     """
     if args.graph_endpoint == "live" or any(a.split("=", 1)[0] in _USER_CHOSE_PROCESSES for a in extra):
         return []
     jobs: int | None = getattr(args, "jobs", None)
     if jobs is None:
-        jobs = min(usable_cores(), MAX_WORKERS)
+        cores = usable_cores()
+        jobs = min(cores, MAX_WORKERS, max(1, round(cores - busy_cores())))
     if jobs <= 1 or importlib.util.find_spec("xdist") is None:
         return []
     return ["-n", str(jobs)]
