@@ -258,6 +258,36 @@ def device_issues(
     return decoded, issues
 
 
+_PRODUCT_KEY_PATTERNS = tuple(pattern for _, pattern in PRODUCT_KEY_FORMS)
+
+
+def record_clean(record: Mapping[str, object], identity: HashIdentity) -> bool:
+    """True only when ``device_issues(record, identity=identity)`` would find nothing, in one pass.
+
+    The happy path of a clean upload record (``Validator.is_valid``, a CSV row):
+    the same tests as the rule table, inlined, without building issue lists.
+    False means "ask ``device_issues``", which explains what is wrong; the
+    differential tests check the two agree.
+    """
+    serial = record.get("serialNumber")
+    if type(serial) is not str or not serial or serial != serial.strip() or not serial.isprintable() \
+            or _is_placeholder(serial):
+        return False
+    inner = (identity.serial_number or "").strip()
+    if inner and inner != serial:
+        return False
+    key = record.get("productKey")
+    if type(key) is str and key and not any(pattern.match(key) for pattern in _PRODUCT_KEY_PATTERNS):
+        return False
+    upn = record.get("assignedUserPrincipalName")
+    if type(upn) is str and upn and not _UPN.match(upn):
+        return False
+    tag = record.get("groupTag")
+    if type(tag) is str and tag and (tag != tag.strip() or not tag.isprintable()):
+        return False
+    return not any(name in record for name in SERVICE_SET_PROPERTIES)
+
+
 #: Which place a location names, in the order they are preferred.
 def _place(location: Location | None, count: int) -> tuple[str, int]:
     if location is not None and location.row is not None:
