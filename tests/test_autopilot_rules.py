@@ -245,3 +245,19 @@ def test_check_batch_combines_record_and_batch_rules() -> None:
         ("group-tag", "/value/1/groupTag", "warning"),
         ("duplicate-hash", "/value/1/hardwareIdentifier", "error"),
     ]
+
+
+@pytest.mark.parametrize("first_pad,second_pad", [("", " "), (" ", ""), ("\t", "\n"), ("", "")])
+def test_a_hash_text_gets_one_duplicate_key_on_either_path(first_pad: str, second_pad: str) -> None:
+    """A hash on the fast path is keyed by its SHA-256, any other text by a digest: the same text
+    (after stripping) must still repeat, whichever path each copy took; another capture must not."""
+    from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+    from graph_contracts.autopilot.rules import BatchChecker
+
+    text = encode_hardware_hash(build_hardware_hash("PF0KEY1", "Contoso"))
+    other = encode_hardware_hash(build_hardware_hash("PF0KEY2", "Contoso"))
+    batch = BatchChecker()
+    assert batch.check({"hardwareIdentifier": first_pad + text}) == []
+    assert batch.check({"hardwareIdentifier": other}) == []
+    repeated = batch.check({"hardwareIdentifier": text + second_pad})
+    assert [i.code for i in repeated] == ["duplicate-hash"]

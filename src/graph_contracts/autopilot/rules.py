@@ -288,6 +288,18 @@ def record_clean(record: Mapping[str, object], identity: HashIdentity) -> bool:
     return not any(name in record for name in SERVICE_SET_PROPERTIES)
 
 
+def _hash_text_key(stripped: str, value: str, decoded: Decoded | None) -> int:
+    """The duplicate key of a hash text (``stripped``, of ``value``): a function of that text alone.
+
+    A text ``fast_identity`` accepts is keyed by the SHA-256 it carries (``HashIdentity.text_key``,
+    no digest of 4000 characters to compute); any other by its BLAKE2b digest. Which of the two
+    applies depends only on the text, so equal texts always get equal keys.
+    """
+    same = len(stripped) == len(value)
+    identity = decoded if type(decoded) is HashIdentity and same else fast_identity(stripped)
+    return identity.text_key if identity is not None else digest(b"hash", stripped)
+
+
 #: Which place a location names, in the order they are preferred.
 def _place(location: Location | None, count: int) -> tuple[str, int]:
     if location is not None and location.row is not None:
@@ -347,8 +359,8 @@ class BatchChecker:
         """
         keys: list[tuple[str, int]] = []
         hash_value = _text(record, "hardwareIdentifier")
-        if hash_value and hash_value.strip():
-            keys.append(("duplicate-hash", digest(b"hash", hash_value.strip())))
+        if hash_value and (stripped := hash_value.strip()):
+            keys.append(("duplicate-hash", _hash_text_key(stripped, hash_value, decoded)))
         serial = _text(record, "serialNumber")
         serial_key = serial.strip().casefold() if serial and serial.strip() else None
         if serial_key:
