@@ -134,12 +134,14 @@ def _a(word: str) -> str:
 _SAFE_INT = 2**53
 
 
+_ONLY_STR = {str}
+
+
 def _plain_json(obj: Any, depth: int = 0) -> bool:
     """True when ``obj`` is built only of the exact types ``json.loads`` returns (no subclasses,
     tuples, non-string keys, NaN or huge integers), so jsonschema-rs sees what jsonschema sees."""
     kind = type(obj)
-    if kind is dict and depth == 0 and all(type(v) is str for v in obj.values()) \
-            and all(type(k) is str for k in obj):
+    if kind is dict and depth == 0 and set(map(type, obj.values())) == _ONLY_STR == set(map(type, obj)):
         return True  # a flat record of strings, the usual upload record, in one pass
     if kind is str or kind is bool or obj is None:
         return True
