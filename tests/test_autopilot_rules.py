@@ -261,3 +261,16 @@ def test_a_hash_text_gets_one_duplicate_key_on_either_path(first_pad: str, secon
     assert batch.check({"hardwareIdentifier": other}) == []
     repeated = batch.check({"hardwareIdentifier": text + second_pad})
     assert [i.code for i in repeated] == ["duplicate-hash"]
+
+
+def test_digest_table_keeps_the_first_position_through_growth() -> None:
+    """``first_seen`` stores new keys, answers the first known one with where it was stored, and keeps
+    every key while the table doubles (1024 slots at first)."""
+    from graph_contracts.autopilot.duplicates import DigestTable
+
+    table = DigestTable()
+    for n in range(1, 5001):
+        assert table.first_seen((("a", n * 0x9E3779B97F4A7C15 % 2**64 or 1), ("b", 2**64 - n)), n) is None
+    assert len(table) == 10000
+    assert table.first_seen((("new", 12345), ("b", 2**64 - 7), ("a", 3 * 0x9E3779B97F4A7C15 % 2**64)), 9) == ("b", 7)
+    assert table.first_seen((("new", 12345),), 10) == ("new", 9)

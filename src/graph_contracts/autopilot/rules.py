@@ -396,12 +396,7 @@ class BatchChecker:
             self._file = current
             positions.file(current, kind)
         here = positions.encode(number)
-        table = self.duplicates.table
-        found: tuple[str, int] | None = None
-        for code, key in keys:
-            first = table.get_or_add(key, here)
-            if first is not None and found is None:
-                found = (code, first)
+        found = self.duplicates.table.first_seen(keys, here)
         if found is not None:
             code, first = found
             issues.append(self._duplicate(code, serial, pointer, location, positions.describe(first, current)))
