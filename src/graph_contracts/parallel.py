@@ -24,11 +24,11 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from array import array
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from array import array
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
@@ -360,7 +360,7 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
                 if type(result) is int:
                     for index in range(at, at + result):
                         codes = patterns[kinds[index]]
-                        keys = tuple(zip(codes, digests[digest_at:digest_at + len(codes)]))
+                        keys = tuple(zip(codes, digests[digest_at:digest_at + len(codes)], strict=True))
                         digest_at += len(codes)
                         row = rows[index]
                         where = Location(name, row=row)

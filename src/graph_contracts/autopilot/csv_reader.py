@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from graph_contracts import textio
 from graph_contracts.autopilot.catalog import make_issue
@@ -416,8 +417,9 @@ class AutopilotCsv:
             state.names = {COLUMN_TO_PROPERTY[c]: n for c, n in zip(state.columns, self.header, strict=True)
                            if c is not None and c in COLUMN_TO_PROPERTY}
             state.all_known = None not in state.columns
+        values: dict[str, str]
         if state.all_known and len(fields) == len(state.columns):
-            values = dict(zip(state.columns, fields))  # type: ignore[arg-type]  # no None: all_known
+            values = dict(zip(cast("list[str]", state.columns), fields, strict=True))  # all_known: no None
         else:
             values = {column: value for column, value in zip(state.columns, fields, strict=False) if column}
         record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
