@@ -11,7 +11,6 @@ never hides the others. Duplicates are found across every file of a ``Run``.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
@@ -136,27 +135,12 @@ class Run:
         if batch is None:
             batch = BatchChecker(duplicates=self.duplicates)
         pick = _Picker(self)
-        for validator, group in itertools.groupby(records, pick):
+        for record in records:
+            validator = pick(record)
             if validator is None:
-                for record in group:
-                    yield _result(record, list(record.issues) + pick.problems(record))
-                continue
-            current = _Current(group)
-            for _, issues in validator.validate_many(current, batch=batch):
-                yield _result(current.record, _without_foreign_properties(issues))
-
-
-class _Current:
-    """The records of a group, remembering the one ``validate_many`` took last (it takes one at a time)."""
-
-    def __init__(self, records: Iterable[Record]) -> None:
-        self._records = records
-        self.record: Record
-
-    def __iter__(self) -> Iterator[Record]:
-        for record in self._records:
-            self.record = record
-            yield record
+                yield _result(record, list(record.issues) + pick.problems(record))
+            else:
+                yield _result(record, _without_foreign_properties(validator.check_record(record, batch)))
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:

@@ -405,11 +405,13 @@ class Validator:
             batch = self._batch()
         for index, item in enumerate(items):
             if isinstance(item, Record):
-                yield index, self._check_record(item, batch)
+                yield index, self.check_record(item, batch)
             else:
                 yield index, self._check(item, batch, self.location, "")
 
-    def _check_record(self, record: Any, batch: BatchChecker | None) -> list[Issue]:
+    def check_record(self, record: Any, batch: BatchChecker | None) -> list[Issue]:
+        """``validate_many`` for one ``records.Record``: what a caller that has its own loop over a
+        file's records calls (``validate_files.Run``), without a generator between each record."""
         location: Location = record.location
         issues: list[Issue] = list(record.issues)
         if batch is not None:
