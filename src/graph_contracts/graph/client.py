@@ -9,6 +9,8 @@ successful ``httpx.Response`` or one of our exceptions:
 - ``TransportError`` when the endpoint cannot be reached or keeps throttling
   past the retry budget.
 
+Both are ``EndpointError``s; neither is a kind of the other.
+
 Retry rules, following Graph's throttling guidance:
 
 - 429, 503 and 504 are retried, waiting what ``Retry-After`` says (seconds,
