@@ -408,7 +408,7 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.endpoints import open_endpoint
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
-    versions = ("v1.0", "beta") if args.graph_version == "all" else (args.graph_version,)
+    versions = GRAPH_VERSIONS if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}

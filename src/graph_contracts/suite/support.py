@@ -11,15 +11,12 @@ from typing import Any
 
 import httpx
 
-from ..contracts import ContractSet, Operation, ServiceRefusal, default_contracts
+from ..contracts import VERSIONS, ContractSet, Operation, ServiceRefusal, default_contracts
 from ..graph.client import GraphClient
 from ..graph.recording import pseudonymize_upns
 from ..schemas import GRAPH_ERROR
 from ..traffic.secrets import PLACEHOLDER, is_secret_key
 from ..validation import Validator
-
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
 
 
 def awaiting_emulator(op: Operation) -> bool:
@@ -62,7 +59,7 @@ def assert_refused(response: httpx.Response, refusal: ServiceRefusal) -> None:
     assert response.json()["error"]["code"] == refusal.code, response.text[:500]
 
 
-def operations(verb: str, versions: tuple[str, ...] = ("v1.0", "beta")) -> list[Operation]:
+def operations(verb: str, versions: tuple[str, ...] = VERSIONS) -> list[Operation]:
     """The shipped contract operations with ``verb``, one test case each."""
     contracts = default_contracts()
     return [o for (v, _), o in sorted(contracts.operations.items()) if o.verb == verb and v in versions]

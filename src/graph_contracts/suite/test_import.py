@@ -11,11 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..contracts import ContractSet, Operation
+from ..contracts.model import GUID
 from ..graph.client import GraphClient, parse_retry_after
 from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies, SerialSource
 from ..validation import Validator
-from .support import GUID, Created, item_path, op_id, operations, registered_device
+from .support import Created, item_path, op_id, operations, registered_device
 
 IMPORTS = operations("import")
 FINAL = ("complete", "error")
@@ -86,7 +87,7 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
 
         results = _import(client, op, devices, created, graph_contracts)
         for sent, item in zip(devices, results, strict=True):
-            assert GUID.match(item["id"])
+            assert GUID.fullmatch(item["id"])
             assert item["serialNumber"] == sent["serialNumber"]
             assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL)
             entity = _settle(client, item_path(get, item["id"]), pause)

@@ -48,6 +48,8 @@ from detect_secrets.plugins.private_key import PrivateKeyDetector
 from detect_secrets.plugins.slack import SlackDetector
 from detect_secrets.plugins.stripe import StripeDetector
 
+from ..contracts.model import GUID
+
 __all__ = [
     "PLACEHOLDER",
     "TEXT_RULES",
@@ -130,13 +132,12 @@ _BASE64_ENTROPY = Base64HighEntropyString()
 _HEX_ENTROPY = HexHighEntropyString()
 _TOKEN_VALUE = re.compile(r"^[A-Za-z0-9+/_\-.~]{24,}={0,2}$")
 _HEX_VALUE = re.compile(r"^[0-9a-fA-F]{32,}$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 def is_high_entropy_token(value: str) -> bool:
     """One long random-looking token, judged by detect-secrets' high-entropy plugins' limits."""
     value = value.strip()
-    if len(value) > 4096 or _GUID.match(value):
+    if len(value) > 4096 or GUID.fullmatch(value):
         return False
     if _HEX_VALUE.match(value):
         return _HEX_ENTROPY.calculate_shannon_entropy(value) > _HEX_ENTROPY.entropy_limit
