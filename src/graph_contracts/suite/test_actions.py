@@ -28,14 +28,15 @@ from .support import (
     assert_refused,
     echo_differences,
     expected_refusal,
+    import_devices,
     item_path,
     op_id,
     operations,
     registered_device,
+    settle,
     sibling,
     tagged,
 )
-from .test_import import _import, _settle
 
 SUITE_SETTINGS = suite_settings()
 CONTRACTS = default_contracts()
@@ -58,8 +59,8 @@ def _device(
     """Import one device, settle it, and return the path of the windowsAutopilotDeviceIdentity it registered."""
     op = contracts.operation(version, "importedWindowsAutopilotDeviceIdentity.import")
     get = contracts.operation(version, "importedWindowsAutopilotDeviceIdentity.get")
-    (item,) = _import(client, op, [device], created, contracts)
-    entity = _settle(client, item_path(get, item["id"]), pause)
+    (item,) = import_devices(client, op, [device], created, contracts)
+    entity = settle(client, item_path(get, item["id"]), pause)
     path = registered_device(contracts, version, entity)
     assert path is not None, f"the import did not register a device: {entity['state']}"
     created.add(version, path)
@@ -185,7 +186,7 @@ def test_updates_change_what_a_later_get_shows_or_are_refused_as_the_service_doe
         created.add(op.version, path)
         entity = client.request("GET", path).json()
         if "state" in entity:  # an imported Autopilot identity registers a device once its import settles
-            entity = _settle(client, path, graph_poll_interval)
+            entity = settle(client, path, graph_poll_interval)
         device = registered_device(graph_contracts, op.version, entity)
         if device is not None:
             created.add(op.version, device)

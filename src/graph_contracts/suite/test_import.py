@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,47 +11,22 @@ from hypothesis import strategies as st
 
 from ..contracts import ContractSet, Operation
 from ..contracts.model import GUID
-from ..graph.client import GraphClient, parse_retry_after
+from ..graph.client import GraphClient
 from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies, SerialSource
-from ..validation import Validator
-from .support import Created, item_path, op_id, operations, registered_device
+from .support import (
+    FINAL_IMPORT_STATES,
+    Created,
+    import_devices,
+    item_path,
+    op_id,
+    operations,
+    registered_device,
+    settle,
+)
 
 IMPORTS = operations("import")
-FINAL = ("complete", "error")
-#: Polling budget: Intune settles in minutes, the emulator on the first read.
-MAX_POLLS = 40
 SUITE_SETTINGS = suite_settings()
-
-
-def _import(
-    client: GraphClient, op: Operation, devices: list[dict[str, Any]], created: Created, contracts: ContractSet
-) -> list[dict[str, Any]]:
-    response = client.request(
-        op.method, op.path, json={"importedWindowsAutopilotDeviceIdentities": devices}, check=False
-    )
-    get = contracts.operation(op.version, f"{op.type}.get")
-    if response.is_success:
-        for item in response.json().get("value", []):
-            if isinstance(item.get("id"), str):
-                created.add(op.version, item_path(get, item["id"]))
-    assert response.status_code == op.success_status, response.text[:500]
-    body = response.json()
-    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
-    assert len(body["value"]) == len(devices)
-    return list(body["value"])
-
-
-def _settle(client: GraphClient, path: str, pause: float) -> dict[str, Any]:
-    """Poll one imported identity until its import is complete or failed; Retry-After wins over our pause."""
-    for _ in range(MAX_POLLS):
-        response = client.request("GET", path)
-        entity: dict[str, Any] = response.json()
-        if entity["state"]["deviceImportStatus"] in FINAL:
-            return entity
-        wait = parse_retry_after(response.headers.get("Retry-After"))
-        time.sleep(wait if wait is not None else pause)
-    raise AssertionError(f"{path} did not settle after {MAX_POLLS} polls")
 
 
 def _register_cleanup(entity: dict[str, Any], op: Operation, created: Created, contracts: ContractSet) -> None:
@@ -85,18 +59,18 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
         get = graph_contracts.operation(op.version, f"{op.type}.get")
         pause = graph_poll_interval
 
-        results = _import(client, op, devices, created, graph_contracts)
+        results = import_devices(client, op, devices, created, graph_contracts)
         for sent, item in zip(devices, results, strict=True):
             assert GUID.fullmatch(item["id"])
             assert item["serialNumber"] == sent["serialNumber"]
-            assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL)
-            entity = _settle(client, item_path(get, item["id"]), pause)
+            assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL_IMPORT_STATES)
+            entity = settle(client, item_path(get, item["id"]), pause)
             _register_cleanup(entity, op, created, graph_contracts)
             assert entity["state"]["deviceImportStatus"] == "complete", entity["state"]
             assert entity["state"]["deviceRegistrationId"]
 
-        again = _import(client, op, devices[:1], created, graph_contracts)
-        entity = _settle(client, item_path(get, again[0]["id"]), pause)
+        again = import_devices(client, op, devices[:1], created, graph_contracts)
+        entity = settle(client, item_path(get, again[0]["id"]), pause)
         assert entity["state"]["deviceImportStatus"] == "error"
         assert entity["state"]["deviceErrorCode"] == 806
         assert entity["state"]["deviceErrorName"] == "ZtdDeviceAlreadyAssigned"
@@ -123,10 +97,10 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
         }
         client = graph_client(op.version)
         get = graph_contracts.operation(op.version, f"{op.type}.get")
-        results = _import(client, op, [device, dict(device)], created, graph_contracts)
+        results = import_devices(client, op, [device, dict(device)], created, graph_contracts)
         states = []
         for item in results:
-            entity = _settle(client, item_path(get, item["id"]), graph_poll_interval)
+            entity = settle(client, item_path(get, item["id"]), graph_poll_interval)
             _register_cleanup(entity, op, created, graph_contracts)
             states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
         assert sorted(states) == [("complete", ""), ("error", "ZtdDeviceDuplicated")] or sorted(states) == [
