@@ -12,17 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import terminal
-from .errors import ConfigurationError, GraphContractsError
+from .errors import ConfigurationError, GraphContractsError, InputFileError
 from .resources import contracts_dir, schemas_dir
 from .terminal import error_line
 
 if TYPE_CHECKING:
     from .autopilot.hardware_hash import HardwareHash
+    from .graph.emulator import Fault
     from .reporting import Reporter
     from .validate_files import Run
-
-if TYPE_CHECKING:
-    from .graph.emulator import Fault
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -688,8 +686,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``graph-contracts traffic check|scan|scrub``: recorded traffic (HAR, cassettes, Dev Proxy mocks, NDJSON)."""
-    from .traffic import commands
-
     traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
     tsub = traffic.add_subparsers(dest="action", required=True)
     check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
@@ -699,14 +695,57 @@ def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
     )
     check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
-    check.set_defaults(handler=commands.run_check)
+    check.set_defaults(handler=_traffic_check)
     scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
     scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
-    scan.set_defaults(handler=commands.run_scan)
+    scan.set_defaults(handler=_traffic_scan)
     scrub = tsub.add_parser("scrub", help="write a copy of a traffic file with every credential replaced")
     scrub.add_argument("file")
     scrub.add_argument("-o", "--out", required=True, help="where to write the scrubbed copy")
-    scrub.set_defaults(handler=commands.run_scrub)
+    scrub.set_defaults(handler=_traffic_scrub)
+
+
+def _cannot_read(exc: InputFileError) -> int:
+    print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
+    return 2
+
+
+def _traffic_scan(args: argparse.Namespace) -> int:
+    """``traffic scan PATH...``: one line per credential found, exit 1 when there is any."""
+    from .traffic.scan import scan_paths
+
+    try:
+        findings = scan_paths(args.paths)
+    except InputFileError as exc:
+        return _cannot_read(exc)
+    for finding in findings:
+        print(f"{finding.file}:{finding.line}: {finding.kind}")
+    files = len({f.file for f in findings})
+    print(f"{len(findings)} possible secret{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}",
+          file=sys.stderr)
+    return 1 if findings else 0
+
+
+def _traffic_scrub(args: argparse.Namespace) -> int:
+    """``traffic scrub FILE -o OUT``: write the scrubbed copy; exit 1 if the scanner still sees something."""
+    from .traffic.scrub import scrub_file
+
+    try:
+        result = scrub_file(args.file, args.out)
+    except InputFileError as exc:
+        return _cannot_read(exc)
+    for finding in result.remaining:
+        print(f"{finding.file}:{finding.line}: {finding.kind} (still there after scrubbing)")
+    print(f"wrote {result.out}" + (f"; {len(result.remaining)} possible secrets remain" if result.remaining else ""),
+          file=sys.stderr)
+    return 1 if result.remaining else 0
+
+
+def _traffic_check(args: argparse.Namespace) -> int:
+    """``traffic check FILE...``: each exchange against its contract operation, reported like ``validate``."""
+    from .traffic.check import check_files
+
+    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
