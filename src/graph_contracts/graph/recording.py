@@ -47,7 +47,7 @@ from vcr.serialize import serialize
 from graph_contracts.contracts.model import GUID
 from graph_contracts.errors import CassetteMissError, ConfigurationError
 from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
-from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, scrub_json, scrub_text
+from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, rewrite_body, scrub_json, scrub_text
 
 __all__ = [
     "MATCH_ON",
@@ -165,19 +165,7 @@ class _Scrubbing:
         """
         if not body:
             return body
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return body
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            scrubbed_text = self.text(scrub_text(text))
-            return body if scrubbed_text == text else scrubbed_text.encode("utf-8")
-        scrubbed = self.json(scrub_json(parsed))
-        if scrubbed == parsed:
-            return body
-        return json.dumps(scrubbed, ensure_ascii=False).encode("utf-8")
+        return rewrite_body(body, lambda value: self.json(scrub_json(value)), lambda text: self.text(scrub_text(text)))
 
     def uri(self, uri: str) -> str:
         parts = urlsplit(scrub_text(uri))
