@@ -7,15 +7,21 @@ can print them plainly instead of a traceback::
     GraphContractsError
     ├── DocParseError            a doc page could not be read as a Graph doc page
     ├── ContractError            a contract file is malformed or inconsistent
+    ├── UnknownContractError     (validation) no contract of that name or operation id
     ├── SchemaDriftError         schemas/ does not match what the contracts generate
     ├── InputFileError           a payload or CSV file is missing, unreadable or malformed
+    │   └── TrafficFileError     (traffic.reader) a traffic file, with the entry that broke
     ├── ConfigurationError       a setting (cloud, record mode, credentials) is unknown or missing
+    │   └── CompareError         (sdk.compare) an SDK release could not be installed or gated
     ├── CassetteMissError        replay: a request the cassette does not hold
+    ├── SecretLeakError          (traffic.scan) a cassette would have held a credential
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
     └── EndpointError            a request to an endpoint failed (status, code, request ids)
         ├── GraphError           the endpoint answered with a non-success status
         │   └── AuthenticationError  the token endpoint refused to issue a token
         └── TransportError       the endpoint could not be reached or kept throttling
+
+The four named with a module live beside the code that raises them.
 
 As in httpx, a failed answer (``GraphError``) and no usable answer
 (``TransportError``) are siblings: catch ``EndpointError`` for both.
