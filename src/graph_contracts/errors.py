@@ -7,7 +7,7 @@ can print them plainly instead of a traceback::
     GraphContractsError
     ├── DocParseError            a doc page could not be read as a Graph doc page
     ├── ContractError            a contract file is malformed or inconsistent
-    ├── UnknownContractError     (validation) no contract of that name or operation id
+    ├── UnknownContractError     (validation) no schema for that type or operation in that version
     ├── SchemaDriftError         schemas/ does not match what the contracts generate
     ├── InputFileError           a payload or CSV file is missing, unreadable or malformed
     │   └── TrafficFileError     (traffic.reader) a traffic file, with the entry that broke
