@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import terminal
+from .contracts import VERSIONS
 from .errors import ConfigurationError, GraphContractsError, InputFileError
 from .resources import contracts_dir, schemas_dir
 from .terminal import error_line
@@ -115,7 +116,7 @@ def _unknown(option: str, name: str, version: str, kind: str, names: list[str]) 
     """A usage error naming the valid choices, the closest one first, and another version that has ``name``."""
     import difflib
 
-    elsewhere = [v for v in GRAPH_VERSIONS if v != version and name in request_names(v, kind)]
+    elsewhere = [v for v in VERSIONS if v != version and name in request_names(v, kind)]
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     if elsewhere:
         hint = f"it exists in {elsewhere[0]} (add --graph-version {elsewhere[0]}); "
@@ -406,7 +407,7 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.endpoints import open_endpoint
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
-    versions = GRAPH_VERSIONS if args.graph_version == "all" else (args.graph_version,)
+    versions = VERSIONS if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
@@ -483,11 +484,10 @@ class _OldSpelling(argparse.Action):
 
 #: Old option spelling -> the one name it now has everywhere (the pytest plugin says --graph-version too).
 OLD_SPELLINGS = {"--version": "--graph-version"}
-GRAPH_VERSIONS = ("v1.0", "beta")
 
 
 def _graph_version_option(
-    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = GRAPH_VERSIONS
+    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = VERSIONS
 ) -> None:
     parser.add_argument(
         "--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})"
@@ -638,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
-    _graph_version_option(clean, default="all", choices=(*GRAPH_VERSIONS, "all"))
+    _graph_version_option(clean, default="all", choices=(*VERSIONS, "all"))
     clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
     clean.set_defaults(handler=_cleanup)
 
@@ -668,7 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
     run.add_argument(
-        "--graph-version", default="all", choices=(*GRAPH_VERSIONS, "all"), help="Graph API versions to test"
+        "--graph-version", default="all", choices=(*VERSIONS, "all"), help="Graph API versions to test"
     )
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
