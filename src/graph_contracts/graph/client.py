@@ -117,7 +117,7 @@ def _inner_ids(error: Mapping[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
-def parse_graph_error(response: httpx.Response, error_type: type[GraphError] = GraphError) -> GraphError:
+def parse_graph_error(response: httpx.Response) -> GraphError:
     """Build the exception for a non-success response from its Graph error envelope.
 
     The envelope is ``{"error": {"code", "message", "innerError": {"request-id",
@@ -146,7 +146,7 @@ def parse_graph_error(response: httpx.Response, error_type: type[GraphError] = G
     client_request_id = response.headers.get("client-request-id", client_request_id)
     if not client_request_id:
         client_request_id = response.request.headers.get("client-request-id", "")
-    return error_type(status, code, message, request_id, client_request_id)
+    return GraphError(status, code, message, request_id, client_request_id)
 
 
 class GraphClient:
