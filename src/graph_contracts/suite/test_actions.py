@@ -33,10 +33,10 @@ from .support import (
     op_id,
     operations,
     registered_device,
-    settle,
     sibling,
     tagged,
 )
+from .support import settle as _settle  # the name the test bodies use: their source seeds their cassettes
 
 SUITE_SETTINGS = suite_settings()
 CONTRACTS = default_contracts()
@@ -60,7 +60,7 @@ def _device(
     op = contracts.operation(version, "importedWindowsAutopilotDeviceIdentity.import")
     get = contracts.operation(version, "importedWindowsAutopilotDeviceIdentity.get")
     (item,) = import_devices(client, op, [device], created, contracts)
-    entity = settle(client, item_path(get, item["id"]), pause)
+    entity = _settle(client, item_path(get, item["id"]), pause)
     path = registered_device(contracts, version, entity)
     assert path is not None, f"the import did not register a device: {entity['state']}"
     created.add(version, path)
@@ -186,7 +186,7 @@ def test_updates_change_what_a_later_get_shows_or_are_refused_as_the_service_doe
         created.add(op.version, path)
         entity = client.request("GET", path).json()
         if "state" in entity:  # an imported Autopilot identity registers a device once its import settles
-            entity = settle(client, path, graph_poll_interval)
+            entity = _settle(client, path, graph_poll_interval)
         device = registered_device(graph_contracts, op.version, entity)
         if device is not None:
             created.add(op.version, device)

@@ -63,7 +63,7 @@ def test_valid_bodies_are_created_as_documented(
     assert response.status_code == op.success_status, response.text[:500]
     payload = response.json()
     assert Validator.for_operation(op.id, version=op.version, direction="response").validate(payload) == []
-    assert isinstance(entity_id, str) and GUID.fullmatch(entity_id), f"id {entity_id!r} is not a GUID"
+    assert isinstance(entity_id, str) and GUID.match(entity_id), f"id {entity_id!r} is not a GUID"
     assert echo_differences(body, payload, graph_contracts, op) == []
     # read back, then delete: the documented statuses, and the object is gone
     assert get is not None
