@@ -8,6 +8,7 @@ from __future__ import annotations
 from .errors import (
     ContractError,
     DocParseError,
+    EndpointError,
     GraphContractsError,
     GraphError,
     InputFileError,
@@ -23,6 +24,7 @@ __all__ = [
     "PROFILES",
     "ContractError",
     "DocParseError",
+    "EndpointError",
     "GraphContractsError",
     "GraphError",
     "InputFileError",
