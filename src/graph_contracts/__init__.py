@@ -16,6 +16,7 @@ from .errors import (
     TransportError,
 )
 from .issues import Issue, Location
+from .validate_files import check_autopilot_csv
 from .validation import PROFILES, UnknownContractError, Validator, validate
 
 __version__ = "0.1.0"
@@ -35,5 +36,6 @@ __all__ = [
     "UnknownContractError",
     "Validator",
     "__version__",
+    "check_autopilot_csv",
     "validate",
 ]

@@ -26,6 +26,7 @@ from .autopilot.duplicates import DuplicateIndex
 from .autopilot.rules import BATCH_LIMIT, BatchChecker
 from .issues import Issue, quote
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, open_records, sniff
+from .textio import ByteSource
 from .validation import (
     AUTOPILOT_COLLECTION,
     AUTOPILOT_TYPE,
@@ -251,6 +252,16 @@ def csv_issues(reader: AutopilotCsv, profile: Profile = "upload") -> Iterator[Is
 
     for result in Run(profile=profile).check_records(_csv_records(reader)):
         yield from result.issues
+
+
+def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
+                        ) -> list[Issue]:
+    """Every issue of a CSV file, file-level and per row, with the upload profile's rules, as one list.
+
+    It lives here, not in ``autopilot``, because it needs the validator's door:
+    the CSV reader only reads.
+    """
+    return list(csv_issues(AutopilotCsv(source, name=name)))
 
 
 # -- CSV to import bodies -----------------------------------------------------

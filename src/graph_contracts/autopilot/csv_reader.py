@@ -543,10 +543,3 @@ def column_of(pointer: str, names: Mapping[str, str]) -> str | None:
         return names[prop]
     return PROPERTY_TO_COLUMN.get(prop)
 
-
-def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
-                        ) -> list[Issue]:
-    """Every issue of a CSV file, file-level and per row, with the upload profile's rules, as one list."""
-    from graph_contracts.validate_files import csv_issues  # the validator imports this module
-
-    return list(csv_issues(AutopilotCsv(source, name=name)))
