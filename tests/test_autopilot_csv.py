@@ -9,11 +9,11 @@ from typing import BinaryIO
 
 import pytest
 
+from graph_contracts import check_autopilot_csv
 from graph_contracts.autopilot import (
     AutopilotCsv,
     CsvRow,
     build_hardware_hash,
-    check_autopilot_csv,
     encode_hardware_hash,
 )
 from graph_contracts.errors import InputFileError

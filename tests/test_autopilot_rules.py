@@ -245,3 +245,32 @@ def test_check_batch_combines_record_and_batch_rules() -> None:
         ("group-tag", "/value/1/groupTag", "warning"),
         ("duplicate-hash", "/value/1/hardwareIdentifier", "error"),
     ]
+
+
+@pytest.mark.parametrize("first_pad,second_pad", [("", " "), (" ", ""), ("\t", "\n"), ("", "")])
+def test_a_hash_text_gets_one_duplicate_key_on_either_path(first_pad: str, second_pad: str) -> None:
+    """A hash on the fast path is keyed by its SHA-256, any other text by a digest: the same text
+    (after stripping) must still repeat, whichever path each copy took; another capture must not."""
+    from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+    from graph_contracts.autopilot.rules import BatchChecker
+
+    text = encode_hardware_hash(build_hardware_hash("PF0KEY1", "Contoso"))
+    other = encode_hardware_hash(build_hardware_hash("PF0KEY2", "Contoso"))
+    batch = BatchChecker()
+    assert batch.check({"hardwareIdentifier": first_pad + text}) == []
+    assert batch.check({"hardwareIdentifier": other}) == []
+    repeated = batch.check({"hardwareIdentifier": text + second_pad})
+    assert [i.code for i in repeated] == ["duplicate-hash"]
+
+
+def test_digest_table_keeps_the_first_position_through_growth() -> None:
+    """``first_seen`` stores new keys, answers the first known one with where it was stored, and keeps
+    every key while the table doubles (1024 slots at first)."""
+    from graph_contracts.autopilot.duplicates import DigestTable
+
+    table = DigestTable()
+    for n in range(1, 5001):
+        assert table.first_seen((("a", n * 0x9E3779B97F4A7C15 % 2**64 or 1), ("b", 2**64 - n)), n) is None
+    assert len(table) == 10000
+    assert table.first_seen((("new", 12345), ("b", 2**64 - 7), ("a", 3 * 0x9E3779B97F4A7C15 % 2**64)), 9) == ("b", 7)
+    assert table.first_seen((("new", 12345),), 10) == ("new", 9)

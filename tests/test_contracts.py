@@ -152,3 +152,13 @@ def test_malformed_yaml_names_the_file(contracts_copy: Path):
     with pytest.raises(ContractError, match="not valid YAML") as info:
         load_contracts(contracts_copy)
     assert "enrollmentState.yaml" in info.value.file
+
+
+def test_one_guid_pattern_serves_the_schemas_and_accepts_either_case_but_no_trailing_newline() -> None:
+    from graph_contracts.contracts.model import GUID, GUID_PATTERN
+    from graph_contracts.schemas import GUID_PATTERN as SCHEMA_GUID_PATTERN
+
+    assert SCHEMA_GUID_PATTERN is GUID_PATTERN
+    assert GUID.fullmatch("0f5e2c1a-AB12-4cde-9f00-123456789ABC")
+    assert not GUID.fullmatch("0f5e2c1a-ab12-4cde-9f00-123456789abc\n")
+    assert not GUID.fullmatch("0f5e2c1a-ab12-4cde-9f00-123456789ab")

@@ -3,12 +3,8 @@ and what curl shows of each answer (``OData-Version``, ``importId``, the console
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +18,7 @@ from graph_contracts.graph.emulator import (
     EmulatorHandle,
     running_emulator,
 )
+from loopback import emulator_process
 
 DEVICES = "/deviceManagement/windowsAutopilotDeviceIdentities"
 IMPORTED = "/deviceManagement/importedWindowsAutopilotDeviceIdentities"
@@ -160,25 +157,13 @@ def test_the_records_of_one_import_share_an_import_id(emulator: EmulatorHandle) 
 
 
 def test_the_cli_logs_one_line_per_request_unless_quiet() -> None:
-    src = Path(__file__).resolve().parents[1] / "src"
-    env = {**os.environ, "PYTHONPATH": str(src)}
     outputs = []
     for extra in ([], ["--quiet"]):
-        proc = subprocess.Popen([sys.executable, "-m", "graph_contracts.cli", "emulator", *extra],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        try:
-            assert proc.stdout is not None
-            base_url = proc.stdout.readline().split(": ", 1)[1].strip()
-            while not proc.stdout.readline().startswith("ready"):
-                pass
+        with emulator_process(*extra) as (proc, base_url):
             httpx.get(f"{base_url}/v1.0{DEVICES}")
             httpx.get(f"{base_url}/beta{DEVICES}/x")
             proc.terminate()
             out, _ = proc.communicate(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
         outputs.append([line for line in out.splitlines() if line.startswith(("GET ", "POST "))])
     logged, quiet = outputs
     assert [line.rsplit(" ", 3)[:2] for line in logged] == [

@@ -7,21 +7,18 @@ are generous multiples, since they only tell "was cut short" from "hung".
 from __future__ import annotations
 
 import http.client
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import pytest
 
 from graph_contracts.graph.emulator import EmulatorConfig, EmulatorHandle, Limits, running_emulator
+from loopback import emulator_process
 
 IMPORTED = "/deviceManagement/importedWindowsAutopilotDeviceIdentities"
 MB = 1024 * 1024
@@ -179,15 +176,7 @@ def test_leaving_running_emulator_does_not_wait_for_a_sleeping_latency_fault() -
 
 
 def test_the_cli_stops_on_sigterm_while_a_latency_fault_sleeps() -> None:
-    src = Path(__file__).resolve().parents[1] / "src"
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    proc = subprocess.Popen([sys.executable, "-m", "graph_contracts.cli", "emulator", "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        base_url = proc.stdout.readline().split(": ", 1)[1].strip()
-        while not proc.stdout.readline().startswith("ready"):
-            pass
+    with emulator_process("--quiet") as (proc, base_url):
         thread = threading.Thread(target=lambda: httpx.get(
             f"{base_url}/v1.0{IMPORTED}", headers={"x-emulator-fault": "latency=600"}, timeout=30))
         thread.start()
@@ -197,10 +186,6 @@ def test_the_cli_stops_on_sigterm_while_a_latency_fault_sleeps() -> None:
         assert proc.wait(timeout=10) == 0
         assert time.monotonic() - started < 2
         thread.join(5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 # --------------------------------------------------------------------------- the wire

@@ -180,3 +180,12 @@ def test_known_breaks_are_skipped_not_failed_in_junit(tmp_path: Path) -> None:
     suites = {s.get("name"): s for s in ET.parse(junit).iter("testsuite")}
     assert suites["msgraph-beta 1.66.0"].get("failures") == "0"
     assert suites["msgraph-beta 1.66.0"].get("skipped") == "1"
+
+
+def test_an_unknown_sdk_name_is_a_configuration_error_listing_the_choices() -> None:
+    from graph_contracts.errors import ConfigurationError
+    from graph_contracts.sdk import SDK_CHOICES, run_sdk_check
+
+    with pytest.raises(ConfigurationError) as caught:
+        run_sdk_check("msgraph-gamma", None, 1)
+    assert caught.value.setting == "sdk" and caught.value.choices == SDK_CHOICES

@@ -125,3 +125,52 @@ def test_surely_not_base64_always_means_a_base64_error(text: str) -> None:
 
     if surely_not_base64(text):
         assert any(i.code == "base64" and i.severity == "error" for i in analyse_hardware_hash(text)[1])
+
+
+_FIELD_VALUES: dict[str, list[object]] = {
+    "serialNumber": ["PF0DIFF1", " PF0DIFF1", "PF0DIFF1 ", "pf0diff1", "PF0OTHER", "", "Default string",
+                     "0000000", "PF\x01", "PF0DIFF1\u00e9", 7],
+    "productKey": ["", "ABCDE-ABCDE-ABCDE-ABCDE-ABCDE", "00329-00000-0003-AA606", "not a key", " ", 3],
+    "assignedUserPrincipalName": ["", "a@contoso.com", "nobody", "a@b", "a@contoso.com\n"],
+    "groupTag": ["", "Sales", " Sales", "Sales\t", "Sa\x7fles", "Ünïcode"],
+    "state": [{"deviceImportStatus": "unknown"}],
+    "id": ["00000000-0000-0000-0000-000000000000"],
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_clean_record_shortcut_matches_the_full_analysis(data: st.DataObject) -> None:
+    """``record_clean`` (the happy path of ``is_valid`` and of CSV rows) says "clean" only when
+    ``device_issues`` finds nothing, and ``validate_many``'s clean-row path reports what the full
+    path reports, duplicates and batch counts included."""
+    from graph_contracts.autopilot.hardware_hash import fast_identity
+    from graph_contracts.autopilot.rules import BatchChecker, device_issues, record_clean
+    from graph_contracts.issues import Location
+    from graph_contracts.records import Record
+
+    names = data.draw(st.lists(st.sampled_from(sorted(_FIELD_VALUES)), unique=True))
+    record: dict[str, object] = {"hardwareIdentifier": _HASH, "serialNumber": "PF0DIFF1"}
+    for name in names:
+        record[name] = data.draw(st.sampled_from(_FIELD_VALUES[name]))
+    identity = fast_identity(_HASH)
+    assert identity is not None
+    if record_clean(record, identity):
+        assert device_issues(record, identity=identity)[1] == []
+    ours = Validator.for_type(AUTOPILOT_TYPE, profile="upload")
+    assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
+
+    def rows() -> list[Record]:
+        return [Record(dict(record), Location("f.csv", row=n), f"row {n}", target="device",
+                       columns={"serialNumber": "Device Serial Number"}) for n in (2, 3)]
+
+    fast = [issues for _, issues in ours.validate_many(rows(), batch=BatchChecker(limit=1))]
+    full = []
+    batch = BatchChecker(limit=1)
+    for row in rows():
+        ours._fast, kept = None, ours._fast  # the full analysis: no shortcut
+        try:
+            full.append(next(ours.validate_many([row], batch=batch))[1])
+        finally:
+            ours._fast = kept
+    assert fast == full

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .errors import (
     ContractError,
     DocParseError,
+    EndpointError,
     GraphContractsError,
     GraphError,
     InputFileError,
@@ -15,6 +16,7 @@ from .errors import (
     TransportError,
 )
 from .issues import Issue, Location
+from .validate_files import check_autopilot_csv
 from .validation import PROFILES, UnknownContractError, Validator, validate
 
 __version__ = "0.1.0"
@@ -23,6 +25,7 @@ __all__ = [
     "PROFILES",
     "ContractError",
     "DocParseError",
+    "EndpointError",
     "GraphContractsError",
     "GraphError",
     "InputFileError",
@@ -33,5 +36,6 @@ __all__ = [
     "UnknownContractError",
     "Validator",
     "__version__",
+    "check_autopilot_csv",
     "validate",
 ]

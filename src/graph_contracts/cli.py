@@ -12,17 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import terminal
-from .errors import ConfigurationError, GraphContractsError
+from .contracts import VERSIONS
+from .errors import ConfigurationError, GraphContractsError, InputFileError
 from .resources import contracts_dir, schemas_dir
 from .terminal import error_line
 
 if TYPE_CHECKING:
     from .autopilot.hardware_hash import HardwareHash
+    from .graph.emulator import Fault
     from .reporting import Reporter
     from .validate_files import Run
-
-if TYPE_CHECKING:
-    from .graph.emulator import Fault
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -117,7 +116,7 @@ def _unknown(option: str, name: str, version: str, kind: str, names: list[str]) 
     """A usage error naming the valid choices, the closest one first, and another version that has ``name``."""
     import difflib
 
-    elsewhere = [v for v in GRAPH_VERSIONS if v != version and name in request_names(v, kind)]
+    elsewhere = [v for v in VERSIONS if v != version and name in request_names(v, kind)]
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     if elsewhere:
         hint = f"it exists in {elsewhere[0]} (add --graph-version {elsewhere[0]}); "
@@ -408,7 +407,7 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.endpoints import open_endpoint
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
-    versions = ("v1.0", "beta") if args.graph_version == "all" else (args.graph_version,)
+    versions = VERSIONS if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
@@ -485,11 +484,10 @@ class _OldSpelling(argparse.Action):
 
 #: Old option spelling -> the one name it now has everywhere (the pytest plugin says --graph-version too).
 OLD_SPELLINGS = {"--version": "--graph-version"}
-GRAPH_VERSIONS = ("v1.0", "beta")
 
 
 def _graph_version_option(
-    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = GRAPH_VERSIONS
+    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = VERSIONS
 ) -> None:
     parser.add_argument(
         "--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})"
@@ -640,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
-    _graph_version_option(clean, default="all", choices=(*GRAPH_VERSIONS, "all"))
+    _graph_version_option(clean, default="all", choices=(*VERSIONS, "all"))
     clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
     clean.set_defaults(handler=_cleanup)
 
@@ -670,7 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
     run.add_argument(
-        "--graph-version", default="all", choices=(*GRAPH_VERSIONS, "all"), help="Graph API versions to test"
+        "--graph-version", default="all", choices=(*VERSIONS, "all"), help="Graph API versions to test"
     )
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
@@ -696,8 +694,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``graph-contracts traffic check|scan|scrub``: recorded traffic (HAR, cassettes, Dev Proxy mocks, NDJSON)."""
-    from .traffic import commands
-
     traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
     tsub = traffic.add_subparsers(dest="action", required=True)
     check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
@@ -707,14 +703,57 @@ def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
     )
     check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
-    check.set_defaults(handler=commands.run_check)
+    check.set_defaults(handler=_traffic_check)
     scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
     scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
-    scan.set_defaults(handler=commands.run_scan)
+    scan.set_defaults(handler=_traffic_scan)
     scrub = tsub.add_parser("scrub", help="write a copy of a traffic file with every credential replaced")
     scrub.add_argument("file")
     scrub.add_argument("-o", "--out", required=True, help="where to write the scrubbed copy")
-    scrub.set_defaults(handler=commands.run_scrub)
+    scrub.set_defaults(handler=_traffic_scrub)
+
+
+def _cannot_read(exc: InputFileError) -> int:
+    print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
+    return 2
+
+
+def _traffic_scan(args: argparse.Namespace) -> int:
+    """``traffic scan PATH...``: one line per credential found, exit 1 when there is any."""
+    from .traffic.scan import scan_paths
+
+    try:
+        findings = scan_paths(args.paths)
+    except InputFileError as exc:
+        return _cannot_read(exc)
+    for finding in findings:
+        print(f"{finding.file}:{finding.line}: {finding.kind}")
+    files = len({f.file for f in findings})
+    print(f"{len(findings)} possible secret{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}",
+          file=sys.stderr)
+    return 1 if findings else 0
+
+
+def _traffic_scrub(args: argparse.Namespace) -> int:
+    """``traffic scrub FILE -o OUT``: write the scrubbed copy; exit 1 if the scanner still sees something."""
+    from .traffic.scrub import scrub_file
+
+    try:
+        result = scrub_file(args.file, args.out)
+    except InputFileError as exc:
+        return _cannot_read(exc)
+    for finding in result.remaining:
+        print(f"{finding.file}:{finding.line}: {finding.kind} (still there after scrubbing)")
+    print(f"wrote {result.out}" + (f"; {len(result.remaining)} possible secrets remain" if result.remaining else ""),
+          file=sys.stderr)
+    return 1 if result.remaining else 0
+
+
+def _traffic_check(args: argparse.Namespace) -> int:
+    """``traffic check FILE...``: each exchange against its contract operation, reported like ``validate``."""
+    from .traffic.check import check_files
+
+    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,13 +7,24 @@ can print them plainly instead of a traceback::
     GraphContractsError
     ├── DocParseError            a doc page could not be read as a Graph doc page
     ├── ContractError            a contract file is malformed or inconsistent
+    ├── UnknownContractError     (validation) no schema for that type or operation in that version
     ├── SchemaDriftError         schemas/ does not match what the contracts generate
     ├── InputFileError           a payload or CSV file is missing, unreadable or malformed
+    │   └── TrafficFileError     (traffic.reader) a traffic file, with the entry that broke
     ├── ConfigurationError       a setting (cloud, record mode, credentials) is unknown or missing
+    │   └── CompareError         (sdk.compare) an SDK release could not be installed or gated
     ├── CassetteMissError        replay: a request the cassette does not hold
-    └── GraphError               an endpoint answered with a Graph error envelope
-        ├── TransportError       the endpoint could not be reached or kept failing
-        └── AuthenticationError  the token endpoint refused to issue a token
+    ├── SecretLeakError          (traffic.scan) a cassette would have held a credential
+    ├── HardwareHashError        an Autopilot hardware hash could not be decoded
+    └── EndpointError            a request to an endpoint failed (status, code, request ids)
+        ├── GraphError           the endpoint answered with a non-success status
+        │   └── AuthenticationError  the token endpoint refused to issue a token
+        └── TransportError       the endpoint could not be reached or kept throttling
+
+The four named with a module live beside the code that raises them.
+
+As in httpx, a failed answer (``GraphError``) and no usable answer
+(``TransportError``) are siblings: catch ``EndpointError`` for both.
 """
 
 from __future__ import annotations
@@ -95,9 +106,11 @@ class InputFileError(GraphContractsError, ValueError):
         return type(self), (self.file, self.detail, self.line, self.column)
 
 
-class GraphError(GraphContractsError):
-    """An endpoint answered with a status that is not a success.
+class EndpointError(GraphContractsError):
+    """A request to an endpoint (emulator, replay or tenant) did not succeed.
 
+    The common parent of ``GraphError`` (an answer with a failing status) and
+    ``TransportError`` (no usable answer), carrying the fields both have.
     ``code`` is Graph's ``error.code``: branch on it, never on ``message``.
     ``request_id`` is what Microsoft support asks for.
     """
@@ -119,12 +132,21 @@ class GraphError(GraphContractsError):
         super().__init__(f"HTTP {status} {code}: {message}{rid}")
 
 
-class TransportError(GraphError):
+class GraphError(EndpointError):
+    """An endpoint answered with a status that is not a success.
+
+    The fields come from the Graph error envelope, or from the status line
+    when a proxy answered with something else.
+    """
+
+
+class TransportError(EndpointError):
     """The endpoint could not be reached, or kept throttling past the retry budget.
 
     With no answer at all ``status`` is 0 and the message says why in plain
     words ("cannot connect to URL: connection refused"); ``code`` keeps the
-    httpx exception name for callers that branch on it.
+    httpx exception name for callers that branch on it. After throttling,
+    ``status``, ``code`` and the ids are those of the last answer.
     """
 
     def __init__(

@@ -24,11 +24,12 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from array import array
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from . import textio
@@ -117,12 +118,47 @@ class _Deferred(BatchChecker):
         return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
 
 
-#: A plain row in few bytes: (label, row, duplicate keys, serialNumber). Its only issues, if any, are
-#: the batch issues; its location is ``Location(file, row=row)``, its CSV columns the part's.
-_Row = tuple[str, int, DuplicateKeys, object]
-#: What a worker sends back: results or plain rows, the deferred calls of the results by number, whether
-#: reading stopped, and the CSV columns of the plain rows.
-_Outcome = tuple[list["RecordResult | _Row"], dict[int, _Call], bool, Mapping[str, str] | None]
+@dataclass
+class _Plain:
+    """The plain rows of a part (no issue of their own; only the batch can add one), as compact arrays.
+
+    Pickling a tuple per row cost both sides more than the rows' few numbers: a row is its line
+    (``rows``), its duplicate keys as the index of their codes in ``patterns`` and the digests in
+    ``digests``, one after another, and its serialNumber, the ``serials`` joined by newlines (a CSV
+    field holds no line end). ``columns`` are the part's CSV columns; a row's location is
+    ``Location(file, row=row)``. In ``_Outcome``'s list a number ``n`` stands for the next ``n`` rows.
+    """
+
+    rows: array[int] = field(default_factory=lambda: array("L"))
+    kinds: array[int] = field(default_factory=lambda: array("B"))
+    digests: array[int] = field(default_factory=lambda: array("Q"))
+    patterns: list[tuple[str, ...]] = field(default_factory=list)
+    serials: list[str] = field(default_factory=list)
+    columns: Mapping[str, str] | None = None
+
+    def add(self, row: int, keys: DuplicateKeys, serial: str) -> None:
+        codes = tuple(code for code, _ in keys)
+        try:
+            kind = self.patterns.index(codes)
+        except ValueError:
+            kind = len(self.patterns)
+            self.patterns.append(codes)
+        self.rows.append(row)
+        self.kinds.append(kind)
+        self.digests.extend(key for _, key in keys)
+        self.serials.append(serial)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials), self.columns
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.rows, self.kinds, self.digests, self.patterns, serials, self.columns = state
+        self.serials = serials.split("\n") if self.rows else []
+
+
+#: What a worker sends back: results and runs of plain rows (a number: that many rows of the
+#: ``_Plain``), the deferred calls of the results by number, whether reading stopped, the plain rows.
+_Outcome = tuple[list["RecordResult | int"], dict[int, _Call], bool, _Plain]
 
 
 def _check_piece(piece: _Piece) -> _Outcome:
@@ -140,9 +176,8 @@ def _check_piece(piece: _Piece) -> _Outcome:
         batch = _Deferred()
         results = list(run.check_records(_csv_records(reader), batch=batch))
     calls = batch.calls
-    unset: Any = _UNSET
-    columns: Any = unset
-    out: list[RecordResult | _Row] = []
+    plain = _Plain()
+    out: list[RecordResult | int] = []
     kept: dict[int, _Call] = {}
     for result in results:
         issues = result.issues
@@ -151,18 +186,21 @@ def _check_piece(piece: _Piece) -> _Outcome:
             keys, serial, pointer, location, prefix, cols, where = calls[index]
             if (not pointer and not prefix and location is where and location is not None
                     and location.row == result.line and location.file == result.file and location.line is None
-                    and location.column is None and (columns is unset or cols is columns)):
-                columns = cols
-                out.append((result.label, result.line, keys, serial))
+                    and location.column is None and (not plain.rows or cols is plain.columns)
+                    and type(serial) is str and "\n" not in serial and result.label == f"row {result.line}"):
+                plain.columns = cols
+                plain.add(result.line, keys, serial)
+                if out and type(out[-1]) is int:
+                    out[-1] += 1
+                else:
+                    out.append(1)
                 continue
         for issue in issues:
             if issue.code == _DEFERRED:
                 kept[int(issue.message)] = calls[int(issue.message)]
         out.append(result)
-    return out, kept, reader.stopped, None if columns is unset else columns
+    return out, kept, reader.stopped, plain
 
-
-_UNSET = object()
 
 
 def _count_lines(path: str, start: int, end: int) -> int:
@@ -308,19 +346,28 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
     try:
         while pending:
             try:
-                results, calls, stopped, columns = pending.popleft().result()
+                results, calls, stopped, plain = pending.popleft().result()
             except BrokenProcessPool:
                 raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
                                            "try again without --jobs") from None
             following = next(waiting, None)
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
+            at = digest_at = 0  # the next plain row, its first digest
+            rows, kinds, digests, patterns, serials, columns = (
+                plain.rows, plain.kinds, plain.digests, plain.patterns, plain.serials, plain.columns)
             for result in results:
-                if type(result) is tuple:
-                    label, row, keys, serial = result
-                    where = Location(name, row=row)
-                    found = batch.check_keys(keys, serial, "", where)
-                    yield RecordResult(name, label, place_issues(found, "", where, columns) if found else [], row)
+                if type(result) is int:
+                    for index in range(at, at + result):
+                        codes = patterns[kinds[index]]
+                        keys = tuple(zip(codes, digests[digest_at:digest_at + len(codes)], strict=True))
+                        digest_at += len(codes)
+                        row = rows[index]
+                        where = Location(name, row=row)
+                        found = batch.check_keys(keys, serials[index], "", where)
+                        yield RecordResult(name, f"row {row}", place_issues(found, "", where, columns) if found
+                                           else [], row)
+                    at += result
                     continue
                 assert isinstance(result, RecordResult)
                 if not result.is_record:

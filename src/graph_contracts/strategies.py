@@ -102,7 +102,8 @@ def hardware_hashes(serial: str | None = None, *, serial_strategy: Strategy | No
 
     The serial inside is ``serial``, else a draw of ``serial_strategy``, else a random serial.
     """
-    serial_st = st.just(serial) if serial is not None else (serial_strategy if serial_strategy is not None else serials())
+    fallback = serial_strategy if serial_strategy is not None else serials()
+    serial_st = st.just(serial) if serial is not None else fallback
     return st.builds(
         lambda s, m, mo: encode_hardware_hash(build_hardware_hash(s, m, mo)),
         serial_st,

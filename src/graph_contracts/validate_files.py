@@ -11,7 +11,6 @@ never hides the others. Duplicates are found across every file of a ``Run``.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from .autopilot.duplicates import DuplicateIndex
 from .autopilot.rules import BATCH_LIMIT, BatchChecker
 from .issues import Issue, quote
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, open_records, sniff
+from .textio import ByteSource
 from .validation import (
     AUTOPILOT_COLLECTION,
     AUTOPILOT_TYPE,
@@ -136,27 +136,12 @@ class Run:
         if batch is None:
             batch = BatchChecker(duplicates=self.duplicates)
         pick = _Picker(self)
-        for validator, group in itertools.groupby(records, pick):
+        for record in records:
+            validator = pick(record)
             if validator is None:
-                for record in group:
-                    yield _result(record, list(record.issues) + pick.problems(record))
-                continue
-            current = _Current(group)
-            for _, issues in validator.validate_many(current, batch=batch):
-                yield _result(current.record, _without_foreign_properties(issues))
-
-
-class _Current:
-    """The records of a group, remembering the one ``validate_many`` took last (it takes one at a time)."""
-
-    def __init__(self, records: Iterable[Record]) -> None:
-        self._records = records
-        self.record: Record
-
-    def __iter__(self) -> Iterator[Record]:
-        for record in self._records:
-            self.record = record
-            yield record
+                yield _result(record, list(record.issues) + pick.problems(record))
+            else:
+                yield _result(record, _without_foreign_properties(validator.check_record(record, batch)))
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
@@ -267,6 +252,16 @@ def csv_issues(reader: AutopilotCsv, profile: Profile = "upload") -> Iterator[Is
 
     for result in Run(profile=profile).check_records(_csv_records(reader)):
         yield from result.issues
+
+
+def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
+                        ) -> list[Issue]:
+    """Every issue of a CSV file, file-level and per row, with the upload profile's rules, as one list.
+
+    It lives here, not in ``autopilot``, because it needs the validator's door:
+    the CSV reader only reads.
+    """
+    return list(csv_issues(AutopilotCsv(source, name=name)))
 
 
 # -- CSV to import bodies -----------------------------------------------------

@@ -16,7 +16,6 @@ from graph_contracts.autopilot.csv_reader import (
     REQUIRED_COLUMNS,
     AutopilotCsv,
     CsvRow,
-    check_autopilot_csv,
 )
 from graph_contracts.autopilot.hardware_hash import (
     HASH_SIZE,
@@ -63,7 +62,6 @@ __all__ = [
     "Rule",
     "analyse_hardware_hash",
     "build_hardware_hash",
-    "check_autopilot_csv",
     "check_batch",
     "check_device",
     "check_hardware_hash",

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from graph_contracts import textio
 from graph_contracts.autopilot.catalog import make_issue
@@ -412,16 +413,20 @@ class AutopilotCsv:
                 f"start with {','.join(REQUIRED_COLUMNS)}", row=number)
 
     def _data_row(self, number: int, line: str, fields: list[str], state: _RowState) -> CsvRow:
-        values = {column: value for column, value in zip(state.columns, fields, strict=False)
-                  if column}
-        record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
         if state.names is None:
             state.names = {COLUMN_TO_PROPERTY[c]: n for c, n in zip(state.columns, self.header, strict=True)
                            if c is not None and c in COLUMN_TO_PROPERTY}
+            state.all_known = None not in state.columns
+        values: dict[str, str]
+        if state.all_known and len(fields) == len(state.columns):
+            values = dict(zip(cast("list[str]", state.columns), fields, strict=True))  # all_known: no None
+        else:
+            values = {column: value for column, value in zip(state.columns, fields, strict=False) if column}
+        record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
         shape = _shape_fault(line, fields, len(state.columns))
         issues = [make_issue("csv-row", "", shape)] if shape is not None else _excel_signs(record)
         tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
-        return CsvRow(number, record, [self._locate(i, number, state.names) for i in issues],
+        return CsvRow(number, record, [self._locate(i, number, state.names) for i in issues] if issues else [],
                       values, shaped=shape is None, columns=state.names, hash_optional=tuple_row)
 
     def _locate(self, issue: Issue, row: int, names: Mapping[str, str]) -> Issue:
@@ -468,10 +473,12 @@ class _RowState:
     non_ascii_seen: bool = False
     separator: str = ","
     stopped: bool = False
+    #: True once the header is read when every column is a known one (a row maps with one ``zip``).
+    all_known: bool | None = None
 
 
 def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:
-    if line.count('"') % 2:
+    if '"' in line and line.count('"') % 2:
         return (f"the row has an unbalanced quotation mark; read as {len(fields)} fields, "
                 f"expected {expected} like the header")
     if len(fields) != expected:
@@ -522,6 +529,10 @@ _EXCEL_SIGNS: tuple[Callable[[Mapping[str, str]], Issue | None], ...] = (
 
 
 def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
+    serial = record.get("serialNumber", "")
+    if "E" not in serial and "e" not in serial and not serial.strip().isdigit() \
+            and len(record.get("hardwareIdentifier", "")) not in _EXCEL_CELL_LIMITS:
+        return []  # none of the signs can apply: no exponent, not all digits, no cut length
     return [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
 
 
@@ -532,10 +543,3 @@ def column_of(pointer: str, names: Mapping[str, str]) -> str | None:
         return names[prop]
     return PROPERTY_TO_COLUMN.get(prop)
 
-
-def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
-                        ) -> list[Issue]:
-    """Every issue of a CSV file, file-level and per row, with the upload profile's rules, as one list."""
-    from graph_contracts.validate_files import csv_issues  # the validator imports this module
-
-    return list(csv_issues(AutopilotCsv(source, name=name)))

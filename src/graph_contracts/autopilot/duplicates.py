@@ -41,23 +41,31 @@ class DigestTable:
     def __len__(self) -> int:
         return self._used
 
-    def get_or_add(self, key: int, value: int) -> int | None:
-        """The value stored for ``key``, or None after storing ``value`` for it."""
-        keys = self._keys
-        mask = len(keys) - 1
-        slot = key & mask
-        while True:
-            found = keys[slot]
-            if found == key:
-                return int(self._values[slot])
-            if found == 0:
-                keys[slot] = key
-                self._values[slot] = value
-                self._used += 1
-                if self._used * 4 > len(keys) * 3:
-                    self._grow()
-                return None
-            slot = (slot + 1) & mask
+    def first_seen(self, keys: tuple[tuple[str, int], ...], value: int) -> tuple[str, int] | None:
+        """Store ``value`` for each new key of ``keys`` ((code, digest) pairs); the first known key's
+        code and stored value, or None. One call for a record's keys: the probes inline."""
+        found: tuple[str, int] | None = None
+        keys_array, values = self._keys, self._values
+        mask = len(keys_array) - 1
+        for code, key in keys:
+            slot = key & mask
+            while True:
+                present = keys_array[slot]
+                if present == key:
+                    if found is None:
+                        found = (code, int(values[slot]))
+                    break
+                if present == 0:
+                    keys_array[slot] = key
+                    values[slot] = value
+                    self._used += 1
+                    if self._used * 4 > len(keys_array) * 3:
+                        self._grow()
+                        keys_array, values = self._keys, self._values
+                        mask = len(keys_array) - 1
+                    break
+                slot = (slot + 1) & mask
+        return found
 
     def _grow(self) -> None:
         old_keys, old_values = self._keys, self._values

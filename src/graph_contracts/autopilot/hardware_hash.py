@@ -213,6 +213,11 @@ class HashIdentity(NamedTuple):
     serial_number: str | None
     manufacturer: str | None
     uuid_bytes: bytes | None
+    #: A nonzero 64-bit key for the hash text, from the SHA-256 the hash carries (and was checked
+    #: against its records). On the fast path the text and the 3000 bytes determine each other (4000
+    #: characters without ``=`` have no unused bits; the padding after the trailer is zeros), and the
+    #: bytes are the records, their length and their SHA-256: equal keys mean equal text.
+    text_key: int = 0
 
     @property
     def smbios_uuid(self) -> str | None:
@@ -272,7 +277,8 @@ def fast_identity(text: object) -> HashIdentity | None:
     maker_text = manufacturer.split(b"\0", 1)[0].decode("utf-8", "replace")
     if not serial_text.strip() or not maker_text.strip():
         return None
-    return HashIdentity(serial_text, maker_text, uuid if uuid is not None and len(uuid) == 16 else None)
+    return HashIdentity(serial_text, maker_text, uuid if uuid is not None and len(uuid) == 16 else None,
+                        int.from_bytes(blob[end + 4:end + 12], "little") or 1)
 
 
 _NOT_STANDARD_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")

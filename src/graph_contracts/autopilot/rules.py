@@ -258,6 +258,48 @@ def device_issues(
     return decoded, issues
 
 
+_PRODUCT_KEY_PATTERNS = tuple(pattern for _, pattern in PRODUCT_KEY_FORMS)
+
+
+def record_clean(record: Mapping[str, object], identity: HashIdentity) -> bool:
+    """True only when ``device_issues(record, identity=identity)`` would find nothing, in one pass.
+
+    The happy path of a clean upload record (``Validator.is_valid``, a CSV row):
+    the same tests as the rule table, inlined, without building issue lists.
+    False means "ask ``device_issues``", which explains what is wrong; the
+    differential tests check the two agree.
+    """
+    serial = record.get("serialNumber")
+    if type(serial) is not str or not serial or serial != serial.strip() or not serial.isprintable() \
+            or _is_placeholder(serial):
+        return False
+    inner = (identity.serial_number or "").strip()
+    if inner and inner != serial:
+        return False
+    key = record.get("productKey")
+    if type(key) is str and key and not any(pattern.match(key) for pattern in _PRODUCT_KEY_PATTERNS):
+        return False
+    upn = record.get("assignedUserPrincipalName")
+    if type(upn) is str and upn and not _UPN.match(upn):
+        return False
+    tag = record.get("groupTag")
+    if type(tag) is str and tag and (tag != tag.strip() or not tag.isprintable()):
+        return False
+    return not any(name in record for name in SERVICE_SET_PROPERTIES)
+
+
+def _hash_text_key(stripped: str, value: str, decoded: Decoded | None) -> int:
+    """The duplicate key of a hash text (``stripped``, of ``value``): a function of that text alone.
+
+    A text ``fast_identity`` accepts is keyed by the SHA-256 it carries (``HashIdentity.text_key``,
+    no digest of 4000 characters to compute); any other by its BLAKE2b digest. Which of the two
+    applies depends only on the text, so equal texts always get equal keys.
+    """
+    same = len(stripped) == len(value)
+    identity = decoded if type(decoded) is HashIdentity and same else fast_identity(stripped)
+    return identity.text_key if identity is not None else digest(b"hash", stripped)
+
+
 #: Which place a location names, in the order they are preferred.
 def _place(location: Location | None, count: int) -> tuple[str, int]:
     if location is not None and location.row is not None:
@@ -317,8 +359,8 @@ class BatchChecker:
         """
         keys: list[tuple[str, int]] = []
         hash_value = _text(record, "hardwareIdentifier")
-        if hash_value and hash_value.strip():
-            keys.append(("duplicate-hash", digest(b"hash", hash_value.strip())))
+        if hash_value and (stripped := hash_value.strip()):
+            keys.append(("duplicate-hash", _hash_text_key(stripped, hash_value, decoded)))
         serial = _text(record, "serialNumber")
         serial_key = serial.strip().casefold() if serial and serial.strip() else None
         if serial_key:
@@ -354,12 +396,7 @@ class BatchChecker:
             self._file = current
             positions.file(current, kind)
         here = positions.encode(number)
-        table = self.duplicates.table
-        found: tuple[str, int] | None = None
-        for code, key in keys:
-            first = table.get_or_add(key, here)
-            if first is not None and found is None:
-                found = (code, first)
+        found = self.duplicates.table.first_seen(keys, here)
         if found is not None:
             code, first = found
             issues.append(self._duplicate(code, serial, pointer, location, positions.describe(first, current)))

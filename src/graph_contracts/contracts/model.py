@@ -13,6 +13,11 @@ ResponseKind = Literal["entity", "collection", "none"]
 
 VERSIONS: tuple[str, ...] = ("v1.0", "beta")
 
+#: Edm.Guid as Graph writes it (8-4-4-4-12 hex digits, either case): the one GUID pattern of the project.
+GUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+#: ``GUID_PATTERN`` compiled; use ``GUID.fullmatch`` so that a trailing newline is no GUID.
+GUID = re.compile(GUID_PATTERN)
+
 #: Graph primitive types the contracts may use; the value is what JSON carries.
 PRIMITIVES: Mapping[str, str] = {
     "String": "string",

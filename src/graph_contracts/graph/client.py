@@ -9,6 +9,8 @@ successful ``httpx.Response`` or one of our exceptions:
 - ``TransportError`` when the endpoint cannot be reached or keeps throttling
   past the retry budget.
 
+Both are ``EndpointError``s; neither is a kind of the other.
+
 Retry rules, following Graph's throttling guidance:
 
 - 429, 503 and 504 are retried, waiting what ``Retry-After`` says (seconds,
@@ -115,7 +117,7 @@ def _inner_ids(error: Mapping[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
-def parse_graph_error(response: httpx.Response, error_type: type[GraphError] = GraphError) -> GraphError:
+def parse_graph_error(response: httpx.Response) -> GraphError:
     """Build the exception for a non-success response from its Graph error envelope.
 
     The envelope is ``{"error": {"code", "message", "innerError": {"request-id",
@@ -144,7 +146,7 @@ def parse_graph_error(response: httpx.Response, error_type: type[GraphError] = G
     client_request_id = response.headers.get("client-request-id", client_request_id)
     if not client_request_id:
         client_request_id = response.request.headers.get("client-request-id", "")
-    return error_type(status, code, message, request_id, client_request_id)
+    return GraphError(status, code, message, request_id, client_request_id)
 
 
 class GraphClient:

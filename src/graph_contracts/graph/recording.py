@@ -44,9 +44,10 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.serialize import serialize
 
+from graph_contracts.contracts.model import GUID
 from graph_contracts.errors import CassetteMissError, ConfigurationError
 from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
-from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, scrub_json, scrub_text
+from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, rewrite_body, scrub_json, scrub_text
 
 __all__ = [
     "MATCH_ON",
@@ -67,7 +68,6 @@ MATCH_ON = ("method", "path", "query", "json_body")
 
 _WELL_KNOWN_TENANTS = frozenset({"common", "organizations", "consumers"})
 _TOKEN_PATH = re.compile(r"^/(?P<tenant>[^/]+)(?P<rest>/oauth2/(?:v2\.0/)?token/?)$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _FAKE_GUID_PREFIX = "00000000-0000-4000-8000-"
 _FAKE_DOMAIN = "example.invalid"
 _UPN = re.compile(
@@ -91,7 +91,7 @@ def _fake_tenant(tenant: str) -> str:
     if tenant.endswith("." + _FAKE_DOMAIN):
         return tenant
     digest = _digest("tenant", tenant.lower())
-    if _GUID.match(tenant):
+    if GUID.fullmatch(tenant):
         return _FAKE_GUID_PREFIX + digest[:12]
     return f"tenant-{digest[:8]}.{_FAKE_DOMAIN}"
 
@@ -165,19 +165,7 @@ class _Scrubbing:
         """
         if not body:
             return body
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return body
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            scrubbed_text = self.text(scrub_text(text))
-            return body if scrubbed_text == text else scrubbed_text.encode("utf-8")
-        scrubbed = self.json(scrub_json(parsed))
-        if scrubbed == parsed:
-            return body
-        return json.dumps(scrubbed, ensure_ascii=False).encode("utf-8")
+        return rewrite_body(body, lambda value: self.json(scrub_json(value)), lambda text: self.text(scrub_text(text)))
 
     def uri(self, uri: str) -> str:
         parts = urlsplit(scrub_text(uri))

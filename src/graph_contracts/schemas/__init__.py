@@ -6,12 +6,12 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..contracts.model import GUID_PATTERN
 from ..resources import schemas_dir
 from .build import build, check, generate, render
 from .jsonschema import (
     BASE64_PATTERN,
     DATETIME_PATTERN,
-    GUID_PATTERN,
     PRIMITIVE_SCHEMAS,
     Direction,
     SchemaBuilder,

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
+from ..errors import ConfigurationError
 from .baseline import FindingId, baseline_exit_code, judge, load_baseline, render_judgement
 from .baseline import write_baseline as write_baseline_file
 from .models import INSTALL_HINT, SDKS, SdkDistribution
@@ -47,7 +48,7 @@ def _selected(sdk: str) -> Sequence[SdkDistribution]:
     if sdk == "both":
         return tuple(SDKS.values())
     if sdk not in SDKS:
-        raise ValueError(f"--sdk must be one of {', '.join(SDK_CHOICES)}, not {sdk!r}")
+        raise ConfigurationError("sdk", f"unknown SDK {sdk!r}", SDK_CHOICES)
     return (SDKS[sdk],)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,15 +12,17 @@ from typing import Any
 
 import httpx
 
-from ..contracts import ContractSet, Operation, ServiceRefusal, default_contracts
-from ..graph.client import GraphClient
+from ..contracts import VERSIONS, ContractSet, Operation, ServiceRefusal, default_contracts
+from ..graph.client import GraphClient, parse_retry_after
 from ..graph.recording import pseudonymize_upns
 from ..schemas import GRAPH_ERROR
 from ..traffic.secrets import PLACEHOLDER, is_secret_key
 from ..validation import Validator
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
+#: The import states Intune does not leave on its own.
+FINAL_IMPORT_STATES = ("complete", "error")
+#: Polling budget: Intune settles in minutes, the emulator on the first read.
+MAX_POLLS = 40
 
 
 def awaiting_emulator(op: Operation) -> bool:
@@ -62,7 +65,7 @@ def assert_refused(response: httpx.Response, refusal: ServiceRefusal) -> None:
     assert response.json()["error"]["code"] == refusal.code, response.text[:500]
 
 
-def operations(verb: str, versions: tuple[str, ...] = ("v1.0", "beta")) -> list[Operation]:
+def operations(verb: str, versions: tuple[str, ...] = VERSIONS) -> list[Operation]:
     """The shipped contract operations with ``verb``, one test case each."""
     contracts = default_contracts()
     return [o for (v, _), o in sorted(contracts.operations.items()) if o.verb == verb and v in versions]
@@ -198,3 +201,34 @@ class Created:
             response = client.request("DELETE", path, check=False)
             if response.status_code not in (204, 404):
                 yield f"{path}: {response.status_code}"
+
+
+def import_devices(
+    client: GraphClient, op: Operation, devices: list[dict[str, Any]], created: Created, contracts: ContractSet
+) -> list[dict[str, Any]]:
+    """POST ``devices`` to the import ``op``, register each imported identity for cleanup, check the answer."""
+    response = client.request(
+        op.method, op.path, json={"importedWindowsAutopilotDeviceIdentities": devices}, check=False
+    )
+    get = contracts.operation(op.version, f"{op.type}.get")
+    if response.is_success:
+        for item in response.json().get("value", []):
+            if isinstance(item.get("id"), str):
+                created.add(op.version, item_path(get, item["id"]))
+    assert response.status_code == op.success_status, response.text[:500]
+    body = response.json()
+    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
+    assert len(body["value"]) == len(devices)
+    return list(body["value"])
+
+
+def settle(client: GraphClient, path: str, pause: float) -> dict[str, Any]:
+    """Poll one imported identity until its import is complete or failed; Retry-After wins over our pause."""
+    for _ in range(MAX_POLLS):
+        response = client.request("GET", path)
+        entity: dict[str, Any] = response.json()
+        if entity["state"]["deviceImportStatus"] in FINAL_IMPORT_STATES:
+            return entity
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        time.sleep(wait if wait is not None else pause)
+    raise AssertionError(f"{path} did not settle after {MAX_POLLS} polls")

@@ -28,6 +28,7 @@ from .support import (
     assert_refused,
     echo_differences,
     expected_refusal,
+    import_devices,
     item_path,
     op_id,
     operations,
@@ -35,7 +36,7 @@ from .support import (
     sibling,
     tagged,
 )
-from .test_import import _import, _settle
+from .support import settle as _settle  # the name the test bodies use: their source seeds their cassettes
 
 SUITE_SETTINGS = suite_settings()
 CONTRACTS = default_contracts()
@@ -58,7 +59,7 @@ def _device(
     """Import one device, settle it, and return the path of the windowsAutopilotDeviceIdentity it registered."""
     op = contracts.operation(version, "importedWindowsAutopilotDeviceIdentity.import")
     get = contracts.operation(version, "importedWindowsAutopilotDeviceIdentity.get")
-    (item,) = _import(client, op, [device], created, contracts)
+    (item,) = import_devices(client, op, [device], created, contracts)
     entity = _settle(client, item_path(get, item["id"]), pause)
     path = registered_device(contracts, version, entity)
     assert path is not None, f"the import did not register a device: {entity['state']}"

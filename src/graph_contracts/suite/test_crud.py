@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from ..cleanup import TAG_PROPERTY
 from ..contracts import ContractSet, Operation
+from ..contracts.model import GUID
 from ..graph.client import GraphClient
 from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies, Broken, SerialSource
 from ..validation import Validator
 from .support import (
-    GUID,
     Created,
     assert_refused,
     echo_differences,

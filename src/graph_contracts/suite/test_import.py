@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,47 +10,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ..contracts import ContractSet, Operation
-from ..graph.client import GraphClient, parse_retry_after
+from ..contracts.model import GUID
+from ..graph.client import GraphClient
 from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies, SerialSource
-from ..validation import Validator
-from .support import GUID, Created, item_path, op_id, operations, registered_device
+from .support import FINAL_IMPORT_STATES as FINAL
+from .support import Created, item_path, op_id, operations, registered_device
+from .support import import_devices as _import
+from .support import settle as _settle
+
+# The test bodies keep their names: a test's source seeds its derandomized examples, and so its cassette.
 
 IMPORTS = operations("import")
-FINAL = ("complete", "error")
-#: Polling budget: Intune settles in minutes, the emulator on the first read.
-MAX_POLLS = 40
 SUITE_SETTINGS = suite_settings()
-
-
-def _import(
-    client: GraphClient, op: Operation, devices: list[dict[str, Any]], created: Created, contracts: ContractSet
-) -> list[dict[str, Any]]:
-    response = client.request(
-        op.method, op.path, json={"importedWindowsAutopilotDeviceIdentities": devices}, check=False
-    )
-    get = contracts.operation(op.version, f"{op.type}.get")
-    if response.is_success:
-        for item in response.json().get("value", []):
-            if isinstance(item.get("id"), str):
-                created.add(op.version, item_path(get, item["id"]))
-    assert response.status_code == op.success_status, response.text[:500]
-    body = response.json()
-    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
-    assert len(body["value"]) == len(devices)
-    return list(body["value"])
-
-
-def _settle(client: GraphClient, path: str, pause: float) -> dict[str, Any]:
-    """Poll one imported identity until its import is complete or failed; Retry-After wins over our pause."""
-    for _ in range(MAX_POLLS):
-        response = client.request("GET", path)
-        entity: dict[str, Any] = response.json()
-        if entity["state"]["deviceImportStatus"] in FINAL:
-            return entity
-        wait = parse_retry_after(response.headers.get("Retry-After"))
-        time.sleep(wait if wait is not None else pause)
-    raise AssertionError(f"{path} did not settle after {MAX_POLLS} polls")
 
 
 def _register_cleanup(entity: dict[str, Any], op: Operation, created: Created, contracts: ContractSet) -> None:

@@ -35,7 +35,7 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,8 @@ from detect_secrets.plugins.private_key import PrivateKeyDetector
 from detect_secrets.plugins.slack import SlackDetector
 from detect_secrets.plugins.stripe import StripeDetector
 
+from ..contracts.model import GUID
+
 __all__ = [
     "PLACEHOLDER",
     "TEXT_RULES",
@@ -59,6 +61,7 @@ __all__ = [
     "is_secret_header",
     "is_secret_key",
     "lower_same_length",
+    "rewrite_body",
     "scrub_body",
     "scrub_json",
     "scrub_text",
@@ -130,13 +133,12 @@ _BASE64_ENTROPY = Base64HighEntropyString()
 _HEX_ENTROPY = HexHighEntropyString()
 _TOKEN_VALUE = re.compile(r"^[A-Za-z0-9+/_\-.~]{24,}={0,2}$")
 _HEX_VALUE = re.compile(r"^[0-9a-fA-F]{32,}$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 def is_high_entropy_token(value: str) -> bool:
     """One long random-looking token, judged by detect-secrets' high-entropy plugins' limits."""
     value = value.strip()
-    if len(value) > 4096 or _GUID.match(value):
+    if len(value) > 4096 or GUID.fullmatch(value):
         return False
     if _HEX_VALUE.match(value):
         return _HEX_ENTROPY.calculate_shannon_entropy(value) > _HEX_ENTROPY.entropy_limit
@@ -390,6 +392,16 @@ def scrub_body(body: bytes, content_encoding: str = "") -> bytes:
             if scrubbed == plain:
                 return body
             return gzip.compress(scrubbed, mtime=0) if body[:2] == b"\x1f\x8b" else zlib.compress(scrubbed)
+    return rewrite_body(body, scrub_json, scrub_text)
+
+
+def rewrite_body(body: bytes, rewrite_json: Callable[[Any], Any], rewrite_text: Callable[[str], str]) -> bytes:
+    """A UTF-8 body rewritten as JSON (member by member) or, when it is not JSON, as text.
+
+    The same bytes come back when nothing changed or the body is not UTF-8, so
+    an untouched body keeps its exact formatting. Shared by ``scrub_body`` and
+    the cassette recorder, which adds its own optional rewrites.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -397,12 +409,12 @@ def scrub_body(body: bytes, content_encoding: str = "") -> bytes:
     try:
         parsed = json.loads(text)
     except ValueError:
-        scrubbed_text = scrub_text(text)
-        return body if scrubbed_text == text else scrubbed_text.encode("utf-8")
-    scrubbed = scrub_json(parsed)
-    if scrubbed == parsed:
+        rewritten_text = rewrite_text(text)
+        return body if rewritten_text == text else rewritten_text.encode("utf-8")
+    rewritten = rewrite_json(parsed)
+    if rewritten == parsed:
         return body
-    return json.dumps(scrubbed, ensure_ascii=False).encode("utf-8")
+    return json.dumps(rewritten, ensure_ascii=False).encode("utf-8")
 
 
 def _decompress(body: bytes) -> bytes | None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...contracts.model import GUID
 from .failures import GraphFailure
 
 #: Graph's audience: its application id and its resource URI, as Entra puts them in ``aud``.
@@ -181,7 +182,6 @@ def satisfies(held: frozenset[str], required: str) -> bool:
     return False
 
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
@@ -192,7 +192,7 @@ _TENANT_NAMESPACE = uuid.UUID("6f1b0a8e-5f6e-4f0b-9d55-3c1f2a7b9e10")
 
 def tenant_id_for(tenant: str) -> str | None:
     """The ``tid`` a tenant path segment stands for: a GUID as is, a domain mapped to a stable GUID."""
-    if _GUID.match(tenant):
+    if GUID.fullmatch(tenant):
         return tenant.lower()
     if _DOMAIN.match(tenant):
         return str(uuid.uuid5(_TENANT_NAMESPACE, tenant.lower()))
