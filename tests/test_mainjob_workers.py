@@ -25,9 +25,11 @@ def _args(endpoint: str = "emulator", jobs: int | None = None) -> argparse.Names
         ("replay", None, 2, 0.2, [], ["-n", "2"]),
         ("emulator", None, 16, 0.0, [], ["-n", str(mainjob.MAX_WORKERS)]),
         ("emulator", None, 1, 0.0, [], []),
-        ("emulator", None, 2, 1.0, [], []),  # one core busy elsewhere: a second worker would only add start-up
+        ("emulator", None, 2, 1.1, [], ["-n", "2"]),  # one core idle, and the one this run gets anyway
+        ("emulator", None, 2, 2.0, [], []),  # both busy elsewhere: a second worker would only add its start-up
         ("emulator", None, 2, 4.0, [], []),
-        ("emulator", None, 8, 5.2, [], ["-n", "3"]),
+        ("emulator", None, 8, 5.2, [], ["-n", "4"]),
+        ("emulator", None, 8, 6.1, [], ["-n", "3"]),
         ("emulator", 2, 2, 4.0, [], ["-n", "2"]),  # --jobs wins over the load
         ("emulator", 1, 2, 0.0, [], []),
         ("emulator", 3, 1, 0.0, [], ["-n", "3"]),
