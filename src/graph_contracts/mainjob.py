@@ -9,9 +9,10 @@ contract report (operation x check, from ``graph_contracts.suite.report``);
 Where the time goes (benchmarks/README.md has the figures): the run is
 CPU-bound, mostly hypothesis and schemathesis generating cases, so on the
 emulator and on cassettes it runs in pytest-xdist workers, one per idle core
-plus one (at most ``MAX_WORKERS``), when xdist is installed. Hypothesis keeps the tables it
-computes once (the characters a codec can encode) in the user's cache folder
-rather than in a ``.hypothesis`` folder of whatever directory the run starts in.
+plus one (at most ``MAX_WORKERS``), when xdist is installed. Hypothesis keeps
+the tables it computes once (the characters a codec can encode) in the user's
+cache folder rather than in a ``.hypothesis`` folder of whatever directory the
+run starts in.
 """
 
 from __future__ import annotations
@@ -144,5 +145,9 @@ def _import_libraries_first(names: tuple[str, ...]) -> None:
     import importlib
 
     for name in names:
-        if importlib.util.find_spec(name.split(".")[0]) is not None:
+        if importlib.util.find_spec(name.split(".")[0]) is None:
+            continue
+        try:
             importlib.import_module(name)
+        except ImportError:  # pragma: no cover - a broken install: pytest (or importorskip) says what is missing
+            continue
