@@ -26,6 +26,7 @@ def _args(endpoint: str = "emulator", jobs: int | None = None) -> argparse.Names
         ("emulator", None, 16, 0.0, [], ["-n", str(mainjob.MAX_WORKERS)]),
         ("emulator", None, 1, 0.0, [], []),
         ("emulator", None, 2, 1.1, [], ["-n", "2"]),  # one core idle, and the one this run gets anyway
+        ("emulator", None, 2, 1.7, [], ["-n", "2"]),
         ("emulator", None, 2, 2.0, [], []),  # both busy elsewhere: a second worker would only add its start-up
         ("emulator", None, 2, 4.0, [], []),
         ("emulator", None, 8, 5.2, [], ["-n", "4"]),

@@ -677,8 +677,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=None,
         metavar="N",
-        help="run the suite in N pytest-xdist processes (default: the cores the load average leaves idle, plus one, "
-        "at most 4, when pytest-xdist is installed; a live tenant always runs in one)",
+        help="run the suite in N pytest-xdist processes (default: the cores the load average leaves idle, "
+        "rounded up, plus one, at most 4, when pytest-xdist is installed; a live tenant always runs in one)",
     )
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)

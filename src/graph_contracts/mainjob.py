@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import os
 
 from .contracts import default_contracts
@@ -98,11 +99,13 @@ def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
     """``-n N`` for pytest-xdist, or nothing: one process.
 
     ``--jobs N`` wins. By default the cores the load average leaves idle
-    (rounded) plus the one this run gets anyway, at most ``MAX_WORKERS``, on
-    the emulator (each worker starts its own) and on cassettes: a worker costs
-    ~3 s of CPU to start, which only idle cores pay back. On 2 cores at a load
+    (rounded up) plus the one this run gets anyway, at most ``MAX_WORKERS``
+    (so on 2 cores: two workers while the load average is below 2), on the
+    emulator (each worker starts its own) and on cassettes: a worker costs ~3 s
+    of CPU to start, which only idle cores pay back. On 2 cores at a load
     average of 2.9, two workers took 26.9 s against 18.3 s in one process; at
-    1.1, ``--examples 40`` took 33.8 s against 61.9 s. A live tenant always stays in
+    1.1, ``--examples 40`` took 33.8 s against 61.9 s. The load average also
+    counts a run that just ended, so back-to-back runs see some load. A live tenant always stays in
     one process: a worker's end-of-run sweep of the run tag would delete what
     another worker is still testing, and the tenant's throttling, not the CPU,
     bounds a live run. Pytest arguments that choose processes themselves
@@ -113,7 +116,7 @@ def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
     jobs: int | None = getattr(args, "jobs", None)
     if jobs is None:
         cores = usable_cores()
-        jobs = min(cores, MAX_WORKERS, max(1, round(cores - busy_cores()) + 1))
+        jobs = min(cores, MAX_WORKERS, max(1, math.ceil(cores - busy_cores()) + 1))
     if jobs <= 1 or importlib.util.find_spec("xdist") is None:
         return []
     return ["-n", str(jobs)]
