@@ -38,7 +38,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-DEVICES = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+# Imported identities: the service (and so the emulator) refuses a direct create of registered devices.
+DEVICES = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"
 WRITE_ROLE = "DeviceManagementServiceConfig.ReadWrite.All"
 MB = 1024 * 1024
 
@@ -208,7 +209,10 @@ def run_load(clients: int, seconds: float) -> None:
     resurrected = gone & set(listed)
     print(f"  audit: {len(listed)} listed, {len(expected)} expected; missing {len(missing)}, "
           f"duplicated {duplicated}, deleted but listed {len(resurrected)}")
-    verdict = "met" if not any(s >= 500 for s in loaded.statuses) and p99 < 0.1 else "NOT met"
+    refused = sum(n for s, n in loaded.statuses.items() if s >= 400)
+    if refused or not expected:
+        print(f"  the load is not real work: {refused} requests refused, {len(expected)} devices kept")
+    verdict = "met" if not refused and expected and p99 < 0.1 else "NOT met"
     print(f"  target (information): 0 5xx and p99 < 100 ms with 50 clients for 20 s: here {verdict} "
           f"(p99 {p99 * 1000:.1f} ms, {clients} clients, {seconds:g} s, {os.cpu_count()} cores)")
 

@@ -597,3 +597,12 @@ def test_cli_serves_until_sigterm_and_exits_cleanly() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_an_import_deleted_before_it_settles_registers_nothing(emulator: EmulatorHandle, graph: httpx.Client) -> None:
+    [gone] = import_devices(graph, [device("SN-GONE")])
+    [kept] = import_devices(graph, [device("SN-STAYS")])
+    assert graph.delete(f"/v1.0{IMPORTED}/{gone['id']}").status_code == 204
+    emulator.settle_imports()
+    assert graph.get(f"/v1.0{IMPORTED}/{kept['id']}").json()["state"]["deviceImportStatus"] == "complete"
+    assert [d["serialNumber"] for d in graph.get(f"/v1.0{DEVICES}").json()["value"]] == ["SN-STAYS"]

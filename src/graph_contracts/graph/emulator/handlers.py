@@ -126,7 +126,7 @@ def _handle_create(emulator: Emulator, call: Call) -> Response:
     record = new_record(emulator, call, declared, call.body)
     with emulator.store.tenant(call.tenant) as state:
         admit(emulator, record, declared, set())
-        state.collection(call.route.collection)[record.data["id"]] = record
+        state.add(call.route.collection, record)
         entity = emulator.renderer.entity(call.version, declared, record.data)
     body = {"@odata.context": _context(call, f"deviceManagement/{call.route.collection}/$entity")}
     body.update(entity)
@@ -175,7 +175,7 @@ def _handle_import(emulator: Emulator, call: Call) -> Response:
             record = new_record(emulator, call, declared, item)
             record.data["importId"] = import_id
             admit(emulator, record, declared, seen)
-            state.collection(call.route.collection)[record.data["id"]] = record
+            state.add(call.route.collection, record)
             out.append(emulator.renderer.entity(call.version, declared, record.data))
     body = {"@odata.context": _context(call, f"Collection(microsoft.graph.{declared})"), "value": out}
     return json_response(call.op.success_status, body)

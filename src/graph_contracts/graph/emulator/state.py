@@ -106,9 +106,18 @@ class TenantState:
     """One tenant's collections: segment name -> id -> record, in creation order."""
 
     collections: dict[str, dict[str, Record]] = field(default_factory=dict)
+    #: Imported identities still pending, in creation order: settling looks only at these, so a
+    #: request does not cost more as the tenant's collections grow.
+    pending: dict[str, Record] = field(default_factory=dict)
 
     def collection(self, name: str) -> dict[str, Record]:
         return self.collections.setdefault(name, {})
+
+    def add(self, collection: str, record: Record) -> None:
+        """Store a new record; a pending import is also queued for settling."""
+        self.collection(collection)[record.data["id"]] = record
+        if record.pending and collection == IMPORTED_COLLECTION:
+            self.pending[record.data["id"]] = record
 
     def serials(self, collection: str) -> set[str]:
         """Serial numbers present in a collection, case-folded as Intune compares them."""
@@ -172,9 +181,13 @@ class EmulatorStore:
         }
 
     def _settle(self, tenant_id: str, state: TenantState, due: Callable[[Record], bool]) -> None:
-        # Insertion order, so of two imports of one serial the earlier registers and the later gets 806.
-        for record in list(state.collection(IMPORTED_COLLECTION).values()):
-            if record.pending and due(record):
+        # Creation order, so of two imports of one serial the earlier registers and the later gets 806.
+        stored = state.collection(IMPORTED_COLLECTION)
+        for key, record in list(state.pending.items()):
+            if stored.get(key) is not record or not record.pending:
+                del state.pending[key]  # deleted (or replaced) before it settled: nothing to register
+            elif due(record):
+                del state.pending[key]
                 self._settle_one(tenant_id, state, record)
 
     def _settle_one(self, tenant_id: str, state: TenantState, record: Record) -> None:
