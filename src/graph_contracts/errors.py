@@ -129,7 +129,8 @@ class EndpointError(GraphContractsError):
         self.request_id = request_id
         self.client_request_id = client_request_id
         rid = f" (request-id {request_id})" if request_id else ""
-        super().__init__(f"HTTP {status} {code}: {message}{rid}")
+        # Status 0 is "no answer at all": "HTTP 0 ConnectError" would say nothing, the message says why.
+        super().__init__(message if status == 0 else f"HTTP {status} {code}: {message}{rid}")
 
 
 class GraphError(EndpointError):
@@ -148,18 +149,6 @@ class TransportError(EndpointError):
     httpx exception name for callers that branch on it. After throttling,
     ``status``, ``code`` and the ids are those of the last answer.
     """
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        request_id: str = "",
-        client_request_id: str = "",
-    ) -> None:
-        super().__init__(status, code, message, request_id, client_request_id)
-        if status == 0:  # no HTTP status to show: "HTTP 0 ConnectError" says nothing
-            self.args = (message,)
 
 
 class HardwareHashError(GraphContractsError, ValueError):
