@@ -219,6 +219,17 @@ def test_second_import_of_a_registered_device_fails_with_806(graph: httpx.Client
     assert poll(graph, second["id"])["deviceErrorCode"] == 806
 
 
+def test_serials_compare_case_folded_and_a_deleted_device_frees_its_serial(graph: httpx.Client) -> None:
+    [first] = import_devices(graph, [device("SN-Fold-1")])
+    registration = poll(graph, first["id"])["deviceRegistrationId"]
+    [again] = import_devices(graph, [device("sn-fold-1")])
+    assert poll(graph, again["id"])["deviceErrorCode"] == 806
+    assert graph.delete(f"/v1.0{DEVICES}/{registration}").status_code == 204
+    assert graph.get(f"/v1.0{DEVICES}/{registration}").status_code == 404
+    [third] = import_devices(graph, [device("SN-FOLD-1")])
+    assert poll(graph, third["id"])["deviceImportStatus"] == "complete"
+
+
 def test_a_repeated_hash_in_one_import_is_duplicated_and_only_the_first_processed(graph: httpx.Client) -> None:
     one = device("SN-DUP-1")
     two = {**device("SN-DUP-2"), "hardwareIdentifier": one["hardwareIdentifier"]}

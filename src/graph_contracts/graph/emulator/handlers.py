@@ -143,7 +143,7 @@ def _handle_update(emulator: Emulator, call: Call) -> Response:
         changes.pop("id")
         for stamp in CREATED_STAMPS - MODIFIED_STAMPS:
             changes.pop(stamp, None)
-        record.data.update(changes)
+        state.update(call.route.collection, record, changes)
         entity = emulator.renderer.entity(call.version, declared, record.data)
     if call.op.response_kind == "none":
         return Response(status_code=call.op.success_status)
@@ -153,7 +153,7 @@ def _handle_update(emulator: Emulator, call: Call) -> Response:
 def _handle_delete(emulator: Emulator, call: Call) -> Response:
     # Deleting an imported identity leaves the registered device alone, as in Intune.
     with emulator.store.tenant(call.tenant) as state:
-        if state.collection(call.route.collection).pop(call.entity_id(), None) is None:
+        if state.remove(call.route.collection, call.entity_id()) is None:
             raise _not_found(call)
     return Response(status_code=call.op.success_status)
 
@@ -198,9 +198,12 @@ def _entity_action(clear: bool) -> Handler:
             record = state.collection(call.route.collection).get(call.entity_id())
             if record is None:
                 raise _not_found(call)
-            for name in names:
-                if name in props and not props[name].read_only:
-                    record.data[name] = None if clear else (call.body or {})[name]
+            changes = {
+                name: None if clear else (call.body or {})[name]
+                for name in names
+                if name in props and not props[name].read_only
+            }
+            state.update(call.route.collection, record, changes)
         return Response(status_code=call.op.success_status)
 
     return handle
@@ -233,7 +236,7 @@ def _handle_import_identity_list(emulator: Emulator, call: Call) -> Response:
             if existing is not None and overwrite:
                 record.data["id"] = existing
             if status:
-                stored[record.data["id"]] = record
+                state.add(call.route.collection, record)
                 by_identifier[record.data.get("importedDeviceIdentifier")] = record.data["id"]
             result = {**record.data, "@odata.type": "#microsoft.graph.importedDeviceIdentityResult", "status": status}
             out.append(emulator.renderer.entity(call.version, "importedDeviceIdentityResult", result))

@@ -103,29 +103,59 @@ class RecordedRequest:
 
 @dataclass
 class TenantState:
-    """One tenant's collections: segment name -> id -> record, in creation order."""
+    """One tenant's collections: segment name -> id -> record, in creation order.
+
+    Change entities through ``add``, ``remove`` and ``update``: they keep the
+    index of registered serials that settling consults, so settling one import
+    costs the same however many devices the tenant already holds.
+    """
 
     collections: dict[str, dict[str, Record]] = field(default_factory=dict)
     #: Imported identities still pending, in creation order: settling looks only at these, so a
     #: request does not cost more as the tenant's collections grow.
     pending: dict[str, Record] = field(default_factory=dict)
+    #: Case-folded serial -> how many registered devices carry it.
+    _registered: Counter[str] = field(default_factory=Counter)
 
     def collection(self, name: str) -> dict[str, Record]:
+        """A collection's records by id, for reading (change them with the methods below)."""
         return self.collections.setdefault(name, {})
 
     def add(self, collection: str, record: Record) -> None:
-        """Store a new record; a pending import is also queued for settling."""
+        """Store a record (replacing one with its id); a pending import is also queued for settling."""
+        replaced = self.collection(collection).get(record.data["id"])
+        if replaced is not None:
+            self._index(collection, replaced, -1)
         self.collection(collection)[record.data["id"]] = record
+        self._index(collection, record, +1)
         if record.pending and collection == IMPORTED_COLLECTION:
             self.pending[record.data["id"]] = record
 
-    def serials(self, collection: str) -> set[str]:
-        """Serial numbers present in a collection, case-folded as Intune compares them."""
-        return {
-            s.casefold()
-            for r in self.collection(collection).values()
-            if isinstance(s := r.data.get("serialNumber"), str)
-        }
+    def remove(self, collection: str, entity_id: str) -> Record | None:
+        """Forget one record; None when there was none with that id."""
+        record = self.collection(collection).pop(entity_id, None)
+        if record is not None:
+            self._index(collection, record, -1)
+        return record
+
+    def update(self, collection: str, record: Record, changes: Mapping[str, Any]) -> None:
+        """Change a stored record's properties in place."""
+        self._index(collection, record, -1)
+        record.data.update(changes)
+        self._index(collection, record, +1)
+
+    def registered(self, serial: str) -> bool:
+        """Whether a registered device carries this serial, compared case-folded as Intune does."""
+        return self._registered[serial.casefold()] > 0
+
+    def _index(self, collection: str, record: Record, step: int) -> None:
+        serial = record.data.get("serialNumber")
+        if collection != DEVICE_COLLECTION or not isinstance(serial, str):
+            return
+        key = serial.casefold()
+        self._registered[key] += step
+        if self._registered[key] <= 0:
+            del self._registered[key]
 
 
 class EmulatorStore:
@@ -195,12 +225,10 @@ class EmulatorStore:
         serial = record.data.get("serialNumber")
         folded = serial.casefold() if isinstance(serial, str) else None
         error = record.planned_error
-        if error is None and folded is not None and folded in state.serials(DEVICE_COLLECTION):
+        if error is None and folded is not None and state.registered(folded):
             error = ALREADY_ASSIGNED
         if error is None and folded is not None and any(
-            folded in other.serials(DEVICE_COLLECTION)
-            for tid, other in self._tenants.items()
-            if tid != tenant_id
+            other.registered(folded) for tid, other in self._tenants.items() if tid != tenant_id
         ):
             error = ASSIGNED_TO_OTHER_TENANT
         if error is not None:
@@ -227,7 +255,7 @@ class EmulatorStore:
             "userPrincipalName": record.data.get("assignedUserPrincipalName"),
             **record.device_facts,
         }
-        state.collection(DEVICE_COLLECTION)[ztd_id] = Record(data=device, created=time.monotonic())
+        state.add(DEVICE_COLLECTION, Record(data=device, created=time.monotonic()))
 
     # -- the request log and fault counters
 
