@@ -20,8 +20,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
-from .autopilot.hardware_hash import HashIdentity, fast_identity, strict_b64decode, surely_not_base64
-from .autopilot.rules import device_issues, record_clean
+from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
+from .autopilot.rules import device_issues, record_clean, record_free_of_errors
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
@@ -135,6 +135,8 @@ _SAFE_INT = 2**53
 
 
 _ONLY_STR = {str}
+#: Value types of a flat record that jsonschema-rs and jsonschema see alike without a closer look.
+_FLAT_VALUES = frozenset((str, type(None), bool))
 
 
 def _plain_json(obj: Any, depth: int = 0) -> bool:
@@ -216,6 +218,18 @@ def _object_schema(schema: Mapping[str, Any]) -> tuple[str | None, Mapping[str, 
         if isinstance(target, Mapping) and isinstance(target.get("properties"), Mapping):
             return name, target
     return None
+
+
+def _closed_names(schema: Mapping[str, Any]) -> frozenset[str] | None:
+    """The payload object's property names when no other name is allowed (``additionalProperties: false``,
+    no ``patternProperties``): a name outside them is an error whatever else the object holds."""
+    found = _object_schema(schema)
+    if found is None:
+        return None
+    target = found[1]
+    if target.get("additionalProperties") is not False or "patternProperties" in target:
+        return None
+    return frozenset(name for name in target["properties"] if isinstance(name, str))
 
 
 def _base64_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
@@ -331,6 +345,8 @@ class Validator:
         self._fast: Any = None
         #: Base64 properties whose pattern the fast verdict leaves to ``_b64_ok`` (or to the hash rule).
         self._b64_props: tuple[str, ...] = ()
+        #: The payload object's names when it allows no others (``_closed_names``), for the fast verdict.
+        self._names: frozenset[str] | None = None
         self._autopilot = autopilot if profile == "upload" else None
         self.location = location
 
@@ -366,23 +382,23 @@ class Validator:
         return self._check(obj, batch, location or self.location, "")
 
     def is_valid(self, obj: Any) -> bool:
-        """True when ``obj`` has no error (warnings do not count)."""
+        """True when ``obj`` has no error (warnings do not count): ``validate`` without building issues.
+
+        Exactly ``not any(i.severity == "error" for i in validate(obj))``, which the differential tests
+        check on generated valid and broken records, in both profiles.
+        """
         verdict = self._fast_verdict(obj)
-        if self._autopilot is None:
-            if verdict is not None:
-                return verdict
-            return not _not_json(obj) and bool(self._compiled.is_valid(obj))
-        if verdict is False:
-            return False  # a schema error is an error, whatever the rules say
-        if self._autopilot == "record" and verdict and type(obj) is dict:
-            # What validate() would return, minus its list building: no schema issue, the record rules.
-            value = obj.get("hardwareIdentifier")
-            identity = fast_identity(value)
-            if identity is None and surely_not_base64(value):
-                return False  # a base64 error, without the diagnosis that would say where and why
-            if identity is not None and record_clean(obj, identity):
-                return True
-            return not any(i.severity == "error" for i in device_issues(obj, "", identity=identity)[1])
+        if verdict is None:  # not plain JSON, or no jsonschema-rs: the full answer
+            if self._autopilot is None:
+                return not _not_json(obj) and bool(self._compiled.is_valid(obj))
+            return not any(i.severity == "error" for i in self.validate(obj))
+        if not verdict or self._autopilot is None:
+            return verdict  # a schema error is an error, whatever the rules say
+        if self._autopilot == "record" and type(obj) is dict:
+            # A single record the schema accepts: validate() adds only the record rules. Every hash
+            # fault is an error, and hash_is_sound answers False exactly for a hash with a fault, so
+            # the diagnosis that would say where and why is not needed for a yes or no.
+            return hash_is_sound(obj.get("hardwareIdentifier")) and record_free_of_errors(obj)
         return not any(i.severity == "error" for i in self.validate(obj))
 
     def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None
@@ -456,6 +472,7 @@ class Validator:
         """Set up the jsonschema-rs verdict (see ``_fast_validator``) for a generated schema."""
         without = _base64_properties(self.schema)
         self._fast = _fast_validator(self.schema, without)
+        self._names = _closed_names(self.schema)
         # In the upload profile the hash rule decodes hardwareIdentifier strictly anyway.
         covered = ("hardwareIdentifier",) if self._autopilot == "record" else ()
         self._b64_props = tuple(name for name in without if name not in covered)
@@ -471,14 +488,27 @@ class Validator:
         False, as the two agree on the generated schemas for plain JSON (``_plain_json``), which the
         differential tests check body for body.
         """
-        if self._fast is None or not _plain_json(obj):
+        fast = self._fast
+        if fast is None:
+            return None
+        names = self._names
+        if names is not None and type(obj) is dict:
+            # A flat record in two set operations (the usual upload record) instead of _plain_json's walk.
+            if not names.issuperset(obj):
+                return False  # a name the object does not allow: an error (unknown, or not a JSON name)
+            if not _FLAT_VALUES.issuperset(map(type, obj.values())) and not _plain_json(obj):
+                return None
+        elif not _plain_json(obj):
             return None
         try:
-            if not self._fast.is_valid(obj):
+            if not fast.is_valid(obj):
                 return False
         except Exception:  # e.g. a value jsonschema-rs cannot convert
             return None
-        return all(_b64_ok(obj.get(name)) for name in self._b64_props) if self._b64_props else True
+        for name in self._b64_props:
+            if not _b64_ok(obj.get(name)):
+                return False
+        return True
 
     def _check(self, obj: Any, batch: BatchChecker | None, location: Location | None, prefix: str, *,
                hash_optional: bool = False) -> list[Issue]:

@@ -21,9 +21,8 @@ import re
 import struct
 import sys
 import uuid as uuidlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -194,14 +193,16 @@ def _stdlib_strict_b64(text: str | bytes) -> bytes:
 
 
 try:  # a maintained C decoder with wheels for every platform; the standard library where it cannot install
-    import pybase64
-
-    #: Strict standard base64: the alphabet, '=' only at the end, length a multiple of 4; else ValueError.
-    #: A ``partial`` of the C function, not a Python wrapper: no frame of our own on the hot path.
-    strict_b64decode: Callable[[str | bytes], bytes] = partial(pybase64.b64decode, validate=True)
+    from pybase64 import b64decode as _b64decode  # (text, altchars, validate): positional is fastest
 
 except ImportError:  # pragma: no cover - depends on the platform
-    strict_b64decode = _stdlib_strict_b64
+    def _b64decode(text: str | bytes, altchars: bytes | None = None, validate: bool = True) -> bytes:
+        return _stdlib_strict_b64(text)
+
+
+def strict_b64decode(text: str | bytes) -> bytes:
+    """Strict standard base64: the alphabet, '=' only at the end, length a multiple of 4; else ValueError."""
+    return _b64decode(text, None, True)
 
 
 class HashIdentity(NamedTuple):
@@ -239,6 +240,7 @@ _TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
 #: be 0 for the wanted types; total length). Beats indexing the four bytes on hashes of 30 records.
 _RECORD_HEADER = struct.Struct("<HH").unpack_from
 _MAGIC_0, _MAGIC_1 = MAGIC
+_WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
 _sha256 = hashlib.sha256
 _new_identity = tuple.__new__  # HashIdentity's generated __new__ is a Python function; this is its C core
 
@@ -247,17 +249,66 @@ def fast_identity(text: object) -> HashIdentity | None:
     """The identity of a hash that passes *every* check, or None: the hash has at least one error.
 
     None means exactly what ``analyse_hardware_hash`` reports at least one issue for (every
-    hash code is an error), so a yes/no question (``Validator.is_valid``) can stop there,
-    while a report runs the diagnosis to say what is wrong. The happy path of a real
-    4000-character hash: one strict decode (no regular expressions, no round trip: 4000
-    characters without ``=`` have no unused bits), the SHA-256, a comparison of the padding
-    with zeros, and a ``struct`` walk that keeps only the offsets of the three records the
-    rules read; no object per record.
+    hash code is an error; a property test checks both directions), so a report runs the
+    diagnosis to say what is wrong only then. The happy path of a real 4000-character hash:
+    one strict decode (no regular expressions, no round trip: 4000 characters without ``=``
+    have no unused bits), the SHA-256, a comparison of the padding with zeros, and a
+    ``struct`` walk that keeps only the offsets of the three records the rules read; no
+    object per record.
+    """
+    found = _sound_layout(text)
+    if found is None:
+        return None
+    blob, serial, manufacturer, uuid, checksum = found
+    serial_text = _record_text(blob, serial)
+    maker_text = _record_text(blob, manufacturer)
+    if not serial_text.strip() or not maker_text.strip():
+        return None
+    uuid_bytes = None
+    if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
+        uuid_bytes = blob[uuid + HEADER_SIZE:uuid + HEADER_SIZE + 16]
+    return _new_identity(HashIdentity, (serial_text, maker_text, uuid_bytes, checksum))
+
+
+def hash_is_sound(text: object) -> bool:
+    """``fast_identity(text) is not None``, without building the identity: the hash has no error.
+
+    The question of ``Validator.is_valid``, whose rules need nothing from the hash
+    (the serial comparison only warns): a string record that starts with a visible
+    ASCII character is not empty after ``strip``, so the usual serial and
+    manufacturer need no decoding.
+    """
+    found = _sound_layout(text)
+    if found is None:
+        return False
+    blob, serial, manufacturer = found[0], found[1], found[2]
+    return _has_text(blob, serial) and _has_text(blob, manufacturer)
+
+
+def _has_text(blob: bytes, pos: int) -> bool:
+    """Whether the string record at ``pos`` is not empty after ``strip``, as ``_missing_fields`` asks."""
+    if (blob[pos + 2] | blob[pos + 3] << 8) > HEADER_SIZE and 0x20 < blob[pos + HEADER_SIZE] < 0x7F:
+        return True  # a visible ASCII character first: it decodes to itself and strip keeps it
+    return bool(_record_text(blob, pos).strip())
+
+
+def _record_text(blob: bytes, pos: int) -> str:
+    """The string record at ``pos`` read as ``HashRecord.text`` reads it (to the first NUL)."""
+    start, stop = pos + HEADER_SIZE, pos + (blob[pos + 2] | blob[pos + 3] << 8)
+    nul = blob.find(0, start, stop)
+    return blob[start:stop if nul < 0 else nul].decode("utf-8", "replace")
+
+
+def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
+    """The checks of the fast path but the two strings' emptiness, or None when one fails.
+
+    Returns the decoded hash, the offsets of its first serial, manufacturer and SMBIOS UUID
+    records (0 for no UUID record) and the SHA-256 it carries.
     """
     if type(text) is not str or len(text) != HASH_TEXT_LENGTH or text[-1] == "=":
         return None
     try:
-        blob = strict_b64decode(text)  # 4000 characters without '=': exactly 3000 bytes
+        blob = _b64decode(text, None, True)  # strict; 4000 characters without '=': 3000 bytes
     except (ValueError, TypeError):
         return None
     if blob[0] != _MAGIC_0 or blob[1] != _MAGIC_1:
@@ -278,40 +329,17 @@ def fast_identity(text: object) -> HashIdentity | None:
             return None
         # A record running past ``end`` leaves ``pos > end`` below: one test after the loop
         # replaces the full walk's test per record (headers near ``end`` read the trailer: safe).
-        if kind == TYPE_SERIAL:
-            serial = serial or pos
-        elif kind == TYPE_MANUFACTURER:
-            manufacturer = manufacturer or pos
-        elif kind == TYPE_SMBIOS_UUID:
-            uuid = uuid or pos
+        if kind in _WANTED:
+            if kind == TYPE_SERIAL:
+                serial = serial or pos
+            elif kind == TYPE_MANUFACTURER:
+                manufacturer = manufacturer or pos
+            else:
+                uuid = uuid or pos
         pos += length
     if pos != end or not serial or not manufacturer:
         return None
-    serial_text = _record_text(blob, serial)
-    maker_text = _record_text(blob, manufacturer)
-    if not serial_text.strip() or not maker_text.strip():
-        return None
-    uuid_bytes = None
-    if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
-        uuid_bytes = blob[uuid + HEADER_SIZE:uuid + HEADER_SIZE + 16]
-    return _new_identity(HashIdentity, (serial_text, maker_text, uuid_bytes, checksum))
-
-
-def _record_text(blob: bytes, pos: int) -> str:
-    """The string record at ``pos`` read as ``HashRecord.text`` reads it (to the first NUL)."""
-    start = pos + HEADER_SIZE
-    stop = pos + (blob[pos + 2] | blob[pos + 3] << 8)
-    nul = blob.find(0, start, stop)
-    return blob[start:stop if nul < 0 else nul].decode("utf-8", "replace")
-
-
-_NOT_STANDARD_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
-
-
-def surely_not_base64(value: object) -> bool:
-    """True for a string with a character outside standard base64: ``analyse_hardware_hash`` reports a
-    ``base64`` error for it, so a yes/no question (``Validator.is_valid``) need not run the diagnosis."""
-    return type(value) is str and _NOT_STANDARD_BASE64.search(value) is not None
+    return blob, serial, manufacturer, uuid, checksum
 
 
 @dataclass(frozen=True)

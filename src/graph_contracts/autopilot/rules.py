@@ -74,7 +74,6 @@ PLACEHOLDER_SERIALS = frozenset(s.casefold() for s in (
     "0123456789",
     "SMBIOS_STRING_INDEX_0",
 ))
-_ALL_ZEROS = re.compile(r"0+\Z")
 
 #: The documented productKey forms: the 5x5 key (Partner Center sample) and the Windows
 #: Product ID (Microsoft's sample CSV: 00329-00000-0003-AA606). The third group also takes
@@ -98,7 +97,7 @@ SERVICE_SET_PROPERTIES = ("state", "id")
 
 def _is_placeholder(serial: str) -> bool:
     core = serial.strip()
-    return core.casefold() in PLACEHOLDER_SERIALS or _ALL_ZEROS.match(core) is not None
+    return core.casefold() in PLACEHOLDER_SERIALS or (bool(core) and not core.strip("0"))
 
 
 def _has_unprintable(text: str) -> bool:
@@ -258,34 +257,58 @@ def device_issues(
     return decoded, issues
 
 
-_PRODUCT_KEY_PATTERNS = tuple(pattern for _, pattern in PRODUCT_KEY_FORMS)
+_PRODUCT_KEY_MATCHES = tuple(pattern.match for _, pattern in PRODUCT_KEY_FORMS)
+_UPN_MATCH = _UPN.match
+
+#: What ``device_issues`` reports that ``record_free_of_errors`` does not test: warnings only (a test
+#: checks them against the catalog), besides the hash codes, which ``fast_identity`` stands for.
+UNTESTED_WARNINGS = ("serial-placeholder", "serial-mismatch", "group-tag", "ignored-property")
+
+
+def record_free_of_errors(record: Mapping[str, object]) -> bool:
+    """True exactly when ``device_issues(record, identity=...)`` reports no error, for a record whose
+    hash ``fast_identity`` accepts (so no hash issue): the error rules' tests in one pass.
+
+    The yes/no question of ``Validator.is_valid``: the serial (missing, surrounding
+    whitespace, unprintable), the product key and the user principal name, read once
+    each and without building issues; the rules that only warn are not run at all
+    (``UNTESTED_WARNINGS``). The differential tests compare it with ``device_issues``.
+    """
+    serial = record.get("serialNumber")
+    if isinstance(serial, str):
+        # serial-missing (empty or only whitespace), serial-whitespace, serial-unprintable.
+        if not serial or serial != serial.strip() or not serial.isprintable():
+            return False
+    elif serial is None:
+        return False  # absent or null: serial-missing
+    # (any other type is the schema's to report, as _serial_issues leaves it)
+    key = record.get("productKey")
+    if key and isinstance(key, str) and not any(match(key) for match in _PRODUCT_KEY_MATCHES):
+        return False
+    upn = record.get("assignedUserPrincipalName")
+    return not (upn and isinstance(upn, str) and _UPN_MATCH(upn) is None)
 
 
 def record_clean(record: Mapping[str, object], identity: HashIdentity) -> bool:
     """True only when ``device_issues(record, identity=identity)`` would find nothing, in one pass.
 
-    The happy path of a clean upload record (``Validator.is_valid``, a CSV row):
-    the same tests as the rule table, inlined, without building issue lists.
-    False means "ask ``device_issues``", which explains what is wrong; the
-    differential tests check the two agree.
+    The happy path of a clean upload record (a CSV row): ``record_free_of_errors``
+    plus the tests of the rules that only warn, without building issue lists. False
+    means "ask ``device_issues``", which explains what is wrong; the differential
+    tests check the two agree.
     """
+    if not record_free_of_errors(record):
+        return False
     serial = record.get("serialNumber")
-    if type(serial) is not str or not serial or serial != serial.strip() or not serial.isprintable() \
-            or _is_placeholder(serial):
+    if type(serial) is not str or _is_placeholder(serial):
         return False
     inner = (identity.serial_number or "").strip()
     if inner and inner != serial:
         return False
-    key = record.get("productKey")
-    if type(key) is str and key and not any(pattern.match(key) for pattern in _PRODUCT_KEY_PATTERNS):
-        return False
-    upn = record.get("assignedUserPrincipalName")
-    if type(upn) is str and upn and not _UPN.match(upn):
-        return False
     tag = record.get("groupTag")
     if type(tag) is str and tag and (tag != tag.strip() or not tag.isprintable()):
         return False
-    return not any(name in record for name in SERVICE_SET_PROPERTIES)
+    return record.keys().isdisjoint(SERVICE_SET_PROPERTIES)
 
 
 def _hash_text_key(stripped: str, value: str, decoded: Decoded | None) -> int:
