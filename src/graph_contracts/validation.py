@@ -134,8 +134,8 @@ def _a(word: str) -> str:
 _SAFE_INT = 2**53
 
 
-_ONLY_STR = {str}
-#: Value types of a flat record that jsonschema-rs and jsonschema see alike without a closer look.
+_ONLY_STR = frozenset((str,))
+#: Value types that jsonschema-rs and jsonschema see alike without a closer look.
 _FLAT_VALUES = frozenset((str, type(None), bool))
 
 
@@ -143,9 +143,7 @@ def _plain_json(obj: Any, depth: int = 0) -> bool:
     """True when ``obj`` is built only of the exact types ``json.loads`` returns (no subclasses,
     tuples, non-string keys, NaN or huge integers), so jsonschema-rs sees what jsonschema sees."""
     kind = type(obj)
-    if kind is dict and depth == 0 and set(map(type, obj.values())) == _ONLY_STR == set(map(type, obj)):
-        return True  # a flat record of strings, the usual upload record, in one pass
-    if kind is str or kind is bool or obj is None:
+    if kind in _FLAT_VALUES:
         return True
     if kind is int:
         return bool(-_SAFE_INT < obj < _SAFE_INT)
@@ -154,10 +152,17 @@ def _plain_json(obj: Any, depth: int = 0) -> bool:
     if depth > 64:
         return False
     if kind is dict:
-        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in obj.items())
-    if kind is list:
-        return all(_plain_json(v, depth + 1) for v in obj)
-    return False
+        if not _ONLY_STR.issuperset(map(type, obj)):
+            return False
+        items = obj.values()
+    elif kind is list:
+        items = obj
+    else:
+        return False
+    for value in items:  # strings, booleans and nulls without a call each
+        if type(value) not in _FLAT_VALUES and not _plain_json(value, depth + 1):
+            return False
+    return True
 
 
 #: Nesting deeper than this is an issue, not a RecursionError: no Graph payload comes close.

@@ -260,36 +260,20 @@ def fast_identity(text: object) -> HashIdentity | None:
     if found is None:
         return None
     blob, serial, manufacturer, uuid, checksum = found
-    serial_text = _record_text(blob, serial)
-    maker_text = _record_text(blob, manufacturer)
-    if not serial_text.strip() or not maker_text.strip():
-        return None
     uuid_bytes = None
     if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
         uuid_bytes = blob[uuid + HEADER_SIZE:uuid + HEADER_SIZE + 16]
-    return _new_identity(HashIdentity, (serial_text, maker_text, uuid_bytes, checksum))
+    return _new_identity(HashIdentity, (
+        _record_text(blob, serial), _record_text(blob, manufacturer), uuid_bytes, checksum))
 
 
 def hash_is_sound(text: object) -> bool:
-    """``fast_identity(text) is not None``, without building the identity: the hash has no error.
+    """``fast_identity(text) is not None`` without building the identity: the hash has no error.
 
-    The question of ``Validator.is_valid``, whose rules need nothing from the hash
-    (the serial comparison only warns): a string record that starts with a visible
-    ASCII character is not empty after ``strip``, so the usual serial and
-    manufacturer need no decoding.
+    The question of ``Validator.is_valid``, whose rules need nothing from the hash (the serial
+    comparison only warns).
     """
-    found = _sound_layout(text)
-    if found is None:
-        return False
-    blob, serial, manufacturer = found[0], found[1], found[2]
-    return _has_text(blob, serial) and _has_text(blob, manufacturer)
-
-
-def _has_text(blob: bytes, pos: int) -> bool:
-    """Whether the string record at ``pos`` is not empty after ``strip``, as ``_missing_fields`` asks."""
-    if (blob[pos + 2] | blob[pos + 3] << 8) > HEADER_SIZE and 0x20 < blob[pos + HEADER_SIZE] < 0x7F:
-        return True  # a visible ASCII character first: it decodes to itself and strip keeps it
-    return bool(_record_text(blob, pos).strip())
+    return _sound_layout(text) is not None
 
 
 def _record_text(blob: bytes, pos: int) -> str:
@@ -300,7 +284,7 @@ def _record_text(blob: bytes, pos: int) -> str:
 
 
 def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
-    """The checks of the fast path but the two strings' emptiness, or None when one fails.
+    """Every check of the fast path, or None when one fails.
 
     Returns the decoded hash, the offsets of its first serial, manufacturer and SMBIOS UUID
     records (0 for no UUID record) and the SHA-256 it carries.
@@ -338,6 +322,14 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
                 uuid = uuid or pos
         pos += length
     if pos != end or not serial or not manufacturer:
+        return None
+    # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
+    # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.
+    if not (blob[serial + 2] | blob[serial + 3] << 8 > HEADER_SIZE and 0x20 < blob[serial + HEADER_SIZE] < 0x7F) \
+            and not _record_text(blob, serial).strip():
+        return None
+    if not (blob[manufacturer + 2] | blob[manufacturer + 3] << 8 > HEADER_SIZE
+            and 0x20 < blob[manufacturer + HEADER_SIZE] < 0x7F) and not _record_text(blob, manufacturer).strip():
         return None
     return blob, serial, manufacturer, uuid, checksum
 

@@ -1,0 +1,238 @@
+"""``Validator.is_valid`` is ``validate`` without the issues, on generated valid and broken records.
+
+``is_valid`` takes shortcuts that ``validate`` does not: jsonschema-rs's verdict with the
+base64 ``pattern`` left to a strict decode, ``hash_is_sound`` instead of the hash
+diagnosis (every hash fault is an error, so a yes/no needs no explanation), and only the
+record rules that can give an error. Each shortcut must give exactly the full answer:
+``is_valid(x) == not any(error in validate(x))``, in both profiles, for records whose
+hashes are broken in every way the hash rules know.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+import uuid as uuidlib
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph_contracts.autopilot.catalog import RULES_BY_CODE
+from graph_contracts.autopilot.hardware_hash import (
+    HASH_SIZE,
+    TRAILER_SIZE,
+    analyse_hardware_hash,
+    encode_hardware_hash,
+    fast_identity,
+    hash_is_sound,
+)
+from graph_contracts.autopilot.rules import UNTESTED_WARNINGS, device_issues, record_free_of_errors
+from graph_contracts.resources import schemas_dir
+from graph_contracts.validation import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, PROFILES, SchemaValidator, Validator
+
+SERIAL = "PF0EQUIV1"
+ODATA_TYPE = f"#microsoft.graph.{AUTOPILOT_TYPE}"
+
+
+# -- hashes: assembled record by record, so every part of the layout can be broken ----------------
+
+def _record(kind: int, value: bytes) -> bytes:
+    """One TLV record; ``kind`` is the uint16 the full walk reads (a high byte makes another type)."""
+    return struct.pack("<HH", kind, 4 + len(value)) + value
+
+
+def _assemble(records: list[bytes]) -> bytes:
+    """A 3000-byte hash of these records: magic, end offset, records, SHA-256 trailer, zero padding."""
+    body = b"".join(records)
+    head = b"OA" + struct.pack("<H", 4 + len(body)) + body
+    return (head + b"CS" + struct.pack("<H", TRAILER_SIZE) + hashlib.sha256(head).digest()).ljust(HASH_SIZE, b"\0")
+
+
+def _reseal(data: bytearray) -> bytes:
+    """Recompute the checksum after an edit (when the end offset still allows it), so only the edit is wrong."""
+    end = data[2] | data[3] << 8
+    if 4 < end <= HASH_SIZE - TRAILER_SIZE:
+        data[end + 4:end + TRAILER_SIZE] = hashlib.sha256(bytes(data[:end])).digest()
+    return bytes(data)
+
+
+_STRINGS = [SERIAL, "Contoso", " ", "", "\u00a0", " X", "\x1f", "\u00e9t\u00e9", "SMBIOS_STRING_INDEX_0", "PF\x01"]
+
+
+@st.composite
+def hash_blobs(draw: st.DrawFn) -> bytes:
+    """Well-formed hashes, or hashes missing or emptying the records the rules read (1 to ~30 records)."""
+    odd = draw(st.integers(0, 3)) == 0  # a quarter of them odd: an unusual, missing or empty string record
+    serial = draw(st.sampled_from([None, *_STRINGS])) if odd else SERIAL
+    maker = draw(st.sampled_from([None, *_STRINGS])) if odd else "Contoso"
+    records = [_record(12, uuidlib.UUID(int=draw(st.integers(0, 2**128 - 1))).bytes_le)]
+    if serial is not None:
+        records.append(_record(draw(st.sampled_from([14, 0x010E])) if odd else 14, serial.encode() + b"\0"))
+    if maker is not None:
+        records.append(_record(draw(st.sampled_from([16, 0x0110])) if odd else 16, maker.encode() + b"\0"))
+    extra = draw(st.lists(st.tuples(st.sampled_from([1, 2, 8, 12, 14, 16, 17, 25, 29, 30]),
+                                    st.binary(max_size=40)), max_size=28))
+    records += [_record(kind, value) for kind, value in extra]
+    return _assemble(records)
+
+
+def _flip(data: bytearray, index: int, xor: int) -> bytearray:
+    data[index % len(data)] ^= xor
+    return data
+
+
+#: Every way the hash rules know a value to be wrong, as (name, strategy of the broken value from a blob).
+BREAKAGES: list[tuple[str, Callable[[bytes], st.SearchStrategy[object]]]] = [
+    ("as built", lambda b: st.just(encode_hardware_hash(b))),
+    ("foreign character", lambda b: st.builds(
+        lambda i, c: (t := encode_hardware_hash(b))[:i] + c + t[i + 1:],
+        st.integers(0, 3999), st.sampled_from("!*.-_=\u00e9\x00 \n\t"))),
+    ("trailing newline", lambda b: st.sampled_from([encode_hardware_hash(b) + "\n", encode_hardware_hash(b) + "\r\n"])),
+    ("surrounding space", lambda b: st.sampled_from([" " + encode_hardware_hash(b), encode_hardware_hash(b) + " "])),
+    ("wrapped lines", lambda b: st.just("\n".join(encode_hardware_hash(b)[i:i + 76] for i in range(0, 4000, 76)))),
+    ("url-safe alphabet", lambda b: st.just(encode_hardware_hash(b).replace("+", "-").replace("/", "_"))),
+    ("double-encoded", lambda b: st.just(base64.b64encode(encode_hardware_hash(b).encode()).decode())),
+    ("cut", lambda b: st.integers(0, 3999).map(lambda n: encode_hardware_hash(b)[:n])),
+    ("extended", lambda b: st.sampled_from([encode_hardware_hash(b) + "AAAA", encode_hardware_hash(b) + "QQ=="])),
+    ("padding characters", lambda b: st.sampled_from(
+        [encode_hardware_hash(b)[:-1] + "=", encode_hardware_hash(b)[:-2] + "==", encode_hardware_hash(b)[:-4] + "QQ=="])),
+    ("swapped case", lambda b: st.just(encode_hardware_hash(b).swapcase())),
+    ("other size", lambda b: st.sampled_from([encode_hardware_hash(b + bytes(3)), encode_hardware_hash(b[:-3])])),
+    ("byte changed", lambda b: st.builds(lambda i, x: encode_hardware_hash(bytes(_flip(bytearray(b), i, x))),
+                                         st.integers(0, HASH_SIZE - 1), st.integers(1, 255))),
+    ("byte changed, resealed", lambda b: st.builds(
+        lambda i, x: encode_hardware_hash(_reseal(_flip(bytearray(b), i, x))),
+        st.integers(4, 400), st.integers(1, 255))),
+    ("end offset", lambda b: st.integers(0, 0xFFFF).map(
+        lambda end: encode_hardware_hash(_reseal(bytearray(b[:2] + struct.pack("<H", end) + b[4:]))))),
+    ("not text", lambda b: st.sampled_from([None, "", 5, 1.5, True, ["QUFB"], {"a": "QUFB"}])),
+]
+
+
+@st.composite
+def hash_values(draw: st.DrawFn) -> object:
+    """A hash as built (half the time, so that valid records are common) or broken one way."""
+    _name, broken = draw(st.sampled_from(BREAKAGES[:1] * (len(BREAKAGES) - 1) + BREAKAGES[1:]))
+    return draw(broken(draw(hash_blobs())))
+
+
+#: Hashes that pass every check: this device's, another device's (a serial-mismatch warning) and a real-size one.
+SOUND_HASHES = [encode_hardware_hash(_assemble([_record(12, bytes(16)), _record(14, s.encode() + b"\0"),
+                                                 _record(16, b"Contoso\0"), *tail]))
+                for s, tail in ((SERIAL, []), ("PF0OTHER", []),
+                                (SERIAL, [_record(k, bytes(range(k, k + 30))) for k in range(17, 40)]))]
+
+
+# -- records ----------------------------------------------------------------------------------------
+
+_ABSENT = object()
+#: Per property: values no rule objects to (a warning at most), then values with an error.
+FIELDS: dict[str, tuple[list[object], list[object]]] = {
+    "serialNumber": ([SERIAL, "PF0OTHER", "Default string", "0000000", "\u00e9t\u00e9"],
+                     [" " + SERIAL, SERIAL + "\t", "", "   ", None, "PF\x01", 5, _ABSENT]),
+    "productKey": ([_ABSENT, "", "ABCDE-ABCDE-ABCDE-ABCDE-ABCDE", "00329-00000-0003-AA606", None],
+                   ["not a key", " ", 3]),
+    "groupTag": ([_ABSENT, "", "Sales", " Sales", "Sa\x7fles", None], [["Sales"]]),
+    "assignedUserPrincipalName": ([_ABSENT, "", "a@contoso.com", None], ["nobody", "a@contoso.com\n"]),
+    "@odata.type": ([_ABSENT, ODATA_TYPE], ["#microsoft.graph.device", ODATA_TYPE + "\n"]),
+    "state": ([_ABSENT, None, {"deviceImportStatus": "unknown"}], [{"deviceImportStatus": "x"}, "unknown"]),
+    "id": ([_ABSENT, "00000000-0000-0000-0000-000000000000", None], [7]),
+    "importId": ([_ABSENT, "batch-1", None], [1.5, float("nan"), (1, 2)]),
+    "serialNumbr": ([_ABSENT], [SERIAL]),
+}
+
+
+@st.composite
+def records(draw: st.DrawFn, hashes: st.SearchStrategy[object] | None = None) -> dict[str, Any]:
+    """An import record; each property is faulty one time in twelve, so clean records are common too."""
+    record: dict[str, Any] = {}
+    for name, (fine, faulty) in FIELDS.items():
+        value = draw(st.sampled_from(faulty if not draw(st.integers(0, 11)) else fine))
+        if value is not _ABSENT:
+            record[name] = value
+    if hashes is not None or draw(st.integers(0, 9)):
+        record["hardwareIdentifier"] = draw(hash_values() if hashes is None else hashes)
+    return record
+
+
+def _errors(validator: Validator, payload: object) -> list[str]:
+    return [i.code for i in validator.validate(payload) if i.severity == "error"]
+
+
+_TARGETS = [("type", AUTOPILOT_TYPE), ("operation", f"{AUTOPILOT_TYPE}.create")]
+VALIDATORS = {
+    (kind, name, profile): (Validator.for_type(name, profile=profile) if kind == "type"
+                            else Validator.for_operation(name, profile=profile))
+    for kind, name in _TARGETS for profile in PROFILES
+}
+_SCHEMA = json.loads((schemas_dir() / "v1.0" / "types" / f"{AUTOPILOT_TYPE}.request.json").read_text("utf-8"))
+REFERENCE = SchemaValidator(_SCHEMA)
+
+
+@settings(max_examples=300, deadline=None)
+@given(record=records())
+def test_is_valid_is_validate_without_errors_on_single_records(record: dict[str, Any]) -> None:
+    for key, validator in VALIDATORS.items():
+        errors = _errors(validator, record)
+        assert validator.is_valid(record) == (not errors), (key, errors)
+    # The contract profile is the schema's verdict and nothing more.
+    contract = VALIDATORS[("type", AUTOPILOT_TYPE, "contract")]
+    assert contract.is_valid(record) == REFERENCE.is_valid(record)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.lists(records(), max_size=3).map(lambda rs: {AUTOPILOT_COLLECTION: rs}))
+def test_is_valid_is_validate_without_errors_on_import_bodies(body: dict[str, Any]) -> None:
+    for profile in PROFILES:
+        validator = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile)
+        errors = _errors(validator, body)
+        assert validator.is_valid(body) == (not errors), (profile, errors)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=hash_values())
+def test_the_fast_hash_check_answers_exactly_where_the_diagnosis_finds_nothing(value: object) -> None:
+    """``fast_identity``/``hash_is_sound`` say "no" exactly when the diagnosis reports an issue (all
+    hash issues are errors), and "yes" with what the full decode reads."""
+    decoded, issues = analyse_hardware_hash(value)
+    identity = fast_identity(value)
+    assert (identity is not None) == (issues == []), [i.code for i in issues]
+    assert hash_is_sound(value) == (identity is not None)
+    assert all(i.severity == "error" for i in issues)
+    if identity is not None:
+        assert decoded is not None
+        assert (identity.serial_number, identity.manufacturer, identity.uuid_bytes, identity.smbios_uuid) == (
+            decoded.serial_number, decoded.manufacturer, decoded.uuid_bytes, decoded.smbios_uuid)
+
+
+@settings(max_examples=200, deadline=None)
+@given(record=records(st.sampled_from(SOUND_HASHES)))
+def test_record_free_of_errors_is_the_rule_table_without_its_warnings(record: dict[str, Any]) -> None:
+    identity = fast_identity(record["hardwareIdentifier"])
+    assert identity is not None
+    errors = [i.code for i in device_issues(record, identity=identity)[1] if i.severity == "error"]
+    assert record_free_of_errors(record) == (not errors), errors
+
+
+def test_the_rules_is_valid_leaves_out_only_warn() -> None:
+    """``record_free_of_errors`` skips these rules; if one became an error, ``is_valid`` would miss it."""
+    assert {code: RULES_BY_CODE[code].severity for code in UNTESTED_WARNINGS} == dict.fromkeys(
+        UNTESTED_WARNINGS, "warning")
+
+
+def test_a_hash_of_about_thirty_records_takes_the_fast_path() -> None:
+    """Real hashes carry 25-40 records (end offset 645-1326): the fast path walks them all."""
+    records = [_record(12, bytes(16)), _record(14, SERIAL.encode() + b"\0"), _record(16, b"Contoso\0")]
+    records += [_record(kind, bytes(range(kind, kind + 30))) for kind in range(1, 31) if kind not in (12, 14, 16)]
+    blob = _assemble(records)
+    assert 645 <= (blob[2] | blob[3] << 8) <= 1326
+    text = encode_hardware_hash(blob)
+    identity = fast_identity(text)
+    assert identity is not None and identity.serial_number == SERIAL and hash_is_sound(text)
+    upload = VALIDATORS[("type", AUTOPILOT_TYPE, "upload")]
+    assert upload.is_valid({"serialNumber": SERIAL, "hardwareIdentifier": text})
+    assert not upload.is_valid({"serialNumber": SERIAL + " ", "hardwareIdentifier": text})
