@@ -18,6 +18,7 @@ import uuid as uuidlib
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,14 @@ from graph_contracts.autopilot.hardware_hash import (
 )
 from graph_contracts.autopilot.rules import UNTESTED_WARNINGS, device_issues, record_free_of_errors
 from graph_contracts.resources import schemas_dir
-from graph_contracts.validation import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, PROFILES, SchemaValidator, Validator
+from graph_contracts.validation import (
+    AUTOPILOT_COLLECTION,
+    AUTOPILOT_TYPE,
+    PROFILES,
+    SchemaValidator,
+    Validator,
+    _not_json,
+)
 
 SERIAL = "PF0EQUIV1"
 ODATA_TYPE = f"#microsoft.graph.{AUTOPILOT_TYPE}"
@@ -64,20 +72,45 @@ _STRINGS = [SERIAL, "Contoso", " ", "", "\u00a0", " X", "\x1f", "\u00e9t\u00e9",
 
 
 @st.composite
-def hash_blobs(draw: st.DrawFn) -> bytes:
-    """Well-formed hashes, or hashes missing or emptying the records the rules read (1 to ~30 records)."""
-    odd = draw(st.integers(0, 3)) == 0  # a quarter of them odd: an unusual, missing or empty string record
-    serial = draw(st.sampled_from([None, *_STRINGS])) if odd else SERIAL
-    maker = draw(st.sampled_from([None, *_STRINGS])) if odd else "Contoso"
+def hash_blobs(draw: st.DrawFn, unusual: int = 6) -> bytes:
+    """Well-formed hashes of 3 to ~30 records, or (one part in ``unusual``) hashes whose serial or
+    manufacturer record is missing, empty, blank, not ASCII or of another type (a high type byte)."""
+    def odd(usual: object, choices: list[Any]) -> Any:
+        return draw(st.sampled_from(choices)) if draw(st.integers(0, unusual - 1)) == 0 else usual
+
+    serial = odd(SERIAL, [None, *_STRINGS])
+    maker = odd("Contoso", [None, *_STRINGS])
     records = [_record(12, uuidlib.UUID(int=draw(st.integers(0, 2**128 - 1))).bytes_le)]
     if serial is not None:
-        records.append(_record(draw(st.sampled_from([14, 0x010E])) if odd else 14, serial.encode() + b"\0"))
+        records.append(_record(odd(14, [0x010E, 0x0E0E]), serial.encode() + b"\0"))
     if maker is not None:
-        records.append(_record(draw(st.sampled_from([16, 0x0110])) if odd else 16, maker.encode() + b"\0"))
+        records.append(_record(odd(16, [0x0110]), maker.encode() + b"\0"))
     extra = draw(st.lists(st.tuples(st.sampled_from([1, 2, 8, 12, 14, 16, 17, 25, 29, 30]),
                                     st.binary(max_size=40)), max_size=28))
     records += [_record(kind, value) for kind, value in extra]
     return _assemble(records)
+
+
+def _end(blob: bytes) -> int:
+    return blob[2] | blob[3] << 8
+
+
+def _record_offsets(blob: bytes) -> list[int]:
+    """Where the records of a well-formed blob start."""
+    offsets, pos, end = [], 4, _end(blob)
+    while pos < end:
+        offsets.append(pos)
+        pos += blob[pos + 2] | blob[pos + 3] << 8
+    return offsets
+
+
+def _with_length(blob: bytes, which: int, length: int) -> str:
+    """The hash with one record's length changed (resealed): too short, past the end, or off the chain."""
+    data = bytearray(blob)
+    offsets = _record_offsets(blob)
+    pos = offsets[which % len(offsets)]
+    data[pos + 2:pos + 4] = struct.pack("<H", length)
+    return encode_hardware_hash(_reseal(data))
 
 
 def _flip(data: bytearray, index: int, xor: int) -> bytearray:
@@ -104,9 +137,18 @@ BREAKAGES: list[tuple[str, Callable[[bytes], st.SearchStrategy[object]]]] = [
     ("other size", lambda b: st.sampled_from([encode_hardware_hash(b + bytes(3)), encode_hardware_hash(b[:-3])])),
     ("byte changed", lambda b: st.builds(lambda i, x: encode_hardware_hash(bytes(_flip(bytearray(b), i, x))),
                                          st.integers(0, HASH_SIZE - 1), st.integers(1, 255))),
+    ("checksum changed", lambda b: st.builds(lambda i, x: encode_hardware_hash(bytes(_flip(bytearray(b), i, x))),
+                                             st.integers(0, 35).map(lambda i: _end(b) + i), st.integers(1, 255))),
+    ("padding changed", lambda b: st.builds(lambda i, x: encode_hardware_hash(bytes(_flip(bytearray(b), i, x))),
+                                            st.integers(_end(b) + TRAILER_SIZE, HASH_SIZE - 1), st.integers(1, 255))),
     ("byte changed, resealed", lambda b: st.builds(
         lambda i, x: encode_hardware_hash(_reseal(_flip(bytearray(b), i, x))),
         st.integers(4, 400), st.integers(1, 255))),
+    ("record length", lambda b: st.builds(
+        lambda which, length: _with_length(b, which, length), st.integers(0, 40),
+        st.one_of(st.integers(0, 3), st.integers(4, 80), st.integers(0, 0xFFFF)))),
+    ("short record still chaining", lambda b: st.just(encode_hardware_hash(_assemble(
+        [b[4:_end(b)], b"\x1e\x00\x02\x00\x04\x00"])))),  # length 2; its length field reads as a 4-byte record
     ("end offset", lambda b: st.integers(0, 0xFFFF).map(
         lambda end: encode_hardware_hash(_reseal(bytearray(b[:2] + struct.pack("<H", end) + b[4:]))))),
     ("not text", lambda b: st.sampled_from([None, "", 5, 1.5, True, ["QUFB"], {"a": "QUFB"}])),
@@ -139,7 +181,8 @@ FIELDS: dict[str, tuple[list[object], list[object]]] = {
     "groupTag": ([_ABSENT, "", "Sales", " Sales", "Sa\x7fles", None], [["Sales"]]),
     "assignedUserPrincipalName": ([_ABSENT, "", "a@contoso.com", None], ["nobody", "a@contoso.com\n"]),
     "@odata.type": ([_ABSENT, ODATA_TYPE], ["#microsoft.graph.device", ODATA_TYPE + "\n"]),
-    "state": ([_ABSENT, None, {"deviceImportStatus": "unknown"}], [{"deviceImportStatus": "x"}, "unknown"]),
+    "state": ([_ABSENT, None, {"deviceImportStatus": "unknown", "deviceErrorCode": 0}],
+              [{"deviceImportStatus": "x"}, "unknown", {"deviceErrorCode": 10**4000}, {"deviceErrorCode": 2**60}]),
     "id": ([_ABSENT, "00000000-0000-0000-0000-000000000000", None], [7]),
     "importId": ([_ABSENT, "batch-1", None], [1.5, float("nan"), (1, 2)]),
     "serialNumbr": ([_ABSENT], [SERIAL]),
@@ -147,11 +190,11 @@ FIELDS: dict[str, tuple[list[object], list[object]]] = {
 
 
 @st.composite
-def records(draw: st.DrawFn, hashes: st.SearchStrategy[object] | None = None) -> dict[str, Any]:
-    """An import record; each property is faulty one time in twelve, so clean records are common too."""
+def records(draw: st.DrawFn, hashes: st.SearchStrategy[object] | None = None, faults: int = 12) -> dict[str, Any]:
+    """An import record; each property is faulty one time in ``faults``, so clean records are common too."""
     record: dict[str, Any] = {}
     for name, (fine, faulty) in FIELDS.items():
-        value = draw(st.sampled_from(faulty if not draw(st.integers(0, 11)) else fine))
+        value = draw(st.sampled_from(faulty if not draw(st.integers(0, faults - 1)) else fine))
         if value is not _ABSENT:
             record[name] = value
     if hashes is not None or draw(st.integers(0, 9)):
@@ -171,6 +214,8 @@ VALIDATORS = {
 }
 _SCHEMA = json.loads((schemas_dir() / "v1.0" / "types" / f"{AUTOPILOT_TYPE}.request.json").read_text("utf-8"))
 REFERENCE = SchemaValidator(_SCHEMA)
+IMPORT = {profile: Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile) for profile in PROFILES}
+IMPORT_REFERENCE = SchemaValidator(IMPORT["contract"].schema)
 
 
 @settings(max_examples=300, deadline=None)
@@ -179,25 +224,29 @@ def test_is_valid_is_validate_without_errors_on_single_records(record: dict[str,
     for key, validator in VALIDATORS.items():
         errors = _errors(validator, record)
         assert validator.is_valid(record) == (not errors), (key, errors)
-    # The contract profile is the schema's verdict and nothing more.
+    # The contract profile is the schema's verdict on a JSON value and nothing more.
     contract = VALIDATORS[("type", AUTOPILOT_TYPE, "contract")]
-    assert contract.is_valid(record) == REFERENCE.is_valid(record)
+    assert contract.is_valid(record) == (not _not_json(record) and REFERENCE.is_valid(record))
 
 
 @settings(max_examples=60, deadline=None)
-@given(body=st.lists(records(), max_size=3).map(lambda rs: {AUTOPILOT_COLLECTION: rs}))
+@given(body=st.builds(lambda rs, as_tuple: {AUTOPILOT_COLLECTION: tuple(rs) if as_tuple else rs},
+                      st.lists(records(), max_size=3), st.booleans()))
 def test_is_valid_is_validate_without_errors_on_import_bodies(body: dict[str, Any]) -> None:
     for profile in PROFILES:
-        validator = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile)
+        validator = IMPORT[profile]
         errors = _errors(validator, body)
         assert validator.is_valid(body) == (not errors), (profile, errors)
+    assert IMPORT["contract"].is_valid(body) == (not _not_json(body) and IMPORT_REFERENCE.is_valid(body))
 
 
-@settings(max_examples=400, deadline=None)
-@given(value=hash_values())
-def test_the_fast_hash_check_answers_exactly_where_the_diagnosis_finds_nothing(value: object) -> None:
+@pytest.mark.parametrize("breakage", [b for _, b in BREAKAGES], ids=[name for name, _ in BREAKAGES])
+@given(data=st.data())
+def test_the_fast_hash_check_answers_exactly_where_the_diagnosis_finds_nothing(
+        breakage: Callable[[bytes], st.SearchStrategy[object]], data: st.DataObject) -> None:
     """``fast_identity``/``hash_is_sound`` say "no" exactly when the diagnosis reports an issue (all
     hash issues are errors), and "yes" with what the full decode reads."""
+    value = data.draw(breakage(data.draw(hash_blobs(unusual=2))))
     decoded, issues = analyse_hardware_hash(value)
     identity = fast_identity(value)
     assert (identity is not None) == (issues == []), [i.code for i in issues]
@@ -210,7 +259,7 @@ def test_the_fast_hash_check_answers_exactly_where_the_diagnosis_finds_nothing(v
 
 
 @settings(max_examples=200, deadline=None)
-@given(record=records(st.sampled_from(SOUND_HASHES)))
+@given(record=records(st.sampled_from(SOUND_HASHES), faults=3))
 def test_record_free_of_errors_is_the_rule_table_without_its_warnings(record: dict[str, Any]) -> None:
     identity = fast_identity(record["hardwareIdentifier"])
     assert identity is not None
@@ -236,3 +285,31 @@ def test_a_hash_of_about_thirty_records_takes_the_fast_path() -> None:
     upload = VALIDATORS[("type", AUTOPILOT_TYPE, "upload")]
     assert upload.is_valid({"serialNumber": SERIAL, "hardwareIdentifier": text})
     assert not upload.is_valid({"serialNumber": SERIAL + " ", "hardwareIdentifier": text})
+
+
+_ONE_CHANGE = [(name, value) for name, (fine, faulty) in FIELDS.items() for value in fine + faulty]
+
+
+@pytest.mark.parametrize(("name", "value"), _ONE_CHANGE, ids=[f"{n}={v!r}"[:40] for n, v in _ONE_CHANGE])
+def test_every_property_value_alone(name: str, value: object) -> None:
+    """Each value of the generators above, alone in an otherwise clean record (no luck needed)."""
+    record: dict[str, Any] = {"serialNumber": SERIAL, "hardwareIdentifier": SOUND_HASHES[0]}
+    if value is _ABSENT:
+        record.pop(name, None)
+    else:
+        record[name] = value
+    for key, validator in VALIDATORS.items():
+        errors = _errors(validator, record)
+        assert validator.is_valid(record) == (not errors), (key, errors)
+
+
+@pytest.mark.parametrize("text", _STRINGS)
+@pytest.mark.parametrize("where", ["serial", "manufacturer"])
+def test_every_string_in_the_serial_and_manufacturer_records(text: str, where: str) -> None:
+    """Blank after ``strip`` (ASCII or not) is ``hash-missing-field``; anything else passes."""
+    strings = {"serial": SERIAL, "manufacturer": "Contoso", where: text}
+    value = encode_hardware_hash(_assemble([_record(12, bytes(16)), _record(14, strings["serial"].encode() + b"\0"),
+                                            _record(16, strings["manufacturer"].encode() + b"\0")]))
+    issues = analyse_hardware_hash(value)[1]
+    assert [i.code for i in issues] == ([] if text.strip() else ["hash-missing-field"])
+    assert hash_is_sound(value) == (fast_identity(value) is not None) == (not issues)
