@@ -116,17 +116,6 @@ def test_is_valid_takes_jsonschema_rs_rejections_only_where_jsonschema_agrees(ch
         assert ours.is_valid(record) == SchemaValidator(schema).is_valid(record)
 
 
-@settings(max_examples=80, deadline=None)
-@given(text=st.one_of(st.text(max_size=40), st.builds(lambda i, c: _HASH[:i] + c + _HASH[i + 1:],
-                                                       st.integers(0, 3999), st.characters())))
-def _removed_test_surely(text: str) -> None:
-    """``is_valid`` answers False on ``surely_not_base64`` without the diagnosis: the diagnosis must agree."""
-    from graph_contracts.autopilot.hardware_hash import analyse_hardware_hash, surely_not_base64
-
-    if surely_not_base64(text):
-        assert any(i.code == "base64" and i.severity == "error" for i in analyse_hardware_hash(text)[1])
-
-
 _FIELD_VALUES: dict[str, list[object]] = {
     "serialNumber": ["PF0DIFF1", " PF0DIFF1", "PF0DIFF1 ", "pf0diff1", "PF0OTHER", "", "Default string",
                      "0000000", "PF\x01", "PF0DIFF1\u00e9", 7],
