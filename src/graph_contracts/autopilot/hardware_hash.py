@@ -239,6 +239,7 @@ _TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
 #: A record header read in one call: (type as the full walk reads it, a uint16 whose high byte must
 #: be 0 for the wanted types; total length). Beats indexing the four bytes on hashes of 30 records.
 _RECORD_HEADER = struct.Struct("<HH").unpack_from
+_RECORD_LENGTH = struct.Struct("<2xH").unpack_from
 _MAGIC_0, _MAGIC_1 = MAGIC
 _WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
 _sha256 = hashlib.sha256
@@ -307,12 +308,12 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
         return None
     serial = manufacturer = uuid = 0
     pos = HEADER_SIZE
+    # A record running past ``end`` leaves ``pos > end``: one test after the loops replaces the full
+    # walk's test per record (a header read near ``end`` reads the trailer: safe).
     while pos < end:
         kind, length = _RECORD_HEADER(blob, pos)
         if length < HEADER_SIZE:
             return None
-        # A record running past ``end`` leaves ``pos > end`` below: one test after the loop
-        # replaces the full walk's test per record (headers near ``end`` read the trailer: safe).
         if kind in _WANTED:
             if kind == TYPE_SERIAL:
                 serial = serial or pos
@@ -320,6 +321,14 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
                 manufacturer = manufacturer or pos
             else:
                 uuid = uuid or pos
+            if serial and manufacturer and uuid:
+                pos += length
+                break
+        pos += length
+    while pos < end:  # the three records found: only the lengths are left to check
+        length = _RECORD_LENGTH(blob, pos)[0]
+        if length < HEADER_SIZE:
+            return None
         pos += length
     if pos != end or not serial or not manufacturer:
         return None
