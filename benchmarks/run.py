@@ -603,7 +603,8 @@ def bench_real_size_records(cfg: Config, rs: Any, contract: graph_contracts.Vali
     base = timings["jsonschema_rs.is_valid"].rate(len(records))
     for name, t in timings.items():
         rate = t.rate(len(records))
-        print(f"    {name:34s}{rate:>12,.0f} records/s  spread {t.spread:>4.0%}  {ratio(rate, base):>6} vs jsonschema-rs")
+        print(f"    {name:34s}{rate:>12,.0f} records/s  spread {t.spread:>4.0%}  "
+              f"{ratio(rate, base):>6} vs jsonschema-rs")
 
 
 # ---------------------------------------------------------------------------

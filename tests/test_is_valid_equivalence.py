@@ -131,8 +131,8 @@ BREAKAGES: list[tuple[str, Callable[[bytes], st.SearchStrategy[object]]]] = [
     ("double-encoded", lambda b: st.just(base64.b64encode(encode_hardware_hash(b).encode()).decode())),
     ("cut", lambda b: st.integers(0, 3999).map(lambda n: encode_hardware_hash(b)[:n])),
     ("extended", lambda b: st.sampled_from([encode_hardware_hash(b) + "AAAA", encode_hardware_hash(b) + "QQ=="])),
-    ("padding characters", lambda b: st.sampled_from(
-        [encode_hardware_hash(b)[:-1] + "=", encode_hardware_hash(b)[:-2] + "==", encode_hardware_hash(b)[:-4] + "QQ=="])),
+    ("padding characters", lambda b: st.sampled_from([(t := encode_hardware_hash(b))[:-1] + "=", t[:-2] + "==",
+                                                      t[:-4] + "QQ=="])),
     ("swapped case", lambda b: st.just(encode_hardware_hash(b).swapcase())),
     ("other size", lambda b: st.sampled_from([encode_hardware_hash(b + bytes(3)), encode_hardware_hash(b[:-3])])),
     ("byte changed", lambda b: st.builds(lambda i, x: encode_hardware_hash(bytes(_flip(bytearray(b), i, x))),

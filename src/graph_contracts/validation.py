@@ -159,7 +159,7 @@ def _plain_json(obj: Any, depth: int = 0) -> bool:
         items = obj
     else:
         return False
-    for value in items:  # strings, booleans and nulls without a call each
+    for value in items:  # noqa: SIM110 - a loop, not all(): strings, booleans and nulls without a call each
         if type(value) not in _FLAT_VALUES and not _plain_json(value, depth + 1):
             return False
     return True
@@ -510,7 +510,7 @@ class Validator:
                 return False
         except Exception:  # e.g. a value jsonschema-rs cannot convert
             return None
-        for name in self._b64_props:
+        for name in self._b64_props:  # noqa: SIM110 - no generator on every call
             if not _b64_ok(obj.get(name)):
                 return False
         return True

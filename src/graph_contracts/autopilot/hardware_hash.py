@@ -21,7 +21,7 @@ import re
 import struct
 import sys
 import uuid as uuidlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
@@ -192,12 +192,19 @@ def _stdlib_strict_b64(text: str | bytes) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
-try:  # a maintained C decoder with wheels for every platform; the standard library where it cannot install
-    from pybase64 import b64decode as _b64decode  # (text, altchars, validate): positional is fastest
+def _stdlib_b64decode(text: str | bytes, altchars: None, validate: bool) -> bytes:
+    return _stdlib_strict_b64(text)
 
+
+#: ``(text, altchars, validate)``, called with ``(text, None, True)``: strict, and positional arguments cost
+#: 0.2 µs less than ``validate=True`` by keyword on a 4000-character hash.
+_b64decode: Callable[[str | bytes, None, bool], bytes] = _stdlib_b64decode
+try:  # a maintained C decoder with wheels for every platform; the standard library where it cannot install
+    import pybase64
+
+    _b64decode = pybase64.b64decode
 except ImportError:  # pragma: no cover - depends on the platform
-    def _b64decode(text: str | bytes, altchars: bytes | None = None, validate: bool = True) -> bytes:
-        return _stdlib_strict_b64(text)
+    pass
 
 
 def strict_b64decode(text: str | bytes) -> bytes:
