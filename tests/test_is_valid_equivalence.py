@@ -313,3 +313,23 @@ def test_every_string_in_the_serial_and_manufacturer_records(text: str, where: s
     issues = analyse_hardware_hash(value)[1]
     assert [i.code for i in issues] == ([] if text.strip() else ["hash-missing-field"])
     assert hash_is_sound(value) == (fast_identity(value) is not None) == (not issues)
+
+
+def test_an_import_body_over_the_batch_limit_and_one_with_a_repeated_device() -> None:
+    """The checks across the records of one body: is_valid stops at the first error they give."""
+    from graph_contracts.autopilot.hardware_hash import build_hardware_hash
+    from graph_contracts.autopilot.rules import BATCH_LIMIT
+
+    def device(n: int) -> dict[str, Any]:
+        serial = f"PF{n:06d}"
+        text = encode_hardware_hash(build_hardware_hash(serial, "Contoso"))
+        return {"serialNumber": serial, "hardwareIdentifier": text}
+
+    devices = [device(n) for n in range(BATCH_LIMIT + 1)]
+    for body, code in (({AUTOPILOT_COLLECTION: devices[:BATCH_LIMIT]}, None),
+                       ({AUTOPILOT_COLLECTION: devices}, "batch-size"),
+                       ({AUTOPILOT_COLLECTION: [devices[0], devices[1], dict(devices[0])]}, "duplicate-hash")):
+        for profile, validator in IMPORT.items():
+            errors = _errors(validator, body)
+            assert validator.is_valid(body) == (not errors), (profile, errors)
+            assert (code in errors) == (profile == "upload" and code is not None)

@@ -14,21 +14,18 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
-from .autopilot.rules import device_issues, record_clean, record_free_of_errors
+from .autopilot.rules import BatchChecker, device_issues, record_clean, record_free_of_errors
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
-
-if TYPE_CHECKING:
-    from .autopilot.rules import BatchChecker
 
 Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
@@ -404,6 +401,10 @@ class Validator:
             # fault is an error, and hash_is_sound answers False exactly for a hash with a fault, so
             # the diagnosis that would say where and why is not needed for a yes or no.
             return hash_is_sound(obj.get("hardwareIdentifier")) and record_free_of_errors(obj)
+        if self._autopilot == "collection" and type(obj) is dict:
+            records = obj.get(AUTOPILOT_COLLECTION)
+            if type(records) is list and (answer := _records_free_of_errors(records)) is not None:
+                return answer
         return not any(i.severity == "error" for i in self.validate(obj))
 
     def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None
@@ -469,8 +470,6 @@ class Validator:
     def _batch(self) -> BatchChecker | None:
         if self._autopilot is None:
             return None
-        from .autopilot import BatchChecker
-
         return BatchChecker()
 
     def _accelerate(self) -> None:
@@ -538,6 +537,22 @@ class Validator:
         if location is not None:
             issues = [i if i.location else _located(i, location) for i in issues]
         return _dedupe(issues)
+
+
+def _records_free_of_errors(records: list[Any]) -> bool | None:
+    """``is_valid`` for the records of an import body the schema accepts: each record's rules, then the
+    checks across them (duplicates, batch size), stopping at the first error (``validate`` goes on,
+    but one error is the answer already). None for a record that is not a dict: ask ``validate``."""
+    batch = BatchChecker()
+    for record in records:
+        if type(record) is not dict:
+            return None
+        identity = fast_identity(record.get("hardwareIdentifier"))
+        if identity is None or not record_free_of_errors(record):
+            return False
+        if any(i.severity == "error" for i in batch.check(record, "", None, identity)):
+            return False
+    return True
 
 
 def _autopilot_issues(
