@@ -271,8 +271,12 @@ def fast_identity(text: object) -> HashIdentity | None:
     uuid_bytes = None
     if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
         uuid_bytes = blob[uuid + HEADER_SIZE:uuid + HEADER_SIZE + 16]
-    return _new_identity(HashIdentity, (
-        _record_text(blob, serial), _record_text(blob, manufacturer), uuid_bytes, checksum))
+    # The two strings as HashRecord.text reads them (to the first NUL), without a call each.
+    serial_value = blob[serial + HEADER_SIZE:serial + (blob[serial + 2] | blob[serial + 3] << 8)]
+    maker_value = blob[manufacturer + HEADER_SIZE:manufacturer + (blob[manufacturer + 2] | blob[manufacturer + 3] << 8)]
+    return _new_identity(HashIdentity, (serial_value.partition(b"\0")[0].decode("utf-8", "replace"),
+                                        maker_value.partition(b"\0")[0].decode("utf-8", "replace"),
+                                        uuid_bytes, checksum))
 
 
 def hash_is_sound(text: object) -> bool:
