@@ -73,18 +73,21 @@ _STRINGS = [SERIAL, "Contoso", " ", "", "\u00a0", " X", "\x1f", "\u00e9t\u00e9",
 
 @st.composite
 def hash_blobs(draw: st.DrawFn, unusual: int = 6) -> bytes:
-    """Well-formed hashes of 3 to ~30 records, or (one part in ``unusual``) hashes whose serial or
-    manufacturer record is missing, empty, blank, not ASCII or of another type (a high type byte)."""
+    """Well-formed hashes of 3 to ~30 records in any order, or (one part in ``unusual``) hashes whose
+    serial or manufacturer record is missing, empty, blank, not ASCII or of another type (a high type
+    byte), or whose UUID record is missing or short."""
     def odd(usual: object, choices: list[Any]) -> Any:
         return draw(st.sampled_from(choices)) if draw(st.integers(0, unusual - 1)) == 0 else usual
 
     serial = odd(SERIAL, [None, *_STRINGS])
     maker = odd("Contoso", [None, *_STRINGS])
-    records = [_record(12, uuidlib.UUID(int=draw(st.integers(0, 2**128 - 1))).bytes_le)]
+    uuid = odd(uuidlib.UUID(int=draw(st.integers(0, 2**128 - 1))).bytes_le, [None, b"", b"\x01\x02\x03\x04"])
+    records = [] if uuid is None else [_record(12, uuid)]
     if serial is not None:
         records.append(_record(odd(14, [0x010E, 0x0E0E]), serial.encode() + b"\0"))
     if maker is not None:
         records.append(_record(odd(16, [0x0110]), maker.encode() + b"\0"))
+    records = draw(st.permutations(records))  # the fast walk stops looking for types once it has all three
     extra = draw(st.lists(st.tuples(st.sampled_from([1, 2, 8, 12, 14, 16, 17, 25, 29, 30]),
                                     st.binary(max_size=40)), max_size=28))
     records += [_record(kind, value) for kind, value in extra]
@@ -108,6 +111,8 @@ def _with_length(blob: bytes, which: int, length: int) -> str:
     """The hash with one record's length changed (resealed): too short, past the end, or off the chain."""
     data = bytearray(blob)
     offsets = _record_offsets(blob)
+    if not offsets:
+        return encode_hardware_hash(blob)
     pos = offsets[which % len(offsets)]
     data[pos + 2:pos + 4] = struct.pack("<H", length)
     return encode_hardware_hash(_reseal(data))
@@ -333,3 +338,18 @@ def test_an_import_body_over_the_batch_limit_and_one_with_a_repeated_device() ->
             errors = _errors(validator, body)
             assert validator.is_valid(body) == (not errors), (profile, errors)
             assert (code in errors) == (profile == "upload" and code is not None)
+
+
+def test_a_high_type_byte_makes_another_record_type() -> None:
+    """The full walk reads the type as a uint16: 0x010E is not the serial (14), whatever comes first."""
+    uuid = uuidlib.UUID(int=7).bytes_le
+    odd = _record(0x010E, b"NOTSERIAL\0" + bytes(8))
+    for records in ([odd, _record(12, uuid), _record(14, SERIAL.encode() + b"\0"), _record(16, b"Contoso\0")],
+                    [_record(12, uuid), odd, _record(16, b"Contoso\0")]):
+        value = encode_hardware_hash(_assemble(records))
+        decoded, issues = analyse_hardware_hash(value)
+        identity = fast_identity(value)
+        assert (identity is not None) == (issues == [])
+        if identity is not None and decoded is not None:
+            assert (identity.serial_number, identity.uuid_bytes) == (decoded.serial_number, decoded.uuid_bytes) == (
+                SERIAL, uuid)
