@@ -109,6 +109,8 @@ class _Deferred(BatchChecker):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[_Call] = []
+        #: The rows the lane found clean (``check_row``), and those ``_check_piece`` adds.
+        self.plain = _Plain()
 
     def check(self, record: Mapping[str, object], pointer: str = "", location: Location | None = None,
               decoded: Decoded | None = None) -> list[Issue]:
@@ -116,6 +118,17 @@ class _Deferred(BatchChecker):
         self.calls.append((self.keys(record, decoded), record.get("serialNumber"), pointer, location,
                            current.pointer, current.columns, current.location))
         return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
+
+    def check_row(self, keys: DuplicateKeys, serial: object, file: str, row: int, columns: Mapping[str, str]
+                  ) -> list[Issue] | None:
+        """A row the lane found clean: its keys join the part's plain rows, for the parent to look up."""
+        if type(serial) is str and "\n" not in serial and (not self.plain.rows or columns is self.plain.columns):
+            self.plain.columns = columns
+            self.plain.add(row, keys, serial)
+            return None
+        where = Location(file, row=row)  # cannot be a plain row: a placeholder, as check leaves
+        self.calls.append((keys, serial, "", where, "", columns, where))
+        return [Issue("", _DEFERRED, str(len(self.calls) - 1), location=where)]
 
 
 @dataclass
@@ -166,41 +179,53 @@ def _check_piece(piece: _Piece) -> _Outcome:
 
     Unpickling a ``RecordResult`` with its issues and locations costs the parent
     more than the worker's whole validation of a row is worth sharing, so the
-    usual row (no issue of its own) goes back as a ``_Row`` tuple.
+    usual row (no issue of its own) goes back in ``_Plain``'s arrays: the rows the
+    lane finds clean (``_Deferred.check_row``), and those whose only issue is the
+    batch placeholder.
     """
     target = piece.target
     run = Run(type=target.type, operation=target.operation, version=target.version, profile=target.profile)
+    batch = _Deferred()
+    calls, plain = batch.calls, batch.plain
+    out: list[RecordResult | int] = []
+    kept: dict[int, _Call] = {}
     with open(piece.path, "rb") as handle:
         reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end), name=piece.display,
                               part=piece.lines)
-        batch = _Deferred()
-        results = list(run.check_records(_csv_records(reader), batch=batch))
-    calls = batch.calls
-    plain = _Plain()
-    out: list[RecordResult | int] = []
-    kept: dict[int, _Call] = {}
-    for result in results:
-        issues = result.issues
-        if len(issues) == 1 and issues[0].code == _DEFERRED and result.is_record and result.line is not None:
-            index = int(issues[0].message)
-            keys, serial, pointer, location, prefix, cols, where = calls[index]
-            if (not pointer and not prefix and location is where and location is not None
-                    and location.row == result.line and location.file == result.file and location.line is None
-                    and location.column is None and (not plain.rows or cols is plain.columns)
-                    and type(serial) is str and "\n" not in serial and result.label == f"row {result.line}"):
-                plain.columns = cols
-                plain.add(result.line, keys, serial)
+        for result in run.check_stream(_csv_records(reader, plain=True), batch=batch, counted=True):
+            if type(result) is int or _plain_result(result, calls, plain):
+                # rows now in ``plain``, in input order: the lane's count, or the one result just added
+                added = result if type(result) is int else 1
                 if out and type(out[-1]) is int:
-                    out[-1] += 1
+                    out[-1] += added
                 else:
-                    out.append(1)
+                    out.append(added)
                 continue
-        for issue in issues:
-            if issue.code == _DEFERRED:
-                kept[int(issue.message)] = calls[int(issue.message)]
-        out.append(result)
+            assert isinstance(result, RecordResult)
+            for issue in result.issues:
+                if issue.code == _DEFERRED:
+                    kept[int(issue.message)] = calls[int(issue.message)]
+            out.append(result)
     return out, kept, reader.stopped, plain
 
+
+def _plain_result(result: RecordResult | int, calls: list[_Call], plain: _Plain) -> bool:
+    """Add ``result`` to ``plain`` when its one issue is the batch placeholder of a row as the lane has them."""
+    if type(result) is int:
+        return False
+    assert isinstance(result, RecordResult)
+    issues = result.issues
+    if len(issues) != 1 or issues[0].code != _DEFERRED or not result.is_record or result.line is None:
+        return False
+    keys, serial, pointer, location, prefix, cols, where = calls[int(issues[0].message)]
+    if (not pointer and not prefix and location is where and location is not None
+            and location.row == result.line and location.file == result.file and location.line is None
+            and location.column is None and cols is not None and (not plain.rows or cols is plain.columns)
+            and type(serial) is str and "\n" not in serial and result.label == f"row {result.line}"):
+        plain.columns = cols
+        plain.add(result.line, keys, serial)
+        return True
+    return False
 
 
 def _count_lines(path: str, start: int, end: int) -> int:
@@ -321,22 +346,47 @@ def _replay(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker) 
     return replace(result, issues=issues)
 
 
-def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES
-                        ) -> Iterator[RecordResult] | None:
+def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES,
+                        counted: bool = False) -> Iterator[RecordResult | int] | None:
     """The results of one file validated by ``pool``'s processes, in order; None when it is not worth cutting.
 
-    Exactly what ``run.check_file(name)`` yields, duplicates across the run's
-    files included; at most ``2 * jobs`` parts are in flight, so memory does not
-    grow with the file.
+    Exactly what ``run.check_file(name)`` yields (with ``counted``, what ``run.check_file_counts``
+    yields), duplicates across the run's files included; at most ``2 * jobs`` parts are in flight,
+    so memory does not grow with the file.
     """
     target = _Target(run.type, run.operation, run.version, run.profile)
     pieces = _plan(name, name, target, part_bytes, pool)
     if pieces is None:
         return None
-    return _merge(run, pieces, pool, 2 * jobs)
+    return _merge(run, pieces, pool, 2 * jobs, counted)
 
 
-def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Iterator[RecordResult]:
+def _plain_results(batch: BatchChecker, name: str, plain: _Plain, at: int, count: int, digest_at: int,
+                   counted: bool) -> Iterator[RecordResult | int]:
+    """Rows ``at`` to ``at + count`` of ``plain`` looked up in the run's table in one call: a result per
+    row with an issue, the others as counts (``counted``) or results without issues."""
+    rows = plain.rows[at:at + count]
+    kinds = plain.kinds[at:at + count]
+    widths = [len(codes) for codes in plain.patterns]
+    span = sum(map(widths.__getitem__, kinds))
+    found = batch.check_rows(name, rows, kinds, plain.patterns, plain.digests[digest_at:digest_at + span],
+                             plain.serials[at:at + count])
+    done = 0
+    for index, issues in [*found, (count, [])]:
+        if counted:
+            if index > done:
+                yield index - done
+        else:
+            yield from (RecordResult(name, f"row {row}", [], row) for row in rows[done:index])
+        if index < count:
+            row = rows[index]
+            yield RecordResult(name, f"row {row}", place_issues(issues, "", Location(name, row=row), plain.columns),
+                               row)
+        done = index + 1
+
+
+def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int, counted: bool
+           ) -> Iterator[RecordResult | int]:
     name = pieces[0].display
     batch = BatchChecker(duplicates=run.duplicates)
     waiting = iter(pieces)
@@ -354,19 +404,11 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
             at = digest_at = 0  # the next plain row, its first digest
-            rows, kinds, digests, patterns, serials, columns = (
-                plain.rows, plain.kinds, plain.digests, plain.patterns, plain.serials, plain.columns)
+            widths = [len(codes) for codes in plain.patterns]
             for result in results:
                 if type(result) is int:
-                    for index in range(at, at + result):
-                        codes = patterns[kinds[index]]
-                        keys = tuple(zip(codes, digests[digest_at:digest_at + len(codes)], strict=True))
-                        digest_at += len(codes)
-                        row = rows[index]
-                        where = Location(name, row=row)
-                        found = batch.check_keys(keys, serials[index], "", where)
-                        yield RecordResult(name, f"row {row}", place_issues(found, "", where, columns) if found
-                                           else [], row)
+                    yield from _plain_results(batch, name, plain, at, result, digest_at, counted)
+                    digest_at += sum(map(widths.__getitem__, plain.kinds[at:at + result]))
                     at += result
                     continue
                 assert isinstance(result, RecordResult)

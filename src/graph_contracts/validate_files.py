@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .autopilot import AutopilotCsv
+from .autopilot.csv_reader import PlainRow
 from .autopilot.duplicates import DuplicateIndex
+from .autopilot.hardware_hash import HASH_TEXT_LENGTH
 from .autopilot.rules import BATCH_LIMIT, BatchChecker
-from .issues import Issue, quote
-from .records import MAX_JSON_BYTES, STDIN_NAME, Record, open_records, sniff
+from .issues import Issue, Location, quote
+from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
 from .textio import ByteSource
 from .validation import (
     AUTOPILOT_COLLECTION,
@@ -34,6 +36,7 @@ from .validation import (
     UnknownContractError,
     Validator,
     _cached_validator,
+    place_issues,
 )
 
 __all__ = [
@@ -119,29 +122,99 @@ class Run:
 
     def check_file(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult]:
         """A ``RecordResult`` per record of one file (``-`` is standard input), streaming."""
+        for item in self._file_results(name, stdin, counted=False):
+            if isinstance(item, RecordResult):  # always, when not counted
+                yield item
+
+    def check_file_counts(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult | int]:
+        """``check_file`` for a caller that only counts the records without issues (``validate``'s reports
+        except JUnit): a number ``n`` stands for the next ``n`` records, none with an issue.
+
+        The CSV rows the lane finds clean come as such numbers, so a clean row costs no result object;
+        every record with an issue is the ``RecordResult`` ``check_file`` yields, in the same order.
+        """
+        return self._file_results(name, stdin, counted=True)
+
+    def _file_results(self, name: str | Path, stdin: BinaryIO | None, counted: bool) -> Iterator[RecordResult | int]:
+        if str(name) != "-":
+            self._reserve(name)
         if self.pool is not None and str(name) != "-":
             from .parallel import check_file_parallel
 
-            results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes)
+            results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes,
+                                          counted=counted)
             if results is not None:
                 yield from results
                 return
         import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
-        yield from self.check_records(
-            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body))
+        yield from self.check_stream(
+            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body, plain=True),
+            counted=counted)
 
-    def check_records(self, records: Iterable[Record], *, batch: BatchChecker | None = None
+    def _reserve(self, name: str | Path) -> None:
+        """Size the run's digest table for the file up front: a device with a hash takes more than
+        ``HASH_TEXT_LENGTH`` bytes and usually three keys, so the table need not grow while it is read."""
+        try:
+            size = os.path.getsize(name)
+        except OSError:
+            return  # the reader says what is wrong with it
+        self.duplicates.table.reserve(3 * size // HASH_TEXT_LENGTH)
+
+    def check_records(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None
                       ) -> Iterator[RecordResult]:
         """Validate one file's records, in order, with one batch (500-device count) for the file."""
+        for item in self.check_stream(records, batch=batch):
+            if isinstance(item, RecordResult):  # always, when not counted
+                yield item
+
+    def check_stream(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None,
+                     counted: bool = False) -> Iterator[RecordResult | int]:
+        """``check_records``, taking the CSV reader's ``PlainRow``s too; with ``counted``, records without
+        issues among them come as counts (see ``check_file_counts``).
+
+        The lane for a ``PlainRow`` (a row without reader issues) is the validator's own happy path,
+        as ``Validator.check_record`` takes it: ``clean_device`` (schema verdict, hash, record rules),
+        then the batch check. A row it does not find clean becomes the ``Record`` the reader would
+        have made and goes through ``check_record``, which explains what is wrong.
+        """
         if batch is None:
             batch = BatchChecker(duplicates=self.duplicates)
         pick = _Picker(self)
+        device: Validator | None = None
+        clean = 0
         for record in records:
+            if type(record) is tuple:
+                number, value, file, columns = record
+                if device is None:
+                    device = pick.device()
+                identity = device.clean_device(value) if device.record_rules else None
+                if identity is not None:
+                    found = batch.check_row(batch.keys(value, identity), value.get("serialNumber"), file, number,
+                                            columns)
+                    if found is None:
+                        if counted:
+                            clean += 1
+                        else:
+                            yield RecordResult(file, f"row {number}", [], number)
+                        continue
+                    if clean:
+                        yield clean
+                        clean = 0
+                    yield RecordResult(file, f"row {number}", place_issues(found, "", Location(file, row=number),
+                                                                           columns), number)
+                    continue
+                record = csv_record(file, number, value, columns)
+            assert isinstance(record, Record)
+            if clean:
+                yield clean
+                clean = 0
             validator = pick(record)
             if validator is None:
                 yield _result(record, list(record.issues) + pick.problems(record))
             else:
                 yield _result(record, _without_foreign_properties(validator.check_record(record, batch)))
+        if clean:
+            yield clean
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
@@ -175,9 +248,7 @@ class _Picker:
         if not record.readable:
             return self._first_or_none()
         if record.target == "device":
-            if self._device is None:
-                self._device = _cached_validator("type", AUTOPILOT_TYPE, run.version, "request", run.profile)
-            return self._device
+            return self.device()
         if record.target == "body":
             if self._body is None:
                 self._body = _cached_validator("operation", f"{AUTOPILOT_TYPE}.import", run.version, "request",
@@ -186,6 +257,13 @@ class _Picker:
         if self._chosen is None:
             self._chosen = self._pick(record.value)
         return self._chosen[0]
+
+    def device(self) -> Validator:
+        """The validator of Autopilot device records (CSV rows, the devices of import bodies)."""
+        if self._device is None:
+            run = self.run
+            self._device = _cached_validator("type", AUTOPILOT_TYPE, run.version, "request", run.profile)
+        return self._device
 
     def _first_or_none(self) -> Validator | None:
         return self._chosen[0] if self._chosen is not None else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 #: Slots in a new table; the table doubles when three quarters are used.
@@ -41,35 +42,63 @@ class DigestTable:
     def __len__(self) -> int:
         return self._used
 
+    def reserve(self, keys: int) -> None:
+        """Make room for ``keys`` more keys now, so that the table does not grow (rehashing every key
+        in Python, and holding the old arrays meanwhile) while they are added; a hint, never a limit."""
+        size = len(self._keys)
+        while (self._used + keys) * 4 > size * 3:
+            size *= 2
+        if size > len(self._keys):
+            self._grow(size)
+
     def first_seen(self, keys: tuple[tuple[str, int], ...], value: int) -> tuple[str, int] | None:
         """Store ``value`` for each new key of ``keys`` ((code, digest) pairs); the first known key's
-        code and stored value, or None. One call for a record's keys: the probes inline."""
+        code and stored value, or None. One call for a record's keys."""
         found: tuple[str, int] | None = None
-        keys_array, values = self._keys, self._values
-        mask = len(keys_array) - 1
         for code, key in keys:
-            slot = key & mask
-            while True:
-                present = keys_array[slot]
-                if present == key:
-                    if found is None:
-                        found = (code, int(values[slot]))
-                    break
-                if present == 0:
-                    keys_array[slot] = key
-                    values[slot] = value
-                    self._used += 1
-                    if self._used * 4 > len(keys_array) * 3:
-                        self._grow()
-                        keys_array, values = self._keys, self._values
-                        mask = len(keys_array) - 1
-                    break
-                slot = (slot + 1) & mask
+            present = self._insert(key, value)
+            if present >= 0 and found is None:
+                found = (code, present)
         return found
 
-    def _grow(self) -> None:
+    def first_seen_many(self, digests: Sequence[int], widths: Sequence[int], values: Sequence[int]
+                        ) -> list[tuple[int, int, int]]:
+        """``first_seen`` for many records in order: record ``i`` has the next ``widths[i]`` digests
+        and the value ``values[i]``. Returns (record, index of its first known key, that key's stored
+        value) for each record with a known key; the others are only stored."""
+        out: list[tuple[int, int, int]] = []
+        insert = self._insert
+        at = 0
+        for record, (width, value) in enumerate(zip(widths, values, strict=True)):
+            hit = -1
+            for index in range(width):
+                present = insert(digests[at + index], value)
+                if present >= 0 and hit < 0:
+                    hit = index
+                    out.append((record, index, present))
+            at += width
+        return out
+
+    def _insert(self, key: int, value: int) -> int:
+        """Store ``value`` for ``key`` when it is new and return -1; else the value stored for it."""
+        keys_array = self._keys
+        mask = len(keys_array) - 1
+        slot = key & mask
+        while True:
+            present = keys_array[slot]
+            if present == key:
+                return int(self._values[slot])
+            if present == 0:
+                keys_array[slot] = key
+                self._values[slot] = value
+                self._used += 1
+                if self._used * 4 > len(keys_array) * 3:
+                    self._grow(len(keys_array) * 2)
+                return -1
+            slot = (slot + 1) & mask
+
+    def _grow(self, size: int) -> None:
         old_keys, old_values = self._keys, self._values
-        size = len(old_keys) * 2
         self._keys = keys = array("Q", bytes(8 * size))
         self._values = values = array("L", bytes(old_values.itemsize * size))
         mask = size - 1
@@ -94,6 +123,11 @@ class Positions:
         """Start a new file whose places are ``kind`` (row, line, record) numbers."""
         self._starts.append(self._top + 1)
         self._files.append((name, kind))
+
+    @property
+    def start(self) -> int:
+        """The position of the current file's place 0: place ``n`` is ``start + n``."""
+        return self._starts[-1]
 
     def encode(self, number: int) -> int:
         position = self._starts[-1] + number

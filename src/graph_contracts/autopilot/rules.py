@@ -14,7 +14,7 @@ for the hash, whose checker reports a non-string itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from graph_contracts.autopilot.catalog import (
     MISSING_SERIAL_AND_KEY,
@@ -379,7 +379,63 @@ class BatchChecker:
     def check_keys(self, keys: DuplicateKeys, serial: object, pointer: str = "",
                    location: Location | None = None) -> list[Issue]:
         """``check`` for keys already computed (``keys``); ``serial`` is the record's serialNumber, for the message."""
+        kind, number = _place(location, self.count + 1)
+        current = location.file if location is not None else ""
+        found = self._lookup(keys, current, kind, number)
+        return self._issues(found, serial, pointer, location, current)
+
+    def check_row(self, keys: DuplicateKeys, serial: object, file: str, row: int, columns: Mapping[str, str]
+                  ) -> list[Issue] | None:
+        """``check_keys`` for the record of CSV row ``row`` of ``file`` (the pointer empty, the location
+        the row): None when it finds nothing, without building the location the issues would need.
+        ``columns`` (the row's CSV columns) is for a checker that leaves the lookup to another process."""
+        found = self._lookup(keys, file, "row", row)
+        if found is None and self.count != self.limit + 1:
+            return None
+        return self._issues(found, serial, "", Location(file, row=row), file)
+
+    def check_rows(self, file: str, rows: Sequence[int], kinds: Sequence[int], patterns: Sequence[tuple[str, ...]],
+                   digests: Sequence[int], serials: Sequence[str]) -> list[tuple[int, list[Issue]]]:
+        """``check_row`` for many rows of ``file`` in order, in one pass over their digests: the rows
+        with issues, as (index in ``rows``, issues). Row ``i`` has the keys ``patterns[kinds[i]]`` (codes),
+        whose digests come next in ``digests``; ``serials[i]`` is its serialNumber. ``--jobs`` hands
+        the rows its workers found clean over to the run's one table this way."""
+        if not rows:
+            return []
+        if self._file is None:
+            self._file = file
+            self.duplicates.positions.file(file, "row")
+        positions = self.duplicates.positions
+        start = positions.start
+        positions.encode(max(rows))  # the top position, as encoding each row would leave it
+        widths = [len(codes) for codes in patterns]
+        found = self.duplicates.table.first_seen_many(
+            digests, [widths[kind] for kind in kinds], [start + row for row in rows])
+        count = self.count
+        self.count += len(rows)
+        flagged: dict[int, tuple[str, int] | None] = {
+            index: (patterns[kinds[index]][key], first) for index, key, first in found}
+        if count < self.limit + 1 <= self.count:
+            flagged.setdefault(self.limit - count, None)  # the 501st device: the batch size
+        out: list[tuple[int, list[Issue]]] = []
+        for index in sorted(flagged):
+            self.count, hit = count + index + 1, flagged[index]
+            out.append((index, self._issues(hit, serials[index], "", Location(file, row=rows[index]), file)))
+        self.count = count + len(rows)
+        return out
+
+    def _lookup(self, keys: DuplicateKeys, current: str, kind: str, number: int) -> tuple[str, int] | None:
+        """Count the record; store its keys at its run-wide position; the first key seen before (code, position)."""
         self.count += 1
+        positions = self.duplicates.positions
+        if self._file is None:
+            self._file = current
+            positions.file(current, kind)
+        return self.duplicates.table.first_seen(keys, positions.encode(number))
+
+    def _issues(self, found: tuple[str, int] | None, serial: object, pointer: str, location: Location | None,
+                current: str) -> list[Issue]:
+        """The batch issues of the record just counted: the batch size, the key ``_lookup`` found."""
         issues: list[Issue] = []
         if self.count == self.limit + 1:
             issues.append(make_issue(
@@ -389,17 +445,10 @@ class BatchChecker:
                 "the batch and check each one registered before sending the next",
                 location=location,
             ))
-        kind, number = _place(location, self.count)
-        current = location.file if location is not None else ""
-        positions = self.duplicates.positions
-        if self._file is None:
-            self._file = current
-            positions.file(current, kind)
-        here = positions.encode(number)
-        found = self.duplicates.table.first_seen(keys, here)
         if found is not None:
             code, first = found
-            issues.append(self._duplicate(code, serial, pointer, location, positions.describe(first, current)))
+            issues.append(self._duplicate(code, serial, pointer, location,
+                                          self.duplicates.positions.describe(first, current)))
         return issues
 
     @staticmethod
