@@ -24,21 +24,20 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from array import array
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from . import textio
 from .autopilot.csv_reader import AutopilotCsv, Part
-from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys
+from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys, PlainRows
 from .errors import InputFileError
 from .issues import Issue, Location
 from .records import _csv_records, sniff
-from .validate_files import RecordResult, Run
+from .validate_files import RecordResult, Run, lane_results
 from .validation import Profile, place_issues
 
 __all__ = ["PART_BYTES", "check_file_parallel"]
@@ -104,13 +103,17 @@ class _PartSource:
 
 
 class _Deferred(BatchChecker):
-    """A batch checker that computes each record's duplicate keys and leaves the lookup to the parent."""
+    """A batch checker that computes each record's duplicate keys and leaves the lookup to the parent.
+
+    A record of the general path gets a placeholder issue (``check``); the rows the lane found
+    clean come in ``PlainRows`` (``check_rows``), kept as they are for the parent.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[_Call] = []
-        #: The rows the lane found clean (``check_row``), and those ``_check_piece`` adds.
-        self.plain = _Plain()
+        #: Lane rows handed over since the last look (``_check_piece`` moves them to its outcome).
+        self.plain: list[PlainRows] = []
 
     def check(self, record: Mapping[str, object], pointer: str = "", location: Location | None = None,
               decoded: Decoded | None = None) -> list[Issue]:
@@ -119,59 +122,14 @@ class _Deferred(BatchChecker):
                            current.pointer, current.columns, current.location))
         return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
 
-    def check_row(self, keys: DuplicateKeys, serial: object, file: str, row: int, columns: Mapping[str, str]
-                  ) -> list[Issue] | None:
-        """A row the lane found clean: its keys join the part's plain rows, for the parent to look up."""
-        if type(serial) is str and "\n" not in serial and (not self.plain.rows or columns is self.plain.columns):
-            self.plain.columns = columns
-            self.plain.add(row, keys, serial)
-            return None
-        where = Location(file, row=row)  # cannot be a plain row: a placeholder, as check leaves
-        self.calls.append((keys, serial, "", where, "", columns, where))
-        return [Issue("", _DEFERRED, str(len(self.calls) - 1), location=where)]
+    def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
+        self.plain.append(plain)
+        return []
 
 
-@dataclass
-class _Plain:
-    """The plain rows of a part (no issue of their own; only the batch can add one), as compact arrays.
-
-    Pickling a tuple per row cost both sides more than the rows' few numbers: a row is its line
-    (``rows``), its duplicate keys as the index of their codes in ``patterns`` and the digests in
-    ``digests``, one after another, and its serialNumber, the ``serials`` joined by newlines (a CSV
-    field holds no line end). ``columns`` are the part's CSV columns; a row's location is
-    ``Location(file, row=row)``. In ``_Outcome``'s list a number ``n`` stands for the next ``n`` rows.
-    """
-
-    rows: array[int] = field(default_factory=lambda: array("L"))
-    kinds: array[int] = field(default_factory=lambda: array("B"))
-    digests: array[int] = field(default_factory=lambda: array("Q"))
-    patterns: list[tuple[str, ...]] = field(default_factory=list)
-    serials: list[str] = field(default_factory=list)
-    columns: Mapping[str, str] | None = None
-
-    def add(self, row: int, keys: DuplicateKeys, serial: str) -> None:
-        codes = tuple(code for code, _ in keys)
-        try:
-            kind = self.patterns.index(codes)
-        except ValueError:
-            kind = len(self.patterns)
-            self.patterns.append(codes)
-        self.rows.append(row)
-        self.kinds.append(kind)
-        self.digests.extend(key for _, key in keys)
-        self.serials.append(serial)
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials), self.columns
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.rows, self.kinds, self.digests, self.patterns, serials, self.columns = state
-        self.serials = serials.split("\n") if self.rows else []
-
-
-#: What a worker sends back: results and runs of plain rows (a number: that many rows of the
-#: ``_Plain``), the deferred calls of the results by number, whether reading stopped, the plain rows.
-_Outcome = tuple[list["RecordResult | int"], dict[int, _Call], bool, _Plain]
+#: What a worker sends back: the results and the lane's rows in input order, the deferred calls of
+#: the results by number, whether reading stopped.
+_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool]
 
 
 def _check_piece(piece: _Piece) -> _Outcome:
@@ -179,53 +137,27 @@ def _check_piece(piece: _Piece) -> _Outcome:
 
     Unpickling a ``RecordResult`` with its issues and locations costs the parent
     more than the worker's whole validation of a row is worth sharing, so the
-    usual row (no issue of its own) goes back in ``_Plain``'s arrays: the rows the
-    lane finds clean (``_Deferred.check_row``), and those whose only issue is the
-    batch placeholder.
+    rows the lane finds clean go back as ``PlainRows`` arrays, and the parent
+    runs their batch checks in one call per array.
     """
     target = piece.target
     run = Run(type=target.type, operation=target.operation, version=target.version, profile=target.profile)
     batch = _Deferred()
-    calls, plain = batch.calls, batch.plain
-    out: list[RecordResult | int] = []
+    out: list[RecordResult | PlainRows] = []
     kept: dict[int, _Call] = {}
     with open(piece.path, "rb") as handle:
         reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end), name=piece.display,
                               part=piece.lines)
         for result in run.check_stream(_csv_records(reader, plain=True), batch=batch, counted=True):
-            if type(result) is int or _plain_result(result, calls, plain):
-                # rows now in ``plain``, in input order: the lane's count, or the one result just added
-                added = result if type(result) is int else 1
-                if out and type(out[-1]) is int:
-                    out[-1] += added
-                else:
-                    out.append(added)
-                continue
-            assert isinstance(result, RecordResult)
-            for issue in result.issues:
-                if issue.code == _DEFERRED:
-                    kept[int(issue.message)] = calls[int(issue.message)]
-            out.append(result)
-    return out, kept, reader.stopped, plain
-
-
-def _plain_result(result: RecordResult | int, calls: list[_Call], plain: _Plain) -> bool:
-    """Add ``result`` to ``plain`` when its one issue is the batch placeholder of a row as the lane has them."""
-    if type(result) is int:
-        return False
-    assert isinstance(result, RecordResult)
-    issues = result.issues
-    if len(issues) != 1 or issues[0].code != _DEFERRED or not result.is_record or result.line is None:
-        return False
-    keys, serial, pointer, location, prefix, cols, where = calls[int(issues[0].message)]
-    if (not pointer and not prefix and location is where and location is not None
-            and location.row == result.line and location.file == result.file and location.line is None
-            and location.column is None and cols is not None and (not plain.rows or cols is plain.columns)
-            and type(serial) is str and "\n" not in serial and result.label == f"row {result.line}"):
-        plain.columns = cols
-        plain.add(result.line, keys, serial)
-        return True
-    return False
+            out += batch.plain  # handed over before anything after them is yielded: input order
+            batch.plain.clear()
+            if isinstance(result, RecordResult):
+                for issue in result.issues:
+                    if issue.code == _DEFERRED:
+                        kept[int(issue.message)] = batch.calls[int(issue.message)]
+                out.append(result)
+    out += batch.plain
+    return out, kept, reader.stopped
 
 
 def _count_lines(path: str, start: int, end: int) -> int:
@@ -361,30 +293,6 @@ def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_
     return _merge(run, pieces, pool, 2 * jobs, counted)
 
 
-def _plain_results(batch: BatchChecker, name: str, plain: _Plain, at: int, count: int, digest_at: int,
-                   counted: bool) -> Iterator[RecordResult | int]:
-    """Rows ``at`` to ``at + count`` of ``plain`` looked up in the run's table in one call: a result per
-    row with an issue, the others as counts (``counted``) or results without issues."""
-    rows = plain.rows[at:at + count]
-    kinds = plain.kinds[at:at + count]
-    widths = [len(codes) for codes in plain.patterns]
-    span = sum(map(widths.__getitem__, kinds))
-    found = batch.check_rows(name, rows, kinds, plain.patterns, plain.digests[digest_at:digest_at + span],
-                             plain.serials[at:at + count])
-    done = 0
-    for index, issues in [*found, (count, [])]:
-        if counted:
-            if index > done:
-                yield index - done
-        else:
-            yield from (RecordResult(name, f"row {row}", [], row) for row in rows[done:index])
-        if index < count:
-            row = rows[index]
-            yield RecordResult(name, f"row {row}", place_issues(issues, "", Location(name, row=row), plain.columns),
-                               row)
-        done = index + 1
-
-
 def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int, counted: bool
            ) -> Iterator[RecordResult | int]:
     name = pieces[0].display
@@ -396,20 +304,16 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int, counted:
     try:
         while pending:
             try:
-                results, calls, stopped, plain = pending.popleft().result()
+                results, calls, stopped = pending.popleft().result()
             except BrokenProcessPool:
                 raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
                                            "try again without --jobs") from None
             following = next(waiting, None)
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
-            at = digest_at = 0  # the next plain row, its first digest
-            widths = [len(codes) for codes in plain.patterns]
             for result in results:
-                if type(result) is int:
-                    yield from _plain_results(batch, name, plain, at, result, digest_at, counted)
-                    digest_at += sum(map(widths.__getitem__, plain.kinds[at:at + result]))
-                    at += result
+                if isinstance(result, PlainRows):
+                    yield from lane_results(batch, result, counted)
                     continue
                 assert isinstance(result, RecordResult)
                 if not result.is_record:

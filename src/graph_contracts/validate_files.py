@@ -25,7 +25,7 @@ from .autopilot import AutopilotCsv
 from .autopilot.csv_reader import PlainRow
 from .autopilot.duplicates import DuplicateIndex
 from .autopilot.hardware_hash import HASH_TEXT_LENGTH
-from .autopilot.rules import BATCH_LIMIT, BatchChecker
+from .autopilot.rules import BATCH_LIMIT, BatchChecker, PlainRows
 from .issues import Issue, Location, quote
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
 from .textio import ByteSource
@@ -174,14 +174,16 @@ class Run:
 
         The lane for a ``PlainRow`` (a row without reader issues) is the validator's own happy path,
         as ``Validator.check_record`` takes it: ``clean_device`` (schema verdict, hash, record rules),
-        then the batch check. A row it does not find clean becomes the ``Record`` the reader would
-        have made and goes through ``check_record``, which explains what is wrong.
+        then the batch checks, for up to ``LANE_ROWS`` rows at a time but always before the next
+        record's (``BatchChecker.check_rows``), so they see the rows in input order. A row
+        ``clean_device`` does not pass becomes the ``Record`` the reader would have made and goes
+        through ``check_record``, which explains what is wrong.
         """
         if batch is None:
             batch = BatchChecker(duplicates=self.duplicates)
         pick = _Picker(self)
         device: Validator | None = None
-        clean = 0
+        pending: PlainRows | None = None  # rows found clean, before their batch checks
         for record in records:
             if type(record) is tuple:
                 number, value, file, columns = record
@@ -189,32 +191,49 @@ class Run:
                     device = pick.device()
                 identity = device.clean_device(value) if device.record_rules else None
                 if identity is not None:
-                    found = batch.check_row(batch.keys(value, identity), value.get("serialNumber"), file, number,
-                                            columns)
-                    if found is None:
-                        if counted:
-                            clean += 1
-                        else:
-                            yield RecordResult(file, f"row {number}", [], number)
-                        continue
-                    if clean:
-                        yield clean
-                        clean = 0
-                    yield RecordResult(file, f"row {number}", place_issues(found, "", Location(file, row=number),
-                                                                           columns), number)
+                    if pending is None:
+                        pending = PlainRows(file, columns)
+                    pending.add(number, batch.keys(value, identity), value["serialNumber"])
+                    if len(pending) >= LANE_ROWS:
+                        yield from lane_results(batch, pending, counted)
+                        pending = None
                     continue
                 record = csv_record(file, number, value, columns)
             assert isinstance(record, Record)
-            if clean:
-                yield clean
-                clean = 0
+            if pending is not None:  # the batch checks stay in input order
+                yield from lane_results(batch, pending, counted)
+                pending = None
             validator = pick(record)
             if validator is None:
                 yield _result(record, list(record.issues) + pick.problems(record))
             else:
                 yield _result(record, _without_foreign_properties(validator.check_record(record, batch)))
-        if clean:
-            yield clean
+        if pending is not None:
+            yield from lane_results(batch, pending, counted)
+
+
+#: Clean rows the lane holds before their batch checks run, in one call (``BatchChecker.check_rows``).
+LANE_ROWS = 256
+
+
+def lane_results(batch: BatchChecker, plain: PlainRows, counted: bool) -> Iterator[RecordResult | int]:
+    """The results of rows found clean but for the batch checks, once ``batch`` has checked them:
+    a ``RecordResult`` for each row with a batch issue, the others as counts (``counted``) or
+    results without issues."""
+    found = batch.check_rows(plain)
+    rows, file = plain.rows, plain.file
+    done = 0
+    for index, issues in [*found, (len(rows), [])]:
+        if counted:
+            if index > done:
+                yield index - done
+        else:
+            yield from (RecordResult(file, f"row {row}", [], row) for row in rows[done:index])
+        if index < len(rows):
+            row = rows[index]
+            yield RecordResult(file, f"row {row}", place_issues(issues, "", Location(file, row=row), plain.columns),
+                               row)
+        done = index + 1
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:

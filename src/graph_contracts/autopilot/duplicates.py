@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 #: Slots in a new table; the table doubles when three quarters are used.
@@ -53,49 +53,47 @@ class DigestTable:
 
     def first_seen(self, keys: tuple[tuple[str, int], ...], value: int) -> tuple[str, int] | None:
         """Store ``value`` for each new key of ``keys`` ((code, digest) pairs); the first known key's
-        code and stored value, or None. One call for a record's keys."""
-        found: tuple[str, int] | None = None
-        for code, key in keys:
-            present = self._insert(key, value)
-            if present >= 0 and found is None:
-                found = (code, present)
-        return found
+        code and stored value, or None."""
+        found = self.first_seen_many([key for _, key in keys], [len(keys)], [value])
+        return (keys[found[0][1]][0], found[0][2]) if found else None
 
-    def first_seen_many(self, digests: Sequence[int], widths: Sequence[int], values: Sequence[int]
+    def first_seen_many(self, digests: Sequence[int], widths: Iterable[int], values: Iterable[int]
                         ) -> list[tuple[int, int, int]]:
-        """``first_seen`` for many records in order: record ``i`` has the next ``widths[i]`` digests
-        and the value ``values[i]``. Returns (record, index of its first known key, that key's stored
-        value) for each record with a known key; the others are only stored."""
+        """``first_seen`` for many records in order, the probes inline: record ``i`` has the next
+        ``widths[i]`` digests and the value ``values[i]``. Returns (record, index of its first known
+        key, that key's stored value) for each record with a known key; the others are only stored."""
         out: list[tuple[int, int, int]] = []
-        insert = self._insert
+        keys_array, stored = self._keys, self._values
+        mask = len(keys_array) - 1
+        room = len(keys_array) * 3 // 4 - self._used  # keys that fit before the table must grow
         at = 0
         for record, (width, value) in enumerate(zip(widths, values, strict=True)):
             hit = -1
-            for index in range(width):
-                present = insert(digests[at + index], value)
-                if present >= 0 and hit < 0:
-                    hit = index
-                    out.append((record, index, present))
+            for index in range(at, at + width):
+                key = digests[index]
+                slot = key & mask
+                while True:
+                    present = keys_array[slot]
+                    if present == key:
+                        if hit < 0:
+                            hit = index
+                            out.append((record, index - at, int(stored[slot])))
+                        break
+                    if present == 0:
+                        keys_array[slot] = key
+                        stored[slot] = value
+                        room -= 1
+                        if room < 0:
+                            self._used = len(keys_array) * 3 // 4 + 1
+                            self._grow(len(keys_array) * 2)
+                            keys_array, stored = self._keys, self._values
+                            mask = len(keys_array) - 1
+                            room = len(keys_array) * 3 // 4 - self._used
+                        break
+                    slot = (slot + 1) & mask
             at += width
+        self._used = len(keys_array) * 3 // 4 - room
         return out
-
-    def _insert(self, key: int, value: int) -> int:
-        """Store ``value`` for ``key`` when it is new and return -1; else the value stored for it."""
-        keys_array = self._keys
-        mask = len(keys_array) - 1
-        slot = key & mask
-        while True:
-            present = keys_array[slot]
-            if present == key:
-                return int(self._values[slot])
-            if present == 0:
-                keys_array[slot] = key
-                self._values[slot] = value
-                self._used += 1
-                if self._used * 4 > len(keys_array) * 3:
-                    self._grow(len(keys_array) * 2)
-                return -1
-            slot = (slot + 1) & mask
 
     def _grow(self, size: int) -> None:
         old_keys, old_values = self._keys, self._values

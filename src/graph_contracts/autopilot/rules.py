@@ -14,7 +14,10 @@ for the hash, whose checker reports a non-string itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from graph_contracts.autopilot.catalog import (
     MISSING_SERIAL_AND_KEY,
@@ -38,6 +41,7 @@ __all__ = [
     "RULES",
     "RULES_BY_CODE",
     "BatchChecker",
+    "PlainRows",
     "Rule",
     "check_batch",
     "check_device",
@@ -309,6 +313,47 @@ def _place(location: Location | None, count: int) -> tuple[str, int]:
     return "record", count
 
 
+@dataclass
+class PlainRows:
+    """CSV rows of one file with no issue but what the batch checks may find, waiting for them in order.
+
+    Compact, as the rows may cross a process boundary (``--jobs``): a row is its number (``rows``),
+    its duplicate keys as the index of their codes in ``patterns`` (``kinds``) and their digests,
+    one row's after another (``digests``), and its serialNumber (``serials``, joined by newlines
+    when pickled: a CSV field holds no line end). ``columns`` are the file's CSV columns.
+    """
+
+    file: str
+    columns: Mapping[str, str]
+    rows: array[int] = field(default_factory=lambda: array("L"))
+    kinds: array[int] = field(default_factory=lambda: array("B"))
+    digests: array[int] = field(default_factory=lambda: array("Q"))
+    patterns: list[tuple[str, ...]] = field(default_factory=list)
+    serials: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, row: int, keys: DuplicateKeys, serial: str) -> None:
+        codes = tuple(code for code, _ in keys)
+        try:
+            kind = self.patterns.index(codes)
+        except ValueError:
+            kind = len(self.patterns)
+            self.patterns.append(codes)
+        self.rows.append(row)
+        self.kinds.append(kind)
+        self.digests.extend(key for _, key in keys)
+        self.serials.append(serial)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, serials = state
+        self.serials = serials.split("\n") if self.rows else []
+
+
 class BatchChecker:
     """Rules across the records of one upload (one file), fed one record at a time.
 
@@ -384,43 +429,36 @@ class BatchChecker:
         found = self._lookup(keys, current, kind, number)
         return self._issues(found, serial, pointer, location, current)
 
-    def check_row(self, keys: DuplicateKeys, serial: object, file: str, row: int, columns: Mapping[str, str]
-                  ) -> list[Issue] | None:
-        """``check_keys`` for the record of CSV row ``row`` of ``file`` (the pointer empty, the location
-        the row): None when it finds nothing, without building the location the issues would need.
-        ``columns`` (the row's CSV columns) is for a checker that leaves the lookup to another process."""
-        found = self._lookup(keys, file, "row", row)
-        if found is None and self.count != self.limit + 1:
-            return None
-        return self._issues(found, serial, "", Location(file, row=row), file)
-
-    def check_rows(self, file: str, rows: Sequence[int], kinds: Sequence[int], patterns: Sequence[tuple[str, ...]],
-                   digests: Sequence[int], serials: Sequence[str]) -> list[tuple[int, list[Issue]]]:
-        """``check_row`` for many rows of ``file`` in order, in one pass over their digests: the rows
-        with issues, as (index in ``rows``, issues). Row ``i`` has the keys ``patterns[kinds[i]]`` (codes),
-        whose digests come next in ``digests``; ``serials[i]`` is its serialNumber. ``--jobs`` hands
-        the rows its workers found clean over to the run's one table this way."""
+    def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
+        """``check_keys`` for each row of ``plain`` in order, in one pass over their digests: the rows
+        with issues, as (index in ``plain``, issues). The validator's lane hands over the CSV rows it
+        found clean this way (``validate_files.Run.check_stream``), and ``--jobs`` the rows its
+        workers found clean."""
+        rows = plain.rows
         if not rows:
             return []
+        file = plain.file
+        positions = self.duplicates.positions
         if self._file is None:
             self._file = file
-            self.duplicates.positions.file(file, "row")
-        positions = self.duplicates.positions
+            positions.file(file, "row")
         start = positions.start
         positions.encode(max(rows))  # the top position, as encoding each row would leave it
-        widths = [len(codes) for codes in patterns]
+        widths = [len(codes) for codes in plain.patterns]
+        kinds = plain.kinds
         found = self.duplicates.table.first_seen_many(
-            digests, [widths[kind] for kind in kinds], [start + row for row in rows])
+            plain.digests, map(widths.__getitem__, kinds), [start + row for row in rows])
         count = self.count
-        self.count += len(rows)
+        patterns = plain.patterns
         flagged: dict[int, tuple[str, int] | None] = {
             index: (patterns[kinds[index]][key], first) for index, key, first in found}
-        if count < self.limit + 1 <= self.count:
-            flagged.setdefault(self.limit - count, None)  # the 501st device: the batch size
+        if count < self.limit + 1 <= count + len(rows):
+            flagged.setdefault(self.limit - count, None)  # the device past the limit: the batch size
         out: list[tuple[int, list[Issue]]] = []
         for index in sorted(flagged):
-            self.count, hit = count + index + 1, flagged[index]
-            out.append((index, self._issues(hit, serials[index], "", Location(file, row=rows[index]), file)))
+            self.count = count + index + 1
+            out.append((index, self._issues(flagged[index], plain.serials[index], "",
+                                            Location(file, row=rows[index]), file)))
         self.count = count + len(rows)
         return out
 
