@@ -335,7 +335,7 @@ class PlainRows:
         return len(self.rows)
 
     def add(self, row: int, keys: DuplicateKeys, serial: str) -> None:
-        codes = tuple(code for code, _ in keys)
+        codes, digests = zip(*keys, strict=True) if keys else ((), ())
         try:
             kind = self.patterns.index(codes)
         except ValueError:
@@ -343,7 +343,7 @@ class PlainRows:
             self.patterns.append(codes)
         self.rows.append(row)
         self.kinds.append(kind)
-        self.digests.extend(key for _, key in keys)
+        self.digests.extend(digests)
         self.serials.append(serial)
 
     def __getstate__(self) -> tuple[Any, ...]:
@@ -403,12 +403,13 @@ class BatchChecker:
         keys, the costly part, while one process looks them up in input order.
         """
         keys: list[tuple[str, int]] = []
-        hash_value = _text(record, "hardwareIdentifier")
-        if hash_value and (stripped := hash_value.strip()):
+        hash_value = record.get("hardwareIdentifier")
+        if isinstance(hash_value, str) and (stripped := hash_value.strip()):
             keys.append(("duplicate-hash", _hash_text_key(stripped, hash_value, decoded)))
-        serial = _text(record, "serialNumber")
-        serial_key = serial.strip().casefold() if serial and serial.strip() else None
-        if serial_key:
+        serial = record.get("serialNumber")
+        serial_key = None
+        if isinstance(serial, str) and (core := serial.strip()):
+            serial_key = core.casefold()
             keys.append(("duplicate-serial", digest(b"serial", serial_key)))
         if decoded is not None:
             # The serial inside the hash shares the serial key space: equal to the field (the usual
