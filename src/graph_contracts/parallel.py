@@ -322,7 +322,9 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int, counted:
                     if not kept:
                         continue
                     result = replace(result, issues=kept)
-                yield _replay(result, calls, batch) if result.issues else result
+                if result.issues:
+                    result = _replay(result, calls, batch)
+                yield 1 if counted and not result.issues and result.is_record else result
             if stopped:
                 return
     finally:

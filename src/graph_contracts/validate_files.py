@@ -130,8 +130,9 @@ class Run:
         """``check_file`` for a caller that only counts the records without issues (``validate``'s reports
         except JUnit): a number ``n`` stands for the next ``n`` records, none with an issue.
 
-        The CSV rows the lane finds clean come as such numbers, so a clean row costs no result object;
-        every record with an issue is the ``RecordResult`` ``check_file`` yields, in the same order.
+        Every record without an issue comes as a count (the CSV rows the lane finds clean cost no
+        result object); every other result is the ``RecordResult`` ``check_file`` yields, in the same
+        order.
         """
         return self._file_results(name, stdin, counted=True)
 
@@ -205,9 +206,10 @@ class Run:
                 pending = None
             validator = pick(record)
             if validator is None:
-                yield _result(record, list(record.issues) + pick.problems(record))
+                issues = list(record.issues) + pick.problems(record)
             else:
-                yield _result(record, _without_foreign_properties(validator.check_record(record, batch)))
+                issues = _without_foreign_properties(validator.check_record(record, batch))
+            yield 1 if counted and not issues and record.is_record else _result(record, issues)
         if pending is not None:
             yield from lane_results(batch, pending, counted)
 
