@@ -244,3 +244,21 @@ def test_jobs_counts_are_one_jobs_counts(tmp_path: Path, pool: ProcessPoolExecut
     assert parts is not None  # cut into parts, not the one-process fallback
     assert merged(parts) == single
     assert sum(isinstance(item, RecordResult) for item in single) >= 2
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r", b"\n"])
+def test_line_count_for_jobs_with_a_line_end_across_read_pieces(tmp_path: Path, newline: bytes) -> None:
+    """``--jobs`` numbers a part's rows from the line ends before it; a CRLF that the 1 MB reads cut
+    in two is still one line end (it was two before, which shifted every later part's rows by one)."""
+    from graph_contracts import textio
+    from graph_contracts.parallel import _count_lines
+
+    piece = textio.CHUNK * 16
+    line = b"x" * 999 + newline
+    data = line * (piece // len(line))
+    data += b"y" * (piece - 1 - len(data)) + newline + line * 3  # the line end starts at the last byte
+    path = tmp_path / "ends.csv"
+    path.write_bytes(data)
+    expected = len(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")) - 1
+    assert _count_lines(str(path), 0, len(data)) == expected
+    assert _count_lines(str(path), 5, len(data)) == expected  # another start: other cuts

@@ -161,8 +161,12 @@ def _check_piece(piece: _Piece) -> _Outcome:
 
 
 def _count_lines(path: str, start: int, end: int) -> int:
-    """Worker: the line ends between ``start`` and ``end`` (CRLF, LF or a bare CR), read in pieces."""
+    """Worker: the line ends between ``start`` and ``end`` (CRLF, LF or a bare CR), read in pieces.
+
+    A CRLF split between two pieces is one line end, not two.
+    """
     count = 0
+    after_cr = False
     with open(path, "rb") as handle:
         handle.seek(start)
         left = end - start
@@ -171,8 +175,30 @@ def _count_lines(path: str, start: int, end: int) -> int:
             if not data:
                 break
             left -= len(data)
-            count += data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+            count += _line_ends(data) - (after_cr and data[0] == 10)
+            after_cr = data[-1] == 13
     return count
+
+
+def _line_ends(data: bytes) -> int:
+    """The line ends in ``data``: LF, CR and CRLF each count once.
+
+    ``count(b"\r\n")`` scans at a third of the speed of a one-byte count, and that
+    scan was most of the line count ``--jobs`` needs before it starts; with rows of
+    kilobytes, the few CRs are looked at one by one instead.
+    """
+    ends = data.count(b"\n")
+    find = data.find
+    at = find(b"\r")
+    crs = 0
+    while at >= 0:
+        crs += 1
+        if crs > len(data) >> 9:  # short lines: one scan is cheaper than a look per line
+            return ends + data.count(b"\r") - data.count(b"\r\n")
+        if data[at + 1:at + 2] != b"\n":
+            ends += 1  # a bare CR
+        at = find(b"\r", at + 1)
+    return ends
 
 
 def _header_end(handle: BinaryIO, lines: int) -> int | None:

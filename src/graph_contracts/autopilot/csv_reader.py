@@ -529,7 +529,7 @@ def _split_fields(line: str, separator: str, count: int) -> list[str] | None:
     """``line.split(separator)`` when that has ``count`` fields, else None; found with ``str.find``,
     which skips to each separator where ``split`` steps through every character (half the time for
     a row with a 4000-character hash), and stops at the first field too many."""
-    fields = []
+    fields: list[str] = []
     start = 0
     find = line.find
     while (end := find(separator, start)) >= 0:
