@@ -262,3 +262,11 @@ def test_line_count_for_jobs_with_a_line_end_across_read_pieces(tmp_path: Path, 
     expected = len(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")) - 1
     assert _count_lines(str(path), 0, len(data)) == expected
     assert _count_lines(str(path), 5, len(data)) == expected  # another start: other cuts
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"x" * 50])).map(b"".join))
+def test_splitlines_is_bytes_splitlines(piece: bytes) -> None:
+    from graph_contracts.textio import splitlines
+
+    assert splitlines(piece) == piece.splitlines()
