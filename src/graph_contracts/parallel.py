@@ -9,6 +9,9 @@ issue and the record's duplicate keys (the digests, the costly part, are
 computed in the worker). This process replaces the placeholders in input
 order with the run's one ``DuplicateIndex``, so the duplicates across parts
 and across files, and the batch count, are the ones a single process finds.
+The rows the lane finds clean (most of them) travel as ``PlainRows`` arrays
+of row numbers and 64-bit digests, which this process looks up in one call
+per array (``BatchChecker.check_rows``): no object per clean row on either side.
 
 What a single pass reports only once (the first quoted row, the first
 non-ASCII row) is kept once; a part that stopped reading (binary data, an

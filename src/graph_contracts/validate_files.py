@@ -7,6 +7,14 @@ import body), so a report can say which device is wrong and count devices.
 A file that cannot be read at all raises ``InputFileError``; once a file is
 readable, everything wrong inside it is an ``Issue`` so that one bad line
 never hides the others. Duplicates are found across every file of a ``Run``.
+
+CSV rows take a lane when they can: the reader hands a row it can prove free of
+reader issues over as a plain tuple, the validator's own happy path
+(``Validator.clean_device``) judges it, and the batch checks of many such rows
+run in one call; only a row with an issue becomes a ``RecordResult``, and a
+caller that only counts clean records (``check_file_counts``) gets numbers for
+the rest. Anything the lane cannot prove clean goes the general way, so the
+results are exactly those of one ``Record`` and ``check_record`` per row.
 """
 
 from __future__ import annotations
