@@ -183,25 +183,35 @@ def _count_lines(path: str, start: int, end: int) -> int:
     return count
 
 
-def _line_ends(data: bytes) -> int:
+def _line_ends(data: bytes, most: int | None = None) -> int:
     """The line ends in ``data``: LF, CR and CRLF each count once.
 
-    ``count(b"\r\n")`` scans at a third of the speed of a one-byte count, and that
-    scan was most of the line count ``--jobs`` needs before it starts; with rows of
-    kilobytes, the few CRs are looked at one by one instead.
+    ``bytes.find`` jumps from line end to line end (a memchr), which on rows of
+    kilobytes is four times cheaper than ``count(b"\\n")`` and a third of that
+    for ``count(b"\\r\\n")``; past ``most`` line ends (short lines; default one
+    per 2 KB, half a real row) the counts are cheaper, and they answer instead.
     """
-    ends = data.count(b"\n")
+    limit = len(data) >> 11 if most is None else most
     find = data.find
-    at = find(b"\r")
-    crs = 0
-    while at >= 0:
-        crs += 1
-        if crs > len(data) >> 9:  # short lines: one scan is cheaper than a look per line
-            return ends + data.count(b"\r") - data.count(b"\r\n")
-        if data[at + 1:at + 2] != b"\n":
-            ends += 1  # a bare CR
-        at = find(b"\r", at + 1)
-    return ends
+    ends = pos = 0
+    at = find(b"\n")  # the next LF at or after pos, or -1
+    while ends <= limit:
+        if at < 0:
+            cr = find(b"\r", pos)
+            if cr < 0:
+                return ends
+            ends += 1  # a bare CR after the last LF
+            pos = cr + 1
+            continue
+        end = at - 1 if at > pos and data[at - 1] == 13 else at  # a CRLF is one end
+        cr = find(b"\r", pos, end)
+        ends += 1  # a bare CR inside the line, or the line's own end
+        if cr >= 0:
+            pos = cr + 1
+            continue
+        pos = at + 1
+        at = find(b"\n", pos)
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def _header_end(handle: BinaryIO, lines: int) -> int | None:
