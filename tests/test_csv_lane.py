@@ -254,7 +254,7 @@ def test_line_count_for_jobs_with_a_line_end_across_read_pieces(tmp_path: Path, 
     from graph_contracts.parallel import _count_lines
 
     piece = textio.CHUNK * 16
-    line = b"x" * 999 + newline
+    line = b"x" * 2999 + newline  # rows of kilobytes: the find loop, not the counts
     data = line * (piece // len(line))
     data += b"y" * (piece - 1 - len(data)) + newline + line * 3  # the line end starts at the last byte
     path = tmp_path / "ends.csv"
@@ -270,3 +270,13 @@ def test_splitlines_is_bytes_splitlines(piece: bytes) -> None:
     from graph_contracts.textio import splitlines
 
     assert splitlines(piece) == piece.splitlines()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"x" * 50])).map(b"".join),
+       st.sampled_from([None, 0, 2, 10**9]))
+def test_line_ends_counts_lf_cr_and_crlf_once_on_either_path(data: bytes, most: int | None) -> None:
+    from graph_contracts.parallel import _line_ends
+
+    # ``most`` picks the path: the find loop (a large most), the counts (0), or a switch half-way
+    assert _line_ends(data, most) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
