@@ -280,3 +280,27 @@ def test_line_ends_counts_lf_cr_and_crlf_once_on_either_path(data: bytes, most: 
 
     # ``most`` picks the path: the find loop (a large most), the counts (0), or a switch half-way
     assert _line_ends(data, most) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def test_rows_read_before_a_read_failure_still_count() -> None:
+    """A file that fails part-way (here UTF-16 with a lone surrogate) reports the rows before the
+    failure on the lane as on the general path: rows waiting for their batch checks are not lost."""
+    from graph_contracts.errors import InputFileError
+
+    lines = [HEADER, *(f"{s},,{HASHES[s]},Sales" for s in SERIALS[:6] * 4)]  # past the 64 KB first read
+    data = b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le") + b"\r\x00\n\x00" + b"\x00\xd8A\x00"
+
+    def until_failure(items: Iterator[RecordResult | int]) -> list[RecordResult | int]:
+        seen: list[RecordResult | int] = []
+        with pytest.raises(InputFileError, match="UTF-16"):
+            for item in items:
+                seen.append(item)
+        return seen
+
+    expected = until_failure(Run().check_stream(_csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"))))
+    counted = until_failure(Run().check_stream(_csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"),
+                                                            plain=True), counted=True))
+    results = [r for r in expected if isinstance(r, RecordResult)]
+    assert sum(r.is_record for r in results) >= 6
+    assert expand(counted, results) == results
+    assert any(isinstance(item, int) for item in counted)  # the lane had clean rows waiting

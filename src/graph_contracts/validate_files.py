@@ -193,31 +193,37 @@ class Run:
         pick = _Picker(self)
         device: Validator | None = None
         pending: PlainRows | None = None  # rows found clean, before their batch checks
-        for record in records:
-            if type(record) is tuple:
-                number, value, file, columns = record
-                if device is None:
-                    device = pick.device()
-                identity = device.clean_device(value) if device.record_rules else None
-                if identity is not None:
-                    if pending is None:
-                        pending = PlainRows(file, columns)
-                    pending.add(number, batch.keys(value, identity), value["serialNumber"])
-                    if len(pending) >= LANE_ROWS:
-                        yield from lane_results(batch, pending, counted)
-                        pending = None
-                    continue
-                record = csv_record(file, number, value, columns)
-            assert isinstance(record, Record)
-            if pending is not None:  # the batch checks stay in input order
+        try:
+            for record in records:
+                if type(record) is tuple:
+                    number, value, file, columns = record
+                    if device is None:
+                        device = pick.device()
+                    identity = device.clean_device(value) if device.record_rules else None
+                    if identity is not None:
+                        if pending is None:
+                            pending = PlainRows(file, columns)
+                        pending.add(number, batch.keys(value, identity), value["serialNumber"])
+                        if len(pending) >= LANE_ROWS:
+                            held, pending = pending, None
+                            yield from lane_results(batch, held, counted)
+                        continue
+                    record = csv_record(file, number, value, columns)
+                assert isinstance(record, Record)
+                if pending is not None:  # the batch checks stay in input order
+                    held, pending = pending, None
+                    yield from lane_results(batch, held, counted)
+                validator = pick(record)
+                if validator is None:
+                    issues = list(record.issues) + pick.problems(record)
+                else:
+                    issues = _without_foreign_properties(validator.check_record(record, batch))
+                yield 1 if counted and not issues and record.is_record else _result(record, issues)
+        except Exception:
+            # The file failed part-way (a read error, bad UTF-16): the rows read before it still count.
+            if pending is not None:
                 yield from lane_results(batch, pending, counted)
-                pending = None
-            validator = pick(record)
-            if validator is None:
-                issues = list(record.issues) + pick.problems(record)
-            else:
-                issues = _without_foreign_properties(validator.check_record(record, batch))
-            yield 1 if counted and not issues and record.is_record else _result(record, issues)
+            raise
         if pending is not None:
             yield from lane_results(batch, pending, counted)
 
