@@ -20,6 +20,10 @@ between two lines that are not blank, so a run of blank lines, reported as one
 issue, never straddles two parts. Inputs that cannot be cut this way (standard
 input, JSON, NDJSON, UTF-16, small files, a header past the first megabyte)
 are read by one process.
+
+This module sits below ``validate_files``: it is handed the run (``PartedRun``:
+its duplicate state and a picklable factory of the run each worker uses) and
+builds ``results.RecordResult``s, so it never imports the run's module.
 """
 
 from __future__ import annotations
@@ -28,20 +32,20 @@ import itertools
 import os
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Executor, Future
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from . import textio
-from .autopilot.csv_reader import AutopilotCsv, Part
+from .autopilot.csv_reader import AutopilotCsv, Part, PlainRow
+from .autopilot.duplicates import DuplicateIndex
 from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys, PlainRows
 from .errors import InputFileError
 from .issues import Issue, Location
-from .records import _csv_records, sniff
-from .validate_files import RecordResult, Run, lane_results
-from .validation import Profile, place_issues
+from .records import Record, _csv_records, sniff
+from .results import RecordResult, lane_results
+from .validation import place_issues
 
 __all__ = ["PART_BYTES", "check_file_parallel"]
 
@@ -61,12 +65,20 @@ _DEFERRED = "batch-deferred"
 _Call = tuple[DuplicateKeys, object, str, Location | None, str, Mapping[str, str] | None, Location]
 
 
-@dataclass(frozen=True)
-class _Target:
-    type: str | None
-    operation: str | None
-    version: str
-    profile: Profile
+class Streams(Protocol):
+    """What validates the records of one part in a worker (``validate_files.Run``)."""
+
+    def check_stream(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None,
+                     counted: bool = False) -> Iterator[RecordResult | int]: ...
+
+
+class PartedRun(Protocol):
+    """A run whose files may be cut into parts: its duplicate state, and a picklable maker of the
+    run each worker uses (``validate_files.Run`` is one)."""
+
+    duplicates: DuplicateIndex
+
+    def factory(self) -> Callable[[], Streams]: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ class _Piece:
 
     path: str
     display: str
-    target: _Target
+    make_run: Callable[[], Streams]
     head_end: int
     start: int
     end: int
@@ -143,8 +155,7 @@ def _check_piece(piece: _Piece) -> _Outcome:
     rows the lane finds clean go back as ``PlainRows`` arrays, and the parent
     runs their batch checks in one call per array.
     """
-    target = piece.target
-    run = Run(type=target.type, operation=target.operation, version=target.version, profile=target.profile)
+    run = piece.make_run()
     batch = _Deferred()
     out: list[RecordResult | PlainRows] = []
     kept: dict[int, _Call] = {}
@@ -245,7 +256,8 @@ def _cut_near(handle: BinaryIO, target: int) -> int | None:
     return None
 
 
-def _plan(path: str, display: str, target: _Target, part_bytes: int, pool: Executor) -> list[_Piece] | None:
+def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: int, pool: Executor
+          ) -> list[_Piece] | None:
     """The parts of a CSV file worth cutting, or None: read it in one process."""
     try:
         size = os.path.getsize(path)
@@ -283,7 +295,7 @@ def _plan(path: str, display: str, target: _Target, part_bytes: int, pool: Execu
     first_line = reader.header_row + 1
     for index, ((start, end), count) in enumerate(zip(spans, counts, strict=True)):
         lines = Part(reader.header_row, first_line, keep_head=index == 0, last=index == len(spans) - 1)
-        pieces.append(_Piece(path, display, target, head_end, start, end, lines))
+        pieces.append(_Piece(path, display, make_run, head_end, start, end, lines))
         first_line += count
     return pieces
 
@@ -317,7 +329,7 @@ def _replay(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker) 
     return replace(result, issues=issues)
 
 
-def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES,
+def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES,
                         counted: bool = False) -> Iterator[RecordResult | int] | None:
     """The results of one file validated by ``pool``'s processes, in order; None when it is not worth cutting.
 
@@ -325,14 +337,13 @@ def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_
     yields), duplicates across the run's files included; at most ``2 * jobs`` parts are in flight,
     so memory does not grow with the file.
     """
-    target = _Target(run.type, run.operation, run.version, run.profile)
-    pieces = _plan(name, name, target, part_bytes, pool)
+    pieces = _plan(name, name, run.factory(), part_bytes, pool)
     if pieces is None:
         return None
     return _merge(run, pieces, pool, 2 * jobs, counted)
 
 
-def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int, counted: bool
+def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, counted: bool
            ) -> Iterator[RecordResult | int]:
     name = pieces[0].display
     batch = BatchChecker(duplicates=run.duplicates)
@@ -344,7 +355,7 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int, counted:
         while pending:
             try:
                 results, calls, stopped = pending.popleft().result()
-            except BrokenProcessPool:
+            except BrokenExecutor:  # a process pool's BrokenProcessPool
                 raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
                                            "try again without --jobs") from None
             following = next(waiting, None)

@@ -19,13 +19,14 @@ results are exactly those of one ``Record`` and ``check_record`` per row.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,8 +35,10 @@ from .autopilot.csv_reader import PlainRow
 from .autopilot.duplicates import DuplicateIndex
 from .autopilot.hardware_hash import HASH_TEXT_LENGTH
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, PlainRows
-from .issues import Issue, Location, quote
+from .issues import Issue, quote
+from .parallel import PART_BYTES, check_file_parallel
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
+from .results import RecordResult, lane_results
 from .textio import ByteSource
 from .validation import (
     AUTOPILOT_COLLECTION,
@@ -44,7 +47,6 @@ from .validation import (
     UnknownContractError,
     Validator,
     _cached_validator,
-    place_issues,
 )
 
 __all__ = [
@@ -59,30 +61,6 @@ __all__ = [
     "sniff",
     "validate_file",
 ]
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    """The issues of one record, or (``is_record`` False) of the file as a whole.
-
-    ``label`` says where the record is in terms a person can find in an editor
-    (``row 7``, ``line 3``, ``item 2``); it is empty for a file holding one
-    payload. ``line`` is the 1-based line when it is known (CSV, NDJSON).
-    """
-
-    file: str
-    label: str
-    issues: list[Issue]
-    line: int | None = None
-    is_record: bool = True
-
-    @property
-    def errors(self) -> int:
-        return sum(i.severity == "error" for i in self.issues)
-
-    @property
-    def warnings(self) -> int:
-        return sum(i.severity == "warning" for i in self.issues)
 
 
 class Run:
@@ -117,11 +95,15 @@ class Run:
         A file is cut into parts of about ``part_bytes`` (default ``parallel.PART_BYTES``, ~2,000 rows);
         files under two parts are read by this process.
         """
-        from .parallel import PART_BYTES
-
         self.pool = pool
         self.jobs = jobs
         self.part_bytes = part_bytes or PART_BYTES
+
+    def factory(self) -> Callable[[], Run]:
+        """A picklable maker of a run with this one's target and profile (and duplicate state of its
+        own): what ``parallel``'s worker processes validate their parts with."""
+        return functools.partial(Run, type=self.type, operation=self.operation, version=self.version,
+                                 profile=self.profile)
 
     @property
     def expand_bodies(self) -> bool:
@@ -148,8 +130,6 @@ class Run:
         if str(name) != "-":
             self._reserve(name)
         if self.pool is not None and str(name) != "-":
-            from .parallel import check_file_parallel
-
             results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes,
                                           counted=counted)
             if results is not None:
@@ -230,26 +210,6 @@ class Run:
 
 #: Clean rows the lane holds before their batch checks run, in one call (``BatchChecker.check_rows``).
 LANE_ROWS = 256
-
-
-def lane_results(batch: BatchChecker, plain: PlainRows, counted: bool) -> Iterator[RecordResult | int]:
-    """The results of rows found clean but for the batch checks, once ``batch`` has checked them:
-    a ``RecordResult`` for each row with a batch issue, the others as counts (``counted``) or
-    results without issues."""
-    found = batch.check_rows(plain)
-    rows, file = plain.rows, plain.file
-    done = 0
-    for index, issues in [*found, (len(rows), [])]:
-        if counted:
-            if index > done:
-                yield index - done
-        else:
-            yield from (RecordResult(file, f"row {row}", [], row) for row in rows[done:index])
-        if index < len(rows):
-            row = rows[index]
-            yield RecordResult(file, f"row {row}", place_issues(issues, "", Location(file, row=row), plain.columns),
-                               row)
-        done = index + 1
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
