@@ -76,3 +76,35 @@ def test_the_contract_report_under_two_workers_is_the_one_of_a_single_process(tm
     assert single, "the single-process run reported no operation"
     assert workers == single
     assert not list((tmp_path / "two").iterdir()), "the run left files in the folder it started in"
+
+
+def test_a_pytest_plugin_installed_for_other_work_does_not_load_into_the_main_job(tmp_path: Path) -> None:
+    """An installed plugin (here one that would mark every test failed) stays out of the suite's run."""
+    site = tmp_path / "site"
+    info = site / "hostile_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hostile-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nhostile = hostile_plugin\n")
+    mark = tmp_path / "loaded"
+    (site / "hostile_plugin.py").write_text(
+        "import pathlib\n"
+        f"def pytest_configure(config):\n    pathlib.Path({str(mark)!r}).write_text('loaded')\n"
+        "def pytest_runtest_call(item):\n    raise AssertionError('hostile plugin')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path / "hypothesis")
+    (tmp_path / "run").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "graph_contracts.cli", "run", "--graph-version", "v1.0", "--jobs", "1",
+         "--", "-k", "test_auth"],
+        capture_output=True, text=True, cwd=tmp_path / "run", env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert not mark.exists(), "the plugin was loaded"
+    probe = subprocess.run(
+        [sys.executable, "-c", "from importlib.metadata import entry_points;"
+         "print([e.name for e in entry_points(group='pytest11')])"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert "hostile" in probe.stdout, "the fixture plugin is not installed, so the test proves nothing"

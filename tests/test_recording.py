@@ -31,6 +31,8 @@ from graph_contracts.graph.recording import (
     PLACEHOLDER,
     RECORD_MODES,
     cassette_path,
+    closest_recorded,
+    graph_request,
     graph_vcr,
     json_body,
     scan_for_secrets,
@@ -385,3 +387,20 @@ def test_no_secrets_in_cassettes(tmp_path: Path) -> None:
     assert {Path(f.file).name for f in in_copy} == {"zz-planted.yaml"}
     if repo_cassettes.exists():
         assert scan_for_secrets(repo_cassettes) == []
+
+
+def test_a_replay_matches_on_method_path_query_and_json_body_and_names_the_closest_on_a_miss() -> None:
+    from vcr.request import Request
+
+    headers = {"Content-Type": "application/json"}
+    live = Request("POST", "https://graph.replay.invalid/v1.0/a?x=1&y=2", b'{"k": 1, "j": [1]}', headers)
+    assert graph_request(live, Request("POST", "https://other.host/v1.0/a?y=2&x=1", b'{"j":[1],"k":1}', headers))
+    recorded = [
+        Request("GET", "https://graph.replay.invalid/v1.0/a?x=1&y=2", None, {}),
+        Request("POST", "https://graph.replay.invalid/v1.0/a?x=1&y=2", b'{"k": 2, "j": [1]}', headers),
+        Request("POST", "https://graph.replay.invalid/v1.0/b", b'{"k": 1, "j": [1]}', headers),
+    ]
+    assert not any(graph_request(live, r) for r in recorded)
+    closest = closest_recorded(live, recorded)
+    assert closest[0] == "POST https://graph.replay.invalid/v1.0/a?x=1&y=2 (body: JSON bodies differ at /k)"
+    assert len(closest) == 3

@@ -199,8 +199,15 @@ def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
     for name in files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
-            for result in run.check_file(name):
-                reporter.record(result)
+            if reporter.takes_counts:  # the records without issues as numbers: no object per clean CSV row
+                for item in run.check_file_counts(name):
+                    if isinstance(item, int):
+                        reporter.clean(item)
+                    else:
+                        reporter.record(item)
+            else:
+                for result in run.check_file(name):
+                    reporter.record(result)
         except BrokenPipeError:
             raise  # the reader of our output went away (`| head`): not the input's fault; main() stops
         except InputFileError as exc:

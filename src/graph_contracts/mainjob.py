@@ -13,6 +13,13 @@ plus one (at most ``MAX_WORKERS``), when xdist is installed. Hypothesis keeps
 the tables it computes once (the characters a codec can encode) in the user's
 cache folder rather than in a ``.hypothesis`` folder of whatever directory the
 run starts in.
+
+pytest runs with only the plugins the suite needs (``--disable-plugin-autoload``
+plus ``-p`` for each): a plugin installed for other work cannot change the
+suite's order or outcome, and pytest no longer rewrites the asserts of every
+module of every distribution that ships a plugin (hypothesis, schemathesis,
+anyio, this package: about 340 modules, ~1.8 s of CPU in each process where
+bytecode is not written, and each xdist worker is such a process).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from .schemas import check
 #: Each worker pays the start-up again (imports, collection, its own emulator: about 3 s of CPU)
 #: for a suite of about 17 s of CPU, so more workers than this gain little.
 MAX_WORKERS = 4
+#: The pytest plugins the suite uses (pytest-xdist's is added when the run uses workers).
+SUITE_PLUGINS = ("graph_contracts.pytest_plugin", "_hypothesis_pytestplugin")
 #: pytest arguments with which the user chose the processes themselves.
 _USER_CHOSE_PROCESSES = ("-n", "--numprocesses", "--dist", "-d", "--tx", "no:xdist")
 
@@ -57,6 +66,8 @@ def run_main_job(args: argparse.Namespace) -> int:
         "-p",
         "no:cacheprovider",
         "-q",
+        "--disable-plugin-autoload",
+        *(arg for plugin in SUITE_PLUGINS for arg in ("-p", plugin)),
     ]
     if args.graph_endpoint != "replay":
         # A replay sends exactly the recorded requests: the cassettes fix the number of examples.
@@ -70,11 +81,10 @@ def run_main_job(args: argparse.Namespace) -> int:
     workers = _worker_args(args, extra)
     if workers:
         print(f"suite: {workers[1]} pytest-xdist workers (--jobs 1 for one process)")
-    argv += workers
-    # graph_contracts is imported already (the checks above); pytest need not rewrite its asserts.
+    argv += [*workers, "-p", "xdist.plugin"] if workers else []
+    # The plugin module is imported already (this process loaded the CLI); pytest need not rewrite it.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(user_cache_dir() / "hypothesis"))
-    _import_libraries_first(_LIBRARIES if "-n" in argv else (*_LIBRARIES, *_SUITE_LIBRARIES))
     status = pytest.main([*argv, *extra])
     # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
     return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)
@@ -121,36 +131,3 @@ def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
         return []
     return ["-n", str(jobs)]
 
-
-#: Libraries whose pytest plugins pytest would otherwise load, rewriting the asserts of every module of them.
-_LIBRARIES = ("hypothesis", "_hypothesis_pytestplugin", "schemathesis", "schemathesis.pytest.plugin")
-#: What the suite's tests import later, in the process that runs them (not an xdist controller).
-_SUITE_LIBRARIES = (
-    "hypothesis.stateful",
-    "schemathesis.specs.openapi.schemas",
-    "schemathesis.specs.openapi._hypothesis",
-    "schemathesis.specs.openapi.stateful",
-    "schemathesis.generation.jsonschema.strategy",
-    "schemathesis.transport.requests",
-)
-
-
-def _import_libraries_first(names: tuple[str, ...]) -> None:
-    """Import hypothesis and schemathesis before pytest starts, so pytest does not rewrite their asserts.
-
-    pytest rewrites the asserts of every module of a distribution that ships a
-    plugin: about 400 modules of hypothesis and schemathesis, none of them a
-    test. Where bytecode is not written (``PYTHONDONTWRITEBYTECODE``) it does
-    so on every run, about 1.6 s of CPU. A module imported already is left as
-    it is (the warning saying so is silenced with ``-W``). xdist workers start
-    their own interpreters and still pay it.
-    """
-    import importlib
-
-    for name in names:
-        if importlib.util.find_spec(name.split(".")[0]) is None:
-            continue
-        try:
-            importlib.import_module(name)
-        except ImportError:  # pragma: no cover - a broken install: pytest (or importorskip) says what is missing
-            continue

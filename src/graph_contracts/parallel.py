@@ -9,6 +9,9 @@ issue and the record's duplicate keys (the digests, the costly part, are
 computed in the worker). This process replaces the placeholders in input
 order with the run's one ``DuplicateIndex``, so the duplicates across parts
 and across files, and the batch count, are the ones a single process finds.
+The rows the lane finds clean (most of them) travel as ``PlainRows`` arrays
+of row numbers and 64-bit digests, which this process looks up in one call
+per array (``BatchChecker.check_rows``): no object per clean row on either side.
 
 What a single pass reports only once (the first quoted row, the first
 non-ASCII row) is kept once; a part that stopped reading (binary data, an
@@ -17,6 +20,10 @@ between two lines that are not blank, so a run of blank lines, reported as one
 issue, never straddles two parts. Inputs that cannot be cut this way (standard
 input, JSON, NDJSON, UTF-16, small files, a header past the first megabyte)
 are read by one process.
+
+This module sits below ``validate_files``: it is handed the run (``PartedRun``:
+its duplicate state and a picklable factory of the run each worker uses) and
+builds ``results.RecordResult``s, so it never imports the run's module.
 """
 
 from __future__ import annotations
@@ -24,22 +31,21 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from array import array
 from collections import deque
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Executor, Future
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import BrokenExecutor, Executor, Future
+from dataclasses import dataclass, replace
+from typing import Any, BinaryIO, Protocol
 
 from . import textio
-from .autopilot.csv_reader import AutopilotCsv, Part
-from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys
+from .autopilot.csv_reader import AutopilotCsv, Part, PlainRow
+from .autopilot.duplicates import DuplicateIndex
+from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys, PlainRows
 from .errors import InputFileError
 from .issues import Issue, Location
-from .records import _csv_records, sniff
-from .validate_files import RecordResult, Run
-from .validation import Profile, place_issues
+from .records import Record, _csv_records, sniff
+from .results import RecordResult, lane_results
+from .validation import place_issues
 
 __all__ = ["PART_BYTES", "check_file_parallel"]
 
@@ -59,12 +65,20 @@ _DEFERRED = "batch-deferred"
 _Call = tuple[DuplicateKeys, object, str, Location | None, str, Mapping[str, str] | None, Location]
 
 
-@dataclass(frozen=True)
-class _Target:
-    type: str | None
-    operation: str | None
-    version: str
-    profile: Profile
+class Streams(Protocol):
+    """What validates the records of one part in a worker (``validate_files.Run``)."""
+
+    def check_stream(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None,
+                     counted: bool = False) -> Iterator[RecordResult | int]: ...
+
+
+class PartedRun(Protocol):
+    """A run whose files may be cut into parts: its duplicate state, and a picklable maker of the
+    run each worker uses (``validate_files.Run`` is one)."""
+
+    duplicates: DuplicateIndex
+
+    def factory(self) -> Callable[[], Streams]: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ class _Piece:
 
     path: str
     display: str
-    target: _Target
+    make_run: Callable[[], Streams]
     head_end: int
     start: int
     end: int
@@ -104,11 +118,17 @@ class _PartSource:
 
 
 class _Deferred(BatchChecker):
-    """A batch checker that computes each record's duplicate keys and leaves the lookup to the parent."""
+    """A batch checker that computes each record's duplicate keys and leaves the lookup to the parent.
+
+    A record of the general path gets a placeholder issue (``check``); the rows the lane found
+    clean come in ``PlainRows`` (``check_rows``), kept as they are for the parent.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[_Call] = []
+        #: Lane rows handed over since the last look (``_check_piece`` moves them to its outcome).
+        self.plain: list[PlainRows] = []
 
     def check(self, record: Mapping[str, object], pointer: str = "", location: Location | None = None,
               decoded: Decoded | None = None) -> list[Issue]:
@@ -117,48 +137,14 @@ class _Deferred(BatchChecker):
                            current.pointer, current.columns, current.location))
         return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
 
-
-@dataclass
-class _Plain:
-    """The plain rows of a part (no issue of their own; only the batch can add one), as compact arrays.
-
-    Pickling a tuple per row cost both sides more than the rows' few numbers: a row is its line
-    (``rows``), its duplicate keys as the index of their codes in ``patterns`` and the digests in
-    ``digests``, one after another, and its serialNumber, the ``serials`` joined by newlines (a CSV
-    field holds no line end). ``columns`` are the part's CSV columns; a row's location is
-    ``Location(file, row=row)``. In ``_Outcome``'s list a number ``n`` stands for the next ``n`` rows.
-    """
-
-    rows: array[int] = field(default_factory=lambda: array("L"))
-    kinds: array[int] = field(default_factory=lambda: array("B"))
-    digests: array[int] = field(default_factory=lambda: array("Q"))
-    patterns: list[tuple[str, ...]] = field(default_factory=list)
-    serials: list[str] = field(default_factory=list)
-    columns: Mapping[str, str] | None = None
-
-    def add(self, row: int, keys: DuplicateKeys, serial: str) -> None:
-        codes = tuple(code for code, _ in keys)
-        try:
-            kind = self.patterns.index(codes)
-        except ValueError:
-            kind = len(self.patterns)
-            self.patterns.append(codes)
-        self.rows.append(row)
-        self.kinds.append(kind)
-        self.digests.extend(key for _, key in keys)
-        self.serials.append(serial)
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials), self.columns
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.rows, self.kinds, self.digests, self.patterns, serials, self.columns = state
-        self.serials = serials.split("\n") if self.rows else []
+    def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
+        self.plain.append(plain)
+        return []
 
 
-#: What a worker sends back: results and runs of plain rows (a number: that many rows of the
-#: ``_Plain``), the deferred calls of the results by number, whether reading stopped, the plain rows.
-_Outcome = tuple[list["RecordResult | int"], dict[int, _Call], bool, _Plain]
+#: What a worker sends back: the results and the lane's rows in input order, the deferred calls of
+#: the results by number, whether reading stopped.
+_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool]
 
 
 def _check_piece(piece: _Piece) -> _Outcome:
@@ -166,46 +152,35 @@ def _check_piece(piece: _Piece) -> _Outcome:
 
     Unpickling a ``RecordResult`` with its issues and locations costs the parent
     more than the worker's whole validation of a row is worth sharing, so the
-    usual row (no issue of its own) goes back as a ``_Row`` tuple.
+    rows the lane finds clean go back as ``PlainRows`` arrays, and the parent
+    runs their batch checks in one call per array.
     """
-    target = piece.target
-    run = Run(type=target.type, operation=target.operation, version=target.version, profile=target.profile)
+    run = piece.make_run()
+    batch = _Deferred()
+    out: list[RecordResult | PlainRows] = []
+    kept: dict[int, _Call] = {}
     with open(piece.path, "rb") as handle:
         reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end), name=piece.display,
                               part=piece.lines)
-        batch = _Deferred()
-        results = list(run.check_records(_csv_records(reader), batch=batch))
-    calls = batch.calls
-    plain = _Plain()
-    out: list[RecordResult | int] = []
-    kept: dict[int, _Call] = {}
-    for result in results:
-        issues = result.issues
-        if len(issues) == 1 and issues[0].code == _DEFERRED and result.is_record and result.line is not None:
-            index = int(issues[0].message)
-            keys, serial, pointer, location, prefix, cols, where = calls[index]
-            if (not pointer and not prefix and location is where and location is not None
-                    and location.row == result.line and location.file == result.file and location.line is None
-                    and location.column is None and (not plain.rows or cols is plain.columns)
-                    and type(serial) is str and "\n" not in serial and result.label == f"row {result.line}"):
-                plain.columns = cols
-                plain.add(result.line, keys, serial)
-                if out and type(out[-1]) is int:
-                    out[-1] += 1
-                else:
-                    out.append(1)
-                continue
-        for issue in issues:
-            if issue.code == _DEFERRED:
-                kept[int(issue.message)] = calls[int(issue.message)]
-        out.append(result)
-    return out, kept, reader.stopped, plain
-
+        for result in run.check_stream(_csv_records(reader, plain=True), batch=batch, counted=True):
+            out += batch.plain  # handed over before anything after them is yielded: input order
+            batch.plain.clear()
+            if isinstance(result, RecordResult):
+                for issue in result.issues:
+                    if issue.code == _DEFERRED:
+                        kept[int(issue.message)] = batch.calls[int(issue.message)]
+                out.append(result)
+    out += batch.plain
+    return out, kept, reader.stopped
 
 
 def _count_lines(path: str, start: int, end: int) -> int:
-    """Worker: the line ends between ``start`` and ``end`` (CRLF, LF or a bare CR), read in pieces."""
+    """Worker: the line ends between ``start`` and ``end`` (CRLF, LF or a bare CR), read in pieces.
+
+    A CRLF split between two pieces is one line end, not two.
+    """
     count = 0
+    after_cr = False
     with open(path, "rb") as handle:
         handle.seek(start)
         left = end - start
@@ -214,8 +189,40 @@ def _count_lines(path: str, start: int, end: int) -> int:
             if not data:
                 break
             left -= len(data)
-            count += data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+            count += _line_ends(data) - (after_cr and data[0] == 10)
+            after_cr = data[-1] == 13
     return count
+
+
+def _line_ends(data: bytes, most: int | None = None) -> int:
+    """The line ends in ``data``: LF, CR and CRLF each count once.
+
+    ``bytes.find`` jumps from line end to line end (a memchr), which on rows of
+    kilobytes is four times cheaper than ``count(b"\\n")`` and a third of that
+    for ``count(b"\\r\\n")``; past ``most`` line ends (short lines; default one
+    per 2 KB, half a real row) the counts are cheaper, and they answer instead.
+    """
+    limit = len(data) >> 11 if most is None else most
+    find = data.find
+    ends = pos = 0
+    at = find(b"\n")  # the next LF at or after pos, or -1
+    while ends <= limit:
+        if at < 0:
+            cr = find(b"\r", pos)
+            if cr < 0:
+                return ends
+            ends += 1  # a bare CR after the last LF
+            pos = cr + 1
+            continue
+        end = at - 1 if at > pos and data[at - 1] == 13 else at  # a CRLF is one end
+        cr = find(b"\r", pos, end)
+        ends += 1  # a bare CR inside the line, or the line's own end
+        if cr >= 0:
+            pos = cr + 1
+            continue
+        pos = at + 1
+        at = find(b"\n", pos)
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def _header_end(handle: BinaryIO, lines: int) -> int | None:
@@ -249,7 +256,8 @@ def _cut_near(handle: BinaryIO, target: int) -> int | None:
     return None
 
 
-def _plan(path: str, display: str, target: _Target, part_bytes: int, pool: Executor) -> list[_Piece] | None:
+def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: int, pool: Executor
+          ) -> list[_Piece] | None:
     """The parts of a CSV file worth cutting, or None: read it in one process."""
     try:
         size = os.path.getsize(path)
@@ -287,7 +295,7 @@ def _plan(path: str, display: str, target: _Target, part_bytes: int, pool: Execu
     first_line = reader.header_row + 1
     for index, ((start, end), count) in enumerate(zip(spans, counts, strict=True)):
         lines = Part(reader.header_row, first_line, keep_head=index == 0, last=index == len(spans) - 1)
-        pieces.append(_Piece(path, display, target, head_end, start, end, lines))
+        pieces.append(_Piece(path, display, make_run, head_end, start, end, lines))
         first_line += count
     return pieces
 
@@ -321,22 +329,22 @@ def _replay(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker) 
     return replace(result, issues=issues)
 
 
-def check_file_parallel(run: Run, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES
-                        ) -> Iterator[RecordResult] | None:
+def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES,
+                        counted: bool = False) -> Iterator[RecordResult | int] | None:
     """The results of one file validated by ``pool``'s processes, in order; None when it is not worth cutting.
 
-    Exactly what ``run.check_file(name)`` yields, duplicates across the run's
-    files included; at most ``2 * jobs`` parts are in flight, so memory does not
-    grow with the file.
+    Exactly what ``run.check_file(name)`` yields (with ``counted``, what ``run.check_file_counts``
+    yields), duplicates across the run's files included; at most ``2 * jobs`` parts are in flight,
+    so memory does not grow with the file.
     """
-    target = _Target(run.type, run.operation, run.version, run.profile)
-    pieces = _plan(name, name, target, part_bytes, pool)
+    pieces = _plan(name, name, run.factory(), part_bytes, pool)
     if pieces is None:
         return None
-    return _merge(run, pieces, pool, 2 * jobs)
+    return _merge(run, pieces, pool, 2 * jobs, counted)
 
 
-def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Iterator[RecordResult]:
+def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, counted: bool
+           ) -> Iterator[RecordResult | int]:
     name = pieces[0].display
     batch = BatchChecker(duplicates=run.duplicates)
     waiting = iter(pieces)
@@ -346,28 +354,16 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
     try:
         while pending:
             try:
-                results, calls, stopped, plain = pending.popleft().result()
-            except BrokenProcessPool:
+                results, calls, stopped = pending.popleft().result()
+            except BrokenExecutor:  # a process pool's BrokenProcessPool
                 raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
                                            "try again without --jobs") from None
             following = next(waiting, None)
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
-            at = digest_at = 0  # the next plain row, its first digest
-            rows, kinds, digests, patterns, serials, columns = (
-                plain.rows, plain.kinds, plain.digests, plain.patterns, plain.serials, plain.columns)
             for result in results:
-                if type(result) is int:
-                    for index in range(at, at + result):
-                        codes = patterns[kinds[index]]
-                        keys = tuple(zip(codes, digests[digest_at:digest_at + len(codes)], strict=True))
-                        digest_at += len(codes)
-                        row = rows[index]
-                        where = Location(name, row=row)
-                        found = batch.check_keys(keys, serials[index], "", where)
-                        yield RecordResult(name, f"row {row}", place_issues(found, "", where, columns) if found
-                                           else [], row)
-                    at += result
+                if isinstance(result, PlainRows):
+                    yield from lane_results(batch, result, counted)
                     continue
                 assert isinstance(result, RecordResult)
                 if not result.is_record:
@@ -376,7 +372,9 @@ def _merge(run: Run, pieces: list[_Piece], pool: Executor, window: int) -> Itera
                     if not kept:
                         continue
                     result = replace(result, issues=kept)
-                yield _replay(result, calls, batch) if result.issues else result
+                if result.issues:
+                    result = _replay(result, calls, batch)
+                yield 1 if counted and not result.issues and result.is_record else result
             if stopped:
                 return
     finally:

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, Literal
 
 from . import textio
 from .autopilot.catalog import make_issue
-from .autopilot.csv_reader import AutopilotCsv
+from .autopilot.csv_reader import AutopilotCsv, CsvRow, PlainRow
 from .errors import InputFileError
 from .issues import Issue, Location, pointer_join
 from .textio import ByteSource, Overlong
@@ -82,18 +82,20 @@ def file_issues(display: str, issues: list[Issue]) -> Record:
 
 
 def open_records(
-    name: str | Path, *, expand_bodies: bool = True, stdin: BinaryIO | None = None, import_body: bool = False
-) -> Iterator[Record]:
+    name: str | Path, *, expand_bodies: bool = True, stdin: BinaryIO | None = None, import_body: bool = False,
+    plain: bool = False,
+) -> Iterator[Record | PlainRow]:
     """The records of one file (``-`` is standard input), read lazily.
 
     Raises ``InputFileError`` when the file cannot be read at all: missing, a
     directory, binary, empty, or JSON that does not parse. Records already
     yielded stay valid when a stream fails later on. ``import_body`` says the
-    import action's body is expected, so a bare array of devices is an error.
+    import action's body is expected, so a bare array of devices is an error. ``plain`` lets CSV
+    rows without reader issues come as ``PlainRow`` tuples (``AutopilotCsv.rows``).
     """
     if str(name) == "-":
         yield from read_records(stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, "", expand_bodies,
-                                import_body)
+                                import_body, plain=plain)
         return
     display = str(name)
     path = Path(name)
@@ -108,18 +110,19 @@ def open_records(
     except OSError as exc:
         raise InputFileError(display, exc.strerror or str(exc)) from None
     with handle:
-        yield from read_records(handle, display, path.suffix.lower(), expand_bodies, import_body)
+        yield from read_records(handle, display, path.suffix.lower(), expand_bodies, import_body, plain=plain)
 
 
 def read_records(
-    stream: ByteSource, display: str, suffix: str = "", expand_bodies: bool = True, import_body: bool = False
-) -> Iterator[Record]:
+    stream: ByteSource, display: str, suffix: str = "", expand_bodies: bool = True, import_body: bool = False,
+    *, plain: bool = False,
+) -> Iterator[Record | PlainRow]:
     """The records of one open binary stream, its format sniffed from the first bytes."""
     head = textio.read_head(stream, display)
     fmt = sniff(head, suffix, display)
     source = textio.Prefixed(head, stream)
     if fmt == "csv":
-        yield from _csv(source, display)
+        yield from _csv(source, display, plain)
     elif fmt == "ndjson":
         yield from _ndjson(source, display, textio.sniff_encoding(head), expand_bodies)
     else:
@@ -173,20 +176,35 @@ def _parses(line: str) -> bool:
 # -- CSV ----------------------------------------------------------------------
 
 
-def _csv(source: ByteSource, display: str) -> Iterator[Record]:
-    yield from _csv_records(AutopilotCsv(source, name=display))
+def _csv(source: ByteSource, display: str, plain: bool) -> Iterator[Record | PlainRow]:
+    yield from _csv_records(AutopilotCsv(source, name=display), plain=plain)
 
 
-def _csv_records(reader: AutopilotCsv) -> Iterator[Record]:
-    """The rows of a CSV reader as device records, its file issues as they are found."""
+def csv_record(file: str, row: int, record: dict[str, str], columns: Mapping[str, str], issues: tuple[Issue, ...] = (),
+               *, readable: bool = True, hash_optional: bool = False) -> Record:
+    """The device record of one CSV row (and of a ``PlainRow``, which the lane turns back into one)."""
+    return Record(record, Location(file, row=row), f"row {row}", issues=issues, readable=readable, target="device",
+                  columns=columns, hash_optional=hash_optional)
+
+
+def _csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Record | PlainRow]:
+    """The rows of a CSV reader as device records, its file issues as they are found.
+
+    With ``plain``, rows without reader issues may come as ``PlainRow`` tuples (see
+    ``AutopilotCsv.rows``): the validator's lane for clean rows (``validate_files.Run``) takes them.
+    """
     display = reader.file
     reported = 0
-    for row in reader:
+    for row in reader.rows(plain=plain):
         if len(reader.file_issues) > reported:
             yield file_issues(display, reader.file_issues[reported:])
             reported = len(reader.file_issues)
-        yield Record(row.record, Location(display, row=row.row), f"row {row.row}", issues=tuple(row.issues),
-                     readable=row.shaped, target="device", columns=row.columns, hash_optional=row.hash_optional)
+        if type(row) is tuple:
+            yield row
+            continue
+        assert isinstance(row, CsvRow)
+        yield csv_record(display, row.row, row.record, row.columns, tuple(row.issues), readable=row.shaped,
+                         hash_optional=row.hash_optional)
     if len(reader.file_issues) > reported:
         yield file_issues(display, reader.file_issues[reported:])
 

@@ -7,25 +7,38 @@ import body), so a report can say which device is wrong and count devices.
 A file that cannot be read at all raises ``InputFileError``; once a file is
 readable, everything wrong inside it is an ``Issue`` so that one bad line
 never hides the others. Duplicates are found across every file of a ``Run``.
+
+CSV rows take a lane when they can: the reader hands a row it can prove free of
+reader issues over as a plain tuple, the validator's own happy path
+(``Validator.clean_device``) judges it, and the batch checks of many such rows
+run in one call; only a row with an issue becomes a ``RecordResult``, and a
+caller that only counts clean records (``check_file_counts``) gets numbers for
+the rest. Anything the lane cannot prove clean goes the general way, so the
+results are exactly those of one ``Record`` and ``check_record`` per row.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 from .autopilot import AutopilotCsv
+from .autopilot.csv_reader import PlainRow
 from .autopilot.duplicates import DuplicateIndex
-from .autopilot.rules import BATCH_LIMIT, BatchChecker
+from .autopilot.hardware_hash import HASH_TEXT_LENGTH
+from .autopilot.rules import BATCH_LIMIT, BatchChecker, PlainRows
 from .issues import Issue, quote
-from .records import MAX_JSON_BYTES, STDIN_NAME, Record, open_records, sniff
+from .parallel import PART_BYTES, check_file_parallel
+from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
+from .results import RecordResult, lane_results
 from .textio import ByteSource
 from .validation import (
     AUTOPILOT_COLLECTION,
@@ -48,30 +61,6 @@ __all__ = [
     "sniff",
     "validate_file",
 ]
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    """The issues of one record, or (``is_record`` False) of the file as a whole.
-
-    ``label`` says where the record is in terms a person can find in an editor
-    (``row 7``, ``line 3``, ``item 2``); it is empty for a file holding one
-    payload. ``line`` is the 1-based line when it is known (CSV, NDJSON).
-    """
-
-    file: str
-    label: str
-    issues: list[Issue]
-    line: int | None = None
-    is_record: bool = True
-
-    @property
-    def errors(self) -> int:
-        return sum(i.severity == "error" for i in self.issues)
-
-    @property
-    def warnings(self) -> int:
-        return sum(i.severity == "warning" for i in self.issues)
 
 
 class Run:
@@ -106,11 +95,15 @@ class Run:
         A file is cut into parts of about ``part_bytes`` (default ``parallel.PART_BYTES``, ~2,000 rows);
         files under two parts are read by this process.
         """
-        from .parallel import PART_BYTES
-
         self.pool = pool
         self.jobs = jobs
         self.part_bytes = part_bytes or PART_BYTES
+
+    def factory(self) -> Callable[[], Run]:
+        """A picklable maker of a run with this one's target and profile (and duplicate state of its
+        own): what ``parallel``'s worker processes validate their parts with."""
+        return functools.partial(Run, type=self.type, operation=self.operation, version=self.version,
+                                 profile=self.profile)
 
     @property
     def expand_bodies(self) -> bool:
@@ -119,29 +112,104 @@ class Run:
 
     def check_file(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult]:
         """A ``RecordResult`` per record of one file (``-`` is standard input), streaming."""
-        if self.pool is not None and str(name) != "-":
-            from .parallel import check_file_parallel
+        for item in self._file_results(name, stdin, counted=False):
+            if isinstance(item, RecordResult):  # always, when not counted
+                yield item
 
-            results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes)
+    def check_file_counts(self, name: str | Path, *, stdin: BinaryIO | None = None) -> Iterator[RecordResult | int]:
+        """``check_file`` for a caller that only counts the records without issues (``validate``'s reports
+        except JUnit): a number ``n`` stands for the next ``n`` records, none with an issue.
+
+        Every record without an issue comes as a count (the CSV rows the lane finds clean cost no
+        result object); every other result is the ``RecordResult`` ``check_file`` yields, in the same
+        order.
+        """
+        return self._file_results(name, stdin, counted=True)
+
+    def _file_results(self, name: str | Path, stdin: BinaryIO | None, counted: bool) -> Iterator[RecordResult | int]:
+        if str(name) != "-":
+            self._reserve(name)
+        if self.pool is not None and str(name) != "-":
+            results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes,
+                                          counted=counted)
             if results is not None:
                 yield from results
                 return
         import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
-        yield from self.check_records(
-            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body))
+        yield from self.check_stream(
+            open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body, plain=True),
+            counted=counted)
 
-    def check_records(self, records: Iterable[Record], *, batch: BatchChecker | None = None
+    def _reserve(self, name: str | Path) -> None:
+        """Size the run's digest table for the file up front: a device with a hash takes more than
+        ``HASH_TEXT_LENGTH`` bytes and usually three keys, so the table need not grow while it is read."""
+        try:
+            size = os.path.getsize(name)
+        except OSError:
+            return  # the reader says what is wrong with it
+        self.duplicates.table.reserve(3 * size // HASH_TEXT_LENGTH)
+
+    def check_records(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None
                       ) -> Iterator[RecordResult]:
         """Validate one file's records, in order, with one batch (500-device count) for the file."""
+        for item in self.check_stream(records, batch=batch):
+            if isinstance(item, RecordResult):  # always, when not counted
+                yield item
+
+    def check_stream(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None,
+                     counted: bool = False) -> Iterator[RecordResult | int]:
+        """``check_records``, taking the CSV reader's ``PlainRow``s too; with ``counted``, records without
+        issues among them come as counts (see ``check_file_counts``).
+
+        The lane for a ``PlainRow`` (a row without reader issues) is the validator's own happy path,
+        as ``Validator.check_record`` takes it: ``clean_device`` (schema verdict, hash, record rules),
+        then the batch checks, for up to ``LANE_ROWS`` rows at a time but always before the next
+        record's (``BatchChecker.check_rows``), so they see the rows in input order. A row
+        ``clean_device`` does not pass becomes the ``Record`` the reader would have made and goes
+        through ``check_record``, which explains what is wrong.
+        """
         if batch is None:
             batch = BatchChecker(duplicates=self.duplicates)
         pick = _Picker(self)
-        for record in records:
-            validator = pick(record)
-            if validator is None:
-                yield _result(record, list(record.issues) + pick.problems(record))
-            else:
-                yield _result(record, _without_foreign_properties(validator.check_record(record, batch)))
+        device: Validator | None = None
+        pending: PlainRows | None = None  # rows found clean, before their batch checks
+        try:
+            for record in records:
+                if type(record) is tuple:
+                    number, value, file, columns = record
+                    if device is None:
+                        device = pick.device()
+                    identity = device.clean_device(value) if device.record_rules else None
+                    if identity is not None:
+                        if pending is None:
+                            pending = PlainRows(file, columns)
+                        pending.add(number, batch.keys(value, identity), value["serialNumber"])
+                        if len(pending) >= LANE_ROWS:
+                            held, pending = pending, None
+                            yield from lane_results(batch, held, counted)
+                        continue
+                    record = csv_record(file, number, value, columns)
+                assert isinstance(record, Record)
+                if pending is not None:  # the batch checks stay in input order
+                    held, pending = pending, None
+                    yield from lane_results(batch, held, counted)
+                validator = pick(record)
+                if validator is None:
+                    issues = list(record.issues) + pick.problems(record)
+                else:
+                    issues = _without_foreign_properties(validator.check_record(record, batch))
+                yield 1 if counted and not issues and record.is_record else _result(record, issues)
+        except Exception:
+            # The file failed part-way (a read error, bad UTF-16): the rows read before it still count.
+            if pending is not None:
+                yield from lane_results(batch, pending, counted)
+            raise
+        if pending is not None:
+            yield from lane_results(batch, pending, counted)
+
+
+#: Clean rows the lane holds before their batch checks run, in one call (``BatchChecker.check_rows``).
+LANE_ROWS = 256
 
 
 def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
@@ -175,9 +243,7 @@ class _Picker:
         if not record.readable:
             return self._first_or_none()
         if record.target == "device":
-            if self._device is None:
-                self._device = _cached_validator("type", AUTOPILOT_TYPE, run.version, "request", run.profile)
-            return self._device
+            return self.device()
         if record.target == "body":
             if self._body is None:
                 self._body = _cached_validator("operation", f"{AUTOPILOT_TYPE}.import", run.version, "request",
@@ -186,6 +252,13 @@ class _Picker:
         if self._chosen is None:
             self._chosen = self._pick(record.value)
         return self._chosen[0]
+
+    def device(self) -> Validator:
+        """The validator of Autopilot device records (CSV rows, the devices of import bodies)."""
+        if self._device is None:
+            run = self.run
+            self._device = _cached_validator("type", AUTOPILOT_TYPE, run.version, "request", run.profile)
+        return self._device
 
     def _first_or_none(self) -> Validator | None:
         return self._chosen[0] if self._chosen is not None else None

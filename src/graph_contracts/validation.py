@@ -439,7 +439,7 @@ class Validator:
         if batch is not None:
             batch.record = record
             if not issues and record.readable and self._autopilot == "record":
-                clean = self._clean_device(record.value)
+                clean = self.clean_device(record.value)
                 if clean is not None:  # the happy path: nothing but the batch can find an issue
                     found = batch.check(record.value, "", location, clean)
                     return place_issues(found, record.pointer, location, record.columns) if found else found
@@ -451,14 +451,21 @@ class Validator:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
         return place_issues(issues, record.pointer, location, record.columns)
 
+    @property
+    def record_rules(self) -> bool:
+        """True when each payload is one Autopilot device record under the upload profile's rules,
+        the validators ``clean_device`` serves."""
+        return self._autopilot == "record"
+
     # -- internals
 
-    def _clean_device(self, value: Any) -> HashIdentity | None:
+    def clean_device(self, value: Any) -> HashIdentity | None:
         """The hash identity of a device record with no schema or record issue, else None ("check it all").
 
         Exact by construction: jsonschema-rs's verdict (with the base64 patterns left to the strict
         decode) on a flat record of strings, ``fast_identity`` and ``record_clean``, each True only
-        where the full analysis finds nothing; the differential tests compare the two paths.
+        where the full analysis finds nothing; the differential tests compare the two paths. Only for a
+        validator whose profile runs the Autopilot record rules (``autopilot == "record"``).
         """
         if type(value) is not dict or self._fast is None:
             return None

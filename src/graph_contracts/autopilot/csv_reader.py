@@ -195,18 +195,12 @@ class AutopilotCsv:
                 raise InputFileError(self.file, exc.strerror or str(exc)) from exc
         return nullcontext(self._source)
 
-    def _text_lines(self, stream: ByteSource, head: bytes, encoding: textio.Encoding
-                    ) -> Iterator[tuple[str | Overlong, bool]]:
-        """Decoded lines, each with True when it was non-ASCII UTF-8 (the ANSI path only)."""
-        pieces = textio.utf8_chunks(textio.chunks(stream, self.file, head), encoding, self.file)
-        ansi = not encoding.utf16
-        for raw in textio.split_lines(pieces, MAX_LINE):
-            if isinstance(raw, Overlong):
-                yield raw, False
-            elif ansi:
-                yield _decode_ansi_line(raw)
-            else:
-                yield raw.decode("utf-8", "surrogatepass"), False
+    @staticmethod
+    def _decode(raw: bytes, ansi: bool) -> tuple[str, bool]:
+        """A line's text, with True when it was non-ASCII UTF-8 (the ANSI path only)."""
+        if ansi:
+            return _decode_ansi_line(raw)
+        return raw.decode("utf-8", "surrogatepass"), False
 
     def _file_issue(self, code: str, message: str, row: int | None = None,
                     column: str | None = None) -> None:
@@ -216,15 +210,26 @@ class AutopilotCsv:
     # -- the file -------------------------------------------------------------
 
     def __iter__(self) -> Iterator[CsvRow]:
+        for row in self.rows(plain=False):
+            assert isinstance(row, CsvRow)
+            yield row
+
+    def rows(self, *, plain: bool) -> Iterator[CsvRow | PlainRow]:
+        """The rows; with ``plain``, a row the plain-line test passes comes as a ``PlainRow`` tuple.
+
+        A ``PlainRow`` stands for exactly the ``CsvRow`` the general path builds for that line:
+        no reader issue, shaped, ``hash_optional`` False. Only the validator's lane asks for them
+        (``validate_files.Run``), to skip the objects a row with no issue does not need.
+        """
         self.file_issues = []
         self.header = ()
         self.partner = False
         self.stopped = True  # until the end is reached
         self.header_row = None
         with self._open() as stream:
-            yield from self._rows(stream)
+            yield from self._rows(stream, plain)
 
-    def _rows(self, stream: ByteSource) -> Iterator[CsvRow]:
+    def _rows(self, stream: ByteSource, plain: bool) -> Iterator[CsvRow | PlainRow]:
         head = textio.read_head(stream, self.file, 4)  # the sniffer needs four bytes
         if not head:
             self._file_issue("csv-header", "the file is empty; expected the header "
@@ -235,16 +240,24 @@ class AutopilotCsv:
             self._file_issue("csv-encoding", encoding.warning)
         state = _RowState()
         part = self._part
-        for number, (line, non_ascii) in enumerate(self._text_lines(stream, head, encoding), 1):
+        pieces = textio.utf8_chunks(textio.chunks(stream, self.file, head), encoding, self.file)
+        ansi = not encoding.utf16
+        for number, raw in enumerate(textio.split_lines(pieces, MAX_LINE), 1):
             if part is not None and number > part.head_lines:
                 if not part.keep_head and number == part.head_lines + 1:
                     self.file_issues = []  # the head was read for its header; another part reports it
                 number += part.first_line - part.head_lines - 1
-            if isinstance(line, Overlong):
-                row = self._overlong(number, line, state)
+            if type(raw) is bytes and plain and state.props is not None and state.blank_start is None:
+                found = _plain_row(raw, state, number, self.file)
+                if found is not None:
+                    yield found
+                    continue
+            if isinstance(raw, Overlong):
+                row = self._overlong(number, raw, state)
                 if row is not None:
                     yield row
                 return
+            line, non_ascii = self._decode(raw, ansi)
             if "\0" in line:
                 self._file_issue(
                     "csv-binary",
@@ -417,6 +430,8 @@ class AutopilotCsv:
             state.names = {COLUMN_TO_PROPERTY[c]: n for c, n in zip(state.columns, self.header, strict=True)
                            if c is not None and c in COLUMN_TO_PROPERTY}
             state.all_known = None not in state.columns
+            if state.all_known and not self.partner and all(c in COLUMN_TO_PROPERTY for c in state.columns):
+                state.props = tuple(COLUMN_TO_PROPERTY[cast("str", c)] for c in state.columns)
         values: dict[str, str]
         if state.all_known and len(fields) == len(state.columns):
             values = dict(zip(cast("list[str]", state.columns), fields, strict=True))  # all_known: no None
@@ -475,6 +490,55 @@ class _RowState:
     stopped: bool = False
     #: True once the header is read when every column is a known one (a row maps with one ``zip``).
     all_known: bool | None = None
+    #: Once a data row is read: each column's Graph property, when every column has one (no partner
+    #: columns); then a line may be a ``PlainRow``. None: every row takes the general path.
+    props: tuple[str, ...] | None = None
+
+
+#: A row with no reader issue as ``(row, record, file, columns)``: ``CsvRow(row, record, [], shaped=True,
+#: columns=columns)`` without the objects (``AutopilotCsv.rows(plain=True)``).
+PlainRow = tuple[int, dict[str, str], str, Mapping[str, str]]
+
+
+def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow | None:
+    """The row of ``raw`` when the general path would make it a ``CsvRow`` without issues, else None.
+
+    Exactly that case and nothing more: an ASCII line (both paths decode it alike, and it sets no
+    encoding warning) without quotation marks or NUL, no run of blank lines waiting to be reported
+    before it, split into the header's number of fields (the shape test), not blank, and none of the
+    Excel signs (the same ``_excel_signs``). Anything else returns None and the line takes the
+    general path, which reports what it finds.
+    """
+    try:
+        line = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if '"' in line or "\0" in line:
+        return None
+    props = cast("tuple[str, ...]", state.props)
+    fields = _split_fields(line, state.separator, len(props))
+    if fields is None or not any(map(str.strip, fields)):
+        return None
+    record = dict(zip(props, fields, strict=True))
+    if _excel_signs(record):
+        return None
+    return number, record, file, cast("dict[str, str]", state.names)
+
+
+def _split_fields(line: str, separator: str, count: int) -> list[str] | None:
+    """``line.split(separator)`` when that has ``count`` fields, else None; found with ``str.find``,
+    which skips to each separator where ``split`` steps through every character (half the time for
+    a row with a 4000-character hash), and stops at the first field too many."""
+    fields: list[str] = []
+    start = 0
+    find = line.find
+    while (end := find(separator, start)) >= 0:
+        if len(fields) == count:
+            return None
+        fields.append(line[start:end])
+        start = end + 1
+    fields.append(line[start:])
+    return fields if len(fields) == count else None
 
 
 def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:

@@ -3,7 +3,7 @@
 A run may check a million rows across many files, so the state per device must
 be small: each key (the hash string, the serial number, the device identity
 decoded from the hash) is kept as a 64-bit BLAKE2b digest in an open-addressing
-table built on ``array`` (12 bytes a slot: the digest and a 32-bit position),
+table built on ``array`` (16 bytes a slot: the digest and a 64-bit position),
 never as the 4000-character hash or a Python object per row. The position says
 where a key was first seen: a run-wide number that ``Positions`` turns back
 into a file and its row, line or record number for the message.
@@ -17,69 +17,113 @@ from __future__ import annotations
 import bisect
 import hashlib
 from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Slots in a new table; the table doubles when three quarters are used.
 _INITIAL_SLOTS = 1024
 
 
+#: A BLAKE2b state per ``kind`` (its personalization set), copied for each key: half the cost of a new one.
+_STARTS: dict[bytes, Any] = {}
+
+
 def digest(kind: bytes, key: str | bytes) -> int:
     """A nonzero 64-bit digest of one key; ``kind`` keeps serials and hashes apart."""
     data = key.encode("utf-8", "surrogatepass") if isinstance(key, str) else key
-    value = int.from_bytes(hashlib.blake2b(data, digest_size=8, person=kind).digest(), "little")
-    return value or 1
+    start = _STARTS.get(kind)
+    if start is None:
+        start = _STARTS[kind] = hashlib.blake2b(digest_size=8, person=kind)
+    state = start.copy()
+    state.update(data)
+    return int.from_bytes(state.digest(), "little") or 1
 
 
 class DigestTable:
-    """A set of nonzero 64-bit digests, each with a 32-bit value: linear probing in two arrays."""
+    """A set of nonzero 64-bit digests, each with a value: linear probing in one array.
+
+    Slot ``i`` is the pair ``_slots[2 * i]`` (the digest, 0 when free) and ``_slots[2 * i + 1]``
+    (its value), so a probe that stores a key touches one cache line, not two arrays' worth.
+    """
 
     def __init__(self) -> None:
-        self._keys = array("Q", bytes(8 * _INITIAL_SLOTS))
-        self._values = array("L", bytes(array("L").itemsize * _INITIAL_SLOTS))
+        self._slots = array("Q", bytes(16 * _INITIAL_SLOTS))
         self._used = 0
 
     def __len__(self) -> int:
         return self._used
 
+    @property
+    def size(self) -> int:
+        """The slots; the table doubles when more than three quarters are used."""
+        return len(self._slots) >> 1
+
+    def reserve(self, keys: int) -> None:
+        """Make room for ``keys`` more keys now, so that the table does not grow (rehashing every key
+        in Python, and holding the old array meanwhile) while they are added; a hint, never a limit."""
+        size = self.size
+        while (self._used + keys) * 4 > size * 3:
+            size *= 2
+        if size > self.size:
+            self._grow(size)
+
     def first_seen(self, keys: tuple[tuple[str, int], ...], value: int) -> tuple[str, int] | None:
         """Store ``value`` for each new key of ``keys`` ((code, digest) pairs); the first known key's
-        code and stored value, or None. One call for a record's keys: the probes inline."""
-        found: tuple[str, int] | None = None
-        keys_array, values = self._keys, self._values
-        mask = len(keys_array) - 1
-        for code, key in keys:
-            slot = key & mask
-            while True:
-                present = keys_array[slot]
-                if present == key:
-                    if found is None:
-                        found = (code, int(values[slot]))
-                    break
-                if present == 0:
-                    keys_array[slot] = key
-                    values[slot] = value
-                    self._used += 1
-                    if self._used * 4 > len(keys_array) * 3:
-                        self._grow()
-                        keys_array, values = self._keys, self._values
-                        mask = len(keys_array) - 1
-                    break
-                slot = (slot + 1) & mask
-        return found
+        code and stored value, or None."""
+        found = self.first_seen_many([key for _, key in keys], [len(keys)], [value])
+        return (keys[found[0][1]][0], found[0][2]) if found else None
 
-    def _grow(self) -> None:
-        old_keys, old_values = self._keys, self._values
-        size = len(old_keys) * 2
-        self._keys = keys = array("Q", bytes(8 * size))
-        self._values = values = array("L", bytes(old_values.itemsize * size))
-        mask = size - 1
-        for key, value in zip(old_keys, old_values, strict=False):
+    def first_seen_many(self, digests: Sequence[int], widths: Iterable[int], values: Iterable[int]
+                        ) -> list[tuple[int, int, int]]:
+        """``first_seen`` for many records in order, the probes inline: record ``i`` has the next
+        ``widths[i]`` digests and the value ``values[i]``. Returns (record, index of its first known
+        key, that key's stored value) for each record with a known key; the others are only stored."""
+        out: list[tuple[int, int, int]] = []
+        slots = self._slots
+        mask = len(slots) - 2  # an even index: a slot's digest
+        room = self.size * 3 // 4 - self._used  # keys that fit before the table must grow
+        at = 0
+        for record, (width, value) in enumerate(zip(widths, values, strict=True)):
+            index = -1
+            hit = False
+            for key in digests[at:at + width]:
+                index += 1
+                slot = (key << 1) & mask
+                present = slots[slot]
+                while present and present != key:
+                    slot = (slot + 2) & mask
+                    present = slots[slot]
+                if present:
+                    if not hit:
+                        hit = True
+                        out.append((record, index, slots[slot + 1]))
+                    continue
+                slots[slot] = key
+                slots[slot + 1] = value
+                room -= 1
+                if room < 0:
+                    self._used = self.size * 3 // 4 + 1
+                    self._grow(self.size * 2)
+                    slots = self._slots
+                    mask = len(slots) - 2
+                    room = self.size * 3 // 4 - self._used
+            at += width
+        self._used = self.size * 3 // 4 - room
+        return out
+
+    def _grow(self, size: int) -> None:
+        old = self._slots
+        self._slots = slots = array("Q", bytes(16 * size))
+        mask = 2 * size - 2
+        for at in range(0, len(old), 2):
+            key = old[at]
             if key:
-                slot = key & mask
-                while keys[slot]:
-                    slot = (slot + 1) & mask
-                keys[slot] = key
-                values[slot] = value
+                slot = (key << 1) & mask
+                while slots[slot]:
+                    slot = (slot + 2) & mask
+                slots[slot] = key
+                slots[slot + 1] = old[at + 1]
 
 
 @dataclass
@@ -94,6 +138,11 @@ class Positions:
         """Start a new file whose places are ``kind`` (row, line, record) numbers."""
         self._starts.append(self._top + 1)
         self._files.append((name, kind))
+
+    @property
+    def start(self) -> int:
+        """The position of the current file's place 0: place ``n`` is ``start + n``."""
+        return self._starts[-1]
 
     def encode(self, number: int) -> int:
         position = self._starts[-1] + number

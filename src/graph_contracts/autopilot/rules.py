@@ -14,7 +14,10 @@ for the hash, whose checker reports a non-string itself.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from graph_contracts.autopilot.catalog import (
     MISSING_SERIAL_AND_KEY,
@@ -38,6 +41,7 @@ __all__ = [
     "RULES",
     "RULES_BY_CODE",
     "BatchChecker",
+    "PlainRows",
     "Rule",
     "check_batch",
     "check_device",
@@ -332,6 +336,47 @@ def _place(location: Location | None, count: int) -> tuple[str, int]:
     return "record", count
 
 
+@dataclass
+class PlainRows:
+    """CSV rows of one file with no issue but what the batch checks may find, waiting for them in order.
+
+    Compact, as the rows may cross a process boundary (``--jobs``): a row is its number (``rows``),
+    its duplicate keys as the index of their codes in ``patterns`` (``kinds``) and their digests,
+    one row's after another (``digests``), and its serialNumber (``serials``, joined by newlines
+    when pickled: a CSV field holds no line end). ``columns`` are the file's CSV columns.
+    """
+
+    file: str
+    columns: Mapping[str, str]
+    rows: array[int] = field(default_factory=lambda: array("L"))
+    kinds: array[int] = field(default_factory=lambda: array("B"))
+    digests: array[int] = field(default_factory=lambda: array("Q"))
+    patterns: list[tuple[str, ...]] = field(default_factory=list)
+    serials: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, row: int, keys: DuplicateKeys, serial: str) -> None:
+        codes, digests = zip(*keys, strict=True) if keys else ((), ())
+        try:
+            kind = self.patterns.index(codes)
+        except ValueError:
+            kind = len(self.patterns)
+            self.patterns.append(codes)
+        self.rows.append(row)
+        self.kinds.append(kind)
+        self.digests.extend(digests)
+        self.serials.append(serial)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, serials = state
+        self.serials = serials.split("\n") if self.rows else []
+
+
 class BatchChecker:
     """Rules across the records of one upload (one file), fed one record at a time.
 
@@ -381,12 +426,13 @@ class BatchChecker:
         keys, the costly part, while one process looks them up in input order.
         """
         keys: list[tuple[str, int]] = []
-        hash_value = _text(record, "hardwareIdentifier")
-        if hash_value and (stripped := hash_value.strip()):
+        hash_value = record.get("hardwareIdentifier")
+        if isinstance(hash_value, str) and (stripped := hash_value.strip()):
             keys.append(("duplicate-hash", _hash_text_key(stripped, hash_value, decoded)))
-        serial = _text(record, "serialNumber")
-        serial_key = serial.strip().casefold() if serial and serial.strip() else None
-        if serial_key:
+        serial = record.get("serialNumber")
+        serial_key = None
+        if isinstance(serial, str) and (core := serial.strip()):
+            serial_key = core.casefold()
             keys.append(("duplicate-serial", digest(b"serial", serial_key)))
         if decoded is not None:
             # The serial inside the hash shares the serial key space: equal to the field (the usual
@@ -402,7 +448,56 @@ class BatchChecker:
     def check_keys(self, keys: DuplicateKeys, serial: object, pointer: str = "",
                    location: Location | None = None) -> list[Issue]:
         """``check`` for keys already computed (``keys``); ``serial`` is the record's serialNumber, for the message."""
+        kind, number = _place(location, self.count + 1)
+        current = location.file if location is not None else ""
+        found = self._lookup(keys, current, kind, number)
+        return self._issues(found, serial, pointer, location, current)
+
+    def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
+        """``check_keys`` for each row of ``plain`` in order, in one pass over their digests: the rows
+        with issues, as (index in ``plain``, issues). The validator's lane hands over the CSV rows it
+        found clean this way (``validate_files.Run.check_stream``), and ``--jobs`` the rows its
+        workers found clean."""
+        rows = plain.rows
+        if not rows:
+            return []
+        file = plain.file
+        positions = self.duplicates.positions
+        if self._file is None:
+            self._file = file
+            positions.file(file, "row")
+        start = positions.start
+        positions.encode(max(rows))  # the top position, as encoding each row would leave it
+        widths = [len(codes) for codes in plain.patterns]
+        kinds = plain.kinds
+        found = self.duplicates.table.first_seen_many(
+            plain.digests, map(widths.__getitem__, kinds), [start + row for row in rows])
+        count = self.count
+        patterns = plain.patterns
+        flagged: dict[int, tuple[str, int] | None] = {
+            index: (patterns[kinds[index]][key], first) for index, key, first in found}
+        if count < self.limit + 1 <= count + len(rows):
+            flagged.setdefault(self.limit - count, None)  # the device past the limit: the batch size
+        out: list[tuple[int, list[Issue]]] = []
+        for index in sorted(flagged):
+            self.count = count + index + 1
+            out.append((index, self._issues(flagged[index], plain.serials[index], "",
+                                            Location(file, row=rows[index]), file)))
+        self.count = count + len(rows)
+        return out
+
+    def _lookup(self, keys: DuplicateKeys, current: str, kind: str, number: int) -> tuple[str, int] | None:
+        """Count the record; store its keys at its run-wide position; the first key seen before (code, position)."""
         self.count += 1
+        positions = self.duplicates.positions
+        if self._file is None:
+            self._file = current
+            positions.file(current, kind)
+        return self.duplicates.table.first_seen(keys, positions.encode(number))
+
+    def _issues(self, found: tuple[str, int] | None, serial: object, pointer: str, location: Location | None,
+                current: str) -> list[Issue]:
+        """The batch issues of the record just counted: the batch size, the key ``_lookup`` found."""
         issues: list[Issue] = []
         if self.count == self.limit + 1:
             issues.append(make_issue(
@@ -412,17 +507,10 @@ class BatchChecker:
                 "the batch and check each one registered before sending the next",
                 location=location,
             ))
-        kind, number = _place(location, self.count)
-        current = location.file if location is not None else ""
-        positions = self.duplicates.positions
-        if self._file is None:
-            self._file = current
-            positions.file(current, kind)
-        here = positions.encode(number)
-        found = self.duplicates.table.first_seen(keys, here)
         if found is not None:
             code, first = found
-            issues.append(self._duplicate(code, serial, pointer, location, positions.describe(first, current)))
+            issues.append(self._duplicate(code, serial, pointer, location,
+                                          self.duplicates.positions.describe(first, current)))
         return issues
 
     @staticmethod

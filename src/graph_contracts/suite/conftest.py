@@ -6,12 +6,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from ..contracts import ContractSet
-from ..graph.client import GraphClient
-from ..graph.endpoints import Endpoint
-from ..pytest_plugin import graph_versions
-from ..strategies import SerialSource
-from .support import Created
+# The shared checks assert too; their failures should read as well as the tests' own.
+pytest.register_assert_rewrite("graph_contracts.suite.support")
+
+from ..contracts import ContractSet  # noqa: E402
+from ..graph.client import GraphClient  # noqa: E402
+from ..graph.endpoints import Endpoint  # noqa: E402
+from ..pytest_plugin import graph_versions  # noqa: E402
+from ..strategies import SerialSource  # noqa: E402
+from .support import Created  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

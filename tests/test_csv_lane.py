@@ -1,0 +1,306 @@
+"""The CSV lane for clean rows gives exactly what the general path gives, row for row.
+
+``AutopilotCsv.rows(plain=True)`` hands a line it can prove clean of reader
+issues over as a ``PlainRow`` tuple; ``Run.check_stream`` checks it with the
+validator's own happy path (``Validator.clean_device``) and runs the batch
+checks of many such rows in one call (``BatchChecker.check_rows``); with
+``counted`` a clean row is a count, not a ``RecordResult``. Every test here
+compares the lane with the general path (``plain=False``, one ``Record`` and
+``check_record`` per row) on the same bytes: the verdict of each row, the
+results in order, the counts, the reports, and ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+from graph_contracts.autopilot.csv_reader import AutopilotCsv, CsvRow
+from graph_contracts.autopilot.duplicates import DigestTable
+from graph_contracts.autopilot.rules import BatchChecker, PlainRows
+from graph_contracts.issues import Location
+from graph_contracts.records import _csv_records
+from graph_contracts.reporting import Reporter
+from graph_contracts.validate_files import RecordResult, Run
+
+HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"
+SERIALS = [f"LN{n:04d}" for n in range(6)] + ["123456", "E12E5", "0001234"]
+HASHES = {serial: encode_hardware_hash(build_hardware_hash(serial=serial, manufacturer="Contoso"))
+          for serial in SERIALS}
+
+#: A row's parts, each a mix of clean values and the faults the rules and the reader know.
+serials = st.sampled_from([*SERIALS, "ln0001", " LN0002", "Default string", "", "LN\x07X", "1234"])
+keys = st.sampled_from(["", "", "00329-00000-0003-AA606", "bad key"])
+hashes = st.one_of(
+    st.sampled_from(SERIALS).map(HASHES.__getitem__),
+    st.sampled_from(SERIALS).map(lambda s: HASHES[s][:255]),
+    st.sampled_from(SERIALS).map(lambda s: HASHES[s][:-4] + "AAA="),
+    st.sampled_from(["", "not base64!", "QUFB"]),
+)
+tags = st.sampled_from(["", "Sales", " Sales", "Ventes é"])
+shapes = st.sampled_from(["plain"] * 6 + ["quoted", "extra", "short", "blank", "commas", "nul"])
+
+
+@st.composite
+def csv_files(draw: st.DrawFn) -> bytes:
+    lines = [HEADER]
+    for _ in range(draw(st.integers(1, 14))):
+        serial, key, text, tag, shape = draw(serials), draw(keys), draw(hashes), draw(tags), draw(shapes)
+        line = f"{serial},{key},{text},{tag}"
+        line = {"quoted": f'"{serial}",{key},{text},{tag}', "extra": line + ",x", "short": f"{serial},{key}",
+                "blank": "", "commas": ",,,", "nul": line.replace(",", "\0", 1)}.get(shape, line)
+        lines.append(line)
+    newline = draw(st.sampled_from(["\r\n", "\n"]))
+    return (newline.join(lines) + newline).encode("utf-8")
+
+
+def general(data: bytes, run: Run | None = None, name: str = "x.csv") -> list[RecordResult]:
+    """The general path: a ``Record`` per row, ``Validator.check_record`` for each."""
+    reader = AutopilotCsv(io.BytesIO(data), name=name)
+    return list((run or Run()).check_records(_csv_records(reader)))
+
+
+def lane(data: bytes, *, counted: bool, run: Run | None = None, name: str = "x.csv") -> list[RecordResult | int]:
+    reader = AutopilotCsv(io.BytesIO(data), name=name)
+    return list((run or Run()).check_stream(_csv_records(reader, plain=True), counted=counted))
+
+
+def expand(items: Iterable[RecordResult | int], expected: list[RecordResult]) -> list[RecordResult]:
+    """Each count replaced by as many of ``expected``'s results, which must be records without issues."""
+    out: list[RecordResult] = []
+    for item in items:
+        if isinstance(item, int):
+            taken = expected[len(out):len(out) + item]
+            assert all(not r.issues and r.is_record for r in taken)
+            out += taken
+        else:
+            out.append(item)
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files())
+def test_the_lane_gives_the_general_paths_results(data: bytes) -> None:
+    expected = general(data)
+    assert lane(data, counted=False) == expected
+    counted = lane(data, counted=True)
+    assert expand(counted, expected) == expected
+    assert all(item > 0 for item in counted if isinstance(item, int))
+    assert all(r.issues or not r.is_record for r in counted if isinstance(r, RecordResult))  # the clean: counts
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files())
+def test_a_plain_row_is_the_row_the_general_path_builds_without_issues(data: bytes) -> None:
+    general_reader = AutopilotCsv(io.BytesIO(data), name="x.csv")
+    rows = {row.row: row for row in general_reader}
+    plain_reader = AutopilotCsv(io.BytesIO(data), name="x.csv")
+    plain = [row for row in plain_reader.rows(plain=True) if type(row) is tuple]
+    for number, record, file, columns in plain:
+        row = rows[number]
+        assert (row.record, row.issues, row.shaped, row.hash_optional, dict(row.columns)) == (
+            record, [], True, False, dict(columns))
+        assert file == "x.csv"
+    assert plain_reader.file_issues == general_reader.file_issues
+
+
+def test_the_lane_takes_the_usual_rows_and_leaves_the_others(tmp_path: Path) -> None:
+    lines = [HEADER, *(f"{s},,{HASHES[s]},Sales" for s in SERIALS[:6])]
+    lines.append(f'"{SERIALS[0]}x",,{HASHES[SERIALS[1]]},Sales')  # quotes: the general path
+    reader = AutopilotCsv(io.BytesIO("\r\n".join(lines).encode()), name="y.csv")
+    kinds = [type(row).__name__ for row in reader.rows(plain=True)]
+    # the first data row sets the columns up through the general path; the quoted row goes there too
+    assert kinds == ["CsvRow", "tuple", "tuple", "tuple", "tuple", "tuple", "CsvRow"]
+    assert all(isinstance(row, CsvRow) for row in AutopilotCsv(io.BytesIO("\n".join(lines).encode())))
+
+
+def test_counts_and_results_around_duplicates_and_the_batch_limit() -> None:
+    pool = [(f"BL{n:04d}", encode_hardware_hash(build_hardware_hash(serial=f"BL{n:04d}", manufacturer="Contoso")))
+            for n in range(520)]
+    lines = [HEADER, *(f"{serial},,{text},Sales" for serial, text in pool)]
+    lines[300] = lines[7]  # a duplicate hash and serial, inside a run of clean rows
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    expected = general(data)
+    counted = lane(data, counted=True)
+    flagged = [r for r in counted if isinstance(r, RecordResult)]
+    assert [(r.label, [i.code for i in r.issues]) for r in flagged] == [
+        ("row 301", ["duplicate-hash"]), ("row 502", ["batch-size"])]
+    assert sum(r for r in counted if isinstance(r, int)) == 518
+    assert expand(counted, expected) == expected
+
+
+def test_a_run_finds_duplicates_across_files_on_either_path() -> None:
+    first = ("\n".join([HEADER, *(f"{s},,{HASHES[s]}," for s in SERIALS[:4])]) + "\n").encode()
+    second = ("\n".join([HEADER, f"{SERIALS[5]},,{HASHES[SERIALS[5]]},", f"{SERIALS[2]},,{HASHES[SERIALS[2]]},"])
+              + "\n").encode()
+    run_general, run_lane = Run(), Run()
+    expected = general(first, run_general) + general(second, run_general, "w.csv")
+    got = lane(first, counted=False, run=run_lane) + lane(second, counted=False, run=run_lane, name="w.csv")
+    assert got == expected
+    assert [i.message for r in expected for i in r.issues] == [
+        "this hardware hash already appeared at x.csv, row 4; Intune processes only one of them and fails the others"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_reporter_given_counts_writes_what_it_writes_for_results(fmt: str) -> None:
+    lines = [HEADER, *(f"{s},,{HASHES[s]},Sales" for s in SERIALS), f"{SERIALS[1]},bad key,{HASHES[SERIALS[1]]},"]
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    outputs = []
+    for counted in (False, True):
+        out = io.StringIO()
+        reporter = Reporter(fmt, out, io.StringIO())  # type: ignore[arg-type]
+        assert reporter.takes_counts
+        reporter.start_file("x.csv")
+        for item in lane(data, counted=counted):
+            if isinstance(item, int):
+                reporter.clean(item)
+            else:
+                reporter.record(item)
+        reporter.finish()
+        outputs.append((out.getvalue(), reporter.records, reporter.per_file))
+    assert outputs[0] == outputs[1]
+    assert outputs[1][1] == len(SERIALS) + 1
+    assert not Reporter("junit", io.StringIO(), io.StringIO()).takes_counts  # it writes a case per record
+
+
+def test_check_rows_is_check_keys_row_by_row() -> None:
+    rng = random.Random(7)
+    digests = [rng.getrandbits(64) | 1 for _ in range(40)]
+    patterns = [("duplicate-hash", "duplicate-serial"), ("duplicate-hash", "duplicate-serial", "duplicate-device")]
+    one_by_one, bulk = BatchChecker(limit=30), BatchChecker(limit=30)
+    plain = PlainRows("z.csv", {"serialNumber": "Device Serial Number"})
+    expected = []
+    for row in range(2, 60):
+        codes = patterns[row % 2]
+        keys = tuple((code, rng.choice(digests)) for code in codes)
+        plain.add(row, keys, f"SN{row}")
+        found = one_by_one.check_keys(keys, f"SN{row}", "", Location("z.csv", row=row))
+        if found:
+            expected.append((row - 2, found))
+    assert bulk.check_rows(plain) == expected
+    assert bulk.count == one_by_one.count == 58
+    assert any(code == "batch-size" for _, found in expected for code in (i.code for i in found))
+
+
+def test_first_seen_many_is_first_seen_record_by_record_and_reserve_keeps_every_key() -> None:
+    rng = random.Random(3)
+    pool = [rng.getrandbits(64) | 1 for _ in range(3000)]
+    records = [[rng.choice(pool) for _ in range(rng.randint(0, 3))] for _ in range(2500)]
+    one, many = DigestTable(), DigestTable()
+    expected = []
+    for index, keys in enumerate(records):
+        found = one.first_seen(tuple((str(k), key) for k, key in enumerate(keys)), index)
+        if found is not None:
+            expected.append((index, int(found[0]), found[1]))
+    flat = list(itertools.chain.from_iterable(records))
+    half = sum(len(keys) for keys in records[:1200])
+    got = many.first_seen_many(flat[:half], [len(k) for k in records[:1200]], range(1200))
+    many.reserve(10_000)  # room made half-way: nothing is lost
+    got += [(index + 1200, key, value) for index, key, value in
+            many.first_seen_many(flat[half:], [len(k) for k in records[1200:]], range(1200, 2500))]
+    assert got == expected
+    assert len(many) == len(one) == len(set(flat))
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    with ProcessPoolExecutor(2) as executor:
+        yield executor
+
+
+def test_jobs_counts_are_one_jobs_counts(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    from graph_contracts.parallel import check_file_parallel
+
+    rng = random.Random(11)
+    lines = [HEADER]
+    for n in range(60):
+        serial = f"JB{n:04d}"
+        lines.append(f"{serial},,{encode_hardware_hash(build_hardware_hash(serial=serial, manufacturer='Contoso'))},")
+    lines[rng.randrange(30, 60)] = lines[rng.randrange(1, 30)]  # a duplicate in a later part
+    lines[20] = lines[20] + ",extra"
+    path = tmp_path / "jobs.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+
+    def merged(items: Iterable[RecordResult | int]) -> list[RecordResult | int]:
+        out: list[RecordResult | int] = []
+        for item in items:
+            if isinstance(item, int) and out and isinstance(out[-1], int):
+                out[-1] += item
+            else:
+                out.append(item)
+        return out
+
+    single = merged(Run().check_file_counts(path))
+    parts = check_file_parallel(Run(), str(path), pool, 2, part_bytes=1500, counted=True)
+    assert parts is not None  # cut into parts, not the one-process fallback
+    assert merged(parts) == single
+    assert sum(isinstance(item, RecordResult) for item in single) >= 2
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r", b"\n"])
+def test_line_count_for_jobs_with_a_line_end_across_read_pieces(tmp_path: Path, newline: bytes) -> None:
+    """``--jobs`` numbers a part's rows from the line ends before it; a CRLF that the 1 MB reads cut
+    in two is still one line end (it was two before, which shifted every later part's rows by one)."""
+    from graph_contracts import textio
+    from graph_contracts.parallel import _count_lines
+
+    piece = textio.CHUNK * 16
+    line = b"x" * 2999 + newline  # rows of kilobytes: the find loop, not the counts
+    data = line * (piece // len(line))
+    data += b"y" * (piece - 1 - len(data)) + newline + line * 3  # the line end starts at the last byte
+    path = tmp_path / "ends.csv"
+    path.write_bytes(data)
+    expected = len(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")) - 1
+    assert _count_lines(str(path), 0, len(data)) == expected
+    assert _count_lines(str(path), 5, len(data)) == expected  # another start: other cuts
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"x" * 50])).map(b"".join))
+def test_splitlines_is_bytes_splitlines(piece: bytes) -> None:
+    from graph_contracts.textio import splitlines
+
+    assert splitlines(piece) == piece.splitlines()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"x" * 50])).map(b"".join),
+       st.sampled_from([None, 0, 2, 10**9]))
+def test_line_ends_counts_lf_cr_and_crlf_once_on_either_path(data: bytes, most: int | None) -> None:
+    from graph_contracts.parallel import _line_ends
+
+    # ``most`` picks the path: the find loop (a large most), the counts (0), or a switch half-way
+    assert _line_ends(data, most) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def test_rows_read_before_a_read_failure_still_count() -> None:
+    """A file that fails part-way (here UTF-16 with a lone surrogate) reports the rows before the
+    failure on the lane as on the general path: rows waiting for their batch checks are not lost."""
+    from graph_contracts.errors import InputFileError
+
+    lines = [HEADER, *(f"{s},,{HASHES[s]},Sales" for s in SERIALS[:6] * 4)]  # past the 64 KB first read
+    data = b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le") + b"\r\x00\n\x00" + b"\x00\xd8A\x00"
+
+    def until_failure(items: Iterator[RecordResult | int]) -> list[RecordResult | int]:
+        seen: list[RecordResult | int] = []
+        with pytest.raises(InputFileError, match="UTF-16"):
+            for item in items:
+                seen.append(item)
+        return seen
+
+    expected = until_failure(Run().check_stream(_csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"))))
+    counted = until_failure(Run().check_stream(_csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"),
+                                                            plain=True), counted=True))
+    results = [r for r in expected if isinstance(r, RecordResult)]
+    assert sum(r.is_record for r in results) >= 6
+    assert expand(counted, results) == results
+    assert any(isinstance(item, int) for item in counted)  # the lane had clean rows waiting
