@@ -98,3 +98,19 @@ def test_the_state_machine_leaves_nothing_a_later_list_test_would_meet(tmp_path:
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "7 passed" in result.stdout.strip().splitlines()[-1]
+
+
+def test_the_scratch_token_writes_in_a_tenant_nothing_else_touches() -> None:
+    import httpx
+
+    from graph_contracts.graph.endpoints import open_endpoint
+
+    path = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"
+    with open_endpoint("emulator") as endpoint:
+        default = {"Authorization": f"Bearer {endpoint.token('write')}"}
+        scratch = {"Authorization": f"Bearer {endpoint.token('scratch')}"}
+        assert httpx.post(endpoint.base_url + path, json={"groupTag": "default"}, headers=default).status_code == 201
+        assert httpx.get(endpoint.base_url + path, headers=scratch).json()["value"] == []
+        assert httpx.post(endpoint.base_url + path, json={"groupTag": "scratch"}, headers=scratch).status_code == 201
+        listed = httpx.get(endpoint.base_url + path, headers=default).json()["value"]
+        assert [e["groupTag"] for e in listed] == ["default"]

@@ -19,12 +19,14 @@ from .auth import ClientCredentials, TokenSource, token_source_from_env
 from .clouds import cloud as cloud_named
 
 EndpointKind = Literal["emulator", "replay", "live"]
-TokenKind = Literal["write", "read", "none"]
+TokenKind = Literal["write", "read", "none", "scratch"]
 
 #: Where replayed requests appear to go; cassettes match without the host, so any URL works.
 REPLAY_BASE_URL = "https://graph.replay.invalid"
 #: What a replayed request carries instead of a token; scrubbed cassettes hold the same placeholder.
 REPLAY_TOKEN = "replay-token"
+#: The emulator tenant behind ``token("scratch")``: one no other test writes to.
+SCRATCH_TENANT = "5c7a7c4e-0000-4000-8000-00000000a5c7"
 
 
 class Endpoint(Protocol):
@@ -33,8 +35,10 @@ class Endpoint(Protocol):
     ``token(kind)`` returns a bearer token: ``"write"`` holds the documented
     write permission, ``"read"`` only a read permission, ``"none"`` is valid
     but holds no permission (None when the endpoint cannot issue such a token,
-    as a live tenant usually cannot). ``allows_writes`` is False for a live
-    tenant unless the user said otherwise.
+    as a live tenant usually cannot). ``"scratch"`` writes in a tenant of its
+    own that nothing else touches, so a test can start from a known state (the
+    emulator's ``SCRATCH_TENANT``; None on a live tenant). ``allows_writes`` is
+    False for a live tenant unless the user said otherwise.
     """
 
     @property
@@ -78,6 +82,8 @@ class EmulatorEndpoint:
             return self._sources["write"].token()
         if kind == "read":
             return handle.token(["DeviceManagementServiceConfig.Read.All"])
+        if kind == "scratch":
+            return handle.token(tenant=SCRATCH_TENANT)
         return handle.token(())
 
 
@@ -108,6 +114,8 @@ class LiveEndpoint:
     kind: EndpointKind = "live"
 
     def token(self, kind: TokenKind = "write") -> str | None:
+        if kind == "scratch":
+            return None  # a live tenant is shared: there is no tenant of the test's own
         if kind == "none":
             return os.environ.get("GRAPH_TOKEN_NO_PERMISSION") or None
         if kind == "read":
