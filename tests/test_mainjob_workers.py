@@ -108,3 +108,10 @@ def test_a_pytest_plugin_installed_for_other_work_does_not_load_into_the_main_jo
         capture_output=True, text=True, env=env, timeout=60,
     )
     assert "hostile" in probe.stdout, "the fixture plugin is not installed, so the test proves nothing"
+
+
+def test_busy_cores_is_a_share_of_the_usable_cores_measured_now() -> None:
+    busy = mainjob.busy_cores(window=0.05)
+    assert 0.0 <= busy <= max(mainjob.usable_cores(), os.cpu_count() or 1) + 0.01
+    if Path("/proc/stat").exists():
+        assert mainjob._cpu_times() is not None

@@ -684,7 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=None,
         metavar="N",
-        help="run the suite in N pytest-xdist processes (default: the cores the load average leaves idle, "
+        help="run the suite in N pytest-xdist processes (default: the cores other work leaves idle now, "
         "rounded up, plus one, at most 4, when pytest-xdist is installed; a live tenant always runs in one)",
     )
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")

@@ -28,6 +28,7 @@ import argparse
 import importlib.util
 import math
 import os
+import time
 
 from .contracts import default_contracts
 from .lint import lint
@@ -97,25 +98,54 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def busy_cores() -> float:
-    """Cores other work keeps busy: the one-minute load average (0 where the platform has none)."""
+def busy_cores(window: float = 0.3) -> float:
+    """Cores other work keeps busy now: measured over ``window`` seconds where the platform says.
+
+    On Linux, from ``/proc/stat`` sampled twice: a run that just ended has
+    stopped using the cores, while the one-minute load average still counts it
+    for a minute, so back-to-back runs would go to one process for nothing.
+    Elsewhere the one-minute load average (0 where the platform has none).
+    """
+    first = _cpu_times()
+    if first is not None:
+        time.sleep(window)
+        second = _cpu_times()
+        if second is not None and second[1] > first[1]:
+            idle = (second[0] - first[0]) / (second[1] - first[1])
+            return usable_cores() * max(0.0, 1.0 - idle)
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
         return 0.0
 
 
+def _cpu_times() -> tuple[int, int] | None:
+    """(idle, total) jiffies of all cores from ``/proc/stat``; None where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 5:
+        return None
+    values = [int(v) for v in fields[1:] if v.isdigit()]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return idle, sum(values[:8])  # guest time is already inside user time
+
+
 def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
     """``-n N`` for pytest-xdist, or nothing: one process.
 
-    ``--jobs N`` wins. By default the cores the load average leaves idle
-    (rounded up) plus the one this run gets anyway, at most ``MAX_WORKERS``
-    (so on 2 cores: two workers while the load average is below 2), on the
+    ``--jobs N`` wins. By default the cores other work leaves idle now
+    (``busy_cores``, rounded up) plus the one this run gets anyway, at most
+    ``MAX_WORKERS`` (so on 2 cores: two workers unless both are busy), on the
     emulator (each worker starts its own) and on cassettes: a worker costs ~3 s
     of CPU to start, which only idle cores pay back. On 2 cores at a load
     average of 2.9, two workers took 26.9 s against 18.3 s in one process; at
-    1.1, ``--examples 40`` took 33.8 s against 61.9 s. The load average also
-    counts a run that just ended, so back-to-back runs see some load. A live tenant always stays in
+    1.1, ``--examples 40`` took 33.8 s against 61.9 s. The one-minute load
+    average, used before, still counted a run that had just ended: the second
+    of two ``--examples 40`` runs in a row went to one process and took 58 s
+    against 31 s. A live tenant always stays in
     one process: a worker's end-of-run sweep of the run tag would delete what
     another worker is still testing, and the tenant's throttling, not the CPU,
     bounds a live run. Pytest arguments that choose processes themselves
