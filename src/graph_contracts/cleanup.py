@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from .contracts import ContractSet
+from .contracts import ContractSet, Operation
 from .errors import ConfigurationError
 from .graph.client import GraphClient
 
@@ -88,16 +88,27 @@ def id_refusal(entity_id: object) -> str:
     return ""
 
 
+def collections(contracts: ContractSet, version: str) -> Iterator[tuple[Operation, Operation]]:
+    """Each collection ``version`` lists, once, as its list operation and the get of its items.
+
+    Two types may list one path (a derived type's list is its base collection's);
+    the first listed is the one used.
+    """
+    listed: set[str] = set()
+    for op in contracts.operations_in(version):
+        if op.verb != "list" or op.path in listed:
+            continue
+        listed.add(op.path)
+        get = contracts.operations.get((version, f"{op.type}.get"))
+        if get is not None:
+            yield op, get
+
+
 def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, tag: str) -> Iterator[Deletion]:
     """Every object in ``version`` carrying ``tag``, as a ``Deletion`` not yet sent (status 0)."""
-    seen_sets: set[str] = set()
-    for op in contracts.operations_in(version):
-        if op.verb != "list" or op.path in seen_sets:
-            continue
-        seen_sets.add(op.path)
+    for op, get in collections(contracts, version):
         prop = TAG_PROPERTY.get(op.type)
-        get = contracts.operations.get((version, f"{op.type}.get"))
-        if prop is None or get is None:
+        if prop is None:
             continue
         escaped = tag.replace("'", "''")
         for item in client.list_all(op.path, params={"$filter": f"startswith({prop},'{escaped}')"}):

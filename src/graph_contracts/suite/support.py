@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from ..cleanup import id_refusal
+from ..cleanup import collections, id_refusal
 from ..contracts import VERSIONS, ContractSet, Operation, ServiceRefusal, default_contracts
 from ..graph.client import GraphClient, parse_retry_after
 from ..graph.recording import pseudonymize_upns
@@ -167,17 +167,12 @@ class ContractFindingWarning(UserWarning):
 
 def entity_paths(contracts: ContractSet, client: GraphClient, version: str) -> set[str]:
     """The item path of every entity the version's list operations show, all pages read."""
-    paths: set[str] = set()
-    listed: set[str] = set()
-    for op in contracts.operations_in(version):
-        get = contracts.operations.get((version, f"{op.type}.get"))
-        if op.verb != "list" or op.path in listed or get is None:
-            continue
-        listed.add(op.path)
-        paths.update(
-            get.item_path(item["id"]) for item in client.list_all(op.path) if not id_refusal(item.get("id"))
-        )
-    return paths
+    return {
+        get.item_path(item["id"])
+        for op, get in collections(contracts, version)
+        for item in client.list_all(op.path)
+        if not id_refusal(item.get("id"))
+    }
 
 
 @dataclass
