@@ -297,6 +297,13 @@ class ContractSet:
     def operations_in(self, version: str) -> Iterator[Operation]:
         return (o for (v, _), o in sorted(self.operations.items()) if v == version)
 
+    def undone_by(self, op: Operation) -> Operation | None:
+        """For an unassign action (``unassignUserFromDevice``), the assign action whose effect it clears."""
+        if not op.verb.startswith("unassign"):
+            return None
+        name = op.verb.replace("unassign", "assign", 1).replace("From", "To", 1)
+        return self.operations.get((op.version, f"{op.type}.{name}"))
+
     def derived_types(self, version: str, name: str) -> tuple[str, ...]:
         """Names of the types that derive from ``name``, directly or not, sorted."""
         found: set[str] = set()

@@ -46,11 +46,8 @@ ENTITY_ACTIONS = [
 
 
 def _undone_by(op: Operation) -> Operation | None:
-    """For unassignX, the assignX whose effect it clears."""
-    if not op.verb.startswith("unassign"):
-        return None
-    name = op.verb.replace("unassign", "assign", 1).replace("From", "To", 1)
-    return CONTRACTS.operations.get((op.version, f"{op.type}.{name}"))
+    """For unassignX, the assignX whose effect it clears (the name the test body uses)."""
+    return CONTRACTS.undone_by(op)
 
 
 def _device(

@@ -211,8 +211,7 @@ def _entity_action(clear: bool) -> Handler:
 
 def _assigning(emulator: Emulator, op: Operation) -> tuple[Parameter, ...]:
     """The parameters of the assign action an unassign action undoes (assignX for unassignX)."""
-    name = op.verb.replace("unassign", "assign", 1).replace("From", "To", 1)
-    assign = emulator.contracts.operations.get((op.version, f"{op.type}.{name}"))
+    assign = emulator.contracts.undone_by(op)
     return assign.parameters if assign is not None else ()
 
 
