@@ -212,10 +212,6 @@ def _csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Recor
 # -- JSON and NDJSON ----------------------------------------------------------
 
 
-#: Nesting deeper than this is not read: no Graph payload comes close, and Python's parser would recurse.
-MAX_DEPTH = 512
-
-
 def _duplicate_hook(found: list[tuple[dict[str, Any], list[str]]]) -> Any:
     """An ``object_pairs_hook`` that notes each object with a repeated name (JSON allows it; OData does not)."""
 

@@ -65,13 +65,6 @@ def graph_serials(request: pytest.FixtureRequest, graph_run_tag: str) -> SerialS
     return SerialSource(f"{graph_run_tag}/{request.node.module.__name__}::{request.node.name}")
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Drop operations of API versions the run did not ask for (--graph-version)."""
-    if "op" in metafunc.fixturenames:
-        return  # parametrized in the module; filtered below
-    del metafunc
-
-
 #: The suite's longest tests (the state machine: seconds each, 160 scenarios at ``--graph-examples 40``).
 #: They run first: at the end of the collection two of them could be the last work of one xdist
 #: worker while the other waits; at the start the other worker takes the rest meanwhile.
