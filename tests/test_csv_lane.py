@@ -246,40 +246,12 @@ def test_jobs_counts_are_one_jobs_counts(tmp_path: Path, pool: ProcessPoolExecut
     assert sum(isinstance(item, RecordResult) for item in single) >= 2
 
 
-@pytest.mark.parametrize("newline", [b"\r\n", b"\r", b"\n"])
-def test_line_count_for_jobs_with_a_line_end_across_read_pieces(tmp_path: Path, newline: bytes) -> None:
-    """``--jobs`` numbers a part's rows from the line ends before it; a CRLF that the 1 MB reads cut
-    in two is still one line end (it was two before, which shifted every later part's rows by one)."""
-    from graph_contracts import textio
-    from graph_contracts.parallel import _count_lines
-
-    piece = textio.CHUNK * 16
-    line = b"x" * 2999 + newline  # rows of kilobytes: the find loop, not the counts
-    data = line * (piece // len(line))
-    data += b"y" * (piece - 1 - len(data)) + newline + line * 3  # the line end starts at the last byte
-    path = tmp_path / "ends.csv"
-    path.write_bytes(data)
-    expected = len(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")) - 1
-    assert _count_lines(str(path), 0, len(data)) == expected
-    assert _count_lines(str(path), 5, len(data)) == expected  # another start: other cuts
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"x" * 50])).map(b"".join))
 def test_splitlines_is_bytes_splitlines(piece: bytes) -> None:
     from graph_contracts.textio import splitlines
 
     assert splitlines(piece) == piece.splitlines()
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from([b"a", b"bc", b"\r", b"\n", b"\r\n", b"x" * 50])).map(b"".join),
-       st.sampled_from([None, 0, 2, 10**9]))
-def test_line_ends_counts_lf_cr_and_crlf_once_on_either_path(data: bytes, most: int | None) -> None:
-    from graph_contracts.parallel import _line_ends
-
-    # ``most`` picks the path: the find loop (a large most), the counts (0), or a switch half-way
-    assert _line_ends(data, most) == data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
 def test_rows_read_before_a_read_failure_still_count() -> None:

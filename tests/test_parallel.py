@@ -172,3 +172,21 @@ def test_separators_newlines_and_a_quoted_header(tmp_path: Path, pool: ProcessPo
     path = write(tmp_path / "g.csv", lines, newline=newline)
     single, parallel = both([path], pool)
     assert single == parallel and "duplicate-hash" in single
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
+def test_rows_of_later_parts_are_numbered_as_one_process_numbers_them(
+        tmp_path: Path, pool: ProcessPoolExecutor, newline: str) -> None:
+    """Each part numbers its lines on from the header and the main process shifts them by the lines of
+    the parts before it. Rows of varied length put line ends (a CRLF among them) across the reader's
+    64 KB reads, and every tenth row has an issue, so a row number off by one anywhere shows."""
+    lines = [HEADER]
+    for n, row in enumerate(rows(400, "PQ")):
+        serial, rest = row.split(",", 1)
+        lines.append(f"{serial},,{rest}{'x' * (n % 7)}" if n % 10 == 3 else row + " " * (n % 5))
+    lines[250:250] = ["", ""]  # a blank run in a later part: its first row is the issue's place
+    path = write(tmp_path / "h.csv", lines, newline=newline)
+    single, parallel = both([path], pool)
+    assert single == parallel
+    places = [i["location"]["row"] for i in json.loads(single)["issues"]]
+    assert len(places) > 40 and max(places) > 380

@@ -2,9 +2,12 @@
 
 The file is cut into parts at line ends. Each worker process reads the file's
 head (up to the header, which sets the columns and the separator), then its
-own part, numbering lines as the whole file would, and validates the rows as
-one process would, except for what depends on the rows before them: the
-500-device count and the duplicate lookups. For those it leaves a placeholder
+own part, and validates the rows as one process would, except for what
+depends on the rows before them: where the part starts, the 500-device count
+and the duplicate lookups. It numbers the part's lines on from the head, as
+if the part followed the header, and says how many it read; this process
+shifts each part's rows by the lines of the parts before it (``_Shift``), so
+nothing reads the file a second time to count lines before the parts start. For those it leaves a placeholder
 issue and the record's duplicate keys (the digests, the costly part, are
 computed in the worker). This process replaces the placeholders in input
 order with the run's one ``DuplicateIndex``, so the duplicates across parts
@@ -31,11 +34,12 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 from . import textio
 from .autopilot.csv_reader import AutopilotCsv, Part, PlainRow
@@ -143,8 +147,8 @@ class _Deferred(BatchChecker):
 
 
 #: What a worker sends back: the results and the lane's rows in input order, the deferred calls of
-#: the results by number, whether reading stopped.
-_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool]
+#: the results by number, whether reading stopped, and the part's lines (numbered on from the head).
+_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool, int]
 
 
 def _check_piece(piece: _Piece) -> _Outcome:
@@ -171,58 +175,7 @@ def _check_piece(piece: _Piece) -> _Outcome:
                         kept[int(issue.message)] = batch.calls[int(issue.message)]
                 out.append(result)
     out += batch.plain
-    return out, kept, reader.stopped
-
-
-def _count_lines(path: str, start: int, end: int) -> int:
-    """Worker: the line ends between ``start`` and ``end`` (CRLF, LF or a bare CR), read in pieces.
-
-    A CRLF split between two pieces is one line end, not two.
-    """
-    count = 0
-    after_cr = False
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        left = end - start
-        while left > 0:
-            data = handle.read(min(left, textio.CHUNK * 16))
-            if not data:
-                break
-            left -= len(data)
-            count += _line_ends(data) - (after_cr and data[0] == 10)
-            after_cr = data[-1] == 13
-    return count
-
-
-def _line_ends(data: bytes, most: int | None = None) -> int:
-    """The line ends in ``data``: LF, CR and CRLF each count once.
-
-    ``bytes.find`` jumps from line end to line end (a memchr), which on rows of
-    kilobytes is four times cheaper than ``count(b"\\n")`` and a third of that
-    for ``count(b"\\r\\n")``; past ``most`` line ends (short lines; default one
-    per 2 KB, half a real row) the counts are cheaper, and they answer instead.
-    """
-    limit = len(data) >> 11 if most is None else most
-    find = data.find
-    ends = pos = 0
-    at = find(b"\n")  # the next LF at or after pos, or -1
-    while ends <= limit:
-        if at < 0:
-            cr = find(b"\r", pos)
-            if cr < 0:
-                return ends
-            ends += 1  # a bare CR after the last LF
-            pos = cr + 1
-            continue
-        end = at - 1 if at > pos and data[at - 1] == 13 else at  # a CRLF is one end
-        cr = find(b"\r", pos, end)
-        ends += 1  # a bare CR inside the line, or the line's own end
-        if cr >= 0:
-            pos = cr + 1
-            continue
-        pos = at + 1
-        at = find(b"\n", pos)
-    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return out, kept, reader.stopped, reader.lines - piece.lines.head_lines
 
 
 def _header_end(handle: BinaryIO, lines: int) -> int | None:
@@ -256,8 +209,7 @@ def _cut_near(handle: BinaryIO, target: int) -> int | None:
     return None
 
 
-def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: int, pool: Executor
-          ) -> list[_Piece] | None:
+def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: int) -> list[_Piece] | None:
     """The parts of a CSV file worth cutting, or None: read it in one process."""
     try:
         size = os.path.getsize(path)
@@ -290,14 +242,9 @@ def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: 
         return None
     cuts.append(size)
     spans = list(itertools.pairwise(cuts))
-    counts = list(pool.map(_count_lines, [path] * len(spans), [s for s, _ in spans], [e for _, e in spans]))
-    pieces = []
-    first_line = reader.header_row + 1
-    for index, ((start, end), count) in enumerate(zip(spans, counts, strict=True)):
-        lines = Part(reader.header_row, first_line, keep_head=index == 0, last=index == len(spans) - 1)
-        pieces.append(_Piece(path, display, make_run, head_end, start, end, lines))
-        first_line += count
-    return pieces
+    return [_Piece(path, display, make_run, head_end, start, end,
+                   Part(reader.header_row, keep_head=index == 0, last=index == len(spans) - 1))
+            for index, (start, end) in enumerate(spans)]
 
 
 def _once_key(issue: Issue) -> str | None:
@@ -308,25 +255,57 @@ def _once_key(issue: Issue) -> str | None:
     return None
 
 
-def _replay(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker) -> RecordResult:
-    """The result with its placeholders replaced by the batch issues found in input order."""
-    if len(result.issues) == 1 and result.issues[0].code == _DEFERRED:  # the usual record: its placeholder alone
-        keys, serial, pointer, location, prefix, columns, where = calls[int(result.issues[0].message)]
-        found = batch.check_keys(keys, serial, pointer, location)
-        if not found:
-            return RecordResult(result.file, result.label, [], result.line, result.is_record)
-        return RecordResult(result.file, result.label, place_issues(found, prefix, where, columns), result.line,
-                            result.is_record)
+class _Shift:
+    """Row numbers of one part moved to where its rows are in the file (by ``rows``; the head's stay).
+
+    A part is sent out before the parts ahead of it come back, so it cannot
+    know where it starts: its worker numbers its lines on from the file's
+    head, as if the part followed the header (``csv_reader.Part``), and says
+    how many lines it read; this process shifts its rows by the lines of the
+    parts before it. That costs a new ``Location`` per issue of a later part
+    (on a file of errors, about what the line count before the parts cost),
+    and nothing per clean row but an array.
+    """
+
+    def __init__(self, head_lines: int, rows: int) -> None:
+        self.head_lines = head_lines
+        self.rows = rows
+
+    def location(self, location: Location | None) -> Location | None:
+        if not self.rows or location is None or location.row is None or location.row <= self.head_lines:
+            return location
+        return Location(location.file, location.row + self.rows, location.column, location.line)
+
+    def line(self, result: RecordResult) -> tuple[int | None, str]:
+        """The result's line and label (``row N`` for a row) moved."""
+        line, label = result.line, result.label
+        if not self.rows or line is None or line <= self.head_lines:
+            return line, label
+        return line + self.rows, f"row {line + self.rows}" if label == f"row {line}" else label
+
+    def plain(self, plain: PlainRows) -> PlainRows:
+        if self.rows:
+            plain.rows = array("L", [row + self.rows for row in plain.rows])
+        return plain
+
+
+def _settle(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker, shift: _Shift) -> RecordResult:
+    """The result as one process gives it: its rows moved by ``shift``, its placeholders replaced by
+    the batch issues found in input order. One pass over the issues, one new result."""
+    move = shift.location
     issues: list[Issue] = []
     for issue in result.issues:
-        if issue.code != _DEFERRED:
-            issues.append(issue)
+        if issue.code == _DEFERRED:
+            keys, serial, pointer, location, prefix, columns, where = calls[int(issue.message)]
+            found = batch.check_keys(keys, serial, pointer, move(location))
+            if found:
+                issues += place_issues(found, prefix, cast("Location", move(where)), columns)
             continue
-        keys, serial, pointer, location, prefix, columns, where = calls[int(issue.message)]
-        found = batch.check_keys(keys, serial, pointer, location)
-        if found:
-            issues += place_issues(found, prefix, where, columns)
-    return replace(result, issues=issues)
+        moved = move(issue.location)
+        issues.append(issue if moved is issue.location else
+                      Issue(issue.pointer, issue.code, issue.message, issue.severity, moved, issue.intune_outcome))
+    line, label = shift.line(result)
+    return RecordResult(result.file, label, issues, line, result.is_record)
 
 
 def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES,
@@ -337,7 +316,7 @@ def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *,
     yields), duplicates across the run's files included; at most ``2 * jobs`` parts are in flight,
     so memory does not grow with the file.
     """
-    pieces = _plan(name, name, run.factory(), part_bytes, pool)
+    pieces = _plan(name, name, run.factory(), part_bytes)
     if pieces is None:
         return None
     return _merge(run, pieces, pool, 2 * jobs, counted)
@@ -348,22 +327,26 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
     name = pieces[0].display
     batch = BatchChecker(duplicates=run.duplicates)
     waiting = iter(pieces)
+    head_lines = pieces[0].lines.head_lines
+    before = 0  # the lines of the parts already back, but for the head
     pending: deque[Future[_Outcome]] = deque(
         pool.submit(_check_piece, piece) for piece in itertools.islice(waiting, window))
     once: set[str] = set()
     try:
         while pending:
             try:
-                results, calls, stopped = pending.popleft().result()
+                results, calls, stopped, lines = pending.popleft().result()
             except BrokenExecutor:  # a process pool's BrokenProcessPool
                 raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
                                            "try again without --jobs") from None
+            shift = _Shift(head_lines, before)
+            before += lines
             following = next(waiting, None)
             if following is not None and not stopped:
                 pending.append(pool.submit(_check_piece, following))
             for result in results:
                 if isinstance(result, PlainRows):
-                    yield from lane_results(batch, result, counted)
+                    yield from lane_results(batch, shift.plain(result), counted)
                     continue
                 assert isinstance(result, RecordResult)
                 if not result.is_record:
@@ -372,8 +355,8 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
                     if not kept:
                         continue
                     result = replace(result, issues=kept)
-                if result.issues:
-                    result = _replay(result, calls, batch)
+                if result.issues or shift.rows:
+                    result = _settle(result, calls, batch, shift)
                 yield 1 if counted and not result.issues and result.is_record else result
             if stopped:
                 return

@@ -184,6 +184,8 @@ class AutopilotCsv:
         self.stopped = False
         #: The header's row once read (after a ``#TYPE`` line or blank lines it is not 1).
         self.header_row: int | None = None
+        #: The lines read, once the end is reached (a ``Part``'s head lines included).
+        self.lines = 0
 
     # -- plumbing -----------------------------------------------------------
 
@@ -226,6 +228,7 @@ class AutopilotCsv:
         self.partner = False
         self.stopped = True  # until the end is reached
         self.header_row = None
+        self.lines = 0
         with self._open() as stream:
             yield from self._rows(stream, plain)
 
@@ -242,11 +245,10 @@ class AutopilotCsv:
         part = self._part
         pieces = textio.utf8_chunks(textio.chunks(stream, self.file, head), encoding, self.file)
         ansi = not encoding.utf16
+        number = 0
         for number, raw in enumerate(textio.split_lines(pieces, MAX_LINE), 1):
-            if part is not None and number > part.head_lines:
-                if not part.keep_head and number == part.head_lines + 1:
-                    self.file_issues = []  # the head was read for its header; another part reports it
-                number += part.first_line - part.head_lines - 1
+            if part is not None and number == part.head_lines + 1 and not part.keep_head:
+                self.file_issues = []  # the head was read for its header; another part reports it
             if type(raw) is bytes and plain and state.props is not None and state.blank_start is None:
                 found = _plain_row(raw, state, number, self.file)
                 if found is not None:
@@ -261,7 +263,7 @@ class AutopilotCsv:
             if "\0" in line:
                 self._file_issue(
                     "csv-binary",
-                    f"row {number} contains NUL bytes: this is not a text file (or UTF-16 that "
+                    "this row contains NUL bytes: this is not a text file (or UTF-16 that "
                     "lost its byte order mark); the portal cannot read it; reading stopped here",
                     row=number)
                 return
@@ -269,7 +271,7 @@ class AutopilotCsv:
                 state.non_ascii_seen = True
                 self._file_issue(
                     "csv-encoding",
-                    f"row {number} has non-ASCII characters in UTF-8; the portal reads ANSI "
+                    "this row is the first with non-ASCII characters in UTF-8; the portal reads ANSI "
                     "text, so they may arrive garbled (e.g. 'é' as 'Ã©')", row=number)
             row = self._line(number, line, state)
             if row is not None:
@@ -285,10 +287,11 @@ class AutopilotCsv:
             return
         if part is None or part.last:
             self._report_blank_run(state, trailing=True)
+        self.lines = number
         self.stopped = False
 
     def _overlong(self, number: int, line: Overlong, state: _RowState) -> CsvRow | None:
-        message = (f"row {number} is longer than the {MAX_LINE} bytes a row may have (a real row is about "
+        message = (f"this row is longer than the {MAX_LINE} bytes a row may have (a real row is about "
                    "4 KB): not an Autopilot CSV file; reading stopped here")
         if not self.header:
             self.header = ("",)
@@ -310,7 +313,7 @@ class AutopilotCsv:
             state.quotes_seen = True
             self._file_issue(
                 "csv-quotes",
-                f"row {number} wraps values in quotation marks, as PowerShell's Export-Csv and "
+                "this row is the first to wrap values in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
                 "Get-WindowsAutopilotInfo strips them): remove them", row=number)
         if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
@@ -318,7 +321,7 @@ class AutopilotCsv:
         fields = _parse(line, state.separator)
         if fields is None:
             return CsvRow(number, {}, [make_issue(
-                "csv-row", "", f"row {number} could not be read as CSV (a quoted value longer than "
+                "csv-row", "", "this row could not be read as CSV (a quoted value longer than "
                 f"{csv.field_size_limit()} characters?)", location=Location(self.file, row=number))],
                 shaped=False)
         if not any(f.strip() for f in fields):
@@ -363,9 +366,11 @@ class AutopilotCsv:
         state.blank_start, state.blank_count = None, 0
         lines = "blank line" if count == 1 else f"{count} blank lines"
         where = "at the end of the file" if trailing else "between rows"
+        if count > 1:
+            where += ", starting at this row"
         self._file_issue(
             "csv-blank-line",
-            f"{lines} {where} from row {start} (empty or only commas); the portal may read them "
+            f"{lines} {where} (empty or only commas); the portal may read them "
             "as device rows without a serial number, so delete them", row=start)
 
     def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
@@ -465,13 +470,16 @@ class Part:
     """A stretch of a large file read on its own (``--jobs``): the file's head, then other lines.
 
     The source given with it holds the file's first ``head_lines`` lines (up to
-    the header), then the lines of the part, numbered from ``first_line``.
-    ``keep_head`` is True for the part that reports the head's file issues;
-    ``last`` for the part that reports what only the end of the file shows.
+    the header), then the lines of the part, numbered on from the head as if
+    they followed it: nothing has to read the file twice to count the lines
+    before the part. Whoever puts the parts together shifts their row numbers
+    (``parallel.py``), which is why no message of the reader names a row (the
+    issue's location does). ``keep_head`` is True for the part that reports
+    the head's file issues; ``last`` for the part that reports what only the
+    end of the file shows.
     """
 
     head_lines: int
-    first_line: int
     keep_head: bool
     last: bool
 
