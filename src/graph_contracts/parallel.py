@@ -77,12 +77,14 @@ class Streams(Protocol):
 
 
 class PartedRun(Protocol):
-    """A run whose files may be cut into parts: its duplicate state, and a picklable maker of the
-    run each worker uses (``validate_files.Run`` is one)."""
+    """A run whose files may be cut into parts: its duplicate state, a picklable maker of the run
+    each worker uses, and room made in the duplicate state for a file (``validate_files.Run`` is one)."""
 
     duplicates: DuplicateIndex
 
     def factory(self) -> Callable[[], Streams]: ...
+
+    def reserve(self, name: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,9 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
     before = 0  # the lines of the parts already back, but for the head
     pending: deque[Future[_Outcome]] = deque(
         pool.submit(_check_piece, piece) for piece in itertools.islice(waiting, window))
+    # Only now, with the workers forked and busy: the table's pages are this process's alone (no
+    # copy-on-write fault for each when it is filled), and zeroing them delays no part.
+    run.reserve(name)
     once: set[str] = set()
     try:
         while pending:

@@ -127,22 +127,23 @@ class Run:
         return self._file_results(name, stdin, counted=True)
 
     def _file_results(self, name: str | Path, stdin: BinaryIO | None, counted: bool) -> Iterator[RecordResult | int]:
-        if str(name) != "-":
-            self._reserve(name)
         if self.pool is not None and str(name) != "-":
             results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes,
                                           counted=counted)
             if results is not None:
-                yield from results
+                yield from results  # it calls reserve once the workers have started
                 return
+        if str(name) != "-":
+            self.reserve(name)
         import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
         yield from self.check_stream(
             open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body, plain=True),
             counted=counted)
 
-    def _reserve(self, name: str | Path) -> None:
-        """Size the run's digest table for the file up front: a device with a hash takes more than
-        ``HASH_TEXT_LENGTH`` bytes and usually three keys, so the table need not grow while it is read."""
+    def reserve(self, name: str | Path) -> None:
+        """Size the run's digest table for the file before its rows are looked up: a device with a hash
+        takes more than ``HASH_TEXT_LENGTH`` bytes and usually three keys, so the table need not grow
+        while the file is read."""
         try:
             size = os.path.getsize(name)
         except OSError:
