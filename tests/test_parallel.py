@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -190,3 +191,18 @@ def test_rows_of_later_parts_are_numbered_as_one_process_numbers_them(
     assert single == parallel
     places = [i["location"]["row"] for i in json.loads(single)["issues"]]
     assert len(places) > 40 and max(places) > 380
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's; elsewhere the pipe is left")
+def test_the_result_pipe_holds_a_parts_outcome(pool: ProcessPoolExecutor) -> None:
+    """``Run.use_processes`` widens the executor's result pipe, so a worker hands over a part's
+    outcome (~110 KB) without waiting for this process to read it; if CPython renames what this
+    reaches into, this fails rather than ``--jobs`` silently getting slower."""
+    import fcntl
+
+    from graph_contracts.parallel import widen_result_pipe
+
+    Run().use_processes(pool, 2)
+    reader = pool._result_queue._reader  # type: ignore[attr-defined]
+    assert fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ) >= 1024 * 1024
+    assert widen_result_pipe(object()) is False  # type: ignore[arg-type]  # not a process pool: left alone

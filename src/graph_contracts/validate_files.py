@@ -36,7 +36,7 @@ from .autopilot.duplicates import DuplicateIndex
 from .autopilot.hardware_hash import HASH_TEXT_LENGTH
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, PlainRows
 from .issues import Issue, quote
-from .parallel import PART_BYTES, check_file_parallel
+from .parallel import PART_BYTES, check_file_parallel, widen_result_pipe
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
 from .results import RecordResult, lane_results
 from .textio import ByteSource
@@ -98,6 +98,7 @@ class Run:
         self.pool = pool
         self.jobs = jobs
         self.part_bytes = part_bytes or PART_BYTES
+        widen_result_pipe(pool)
 
     def factory(self) -> Callable[[], Run]:
         """A picklable maker of a run with this one's target and profile (and duplicate state of its
