@@ -206,3 +206,39 @@ def test_the_result_pipe_holds_a_parts_outcome(pool: ProcessPoolExecutor) -> Non
     reader = pool._result_queue._reader  # type: ignore[attr-defined]
     assert fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ) >= 1024 * 1024
     assert widen_result_pipe(object()) is False  # type: ignore[arg-type]  # not a process pool: left alone
+
+
+def test_a_read_error_part_way_keeps_the_rows_read_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read that fails inside a part (EIO on a network share) ends the file there, as in one process:
+    every row before the failure is reported, the part's own earlier rows too, then the error.
+    The failure is injected into the part reader, so the workers are threads here (the merge is
+    what is tested; a process would not see the patch)."""
+    import errno
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graph_contracts import parallel
+    from graph_contracts.errors import InputFileError
+    from graph_contracts.results import RecordResult
+
+    path = write(tmp_path / "eio.csv", [HEADER, *rows(300, "PR")])  # rows of ~4 KB: 1.2 MB
+    part = 120_000  # parts of several 64 KB reads, so a part can fail after some of its rows
+    fail_at = 3 * part + 70_000
+    read = parallel._PartSource.read
+
+    def failing(self: parallel._PartSource, size: int = -1, /) -> bytes:
+        if self._ranges and self._ranges[-1][0] > 0 and self._ranges[0][0] >= fail_at:
+            raise OSError(errno.EIO, "Input/output error")
+        return read(self, size)
+
+    monkeypatch.setattr(parallel._PartSource, "read", failing)
+    seen: list[int] = []
+    with ThreadPoolExecutor(2) as pool, pytest.raises(InputFileError, match="Input/output error"):
+        parts = check_file_parallel(Run(), str(path), pool, 2, part_bytes=part)
+        assert parts is not None
+        for result in parts:
+            assert isinstance(result, RecordResult) and not result.errors and result.line is not None
+            seen.append(result.line)
+    data = path.read_bytes()
+    first_of_failing = data[:3 * part].count(b"\n") + 1  # about where the failing part starts
+    assert seen == list(range(2, seen[-1] + 1))  # nothing lost or reordered before the failure
+    assert first_of_failing + 5 < seen[-1] < data[:fail_at + 2 * 65536].count(b"\n") + 1

@@ -18,7 +18,8 @@ per array (``BatchChecker.check_rows``): no object per clean row on either side.
 
 What a single pass reports only once (the first quoted row, the first
 non-ASCII row) is kept once; a part that stopped reading (binary data, an
-endless line) ends the file there, as one process stops. Cuts are made only
+endless line) ends the file there, as one process stops, and so does a read
+error inside a part, raised after the rows read before it. Cuts are made only
 between two lines that are not blank, so a run of blank lines, reported as one
 issue, never straddles two parts. Inputs that cannot be cut this way (standard
 input, JSON, NDJSON, UTF-16, small files, a header past the first megabyte)
@@ -154,8 +155,9 @@ class _Deferred(BatchChecker):
 
 
 #: What a worker sends back: the results and the lane's rows in input order, the deferred calls of
-#: the results by number, whether reading stopped, and the part's lines (numbered on from the head).
-_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool, int]
+#: the results by number, whether reading stopped, the part's lines (numbered on from the head), and
+#: the error that stopped it part-way (its results before the error are still the file's).
+_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool, int, "InputFileError | None"]
 
 
 def _check_piece(piece: _Piece) -> _Outcome:
@@ -170,19 +172,28 @@ def _check_piece(piece: _Piece) -> _Outcome:
     batch = _Deferred()
     out: list[RecordResult | PlainRows] = []
     kept: dict[int, _Call] = {}
-    with open(piece.path, "rb") as handle:
-        reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end), name=piece.display,
-                              part=piece.lines)
-        for result in run.check_stream(_csv_records(reader, plain=True), batch=batch, counted=True):
-            out += batch.plain  # handed over before anything after them is yielded: input order
-            batch.plain.clear()
-            if isinstance(result, RecordResult):
-                for issue in result.issues:
-                    if issue.code == _DEFERRED:
-                        kept[int(issue.message)] = batch.calls[int(issue.message)]
-                out.append(result)
+    reader: AutopilotCsv | None = None
+    failure: InputFileError | None = None
+    try:
+        with open(piece.path, "rb") as handle:
+            reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end),
+                                  name=piece.display, part=piece.lines)
+            for result in run.check_stream(_csv_records(reader, plain=True), batch=batch, counted=True):
+                out += batch.plain  # handed over before anything after them is yielded: input order
+                batch.plain.clear()
+                if isinstance(result, RecordResult):
+                    for issue in result.issues:
+                        if issue.code == _DEFERRED:
+                            kept[int(issue.message)] = batch.calls[int(issue.message)]
+                    out.append(result)
+    except InputFileError as exc:  # a read error part-way (EIO on a network share): keep what was read
+        failure = exc
+    except OSError as exc:  # the file went away after it was cut
+        failure = InputFileError(piece.display, exc.strerror or str(exc))
     out += batch.plain
-    return out, kept, reader.stopped, reader.lines - piece.lines.head_lines
+    if reader is None or failure is not None:
+        return out, kept, True, 0, failure
+    return out, kept, reader.stopped, reader.lines - piece.lines.head_lines, None
 
 
 def _header_end(handle: BinaryIO, lines: int) -> int | None:
@@ -371,7 +382,7 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
     try:
         while pending:
             try:
-                results, calls, stopped, lines = pending.popleft().result()
+                results, calls, stopped, lines, failure = pending.popleft().result()
             except BrokenExecutor:  # a process pool's BrokenProcessPool
                 raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
                                            "try again without --jobs") from None
@@ -401,6 +412,8 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
                 if result.issues or shift.rows:
                     result = _settle(result, calls, batch, shift)
                 yield 1 if counted and not result.issues and result.is_record else result
+            if failure is not None:
+                raise failure
             if stopped:
                 return
     finally:
