@@ -282,6 +282,9 @@ def bench_validator(cfg: Config) -> None:
     contract = graph_contracts.Validator.for_operation(OPERATION, profile="contract")
     upload = graph_contracts.Validator.for_operation(OPERATION, profile="upload")
     compiled = jsonschema.Draft202012Validator(schema)
+    import jsonschema_rs
+
+    rust = jsonschema_rs.validator_for(schema, validate_formats=False)
 
     # The inputs must be valid everywhere, or we would be timing the error path.
     for body in bodies:
@@ -293,7 +296,7 @@ def bench_validator(cfg: Config) -> None:
         for name, issues in problems.items():
             if issues:
                 sys.exit(f"benchmark input is not valid for {name}: {issues[:3]}")
-        if not (contract.is_valid(body) and upload.is_valid(body) and compiled.is_valid(body)):
+        if not (contract.is_valid(body) and upload.is_valid(body) and compiled.is_valid(body) and rust.is_valid(body)):
             sys.exit("benchmark input is not valid for an is_valid candidate")
 
     def loop(fn: Callable[[Any], object]) -> Callable[[], None]:
@@ -311,9 +314,11 @@ def bench_validator(cfg: Config) -> None:
 
     base_plain = "jsonschema.validate (per call)"
     base_compiled = "Draft202012Validator.is_valid"
+    base_rust = "jsonschema_rs.is_valid"
     cases = [
         Case(base_plain, loop(plain)),
         Case(base_compiled, loop(compiled.is_valid)),
+        Case(base_rust, loop(rust.is_valid)),
         Case("Validator(contract).is_valid", loop(contract.is_valid)),
         Case("Validator(contract).validate", loop(contract.validate)),
         Case("Validator(upload).is_valid", loop(upload.is_valid)),
@@ -321,7 +326,7 @@ def bench_validator(cfg: Config) -> None:
         Case("graph_contracts.validate(contract)", loop(convenience)),
     ]
     timings = time_cases(cases, cfg.repeats)
-    baselines = [base_plain, base_compiled]
+    baselines = [base_plain, base_compiled, base_rust]
     print_rates(timings, len(bodies), "docs/s", baselines)
     print_ratio_table(timings, len(bodies), baselines)
 

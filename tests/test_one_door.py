@@ -155,3 +155,34 @@ def test_split_lines_across_any_chunking(newline: bytes) -> None:
         assert found[:3] == [b"a", b"", b"bcd"]
         assert isinstance(found[3], Overlong) and found[3].size > 10 and len(found) == 4  # reading stops
         assert list(split_lines(pieces, 100)) == [b"a", b"", b"bcd", b"x" * 50, b"e"]
+
+
+@pytest.mark.parametrize("profile", ["contract", "upload"])
+def test_an_import_body_reports_every_error_of_every_record(profile: str) -> None:
+    """The body's list of records is a nullable slot (``anyOf`` of the list and null): every error
+    inside it is reported, in record order (record 2 before record 10), not one best match."""
+    records = [{"@odata.type": ODATA, "serialNumber": f"A{n}", "hardwareIdentifier": hw(f"A{n}")} for n in range(12)]
+    for n in (2, 10):
+        records[n] = {**records[n], "serialNumbr": "x", "groupTag": 5}
+    issues = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile).validate({BODY: records})  # type: ignore[arg-type]
+    assert [(i.pointer, i.code) for i in issues if i.severity == "error"] == [
+        (f"/{BODY}/2/serialNumbr", "unknown-property"), (f"/{BODY}/2/groupTag", "type"),
+        (f"/{BODY}/10/serialNumbr", "unknown-property"), (f"/{BODY}/10/groupTag", "type")]
+
+
+@pytest.mark.parametrize("profile", ["contract", "upload"])
+@pytest.mark.parametrize("other_fault", [False, True])
+def test_a_bad_hash_reads_the_same_alone_and_in_a_body(profile: str, other_fault: bool) -> None:
+    """A hash that is not base64 gets one ``base64`` issue with the same words as a record, as the
+    first record of an import body, and beside another fault of the record; and ``is_valid`` says no.
+    (The fast verdict leaves the base64 pattern to a strict decode, in bodies as in records.)"""
+    text = hw("A1")
+    record = {"@odata.type": ODATA, "serialNumber": "A1", "hardwareIdentifier": text[:100] + "!" + text[101:]}
+    if other_fault:
+        record["serialNumbr"] = "x"
+    alone = Validator.for_type(AUTOPILOT_TYPE, profile=profile)  # type: ignore[arg-type]
+    body = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile)  # type: ignore[arg-type]
+    found = [[(i.pointer, i.message) for i in issues if i.code == "base64"]
+             for issues in (alone.validate(record), body.validate({BODY: [record]}))]
+    assert len(found[0]) == 1 and found[1] == [(f"/{BODY}/0" + found[0][0][0], found[0][0][1])]
+    assert not alone.is_valid(record) and not body.is_valid({BODY: [record]})

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from .contracts import ContractSet, Finding, Operation, load_contracts, load_overlays
 from .schemas import Direction, operation_schema
-from .validation import _issue_from_error, _sorted_errors
+from .validation import schema_issues
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _operation_findings(contracts: ContractSet, version: str, op: Operation) -> 
             schema = operation_schema(contracts, version, op, direction)
             if schema is None:
                 continue
-            issues = [_issue_from_error(e) for e in _sorted_errors(Draft202012Validator(schema), body)]
+            issues = schema_issues(Draft202012Validator(schema), body)
             if issues:
                 detail = "; ".join(f"{i.pointer}: {i.message}" for i in issues[:4])
                 more = f" (+{len(issues) - 4} more)" if len(issues) > 4 else ""

@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
-from .autopilot.rules import BatchChecker, device_issues, record_clean, record_free_of_errors
+from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
 from .errors import GraphContractsError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
@@ -234,33 +234,60 @@ def _closed_names(schema: Mapping[str, Any]) -> frozenset[str] | None:
     return frozenset(name for name in target["properties"] if isinstance(name, str))
 
 
-def _base64_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
-    """Properties of the payload object whose only string check is the base64 ``pattern`` (``hardwareIdentifier``)."""
-    found = _object_schema(schema)
-    if found is None:
+def _base64_names(target: Mapping[str, Any]) -> tuple[str, ...]:
+    """Properties of an object schema whose only string check is the base64 ``pattern`` (``hardwareIdentifier``)."""
+    props = target.get("properties")
+    if not isinstance(props, Mapping):
         return ()
-    props = found[1]["properties"]
     return tuple(
         name for name, sub in props.items() if isinstance(sub, Mapping) and sub.get("pattern") == BASE64_PATTERN)
 
 
-def _without_patterns(schema: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """``schema`` with the ``pattern`` of the payload object's properties ``names`` left out."""
+def _base64_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """The payload object's base64 properties (``_base64_names``)."""
     found = _object_schema(schema)
-    if found is None or not names:
-        return dict(schema)
-    def_name, target = found
-    props = dict(target["properties"])
-    for name in names:
-        props[name] = {k: v for k, v in props[name].items() if k != "pattern"}
-    changed = {**target, "properties": props}
-    if def_name is None:
-        return changed
-    return {**schema, "$defs": {**schema["$defs"], def_name: changed}}
+    return _base64_names(found[1]) if found is not None else ()
 
 
-def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...]) -> Any:
-    """A jsonschema-rs validator for ``schema``, minus the ``pattern`` of ``without_pattern``; None if unusable.
+def _collection_records(schema: Mapping[str, Any]) -> str | None:
+    """The ``$defs`` name of the records an import body lists (the items of ``AUTOPILOT_COLLECTION``), or None."""
+    found = _object_schema(schema)
+    collection = found[1]["properties"].get(AUTOPILOT_COLLECTION) if found is not None else None
+    if not isinstance(collection, Mapping):
+        return None
+    for branch in (collection, *collection.get("anyOf", ())):
+        items = branch.get("items") if isinstance(branch, Mapping) else None
+        ref = items.get("$ref") if isinstance(items, Mapping) else None
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return ref[len("#/$defs/"):]
+    return None
+
+
+def _without_patterns(schema: Mapping[str, Any], names: tuple[str, ...], records: str | None = None,
+                      record_names: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``schema`` with the ``pattern`` of the payload object's properties ``names`` left out, and of the
+    properties ``record_names`` of the ``$defs`` entry ``records`` (an import body's records)."""
+    changed = dict(schema)
+    found = _object_schema(schema)
+    places = [(found[0], names)] if found is not None and names else []
+    if records is not None and record_names:
+        places.append((records, record_names))
+    for entry, props_named in places:  # entry: a $defs name, or None for the root
+        target = changed if entry is None else changed["$defs"][entry]
+        props = dict(target["properties"])
+        for name in props_named:
+            props[name] = {k: v for k, v in props[name].items() if k != "pattern"}
+        if entry is None:
+            changed = {**target, "properties": props}
+        else:
+            changed = {**changed, "$defs": {**changed["$defs"], entry: {**target, "properties": props}}}
+    return changed
+
+
+def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...], records: str | None = None,
+                    record_names: tuple[str, ...] = ()) -> Any:
+    """A jsonschema-rs validator for ``schema``, minus the ``pattern`` of ``without_pattern`` (and of an import
+    body's records' ``record_names``, see ``_without_patterns``); None if unusable.
 
     For ``validate`` it only answers "valid" early: a payload it rejects (or
     cannot take) is checked again by jsonschema, which alone produces every
@@ -279,7 +306,8 @@ def _fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...])
     except ImportError:  # pragma: no cover - a dependency; kept optional for odd platforms
         return None
     try:
-        return jsonschema_rs.validator_for(_without_patterns(schema, without_pattern), validate_formats=False)
+        return jsonschema_rs.validator_for(_without_patterns(schema, without_pattern, records, record_names),
+                                           validate_formats=False)
     except Exception:  # an accelerator: any failure means "not used"
         return None
 
@@ -318,8 +346,40 @@ def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -
 SchemaValidator: Any = extend(Draft202012Validator, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
 
 
-def _sorted_errors(validator: Draft202012Validator, obj: Any) -> list[ValidationError]:
-    return sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), str(e.validator)))
+def schema_issues(validator: Draft202012Validator, obj: Any) -> list[Issue]:
+    """Every error of ``validator`` in ``obj`` as an ``Issue``, in the payload's order (array items by index).
+
+    A value in a nullable slot (``anyOf`` of a schema and ``null``, how the generated schemas write
+    an optional value) that is not null is reported with every error the schema finds in it: an
+    import body's list of records is such a slot, and one best match for the whole list reported one
+    error of a body with six, one per record.
+    """
+    return [_issue_from_error(e) for e in sorted(_reported_errors(validator.iter_errors(obj)), key=_error_order)]
+
+
+def _reported_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    for error in errors:
+        branch = _value_branch(error)
+        if branch is None:
+            yield error
+        else:
+            yield from _reported_errors(e for e in error.context or ()
+                                        if e.relative_schema_path and e.relative_schema_path[0] == branch)
+
+
+def _value_branch(error: ValidationError) -> int | None:
+    """For an ``anyOf``/``oneOf`` error of a nullable slot holding a value other than null, the index of
+    the branch that is not ``{"type": "null"}``; else None."""
+    branches = error.validator_value
+    if error.validator not in ("anyOf", "oneOf") or error.instance is None or not isinstance(branches, list) \
+            or len(branches) != 2 or {"type": "null"} not in branches:
+        return None
+    return 1 - branches.index({"type": "null"})
+
+
+def _error_order(error: ValidationError) -> tuple[list[tuple[int, int, str]], str]:
+    """Where an error is, array indices compared as numbers (record 2 before record 10), then its keyword."""
+    return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path], str(error.validator)
 
 
 class Validator:
@@ -347,6 +407,8 @@ class Validator:
         self._fast: Any = None
         #: Base64 properties whose pattern the fast verdict leaves to ``_b64_ok`` (or to the hash rule).
         self._b64_props: tuple[str, ...] = ()
+        #: The same for each record of an import body (``AUTOPILOT_COLLECTION``).
+        self._record_b64_props: tuple[str, ...] = ()
         #: The payload object's names when it allows no others (``_closed_names``), for the fast verdict.
         self._names: frozenset[str] | None = None
         self._autopilot = autopilot if profile == "upload" else None
@@ -482,11 +544,16 @@ class Validator:
     def _accelerate(self) -> None:
         """Set up the jsonschema-rs verdict (see ``_fast_validator``) for a generated schema."""
         without = _base64_properties(self.schema)
-        self._fast = _fast_validator(self.schema, without)
+        records = _collection_records(self.schema)
+        record_names = _base64_names(self.schema["$defs"][records]) if records is not None else ()
+        self._fast = _fast_validator(self.schema, without, records, record_names)
         self._names = _closed_names(self.schema)
-        # In the upload profile the hash rule decodes hardwareIdentifier strictly anyway.
+        # In the upload profile the hash rule decodes hardwareIdentifier strictly anyway, of the record
+        # or of each record of an import body.
         covered = ("hardwareIdentifier",) if self._autopilot == "record" else ()
         self._b64_props = tuple(name for name in without if name not in covered)
+        covered = ("hardwareIdentifier",) if self._autopilot == "collection" else ()
+        self._record_b64_props = tuple(name for name in record_names if name not in covered)
 
     def _fast_valid(self, obj: Any) -> bool:
         """True when jsonschema-rs finds ``obj`` valid; False means "ask jsonschema"."""
@@ -516,9 +583,14 @@ class Validator:
                 return False
         except Exception:  # e.g. a value jsonschema-rs cannot convert
             return None
-        for name in self._b64_props:  # noqa: SIM110 - no generator on every call
+        for name in self._b64_props:
             if not _b64_ok(obj.get(name)):
                 return False
+        if self._record_b64_props:
+            for record in obj.get(AUTOPILOT_COLLECTION) or ():  # dicts: the schema accepted the body
+                for name in self._record_b64_props:
+                    if not _b64_ok(record.get(name)):
+                        return False
         return True
 
     def _check(self, obj: Any, batch: BatchChecker | None, location: Location | None, prefix: str, *,
@@ -530,7 +602,7 @@ class Validator:
         if not fast and (unusable := _not_json(obj)):
             issues = unusable  # neither the schema nor the rules can judge what is not JSON
             return [_located(i, location) for i in issues] if location is not None else issues
-        issues = [] if fast else [_issue_from_error(e) for e in _sorted_errors(self._compiled, obj)]
+        issues = [] if fast else schema_issues(self._compiled, obj)
         if self._autopilot is not None and isinstance(obj, dict):
             if self._autopilot == "record":
                 issues += _autopilot_issues(obj, prefix, batch, location, hash_optional)
@@ -549,16 +621,23 @@ class Validator:
 def _records_free_of_errors(records: list[Any]) -> bool | None:
     """``is_valid`` for the records of an import body the schema accepts: each record's rules, then the
     checks across them (duplicates, batch size), stopping at the first error (``validate`` goes on,
-    but one error is the answer already). None for a record that is not a dict: ask ``validate``."""
-    batch = BatchChecker()
+    but one error is the answer already). None where ``validate`` must say: a record that is not a
+    dict, more records than one upload takes, or a duplicate key (which kind, and so whether it is an
+    error, is ``BatchChecker``'s to tell). The keys are ``BatchChecker.keys``, kept in a set: a body
+    needs no digest table, no positions and no issue for the usual answer, no repeat."""
+    if len(records) > BATCH_LIMIT:
+        return None
+    seen: set[int] = set()
     for record in records:
         if type(record) is not dict:
             return None
         identity = fast_identity(record.get("hardwareIdentifier"))
         if identity is None or not record_free_of_errors(record):
             return False
-        if any(i.severity == "error" for i in batch.check(record, "", None, identity)):
-            return False
+        for _code, key in BatchChecker.keys(record, identity):
+            if key in seen:
+                return None
+            seen.add(key)
     return True
 
 
@@ -598,13 +677,17 @@ def _located(issue: Issue, location: Location) -> Issue:
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:
-    """The schema and the Autopilot rules may both flag one value (bad base64): report it once."""
-    seen: set[tuple[str, str]] = set()
-    out = []
+    """The schema and the Autopilot rules may both flag one value (bad base64): report it once, in the
+    schema's place with the rule's words (they come later and say where and what: "'!' at position
+    100"), so a value gets the same message whether or not something else in the payload is wrong."""
+    at: dict[tuple[str, str], int] = {}
+    out: list[Issue] = []
     for i in issues:
         key = (i.pointer, i.code)
-        if key not in seen:
-            seen.add(key)
+        if key in at:
+            out[at[key]] = i
+        else:
+            at[key] = len(out)
             out.append(i)
     return out
 
