@@ -48,7 +48,7 @@ def test_workers_by_endpoint_idle_cores_and_the_users_own_arguments(
 ) -> None:
     pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
     monkeypatch.setattr(mainjob, "usable_cores", lambda: cores)
-    monkeypatch.setattr(mainjob, "busy_cores", lambda: load)
+    monkeypatch.setattr(mainjob, "busy_cores", lambda **_: load)
     assert mainjob._worker_args(_args(endpoint, jobs), extra) == expected
 
 
@@ -125,3 +125,34 @@ def test_busy_cores_sees_a_core_that_is_busy_now() -> None:
         spinner.kill()
         spinner.wait()
     assert 0.8 <= busy <= mainjob.usable_cores() + 0.01
+
+
+@pytest.mark.parametrize(
+    ("idle", "total", "own", "seconds", "expected"),
+    [
+        (50, 200, 1.0, 1.0, 0.5),  # 1.5 of 2 cores busy, 1.0 of them this process: 0.5 elsewhere
+        (100, 200, 1.0, 1.0, 0.0),  # only this process was busy
+        (200, 200, 0.0, 1.0, 0.0),  # nothing was
+        (0, 200, 0.0, 1.0, 2.0),  # both cores, none of it this process
+        (0, 200, 0.4, 0.5, 1.2),  # this process used 0.8 of a core over half a second
+    ],
+)
+def test_busy_elsewhere_leaves_out_this_processs_own_work(idle: int, total: int, own: float, seconds: float,
+                                                          expected: float) -> None:
+    """``run`` measures the cores over its own lint and schema checks, so its own CPU is not other work."""
+    first = mainjob.CpuSample((1000, 5000), 3.0, 10.0)
+    second = mainjob.CpuSample((1000 + idle, 5000 + total), 3.0 + own, 10.0 + seconds)
+    assert mainjob._busy_elsewhere(first, second, 2) == pytest.approx(expected)
+    assert mainjob._busy_elsewhere(first, first, 2) is None  # no tick between the samples
+
+
+@pytest.mark.skipif(
+    not Path("/proc/stat").exists(),
+    reason="busy_cores measures /proc/stat on Linux; elsewhere it reads the one-minute load average, which lags",
+)
+def test_busy_cores_since_a_sample_waits_only_for_what_is_left_of_the_window() -> None:
+    started = mainjob.CpuSample.now()
+    time.sleep(0.3)
+    clock = time.monotonic()
+    mainjob.busy_cores(window=0.3, since=started)
+    assert time.monotonic() - clock < 0.1

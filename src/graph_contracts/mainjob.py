@@ -29,6 +29,7 @@ import importlib.util
 import math
 import os
 import time
+from dataclasses import dataclass
 
 from .contracts import default_contracts
 from .lint import lint
@@ -45,6 +46,7 @@ _USER_CHOSE_PROCESSES = ("-n", "--numprocesses", "--dist", "-d", "--tx", "no:xdi
 
 
 def run_main_job(args: argparse.Namespace) -> int:
+    start = CpuSample.now()  # how busy the cores are is measured over the lint and schema checks
     report = lint(contracts_dir())
     new = [f for f in report.findings if not f.acknowledged]
     for finding in new:
@@ -79,7 +81,7 @@ def run_main_job(args: argparse.Namespace) -> int:
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    workers = _worker_args(args, extra)
+    workers = _worker_args(args, extra, since=start)
     if workers:
         print(f"suite: {workers[1]} pytest-xdist workers (--jobs 1 for one process)")
     argv += [*workers, "-p", "xdist.plugin"] if workers else []
@@ -98,25 +100,55 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def busy_cores(window: float = 0.3) -> float:
-    """Cores other work keeps busy now: measured over ``window`` seconds where the platform says.
+@dataclass(frozen=True)
+class CpuSample:
+    """One moment's CPU accounting: ``/proc/stat``'s (idle, total) jiffies of all cores (None where
+    there is no such file), this process's CPU seconds and the monotonic clock."""
+
+    times: tuple[int, int] | None
+    own: float
+    at: float
+
+    @classmethod
+    def now(cls) -> CpuSample:
+        return cls(_cpu_times(), time.process_time(), time.monotonic())
+
+
+def busy_cores(window: float = 0.3, *, since: CpuSample | None = None) -> float:
+    """Cores *other* work keeps busy now: measured over at least ``window`` seconds where the platform says.
 
     On Linux, from ``/proc/stat`` sampled twice: a run that just ended has
     stopped using the cores, while the one-minute load average still counts it
     for a minute, so back-to-back runs would go to one process for nothing.
-    Elsewhere the one-minute load average (0 where the platform has none).
+    ``since`` starts the window earlier (``run`` takes it before its lint and
+    schema checks, ~0.4 s, so it waits for nothing); the CPU this process used
+    in the window is not counted as other work. Elsewhere the one-minute load
+    average (0 where the platform has none).
     """
-    first = _cpu_times()
-    if first is not None:
-        time.sleep(window)
-        second = _cpu_times()
-        if second is not None and second[1] > first[1]:
-            idle = (second[0] - first[0]) / (second[1] - first[1])
-            return usable_cores() * max(0.0, 1.0 - idle)
+    first = since if since is not None else CpuSample.now()
+    if first.times is not None:
+        left = window - (time.monotonic() - first.at)
+        if left > 0:
+            time.sleep(left)
+        second = CpuSample.now()
+        if second.times is not None:
+            busy = _busy_elsewhere(first, second, usable_cores())
+            if busy is not None:
+                return busy
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
         return 0.0
+
+
+def _busy_elsewhere(first: CpuSample, second: CpuSample, cores: int) -> float | None:
+    """The cores busy between two samples, less this process's own share of them; None without ticks."""
+    if first.times is None or second.times is None or second.times[1] <= first.times[1]:
+        return None
+    ticks = second.times[1] - first.times[1]
+    idle = (second.times[0] - first.times[0]) / ticks
+    own = (second.own - first.own) / max(second.at - first.at, 1e-6)
+    return max(0.0, cores * (1.0 - idle) - own)
 
 
 def _cpu_times() -> tuple[int, int] | None:
@@ -133,7 +165,7 @@ def _cpu_times() -> tuple[int, int] | None:
     return idle, sum(values[:8])  # guest time is already inside user time
 
 
-def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
+def _worker_args(args: argparse.Namespace, extra: list[str], *, since: CpuSample | None = None) -> list[str]:
     """``-n N`` for pytest-xdist, or nothing: one process.
 
     ``--jobs N`` wins. By default the cores other work leaves idle now
@@ -156,7 +188,7 @@ def _worker_args(args: argparse.Namespace, extra: list[str]) -> list[str]:
     jobs: int | None = getattr(args, "jobs", None)
     if jobs is None:
         cores = usable_cores()
-        jobs = min(cores, MAX_WORKERS, max(1, math.ceil(cores - busy_cores()) + 1))
+        jobs = min(cores, MAX_WORKERS, max(1, math.ceil(cores - busy_cores(since=since)) + 1))
     if jobs <= 1 or importlib.util.find_spec("xdist") is None:
         return []
     return ["-n", str(jobs)]
