@@ -130,9 +130,7 @@ class Reporter:
     def record(self, result: RecordResult) -> None:
         if not result.issues and result.is_record and self.takes_counts:
             # Most records of a big file: nothing to write, only counts (the formats below write nothing).
-            self.records += 1
-            self.per_file.setdefault(self._file or result.file, [0, 0, 0])[0] += 1
-            self._progress.advance(1, self._file or result.file)
+            self.clean(1, result.file)
             return
         self.records += result.is_record
         self.errors += result.errors
@@ -163,11 +161,11 @@ class Reporter:
         which writes a passing test case per record, and not a subclass with its own ways."""
         return self.fmt != "junit" and type(self) is Reporter
 
-    def clean(self, count: int) -> None:
+    def clean(self, count: int, file: str = "") -> None:
         """``count`` more records without issues (``Run.check_file_counts``): what ``record`` does for
-        each of them when the format writes nothing for it."""
+        each of them when the format writes nothing for it. ``file`` names them before ``start_file``."""
         self.records += count
-        name = self._file or ""
+        name = self._file or file
         self.per_file.setdefault(name, [0, 0, 0])[0] += count
         self._progress.advance(count, name)
 

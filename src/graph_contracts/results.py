@@ -41,7 +41,6 @@ class RecordResult:
         return sum(i.severity == "warning" for i in self.issues)
 
 
-
 def lane_results(batch: BatchChecker, plain: PlainRows, counted: bool) -> Iterator[RecordResult | int]:
     """The results of rows found clean but for the batch checks, once ``batch`` has checked them:
     a ``RecordResult`` for each row with a batch issue, the others as counts (``counted``) or

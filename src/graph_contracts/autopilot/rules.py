@@ -26,7 +26,7 @@ from graph_contracts.autopilot.catalog import (
     Rule,
     make_issue,
 )
-from graph_contracts.autopilot.duplicates import DuplicateIndex, digest
+from graph_contracts.autopilot.duplicates import DuplicateIndex, Positions, digest
 from graph_contracts.autopilot.hardware_hash import HardwareHash, HashIdentity, analyse_hardware_hash, fast_identity
 from graph_contracts.issues import Issue, Location, pointer_join, quote
 
@@ -462,10 +462,7 @@ class BatchChecker:
         if not rows:
             return []
         file = plain.file
-        positions = self.duplicates.positions
-        if self._file is None:
-            self._file = file
-            positions.file(file, "row")
+        positions = self._positions(file, "row")
         start = positions.start
         positions.encode(max(rows))  # the top position, as encoding each row would leave it
         widths = [len(codes) for codes in plain.patterns]
@@ -489,11 +486,15 @@ class BatchChecker:
     def _lookup(self, keys: DuplicateKeys, current: str, kind: str, number: int) -> tuple[str, int] | None:
         """Count the record; store its keys at its run-wide position; the first key seen before (code, position)."""
         self.count += 1
+        return self.duplicates.table.first_seen(keys, self._positions(current, kind).encode(number))
+
+    def _positions(self, file: str, kind: str) -> Positions:
+        """The run's positions, with this checker's file started in them on its first record."""
         positions = self.duplicates.positions
         if self._file is None:
-            self._file = current
-            positions.file(current, kind)
-        return self.duplicates.table.first_seen(keys, positions.encode(number))
+            self._file = file
+            positions.file(file, kind)
+        return positions
 
     def _issues(self, found: tuple[str, int] | None, serial: object, pointer: str, location: Location | None,
                 current: str) -> list[Issue]:
