@@ -276,3 +276,25 @@ def test_rows_read_before_a_read_failure_still_count() -> None:
     assert sum(r.is_record for r in results) >= 6
     assert expand(counted, results) == results
     assert any(isinstance(item, int) for item in counted)  # the lane had clean rows waiting
+
+
+_SERIALS_FOR_SIGNS = st.one_of(
+    st.sampled_from(["1.23E+11", "1,5e-3", "5E7", "00123", "123", " 0456 ", "E", "e", "PF0ABC", "", "١٢٣"]),
+    st.text(st.sampled_from("0123456789Ee+-., "), max_size=12),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(serial=_SERIALS_FOR_SIGNS, hash_serial=st.sampled_from(["", "00123", "0456", "PF0ABC"]),
+       cut=st.sampled_from([None, 255, 32767, 254, 4000]))
+def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(serial: str, hash_serial: str,
+                                                                    cut: int | None) -> None:
+    """``_excel_signs`` returns early for a record none of ``_EXCEL_SIGNS`` can flag (no exponent, not
+    all digits, no cut length), so its quick test repeats the signs' own triggers; here both must agree
+    with running every sign, so a new sign or a changed trigger cannot be skipped unseen."""
+    from graph_contracts.autopilot.csv_reader import _EXCEL_SIGNS, _excel_signs
+
+    text = encode_hardware_hash(build_hardware_hash(hash_serial or "X", "Contoso")) if hash_serial else ""
+    record = {"serialNumber": serial, "hardwareIdentifier": text if cut is None else ("A" * cut)}
+    assert _excel_signs(record) == [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
