@@ -800,6 +800,40 @@ def bench_linear(cfg: Config, workdir: Path, base_rows: int) -> None:
     first = per_record[sizes[0]]
     print("  cost per record relative to the smallest file (1.00x = linear): "
           + ", ".join(f"{n:,}: {per_record[n] / first:.2f}x" for n in sizes))
+    bench_line_length(workdir)
+
+
+#: Line lengths (bytes) for the line-length part of section 6: NDJSON stops at 16 MB a record
+#: (``record-too-large``), CSV at 4 MB a row, so the longest of each stays below its cap.
+NDJSON_LINE_SIZES = (512 * 1024, 2 * 1024 * 1024, 8 * 1024 * 1024)
+CSV_LINE_SIZES = (256 * 1024, 1024 * 1024, 3 * 1024 * 1024)
+
+
+def bench_line_length(workdir: Path) -> None:
+    """Cost per MB of one long line, against the shortest line of its kind (1.00x = linear in length).
+
+    The long value is a group tag (NDJSON) or a hash (CSV) of that many characters, so the
+    reader, the split and the rules all see the whole line; each file is validated three times,
+    interleaved, and the median counts.
+    """
+    print("  line length: one record per file whose line is that long (median of 3, interleaved):")
+    for kind, sizes in (("ndjson", NDJSON_LINE_SIZES), ("csv", CSV_LINE_SIZES)):
+        cases = []
+        for size in sizes:
+            path = workdir / f"line-{size}.{kind}"
+            serial, _ = device_hash(0, "LL")
+            if kind == "ndjson":
+                path.write_text(json.dumps({"serialNumber": serial, "groupTag": "g" * size}) + "\n", encoding="ascii")
+            else:
+                path.write_text("Device Serial Number,Windows Product ID,Hardware Hash\r\n"
+                                f"{serial},,{'Q' * size}\r\n", encoding="ascii")
+            cases.append(Case(str(size), lambda p=path: consume(Run().check_file(p))))
+        timings = time_cases(cases, 3)
+        per_mb = {int(name): t.median / (int(name) / 2**20) for name, t in timings.items()}
+        first = per_mb[sizes[0]]
+        print(f"    {kind:6} " + ", ".join(
+            f"{size / 2**20:g} MB: {timings[str(size)].median * 1e3:.1f} ms ({per_mb[size] * 1e3:.1f} ms/MB, "
+            f"{per_mb[size] / first:.2f}x)" for size in sizes))
 
 
 # ---------------------------------------------------------------------------
