@@ -67,7 +67,7 @@ def test_clean_traffic_passes(clean_har: Path, capsys: pytest.CaptureFixture[str
     assert main(["sdk-check", "--traffic", str(clean_har)]) == 0
     results = by_check(check_traffic([str(clean_har)]))
     assert results[("importedDeviceIdentity.create", "type-tag")].status == "pass"
-    assert results[("importedDeviceIdentity.create", "request body")].examples == 2
+    assert results[("importedDeviceIdentity.create", "body schema")].examples == 2
     assert results[("GET /v1.0/me", "covered")].status == "skip"
     assert not any(target == "importedDeviceIdentity.list" for target, _ in results)  # no body to judge
     assert "traffic recorded" in capsys.readouterr().out
@@ -78,25 +78,47 @@ def test_each_wire_check_names_its_break(broken_har: Path) -> None:
     tag = results[("importedDeviceIdentity.create", "type-tag")]
     assert tag.status == "fail" and tag.finding_code == "missing-type-tag"
     assert tag.counterexample.startswith(
-        "a body of importedDeviceIdentityResult (status) posted to /deviceManagement/importedDeviceIdentities "
-        "without `@odata.type`; the service will read the base type `importedDeviceIdentity` at "
+        "/@odata.type: missing-type-tag: a body of importedDeviceIdentityResult goes out without `@odata.type`; "
+        "the service reads the base type `importedDeviceIdentity` in body "
     )
+    assert "(it carries status) at " in tag.counterexample
     assert str(broken_har) in tag.counterexample
     enum = results[("importedDeviceIdentity.create", "enum spelling")]
     assert enum.status == "fail" and enum.finding_code == "enum /platform"
     assert "'IOS' is not a member" in enum.counterexample and "case matters" in enum.counterexample
     # The untagged result is judged as the result it is, so its status is not blamed as an unknown property.
-    assert results[("importedDeviceIdentity.create", "request body")].status == "pass"
+    assert results[("importedDeviceIdentity.create", "body schema")].status == "pass"
     offset = results[("windowsAutopilotDeviceIdentity.create", "date-time offsets")]
     assert offset.status == "fail" and offset.finding_code == "date-time /lastContactedDateTime"
-    body = results[("windowsAutopilotDeviceIdentity.create", "request body")]
+    body = results[("windowsAutopilotDeviceIdentity.create", "body schema")]
     assert body.status == "fail" and body.finding_code == "unknown-property /serialnumber"
 
 
-def test_the_cli_judges_traffic_with_a_baseline(broken_har: Path, tmp_path: Path) -> None:
+def test_the_cli_judges_traffic_with_a_baseline(
+    emulator: EmulatorHandle, broken_har: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     written = tmp_path / "traffic-baseline.yaml"
     assert main(["sdk-check", "--traffic", str(broken_har), "--write-baseline", str(written)]) == 1
+    # As written, every reason is TODO: refused, since a TODO acknowledges nothing.
+    assert main(["sdk-check", "--traffic", str(broken_har), "--baseline", str(written)]) == 2
+    assert "still TODO" in capsys.readouterr().err
+    text = written.read_text(encoding="utf-8")
+    written.write_text(text.replace("'TODO: why this break is acceptable for now'", "accepted for the test")
+                       .replace("'TODO: link to the issue tracking the fix'", "https://example.invalid/1"),
+                       encoding="utf-8")
     assert main(["sdk-check", "--traffic", str(broken_har), "--baseline", str(written)]) == 0
+    # The same traffic plus one new break in an acknowledged check (another unknown property): exit 1, named.
+    worse = record(emulator, tmp_path / "worse.har", [
+        (DEVICES, {"serialnumber": "X"}), (DEVICES, {"serialNumber": "Y", "grouptag": "Z"}),
+        (IDENTITIES, {"status": True, "importedDeviceIdentifier": "a"}),
+        (IDENTITIES, {"importedDeviceIdentifier": "b", "platform": "IOS"}),
+        (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.123456"}),
+    ])
+    capsys.readouterr()
+    assert main(["sdk-check", "--traffic", str(worse), "--baseline", str(written)]) == 1
+    out = capsys.readouterr().out
+    assert "1 new, 0 expired, 4 known, 0 fixed" in out
+    assert "[NEW (not in the baseline)] v1.0 windowsAutopilotDeviceIdentity.create body schema: /grouptag:" in out
 
 
 def test_an_unreadable_traffic_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,7 @@
 """The SDK gate: do the msgraph Python SDKs keep our contracts, in their serializers and on the wire?
 
 ``run_sdk_check`` is what ``graph-contracts sdk-check`` calls. The SDKs are
-optional (``pip install graph-contracts[sdk]``, or ``tox -e sdk``) and are
+optional (``pip install ".[sdk]"`` from a clone, or ``tox -e sdk``) and are
 imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
 
 Exit codes: 0 every check passed (warnings are findings, not breaks), 1 a
@@ -21,7 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
 from ..errors import ConfigurationError
-from .baseline import FindingId, baseline_exit_code, judge, load_baseline, render_judgement
+from .baseline import acknowledged as acknowledged_problems
+from .baseline import baseline_exit_code, judge, load_baseline, render_judgement
 from .baseline import write_baseline as write_baseline_file
 from .models import INSTALL_HINT, SDKS, SdkDistribution
 from .report import CheckResult, exit_code, findings, render_table, write_junit
@@ -126,10 +127,9 @@ def run_sdk_check(
     chosen = _selected(sdk)
     known = load_baseline(baseline) if baseline else None
     if traffic:
-        from .traffic import SDK_NAME, check_traffic
+        from .traffic import check_traffic
 
         results = check_traffic(traffic)
-        judged_sdks = {SDK_NAME}
     else:
         missing = [s for s in chosen if not s.installed()]
         if missing:
@@ -137,16 +137,14 @@ def run_sdk_check(
             print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
             return 2
         results = check_all(chosen, examples)
-        judged_sdks = {s.name for s in chosen}
-    print(render_table(results), file=stream)
     code = exit_code(results)
-    acknowledged: dict[FindingId, str] = {}
+    judged = judge(results, known) if known is not None else []
+    acknowledged = acknowledged_problems(judged)
+    print(render_table(results, acknowledged), file=stream)
     if known is not None:
-        judged = judge(results, known, sdks=judged_sdks)
         print("", file=stream)
         print(render_judgement(judged, known), file=stream)
         code = baseline_exit_code(judged, strict=strict_baseline)
-        acknowledged = {j.id: f"{j.entry.reason} ({j.entry.link})" for j in judged if j.outcome == "known" and j.entry}
     if junitxml:
         write_junit(results, junitxml, acknowledged)
         print(f"wrote {junitxml}", file=stream)

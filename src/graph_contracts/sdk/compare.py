@@ -120,7 +120,7 @@ def gate_findings(
     if done.returncode not in (0, 1) or not out.exists():
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise CompareError("--compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
-    return load_baseline(out), version
+    return load_baseline(out, allow_todo=True), version
 
 
 def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
@@ -128,7 +128,8 @@ def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
              f"  {len(diff.new)} new, {len(diff.fixed)} fixed, {len(diff.unchanged)} unchanged"]
     for label, entries in (("new", diff.new), ("fixed", diff.fixed), ("unchanged", diff.unchanged)):
         for e in entries:
-            lines.append(f"  [{label}] {e.sdk} {e.operation} {e.check}" + (f" ({e.code})" if e.code else ""))
+            where = f"{e.pointer}: " if e.pointer else ""
+            lines.append(f"  [{label}] {e.version} {e.operation} {e.check}: {where}{e.message}")
             if e.observed:
                 lines.append(f"      {e.observed[:200]}")
     return "\n".join(lines)

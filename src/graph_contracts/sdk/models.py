@@ -39,8 +39,12 @@ SDKS: Mapping[str, SdkDistribution] = {
     "msgraph-beta": SdkDistribution("msgraph-beta", "msgraph-beta-sdk", "msgraph_beta", "beta"),
 }
 
-#: What to install when an SDK is missing (the README and the exit-2 message say the same).
-INSTALL_HINT = "run `tox -e sdk`, or `pip install graph-contracts[sdk]`"
+#: What to install when an SDK is missing (the README and the exit-2 message say the same). graph-contracts is
+#: not on PyPI, so ``pip install graph-contracts[sdk]`` fails: the extra installs from a clone, or the SDKs alone.
+INSTALL_HINT = (
+    "from a clone of graph-contracts run `pip install \".[sdk]\"` (or `tox -e sdk`); "
+    "or install the SDKs into this environment: `pip install msgraph-sdk msgraph-beta-sdk`"
+)
 
 #: Contract type -> its class under ``<package>.generated.models`` (the same module names in both SDKs).
 MODEL_CLASSES: Mapping[str, str] = {

@@ -36,7 +36,7 @@ from ..issues import pointer_join, quote
 from ..strategies import BodyStrategies
 from ..validation import Validator
 from .models import SdkDistribution, model_class
-from .report import CheckResult
+from .report import CheckResult, with_problems
 
 #: Difference kinds that break the contract. Not breaking: ``precision`` (see the module docstring) and
 #: ``unmodelled`` (a property outside the contract, in a response, came back re-encoded: the contract is silent).
@@ -305,21 +305,17 @@ def summarize(
 ) -> list[CheckResult]:
     """The per-check results (parse, schema, fidelity, date-time precision) of a batch of outcomes."""
 
-    def result(check: str, first: str | None, status_if: str = "fail", note: str = "") -> CheckResult:
-        status: Any = "pass" if first is None else status_if
-        return _replace(base, check=check, status=status, counterexample=first or "", note=note)
-
-    def first(found: Iterable[str]) -> str | None:
-        return next(iter(found), None)
+    def result(check: str, found: Iterable[str], status_if: Any = "fail", note: str = "") -> CheckResult:
+        return with_problems(base, found, status_if, check=check, note=note)
 
     n = len(outcomes)
     base = _replace(base, examples=n)
-    parse = first(_describe(o.error, o.body) for o in outcomes if o.error)
-    schema = first(_describe(o.issues[0], o.body) for o in outcomes if o.issues)
-    fidelity = first(_describe(d, o.body) for o in outcomes for d in o.differences if d.breaking)
+    parse = [_describe(o.error, o.body) for o in outcomes if o.error]
+    schema = [_describe(i, o.body) for o in outcomes for i in o.issues]
+    fidelity = [_describe(d, o.body) for o in outcomes for d in o.differences if d.breaking]
     out = [result("parse", parse), result("schema", schema), result("fidelity", fidelity, note=silent_note)]
     if with_precision:
-        precision = first(_describe(d, o.body) for o in outcomes for d in o.differences if d.kind == "precision")
+        precision = [_describe(d, o.body) for o in outcomes for d in o.differences if d.kind == "precision"]
         out.append(
             result(
                 "date-time precision",

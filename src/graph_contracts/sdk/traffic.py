@@ -35,9 +35,30 @@ from ..validation import Validator
 from .report import CheckResult
 
 SDK_NAME = "traffic"
-CHECKS = ("request body", "type-tag", "date-time offsets", "enum spelling")
-#: Issue codes that belong to a check of their own rather than to ``request body``.
+#: The checks a request body gets, here and in the Python gate's wire stage (``wire.request_problems``), under
+#: the same names: a baseline entry acknowledges a break wherever it was found.
+SCHEMA_CHECKS = ("body schema", "date-time offsets", "enum spelling")
+CHECKS = ("body schema", "type-tag", "date-time offsets", "enum spelling")
+#: Issue codes that belong to a check of their own rather than to ``body schema``.
 CODE_CHECKS = {"date-time": "date-time offsets", "enum": "enum spelling"}
+
+
+def schema_problems(op_id: str, version: str, body: Any) -> list[tuple[str, str]]:
+    """(check, problem) for every error-severity issue of ``body`` against the operation's request schema."""
+    out: list[tuple[str, str]] = []
+    for issue in Validator.for_operation(op_id, version=version).validate(body):
+        if issue.severity != "error":
+            continue
+        check = CODE_CHECKS.get(issue.code, "body schema")
+        text = _enum_hint(issue) if check == "enum spelling" else issue.message
+        out.append((check, f"{issue.pointer or '/'}: {issue.code}: {text}"))
+    return out
+
+
+def type_tag_problem(derived: str, base: str) -> str:
+    """The type-tag break, worded once for the Python gate and for traffic (one baseline entry for both)."""
+    return (f"/@odata.type: missing-type-tag: a body of {derived} goes out without `@odata.type`; "
+            f"the service reads the base type `{base}`")
 
 
 @dataclass(frozen=True)
@@ -77,16 +98,13 @@ def _findings(contracts: ContractSet, version: str, op: Operation, body: Any) ->
             )
             out.append(_Finding(
                 "type-tag", "missing-type-tag",
-                f"a body of {derived.body_type} ({', '.join(own)}) posted to {op.path} without `@odata.type`; "
-                f"the service will read the base type `{op.body_type}`",
+                type_tag_problem(derived.body_type or derived.type, op.body_type or op.type)
+                + f" in body {json.dumps(body, ensure_ascii=False)[:160]} (it carries {', '.join(own)})",
             ))
             body = {"@odata.type": f"#microsoft.graph.{derived.body_type}", **body}
             target = derived
-    issues = [i for i in Validator.for_operation(target.id, version=version).validate(body) if i.severity == "error"]
-    for issue in issues:
-        check = CODE_CHECKS.get(issue.code, "request body")
-        text = _enum_hint(issue) if check == "enum spelling" else issue.message
-        out.append(_Finding(check, f"{issue.code} {issue.pointer or '/'}", f"{issue.pointer or '/'}: {text}"))
+    for check, problem in schema_problems(target.id, version, body):
+        out.append(_Finding(check, "", problem))
     return out
 
 
@@ -100,7 +118,7 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
     routes = default_routes()
     seen: dict[tuple[str, str], Operation] = {}
     counts: dict[tuple[str, str], int] = {}
-    first: dict[tuple[str, str, str], tuple[_Finding, Exchange]] = {}
+    found_by_check: dict[tuple[str, str, str], list[tuple[_Finding, Exchange]]] = {}
     uncovered: dict[str, int] = {}
     for exchange in exchanges:
         request = exchange.request
@@ -118,18 +136,18 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
             body = json.loads(request.body.decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError):
             body = None
-            found = [_Finding("request body", "not-json", "the request body is not JSON")]
+            found = [_Finding("body schema", "not-json", "the request body is not JSON")]
         else:
             found = _findings(contracts, match.version, match.operation, body)
         for f in found:
-            first.setdefault((*op_key, f.check), (f, exchange))
-    return _results(seen, counts, first, uncovered, contracts)
+            found_by_check.setdefault((*op_key, f.check), []).append((f, exchange))
+    return _results(seen, counts, found_by_check, uncovered, contracts)
 
 
 def _results(
     seen: dict[tuple[str, str], Operation],
     counts: dict[tuple[str, str], int],
-    first: dict[tuple[str, str, str], tuple[_Finding, Exchange]],
+    found_by_check: dict[tuple[str, str, str], list[tuple[_Finding, Exchange]]],
     uncovered: dict[str, int],
     contracts: ContractSet,
 ) -> list[CheckResult]:
@@ -144,14 +162,15 @@ def _results(
             continue
         checks = [c for c in CHECKS if c != "type-tag" or _takes_derived(contracts, version, op)]
         for check in checks:
-            hit = first.get((version, op_id, check))
-            if hit is None:
+            hits = found_by_check.get((version, op_id, check), [])
+            if not hits:
                 out.append(_replace(base, check=check))
             else:
-                finding, exchange = hit
+                finding, exchange = hits[0]
                 out.append(_replace(
                     base, check=check, status="fail", code=finding.code,
                     counterexample=f"{finding.text} at {exchange.location}",
+                    details=tuple(dict.fromkeys(f.text for f, _ in hits)),
                 ))
     for key, n in sorted(uncovered.items()):
         out.append(CheckResult(SDK_NAME, "recorded", "", "traffic", key, "covered", "skip", n,

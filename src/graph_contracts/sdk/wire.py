@@ -43,8 +43,9 @@ from ..schemas.jsonschema import odata_type_names
 from ..strategies import BodyStrategies, guids
 from ..validation import Validator
 from .models import SdkDistribution, action_body_class, model_class
-from .report import CheckResult
+from .report import CheckResult, with_problems
 from .roundtrip import Comparer, Difference, _compact, draw_examples, edge_bodies, parse_model, serialize_model
+from .traffic import SCHEMA_CHECKS, schema_problems, type_tag_problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -325,12 +326,16 @@ def _media_type(value: str | None) -> str:
     return (value or "").split(";")[0].strip().lower()
 
 
-def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> dict[str, str | None]:
-    """The first problem with the request, per request check (None: it conforms)."""
+def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> dict[str, list[str]]:
+    """Every problem with the request, per request check (an empty list: it conforms).
+
+    Schema issues go to the check the traffic gate files them under (``traffic.schema_problems``), so the
+    same break found here and in recorded traffic is one baseline entry. ``_arrived`` carries the body's JSON.
+    """
     req = ex.request
     if req is None:
-        return {"path and method": f"no request arrived ({ex.error or 'the SDK sent nothing'})"}
-    out: dict[str, str | None] = {}
+        return {"path and method": [f"no request arrived ({ex.error or 'the SDK sent nothing'})"]}
+    out: dict[str, list[str]] = {}
     path_problem = None
     if req.method != op.method:
         path_problem = f"method {req.method}, contract says {op.method}"
@@ -340,7 +345,7 @@ def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> d
         path_problem = f"path {req.path} does not carry the id {ex.entity_id}"
     elif len(ex.requests) > 1:
         path_problem = f"{len(ex.requests)} requests for one call (retries?)"
-    out["path and method"] = path_problem
+    out["path and method"] = [path_problem] if path_problem else []
     header_problem = None
     if req.header("authorization") != f"Bearer {token}":
         header_problem = f"Authorization is {req.header('authorization')!r}, expected the credential's bearer token"
@@ -352,17 +357,19 @@ def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> d
             header_problem = header_problem or f"Accept is {req.header(name)!r}, contract says application/json"
     if op.has_request_body and _media_type(req.header("content-type")) != "application/json":
         header_problem = header_problem or f"Content-Type is {req.header('content-type')!r} on a JSON body"
-    out["headers"] = header_problem
+    out["headers"] = [header_problem] if header_problem else []
     if op.has_request_body:
         try:
             arrived = req.json()
         except ValueError:
-            out["body schema"] = f"the body is not JSON: {req.body[:80]!r}"
+            out["body schema"] = [f"the body is not JSON: {req.body[:80]!r}"]
             out["body fidelity"] = out["body schema"]
             return out
-        issues = [i for i in Validator.for_operation(op.id, version=version).validate(arrived) if i.severity == "error"]
-        out["body schema"] = f"{issues[0]} in body {_compact(arrived)}" if issues else None
-        return out | {"body fidelity": None, "_arrived": json.dumps(arrived)}
+        for check in SCHEMA_CHECKS:
+            out[check] = []
+        for check, problem in schema_problems(op.id, version, arrived):
+            out[check].append(f"{problem} in body {_compact(arrived)}")
+        return out | {"body fidelity": [], "_arrived": [json.dumps(arrived)]}
     return out
 
 
@@ -452,6 +459,14 @@ class _Results:
         self.items.append(CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, status, examples,
                                       counterexample, note, code))
 
+    def add_all(self, op: Operation, check: str, problems: Sequence[str | None], examples: int,
+                status_if: Any = "fail", note: str = "") -> None:
+        """The check passed, or failed with every distinct problem (the first is the counterexample)."""
+        s = self.session
+        base = CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, "pass", examples)
+        found = [p for p in problems if p]
+        self.items.append(with_problems(base, found, status_if, note=note if found else ""))
+
 
 def _first(problems: Sequence[str | None]) -> str | None:
     return next((p for p in problems if p), None)
@@ -505,7 +520,7 @@ async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, re
     shown = "without `@odata.type`" if written is None else f"with `@odata.type` {written!r}"
     results.add(
         op, "type-tag", "fail", 1,
-        f"`{cls.__name__}` serializes {shown}; the service will read the base type `{base}` "
+        f"{type_tag_problem(derived, base)} in body {_compact(body)}: `{cls.__name__}` serializes {shown} "
         f"(the emulator answered {_graph_message(ex.answer)})",
         f"{session.sdk.distribution} {session.sdk_version}, model {cls.__module__}.{cls.__name__}: "
         f"fix: set odata_type = {tag!r} before posting, or the SDK generator should default it",
@@ -526,37 +541,39 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
             session.seed(op)
         exchanges.append(await session.exchange(op, call, body, entity_id))
     n = len(exchanges)
-    per_check: dict[str, list[str | None]] = {}
+    per_check: dict[str, list[str]] = {}
     precision: list[str] = []
     for ex in exchanges:
         problems = request_problems(op, version, ex, session.token)
         arrived = problems.pop("_arrived", None)
-        if arrived is not None:
-            diffs = body_differences(session.comparer, op, ex.sent_body, json.loads(arrived))
-            breaking = [d for d in diffs if d.breaking]
-            problems["body fidelity"] = f"{breaking[0]} in body {_compact(ex.sent_body)}" if breaking else None
+        if arrived:
+            diffs = body_differences(session.comparer, op, ex.sent_body, json.loads(arrived[0]))
+            for d in (d for d in diffs if d.breaking):
+                per_check.setdefault("body fidelity", []).append(f"{d} in body {_compact(ex.sent_body)}")
             precision += [f"{d} in body {_compact(ex.sent_body)}" for d in diffs if d.kind == "precision"]
         status = ex.answer[2] if ex.answer else None
         if ex.error or status != op.success_status:
-            problems["accepted"] = (
-                f"status {status}, contract says {op.success_status}; {ex.error or ''}"
-                f" {('; body ' + _compact(ex.sent_body)) if ex.sent_body is not None else ''}".strip()
-            )
+            # The cause is part of the problem (a baseline names it): the service's error message, or the SDK's.
+            cause = _graph_message(ex.answer).partition(" ")[2] if ex.answer and status != op.success_status else ""
+            problems["accepted"] = [
+                f"status {status}, contract says {op.success_status}: {cause or ex.error or 'no answer'}"
+                + (f"; body {_compact(ex.sent_body)}" if ex.sent_body is not None else "")
+            ]
         else:
-            problems["accepted"] = None
+            problems["accepted"] = []
             diffs = []
             if op.response_kind != "none":
                 diffs = response_differences(session.comparer, op, ex.answer_json(), ex.result)
-            breaking = [d for d in diffs if d.breaking]
-            problems["response read"] = f"{breaking[0]} in answer {_compact(ex.answer_json())}" if breaking else None
-        for check, problem in problems.items():
-            per_check.setdefault(check, []).append(problem)
+            for d in (d for d in diffs if d.breaking):
+                per_check.setdefault("response read", []).append(f"{d} in answer {_compact(ex.answer_json())}")
+            per_check.setdefault("response read", [])
+        for check, found in problems.items():
+            per_check.setdefault(check, []).extend(found)
     for check, problems_list in per_check.items():
-        problem = _first(problems_list)
-        results.add(op, check, "fail" if problem else "pass", n, problem or "")
+        results.add_all(op, check, problems_list, n)
     if precision:
-        results.add(op, "date-time precision", "warn", n, precision[0],
-                    "7th fraction digit truncated on the way out; not a break (see roundtrip.py)")
+        results.add_all(op, "date-time precision", precision, n, "warn",
+                        "7th fraction digit truncated on the way out; not a break (see roundtrip.py)")
     if tag_required(session.contracts, version, op):
         await _check_type_tag(session, op, call, results)
     if op.verb in ("get", "list"):
@@ -587,10 +604,10 @@ async def _check_responses(session: WireSession, op: Operation, call: SdkCall, e
             continue
         for d in response_differences(comparer, op, answer, ex.result):
             (breaks if d.breaking else precision).append(f"{d} in answer {_compact(answer)}")
-    results.add(op, "generated responses", "fail" if breaks else "pass", len(generated), _first(breaks) or "")
+    results.add_all(op, "generated responses", breaks, len(generated))
     if precision:
-        results.add(op, "response date-time precision", "warn", len(generated), precision[0],
-                    "the 7th fraction digit Graph sends is truncated on reading; not a break (see roundtrip.py)")
+        results.add_all(op, "response date-time precision", precision, len(generated), "warn",
+                        "the 7th fraction digit Graph sends is truncated on reading; not a break (see roundtrip.py)")
 
     validator = Validator.for_operation(op.id, version=session.version, direction="response")
     documented = [e.response_body for e in op.examples if e.response_body is not None]
@@ -608,7 +625,7 @@ async def _check_responses(session: WireSession, op: Operation, call: SdkCall, e
             diffs = [d for d in response_differences(comparer, op, answer, ex.result) if d.breaking]
             if ex.error or diffs:
                 problems.append(f"{ex.error or diffs[0]} reading {_compact(answer)}")
-        results.add(op, "documented examples", "fail" if problems else "pass", len(valid), _first(problems) or "")
+        results.add_all(op, "documented examples", problems, len(valid))
 
     base_entity = generated[0] if generated else {"id": "00000000-0000-0000-0000-000000000001"}
     await _check_unknown_enum(session, op, call, base_entity, results)
