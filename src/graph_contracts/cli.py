@@ -447,8 +447,9 @@ def _sdk_check(args: argparse.Namespace) -> int:
     from .sdk import run_sdk_check
 
     if args.compare:
-        from .sdk.compare import run_compare
+        from .sdk.compare import refuse_gate_options, run_compare
 
+        refuse_gate_options(args)
         old, new = args.compare
         return run_compare(old, new, args.examples)
     return int(
@@ -666,7 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
-    sdk.add_argument("--examples", type=int, default=25, help="generated bodies per type")
+    sdk.add_argument("--examples", type=_positive, default=25, help="generated bodies per type (at least 1)")
     sdk.add_argument(
         "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"
     )

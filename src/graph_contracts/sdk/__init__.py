@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import TextIO
 
 from ..errors import ConfigurationError
@@ -101,6 +102,28 @@ def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLE
         return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
 
 
+def check_output_path(option: str, path: str) -> None:
+    """Refuse, before anything runs, an output path the run could not write: a folder, or a missing parent.
+
+    The gate takes a minute; a traceback after it, with the exit code of a contract break, is the worst way
+    to learn that ``--junitxml`` named a folder.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigurationError(option, f"{path} is a folder; name a file")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ConfigurationError(option, f"the folder {parent} of {path} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ConfigurationError(option, f"cannot write {path}: permission denied")
+
+
+def check_examples(examples: int) -> None:
+    """``--examples`` below 1 would switch the body checks off while the gate still says pass: refuse it."""
+    if examples < 1:
+        raise ConfigurationError("--examples", f"must be at least 1, not {examples}")
+
+
 def run_sdk_check(
     sdk: str,
     junitxml: str | None,
@@ -120,11 +143,16 @@ def run_sdk_check(
 
     ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
 
-    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed (or an unreadable baseline or
-    traffic file: ``InputFileError``, raised before anything is judged).
+    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed. Raised before anything runs:
+    ``InputFileError`` for an unreadable baseline or traffic file, or traffic with nothing to check;
+    ``ConfigurationError`` for ``examples`` below 1 or an output path that cannot be written.
     """
     stream = out or sys.stdout
     chosen = _selected(sdk)
+    check_examples(examples)
+    for option, path in (("--junitxml", junitxml), ("--write-baseline", write_baseline)):
+        if path:
+            check_output_path(option, path)
     known = load_baseline(baseline) if baseline else None
     if traffic:
         from .traffic import check_traffic

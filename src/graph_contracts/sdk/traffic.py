@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..contracts import ContractSet, Operation, default_contracts
+from ..errors import InputFileError
 from ..issues import Issue
 from ..schemas import tag_required
 from ..traffic import Exchange, read_traffic
@@ -111,7 +112,8 @@ def _findings(contracts: ContractSet, version: str, op: Operation, body: Any) ->
 def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) -> list[CheckResult]:
     """The request checks for every exchange of ``files`` that a contract operation covers.
 
-    Unreadable files raise the reader's ``TrafficFileError`` (an ``InputFileError``) before anything is judged.
+    Unreadable files raise the reader's ``TrafficFileError`` (an ``InputFileError``) before anything is judged;
+    files with no request a contract operation covers raise ``InputFileError`` ("nothing to check").
     """
     contracts = contracts or default_contracts()
     exchanges = [e for f in files for e in read_traffic(f)]
@@ -141,6 +143,12 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
             found = _findings(contracts, match.version, match.operation, body)
         for f in found:
             found_by_check.setdefault((*op_key, f.check), []).append((f, exchange))
+    if not seen:
+        # Zero entries, or none a contract covers: "0 pass, 0 fail" and exit 0 would read as a clean SDK.
+        n = len(exchanges)
+        what = f"{n} request{'s' * (n != 1)}, none of them a contract operation" if n else "no requests"
+        raise InputFileError(", ".join(files), f"nothing to check: {what} (a recording of the SDK's tests against "
+                             "the emulator or a tenant, see README 'SDKs in any language')")
     return _results(seen, counts, found_by_check, uncovered, contracts)
 
 
