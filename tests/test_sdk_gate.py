@@ -184,3 +184,76 @@ def test_a_reader_that_raises_on_an_unknown_enum_member_is_a_break(reader_reject
     result = wire(f"{IMPORTED}.get")[(f"{IMPORTED}.get", "unknown enum member")]
     assert result.status == "fail"
     assert "ValueError: 'someFutureMember' is not a member of" in result.counterexample
+
+
+# --------------------------------------------------------------------------- every operation is driven
+
+
+def test_every_contract_operation_has_a_request_builder_in_the_installed_sdks() -> None:
+    """No operation is left to a skip: each resolves to a builder of the installed SDK (13 were 'exposed: SKIP')."""
+    from graph_contracts.sdk.wire import OPERATION_CALLS, make_client, missing_builder
+
+    contracts = default_contracts()
+    for sdk in (V1, SDKS["msgraph-beta"]):
+        if not sdk.installed():
+            continue
+        client = make_client(sdk, "http://127.0.0.1:9/" + sdk.version, "token")
+        for op in contracts.operations_in(sdk.version):
+            assert op.id in OPERATION_CALLS, op.id
+            assert missing_builder(client, OPERATION_CALLS[op.id]) is None, (sdk.name, op.id)
+
+
+@pytest.fixture
+def assign_user_sends_upn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regression of the issue: the assignUserToDevice body writes `upn` instead of `userPrincipalName`."""
+    from msgraph.generated.device_management.windows_autopilot_device_identities.item.assign_user_to_device import (
+        assign_user_to_device_post_request_body as module,
+    )
+
+    def serialize(self: Any, writer: Any) -> None:
+        writer.write_str_value("addressableUserName", self.addressable_user_name)
+        writer.write_str_value("upn", self.user_principal_name)
+        writer.write_additional_data_value(self.additional_data)
+
+    monkeypatch.setattr(module.AssignUserToDevicePostRequestBody, "serialize", serialize)
+
+
+ASSIGN = f"{DEVICE}.assignUserToDevice"
+
+
+def test_the_unmodified_sdk_assigns_a_user_as_the_contract_says() -> None:
+    results = wire(ASSIGN)
+    assert results[(ASSIGN, "exposed")].status == "pass"
+    assert {c: r.status for (_, c), r in results.items() if r.status != "pass"} == {}
+
+
+def test_an_assign_user_body_sending_upn_fails_the_gate(assign_user_sends_upn: None) -> None:
+    results = wire(ASSIGN)
+    schema = results[(ASSIGN, "body schema")]
+    assert schema.status == "fail" and any("/upn" in p for p in schema.details), schema.details
+    fidelity = results[(ASSIGN, "body fidelity")]
+    assert fidelity.status == "fail" and "/userPrincipalName: dropped" in fidelity.counterexample
+
+
+def test_an_operation_the_sdk_lacks_fails_naming_the_builder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from msgraph.generated.device_management.windows_autopilot_device_identities.item import (
+        windows_autopilot_device_identity_item_request_builder as item,
+    )
+
+    monkeypatch.delattr(item.WindowsAutopilotDeviceIdentityItemRequestBuilder, "assign_user_to_device")
+    exposed = wire(ASSIGN)[(ASSIGN, "exposed")]
+    assert exposed.status == "fail"
+    assert exposed.counterexample == (
+        "the SDK has no request builder client.device_management.windows_autopilot_device_identities"
+        ".by_windows_autopilot_device_identity_id(id).assign_user_to_device.post(): "
+        "'assign_user_to_device' is missing"
+    )
+
+
+def test_an_operation_the_gate_has_no_builder_for_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph_contracts.sdk import wire as wire_module
+
+    calls = {k: v for k, v in wire_module.OPERATION_CALLS.items() if k != ASSIGN}
+    monkeypatch.setattr(wire_module, "OPERATION_CALLS", calls)
+    exposed = wire(ASSIGN)[(ASSIGN, "exposed")]
+    assert exposed.status == "fail" and "knows no SDK request builder for POST" in exposed.counterexample

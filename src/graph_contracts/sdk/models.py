@@ -83,6 +83,26 @@ ACTION_BODY_CLASSES: Mapping[str, str] = {
         "device_management.imported_windows_autopilot_device_identities.import_.import_post_request_body"
         ".ImportPostRequestBody"
     ),
+    "windowsAutopilotDeviceIdentity.assignUserToDevice": (
+        "device_management.windows_autopilot_device_identities.item.assign_user_to_device"
+        ".assign_user_to_device_post_request_body.AssignUserToDevicePostRequestBody"
+    ),
+    "windowsAutopilotDeviceIdentity.updateDeviceProperties": (
+        "device_management.windows_autopilot_device_identities.item.update_device_properties"
+        ".update_device_properties_post_request_body.UpdateDevicePropertiesPostRequestBody"
+    ),
+    "windowsAutopilotDeviceIdentity.assignResourceAccountToDevice": (
+        "device_management.windows_autopilot_device_identities.item.assign_resource_account_to_device"
+        ".assign_resource_account_to_device_post_request_body.AssignResourceAccountToDevicePostRequestBody"
+    ),
+    "importedDeviceIdentity.importDeviceIdentityList": (
+        "device_management.imported_device_identities.import_device_identity_list"
+        ".import_device_identity_list_post_request_body.ImportDeviceIdentityListPostRequestBody"
+    ),
+    "importedDeviceIdentity.searchExistingIdentities": (
+        "device_management.imported_device_identities.search_existing_identities"
+        ".search_existing_identities_post_request_body.SearchExistingIdentitiesPostRequestBody"
+    ),
 }
 
 def _load(dotted: str) -> Any:

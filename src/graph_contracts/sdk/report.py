@@ -3,7 +3,9 @@
 A check's ``status`` is ``pass``, ``fail`` (a contract break: the gate exits 1),
 ``warn`` (a documented finding that is not a break, such as the 7th fraction
 digit of a date-time) or ``skip`` (nothing to check, such as a traffic request
-no contract operation covers). A check that cannot run is a ``fail``.
+no contract operation covers). A check that cannot run (no SDK class, no
+request builder) is a ``fail`` whose counterexample says why; a baseline entry
+with a reason is the only way to accept it.
 
 A failed check carries every problem it saw (``details``), not only the first:
 a baseline acknowledges problems one by one (``finding_keys``), so an

@@ -355,7 +355,9 @@ def check_type(
     base = CheckResult(sdk.name, sdk_version, version, "roundtrip", type_name, "", "pass")
     cls = model_class(sdk, type_name)
     if cls is None:
-        return [_replace(base, check="modelled", status="skip", note="the SDK has no model class for this type")]
+        return [_replace(base, check="modelled", status="fail",
+                         counterexample=f"cannot run: the SDK has no model class for {type_name} "
+                         "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)")]
     out = [_modelled(cls, base, contracts, type_name)]
     validator = Validator.for_type(type_name, version=version, direction="request")
     bodies = [b for b in edge_bodies(contracts, version, type_name) if validator.is_valid(b)]
@@ -386,7 +388,8 @@ def check_enum(sdk: SdkDistribution, sdk_version: str, t: TypeContract) -> Check
     base = CheckResult(sdk.name, sdk_version, sdk.version, "roundtrip", t.name, "enum members", "pass")
     cls = model_class(sdk, t.name)
     if cls is None:
-        return _replace(base, status="skip", note="the SDK has no enum class for this type")
+        return _replace(base, status="fail", counterexample=f"cannot run: the SDK has no enum class for {t.name} "
+                        "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)")
     sdk_values = [str(m.value) for m in cls]
     contract_values = [m.name for m in t.members]
     missing = [v for v in contract_values if v not in sdk_values]
