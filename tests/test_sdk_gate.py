@@ -257,3 +257,81 @@ def test_an_operation_the_gate_has_no_builder_for_is_a_failure(monkeypatch: pyte
     monkeypatch.setattr(wire_module, "OPERATION_CALLS", calls)
     exposed = wire(ASSIGN)[(ASSIGN, "exposed")]
     assert exposed.status == "fail" and "knows no SDK request builder for POST" in exposed.counterexample
+
+
+# --------------------------------------------------------------------------- behaviour: throttling and paging
+
+
+def behaviour() -> dict[str, CheckResult]:
+    results = run_wire(V1, V1.installed_version(), 1, operations=(), behaviour=True)
+    return {r.check: r for r in results}
+
+
+BEHAVIOUR_CHECKS = ("throttling 429", "throttling 503", "retry budget", "paging")
+
+
+def test_the_unmodified_sdk_retries_honours_retry_after_gives_up_and_pages() -> None:
+    results = behaviour()
+    assert {c: results[c].status for c in BEHAVIOUR_CHECKS} == dict.fromkeys(BEHAVIOUR_CHECKS, "pass"), results
+    assert results["throttling 429"].note.startswith("retried after 1.")
+    assert results["retry budget"].examples == 4  # 1 request + the 3 retries of kiota's documented budget
+    assert results["paging"].note == "5 items in 3 pages of 2"
+
+
+@pytest.fixture
+def retry_handler_forwards_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regression of the issue: RetryHandler.send forwards the request once, whatever the answer."""
+    from kiota_http.middleware import RetryHandler
+    from kiota_http.middleware.middleware import BaseMiddleware
+
+    async def send(self: Any, request: Any, transport: Any) -> Any:
+        return await BaseMiddleware.send(self, request, transport)
+
+    monkeypatch.setattr(RetryHandler, "send", send)
+
+
+def test_a_retry_handler_that_forwards_once_fails_the_gate(retry_handler_forwards_once: None) -> None:
+    results = behaviour()
+    for check in ("throttling 429", "throttling 503"):
+        assert results[check].status == "fail"
+        assert results[check].counterexample.startswith("no retry: one request, answered"), results[check]
+    budget = results["retry budget"]
+    assert budget.status == "fail" and budget.counterexample.startswith("gave up after 0 retries")
+
+
+@pytest.fixture
+def retry_ignores_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiota_http.middleware import RetryHandler
+
+    monkeypatch.setattr(RetryHandler, "_get_retry_after", lambda self, response: 0.05)
+
+
+def test_a_retry_sooner_than_retry_after_is_measured_and_fails(retry_ignores_retry_after: None) -> None:
+    result = behaviour()["throttling 429"]
+    assert result.status == "fail"
+    assert "sooner than the Retry-After: 1 of the 429 answer" in result.counterexample
+
+
+@pytest.fixture
+def next_link_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regression of the issue: collection responses no longer read `@odata.nextLink`."""
+    from msgraph.generated.models.base_collection_pagination_count_response import (
+        BaseCollectionPaginationCountResponse,
+    )
+
+    original = BaseCollectionPaginationCountResponse.get_field_deserializers
+
+    def get_field_deserializers(self: Any) -> Any:
+        fields = dict(original(self))
+        fields.pop("@odata.nextLink", None)
+        return fields
+
+    monkeypatch.setattr(BaseCollectionPaginationCountResponse, "get_field_deserializers", get_field_deserializers)
+
+
+def test_a_dropped_next_link_fails_the_paging_check(next_link_dropped: None) -> None:
+    paging = behaviour()["paging"]
+    assert paging.status == "fail"
+    assert paging.counterexample == (
+        "read 2 of 5 items in 1 of 3 pages: the page iterator stopped before the last @odata.nextLink"
+    )

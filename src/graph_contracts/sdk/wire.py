@@ -176,12 +176,26 @@ class StaticTokenCredential:
         return AccessToken(self.token, int(time.time()) + self.lifetime)
 
 
+@dataclass(frozen=True)
+class Answered:
+    """When one Graph request arrived and was answered (monotonic seconds), for the behaviour checks' timing."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    retry_after: float | None
+    arrived: float
+    answered: float
+
+
 @dataclass
 class ResponseTap:
     """Shared by the test code and the middleware: bodies to serve next, and every answer sent."""
 
     queued: list[bytes] = field(default_factory=list)
     sent: list[tuple[str, str, int, bytes]] = field(default_factory=list)
+    timeline: list[Answered] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def serve_next(self, body: Any) -> None:
@@ -204,6 +218,7 @@ class ResponseOverlay:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        arrived = time.monotonic()
         start: Message = {}
         chunks: list[bytes] = []
 
@@ -229,8 +244,22 @@ class ResponseOverlay:
                 headers.append((b"content-length", str(len(body)).encode("ascii")))
             if is_graph:
                 self.tap.sent.append((scope["method"], scope["path"], status, body))
+                self.tap.timeline.append(Answered(
+                    scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), status,
+                    _retry_after(headers), arrived, time.monotonic(),
+                ))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _retry_after(headers: Sequence[tuple[bytes, bytes]]) -> float | None:
+    for name, value in headers:
+        if name.lower() == b"retry-after":
+            try:
+                return float(value.decode("latin-1"))
+            except ValueError:
+                return None
+    return None
 
 
 def make_client(sdk: SdkDistribution, graph_url: str, token: str) -> Any:
@@ -533,7 +562,7 @@ class _Results:
         s = self.session
         base = CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, "pass", examples)
         found = [p for p in problems if p]
-        self.items.append(with_problems(base, found, status_if, note=note if found else ""))
+        self.items.append(with_problems(base, found, status_if, note=note))
 
 
 def _first(problems: Sequence[str | None]) -> str | None:
@@ -789,7 +818,8 @@ def _single(result: Any, op: Operation) -> Any:
 
 
 async def _run(
-    sdk: SdkDistribution, sdk_version: str, examples: int, contracts: ContractSet, only: Collection[str] | None
+    sdk: SdkDistribution, sdk_version: str, examples: int, contracts: ContractSet, only: Collection[str] | None,
+    behaviour: bool,
 ) -> list[CheckResult]:
     from ..graph.emulator import EmulatorConfig, running_emulator
 
@@ -823,6 +853,10 @@ async def _run(
                 results.add(op, "exposed", "pass", 0, note=builder_path(call))
                 session.reset()
                 await _check_operation(session, op, call, examples, results)
+            if behaviour:
+                from .behaviour import run_behaviour
+
+                await run_behaviour(session, results)
         finally:
             session.close()
         return results.items
@@ -835,6 +869,11 @@ def run_wire(
     contracts: ContractSet | None = None,
     *,
     operations: Collection[str] | None = None,
+    behaviour: bool | None = None,
 ) -> list[CheckResult]:
-    """Every contract operation of the SDK's Graph version (or those named), through its client, on a fresh emulator."""
-    return asyncio.run(_run(sdk, sdk_version, examples, contracts or default_contracts(), operations))
+    """Every contract operation of the SDK's Graph version (or those named), through its client, on a fresh emulator.
+
+    ``behaviour`` (default: when no ``operations`` are named) adds the throttling and paging checks (``sdk.behaviour``).
+    """
+    run_behaviour = operations is None if behaviour is None else behaviour
+    return asyncio.run(_run(sdk, sdk_version, examples, contracts or default_contracts(), operations, run_behaviour))
