@@ -127,3 +127,65 @@ def test_an_unreadable_traffic_file_exits_2(tmp_path: Path, capsys: pytest.Captu
     assert main(["sdk-check", "--traffic", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- behaviour: retries and paging in HAR
+
+
+LIST_URL = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+
+
+@pytest.fixture(scope="module")
+def paced_emulator() -> Iterator[EmulatorHandle]:
+    """An emulator that throttles the first GET of the list (429, Retry-After: 0.3) and pages by 2."""
+    from graph_contracts.graph.emulator import EmulatorConfig
+    from graph_contracts.graph.emulator.faults import Fault
+
+    fault = Fault(status=429, retry_after=0.3, count=1, method="GET", path="windowsAutopilotDeviceIdentities")
+    with running_emulator(EmulatorConfig(faults=(fault,), page_size=2, as_documented=True)) as handle:
+        yield handle
+
+
+def record_reads(emulator: EmulatorHandle, path: Path, *, wait: float, follow: bool) -> Path:
+    """A client that retries the throttled read after ``wait`` seconds and follows nextLink or not."""
+    import time
+
+    emulator.reset()  # the fault counts again from the first GET
+    with httpx.Client(base_url=emulator.base_url, headers=emulator.headers()) as seeding:
+        for serial in ("A", "B", "C"):  # three devices: two pages of two
+            seeding.post(LIST_URL, json={"serialNumber": serial}).raise_for_status()
+    recorder = HarRecorder()
+    with httpx.Client(base_url=emulator.base_url, headers=emulator.headers(), event_hooks=recorder.hooks) as client:
+        first = client.get(LIST_URL)
+        assert first.status_code == 429
+        time.sleep(wait)
+        page = client.get(LIST_URL).json()
+        while follow and "@odata.nextLink" in page:
+            page = client.get(page["@odata.nextLink"]).json()
+    return recorder.save(path)
+
+
+def test_traffic_that_honours_retry_after_and_reads_every_page_passes(
+    paced_emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    results = by_check(check_traffic([str(record_reads(paced_emulator, tmp_path / "ok.har", wait=0.4, follow=True))]))
+    assert results[("windowsAutopilotDeviceIdentity.list", "throttling 429")].status == "pass"
+    assert results[("windowsAutopilotDeviceIdentity.list", "paging")].status == "pass"
+
+
+def test_traffic_with_an_early_retry_and_a_stopped_read_fails_both(
+    paced_emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    har_path = record_reads(paced_emulator, tmp_path / "bad.har", wait=0.0, follow=False)
+    results = by_check(check_traffic([str(har_path)]))
+    early = results[("windowsAutopilotDeviceIdentity.list", "throttling 429")]
+    assert early.status == "fail"
+    assert early.counterexample.startswith("retried sooner than the Retry-After of the 429 answer; seen: retried after")
+    paging = results[("windowsAutopilotDeviceIdentity.list", "paging")]
+    assert paging.status == "fail"
+    assert paging.counterexample.startswith("the page iterator stopped before the last @odata.nextLink; seen: ")
+    # The same break as the Python gate's, by the same key: one baseline entry acknowledges both.
+    assert paging.finding_keys == (
+        ("v1.0", "windowsAutopilotDeviceIdentity.list", "paging", "",
+         "the page iterator stopped before the last @odata.nextLink"),
+    )

@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..contracts import Operation
+from .traffic import STOPPED_PAGING, early_retry_problem
 from .wire import OPERATION_CALLS, Answered, SdkCall, WireSession, _Results
 
 #: Retries a Graph SDK makes before it gives up: kiota's documented default (RetryHandlerOption.DEFAULT_MAX_RETRIES).
@@ -74,8 +75,8 @@ def _early_retries(attempts: Sequence[Answered]) -> list[str]:
             continue
         waited = after.arrived - before.answered
         if waited + SLACK < before.retry_after:
-            out.append(f"retried after {waited:.2f} s, sooner than the Retry-After: {before.retry_after:g} "
-                       f"of the {before.status} answer")
+            out.append(early_retry_problem(before.status)
+                       + f"; seen: retried after {waited:.3f} s, Retry-After: {before.retry_after:g}")
     return out
 
 
@@ -113,10 +114,12 @@ async def check_throttling(session: WireSession, results: _Results) -> None:
         attempts = _timeline(session, ids[name], since)
         problems = _early_retries(attempts)
         if len(attempts) < 2:
-            problems.insert(0, f"no retry: one request, answered {name} with Retry-After: {RETRY_AFTER:g}; the SDK "
-                               f"returned {_error_text(error) if error else 'without an error'}")
+            problems.insert(0, f"no retry of a {name} answer with Retry-After; seen: one request, answered {name} "
+                               f"with Retry-After: {RETRY_AFTER:g}; the SDK returned "
+                               f"{_error_text(error) if error else 'without an error'}")
         elif error is not None or result is None:
-            problems.append(f"retried, but the call failed: {_error_text(error) if error else 'returned None'}")
+            problems.append("retried, but the call failed; seen: "
+                            + (_error_text(error) if error else "it returned None"))
         note = ""
         if len(attempts) >= 2 and not problems:
             note = (f"retried after {attempts[1].arrived - attempts[0].answered:.2f} s "
@@ -131,15 +134,16 @@ def _judge_budget(op: Operation, attempts: Sequence[Answered], outcome: tuple[An
     expected = RETRY_BUDGET + 1
     problems = _early_retries(attempts)
     if len(attempts) > expected:
-        problems.insert(0, f"kept retrying: {len(attempts)} requests for one call throttled every time; "
-                           f"the documented budget is {RETRY_BUDGET} retries ({expected} requests)")
+        problems.insert(0, f"kept retrying past the documented budget of {RETRY_BUDGET} retries; seen: "
+                           f"{len(attempts)} requests for one call throttled every time")
     elif len(attempts) < expected:
-        problems.insert(0, f"gave up after {len(attempts) - 1} retries; the documented budget is {RETRY_BUDGET}")
+        problems.insert(0, f"gave up before the documented budget of {RETRY_BUDGET} retries; seen: "
+                           f"{len(attempts) - 1} retries")
     if error is None:
-        problems.append(f"no error after the retries: the call returned {type(result).__name__}, so a caller "
-                        "cannot tell the throttled read from an empty one")
+        problems.append("no error after the retries, so a caller cannot tell the throttled read from an empty "
+                        f"one; seen: the call returned {type(result).__name__}")
     elif getattr(error, "response_status_code", None) != 429:
-        problems.append(f"the error does not carry the status 429: {_error_text(error)}")
+        problems.append(f"the error does not carry the status 429; seen: {_error_text(error)}")
     note = f"gave up after {len(attempts) - 1} retries with {_error_text(error)}" if error and not problems else ""
     results.add_all(op, "retry budget", problems, len(attempts), note=note)
 
@@ -160,14 +164,14 @@ async def check_paging(session: WireSession, results: _Results) -> None:
             iterator = _page_iterator(first, session.credentials_for(op)[1].request_adapter)
             await iterator.iterate(lambda item: _collect(read, item))
         except Exception as exc:  # the SDK's failure is the finding
-            problems.append(f"reading the pages raised {_error_text(exc)}")
+            problems.append(f"reading the pages raised {type(exc).__name__}; seen: {_error_text(exc)}")
     pages = [a for a in _timeline(session, "/deviceManagement/", since) if a.method == "GET"]
     expected_pages = -(-PAGED_ITEMS // PAGE_SIZE)
     if not problems and set(read) != seeded:
-        problems.append(f"read {len(read)} of {PAGED_ITEMS} items in {len(pages)} of {expected_pages} pages: "
-                        "the page iterator stopped before the last @odata.nextLink")
+        problems.append(f"{STOPPED_PAGING}; seen: read {len(read)} of {PAGED_ITEMS} items in {len(pages)} of "
+                        f"{expected_pages} pages")
     elif not problems and len(read) != PAGED_ITEMS:
-        problems.append(f"read {len(read)} items for {PAGED_ITEMS}: an item was read twice")
+        problems.append(f"the page iterator read an item twice; seen: {len(read)} items for {PAGED_ITEMS}")
     note = f"{PAGED_ITEMS} items in {len(pages)} pages of {PAGE_SIZE}" if not problems else ""
     results.add_all(op, "paging", problems, len(pages), note=note)
 

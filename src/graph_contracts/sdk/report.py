@@ -97,7 +97,7 @@ _POINTED = re.compile(r"^(?P<pointer>/\S*?): (?:(?:error|warning) )?(?P<kind>[A-
 _STATUS = re.compile(r"^status (\d{3})")
 _LEADING_POINTER = re.compile(r"^(?P<pointer>/\S*?): ")
 #: Where a problem text stops describing the problem and starts showing the input (generated, so never matched).
-_INPUT_TAIL = re.compile(r"(?: in body| in answer| reading|; body) [\[{].*$", re.S)
+_INPUT_TAIL = re.compile(r"(?: in body| in answer| reading|; body) [\[{].*$|; seen: .*$", re.S)
 #: Generated values inside a message: quoted literals, GUIDs, date-times, long numbers.
 _VALUES = (
     (re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""), "'...'"),
@@ -110,10 +110,11 @@ _VALUES = (
 def break_key(problem: str) -> tuple[str, str]:
     """(pointer, normalized message) of one problem text: what stays the same when the generated input changes.
 
-    The pointer is the leading JSON pointer (array indices as ``*``); the message drops the input shown after
-    it (`` in body {...}``, ``; body {...}``) and replaces generated values (quoted literals, GUIDs,
-    date-times, long numbers) with placeholders, so another body with the same break gives the same key,
-    while another cause (``status 400`` for a different property) gives another.
+    The pointer is the leading JSON pointer (array indices as ``*``); the message drops the input shown
+    after it (`` in body {...}``, ``; body {...}``, ``; seen: <measurements>``) and replaces generated
+    values (quoted literals, GUIDs, date-times, long numbers) with placeholders, so another body with the
+    same break gives the same key, while another cause (``status 400`` for a different property) gives
+    another.
     """
     text = " ".join(problem.split())
     pointer = ""

@@ -25,6 +25,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ..contracts import ContractSet, Operation, default_contracts
 from ..errors import InputFileError
@@ -33,7 +34,7 @@ from ..schemas import tag_required
 from ..traffic import Exchange, read_traffic
 from ..traffic.match import coverage_key, default_routes
 from ..validation import Validator
-from .report import CheckResult
+from .report import CheckResult, with_problems
 
 SDK_NAME = "traffic"
 #: The checks a request body gets, here and in the Python gate's wire stage (``wire.request_problems``), under
@@ -54,6 +55,15 @@ def schema_problems(op_id: str, version: str, body: Any) -> list[tuple[str, str]
         text = _enum_hint(issue) if check == "enum spelling" else issue.message
         out.append((check, f"{issue.pointer or '/'}: {issue.code}: {text}"))
     return out
+
+
+#: The behaviour breaks, worded once for the Python gate (``sdk.behaviour``) and for traffic; what was measured
+#: follows ``; seen:`` (not part of a baseline key).
+STOPPED_PAGING = "the page iterator stopped before the last @odata.nextLink"
+
+
+def early_retry_problem(status: int) -> str:
+    return f"retried sooner than the Retry-After of the {status} answer"
 
 
 def type_tag_problem(derived: str, base: str) -> str:
@@ -122,6 +132,7 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
     counts: dict[tuple[str, str], int] = {}
     found_by_check: dict[tuple[str, str, str], list[tuple[_Finding, Exchange]]] = {}
     uncovered: dict[str, int] = {}
+    matched: list[tuple[Exchange, str, Operation]] = []
     for exchange in exchanges:
         request = exchange.request
         match = routes.match(request.method, request.url)
@@ -131,6 +142,7 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
             continue
         op_key = (match.version, match.operation.id)
         seen[op_key] = match.operation
+        matched.append((exchange, match.version, match.operation))
         if not match.operation.has_request_body or not request.body.strip():
             continue
         counts[op_key] = counts.get(op_key, 0) + 1
@@ -149,7 +161,7 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
         what = f"{n} request{'s' * (n != 1)}, none of them a contract operation" if n else "no requests"
         raise InputFileError(", ".join(files), f"nothing to check: {what} (a recording of the SDK's tests against "
                              "the emulator or a tenant, see README 'SDKs in any language')")
-    return _results(seen, counts, found_by_check, uncovered, contracts)
+    return _results(seen, counts, found_by_check, uncovered, contracts) + behaviour_results(matched)
 
 
 def _results(
@@ -166,7 +178,7 @@ def _results(
         if not op.has_request_body:
             continue  # nothing a client sends to judge
         if n == 0:
-            out.append(_replace(base, check="request body", status="skip", note="no request body recorded"))
+            out.append(_replace(base, check="body schema", status="skip", note="no request body recorded"))
             continue
         checks = [c for c in CHECKS if c != "type-tag" or _takes_derived(contracts, version, op)]
         for check in checks:
@@ -183,6 +195,90 @@ def _results(
     for key, n in sorted(uncovered.items()):
         out.append(CheckResult(SDK_NAME, "recorded", "", "traffic", key, "covered", "skip", n,
                                note="no contract operation covers this request"))
+    return out
+
+
+# --------------------------------------------------------------------------- behaviour: retries and paging
+
+#: Clock slack when comparing a recorded wait with ``Retry-After``: HAR times are whole milliseconds.
+SLACK = 0.005
+THROTTLED = frozenset({429, 503})
+
+
+def _retry_after(exchange: Exchange) -> float | None:
+    value = exchange.response.header("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: Graph sends seconds, and a date cannot be timed against a HAR clock
+
+
+def _same_request(a: Exchange, b: Exchange) -> bool:
+    return (a.request.method, a.request.url, a.request.body) == (b.request.method, b.request.url, b.request.body)
+
+
+def _next_link(exchange: Exchange) -> str | None:
+    if exchange.request.method != "GET" or exchange.response.status != 200:
+        return None
+    try:
+        body = json.loads(exchange.response.body.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+    return link if isinstance(link, str) else None
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return unquote(parts.path) + "?" + unquote(parts.query)
+
+
+def behaviour_results(matched: Sequence[tuple[Exchange, str, Operation]]) -> list[CheckResult]:
+    """``throttling``: a retry sooner than the ``Retry-After`` it answered; ``paging``: a read that stopped early.
+
+    Timing comes from the HAR entries (``startedDateTime`` and ``time``): the wait is from the end of the
+    throttled answer to the start of the next identical request in the same file. A throttled answer never
+    retried is not a break (the caller may have given up on purpose). A ``@odata.nextLink`` that no later
+    request of the same file follows is: the SDK's page iterator stopped before the last page.
+    """
+    found: dict[tuple[str, str, str], list[str]] = {}
+    ran: dict[tuple[str, str, str], int] = {}
+    by_file: dict[str, list[tuple[Exchange, str, Operation]]] = {}
+    for item in matched:
+        by_file.setdefault(item[0].location.file, []).append(item)
+    for items in by_file.values():
+        timed = all("started" in e.extra for e, _, _ in items)
+        ordered = sorted(items, key=lambda i: i[0].extra.get("started", 0.0)) if timed else items
+        for index, (exchange, version, op) in enumerate(ordered):
+            later = ordered[index + 1:]
+            wait = _retry_after(exchange)
+            if exchange.response.status in THROTTLED and wait is not None and timed:
+                key = (version, op.id, f"throttling {exchange.response.status}")
+                ran[key] = ran.get(key, 0) + 1
+                retry = next((e for e, _, _ in later if _same_request(e, exchange)), None)
+                if retry is not None:
+                    answered = exchange.extra["started"] + exchange.extra.get("elapsed", 0.0)
+                    waited = retry.extra["started"] - answered
+                    if waited + SLACK < wait:
+                        found.setdefault(key, []).append(
+                            early_retry_problem(exchange.response.status)
+                            + f"; seen: retried after {waited:.3f} s, Retry-After: {wait:g}, the answer at "
+                            f"{exchange.location}, the retry at {retry.location}"
+                        )
+            link = _next_link(exchange)
+            if link is not None:
+                key = (version, op.id, "paging")
+                ran[key] = ran.get(key, 0) + 1
+                wanted = _path_and_query(link)
+                if not any(_path_and_query(e.request.url) == wanted for e, _, _ in later):
+                    found.setdefault(key, []).append(
+                        STOPPED_PAGING + f"; seen: the answer at {exchange.location} links to {link}, "
+                        "and no later request follows it"
+                    )
+    out: list[CheckResult] = []
+    for (version, op_id, check), n in sorted(ran.items()):
+        base = CheckResult(SDK_NAME, "recorded", version, "traffic", op_id, check, "pass", n)
+        out.append(with_problems(base, found.get((version, op_id, check), [])))
     return out
 
 
