@@ -22,6 +22,7 @@ of the instant, and any change or loss of the offset, is a break.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,7 +39,8 @@ from ..validation import Validator
 from .models import SdkDistribution, model_class
 from .report import CheckResult, with_problems
 
-#: Difference kinds that break the contract. Not breaking: ``precision`` (see the module docstring) and
+#: Difference kinds that break the contract. Not breaking: ``precision`` (see the module docstring), ``reoffset``
+#: (the same instant written with another offset: the same value, a note at most) and
 #: ``unmodelled`` (a property outside the contract, in a response, came back re-encoded: the contract is silent).
 BREAKING_KINDS = frozenset({"dropped", "added", "changed", "offset"})
 
@@ -103,10 +105,22 @@ class Difference:
     def __str__(self) -> str:
         where = self.pointer or "/"
         if self.kind == "dropped":
-            return f"{where}: dropped (sent {quote(self.sent)})"
+            return f"{where}: dropped (sent {json_quote(self.sent)})"
         if self.kind == "added":
-            return f"{where}: added {quote(self.got)} that was not sent"
-        return f"{where}: {self.kind}: sent {quote(self.sent)}, got {quote(self.got)}"
+            return f"{where}: added {json_quote(self.got)} that was not sent"
+        return f"{where}: {self.kind}: sent {json_quote(self.sent)}, got {json_quote(self.got)}"
+
+
+def json_quote(value: Any) -> str:
+    """A JSON value for a message as JSON spells it (``null``, ``true``, ``{"a": null}``), strings quoted as
+    elsewhere in the gate (``'text'``): Python's ``None`` for a JSON null misleads whoever reads the report."""
+    if isinstance(value, str):
+        return quote(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return quote(value)
+    return text if len(text) <= 80 else text[:65] + f"... ({len(text)} chars)"
 
 
 @dataclass(frozen=True)
@@ -128,13 +142,32 @@ class _Moment:
         local = f"{m['date']}T{m['h']}:{m['m']}:{m['s']}"
         return cls(local, int((frac + "0" * 9)[:9]), len(frac), offset)
 
+    def _epoch(self) -> float | None:
+        if self.offset is None:
+            return None
+        try:
+            return dt.datetime.fromisoformat(self.local + self.offset).timestamp()
+        except (ValueError, OverflowError):
+            return None
+
+    def same_instant(self, other: _Moment) -> bool:
+        """Both carry an offset and name the same instant (the 7th fraction digit truncated counts as the same)."""
+        mine, theirs = self._epoch(), other._epoch()
+        if mine is None or theirs is None or mine != theirs:
+            return False
+        return other.nanos == self.nanos or (self.digits > 6 and other.nanos == self.nanos - self.nanos % 1000)
+
 
 def _compare_datetimes(pointer: str, sent: Any, got: Any) -> list[Difference]:
     a, b = _Moment.parse(sent), _Moment.parse(got)
     if a is None or b is None:
         return [] if sent == got else [Difference(pointer, "changed", sent, got)]
     if a.offset != b.offset:
-        return [Difference(pointer, "offset", sent, got)]
+        if not a.same_instant(b):
+            return [Difference(pointer, "offset", sent, got)]
+        # The same instant written with another offset (+00:00 for +05:30): the same value in RFC 3339 and
+        # in Graph; the contract gives the offset no meaning of its own. A note, never a break.
+        return [Difference(pointer, "reoffset", sent, got)]
     if (a.local, a.nanos) == (b.local, b.nanos):
         return []
     if a.local == b.local and a.digits > 6 and b.nanos == a.nanos - a.nanos % 1000:
@@ -172,8 +205,23 @@ class Comparer:
         names = (type_name, *self.contracts.derived_types(self.version, type_name))
         return {f"#microsoft.graph.{n}" for n in names}
 
-    def compare(self, type_name: str, sent: Any, got: Any, pointer: str = "") -> list[Difference]:
-        """Every difference; an empty list means the SDK kept the body intact."""
+    def _tag_needed(self, declared: str, tag: Any) -> bool:
+        """Whether ``@odata.type`` ``tag`` must survive where ``declared`` is expected: only when it names a type
+        derived from ``declared`` (without it the reader takes the declared type); a tag naming the declared
+        type itself is optional in OData JSON, and dropping it changes nothing."""
+        if not isinstance(tag, str):
+            return False
+        named = tag.lstrip("#").rsplit(".", 1)[-1]
+        return named != declared and named in self.contracts.derived_types(self.version, declared)
+
+    def compare(
+        self, type_name: str, sent: Any, got: Any, pointer: str = "", *, declared: str | None = None
+    ) -> list[Difference]:
+        """Every difference; an empty list means the SDK kept the body intact.
+
+        ``declared`` is the type the receiver expects (a collection's type, where a derived type is posted to its
+        base type's collection); it decides whether a dropped ``@odata.type`` is a break (see ``_tag_needed``).
+        """
         if not isinstance(sent, dict) or not isinstance(got, dict):
             return [] if _json_equal(sent, got) else [Difference(pointer, "changed", sent, got)]
         out: list[Difference] = []
@@ -181,6 +229,8 @@ class Comparer:
         for key, value in sent.items():
             here = pointer_join(pointer, key)
             if key not in got:
+                if key == "@odata.type" and not self._tag_needed(declared or type_name, value):
+                    continue
                 if value is not None:  # an explicit null and an absent property say the same
                     out.append(Difference(here, "dropped", value, None))
                 continue
@@ -260,6 +310,12 @@ def edge_bodies(contracts: ContractSet, version: str, type_name: str, *, writabl
     return out
 
 
+def reoffset_note(diff: Difference) -> str:
+    """What a ``reoffset`` difference is worth: a note that the SDK rewrites offsets, never a failure."""
+    return (f"the SDK writes the same instant with another offset ({diff.pointer or '/'}: sent {quote(diff.sent)}, "
+            f"wrote {quote(diff.got)}): the same value, not a break")
+
+
 def _describe(diff: Difference | str, body: Any) -> str:
     return f"{diff} in body {_compact(body)}"
 
@@ -313,7 +369,9 @@ def summarize(
     parse = [_describe(o.error, o.body) for o in outcomes if o.error]
     schema = [_describe(i, o.body) for o in outcomes for i in o.issues]
     fidelity = [_describe(d, o.body) for o in outcomes for d in o.differences if d.breaking]
-    out = [result("parse", parse), result("schema", schema), result("fidelity", fidelity, note=silent_note)]
+    reoffset = next((d for o in outcomes for d in o.differences if d.kind == "reoffset"), None)
+    note = "; ".join(x for x in (silent_note, reoffset and reoffset_note(reoffset)) if x)
+    out = [result("parse", parse), result("schema", schema), result("fidelity", fidelity, note=note)]
     if with_precision:
         precision = [_describe(d, o.body) for o in outcomes for d in o.differences if d.kind == "precision"]
         out.append(

@@ -44,7 +44,16 @@ from ..strategies import BodyStrategies, guids
 from ..validation import Validator
 from .models import SdkDistribution, action_body_class, model_class
 from .report import CheckResult, with_problems
-from .roundtrip import Comparer, Difference, _compact, draw_examples, edge_bodies, parse_model, serialize_model
+from .roundtrip import (
+    Comparer,
+    Difference,
+    _compact,
+    draw_examples,
+    edge_bodies,
+    parse_model,
+    reoffset_note,
+    serialize_model,
+)
 from .traffic import SCHEMA_CHECKS, schema_problems, type_tag_problem
 
 Scope = MutableMapping[str, Any]
@@ -472,7 +481,10 @@ def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> d
 
 def body_differences(comparer: Comparer, op: Operation, sent: Any, arrived: Any) -> list[Difference]:
     if op.body_type is not None:
-        return comparer.compare(op.body_type, sent, arrived)
+        # The receiver expects the collection's type: the base type where a derived type is posted to it.
+        declared = base_types(comparer.contracts, comparer.version, op.body_type)[0] if tag_required(
+            comparer.contracts, comparer.version, op) else op.body_type
+        return comparer.compare(op.body_type, sent, arrived, declared=declared)
     out: list[Difference] = []
     for p in op.parameters:
         prop = Property(p.name, p.type, p.source, collection=p.collection)
@@ -508,6 +520,43 @@ def response_differences(comparer: Comparer, op: Operation, raw: Any, result: An
     raw = {k: v for k, v in raw.items() if k != "@odata.context"} if isinstance(raw, dict) else raw
     got = {k: v for k, v in got.items() if k != "@odata.context"}
     return comparer.compare(type_name, raw, got)
+
+
+def _snake(name: str) -> str:
+    return "odata_type" if name == "@odata.type" else re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def model_holds(op: Operation, result: Any, pointer: str) -> bool:
+    """Whether the SDK's model, as read, holds a value at ``pointer`` (attribute or ``additional_data``)."""
+    parts = pointer.split("/")[1:]
+    node = result
+    if op.response_kind == "collection":
+        if len(parts) < 2 or parts[0] != "value" or not parts[1].isdigit():
+            return False
+        items = getattr(result, "value", None) or []
+        index = int(parts[1])
+        if index >= len(items):
+            return False
+        node, parts = items[index], parts[2:]
+    for part in parts:
+        if node is None or not parts:
+            return False
+        value = getattr(node, _snake(part), None)
+        if value is None:
+            value = (getattr(node, "additional_data", None) or {}).get(part)
+        node = value
+    return node is not None
+
+
+def split_by_side(op: Operation, result: Any, diffs: Sequence[Difference]) -> tuple[list[Difference], list[Difference]]:
+    """(the reader's, the writer's) differences: a property the written-back JSON lacks while the model holds it
+    was read and then lost by the SDK's writer; calling that a response-read failure would send the SDK's
+    maintainer to the wrong half of the serializer."""
+    read: list[Difference] = []
+    written: list[Difference] = []
+    for d in diffs:
+        (written if d.kind == "dropped" and d.pointer and model_holds(op, result, d.pointer) else read).append(d)
+    return read, written
 
 
 def _entity_body(raw: Any, op: Operation) -> Any:
@@ -641,6 +690,7 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
     n = len(exchanges)
     per_check: dict[str, list[str]] = {}
     precision: list[str] = []
+    notes: list[str] = []
     for ex in exchanges:
         problems = request_problems(op, version, ex, session.credentials_for(op)[0])
         arrived = problems.pop("_arrived", None)
@@ -648,6 +698,7 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
             diffs = body_differences(session.comparer, op, ex.sent_body, json.loads(arrived[0]))
             for d in (d for d in diffs if d.breaking):
                 per_check.setdefault("body fidelity", []).append(f"{d} in body {_compact(ex.sent_body)}")
+            notes += [reoffset_note(d) for d in diffs if d.kind == "reoffset"][:1]
             precision += [f"{d} in body {_compact(ex.sent_body)}" for d in diffs if d.kind == "precision"]
         status = ex.answer[2] if ex.answer else None
         if ex.error or status != op.success_status:
@@ -662,14 +713,18 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
             diffs = []
             if op.response_kind != "none":
                 diffs = response_differences(session.comparer, op, ex.answer_json(), ex.result)
-            for d in (d for d in diffs if d.breaking):
-                per_check.setdefault("response read", []).append(f"{d} in answer {_compact(ex.answer_json())}")
-            if op.response_kind != "none":
-                per_check.setdefault("response read", [])
+            read, written = split_by_side(op, ex.result, [d for d in diffs if d.breaking])
+            for side, side_diffs in (("response read", read), ("response write-back", written)):
+                per_check.setdefault(side, []).extend(
+                    f"{d} in answer {_compact(ex.answer_json())}" for d in side_diffs
+                )
+            if op.response_kind == "none":
+                per_check.pop("response read", None)
+                per_check.pop("response write-back", None)
         for check, found in problems.items():
             per_check.setdefault(check, []).extend(found)
     for check, problems_list in per_check.items():
-        results.add_all(op, check, problems_list, n)
+        results.add_all(op, check, problems_list, n, note=notes[0] if notes and check == "body fidelity" else "")
     if precision:
         results.add_all(op, "date-time precision", precision, n, "warn",
                         "7th fraction digit truncated on the way out; not a break (see roundtrip.py)")
