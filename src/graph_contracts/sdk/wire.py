@@ -723,6 +723,8 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
                 per_check.pop("response write-back", None)
         for check, found in problems.items():
             per_check.setdefault(check, []).extend(found)
+    # A get or list reads more answers below: its write-back findings are reported there, in one row.
+    write_back = per_check.pop("response write-back", []) if op.verb in ("get", "list") else []
     for check, problems_list in per_check.items():
         results.add_all(op, check, problems_list, n, note=notes[0] if notes and check == "body fidelity" else "")
     if precision:
@@ -731,7 +733,7 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
     if tag_required(session.contracts, version, op):
         await _check_type_tag(session, op, call, results)
     if op.verb in ("get", "list"):
-        await _check_responses(session, op, call, examples, results)
+        await _check_responses(session, op, call, examples, results, write_back)
 
 
 async def _serve(session: WireSession, op: Operation, call: SdkCall, entity: Any) -> tuple[Exchange, Any]:
@@ -744,8 +746,12 @@ async def _serve(session: WireSession, op: Operation, call: SdkCall, entity: Any
 
 
 async def _check_responses(session: WireSession, op: Operation, call: SdkCall, examples: int,
-                           results: _Results) -> None:
-    """The SDK reading answers the contract allows: generated, documented, and the contract's silent corners."""
+                           results: _Results, write_back: list[str] | None = None) -> None:
+    """The SDK reading answers the contract allows: generated, documented, and the contract's silent corners.
+
+    A difference only the SDK's writer made (the model holds the value) goes to ``response write-back``.
+    """
+    write_back = list(write_back or [])
     comparer = session.comparer
     type_name = op.response_type or op.type
     generated = session.response_entities(type_name, max(1, examples))
@@ -756,8 +762,11 @@ async def _check_responses(session: WireSession, op: Operation, call: SdkCall, e
         if ex.error:
             breaks.append(f"{ex.error} reading {_compact(answer)}")
             continue
-        for d in response_differences(comparer, op, answer, ex.result):
-            (breaks if d.breaking else precision).append(f"{d} in answer {_compact(answer)}")
+        diffs = response_differences(comparer, op, answer, ex.result)
+        read, written = split_by_side(op, ex.result, [d for d in diffs if d.breaking])
+        breaks += [f"{d} in answer {_compact(answer)}" for d in read]
+        write_back += [f"{d} in answer {_compact(answer)}" for d in written]
+        precision += [f"{d} in answer {_compact(answer)}" for d in diffs if d.kind == "precision"]
     results.add_all(op, "generated responses", breaks, len(generated))
     if precision:
         results.add_all(op, "response date-time precision", precision, len(generated), "warn",
@@ -778,9 +787,13 @@ async def _check_responses(session: WireSession, op: Operation, call: SdkCall, e
             if op.response_kind == "collection" and not doc.get("value"):
                 continue
             ex, answer = await _serve(session, op, call, entity)
-            diffs = [d for d in response_differences(comparer, op, answer, ex.result) if d.breaking]
-            problems += [f"{x} reading {_compact(answer)}" for x in ([ex.error] if ex.error else diffs)]
+            read, written = split_by_side(
+                op, ex.result, [d for d in response_differences(comparer, op, answer, ex.result) if d.breaking]
+            )
+            problems += [f"{x} reading {_compact(answer)}" for x in ([ex.error] if ex.error else read)]
+            write_back += [f"{d} in answer {_compact(answer)}" for d in written]
         results.add_all(op, "documented examples", problems, len(valid))
+    results.add_all(op, "response write-back", write_back, len(generated) + len(valid))
 
     base_entity = generated[0] if generated else {"id": "00000000-0000-0000-0000-000000000001"}
     await _check_unknown_enum(session, op, call, base_entity, results)
