@@ -446,6 +446,14 @@ def _cleanup(args: argparse.Namespace) -> int:
 def _sdk_check(args: argparse.Namespace) -> int:
     from .sdk import run_sdk_check
 
+    if not args.matrix and (args.last is not None or args.shard != "1/1"):
+        raise ConfigurationError("--last/--shard", "apply to --matrix only")
+    if args.matrix:
+        from .sdk.matrix import Shard, refuse_matrix_options, run_matrix
+
+        refuse_matrix_options(args)
+        return run_matrix(args.matrix, last=args.last, shard=Shard.parse(args.shard), examples=args.examples,
+                          baseline=args.baseline)
     if args.compare:
         from .sdk.compare import refuse_gate_options, run_compare
 
@@ -685,6 +693,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "
         "virtual environment, and print the breaks that are new, fixed and unchanged; exit 1 on a new one",
     )
+    sdk.add_argument(
+        "--matrix", nargs="+", metavar="SPEC",
+        help="gate every release a spec admits ('msgraph-sdk>=1.0', or pins), each in its own cached environment, "
+        "and print release x new/expired/known/fixed (against --baseline); exit 1 on a new break",
+    )
+    sdk.add_argument("--last", type=_positive, metavar="N", help="with --matrix: only the newest N releases of a range")
+    sdk.add_argument("--shard", default="1/1", metavar="I/N",
+                     help="with --matrix: gate the I-th of every N releases (one CI job of N)")
     sdk.set_defaults(handler=_sdk_check)
 
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
