@@ -111,3 +111,18 @@ def test_a_value_the_model_holds_but_the_writer_lost_is_the_writers() -> None:
     read, written = split_by_side(listed, Page([Model(group_tag="G")]),
                                   [Difference("/value/0/groupTag", "dropped", "G", None)])
     assert (read, [d.pointer for d in written]) == ([], ["/value/0/groupTag"])
+
+
+def test_combined_edge_bodies_send_every_edge_value_once() -> None:
+    """The wire check folds one-value edge bodies together (speed); no edge value may be lost on the way."""
+    from graph_contracts.sdk.roundtrip import combined_edges, edge_bodies
+
+    contracts = default_contracts()
+    for version, type_name in (("beta", DEVICE), ("beta", "importedDeviceIdentityResult"), ("v1.0", DEVICE)):
+        singles = edge_bodies(contracts, version, type_name)
+        combined = combined_edges(singles)
+        assert len(combined) < len(singles)
+        sent = sorted(repr((k, v)) for b in combined for k, v in b.items() if k != "@odata.type")
+        assert sent == sorted(repr((k, v)) for b in singles for k, v in b.items() if k != "@odata.type")
+        tags = {b.get("@odata.type") for b in singles}
+        assert all(b.get("@odata.type") in tags for b in combined)

@@ -310,6 +310,22 @@ def edge_bodies(contracts: ContractSet, version: str, type_name: str, *, writabl
     return out
 
 
+def combined_edges(singles: Sequence[Any]) -> list[Any]:
+    """The one-value bodies of ``edge_bodies`` folded into as few bodies as the longest property's list of edge
+    values: body i carries the i-th edge value of every property that has one. Each value is still sent once;
+    the wire check, which pays an HTTP exchange and an SDK parse per body, sends 8 bodies instead of 77."""
+    columns: dict[str, list[Any]] = {}
+    tag: dict[str, Any] = {}
+    for body in singles:
+        for key, value in body.items():
+            if key == "@odata.type":
+                tag = {key: value}
+            else:
+                columns.setdefault(key, []).append(value)
+    rows = max((len(values) for values in columns.values()), default=0)
+    return [{**tag, **{k: v[i] for k, v in columns.items() if i < len(v)}} for i in range(rows)]
+
+
 def reoffset_note(diff: Difference) -> str:
     """What a ``reoffset`` difference is worth: a note that the SDK rewrites offsets, never a failure."""
     return (f"the SDK writes the same instant with another offset ({diff.pointer or '/'}: sent {quote(diff.sent)}, "

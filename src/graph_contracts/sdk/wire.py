@@ -48,6 +48,7 @@ from .roundtrip import (
     Comparer,
     Difference,
     _compact,
+    combined_edges,
     draw_examples,
     edge_bodies,
     parse_model,
@@ -403,7 +404,12 @@ class WireSession:
         validator = Validator.for_operation(op.id, version=self.version, direction="request")
         bodies: list[Any] = []
         if edges and op.body_type is not None:
-            bodies += edge_bodies(self.contracts, self.version, op.body_type)
+            singles = edge_bodies(self.contracts, self.version, op.body_type)
+            for combined in combined_edges(singles):
+                # A combination the schema refuses (properties that exclude each other) falls back to its parts.
+                bodies += [combined] if validator.is_valid(combined) else [
+                    b for b in singles if b.items() <= combined.items()
+                ]
         bodies += draw_examples(self.strategies.request_body(op), count)
         return [b for b in bodies if validator.is_valid(b)]
 
