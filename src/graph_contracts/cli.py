@@ -675,7 +675,10 @@ def build_parser() -> argparse.ArgumentParser:
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
-    sdk.add_argument("--examples", type=_positive, default=25, help="generated bodies per type (at least 1)")
+    sdk.add_argument(
+        "--examples", type=_positive, default=25,
+        help="generated bodies per type in the round trip, a third as many per operation on the wire (at least 1)",
+    )
     sdk.add_argument(
         "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"
     )
