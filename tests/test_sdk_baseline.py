@@ -279,3 +279,14 @@ def test_an_unknown_sdk_name_is_a_configuration_error_listing_the_choices() -> N
     with pytest.raises(ConfigurationError) as caught:
         run_sdk_check("msgraph-gamma", None, 1)
     assert caught.value.setting == "sdk" and caught.value.choices == SDK_CHOICES
+
+
+def test_a_check_that_could_not_run_calls_nothing_fixed() -> None:
+    """A type-tag check that could not run (no model class) says nothing about the acknowledged tag break."""
+    base = CheckResult("msgraph-beta", "1", "beta", "wire", TAG_BREAK.target, "type-tag", "pass", 0)
+    cannot = with_problems(base, ["cannot run: the SDK has no model class for importedDeviceIdentityResult"])
+    skipped = CheckResult("traffic", "recorded", "beta", "traffic", TAG_BREAK.target, "type-tag", "skip", 0)
+    baseline = Baseline("b.yaml", (entry(key(TAG_BREAK)),))
+    judged = judge([cannot, skipped], baseline, today=TODAY)
+    assert [j.outcome for j in judged] == ["new"]  # the could-not-run failure itself; the entry is not judged
+    assert judged[0].id[4].startswith("cannot run: the SDK has no model class")

@@ -229,6 +229,18 @@ def breaks(results: Iterable[CheckResult]) -> list[tuple[FindingKey, CheckResult
     return sorted(out.items(), key=lambda item: item[0])
 
 
+#: How a failure that is not a finding about the SDK starts: the check could not run (no model class, no builder).
+CANNOT_RUN = "cannot run:"
+
+
+def _ran(r: CheckResult) -> bool:
+    """Whether the check looked at the SDK at all: a skip did not, nor a failure that only says it could not run;
+    an entry of such a check is neither known nor fixed (its problem may be there still)."""
+    if r.status == "skip":
+        return False
+    return r.status != "fail" or any(not p.startswith(CANNOT_RUN) for p in r.problems)
+
+
 def judge(results: Iterable[CheckResult], baseline: Baseline, *, today: dt.date | None = None) -> list[Judged]:
     """Each problem as known, new or expired; each entry whose check ran and saw no such problem as fixed.
 
@@ -237,7 +249,7 @@ def judge(results: Iterable[CheckResult], baseline: Baseline, *, today: dt.date 
     """
     today = today or dt.date.today()
     results = list(results)
-    ran = {r.checked for r in results}
+    ran = {r.checked for r in results if _ran(r)}
     out: list[Judged] = []
     matched: set[FindingKey] = set()
     for key, r in breaks(results):
