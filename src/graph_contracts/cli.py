@@ -677,7 +677,8 @@ def build_parser() -> argparse.ArgumentParser:
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
     sdk.add_argument(
         "--examples", type=_positive, default=25,
-        help="generated bodies per type in the round trip, a third as many per operation on the wire (at least 1)",
+        help="generated bodies per type in the round trip (at least 1); a third as many, at least 3, per "
+        "operation on the wire",
     )
     sdk.add_argument(
         "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"

@@ -84,8 +84,9 @@ WIRE_SHARE = 3
 
 
 def wire_examples(examples: int) -> int:
-    """Generated request bodies and responses per operation for ``examples`` (25 -> 9)."""
-    return max(1, -(-examples // WIRE_SHARE))
+    """Generated request bodies and responses per operation for ``examples``: a third, but not below 3 (or
+    ``examples``, if smaller): 25 -> 9, 9 -> 3, 2 -> 2."""
+    return max(1, min(examples, max(3, -(-examples // WIRE_SHARE))))
 
 
 @dataclass(frozen=True)
