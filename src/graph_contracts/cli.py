@@ -718,7 +718,8 @@ def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
     tsub = traffic.add_subparsers(dest="action", required=True)
     check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
-    check.add_argument("files", nargs="+", help="traffic files (format read from the content)")
+    check.add_argument("files", nargs="+", help="traffic files or folders (format read from the content; a folder's "
+                       ".har, .json, .yaml, .yml, .ndjson and .jsonl files, gzipped or not, recursively)")
     check.add_argument(
         "--profile", default="contract", choices=("contract", "upload"),
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
@@ -741,18 +742,16 @@ def _cannot_read(exc: InputFileError) -> int:
 
 def _traffic_scan(args: argparse.Namespace) -> int:
     """``traffic scan PATH...``: one line per credential found, exit 1 when there is any."""
-    from .traffic.scan import scan_paths
+    from .traffic.scan import scan_files
 
     try:
-        findings = scan_paths(args.paths)
+        report = scan_files(args.paths)
     except InputFileError as exc:
         return _cannot_read(exc)
-    for finding in findings:
+    for finding in report.findings:
         print(f"{finding.file}:{finding.line}: {finding.kind}")
-    files = len({f.file for f in findings})
-    print(f"{len(findings)} possible secret{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}",
-          file=sys.stderr)
-    return 1 if findings else 0
+    print(report.summary(), file=sys.stderr)
+    return 1 if report.findings else 0
 
 
 def _traffic_scrub(args: argparse.Namespace) -> int:

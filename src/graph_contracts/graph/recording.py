@@ -48,7 +48,7 @@ from vcr.serialize import serialize
 from graph_contracts.contracts.model import GUID
 from graph_contracts.errors import CassetteMissError, ConfigurationError
 from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
-from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, rewrite_body, scrub_json, scrub_text
+from graph_contracts.traffic.secrets import PLACEHOLDER, Redactor, rewrite_body, scrub_header, scrub_text
 
 __all__ = [
     "MATCH_ON",
@@ -169,7 +169,8 @@ class _Scrubbing:
         """
         if not body:
             return body
-        return rewrite_body(body, lambda value: self.json(scrub_json(value)), lambda text: self.text(scrub_text(text)))
+        scrubbed = Redactor().body(body)
+        return rewrite_body(scrubbed, self.json, self.text) if self.upns or self.hashes else scrubbed
 
     def uri(self, uri: str) -> str:
         parts = urlsplit(scrub_text(uri))
@@ -191,9 +192,7 @@ def _header(headers: Any, name: str) -> str:
 
 
 def _scrub_header(name: str, value: str, scrubbing: _Scrubbing) -> str:
-    if is_secret_header(name, value):
-        return PLACEHOLDER
-    return scrubbing.text(scrub_text(value))
+    return scrubbing.text(scrub_header(name, value))
 
 
 def scrub_request(request: Any, *, scrub_upns: bool = False, scrub_hashes: bool = False) -> Any:

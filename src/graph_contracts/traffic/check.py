@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TextIO
@@ -38,7 +38,7 @@ from ..schemas import GRAPH_ERROR
 from ..validate_files import RecordResult
 from ..validation import Profile, UnknownContractError, Validator
 from .match import Match, RouteTable, coverage_key, default_routes
-from .reader import Exchange, read_traffic
+from .reader import TRAFFIC_SUFFIXES, Exchange, expand_paths, read_traffic
 
 __all__ = ["GRAPH_ERROR_STATUSES", "ExchangeResult", "TrafficReporter", "check_exchange", "check_files"]
 
@@ -213,12 +213,25 @@ class TrafficReporter(Reporter):
         super().finish()
 
 
+def _expanded(paths: Sequence[str], reporter: TrafficReporter) -> Iterator[str]:
+    """Each path's files, in order; a path that does not exist is reported as unreadable and skipped."""
+    for path in paths:
+        try:
+            files = expand_paths([path], TRAFFIC_SUFFIXES)
+        except InputFileError as exc:
+            reporter.start_file(path)
+            reporter.file_error(exc.file, exc.detail, exc.line)
+            continue
+        yield from (str(file) for file in files)
+
+
 def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Profile = "contract",
                 out: TextIO, err: TextIO) -> int:
-    """Check every exchange in ``files`` and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
+    """Check every exchange in ``files`` (files or folders, expanded as ``traffic scan`` expands them, a folder
+    to its traffic files) and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
     reporter = TrafficReporter(fmt, out, err)
     routes = default_routes()
-    for name in files:
+    for name in _expanded(files, reporter):
         reporter.start_file(name)
         try:
             for exchange in read_traffic(name):

@@ -40,6 +40,7 @@ from ..errors import InputFileError
 
 __all__ = [
     "FORMATS",
+    "TRAFFIC_SUFFIXES",
     "Exchange",
     "Headers",
     "Request",
@@ -48,7 +49,9 @@ __all__ = [
     "TrafficFormat",
     "TrafficLocation",
     "detect_format",
+    "expand_paths",
     "parse_document",
+    "parse_text",
     "read_traffic",
 ]
 
@@ -475,6 +478,38 @@ _OLD_VCR_TAGS = (
     "!!python/object/apply:__builtin__.frozenset",
     "!!python/object/apply:builtins.frozenset",
 )
+
+
+def parse_text(text: str, file: str) -> tuple[DocumentKind, Any]:
+    """A traffic file's text parsed but not interpreted: ``json``/``yaml`` and the document, or ``ndjson``
+    and its lines. Raises ``TrafficFileError`` when it is neither JSON nor YAML."""
+    return _parse(text, file)
+
+
+#: What a folder's files must end with to be read as traffic by ``traffic check`` (a file named on its own is
+#: always read): HAR, cassettes, mock files, NDJSON, each possibly gzip-compressed.
+TRAFFIC_SUFFIXES = (".har", ".json", ".yaml", ".yml", ".ndjson", ".jsonl", ".har.gz", ".json.gz", ".yaml.gz",
+                    ".yml.gz", ".ndjson.gz", ".jsonl.gz")
+
+
+def expand_paths(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> list[Path]:
+    """The files that ``paths`` name: a file as given, a folder's files recursively in sorted order.
+
+    With ``suffixes``, a folder contributes only the files whose names end with one of them (any case); a
+    file named on its own is kept whatever its name. Raises ``InputFileError`` for a path that does not
+    exist. The one way ``traffic scan`` and ``traffic check`` read their arguments.
+    """
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file()
+                            and (suffixes is None or p.name.lower().endswith(suffixes)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputFileError(str(path), "no such file or directory")
+    return files
 
 
 def parse_document(path: Path) -> tuple[DocumentKind, Any, bool]:
