@@ -198,3 +198,23 @@ def test_formats_and_exit_codes(har_file: Path, tmp_path: Path, capsys: pytest.C
     assert main(["traffic", "check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"cannot read {bad}: entry 0:" in err and "Traceback" not in err
+
+
+def test_a_folder_is_read_as_traffic_scan_reads_it(har_file: Path, cassette_file: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder's traffic files, recursively (its notes skipped); a missing path is one unreadable input."""
+    folder = tmp_path / "recordings"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "session.har").write_bytes(har_file.read_bytes())
+    (folder / "nested" / "cassette.yaml").write_bytes(cassette_file.read_bytes())
+    (folder / "README.md").write_text("# what these recordings are\n")
+    code, report = _json_report(folder)
+    assert code == 1
+    assert report["unreadable"] == 0
+    assert report["exchanges"] == 2 * _json_report(har_file)[1]["exchanges"]
+    assert {i["location"]["file"] for i in report["issues"]} == {str(folder / "session.har"),
+                                                                 str(folder / "nested" / "cassette.yaml")}
+    assert main(["traffic", "check", str(folder), str(tmp_path / "absent")]) == 2
+    captured = capsys.readouterr()
+    assert "Is a directory" not in captured.err and "Traceback" not in captured.err
+    assert f"cannot read {tmp_path / 'absent'}: no such file or directory" in captured.err
