@@ -39,6 +39,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from detect_secrets.plugins.aws import AWSKeyDetector
@@ -81,6 +82,7 @@ PLACEHOLDER = "REDACTED"
 # -- names
 
 
+@lru_cache(maxsize=4096)  # a document repeats its few names thousands of times
 def normalize_name(name: str) -> str:
     """``Access_Token``, ``accessToken`` and ``access-token`` all become ``accesstoken``."""
     return re.sub(r"[^a-z0-9ñ]", "", name.lower())
@@ -114,6 +116,7 @@ _NOT_SECRET = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def is_secret_key(name: str) -> bool:
     """True when a header, JSON key, form field or query parameter of this name holds a credential.
 
@@ -625,6 +628,11 @@ class Redactor:
     def text(self, text: str) -> str:
         """Text: every span a text rule matches replaced, then every base64 run that decodes to text
         holding a credential re-wrapped with that credential replaced."""
+        if len(text) <= _SHORT and _is_clean(text):
+            return text
+        return self._text(text)
+
+    def _text(self, text: str) -> str:
         spans = _spans(find_secrets(text))
         if spans:
             parts: list[str] = []
@@ -653,6 +661,16 @@ class Redactor:
         if self.found is not None:  # say what was inside what
             self.found[before:] = [Found(f"base64({f.kind})", f.needle) for f in self.found[before:]]
         return wrapping.wrap(scrubbed)
+
+
+#: Strings up to this long are remembered when clean: a document repeats its header values and small fields.
+_SHORT = 256
+
+
+@lru_cache(maxsize=8192)
+def _is_clean(text: str) -> bool:
+    """True when ``text`` holds nothing any rule replaces (what ``Redactor.text`` would keep as it is)."""
+    return Redactor()._text(text) == text
 
 
 def scrub_header(name: str, value: str) -> str:
