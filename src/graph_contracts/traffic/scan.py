@@ -34,6 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from ..errors import GraphContractsError, InputFileError
 from .reader import TrafficFileError, detect_format, expand_paths, parse_text
@@ -167,7 +168,8 @@ def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 
     """
     words = needle.split()
     word = max(words, key=len)[:40] if words else ""
-    for candidate in (word, json.dumps(word)[1:-1], word.replace("'", "''"), word[:12]):
+    for candidate in (word, json.dumps(word)[1:-1], word.replace("'", "''"), quote_plus(word), quote(word),
+                      word[:12]):
         if len(candidate) >= 4:
             position = text.find(candidate, start)
             if position != -1:

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from detect_secrets.plugins.aws import AWSKeyDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
@@ -482,6 +483,9 @@ def _needle(value: Any) -> str:
     return value if isinstance(value, str) and not is_placeholder(value) else ""
 
 
+_FORM = re.compile(r"[^\s&=?#]+=[^\s&]*(?:&[^\s&=]+=[^\s&]*)*")
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
+
 #: {name, value} pairs: HAR and Dev Proxy headers, query parameters, form fields and cookies; and the claims
 #: ({typ, val}) of an App Service principal.
 _PAIRS = (("name", "value"), ("typ", "val"))
@@ -597,7 +601,10 @@ class Redactor:
             inner = unwrap_base64(text)
             if inner is not None and is_high_entropy_token(inner[0]):
                 return self._replace("base64(high-entropy-token)", text)
-        return self.string(text)
+        scrubbed = self.string(text)
+        # A credential unwrapped and wrapped again can come out looking random enough for the entropy rule,
+        # which the scanner would then flag in the copy: such a value is replaced whole.
+        return PLACEHOLDER if scrubbed != text and is_secret_header(name, scrubbed) else scrubbed
 
     def body(self, body: bytes, content_encoding: str = "") -> bytes:
         """A request or response body; the same bytes when nothing was replaced. gzip/deflate is undone
@@ -614,7 +621,8 @@ class Redactor:
         return rewrite_body(body, self.value, self.text)
 
     def string(self, text: str) -> str:
-        """A string that may be a whole JSON document (walked member by member) or any other text."""
+        """A string that may be a whole JSON document (walked member by member), a form or a URL (its
+        fields percent-decoded, when they are encoded), or any other text."""
         stripped = text.lstrip()
         if stripped[:1] in ("{", "[") and self.depth <= _MAX_DEPTH:
             try:
@@ -623,7 +631,25 @@ class Redactor:
                 return self.text(text)
             scrubbed = self.value(parsed)
             return text if scrubbed == parsed else json.dumps(scrubbed, ensure_ascii=False)
-        return self.text(text)
+        text = self.text(text)
+        if "%" not in text and "+" not in text:  # nothing encoded: the text rules saw every field as it is
+            return text
+        if _FORM.fullmatch(text):
+            return self._form(text)
+        if _URL.match(text) and "?" in text:
+            parts = urlsplit(text)
+            if parts.query and _FORM.fullmatch(parts.query):
+                return urlunsplit(parts._replace(query=self._form(parts.query)))
+        return text
+
+    def _form(self, form: str) -> str:
+        """Form fields or query parameters, percent-decoded, each judged by its name and its value."""
+        pairs = parse_qsl(form, keep_blank_values=True)
+        if self.depth >= _MAX_DEPTH:
+            return form
+        nested = Redactor(self.found, depth=self.depth + 1, needle=self._outer)
+        scrubbed = [(name, nested.named(name, value)) for name, value in pairs]
+        return form if scrubbed == pairs else urlencode(scrubbed)
 
     def text(self, text: str) -> str:
         """Text: every span a text rule matches replaced, then every base64 run that decodes to text
