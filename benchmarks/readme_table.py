@@ -61,7 +61,8 @@ FULL = Sizes(records=20_000, csv_rows=200_000, min_rounds=5, max_rounds=15, run_
              slow_commands=True)
 #: Checks that the command works, in well under a minute on 2 busy cores; its figures are not the README's.
 QUICK = Sizes(records=1_000, csv_rows=1_000, min_rounds=3, max_rounds=3, run_rounds=(1, 1),
-              run_extra=("--graph-version", "v1.0", "--examples", "1"), slow_commands=False)
+              run_extra=("--graph-version", "v1.0", "--examples", "1", "--jobs", "1", "--", "-k", "test_auth"),
+              slow_commands=False)
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def run_rows(sizes: Sizes) -> tuple[list[Row], Process | None, Summary | None]:
         if len(walls) >= least and Summary(tuple(walls)).spread < 0.10:
             break
     wall, cpu = Summary(tuple(walls)), Summary(tuple(cpus))
-    extra = f" {' '.join(sizes.run_extra)}" if sizes.run_extra else ""
+    extra = f" {shlex.join(sizes.run_extra)}" if sizes.run_extra else ""
     passed = f"{statuses.count(0)}/{len(statuses)} exit 0"
     rows = [
         Row(f"`graph-contracts run{extra}` from an empty folder: wall ({passed})", seconds_text(wall)),
@@ -229,11 +230,18 @@ def run_rows(sizes: Sizes) -> tuple[list[Row], Process | None, Summary | None]:
 
 
 def test_command_row() -> tuple[Row, Process]:
+    load_before = os.getloadavg()[0]
     done = run_process(TEST_COMMAND, ROOT, env=clean_env())
     outcome = done.tail.strip("= ")
+    if done.status == 0 and done.wall <= 180:
+        verdict = "met"
+    elif done.status == 0 and max(load_before, os.getloadavg()[0]) > 1.5:
+        verdict = "not shown: the cores were not idle"  # the target is for 2 idle cores
+    else:
+        verdict = "not met"
     return Row(f"the README's test command, `python -m pytest -n auto` (installed already; exit {done.status}: "
                f"{outcome})", f"{done.wall:.0f} s wall, {done.cpu:.0f} s CPU (1 run)", "<= 180 s wall on 2 idle cores",
-               "met" if done.wall <= 180 and done.status == 0 else "not met"), done
+               verdict), done
 
 
 def install_row() -> tuple[Row, Process]:
@@ -296,7 +304,7 @@ def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[.
     head = (f"Measured by `{command}` on {when} at commit {commit()}: {machine()}; load average (1, 5, 15 min) "
             f"{load_start} at the start and {load_end} at the end; {took / 60:.0f} min in all.")
     if quick:
-        head += " **Quick run: small inputs and one `graph-contracts run --examples 1`, not the README's figures.**"
+        head += " **Quick run: small inputs and one short `graph-contracts run`, not the README's figures.**"
     lines = [START, head, "", "| measure | median (spread) | target | verdict |", "|---|---|---|---|"]
     lines += [f"| {r.measure} | {r.figure} | {r.target} | {r.verdict} |" for r in rows]
     lines += [
@@ -316,7 +324,8 @@ def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[.
     if install is not None:
         figures.append(f"`pip install \".[test]\"` {install.wall:.0f} s into a fresh virtual environment")
     if run is not None and run_wall is not None:
-        figures.append(f"`graph-contracts run` {run_wall.median:.0f} s (median of {len(run_wall.values)})")
+        label = " ".join(("graph-contracts run", *sizes.run_extra))
+        figures.append(f"`{label}` {run_wall.median:.0f} s (median of {len(run_wall.values)})")
     if test is not None:
         figures.append(f"the test command {test.wall / 60:.1f} min ({test.wall:.0f} s)")
     qs.append(f"Measured times ({when}, {machine()}, load average {load_start} at the start, {load_end} at the "
