@@ -1,37 +1,40 @@
 """On-demand benchmarks for graph-contracts, reported as ratios against baselines from the same run.
 
-What is measured:
+What is measured (hash figures are headed by real-size hashes, 30 records like the 25-33 of real
+ones; the 4-record hash, which no device produces, is the second line):
 
 1. Validator throughput on ``importedWindowsAutopilotDeviceIdentity.import``
    bodies carrying realistic 4000-character hardware hashes: the reused
    ``Validator`` (``contract`` and ``upload`` profiles, ``is_valid`` and
-   ``validate``) and the cached ``graph_contracts.validate``, against plain
-   ``jsonschema.validate`` (which re-checks the schema on every call) and a
-   compiled ``Draft202012Validator.is_valid`` on the same schema.
-2. CSV streaming: ``AutopilotCsv`` over generated Autopilot CSV files, in rows/s
+   ``validate``) and the cached ``graph_contracts.validate``, against
+   ``jsonschema_rs.validator_for(schema).is_valid``, a compiled
+   ``Draft202012Validator.is_valid`` and plain ``jsonschema.validate`` (which
+   re-checks the schema on every call) on the same schema.
+2. CSV streaming: ``AutopilotCsv`` and ``Run().check_file`` over generated Autopilot CSV files, in rows/s
    against a do-nothing ``csv.reader``, and its tracemalloc peak for a small and
    a 10x larger file against ``csv.reader`` streaming and ``list(csv.reader(f))``
    (which materializes every row, so its peak grows with the file).
 3. Hash decoding: ``decode_hardware_hash`` against ``base64.b64decode(validate=True)``.
 4. A stream of single ``importedWindowsAutopilotDeviceIdentity`` records (100,000; 10% invalid):
    ``Validator.for_type(..., profile="upload")`` ``is_valid`` and ``validate`` against
-   ``jsonschema_rs.validator_for(schema).is_valid`` (optional: skipped when not installed), a
-   compiled ``Draft202012Validator.is_valid`` and per-call ``jsonschema.validate`` on the same
-   generated schema; then ``is_valid`` again on hashes with a real-size record area (30 records).
-5. A large CSV (1,000,000 rows, unique 4000-character hashes): ``AutopilotCsv`` rows/s and peak RSS
-   measured in a subprocess, against a subprocess iterating ``csv.reader`` over the same file.
-   Sections 4 and 5 print the issue's targets and whether they are reached (information only).
+   ``jsonschema_rs.validator_for(schema).is_valid``, a compiled ``Draft202012Validator.is_valid``
+   and per-call ``jsonschema.validate`` on the same generated schema; then ``is_valid`` again on
+   4-record hashes.
+5. A large CSV (1,000,000 rows, unique real-size hashes): ``graph-contracts validate`` one job and
+   ``--jobs 2`` in subprocesses, rows/s and peak RSS, against a subprocess iterating ``csv.reader``.
+6. Linearity: cost per record over 1k/10k/100k records, and cost per MB of one long line.
 
 Why ratios: absolute timings depend on the machine, its load and the Python
-build, so a number such as "800 docs/s" means nothing on its own and a fixed
-threshold would fail on a slow CI runner and pass a regression on a fast one.
-Every baseline runs in the same process, on the same inputs, interleaved with
-the candidates (round-robin, median of several ``time.perf_counter`` repeats),
-so the ratio between them is what carries over from one machine to another.
-Nothing here passes or fails: the script prints numbers for a human to read.
+build, so a number such as "800 docs/s" means nothing on its own. Every baseline
+runs on the same inputs in paired rounds with the candidates (``paired.py``:
+interleaved, the order rotating, until the interquartile range of each per-round
+ratio is under 10% of its median or the rounds run out), and each ratio is
+printed as its median with that spread; a target is "met" only when the low end
+of the spread clears it. Nothing here fails.
 
-Usage: ``python benchmarks/run.py [--quick] [--only validator|csv|hash|records|bigcsv] [--csv-rows N]``
-(``tox -e bench`` runs it). ``--quick`` uses fewer repeats and smaller inputs.
+Usage: ``python benchmarks/run.py [--quick|--full] [--only SECTION] [--max-rounds N] [--size N]``;
+``python benchmarks/run.py --readme [--quick] [--write-readme]`` measures the README's table
+(``readme_table.py``). ``tox -e bench`` runs it. ``--quick`` (the default) uses smaller inputs.
 """
 
 from __future__ import annotations
