@@ -3,7 +3,7 @@
 A ratio from one good run is not evidence: on a shared machine the noise between two runs
 (20-50% seen here) is larger than the margins the targets ask about. So each ratio is built
 from **rounds**. A round times the baseline and every candidate once each, back to back, in an
-order that rotates from round to round (so drift in the machine's load falls on all sides
+order that rotates from round to round, reversed every other cycle (so drift in the machine's load falls on all sides
 alike), and gives one ratio per candidate: baseline seconds / candidate seconds (above 1 the
 candidate is faster). Rounds repeat until the **spread** of each candidate's per-round ratios
 is under ``TOLERANCE`` of their median, or ``max_rounds`` have run; then the result says
@@ -137,8 +137,8 @@ def paired_rounds(
     while done < max(1, max_rounds):
         shift = done % len(cases)
         order = cases[shift:] + cases[:shift]  # rotate who goes first
-        if done % 2:
-            order.reverse()
+        if (done // len(cases)) % 2:
+            order.reverse()  # and every other cycle the other way round: with two cases, AB BA BA AB
         this_round = {name: measure() for name, measure in order}
         for name, _ in cases:
             seconds[name].append(this_round[name])

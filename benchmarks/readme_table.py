@@ -21,6 +21,7 @@ and the end, Python, platform) and the date, so a figure never outlives its evid
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import platform
@@ -278,9 +279,18 @@ def commit() -> str:
         return "?"
 
 
-def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[..., None]) -> tuple[str, str]:
-    """Measure every row; the table block and the Quickstart block, both in markdown."""
+def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[..., None], *,
+          csv_rows_count: int | None = None, max_rounds: int | None = None, skip_test_command: bool = False,
+          command: str = "python benchmarks/run.py --readme") -> tuple[str, str]:
+    """Measure every row; the table block and the Quickstart block, both in markdown.
+
+    ``command`` is the command line that reproduces the run, printed in the block's head.
+    """
     sizes = QUICK if quick else FULL
+    if csv_rows_count:
+        sizes = dataclasses.replace(sizes, csv_rows=csv_rows_count)
+    if max_rounds:
+        sizes = dataclasses.replace(sizes, max_rounds=max_rounds, min_rounds=min(sizes.min_rounds, max_rounds))
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load_start = load()
     started = time.perf_counter()
@@ -291,16 +301,17 @@ def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[.
     more, run, run_wall = run_rows(sizes)
     rows += more
     test = install = None
-    if sizes.slow_commands:
+    if sizes.slow_commands and not skip_test_command:
         row, test = test_command_row()
         rows.append(row)
+    else:
+        why = "--quick" if quick else "--skip-test-command"
+        rows.append(Row("the README's test command, `python -m pytest -n auto`", f"not measured in this run ({why})"))
+    if sizes.slow_commands:
         row, install = install_row()
         rows.append(row)
-    else:
-        rows.append(Row("the README's test command and `pip install`", "not measured with --quick"))
     load_end = load()
     took = time.perf_counter() - started
-    command = "python benchmarks/run.py --readme" + (" --quick" if quick else "")
     head = (f"Measured by `{command}` on {when} at commit {commit()}: {machine()}; load average (1, 5, 15 min) "
             f"{load_start} at the start and {load_end} at the end; {took / 60:.0f} min in all.")
     if quick:

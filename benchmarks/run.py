@@ -864,21 +864,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rss", action="store_true", help="section bigcsv: peak RSS for --format text, json "
                         "and junit (each a subprocess over the whole file)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
-    parser.add_argument("--csv-rows", type=int, help="rows of the large CSV (section bigcsv); "
-                        f"default {FULL.big_csv_rows:,}, quick {QUICK.big_csv_rows:,}")
+    parser.add_argument("--csv-rows", type=int, help="rows of the large CSV (section bigcsv; with --readme, its "
+                        f"CSV row, default 200,000); default {FULL.big_csv_rows:,}, quick {QUICK.big_csv_rows:,}")
     parser.add_argument("--max-rounds", type=int, help="at most this many paired rounds per comparison "
                         f"(default: quick {QUICK.max_rounds}, full {FULL.max_rounds}; at least {QUICK.min_rounds})")
     parser.add_argument("--readme", action="store_true", help="measure the README's speed table (markdown, "
                         "with the date, machine, load and spreads) and print it; with --quick, small inputs")
     parser.add_argument("--write-readme", action="store_true", help="with --readme: also write the table and "
                         "the Quickstart times between their <!-- bench:... --> markers in README.md")
+    parser.add_argument("--skip-test-command", action="store_true", help="with --readme: do not run the README's "
+                        "test command (minutes; the row says it was not measured)")
     args = parser.parse_args(argv)
     if args.readme or args.write_readme:
         import readme_table
 
         if args.write_readme and args.quick:
             parser.error("--write-readme takes the full measurement: drop --quick")
-        table, quickstart = readme_table.build(args.quick, import_records, write_autopilot_csv)
+        shown = ["python", "benchmarks/run.py", "--readme"] + (["--quick"] if args.quick else [])
+        shown += [f"--csv-rows={args.csv_rows}"] if args.csv_rows else []
+        shown += [f"--max-rounds={args.max_rounds}"] if args.max_rounds else []
+        shown += ["--skip-test-command"] if args.skip_test_command else []
+        table, quickstart = readme_table.build(
+            args.quick, import_records, write_autopilot_csv, csv_rows_count=args.csv_rows,
+            max_rounds=args.max_rounds, skip_test_command=args.skip_test_command, command=" ".join(shown))
         print(table)
         print()
         print(quickstart)
