@@ -67,6 +67,7 @@ def _run(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
     return result.stdout, rows
 
 
+@pytest.mark.slow  # the main job twice, end to end (.ci/run runs -m slow)
 def test_the_contract_report_under_two_workers_is_the_one_of_a_single_process(tmp_path: Path) -> None:
     pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
     (tmp_path / "one").mkdir()

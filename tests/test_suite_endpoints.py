@@ -43,12 +43,14 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_suite_passes_against_the_embedded_emulator(tmp_path: Path):
     result = _suite("--graph-examples", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert " passed" in _summary(result) and "failed" not in _summary(result)
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_suite_replays_the_shipped_cassettes_offline(tmp_path: Path):
     result = _suite("--graph-endpoint", "replay", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -93,6 +95,7 @@ def _live(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.Completed
                   env={"GRAPH_TOKEN": tenant.token()}, cwd=cwd)
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_live_run_without_the_allow_flag_only_reads(tenant: EmulatorHandle, tmp_path: Path):
     result = _live(tenant, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]

@@ -701,6 +701,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the suite in N pytest-xdist processes (default: the cores other work leaves idle now, "
         "rounded up, plus one, at most 4, when pytest-xdist is installed; a live tenant always runs in one)",
     )
+    run.add_argument(
+        "--durations",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="end with the N slowest operations, checks and tests (seconds of setup, call and teardown)",
+    )
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 

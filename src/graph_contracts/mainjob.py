@@ -41,6 +41,8 @@ from .schemas import check
 MAX_WORKERS = 4
 #: The pytest plugins the suite uses (pytest-xdist's is added when the run uses workers).
 SUITE_PLUGINS = ("graph_contracts.pytest_plugin", "_hypothesis_pytestplugin")
+#: Loaded only for ``--durations N``: the slowest operations, checks and tests of the run.
+DURATIONS_PLUGIN = "graph_contracts.suite.durations"
 #: pytest arguments with which the user chose the processes themselves.
 _USER_CHOSE_PROCESSES = ("-n", "--numprocesses", "--dist", "-d", "--tx", "no:xdist")
 
@@ -78,6 +80,9 @@ def run_main_job(args: argparse.Namespace) -> int:
     junitxml = getattr(args, "junitxml", None)
     if junitxml:
         argv.append(f"--junitxml={junitxml}")
+    durations = getattr(args, "durations", None)
+    if durations:
+        argv += ["-p", DURATIONS_PLUGIN, f"--graph-durations={durations}"]  # where the time went, at the end
     extra = list(args.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
