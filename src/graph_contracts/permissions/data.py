@@ -91,6 +91,8 @@ class PermissionInfo:
     id: str | None
     clouds: tuple[str, ...] = ()
     display_name: str = ""
+    #: The API the permission belongs to when it is not Graph (``provisioningInfo.json``'s ``resourceAppId``).
+    resource: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,6 +344,7 @@ def index_from_dict(data: Mapping[str, Any], file: str = "<index>") -> Permissio
                 str(info["id"]) if info.get("id") else None,
                 _strings(info.get("clouds", []), file, where + "/clouds"),
                 str(info.get("display", "")),
+                str(info["resource"]) if info.get("resource") else None,
             )
     rules: dict[tuple[str, str], RouteRule] = {}
     for path, methods in _mapping(data.get("routes"), file, "/routes").items():
