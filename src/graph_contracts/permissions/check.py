@@ -17,6 +17,8 @@ The kinds of disagreement, one function each:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .data import KINDS, PAGE_KINDS, Kind, PermissionData, RouteRule, normalize_path
@@ -138,3 +140,29 @@ def _methods_only_in_data(version: str, ops: list[Operation], data: PermissionDa
                     f"contracts {version} (documented there: {', '.join(sorted(methods))}; e.g. {sources[path]})",
                     _where(data, method, path),
                 )
+
+
+@dataclass(frozen=True)
+class PermissionCheck:
+    """The findings of one check, acknowledged where the overlays name them, and the data's source."""
+
+    findings: tuple[Finding, ...]
+    source: str
+
+    @property
+    def ok(self) -> bool:
+        return all(f.acknowledged for f in self.findings)
+
+
+def check_permissions(root: Path, data: PermissionData) -> PermissionCheck:
+    """Compare the contracts under ``root`` (overlays applied) with ``data``; overlays acknowledge findings."""
+    from ..contracts import load_contracts, load_overlays
+
+    contracts = load_contracts(root)
+    acknowledged = {
+        a if a.startswith(f"{v}:") else f"{v}:{a}" for v, o in load_overlays(root).items() for a in o.acknowledged
+    }
+    findings = tuple(
+        replace(f, acknowledged=f.id in acknowledged) for f in permission_findings(contracts, data)
+    )
+    return PermissionCheck(findings, str(data.source))

@@ -72,7 +72,8 @@ class DataSource:
     licence: str = "MIT"
 
     def __str__(self) -> str:
-        return f"{self.repository}@{self.commit[:12]}" + (f" ({self.title})" if self.title else "")
+        commit = self.commit[:12] if re.fullmatch(r"[0-9a-f]{40}", self.commit) else self.commit
+        return f"{self.repository}@{commit}" + (f" ({self.title})" if self.title else "")
 
 
 @dataclass(frozen=True)
@@ -304,10 +305,23 @@ def _from_microsoft(data: Mapping[str, Any], file: str) -> PermissionData:
 
     beside = Path(file).with_name("provisioningInfo.json")
     provisioning = _read_json(str(beside)) if beside.is_file() else None
-    source = DataSource("(unknown repository)", "(unknown commit)", f"read from {file}")
+    source = _source_beside(Path(file))
     routes = contract_routes(None)
     built = build_index(data, provisioning, routes, source, permissions_file=file, provisioning_file=str(beside))
     return index_from_dict(built, file)
+
+
+def _source_beside(file: Path) -> DataSource:
+    """Repository and commit as a README beside the file states them (the shared copy's does), else unknown."""
+    readme = file.with_name("README.md")
+    text = readme.read_text(encoding="utf-8", errors="replace") if readme.is_file() else ""
+    repo = re.search(r"\bmicrosoftgraph/[A-Za-z0-9_.-]+", text)
+    commit = re.search(r"\b[0-9a-f]{40}\b", text)
+    return DataSource(
+        repo.group(0) if repo else "(repository unknown)",
+        commit.group(0) if commit else "(commit unknown)",
+        f"{file}" + (", as its README.md states" if repo or commit else ""),
+    )
 
 
 def _strings(value: Any, file: str, pointer: str) -> tuple[str, ...]:
