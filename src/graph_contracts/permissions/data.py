@@ -173,7 +173,9 @@ class PermissionData:
 
     def __post_init__(self) -> None:
         grouped: dict[int, list[tuple[tuple[str, ...], str]]] = {}
-        for path in sorted({p for p, _ in self.rules}):
+        # Only paths the data lists a permission on can match: an empty entry (a contract route the
+        # data does not list) must read as unknown, not as known with no permission.
+        for path in sorted({p for (p, _), r in self.rules.items() if r.listed}):
             segments = tuple(path.strip("/").split("/"))
             grouped.setdefault(len(segments), []).append((segments, path))
         object.__setattr__(self, "_by_length", {n: tuple(v) for n, v in grouped.items()})
