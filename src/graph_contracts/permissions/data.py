@@ -37,6 +37,11 @@ PAGE_KINDS: Mapping[Kind, str] = {
     "Application": "Application",
 }
 
+def kind_of(page_row: str) -> Kind:
+    """The kind a doc page's permission-table row (``Delegated (work or school account)``) names."""
+    return next((k for k, row in PAGE_KINDS.items() if row == page_row), "Application")
+
+
 #: The compact index's format marker: a file without it (or with another) is not ours.
 FORMAT = "graph-contracts/permissions@1"
 
