@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from ..errors import InputFileError
 from ..resources import contracts_dir
@@ -48,7 +48,6 @@ FORMAT = "graph-contracts/permissions@1"
 #: Path segments that address a part of the resource the path before them names, not another resource.
 _TRAILING = frozenset({"$value", "$count"})
 _KEY_SEGMENT = re.compile(r"([^()]*)\((.*)\)\Z")
-_PLACEHOLDER = re.compile(r"\{[^}]*\}\Z")
 _VERSION_SEGMENTS = frozenset({"v1.0", "beta"})
 ID = "{id}"
 
@@ -172,18 +171,19 @@ class PermissionData:
     permissions: Mapping[tuple[str, Kind], PermissionInfo]
     operations: tuple[OperationRef, ...] = ()
     file: str = field(default="", compare=False)
-    _by_length: Mapping[int, tuple[tuple[tuple[str, ...], str], ...]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _trie: _Node = field(default_factory=lambda: _Node(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        grouped: dict[int, list[tuple[tuple[str, ...], str]]] = {}
-        # Only paths the data lists a permission on can match: an empty entry (a contract route the
-        # data does not list) must read as unknown, not as known with no permission.
+        # A trie of the templates by segment, so matching a request walks its segments once. Only paths
+        # the data lists a permission on can match: an empty entry (a contract route the data does not
+        # list) must read as unknown, not as known with no permission.
+        root = _Node()
         for path in sorted({p for (p, _), r in self.rules.items() if r.listed}):
-            segments = tuple(path.strip("/").split("/"))
-            grouped.setdefault(len(segments), []).append((segments, path))
-        object.__setattr__(self, "_by_length", {n: tuple(v) for n, v in grouped.items()})
+            node = root
+            for segment in path.strip("/").split("/"):
+                node = node.children.setdefault(segment, _Node())
+            node.template = path
+        object.__setattr__(self, "_trie", root)
 
     def info(self, name: str, kind: Kind) -> PermissionInfo | None:
         return self.permissions.get((name, kind))
@@ -201,18 +201,16 @@ class PermissionData:
         """
         method = method.upper()
         wanted = normalize_path(path)
-        segments = tuple(wanted.strip("/").split("/")) if wanted != "/" else ()
-        fitting = [
-            template
-            for candidate, template in self._by_length.get(len(segments), ())
-            if all(c in (ID, s) for c, s in zip(candidate, segments, strict=True))
-        ]
-        with_method = [t for t in fitting if (rule := self.rules.get((t, method))) is not None and rule.listed]
-        if with_method:
-            best = max(with_method, key=lambda t: sum(s != ID for s in t.split("/")))
-            return Match(wanted, method, "known", best, self.rules[(best, method)])
-        if fitting:
-            return Match(wanted, method, "method", max(fitting, key=lambda t: sum(s != ID for s in t.split("/"))))
+        fitting: list[str] = []
+        _walk(self._trie, wanted.split("/")[1:] if wanted != "/" else [], 0, fitting)
+        best: str | None = None
+        for template in fitting:  # literal segments first (the walk's order), so the first with the method wins
+            rule = self.rules.get((template, method))
+            if rule is not None and rule.listed:
+                return Match(wanted, method, "known", template, rule)
+            best = best or template
+        if best is not None:
+            return Match(wanted, method, "method", best)
         return Match(wanted, method, "path")
 
     def methods_on(self, template: str) -> tuple[str, ...]:
@@ -221,30 +219,70 @@ class PermissionData:
         return tuple(sorted(m for (p, m), r in self.rules.items() if p == path and r.listed))
 
 
+class _Node:
+    """A trie node: children by segment (``{id}`` for a key), and the template that ends here."""
+
+    __slots__ = ("children", "template")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.template: str | None = None
+
+
+def _walk(node: _Node, segments: list[str], index: int, out: list[str]) -> None:
+    """Every template fitting ``segments``, literal segments tried before ``{id}`` at each level."""
+    if index == len(segments):
+        if node.template is not None:
+            out.append(node.template)
+        return
+    segment = segments[index]
+    child = node.children.get(segment)
+    if child is not None:
+        _walk(child, segments, index + 1, out)
+    if segment != ID:
+        wild = node.children.get(ID)
+        if wild is not None:
+            _walk(wild, segments, index + 1, out)
+
+
 def normalize_path(raw: str) -> str:
     """A URL, request path or contract template in the data's form: ``/devicemanagement/things/{id}``.
 
     Drops scheme, host, query and fragment, the API version, empty segments
     (a trailing or doubled ``/``) and a trailing ``$value`` or ``$count``;
     lower-cases; turns ``things('x')`` into ``things/{id}`` and any
-    ``{placeholder}`` into ``{id}``. Percent-escapes are decoded first.
+    ``{placeholder}`` (or a Dev Proxy ``*``) into ``{id}``. Percent-escapes are
+    decoded first. Written without ``urlsplit`` and regular expressions on the
+    common path: it runs once per request of a traffic file.
     """
-    text = urlsplit(raw).path if "://" in raw else raw.split("?", 1)[0].split("#", 1)[0]
+    text = raw
+    scheme = text.find("://")
+    if scheme != -1:
+        slash = text.find("/", scheme + 3)
+        text = text[slash:] if slash != -1 else "/"
+    for mark in ("?", "#"):
+        cut = text.find(mark)
+        if cut != -1:
+            text = text[:cut]
+    if "%" in text:
+        text = unquote(text)
     out: list[str] = []
-    for segment in unquote(text).split("/"):
+    for segment in text.split("/"):
         if not segment:
             continue
-        key = _KEY_SEGMENT.match(segment)
-        if key is not None:
-            if key.group(1):
-                out.append(key.group(1).lower())
-            out.append(ID)
-        elif _PLACEHOLDER.match(segment) or segment == "*":
+        if segment[-1] == ")" and "(" in segment:
+            key = _KEY_SEGMENT.match(segment)
+            if key is not None:
+                if key.group(1):
+                    out.append(key.group(1).lower())
+                out.append(ID)
+                continue
+        if (segment[0] == "{" and segment[-1] == "}") or segment == "*":
             out.append(ID)
         else:
             out.append(segment.lower())
     if out and out[0] in _VERSION_SEGMENTS:
-        out = out[1:]
+        del out[0]
     while out and out[-1] in _TRAILING:
         out.pop()
     return "/" + "/".join(out)

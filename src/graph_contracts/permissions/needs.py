@@ -9,6 +9,7 @@ never given a guessed permission.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -36,6 +37,15 @@ AZ_TYPES: Mapping[Kind, str] = {"Application": "Role", "DelegatedWork": "Scope"}
 
 #: How many request locations a route keeps as examples: memory stays bounded whatever the traffic's size.
 EXAMPLES_KEPT = 3
+#: How many distinct unknown paths are told apart; the rest are counted together.
+UNKNOWN_ROUTES_KEPT = 200
+
+_KEYLIKE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9]+|\{id\}")
+
+
+def _shape(path: str) -> str:
+    """An unknown path with GUID and number segments as ``{id}``, so one unknown route is one tally."""
+    return "/".join("{id}" if _KEYLIKE.fullmatch(s) else s for s in path.split("/"))
 
 
 @dataclass(frozen=True)
@@ -277,7 +287,10 @@ class NeedsBuilder:
         else:
             reason = ("the data lists no permission for this method on this path" if match.status == "method"
                       else "the data knows no such path")
-            key3 = (match.method, match.template or match.path, reason)
+            key3 = (match.method, match.template or _shape(match.path), reason)
+            if key3 not in self._unknown and len(self._unknown) >= UNKNOWN_ROUTES_KEPT:
+                # bounded: paths beyond the first UNKNOWN_ROUTES_KEPT share one tally
+                key3 = ("*", "(other paths)", f"more than {UNKNOWN_ROUTES_KEPT} unknown paths")
             tally = self._unknown.get(key3) or self._unknown.setdefault(key3, _Tally(None))
         tally.count += 1
         if len(tally.examples) < EXAMPLES_KEPT:
