@@ -6,11 +6,17 @@ Refresh (see the README, "Which permissions does my app need?")::
     python -m graph_contracts.permissions.build microsoft-graph-devx-content/permissions/new \\
         --commit "$(git -C microsoft-graph-devx-content rev-parse HEAD)"
 
+or, from the copy in ``../shared/reference/permissions`` (its README names the commit)::
+
+    python -m graph_contracts.permissions.build ../shared/reference/permissions \\
+        --commit 6cbd6bbd665a877560fdefbad74f3bdb5b57af88 --title "Weekly Permissions sync 2026-08-07"
+
 reads ``permissions.json`` and ``provisioningInfo.json`` from the folder and
-rewrites ``contracts/permissions/graph-permissions.json``; its LICENSE (MIT)
-is copied beside it. The index keeps every contract route (a route the data
-does not list is kept with no permission, so drift shows) and every method the
-data lists on those paths, and only the permissions they name.
+rewrites ``contracts/permissions/graph-permissions.json``; the repository's
+LICENSE (MIT; beside the files or up to two folders above) is copied beside
+it. The index keeps every contract route (a route the data does not list is
+kept with no permission, so drift shows) and every method the data lists on
+those paths, and only the permissions they name.
 """
 
 from __future__ import annotations
@@ -248,8 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = shipped_index_file(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(index, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    if (folder / "LICENSE").is_file():
-        shutil.copyfile(folder / "LICENSE", out.parent / "LICENSE")
+    # The LICENSE sits beside the files in ../shared, at the repository's root in a clone.
+    licence = next((d / "LICENSE" for d in (folder, *folder.resolve().parents[:2]) if (d / "LICENSE").is_file()), None)
+    if licence is not None:
+        shutil.copyfile(licence, out.parent / "LICENSE")
+    else:
+        print(f"no LICENSE found beside {folder} or above it: keep the shipped one", file=sys.stderr)
     print(f"wrote {out} ({len(index['routes'])} paths, {len(index['permissions'])} permissions)")
     return 0
 
