@@ -224,3 +224,26 @@ def test_an_unknown_operation_names_the_verbs(capsys: pytest.CaptureFixture[str]
 def test_operation_and_traffic_together_are_refused(har: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["permissions", "--operation", "import", "--traffic", str(har)]) == 2
     assert "give one of" in capsys.readouterr().err
+
+
+def test_ndjson_and_dev_proxy_mocks_are_read_too(tmp_path: Path):
+    ndjson = tmp_path / "calls.ndjson"
+    lines = [
+        {"request": {"method": "post", "url": f"https://graph.microsoft.com{IMPORTED}/import"},
+         "response": {"status": 200}},
+        {"request": {"method": "GET", "url": f"https://graph.microsoft.com{DEVICES}('x')/"},
+         "response": {"status": 200}},
+    ]
+    ndjson.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    mocks = tmp_path / "mocks.json"
+    mocks.write_text(json.dumps({"mocks": [
+        {"request": {"url": f"https://graph.microsoft.com{DEVICES}/*", "method": "DELETE"},
+         "response": {"statusCode": 204}},
+    ]}), encoding="utf-8")
+    needs = traffic_needs(load_permission_data(), [ndjson, mocks])
+    assert {(r.method, r.template, r.least("Application")) for r in needs.routes} == {
+        ("POST", "/devicemanagement/importedwindowsautopilotdeviceidentities/import", WRITE),
+        ("GET", "/devicemanagement/windowsautopilotdeviceidentities/{id}", READ),
+        ("DELETE", "/devicemanagement/windowsautopilotdeviceidentities/{id}", WRITE),
+    }
+    assert needs.unknown == ()
