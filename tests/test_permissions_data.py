@@ -109,3 +109,18 @@ def test_a_file_of_another_schema_or_truncated_is_one_clear_error(tmp_path: Path
         load_permission_data(target)
     assert expected in str(info.value)
     assert str(target) in str(info.value)
+
+
+def test_each_operation_has_its_least_permission_per_kind_beside_the_page():
+    data = load_permission_data()
+    contracts = default_contracts()
+    for (version, op_id), op in contracts.operations.items():
+        for kind, row in (("DelegatedWork", "Delegated (work or school account)"), ("Application", "Application")):
+            least = data.least(version, op_id, kind)
+            if least is None:  # only where the data lists nothing: v1.0 PATCH on imported devices
+                assert (version, op_id) == ("v1.0", "importedWindowsAutopilotDeviceIdentity.update")
+                continue
+            assert least in op.permissions_for(row), (version, op_id, kind, least)
+    assert data.least("v1.0", "importedWindowsAutopilotDeviceIdentity.import", "Application") == (
+        "DeviceManagementServiceConfig.ReadWrite.All"
+    )

@@ -213,6 +213,16 @@ class PermissionData:
             return Match(wanted, method, "method", best)
         return Match(wanted, method, "path")
 
+    def operation(self, version: str, op_id: str) -> OperationRef | None:
+        """A contract operation as the index recorded it."""
+        return next((o for o in self.operations if (o.version, o.id) == (version, op_id)), None)
+
+    def least(self, version: str, op_id: str, kind: Kind) -> str | None:
+        """The data's least permission of ``kind`` for a contract operation (None: the data lists none)."""
+        ref = self.operation(version, op_id)
+        rule = self.rule(ref.paths[0], ref.method) if ref is not None else None
+        return rule.least_one(kind) if rule is not None else None
+
     def methods_on(self, template: str) -> tuple[str, ...]:
         """The methods the data lists permissions for on one template."""
         path = normalize_path(template)
