@@ -5,6 +5,8 @@ The public API is what ``__all__`` lists; everything else may change.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ContractError,
     DocParseError,
@@ -16,8 +18,30 @@ from .errors import (
     TransportError,
 )
 from .issues import Issue, Location
-from .validate_files import check_autopilot_csv
-from .validation import PROFILES, UnknownContractError, Validator, validate
+
+if TYPE_CHECKING:
+    from .validate_files import check_autopilot_csv
+    from .validation import PROFILES, UnknownContractError, Validator, validate
+
+#: Names imported on first use: the validator pulls in jsonschema (~0.2 s), which commands such as
+#: ``permissions --operation`` never need, and every command pays for what the package imports.
+_LAZY = {
+    "check_autopilot_csv": "validate_files",
+    "PROFILES": "validation",
+    "UnknownContractError": "validation",
+    "Validator": "validation",
+    "validate": "validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __version__ = "0.1.0"
 

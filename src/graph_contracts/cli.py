@@ -7,7 +7,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,65 @@ def _contracts_check_metadata(args: argparse.Namespace) -> int:
         new += sum(not f.acknowledged for f in findings)
     print(f"{new} disagreements not acknowledged by the overlays")
     return 0 if new == 0 else 1
+
+
+def _contracts_check_permissions(args: argparse.Namespace) -> int:
+    """Exit 0 when every disagreement with the permissions data is acknowledged, 1 otherwise, 2 if unreadable."""
+    from .permissions.check import check_permissions
+    from .permissions.data import load_permission_data
+
+    report = check_permissions(
+        Path(args.contracts) if args.contracts else contracts_dir(), load_permission_data(args.file)
+    )
+    print(f"{args.file} ({report.source}): {len(report.findings)} disagreements")
+    for f in report.findings:
+        if args.all or not f.acknowledged:
+            print(f"  {f}")
+    new = sum(not f.acknowledged for f in report.findings)
+    print(f"{new} disagreements not acknowledged by the overlays")
+    return 0 if report.ok else 1
+
+
+def _permissions(args: argparse.Namespace) -> int:
+    """Exit 0 when answered; with --token, 1 when it is expired, would get a 403, or is over-granted."""
+    import time
+
+    from .permissions import load_permission_data
+    from .permissions import render as show
+    from .permissions.needs import needs_of_operations, operation_permissions, token_report
+
+    if (args.operation is not None or args.all) == bool(args.traffic or args.token):
+        raise ConfigurationError(
+            "permissions", "give one of --operation NAME, --all, --traffic FILE..., --token FILE (with --traffic)"
+        )
+    data = load_permission_data(args.data)
+    lines: Iterable[str]
+    if args.operation is not None or args.all:
+        lines = show.operation_lines(operation_permissions(data, args.operation), data)
+        ok = True
+    else:
+        needs = None
+        if args.traffic:
+            from .traffic.permissions import traffic_needs
+
+            needs = traffic_needs(data, args.traffic)
+        if args.token is None:
+            assert needs is not None
+            lines, ok = show.needs_lines(needs, data), True
+        else:
+            from .permissions.token import decode_token
+
+            source = "<stdin>" if args.token == "-" else args.token
+            try:
+                content = sys.stdin.read() if args.token == "-" else Path(args.token).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputFileError(source, getattr(exc, "strerror", None) or "cannot be read as text") from None
+            now = time.time()
+            report = token_report(decode_token(content, source), needs or needs_of_operations(data), now)
+            lines, ok = show.token_lines(report, now), report.ok
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
 
 
 def _schemas(args: argparse.Namespace) -> int:
@@ -564,6 +623,26 @@ def build_parser() -> argparse.ArgumentParser:
     meta.add_argument("--contracts", help="contracts folder (default: the shipped one)")
     meta.add_argument("--all", action="store_true", help="also print acknowledged disagreements")
     meta.set_defaults(handler=_contracts_check_metadata)
+
+    perms = csub.add_parser(
+        "check-permissions",
+        help="compare the contracts' permission tables with Microsoft's permissions data (permissions.json)",
+    )
+    perms.add_argument("file", help="permissions.json (provisioningInfo.json is read from beside it) or an index")
+    perms.add_argument("--contracts", help="contracts folder (default: the shipped one)")
+    perms.add_argument("--all", action="store_true", help="also print acknowledged disagreements")
+    perms.set_defaults(handler=_contracts_check_permissions)
+
+    need = sub.add_parser(
+        "permissions", help="least permissions per operation, for recorded traffic, or what a token lacks (offline)"
+    )
+    need.add_argument("--operation", metavar="NAME", help="an operation id or verb, e.g. import")
+    need.add_argument("--all", action="store_true", help="every operation of the contracts")
+    need.add_argument("--traffic", nargs="+", metavar="FILE", help="HAR, vcrpy cassettes, Dev Proxy mocks, NDJSON")
+    need.add_argument("--token", metavar="FILE", help="a JWT file or - (stdin), decoded locally and never verified; "
+                      "judged against --traffic, or else every operation of the contracts")
+    need.add_argument("--data", help="permissions data (default: the shipped index)")
+    need.set_defaults(handler=_permissions)
 
     schemas = sub.add_parser("schemas", help="generate or drift-check the JSON Schemas and OpenAPI documents")
     schemas.add_argument("action", choices=("build", "check"))

@@ -91,6 +91,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 RUN_TAG = pytest.StashKey[str]()
+#: The live run's token, read once before collection so the permission check sends nothing more.
+LIVE_TOKEN = pytest.StashKey[str]()
 _suite_settings: hypothesis.settings | None = None
 
 
@@ -105,7 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
     if config.getoption("--graph-endpoint") == "live" and workerinput is None:
-        check_live_credentials(config.getoption("--graph-cloud"))
+        config.stash[LIVE_TOKEN] = check_live_credentials(config.getoption("--graph-cloud"))
     global _suite_settings
     _suite_settings = _settings_for(config)
     if not config.getoption("--graph-no-report") and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
@@ -114,7 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _without_local_constants()
 
 
-def check_live_credentials(cloud: str) -> None:
+def check_live_credentials(cloud: str) -> str:
     """Get one token before any test runs, so missing or refused credentials are one message, not a failure per test.
 
     Without it every test's setup fails on the session fixture with the same
@@ -126,9 +128,37 @@ def check_live_credentials(cloud: str) -> None:
     from .graph.auth import token_source_from_env
 
     try:
-        token_source_from_env(cloud).token()
+        return token_source_from_env(cloud).token()
     except GraphContractsError as exc:
         raise pytest.UsageError(f"graph-contracts: {exc}") from None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Live mode asks first: refuse in one line, before any request, when the token lacks what selected tests need.
+
+    The token is decoded locally, never verified. Tests that skip, and the
+    auth tests (they bring tokens of their own), need nothing of it.
+    """
+    token = session.config.stash.get(LIVE_TOKEN, None)
+    if token is None:
+        return
+    from .errors import GraphContractsError
+    from .permissions import load_permission_data
+    from .permissions.gate import missing_permissions, refusal_line
+    from .permissions.token import decode_token
+
+    try:
+        claims = decode_token(token, "the live token")
+    except GraphContractsError as exc:
+        raise pytest.UsageError(f"graph-contracts: cannot tell which permissions the token holds: {exc}") from None
+    selected = [
+        op for item in session.items
+        if isinstance(op := getattr(getattr(item, "callspec", None), "params", {}).get("op"), Operation)
+        and not item.get_closest_marker("skip") and not item.nodeid.split("::")[0].endswith("test_auth.py")
+    ]
+    missing = missing_permissions(claims, selected, default_contracts(), load_permission_data())
+    if missing:
+        raise pytest.UsageError(f"graph-contracts: {refusal_line(missing, claims.kind)}")
 
 
 def _settings_for(config: pytest.Config) -> hypothesis.settings:

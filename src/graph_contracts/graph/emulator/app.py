@@ -38,7 +38,7 @@ from .odata import parse_query
 from .render import Renderer, envelope
 from .routes import GraphRoute, RouteTable
 from .state import EmulatorStore, RecordedRequest
-from .tokens import Principal, TokenIssuer, satisfies, tenant_id_for, token_failure
+from .tokens import Principal, TokenIssuer, tenant_id_for, token_failure
 
 log = logging.getLogger("graph_contracts.emulator")
 
@@ -81,6 +81,7 @@ class Emulator:
         self.routes = RouteTable(self.contracts)
         self.renderer = Renderer(self.contracts)
         self._validators: dict[tuple[str, str], Validator] = {}
+        self._accepts: dict[tuple[str, str, str, str], frozenset[str]] = {}
         self._apps = {app.client_id: app for app in self.config.apps}
         self._tenants = frozenset(
             tid for t in (self.config.tenant_id, *self.config.tenants) if (tid := tenant_id_for(t)) is not None
@@ -314,10 +315,23 @@ class Emulator:
         return self.issuer.verify(token.strip())
 
     def _authorize(self, route: GraphRoute, principal: Principal) -> None:
-        kind = principal.permission_type
-        required = {p for op in route.operations for p in op.permissions_for(kind)}
-        if not any(satisfies(principal.permissions, r) for r in required):
+        if not principal.permissions & self._accepted(route, principal.permission_type):
             raise GraphFailure(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+    def _accepted(self, route: GraphRoute, page_kind: str) -> frozenset[str]:
+        """Any one of these lets a token of ``page_kind`` call ``route``: Microsoft's permissions data where it
+        and the page agree, else what the overlay settles (``permissions.needs.requirement`` names the source)."""
+        key = (route.version, route.template, route.method, page_kind)
+        if key not in self._accepts:
+            from ...permissions import load_permission_data
+            from ...permissions.data import kind_of
+            from ...permissions.needs import requirement
+
+            data, kind = load_permission_data(), kind_of(page_kind)
+            self._accepts[key] = frozenset(
+                p for op in route.operations for p in requirement(self.contracts, op, kind, data).accepted
+            )
+        return self._accepts[key]
 
     def _body(self, request: Request, body: bytes, route: GraphRoute) -> Any:
         content_type = request.headers.get("content-type", "")
