@@ -12,6 +12,7 @@ from .errors import (
     GraphContractsError,
     GraphError,
     InputFileError,
+    InvalidArgumentError,
     SchemaDriftError,
     TransportError,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "GraphContractsError",
     "GraphError",
     "InputFileError",
+    "InvalidArgumentError",
     "Issue",
     "Location",
     "SchemaDriftError",

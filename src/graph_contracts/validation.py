@@ -22,7 +22,7 @@ from jsonschema.validators import extend
 
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
-from .errors import GraphContractsError
+from .errors import GraphContractsError, InvalidArgumentError
 from .issues import Issue, Location, pointer_join, quote
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
@@ -30,6 +30,7 @@ from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
 Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
 PROFILES: tuple[Profile, ...] = ("contract", "upload")
+DIRECTIONS: tuple[Direction, ...] = ("request", "response")
 
 #: The Graph type whose records the Autopilot rules apply to, and the action body that carries them.
 AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
@@ -125,6 +126,13 @@ def _issue_from_error(error: ValidationError) -> Issue:
 
 def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def _check_choice(argument: str, value: object, choices: tuple[str, ...]) -> None:
+    """Refuse a value outside ``choices``, spelled exactly (``"Response"`` is not ``"response"``): a
+    misspelt direction used to select the request schema without a word."""
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidArgumentError(argument, f"{value!r} is not a {argument}", choices)
 
 
 #: Integers beyond this may lose precision on the way into jsonschema-rs; such payloads take the slow path.
@@ -397,8 +405,11 @@ class Validator:
         autopilot: Literal["record", "collection", None] = None,
         location: Location | None = None,
     ) -> None:
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+        if not isinstance(schema, Mapping):
+            raise InvalidArgumentError(
+                "schema", f"a JSON Schema is a mapping (such as a dict), not {type(schema).__name__}; "
+                "Validator.for_type(name) and Validator.for_operation(name) load the shipped ones")
+        _check_choice("profile", profile, PROFILES)
         self.schema = schema
         self.profile = profile
         self._compiled = SchemaValidator(schema)
@@ -418,6 +429,7 @@ class Validator:
     def for_type(
         cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_choice("direction", direction, DIRECTIONS)
         _check_name(name, version)
         schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
         validator = cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
@@ -428,6 +440,7 @@ class Validator:
     def for_operation(
         cls, op_id: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_choice("direction", direction, DIRECTIONS)
         _check_name(op_id, version)
         schema = _load_schema(version, f"operations/{op_id}.{direction}.json")
         autopilot: Literal["record", "collection", None] = None
@@ -473,6 +486,9 @@ class Validator:
                       ) -> Iterator[tuple[int, list[Issue]]]:
         """Validate a stream lazily, yielding ``(index, issues)`` per item in order.
 
+        ``batch`` must be a ``BatchChecker`` or None (``InvalidArgumentError`` at the call, not at the
+        first item, otherwise).
+
         This is the one place where a profile, the Autopilot rules and the
         checks across records apply, whatever format the records came in.
         Items are payloads, or ``records.Record``s from the readers: then the
@@ -483,10 +499,15 @@ class Validator:
         passes one per file, sharing a ``DuplicateIndex`` across the run) to
         find them across those calls too.
         """
+        if batch is not None and not isinstance(batch, BatchChecker):
+            raise InvalidArgumentError(
+                "batch", f"expected a graph_contracts.autopilot.rules.BatchChecker or None, not "
+                f"{type(batch).__name__}")
+        return self._validate_many(items, self._batch() if batch is None else batch)
+
+    def _validate_many(self, items: Iterable[Any], batch: BatchChecker | None) -> Iterator[tuple[int, list[Issue]]]:
         from .records import Record
 
-        if batch is None:
-            batch = self._batch()
         for index, item in enumerate(items):
             if isinstance(item, Record):
                 yield index, self.check_record(item, batch)
@@ -739,8 +760,12 @@ def validate(
     Name a ``type`` or an ``operation`` (``importedWindowsAutopilotDeviceIdentity.import``);
     with neither, the type is read from the payload's ``@odata.type`` (one naming no known type is
     an ``odata-type`` issue). A ``type`` or ``operation`` with no contract raises
-    ``UnknownContractError``, the one exception bad arguments give; bad payloads give issues.
+    ``UnknownContractError``; a ``direction`` or ``profile`` other than the ones listed (spelled
+    exactly: ``"request"``/``"response"``, ``"contract"``/``"upload"``) raises
+    ``InvalidArgumentError`` (a ``ValueError``) naming the choices. Bad payloads give issues.
     """
+    _check_choice("direction", direction, DIRECTIONS)
+    _check_choice("profile", profile, PROFILES)
     if operation is not None:
         return _cached_validator("operation", operation, version, direction, profile).validate(payload)
     if type is None:
