@@ -24,6 +24,7 @@ from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound,
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
 from .errors import GraphContractsError, InvalidArgumentError
 from .issues import Issue, Location, pointer_join, quote
+from .records import LongNumber
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
 
@@ -186,6 +187,11 @@ def _not_json(obj: Any) -> list[Issue]:
     stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
     while stack and len(issues) < 20:
         value, pointer, depth = stack.pop()
+        if type(value) is LongNumber:
+            issues.append(Issue(pointer, "not-json", f"a number of {len(value.lstrip('-'))} digits: no JSON reader "
+                                "takes integers this long (Python's stops at 4,300 digits) and no Graph property "
+                                "holds one (Int64 has 19 digits)"))
+            continue
         if value is None or isinstance(value, (str, bool)):
             continue
         if isinstance(value, int):

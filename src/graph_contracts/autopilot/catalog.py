@@ -117,7 +117,7 @@ RULES: tuple[Rule, ...] = (
          "more than 500 devices in one batch",
          "graph-facts.md §3.2"),
     Rule("empty-batch", "warning",
-         "an import body (or a JSON array) with no devices: nothing would be uploaded",
+         "an import body, a JSON array or a CSV file with no devices: nothing would be uploaded",
          "graph-facts.md §3.2"),
     Rule("import-wrapper", "error",
          "the devices are not where the import action takes them: a bare JSON array, or a parameter "
@@ -133,7 +133,8 @@ RULES: tuple[Rule, ...] = (
          "only, but Get-WindowsAutopilotInfo itself writes UTF-16LE",
          "graph-facts.md §3.3; hardware-hash.md §4 (encoding conflict)"),
     Rule("csv-binary", "error",
-         "the file contains NUL bytes outside UTF-16: it is not a text file",
+         "a row holds NUL bytes (outside UTF-16): binary data where text should be; reading stops there "
+         "(a file whose first line has one is refused whole)",
          "graph-facts.md §3.3"),
     Rule("csv-type-line", "error",
          "a '#TYPE ...' line from Export-Csv precedes the header",

@@ -233,11 +233,12 @@ class AutopilotCsv:
             yield from self._rows(stream, plain)
 
     def _rows(self, stream: ByteSource, plain: bool) -> Iterator[CsvRow | PlainRow]:
-        head = textio.read_head(stream, self.file, 4)  # the sniffer needs four bytes
+        head = textio.read_head(stream, self.file, 8)  # the sniffers need eight bytes
         if not head:
             self._file_issue("csv-header", "the file is empty; expected the header "
                              f"{','.join(REQUIRED_COLUMNS)}", row=1)
             return
+        textio.check_encoding(head, self.file)
         encoding = textio.sniff_encoding(head)
         if encoding.warning:
             self._file_issue("csv-encoding", encoding.warning)
@@ -261,11 +262,15 @@ class AutopilotCsv:
                 return
             line, non_ascii = self._decode(raw, ansi)
             if "\0" in line:
-                self._file_issue(
-                    "csv-binary",
-                    "this row contains NUL bytes: this is not a text file (or UTF-16 that "
-                    "lost its byte order mark); the portal cannot read it; reading stopped here",
-                    row=number)
+                # One rule wherever the row is (validate refuses a file whose first line has one): the
+                # row's error, and the end of reading, as binary data may follow.
+                message = ("this row contains NUL bytes: this is not a text file (or UTF-16 that "
+                           "lost its byte order mark); the portal cannot read it; reading stopped here")
+                if not self.header:
+                    self._file_issue("csv-binary", message, row=number)
+                else:
+                    yield CsvRow(number, {}, [make_issue("csv-binary", "", message,
+                                                         location=Location(self.file, row=number))], shaped=False)
                 return
             if non_ascii and not state.non_ascii_seen:
                 state.non_ascii_seen = True
@@ -275,6 +280,7 @@ class AutopilotCsv:
                     "text, so they may arrive garbled (e.g. 'é' as 'Ã©')", row=number)
             row = self._line(number, line, state)
             if row is not None:
+                state.rows = True
                 yield row
             if state.stopped:
                 return
@@ -287,6 +293,10 @@ class AutopilotCsv:
             return
         if part is None or part.last:
             self._report_blank_run(state, trailing=True)
+        if part is None and not state.rows and state.props is None:
+            # No device row at all (a row the lane took sets props): "0 records checked" alone reads as a pass.
+            self._file_issue("empty-batch", "the file has a header but no device rows: an upload of it "
+                             "registers nothing")
         self.lines = number
         self.stopped = False
 
@@ -496,6 +506,8 @@ class _RowState:
     non_ascii_seen: bool = False
     separator: str = ","
     stopped: bool = False
+    #: True once the general path has yielded a row (the lane's rows come after ``props`` is set).
+    rows: bool = False
     #: True once the header is read when every column is a known one (a row maps with one ``zip``).
     all_known: bool | None = None
     #: Once a data row is read: each column's Graph property, when every column has one (no partner

@@ -1,0 +1,156 @@
+"""``validate`` says one true thing: the same fault gets the same verdict wherever it is and however
+the file arrives (issue 19, "the validator's exit codes say one thing")."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+from graph_contracts.cli import main
+
+HEADER = "Device Serial Number,Windows Product ID,Hardware Hash"
+DEVICES = "importedWindowsAutopilotDeviceIdentities"
+LONG = "1" * 5000
+
+
+def hw(serial: str) -> str:
+    return encode_hardware_hash(build_hardware_hash(serial, "Contoso", "Model 1"))
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def csv_text(*serials: str) -> str:
+    return "\r\n".join([HEADER, *(f"{s},,{hw(s)}" for s in serials)]) + "\r\n"
+
+
+# --- binary data: the start of the file decides; a NUL later is its row's error ----------------
+
+
+def test_a_file_that_does_not_start_as_text_is_refused_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    png = tmp_path / "photo.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)))
+    code, _out, err = run(capsys, "validate", str(png))
+    assert code == 2 and "binary data" in err and "does not start as text" in err
+
+
+def test_a_nul_in_the_header_line_refuses_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("Device Serial\0 Number" + csv_text("S1")[len("Device Serial Number"):], encoding="ascii")
+    assert run(capsys, "validate", str(path))[0] == 2
+
+
+def test_a_nul_in_an_ndjson_line_is_that_lines_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "r.ndjson"
+    path.write_bytes(b'{"serialNumber": "S1"}\n{"serialNumber": "S\0"}\n')
+    code, out, _err = run(capsys, "validate", str(path), "--format", "json")
+    assert code == 1
+    assert [(i["code"], i["location"]["line"]) for i in json.loads(out)["issues"] if i["code"] == "json"] == [
+        ("json", 2)]
+
+
+# --- numbers past Python's digit limit: a record error in our words, in every JSON form -----------
+
+
+@pytest.mark.parametrize(("name", "text", "pointer"), [
+    ("body.json", f'{{"{DEVICES}": [{{"serialNumber": "S1", "x": {LONG}}}]}}', f"/{DEVICES}/0/x"),
+    ("array.json", f'[{{"serialNumber": "S1", "x": -{LONG}}}]', "/0/x"),
+    ("lines.ndjson", f'{{"serialNumber": "S1", "x": {LONG}}}\n{{"serialNumber": "S2"}}\n', "/x"),
+])
+def test_a_5000_digit_integer_is_a_record_error_in_our_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, pointer: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(path), "--format", "json")
+    assert code == 1 and err == ""
+    issues = [i for i in json.loads(out)["issues"] if i["code"] == "not-json"]
+    assert [i["pointer"] for i in issues] == [pointer]
+    message = issues[0]["message"]
+    assert message.startswith("a number of 5000 digits") and "set_int_max_str_digits" not in message
+    assert "Exceeds the limit" not in out
+
+
+# --- pipes are streams, as standard input is --------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes (os.mkfifo) exist on POSIX only; Windows has none")
+def test_a_named_pipe_is_read_as_a_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "devices.csv"
+    os.mkfifo(fifo)
+    data = csv_text("S1", "S1").encode("ascii")
+
+    def feed() -> None:
+        with open(fifo, "wb") as handle:  # blocks until validate opens the pipe to read
+            handle.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    code, out, err = run(capsys, "validate", str(fifo))
+    writer.join(5)
+    assert code == 1 and "not a regular file" not in err
+    assert "duplicate-hash" in out and "2 records checked" in out
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not Path("/bin/bash").exists(),
+                    reason="process substitution needs bash and /dev/fd (POSIX)")
+def test_process_substitution_is_read_as_a_stream(tmp_path: Path) -> None:
+    good = tmp_path / "ok.csv"
+    good.write_text(csv_text("S1", "S2"), encoding="ascii")
+    command = f'"{sys.executable}" -m graph_contracts.cli validate <(cat "{good}")'
+    done = subprocess.run(["/bin/bash", "-c", command], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "2 records checked, 0 errors" in done.stdout
+
+
+# --- a header and nothing else uploads nothing: say so -------------------------------------------
+
+
+def test_a_header_only_csv_is_a_warning_that_nothing_would_be_uploaded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text(HEADER + "\r\n", encoding="ascii")
+    code, out, _err = run(capsys, "validate", str(path), "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert [(i["code"], i["severity"]) for i in doc["issues"]] == [("empty-batch", "warning")]
+    assert "no device rows" in doc["issues"][0]["message"] and doc["records"] == 0
+
+
+def test_a_csv_with_rows_gets_no_empty_batch_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(csv_text("S1"), encoding="ascii")
+    code, out, _err = run(capsys, "validate", str(path))
+    assert code == 0 and "empty-batch" not in out and "1 record checked, 0 errors, 0 warnings" in out
+
+
+# --- UTF-32 is named, not taken for UTF-16 ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("encoding", "bom", "named"), [
+    ("utf-32-le", codecs.BOM_UTF32_LE, "UTF-32LE with a BOM"),
+    ("utf-32-be", codecs.BOM_UTF32_BE, "UTF-32BE with a BOM"),
+    ("utf-32-le", b"", "UTF-32LE without a BOM"),
+    ("utf-32-be", b"", "UTF-32BE without a BOM"),
+])
+def test_a_utf32_csv_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, bom: bytes, named: str
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_bytes(bom + csv_text("S1").encode(encoding))
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 2 and named in err and "UTF-16" not in out + err
