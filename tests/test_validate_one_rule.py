@@ -154,3 +154,53 @@ def test_a_utf32_csv_is_named_as_such(
     path.write_bytes(bom + csv_text("S1").encode(encoding))
     code, out, err = run(capsys, "validate", str(path))
     assert code == 2 and named in err and "UTF-16" not in out + err
+
+
+# --- one cause, one issue ---------------------------------------------------------------------------
+
+
+def _codes(capsys: pytest.CaptureFixture[str], path: Path) -> list[tuple[str, str]]:
+    _code, out, _err = run(capsys, "validate", str(path), "--format", "json")
+    return [(i["code"], i["message"]) for i in json.loads(out)["issues"]]
+
+
+def test_a_hash_cut_at_255_characters_is_only_the_excel_damage(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text(f"{HEADER}\r\nS1,,{hw('S1')[:255]}\r\n", encoding="ascii")
+    assert [code for code, _ in _codes(capsys, path)] == ["csv-excel-mangled"]  # not also base64, hash-length
+
+
+@pytest.mark.parametrize(("serial", "in_hash"), [("1.23457E+11", "123456789012"), ("4417", "0004417")])
+def test_a_serial_excel_mangled_is_not_also_a_mismatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], serial: str, in_hash: str
+) -> None:
+    path = tmp_path / "sci.csv"
+    path.write_text(f"{HEADER}\r\n{serial},,{hw(in_hash)}\r\n", encoding="ascii")
+    assert [code for code, _ in _codes(capsys, path)] == ["csv-excel-mangled"]
+
+
+def test_a_mismatch_without_excel_damage_is_still_reported(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text(f"{HEADER}\r\nPF3X9K2B,,{hw('PF3X9K2A')}\r\n", encoding="ascii")
+    assert [code for code, _ in _codes(capsys, path)] == ["serial-mismatch"]
+
+
+@pytest.mark.parametrize("form", ["csv", "json"])
+def test_a_foreign_character_is_named_not_the_length_it_throws_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    path = tmp_path / f"bad.{form}"
+    if form == "csv":
+        path.write_text(f"{HEADER}\r\nS1,,notbase64!!\r\n", encoding="ascii")
+    else:
+        path.write_text(json.dumps({"serialNumber": "S1", "hardwareIdentifier": "notbase64!!"}), encoding="ascii")
+    [(code, message)] = _codes(capsys, path)
+    assert code == "base64" and "'!' at position 9" in message
+
+
+def test_every_root_cause_and_what_it_explains_is_a_catalogued_code() -> None:
+    from graph_contracts.autopilot.catalog import EXPLAINS, RULES_BY_CODE
+
+    assert EXPLAINS and all(code in RULES_BY_CODE for root, codes in EXPLAINS.items() for code in (root, *codes))

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
+from .autopilot.catalog import root_causes
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
 from .errors import GraphContractsError, InvalidArgumentError
@@ -536,6 +537,8 @@ class Validator:
             found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
             seen = {(i.pointer, i.code) for i in issues}
             issues += [i for i in found if (i.pointer, i.code) not in seen]
+            if record.issues:  # the reader's issues may be the root cause of the rules' (root_causes)
+                issues = root_causes(issues)
         elif batch is not None and record.is_record and self._autopilot is not None:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
         return place_issues(issues, record.pointer, location, record.columns)
@@ -630,6 +633,7 @@ class Validator:
             issues = unusable  # neither the schema nor the rules can judge what is not JSON
             return [_located(i, location) for i in issues] if location is not None else issues
         issues = [] if fast else schema_issues(self._compiled, obj)
+        from_schema = len(issues)
         if self._autopilot is not None and isinstance(obj, dict):
             if self._autopilot == "record":
                 issues += _autopilot_issues(obj, prefix, batch, location, hash_optional)
@@ -642,7 +646,7 @@ class Validator:
                             issues += _autopilot_issues(record, where, batch, location, False)
         if location is not None:
             issues = [i if i.location else _located(i, location) for i in issues]
-        return _dedupe(issues)
+        return _dedupe(issues, from_schema)
 
 
 def _records_free_of_errors(records: list[Any]) -> bool | None:
@@ -703,19 +707,25 @@ def _located(issue: Issue, location: Location) -> Issue:
     return replace(issue, location=location)
 
 
-def _dedupe(issues: list[Issue]) -> list[Issue]:
-    """The schema and the Autopilot rules may both flag one value (bad base64): report it once, in the
-    schema's place with the rule's words (they come later and say where and what: "'!' at position
-    100"), so a value gets the same message whether or not something else in the payload is wrong."""
+def _dedupe(issues: list[Issue], schema_count: int = 0) -> list[Issue]:
+    """One issue per value and code. The schema (``issues[:schema_count]``) and the Autopilot rules may
+    both flag one value (bad base64): report it once, in the schema's place with the rule's words (they
+    come later and say where and what: "'!' at position 100"), so a value gets the same message whether
+    or not something else in the payload is wrong. Of several rule findings with one code (a foreign
+    character, then the length it throws off) the first, the root cause, is kept."""
     at: dict[tuple[str, str], int] = {}
+    schema_slots: set[tuple[str, str]] = set()
     out: list[Issue] = []
-    for i in issues:
+    for index, i in enumerate(issues):
         key = (i.pointer, i.code)
-        if key in at:
-            out[at[key]] = i
-        else:
+        if key not in at:
             at[key] = len(out)
             out.append(i)
+            if index < schema_count:
+                schema_slots.add(key)
+        elif key in schema_slots and index >= schema_count:
+            out[at[key]] = i
+            schema_slots.discard(key)
     return out
 
 

@@ -174,6 +174,27 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_CODE: Mapping[str, Rule] = MappingProxyType({rule.code: rule for rule in RULES})
 
+#: The hash's own findings: each follows from a hash cut or otherwise mangled before it was decoded.
+_HASH_FINDINGS = frozenset(("base64", "hash-length", "hash-magic", "hash-records", "hash-trailer", "hash-checksum",
+                            "hash-padding", "hash-missing-field", "hash-double-encoded"))
+
+#: One cause, one issue: a code and the codes that follow from it at the same value (pointer). Where
+#: the root cause is found, only it is reported (``root_causes``): a hash Excel cut at 255 characters
+#: is not also bad base64 of the wrong length, and a serial Excel turned into '1.23E+11' or stripped
+#: of its leading zeros is not also a serial that differs from the hash's. Batch issues (duplicates,
+#: batch size) are never explained away: they count towards what the upload does.
+EXPLAINS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "csv-excel-mangled": _HASH_FINDINGS | {"serial-mismatch"},
+})
+
+
+def root_causes(issues: list[Issue]) -> list[Issue]:
+    """``issues`` without those a root cause among them explains (``EXPLAINS``): the one place this is decided."""
+    explained = {(i.pointer, code) for i in issues for code in EXPLAINS.get(i.code, ())}
+    if not explained:
+        return issues
+    return [i for i in issues if (i.pointer, i.code) not in explained]
+
 
 def make_issue(
     code: str,
