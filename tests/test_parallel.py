@@ -270,3 +270,14 @@ def test_a_nul_byte_is_its_rows_error_wherever_the_row_is(
     for jobs in ("1", "2"):
         assert main(["validate", str(path), "--jobs", jobs]) == 1
         assert "binary data" not in capsys.readouterr().err
+
+
+def test_the_first_quoted_row_is_named_once_whichever_part_it_is_in(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    lines = [HEADER, *rows(30, "PQ")]
+    for index in (9, 20, 27):  # quoted rows in several parts; only the first is "the first"
+        serial, key, hash_, tag = lines[index].split(",")
+        lines[index] = f'"{serial}",{key},{hash_},{tag}'
+    path = write(tmp_path / "q.csv", lines)
+    single, parallel = both([path], pool, "text")
+    assert single == parallel
+    assert single.count("csv-quotes") == 2 and f"{path}, row 10\n  error csv-quotes" in single  # + the by-code line

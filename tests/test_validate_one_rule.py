@@ -204,3 +204,35 @@ def test_every_root_cause_and_what_it_explains_is_a_catalogued_code() -> None:
     from graph_contracts.autopilot.catalog import EXPLAINS, RULES_BY_CODE
 
     assert EXPLAINS and all(code in RULES_BY_CODE for root, codes in EXPLAINS.items() for code in (root, *codes))
+
+
+# --- "this row is the first ..." is reported with that row -------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "row_text"), [
+    ("csv-quotes", '"S2","","{hash}"'),
+    ("csv-encoding", "S2,,{hash},Équipe"),
+])
+def test_a_first_row_issue_names_its_row_in_text_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], code: str, row_text: str
+) -> None:
+    path = tmp_path / "first.csv"
+    lines = [HEADER + ",Group Tag", f"S1,,{hw('S1')},", row_text.format(hash=hw("S2")), f"S3,,{hw('S3')},"]
+    if code == "csv-quotes":
+        lines[2] += ","
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    _code, text, _err = run(capsys, "validate", str(path))
+    severity = "error" if code == "csv-quotes" else "warning"
+    assert f"{path}, row 3\n  {severity} {code} at /: this row is the first" in text
+    assert f"{path}, file" not in text
+    _code, out, _err = run(capsys, "validate", str(path), "--format", "json")
+    [issue] = [i for i in json.loads(out)["issues"] if i["code"] == code]
+    assert issue["location"]["row"] == 3
+
+
+def test_quotes_in_the_header_say_the_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "qh.csv"
+    path.write_text('"Device Serial Number","Windows Product ID","Hardware Hash"\r\n' + f"S1,,{hw('S1')}\r\n",
+                    encoding="ascii")
+    _code, out, _err = run(capsys, "validate", str(path))
+    assert "csv-quotes at /: the header wraps its names in quotation marks" in out

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 from . import textio
 from .autopilot.catalog import make_issue
@@ -201,14 +201,23 @@ def _csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Recor
     display = reader.file
     reported = 0
     for row in reader.rows(plain=plain):
+        own: list[Issue] = []
         if len(reader.file_issues) > reported:
-            yield file_issues(display, reader.file_issues[reported:])
+            found = reader.file_issues[reported:]
             reported = len(reader.file_issues)
+            if type(row) is not tuple:
+                # "This row is the first ..." (quotation marks, non-ASCII text) is reported with that row,
+                # so the text report names the row its location names, as JSON does.
+                number = cast("CsvRow", row).row
+                own = [i for i in found if i.location is not None and i.location.row == number]
+                found = [i for i in found if i not in own] if own else found
+            if found:
+                yield file_issues(display, found)
         if type(row) is tuple:
             yield row
             continue
         assert isinstance(row, CsvRow)
-        yield csv_record(display, row.row, row.record, row.columns, tuple(row.issues), readable=row.shaped,
+        yield csv_record(display, row.row, row.record, row.columns, (*own, *row.issues), readable=row.shaped,
                          hash_optional=row.hash_optional)
     if len(reader.file_issues) > reported:
         yield file_issues(display, reader.file_issues[reported:])

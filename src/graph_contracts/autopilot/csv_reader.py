@@ -321,9 +321,10 @@ class AutopilotCsv:
             return None
         if '"' in line and not state.quotes_seen:
             state.quotes_seen = True
+            what = "the header wraps its names" if not self.header else "this row is the first to wrap values"
             self._file_issue(
                 "csv-quotes",
-                "this row is the first to wrap values in quotation marks, as PowerShell's Export-Csv and "
+                f"{what} in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
                 "Get-WindowsAutopilotInfo strips them): remove them", row=number)
         if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
