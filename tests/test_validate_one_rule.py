@@ -236,3 +236,63 @@ def test_quotes_in_the_header_say_the_header(tmp_path: Path, capsys: pytest.Capt
                     encoding="ascii")
     _code, out, _err = run(capsys, "validate", str(path))
     assert "csv-quotes at /: the header wraps its names in quotation marks" in out
+
+
+# --- formula injection ------------------------------------------------------------------------------
+
+FORMULAS = ["=cmd|' /C calc'!A0", "=1+1", "=HYPERLINK(\"http://x\")", "@SUM(1+1)", "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "-A1!B2"]
+NOT_FORMULAS = ["-123", "+44", "@Home", "-ABC-1", "PF3X9K2A", "0000-0002-5364-9271-3245-9981-42", "+1+1", "="]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_is_formula_flags_a_formula(value: str) -> None:
+    from graph_contracts.issues import formula_safe, is_formula
+
+    assert is_formula(value) and formula_safe(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", NOT_FORMULAS)
+def test_is_formula_leaves_signed_numbers_words_and_real_serials_alone(value: str) -> None:
+    from graph_contracts.issues import formula_safe, is_formula
+
+    assert not is_formula(value) and formula_safe(value) == value
+
+
+def _formula_csv(path: Path, serial: str, tag: str) -> Path:
+    path.write_text(f"{HEADER},Group Tag\r\n{serial},,{hw(serial)},{tag}\r\n", encoding="ascii")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+def test_a_formula_serial_or_tag_is_a_warning_and_never_written_unescaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    serial, tag = "=cmd|' /C calc'!A0", "@SUM(1+1)"
+    path = _formula_csv(tmp_path / "f.csv", serial, tag)
+    code, out, _err = run(capsys, "validate", str(path), "--format", fmt)
+    assert code == 0 and out.count("csv-formula") >= 2
+    for value in (serial, tag):
+        # Every occurrence escaped, as OWASP recommends: a single quote first (JSON escapes a '"' too).
+        assert out.count(value) == out.count("'" + value) >= 1
+
+
+@pytest.mark.parametrize("serial", ["-123", "+44", "PF3X9K2A"])
+def test_a_signed_number_or_an_ordinary_serial_is_no_formula(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], serial: str
+) -> None:
+    path = _formula_csv(tmp_path / "n.csv", serial, "@Home")
+    code, out, _err = run(capsys, "validate", str(path))
+    assert code == 0 and "csv-formula" not in out and "1 record checked, 0 errors, 0 warnings" in out
+
+
+def test_to_payload_reports_a_formula_escaped_and_keeps_the_devices_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serial = "=cmd|' /C calc'!A0"
+    path = _formula_csv(tmp_path / "f.csv", serial, "Sales")
+    code, out, _err = run(capsys, "csv", "to-payload", str(path), "-o", str(tmp_path / "out"))
+    assert code == 0 and "warning csv-formula" in out
+    assert out.count(serial) == out.count("'" + serial) >= 1
+    body = json.loads((tmp_path / "out" / "batch-0001.json").read_text(encoding="utf-8"))
+    assert body[DEVICES][0]["serialNumber"] == serial  # the device's serial as it is: the warning says why

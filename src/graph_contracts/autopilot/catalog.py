@@ -166,6 +166,11 @@ RULES: tuple[Rule, ...] = (
     Rule("csv-blank-line", "warning",
          "blank lines, which the portal may read as empty device rows",
          "graph-facts.md §3.3"),
+    Rule("csv-formula", "warning",
+         "a serial number or group tag a spreadsheet would run as a formula ('=' first, or '+', '-' or '@' "
+         "followed by a function call, a DDE call '|' or a reference '!'): formula injection when the "
+         "devices are exported and opened in Excel; reports show it escaped with a leading single quote",
+         "OWASP, CSV Injection; graph-facts.md §3.3 (the CSV is edited and shared as a spreadsheet)"),
     Rule("csv-excel-mangled", "error",
          "a value shows signs of an Excel round trip (scientific-notation serial, stripped "
          "leading zeros, hash cut at an Excel limit)",

@@ -40,7 +40,7 @@ from graph_contracts import textio
 from graph_contracts.autopilot.catalog import make_issue
 from graph_contracts.autopilot.rules import hash_serial
 from graph_contracts.errors import InputFileError
-from graph_contracts.issues import Issue, Location, quote
+from graph_contracts.issues import FORMULA_STARTS, Issue, Location, is_formula, quote
 from graph_contracts.textio import ByteSource, Overlong
 
 #: CSV column -> Graph property of importedWindowsAutopilotDeviceIdentity (graph-facts.md §3.3).
@@ -455,7 +455,8 @@ class AutopilotCsv:
             values = {column: value for column, value in zip(state.columns, fields, strict=False) if column}
         record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
         shape = _shape_fault(line, fields, len(state.columns))
-        issues = [make_issue("csv-row", "", shape)] if shape is not None else _excel_signs(record)
+        issues = [make_issue("csv-row", "", shape)] if shape is not None else \
+            _excel_signs(record) + _formulas(record)
         tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
         return CsvRow(number, record, [self._locate(i, number, state.names) for i in issues] if issues else [],
                       values, shaped=shape is None, columns=state.names, hash_optional=tuple_row)
@@ -541,7 +542,7 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
     if fields is None or not any(map(str.strip, fields)):
         return None
     record = dict(zip(props, fields, strict=True))
-    if _excel_signs(record):
+    if _excel_signs(record) or _formulas(record):
         return None
     return number, record, file, cast("dict[str, str]", state.names)
 
@@ -619,6 +620,23 @@ def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
             and len(record.get("hardwareIdentifier", "")) not in _EXCEL_CELL_LIMITS:
         return []  # none of the signs can apply: no exponent, not all digits, no cut length
     return [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
+
+
+#: The free-text values of a row a formula could hide in, and how a message names them.
+_FORMULA_PROPERTIES = (("serialNumber", "serial number"), ("groupTag", "group tag"))
+
+
+def _formulas(record: Mapping[str, str]) -> list[Issue]:
+    """A ``csv-formula`` warning for each value a spreadsheet would run as a formula (``is_formula``)."""
+    serial, tag = record.get("serialNumber", ""), record.get("groupTag", "")
+    if serial[:1] not in FORMULA_STARTS and tag[:1] not in FORMULA_STARTS:
+        return []  # the usual row: no value starts as a formula can
+    return [make_issue(
+        "csv-formula", f"/{prop}",
+        f"{label} {quote(value)} is a spreadsheet formula: Excel runs it when this file, or an export of "
+        "the devices, is opened (formula injection); unless the device really reports it, replace it "
+        "(reports show it escaped, with a leading single quote)")
+        for prop, label in _FORMULA_PROPERTIES if is_formula(value := record.get(prop, ""))]
 
 
 def column_of(pointer: str, names: Mapping[str, str]) -> str | None:
