@@ -200,10 +200,24 @@ def test_a_foreign_character_is_named_not_the_length_it_throws_off(
     assert code == "base64" and "'!' at position 9" in message
 
 
-def test_every_root_cause_and_what_it_explains_is_a_catalogued_code() -> None:
+def test_every_root_cause_and_what_it_explains_is_a_known_code() -> None:
     from graph_contracts.autopilot.catalog import EXPLAINS, RULES_BY_CODE
 
-    assert EXPLAINS and all(code in RULES_BY_CODE for root, codes in EXPLAINS.items() for code in (root, *codes))
+    schema_codes = {"type", "enum", "required", "unknown-property", "odata-type", "base64", "date-time", "guid"}
+    codes = [code for root, (_scope, explained) in EXPLAINS.items() for code in (root, *explained)]
+    assert codes and all(code in RULES_BY_CODE or code in schema_codes for code in codes)
+
+
+def test_root_causes_explains_by_value_and_by_object() -> None:
+    from graph_contracts.autopilot.catalog import root_causes
+    from graph_contracts.issues import Issue
+
+    issues = [Issue("/hardwareIdentifier", "csv-excel-mangled", ""), Issue("/hardwareIdentifier", "hash-length", ""),
+              Issue("/serialNumber", "serial-mismatch", "", "warning"), Issue("/a/@odata.type", "odata-type", ""),
+              Issue("/a/extra", "unknown-property", ""), Issue("/extra", "unknown-property", "")]
+    assert [(i.pointer, i.code) for i in root_causes(issues)] == [
+        ("/hardwareIdentifier", "csv-excel-mangled"), ("/serialNumber", "serial-mismatch"),
+        ("/a/@odata.type", "odata-type"), ("/extra", "unknown-property")]
 
 
 # --- "this row is the first ..." is reported with that row -------------------------------------------

@@ -202,7 +202,7 @@ class Run:
                 if validator is None:
                     issues = list(record.issues) + pick.problems(record)
                 else:
-                    issues = _without_foreign_properties(validator.check_record(record, batch))
+                    issues = validator.check_record(record, batch)
                 yield 1 if counted and not issues and record.is_record else _result(record, issues)
         except Exception:
             # The file failed part-way (a read error, bad UTF-16): the rows read before it still count.
@@ -215,19 +215,6 @@ class Run:
 
 #: Clean rows the lane holds before their batch checks run, in one call (``BatchChecker.check_rows``).
 LANE_ROWS = 256
-
-
-def _without_foreign_properties(issues: list[Issue]) -> list[Issue]:
-    """Drop ``unknown-property`` issues of an object whose ``@odata.type`` names another type.
-
-    Its properties are another type's: the one ``odata-type`` issue says
-    what is wrong, an unknown property per field only buries it.
-    """
-    foreign = {i.pointer[: -len("/@odata.type")] for i in issues
-               if i.code == "odata-type" and i.pointer.endswith("/@odata.type")}
-    if not foreign:
-        return issues
-    return [i for i in issues if not (i.code == "unknown-property" and i.pointer.rsplit("/", 1)[0] in foreign)]
 
 
 def _result(record: Record, issues: list[Issue]) -> RecordResult:

@@ -537,8 +537,8 @@ class Validator:
             found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
             seen = {(i.pointer, i.code) for i in issues}
             issues += [i for i in found if (i.pointer, i.code) not in seen]
-            if record.issues:  # the reader's issues may be the root cause of the rules' (root_causes)
-                issues = root_causes(issues)
+            if issues:
+                issues = root_causes(issues)  # the reader's or the schema's root cause alone
         elif batch is not None and record.is_record and self._autopilot is not None:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
         return place_issues(issues, record.pointer, location, record.columns)

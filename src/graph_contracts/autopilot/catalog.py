@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
 from graph_contracts.issues import Issue, Location, Severity
 
@@ -183,22 +184,38 @@ RULES_BY_CODE: Mapping[str, Rule] = MappingProxyType({rule.code: rule for rule i
 _HASH_FINDINGS = frozenset(("base64", "hash-length", "hash-magic", "hash-records", "hash-trailer", "hash-checksum",
                             "hash-padding", "hash-missing-field", "hash-double-encoded"))
 
-#: One cause, one issue: a code and the codes that follow from it at the same value (pointer). Where
-#: the root cause is found, only it is reported (``root_causes``): a hash Excel cut at 255 characters
-#: is not also bad base64 of the wrong length, and a serial Excel turned into '1.23E+11' or stripped
-#: of its leading zeros is not also a serial that differs from the hash's. Batch issues (duplicates,
-#: batch size) are never explained away: they count towards what the upload does.
-EXPLAINS: Mapping[str, frozenset[str]] = MappingProxyType({
-    "csv-excel-mangled": _HASH_FINDINGS | {"serial-mismatch"},
+#: One cause, one issue: a code and the codes that follow from it, at the same value (pointer) or,
+#: for "object", at the other properties of the object holding it. Where the root cause is found, only
+#: it is reported (``root_causes``): a hash Excel cut at 255 characters is not also bad base64 of the
+#: wrong length; a serial Excel turned into '1.23E+11' or stripped of its leading zeros is not also a
+#: serial that differs from the hash's; an object whose @odata.type names another type is not also an
+#: unknown property per field. Batch issues (duplicates, batch size) are never explained away: they
+#: count towards what the upload does.
+EXPLAINS: Mapping[str, tuple[Literal["value", "object"], frozenset[str]]] = MappingProxyType({
+    "csv-excel-mangled": ("value", _HASH_FINDINGS | {"serial-mismatch"}),
+    "odata-type": ("object", frozenset({"unknown-property"})),
 })
+
+
+def _parent(pointer: str) -> str | None:
+    return pointer.rsplit("/", 1)[0] if pointer else None
 
 
 def root_causes(issues: list[Issue]) -> list[Issue]:
     """``issues`` without those a root cause among them explains (``EXPLAINS``): the one place this is decided."""
-    explained = {(i.pointer, code) for i in issues for code in EXPLAINS.get(i.code, ())}
-    if not explained:
+    value: set[tuple[str, str]] = set()
+    siblings: set[tuple[str | None, str]] = set()
+    for issue in issues:
+        found = EXPLAINS.get(issue.code)
+        if found is not None:
+            scope, codes = found
+            if scope == "value":
+                value.update((issue.pointer, code) for code in codes)
+            elif (parent := _parent(issue.pointer)) is not None:
+                siblings.update((parent, code) for code in codes)
+    if not value and not siblings:
         return issues
-    return [i for i in issues if (i.pointer, i.code) not in explained]
+    return [i for i in issues if (i.pointer, i.code) not in value and (_parent(i.pointer), i.code) not in siblings]
 
 
 def make_issue(
