@@ -14,6 +14,7 @@ from .errors import (
     GraphContractsError,
     GraphError,
     InputFileError,
+    InvalidArgumentError,
     SchemaDriftError,
     TransportError,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "GraphContractsError",
     "GraphError",
     "InputFileError",
+    "InvalidArgumentError",
     "Issue",
     "Location",
     "SchemaDriftError",

@@ -284,7 +284,7 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     """Write import-action bodies from a valid Autopilot CSV; refuse, writing nothing, when it has errors."""
     from .errors import InputFileError
     from .reporting import issue_text, record_name
-    from .validate_files import csv_to_payloads
+    from .validate_files import csv_to_payloads, earlier_batches
 
     out_dir = Path(args.out) if args.out else Path.cwd()
     refusal = _not_a_csv(Path(args.file))
@@ -292,7 +292,7 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
         error_line("graph-contracts csv to-payload", refusal)
         return 2
     try:
-        written, problems = csv_to_payloads(
+        written, problems, removed = csv_to_payloads(
             Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version
         )
     except InputFileError as exc:
@@ -307,8 +307,15 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
             print(f"  {issue_text(issue)}")
     if not written and any(r.errors for r in problems):
         errors = sum(r.errors for r in problems)
+        with contextlib.suppress(OSError):
+            if left := len(earlier_batches(out_dir)):
+                print(f"{out_dir} still holds {left} batch file{'s' * (left != 1)} of an earlier run, not of "
+                      f"{args.file}", file=sys.stderr)
         print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
         return 1
+    if removed:
+        print(f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
+              + ", ".join(p.name for p in removed))
     devices = sum(len(json.loads(p.read_text(encoding="utf-8"))["importedWindowsAutopilotDeviceIdentities"])
                   for p in written)
     print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
@@ -320,6 +327,8 @@ def _not_a_csv(path: Path) -> str:
     from .errors import InputFileError
     from .records import sniff
 
+    if path.is_fifo():  # validate reads pipes; this command reads its file twice (check, then write)
+        return f"{path} is a pipe: csv to-payload reads the CSV twice, so save it to a file first"
     try:
         with path.open("rb") as handle:
             head = handle.read(64 * 1024)

@@ -16,6 +16,7 @@ can print them plainly instead of a traceback::
     ├── CassetteMissError        replay: a request the cassette does not hold
     ├── SecretLeakError          (traffic.scan) a cassette would have held a credential
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
+    ├── InvalidArgumentError     a Python API call got an argument of the wrong type or value
     └── EndpointError            a request to an endpoint failed (status, code, request ids)
         ├── GraphError           the endpoint answered with a non-success status
         │   └── AuthenticationError  the token endpoint refused to issue a token
@@ -169,6 +170,25 @@ class HardwareHashError(GraphContractsError, ValueError):
         self.detail = message
         where = f" at offset {offset}" if offset is not None else ""
         super().__init__(f"{code}{where}: {message}")
+
+
+class InvalidArgumentError(GraphContractsError, TypeError, ValueError):
+    """A function or class of the Python API was called with an argument it cannot take.
+
+    Raised before any work starts, naming the argument (``argument``), what it
+    got and, for a fixed set, the accepted values (``choices``):
+    ``validate(..., direction="sideways")``, ``Validator(None)``,
+    ``Validator.validate_many(items, batch="x")``. It is both a ``TypeError``
+    and a ``ValueError`` (as hypothesis's ``InvalidArgument`` is), so code that
+    catches the builtin it expects for a wrong type or a wrong value keeps working.
+    """
+
+    def __init__(self, argument: str, message: str, choices: tuple[str, ...] = ()) -> None:
+        self.argument = argument
+        self.choices = choices
+        self.detail = message
+        valid = f" (one of: {', '.join(map(repr, choices))})" if choices else ""
+        super().__init__(f"{argument}: {message}{valid}")
 
 
 class ConfigurationError(GraphContractsError, ValueError):

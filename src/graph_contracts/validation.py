@@ -20,16 +20,19 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
+from .autopilot.catalog import root_causes
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
-from .errors import GraphContractsError
+from .errors import GraphContractsError, InvalidArgumentError
 from .issues import Issue, Location, pointer_join, quote
+from .records import LongNumber
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
 
 Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
 PROFILES: tuple[Profile, ...] = ("contract", "upload")
+DIRECTIONS: tuple[Direction, ...] = ("request", "response")
 
 #: The Graph type whose records the Autopilot rules apply to, and the action body that carries them.
 AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
@@ -127,6 +130,13 @@ def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
+def _check_choice(argument: str, value: object, choices: tuple[str, ...]) -> None:
+    """Refuse a value outside ``choices``, spelled exactly (``"Response"`` is not ``"response"``): a
+    misspelt direction used to select the request schema without a word."""
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidArgumentError(argument, f"{value!r} is not a {argument}", choices)
+
+
 #: Integers beyond this may lose precision on the way into jsonschema-rs; such payloads take the slow path.
 _SAFE_INT = 2**53
 
@@ -178,6 +188,11 @@ def _not_json(obj: Any) -> list[Issue]:
     stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
     while stack and len(issues) < 20:
         value, pointer, depth = stack.pop()
+        if type(value) is LongNumber:
+            issues.append(Issue(pointer, "not-json", f"a number of {len(value.lstrip('-'))} digits: no JSON reader "
+                                "takes integers this long (Python's stops at 4,300 digits) and no Graph property "
+                                "holds one (Int64 has 19 digits)"))
+            continue
         if value is None or isinstance(value, (str, bool)):
             continue
         if isinstance(value, int):
@@ -397,8 +412,11 @@ class Validator:
         autopilot: Literal["record", "collection", None] = None,
         location: Location | None = None,
     ) -> None:
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+        if not isinstance(schema, Mapping):
+            raise InvalidArgumentError(
+                "schema", f"a JSON Schema is a mapping (such as a dict), not {type(schema).__name__}; "
+                "Validator.for_type(name) and Validator.for_operation(name) load the shipped ones")
+        _check_choice("profile", profile, PROFILES)
         self.schema = schema
         self.profile = profile
         self._compiled = SchemaValidator(schema)
@@ -418,6 +436,7 @@ class Validator:
     def for_type(
         cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_choice("direction", direction, DIRECTIONS)
         _check_name(name, version)
         schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
         validator = cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
@@ -428,6 +447,7 @@ class Validator:
     def for_operation(
         cls, op_id: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_choice("direction", direction, DIRECTIONS)
         _check_name(op_id, version)
         schema = _load_schema(version, f"operations/{op_id}.{direction}.json")
         autopilot: Literal["record", "collection", None] = None
@@ -473,6 +493,9 @@ class Validator:
                       ) -> Iterator[tuple[int, list[Issue]]]:
         """Validate a stream lazily, yielding ``(index, issues)`` per item in order.
 
+        ``batch`` must be a ``BatchChecker`` or None (``InvalidArgumentError`` at the call, not at the
+        first item, otherwise).
+
         This is the one place where a profile, the Autopilot rules and the
         checks across records apply, whatever format the records came in.
         Items are payloads, or ``records.Record``s from the readers: then the
@@ -483,10 +506,15 @@ class Validator:
         passes one per file, sharing a ``DuplicateIndex`` across the run) to
         find them across those calls too.
         """
+        if batch is not None and not isinstance(batch, BatchChecker):
+            raise InvalidArgumentError(
+                "batch", f"expected a graph_contracts.autopilot.rules.BatchChecker or None, not "
+                f"{type(batch).__name__}")
+        return self._validate_many(items, self._batch() if batch is None else batch)
+
+    def _validate_many(self, items: Iterable[Any], batch: BatchChecker | None) -> Iterator[tuple[int, list[Issue]]]:
         from .records import Record
 
-        if batch is None:
-            batch = self._batch()
         for index, item in enumerate(items):
             if isinstance(item, Record):
                 yield index, self.check_record(item, batch)
@@ -509,6 +537,8 @@ class Validator:
             found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
             seen = {(i.pointer, i.code) for i in issues}
             issues += [i for i in found if (i.pointer, i.code) not in seen]
+            if issues:
+                issues = root_causes(issues)  # the reader's or the schema's root cause alone
         elif batch is not None and record.is_record and self._autopilot is not None:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
         return place_issues(issues, record.pointer, location, record.columns)
@@ -603,6 +633,7 @@ class Validator:
             issues = unusable  # neither the schema nor the rules can judge what is not JSON
             return [_located(i, location) for i in issues] if location is not None else issues
         issues = [] if fast else schema_issues(self._compiled, obj)
+        from_schema = len(issues)
         if self._autopilot is not None and isinstance(obj, dict):
             if self._autopilot == "record":
                 issues += _autopilot_issues(obj, prefix, batch, location, hash_optional)
@@ -615,7 +646,7 @@ class Validator:
                             issues += _autopilot_issues(record, where, batch, location, False)
         if location is not None:
             issues = [i if i.location else _located(i, location) for i in issues]
-        return _dedupe(issues)
+        return _dedupe(issues, from_schema)
 
 
 def _records_free_of_errors(records: list[Any]) -> bool | None:
@@ -676,19 +707,25 @@ def _located(issue: Issue, location: Location) -> Issue:
     return replace(issue, location=location)
 
 
-def _dedupe(issues: list[Issue]) -> list[Issue]:
-    """The schema and the Autopilot rules may both flag one value (bad base64): report it once, in the
-    schema's place with the rule's words (they come later and say where and what: "'!' at position
-    100"), so a value gets the same message whether or not something else in the payload is wrong."""
+def _dedupe(issues: list[Issue], schema_count: int = 0) -> list[Issue]:
+    """One issue per value and code. The schema (``issues[:schema_count]``) and the Autopilot rules may
+    both flag one value (bad base64): report it once, in the schema's place with the rule's words (they
+    come later and say where and what: "'!' at position 100"), so a value gets the same message whether
+    or not something else in the payload is wrong. Of several rule findings with one code (a foreign
+    character, then the length it throws off) the first, the root cause, is kept."""
     at: dict[tuple[str, str], int] = {}
+    schema_slots: set[tuple[str, str]] = set()
     out: list[Issue] = []
-    for i in issues:
+    for index, i in enumerate(issues):
         key = (i.pointer, i.code)
-        if key in at:
-            out[at[key]] = i
-        else:
+        if key not in at:
             at[key] = len(out)
             out.append(i)
+            if index < schema_count:
+                schema_slots.add(key)
+        elif key in schema_slots and index >= schema_count:
+            out[at[key]] = i
+            schema_slots.discard(key)
     return out
 
 
@@ -739,8 +776,12 @@ def validate(
     Name a ``type`` or an ``operation`` (``importedWindowsAutopilotDeviceIdentity.import``);
     with neither, the type is read from the payload's ``@odata.type`` (one naming no known type is
     an ``odata-type`` issue). A ``type`` or ``operation`` with no contract raises
-    ``UnknownContractError``, the one exception bad arguments give; bad payloads give issues.
+    ``UnknownContractError``; a ``direction`` or ``profile`` other than the ones listed (spelled
+    exactly: ``"request"``/``"response"``, ``"contract"``/``"upload"``) raises
+    ``InvalidArgumentError`` (a ``ValueError``) naming the choices. Bad payloads give issues.
     """
+    _check_choice("direction", direction, DIRECTIONS)
+    _check_choice("profile", profile, PROFILES)
     if operation is not None:
         return _cached_validator("operation", operation, version, direction, profile).validate(payload)
     if type is None:
