@@ -339,6 +339,9 @@ def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[.
         figures.append(f"`{label}` {run_wall.median:.0f} s (median of {len(run_wall.values)})")
     if test is not None:
         figures.append(f"the test command {test.wall / 60:.1f} min ({test.wall:.0f} s)")
+    else:
+        figures.append("the test command not measured in this run (benchmarks/README.md, \"The test command\", "
+                       "has its last measurement)")
     qs.append(f"Measured times ({when}, {machine()}, load average {load_start} at the start, {load_end} at the "
               f"end; `{command}`): " + "; ".join(figures) + ". Idle cores go faster; a loaded machine slower.")
     qs.append(QS_END)
