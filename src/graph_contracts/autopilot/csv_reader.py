@@ -628,8 +628,8 @@ _FORMULA_PROPERTIES = (("serialNumber", "serial number"), ("groupTag", "group ta
 
 def _formulas(record: Mapping[str, str]) -> list[Issue]:
     """A ``csv-formula`` warning for each value a spreadsheet would run as a formula (``is_formula``)."""
-    serial, tag = record.get("serialNumber", ""), record.get("groupTag", "")
-    if serial[:1] not in FORMULA_STARTS and tag[:1] not in FORMULA_STARTS:
+    serial, tag = record.get("serialNumber"), record.get("groupTag")
+    if (not serial or serial[0] not in FORMULA_STARTS) and (not tag or tag[0] not in FORMULA_STARTS):
         return []  # the usual row: no value starts as a formula can
     return [make_issue(
         "csv-formula", f"/{prop}",
