@@ -372,17 +372,31 @@ def _from_microsoft(data: Mapping[str, Any], file: str, contracts_root: str | No
     return index_from_dict(built, file)
 
 
-def _source_beside(file: Path) -> DataSource:
-    """Repository and commit as a README beside the file states them (the shared copy's does), else unknown."""
-    readme = file.with_name("README.md")
+def readme_source(folder: Path) -> DataSource | None:
+    """Repository, commit and title as a README.md in ``folder`` states them (the shared copy's does), or None.
+
+    Reads the first ``microsoftgraph/<name>``, the first 40-digit hex commit and
+    the quoted title after it (``<commit> ("Weekly Permissions sync ...")``).
+    """
+    readme = folder / "README.md"
     text = readme.read_text(encoding="utf-8", errors="replace") if readme.is_file() else ""
-    repo = re.search(r"\bmicrosoftgraph/[A-Za-z0-9_.-]+", text)
-    commit = re.search(r"\b[0-9a-f]{40}\b", text)
+    repo = re.search(r"\bmicrosoftgraph/[A-Za-z0-9_.-]*[A-Za-z0-9_-]", text)
+    commit = re.search(r"\b([0-9a-f]{40})\b(?:\s*\(\"([^\"]+)\"\))?", text)
+    if repo is None and commit is None:
+        return None
     return DataSource(
         repo.group(0) if repo else "(repository unknown)",
-        commit.group(0) if commit else "(commit unknown)",
-        f"{file}" + (", as its README.md states" if repo or commit else ""),
+        commit.group(1) if commit else "(commit unknown)",
+        commit.group(2) or "" if commit else "",
     )
+
+
+def _source_beside(file: Path) -> DataSource:
+    """The source of a Microsoft file being checked: as its README states, naming the file, else unknown."""
+    found = readme_source(file.parent)
+    if found is None:
+        return DataSource("(repository unknown)", "(commit unknown)", str(file))
+    return DataSource(found.repository, found.commit, f"{file}, as its README.md states")
 
 
 def _strings(value: Any, file: str, pointer: str) -> tuple[str, ...]:
