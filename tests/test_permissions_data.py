@@ -124,3 +124,26 @@ def test_each_operation_has_its_least_permission_per_kind_beside_the_page():
     assert data.least("v1.0", "importedWindowsAutopilotDeviceIdentity.import", "Application") == (
         "DeviceManagementServiceConfig.ReadWrite.All"
     )
+
+
+def test_the_build_reads_the_source_from_a_readme_and_reproduces_an_index(tmp_path: Path):
+    import shutil
+
+    from graph_contracts.permissions.build import main as build
+    from graph_contracts.permissions.data import readme_source
+
+    folder = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "permissions", folder)
+    (folder / "README.md").write_text(
+        "Copied from microsoftgraph/microsoft-graph-devx-content at commit\n"
+        f"{'ab' * 20} (\"Weekly Permissions sync\"), MIT.\n", encoding="utf-8")
+    source = readme_source(folder)
+    assert source is not None and source.commit == "ab" * 20 and source.title == "Weekly Permissions sync"
+    root = tmp_path / "contracts"
+    shutil.copytree(contracts_dir(), root)
+    assert build([str(folder), "--contracts", str(root)]) == 0
+    built = load_permission_data(root / "permissions" / "graph-permissions.json")
+    assert built.source.repository == "microsoftgraph/microsoft-graph-devx-content"
+    assert built.least("v1.0", "windowsAutopilotDeviceIdentity.list", "Application") == (
+        "DeviceManagementServiceConfig.ReadWrite.All"  # the fixture's, not the shipped data's
+    )

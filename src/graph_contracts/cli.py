@@ -93,9 +93,8 @@ def _contracts_check_permissions(args: argparse.Namespace) -> int:
     from .permissions.check import check_permissions
     from .permissions.data import load_permission_data
 
-    report = check_permissions(
-        Path(args.contracts) if args.contracts else contracts_dir(), load_permission_data(args.file)
-    )
+    root = Path(args.contracts) if args.contracts else contracts_dir()
+    report = check_permissions(root, load_permission_data(args.file, contracts_root=root))
     print(f"{args.file} ({report.source}): {len(report.findings)} disagreements")
     for f in report.findings:
         if args.all or not f.acknowledged:

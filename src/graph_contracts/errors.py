@@ -10,7 +10,9 @@ can print them plainly instead of a traceback::
     ├── UnknownContractError     (validation) no schema for that type or operation in that version
     ├── SchemaDriftError         schemas/ does not match what the contracts generate
     ├── InputFileError           a payload or CSV file is missing, unreadable or malformed
-    │   └── TrafficFileError     (traffic.reader) a traffic file, with the entry that broke
+    │   ├── TrafficFileError     (traffic.reader) a traffic file, with the entry that broke
+    │   ├── PermissionsFileError (permissions.data) a permissions file of another schema or truncated
+    │   └── TokenError           (permissions.token) a token that is not a JWT, or claims that are not JSON
     ├── ConfigurationError       a setting (cloud, record mode, credentials) is unknown or missing
     │   └── CompareError         (sdk.compare) an SDK release could not be installed or gated
     ├── CassetteMissError        replay: a request the cassette does not hold
@@ -22,7 +24,7 @@ can print them plainly instead of a traceback::
         │   └── AuthenticationError  the token endpoint refused to issue a token
         └── TransportError       the endpoint could not be reached or kept throttling
 
-The four named with a module live beside the code that raises them.
+The six named with a module live beside the code that raises them.
 
 As in httpx, a failed answer (``GraphError``) and no usable answer
 (``TransportError``) are siblings: catch ``EndpointError`` for both.

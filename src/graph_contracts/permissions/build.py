@@ -6,10 +6,10 @@ Refresh (see the README, "Which permissions does my app need?")::
     python -m graph_contracts.permissions.build microsoft-graph-devx-content/permissions/new \\
         --commit "$(git -C microsoft-graph-devx-content rev-parse HEAD)"
 
-or, from the copy in ``../shared/reference/permissions`` (its README names the commit)::
+or, from the copy in ``../shared/reference/permissions``, whose README names
+repository, commit and title (read when ``--commit`` is not given)::
 
-    python -m graph_contracts.permissions.build ../shared/reference/permissions \\
-        --commit 6cbd6bbd665a877560fdefbad74f3bdb5b57af88 --title "Weekly Permissions sync 2026-08-07"
+    python -m graph_contracts.permissions.build ../shared/reference/permissions
 
 reads ``permissions.json`` and ``provisioningInfo.json`` from the folder and
 rewrites ``contracts/permissions/graph-permissions.json``; the repository's
@@ -228,23 +228,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..contracts import load_contracts
     from ..errors import GraphContractsError
     from ..resources import contracts_dir
-    from .data import shipped_index_file
+    from .data import readme_source, shipped_index_file
 
     parser = argparse.ArgumentParser(prog="python -m graph_contracts.permissions.build", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", help="folder with permissions.json and provisioningInfo.json")
-    parser.add_argument("--repository", default=REPOSITORY)
-    parser.add_argument("--commit", default="unknown", help="the commit of the repository the files come from")
-    parser.add_argument("--title", default="", help="the commit's title, for the record")
+    parser.add_argument("--repository", help=f"default: as the folder's README.md states, else {REPOSITORY}")
+    parser.add_argument("--commit", help="the repository's commit the files come from (default: as the folder's "
+                        "README.md states, else unknown)")
+    parser.add_argument("--title", help="the commit's title, for the record (default: as the README states)")
     parser.add_argument("--contracts", help="contracts folder (default: the project's)")
     args = parser.parse_args(argv)
     folder = Path(args.folder)
     root = Path(args.contracts) if args.contracts else contracts_dir()
+    stated = readme_source(folder) or DataSource(REPOSITORY, "unknown")
     try:
         index = build_index(
             _load(folder / "permissions.json"), _load(folder / "provisioningInfo.json"),
             contract_routes(load_contracts(root)),
-            DataSource(args.repository, args.commit, args.title),
+            DataSource(args.repository or stated.repository, args.commit or stated.commit,
+                       stated.title if args.title is None else args.title),
             permissions_file=str(folder / "permissions.json"),
             provisioning_file=str(folder / "provisioningInfo.json"),
         )

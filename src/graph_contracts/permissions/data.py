@@ -63,7 +63,11 @@ class PermissionsFileError(InputFileError):
 
     def __init__(self, file: str, message: str, pointer: str = "", line: int = 0) -> None:
         self.pointer = pointer
+        self.source_file = file
         super().__init__(file + (f"#{pointer}" if pointer else ""), message, line)
+
+    def __reduce__(self) -> tuple[type[PermissionsFileError], tuple[str, str, str, int]]:  # type: ignore[override]
+        return type(self), (self.source_file, self.detail, self.pointer, self.line)
 
 
 @dataclass(frozen=True)
@@ -307,19 +311,20 @@ def shipped_index_file(root: Path | None = None) -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load_cached(path: str) -> PermissionData:
-    return _read_index(path)
+def _load_cached(path: str, contracts_root: str | None) -> PermissionData:
+    return _read_index(path, contracts_root)
 
 
-def load_permission_data(path: str | Path | None = None) -> PermissionData:
+def load_permission_data(path: str | Path | None = None, *, contracts_root: Path | None = None) -> PermissionData:
     """The index at ``path`` (default: the one shipped with the contracts), read once per process.
 
     Microsoft's own ``permissions.json`` is accepted too (with
     ``provisioningInfo.json`` read from beside it when present) and cut to the
-    shipped contracts' paths, so ``check-permissions`` can compare a newer copy.
+    routes of the contracts under ``contracts_root`` (default: the shipped
+    ones), so ``check-permissions`` can compare a newer copy.
     """
     target = Path(path) if path is not None else shipped_index_file()
-    return _load_cached(str(target.resolve()))
+    return _load_cached(str(target.resolve()), str(contracts_root) if contracts_root is not None else None)
 
 
 def _read_json(file: str) -> Any:
@@ -340,10 +345,10 @@ def _read_json(file: str) -> Any:
         raise PermissionsFileError(file, "nested too deeply to be a permissions file") from None
 
 
-def _read_index(file: str) -> PermissionData:
+def _read_index(file: str, contracts_root: str | None = None) -> PermissionData:
     data = _read_json(file)
     if isinstance(data, Mapping) and "format" not in data and "permissions" in data:
-        return _from_microsoft(data, file)
+        return _from_microsoft(data, file, contracts_root)
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
         raise PermissionsFileError(
@@ -354,29 +359,44 @@ def _read_index(file: str) -> PermissionData:
     return index_from_dict(data, file)
 
 
-def _from_microsoft(data: Mapping[str, Any], file: str) -> PermissionData:
-    """Microsoft's full ``permissions.json`` cut to the shipped contracts' routes (provisioning read beside it)."""
+def _from_microsoft(data: Mapping[str, Any], file: str, contracts_root: str | None) -> PermissionData:
+    """Microsoft's full ``permissions.json`` cut to the contracts' routes (provisioning read beside it)."""
+    from ..contracts import load_contracts
     from .build import build_index, contract_routes
 
     beside = Path(file).with_name("provisioningInfo.json")
     provisioning = _read_json(str(beside)) if beside.is_file() else None
     source = _source_beside(Path(file))
-    routes = contract_routes(None)
+    routes = contract_routes(load_contracts(contracts_root) if contracts_root is not None else None)
     built = build_index(data, provisioning, routes, source, permissions_file=file, provisioning_file=str(beside))
     return index_from_dict(built, file)
 
 
-def _source_beside(file: Path) -> DataSource:
-    """Repository and commit as a README beside the file states them (the shared copy's does), else unknown."""
-    readme = file.with_name("README.md")
+def readme_source(folder: Path) -> DataSource | None:
+    """Repository, commit and title as a README.md in ``folder`` states them (the shared copy's does), or None.
+
+    Reads the first ``microsoftgraph/<name>``, the first 40-digit hex commit and
+    the quoted title after it (``<commit> ("Weekly Permissions sync ...")``).
+    """
+    readme = folder / "README.md"
     text = readme.read_text(encoding="utf-8", errors="replace") if readme.is_file() else ""
-    repo = re.search(r"\bmicrosoftgraph/[A-Za-z0-9_.-]+", text)
-    commit = re.search(r"\b[0-9a-f]{40}\b", text)
+    repo = re.search(r"\bmicrosoftgraph/[A-Za-z0-9_.-]*[A-Za-z0-9_-]", text)
+    commit = re.search(r"\b([0-9a-f]{40})\b(?:\s*\(\"([^\"]+)\"\))?", text)
+    if repo is None and commit is None:
+        return None
     return DataSource(
         repo.group(0) if repo else "(repository unknown)",
-        commit.group(0) if commit else "(commit unknown)",
-        f"{file}" + (", as its README.md states" if repo or commit else ""),
+        commit.group(1) if commit else "(commit unknown)",
+        commit.group(2) or "" if commit else "",
     )
+
+
+def _source_beside(file: Path) -> DataSource:
+    """The source of a Microsoft file being checked: as its README states, naming the file, else unknown."""
+    found = readme_source(file.parent)
+    if found is None:
+        return DataSource("(repository unknown)", "(commit unknown)", str(file))
+    return DataSource(found.repository, found.commit, f"{file}, as its README.md states")
 
 
 def _strings(value: Any, file: str, pointer: str) -> tuple[str, ...]:
