@@ -20,8 +20,6 @@ A line is reported once, by the text reading when both see it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import contextlib
 import gzip
@@ -38,7 +36,15 @@ from urllib.parse import quote, quote_plus
 
 from ..errors import GraphContractsError, InputFileError
 from .reader import TrafficFileError, detect_format, expand_paths, parse_text
-from .secrets import TRIGGERS, SecretHit, find_in_document, find_secrets, find_wrapped, lower_same_length
+from .secrets import (
+    TRIGGERS,
+    SecretHit,
+    find_in_document,
+    find_secrets,
+    find_wrapped,
+    lower_same_length,
+    unwrap_base64,
+)
 
 __all__ = ["ScanReport", "SecretFinding", "SecretLeakError", "scan_files", "scan_paths", "scan_text"]
 
@@ -131,19 +137,9 @@ _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 
 def _decoded(blob: str) -> str | None:
-    try:
-        raw = base64.b64decode(re.sub(r"\s+", "", blob), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    """The text an encoded block holds (gzip inside or not), by the rule table's own base64 reader."""
+    inner = unwrap_base64(re.sub(r"\s+", "", blob))
+    return inner[0] if inner else None
 
 
 def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[int, str]]:
