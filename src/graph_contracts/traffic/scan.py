@@ -189,7 +189,7 @@ def _exchanges(document: Any) -> int | None:
 def _structure_findings(text: str, line_of: Callable[[int], int]) -> tuple[list[tuple[int, str]], int | None]:
     """What the structure of ``text`` holds, when it parses as a document, and how many exchanges it has."""
     try:
-        kind, document = parse_text(text, "<scan>")
+        kind, document = parse_text(text, "<scan>", plain=True)
     except (TrafficFileError, RecursionError):
         return [], None
     if kind == "ndjson":

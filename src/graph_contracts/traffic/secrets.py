@@ -588,6 +588,11 @@ class Redactor:
         """A header's value (or list of values): whole when the name or the value's entropy says credential."""
         if isinstance(value, list):
             return [self.header(name, v) for v in value]
+        if isinstance(value, str) and len(value) <= _SHORT and _is_clean_header(name, value):
+            return value
+        return self._header(name, value)
+
+    def _header(self, name: str, value: Any) -> Any:
         if not isinstance(value, (str, bytes)):
             return self.value(value)
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
@@ -697,6 +702,12 @@ _SHORT = 256
 def _is_clean(text: str) -> bool:
     """True when ``text`` holds nothing any rule replaces (what ``Redactor.text`` would keep as it is)."""
     return Redactor()._text(text) == text
+
+
+@lru_cache(maxsize=8192)
+def _is_clean_header(name: str, value: str) -> bool:
+    """True when header ``name: value`` holds nothing any rule replaces (a document repeats its headers)."""
+    return bool(Redactor()._header(name, value) == value)
 
 
 def scrub_header(name: str, value: str) -> str:
