@@ -14,8 +14,8 @@
   placeholder, or a fake derived from a hash of the original, same shape),
   and vcrpy runs the same hooks on a live request before matching it, so a
   replay of scrubbed data still matches;
-- the cassette is scanned with ``traffic scan``'s rules before it is
-  written, wherever it goes: a cassette in which a credential remains is
+- the cassette is scanned with ``traffic scan``'s scanner (its structure
+  and its text) before it is written, wherever it goes: a cassette in which a credential remains is
   not written, and :class:`~graph_contracts.traffic.scan.SecretLeakError`
   names the rule and line;
 - a request missing from the cassette raises
@@ -534,8 +534,9 @@ def scan_for_secrets(path_or_dir: str | Path) -> list[SecretFinding]:
     """Every credential-looking string in a file or under a directory, in file and line order.
 
     The scanner of ``graph-contracts traffic scan``: the rule table the
-    hooks above scrub with, read over the file as text (YAML ``!!binary``
-    and base64 bodies decoded). Raises ``InputFileError`` for a missing path.
+    hooks above scrub with, over each file's parsed structure and its text
+    (YAML ``!!binary`` and base64 bodies decoded). Raises ``InputFileError``
+    for a missing path.
     """
     return scan_paths([path_or_dir])
 

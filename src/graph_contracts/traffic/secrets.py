@@ -18,10 +18,18 @@ secret the scrubbers remove, and the other way round. Three kinds of rule:
   credentials, SAS ``sig=``, a password in URL userinfo, ``name=value`` and
   ``"name": "value"`` pairs with a secret name, multipart parts with a
   secret name, and detect-secrets' provider detectors (Azure storage keys,
-  private keys, AWS, GitHub, Slack, Stripe);
+  private keys, AWS, GitHub, Slack, Stripe). A private key is its whole
+  block, BEGIN line to END line, whatever the line breaks in between;
+- **base64-wrapped** (:func:`find_wrapped`): a base64 run that decodes to
+  text is judged by what the text holds (a form, JSON, a header line);
 - **entropy** (detect-secrets' high-entropy plugins' Shannon entropy): a
   header value that is one long random-looking token, whatever the header
   is called, is treated as a credential.
+
+:class:`Redactor` is the one walk that applies them to a value of any
+shape (a traffic document, a JSON body, a header, a form, bytes): the
+scrubbers keep what it returns, the scanner what it found
+(:func:`find_in_document`), so neither can see what the other misses.
 
 Every replacement is :data:`PLACEHOLDER`, a constant, so scrubbing is a pure
 function of its input: vcrpy scrubs a live request the same way before
