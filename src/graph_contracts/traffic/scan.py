@@ -176,14 +176,13 @@ def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 
 def _exchanges(document: Any) -> int | None:
     """How many exchanges a parsed traffic document holds; None for a document that is not traffic."""
     kind = detect_format(document)
-    if kind == "har":
-        return len(document["log"]["entries"] or [])
-    if kind == "vcr":
-        interactions = document["interactions"] if isinstance(document, Mapping) else document
-        return len(interactions) if isinstance(interactions, list) else 0
-    if kind == "devproxy":
-        return len(document["mocks"]) if isinstance(document["mocks"], list) else 0
-    return 1 if kind == "ndjson" else None
+    if kind == "ndjson":
+        return 1
+    if kind is None:
+        return None
+    items = {"har": lambda: document["log"]["entries"], "devproxy": lambda: document["mocks"],
+             "vcr": lambda: document["interactions"] if isinstance(document, Mapping) else document}[kind]()
+    return len(items) if isinstance(items, list) else 0
 
 
 def _structure_findings(text: str, line_of: Callable[[int], int]) -> tuple[list[tuple[int, str]], int | None]:
