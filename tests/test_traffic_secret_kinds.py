@@ -269,7 +269,7 @@ def _cassette(body: str) -> str:
 
 
 def test_every_fold_vcrpy_makes_is_flagged_and_scrubbed(tmp_path: Path) -> None:
-    """Wherever vcrpy's line width puts the fold (descriptions of 0 to 99 characters, both separators)."""
+    """Wherever vcrpy's line width puts the fold (descriptions of every third length from 0 to 99, both separators)."""
     folded = 0
     for length in range(0, 100, 3):
         for body in (json.dumps({"description": "x" * length, "password": PASSWORD}),
