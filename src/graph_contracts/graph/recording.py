@@ -48,7 +48,7 @@ from vcr.serialize import serialize
 from graph_contracts.contracts.model import GUID
 from graph_contracts.errors import CassetteMissError, ConfigurationError
 from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
-from graph_contracts.traffic.secrets import PLACEHOLDER, Redactor, rewrite_body, scrub_header, scrub_text
+from graph_contracts.traffic.secrets import PLACEHOLDER, Redactor, rewrite_body, scrub_header
 
 __all__ = [
     "MATCH_ON",
@@ -173,7 +173,7 @@ class _Scrubbing:
         return rewrite_body(scrubbed, self.json, self.text) if self.upns or self.hashes else scrubbed
 
     def uri(self, uri: str) -> str:
-        parts = urlsplit(scrub_text(uri))
+        parts = urlsplit(Redactor().string(uri))
         path = parts.path
         token = _TOKEN_PATH.match(path)
         if token:

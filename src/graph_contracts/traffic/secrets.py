@@ -631,7 +631,7 @@ class Redactor:
                 if scrubbed == plain:
                     return body
                 return gzip.compress(scrubbed, mtime=0) if body[:2] == b"\x1f\x8b" else zlib.compress(scrubbed)
-        return rewrite_body(body, self.value, self.text)
+        return rewrite_body(body, self.value, self.string)
 
     def string(self, text: str) -> str:
         """A string that may be a whole JSON document (walked member by member), a form or a URL (its
