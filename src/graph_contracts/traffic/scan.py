@@ -121,9 +121,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 
 def _find(text: str) -> Iterator[SecretHit]:
-    """``find_secrets`` over a text of any size: a large one is searched only where a rule could match.
-
-    """
+    """``find_secrets`` over a text of any size: a large one is searched only where a rule could match."""
     if len(text) <= _WHOLE:
         yield from find_secrets(text)
         return
@@ -159,8 +157,8 @@ def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[i
 def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 0) -> int:
     """The line where ``needle`` (a found value) is written: its longest word, as written in YAML or JSON.
 
-    A word is never split by a YAML fold; a value that cannot be found (none so far) is put on the
-    document's first line, ``start``'s.
+    A word is never split by a YAML fold. A value that cannot be found (encoded some way not tried
+    here) is put on the line of ``start``: the NDJSON line it came from, or the document's first.
     """
     words = needle.split()
     word = max(words, key=len)[:40] if words else ""
