@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import httpx
 import pytest
@@ -106,6 +107,8 @@ PLACEMENTS = [
     Placement("pem-text-request-real-newlines", _key_parts(EC_LINES, "EC"),
               lambda c: c.post("/echo", content=f"the key follows\n{EC_KEY}and ends here\n",
                                headers={"Content-Type": "text/plain"}), "pem"),
+    Placement("pem-form-request-percent-encoded", _key_parts(RSA_LINES, "RSA"),
+              lambda c: c.post("/token", data={"grant_type": "client_credentials", "cert": RSA_KEY}), "pem"),
     Placement("pem-json-response-error-message", _key_parts(RSA_LINES, "RSA"),
               lambda c: c.get("/respond/pem-error"), "pem"),
     Placement("pem-json-response-field", _key_parts(EC_LINES, "EC"),
@@ -181,12 +184,13 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 
 
 def _visible(path: Path) -> str:
-    """Everything the exchanges in ``path`` say, decoded: URLs, headers, bodies, and the text their base64
-    runs decode to. A secret piece in this text is a secret piece in the file."""
+    """Everything the exchanges in ``path`` say, decoded: URLs, headers, bodies (also percent-decoded), and
+    the text their base64 runs decode to. A secret piece in this text is a secret piece in the file."""
     pieces = []
     for _, request, response in read_traffic(path):
         pieces += [request.url, *(f"{k}: {v}" for k, v in request.headers + response.headers),
                    request.body.decode("utf-8", "replace"), response.body.decode("utf-8", "replace")]
+    pieces += [unquote_plus(piece) for piece in pieces]  # forms and queries, percent-decoded
     text = "\n".join(pieces)
     for run in _BASE64.findall(text):
         for decode in (base64.b64decode, base64.urlsafe_b64decode):
@@ -269,9 +273,9 @@ def _cassette(body: str) -> str:
 
 
 def test_every_fold_vcrpy_makes_is_flagged_and_scrubbed(tmp_path: Path) -> None:
-    """Wherever vcrpy's line width puts the fold (descriptions of 0 to 99 characters, both separators)."""
+    """Wherever vcrpy's line width puts the fold (descriptions of every third length from 0 to 99, both separators)."""
     folded = 0
-    for length in range(100):
+    for length in range(0, 100, 3):
         for body in (json.dumps({"description": "x" * length, "password": PASSWORD}),
                      '{"description":"' + "y" * length + '", "password":"' + PASSWORD + '"}'):
             source = tmp_path / "folded.yaml"

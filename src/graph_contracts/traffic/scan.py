@@ -20,8 +20,6 @@ A line is reported once, by the text reading when both see it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import contextlib
 import gzip
@@ -38,7 +36,15 @@ from urllib.parse import quote, quote_plus
 
 from ..errors import GraphContractsError, InputFileError
 from .reader import TrafficFileError, detect_format, expand_paths, parse_text
-from .secrets import TRIGGERS, SecretHit, find_in_document, find_secrets, find_wrapped, lower_same_length
+from .secrets import (
+    TRIGGERS,
+    SecretHit,
+    find_in_document,
+    find_secrets,
+    find_wrapped,
+    lower_same_length,
+    unwrap_base64,
+)
 
 __all__ = ["ScanReport", "SecretFinding", "SecretLeakError", "scan_files", "scan_paths", "scan_text"]
 
@@ -115,9 +121,7 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 
 def _find(text: str) -> Iterator[SecretHit]:
-    """``find_secrets`` over a text of any size: a large one is searched only where a rule could match.
-
-    """
+    """``find_secrets`` over a text of any size: a large one is searched only where a rule could match."""
     if len(text) <= _WHOLE:
         yield from find_secrets(text)
         return
@@ -131,19 +135,9 @@ _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 
 def _decoded(blob: str) -> str | None:
-    try:
-        raw = base64.b64decode(re.sub(r"\s+", "", blob), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    """The text an encoded block holds (gzip inside or not), by the rule table's own base64 reader."""
+    inner = unwrap_base64(re.sub(r"\s+", "", blob))
+    return inner[0] if inner else None
 
 
 def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[int, str]]:
@@ -163,8 +157,8 @@ def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[i
 def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 0) -> int:
     """The line where ``needle`` (a found value) is written: its longest word, as written in YAML or JSON.
 
-    A word is never split by a YAML fold; a value that cannot be found (none so far) is put on the
-    document's first line, ``start``'s.
+    A word is never split by a YAML fold. A value that cannot be found (encoded some way not tried
+    here) is put on the line of ``start``: the NDJSON line it came from, or the document's first.
     """
     words = needle.split()
     word = max(words, key=len)[:40] if words else ""
@@ -180,20 +174,19 @@ def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 
 def _exchanges(document: Any) -> int | None:
     """How many exchanges a parsed traffic document holds; None for a document that is not traffic."""
     kind = detect_format(document)
-    if kind == "har":
-        return len(document["log"]["entries"] or [])
-    if kind == "vcr":
-        interactions = document["interactions"] if isinstance(document, Mapping) else document
-        return len(interactions) if isinstance(interactions, list) else 0
-    if kind == "devproxy":
-        return len(document["mocks"]) if isinstance(document["mocks"], list) else 0
-    return 1 if kind == "ndjson" else None
+    if kind == "ndjson":
+        return 1
+    if kind is None:
+        return None
+    items = {"har": lambda: document["log"]["entries"], "devproxy": lambda: document["mocks"],
+             "vcr": lambda: document["interactions"] if isinstance(document, Mapping) else document}[kind]()
+    return len(items) if isinstance(items, list) else 0
 
 
 def _structure_findings(text: str, line_of: Callable[[int], int]) -> tuple[list[tuple[int, str]], int | None]:
     """What the structure of ``text`` holds, when it parses as a document, and how many exchanges it has."""
     try:
-        kind, document = parse_text(text, "<scan>")
+        kind, document = parse_text(text, "<scan>", plain=True)
     except (TrafficFileError, RecursionError):
         return [], None
     if kind == "ndjson":

@@ -18,10 +18,18 @@ secret the scrubbers remove, and the other way round. Three kinds of rule:
   credentials, SAS ``sig=``, a password in URL userinfo, ``name=value`` and
   ``"name": "value"`` pairs with a secret name, multipart parts with a
   secret name, and detect-secrets' provider detectors (Azure storage keys,
-  private keys, AWS, GitHub, Slack, Stripe);
+  private keys, AWS, GitHub, Slack, Stripe). A private key is its whole
+  block, BEGIN line to END line, whatever the line breaks in between;
+- **base64-wrapped** (:func:`find_wrapped`): a base64 run that decodes to
+  text is judged by what the text holds (a form, JSON, a header line);
 - **entropy** (detect-secrets' high-entropy plugins' Shannon entropy): a
   header value that is one long random-looking token, whatever the header
   is called, is treated as a credential.
+
+:class:`Redactor` is the one walk that applies them to a value of any
+shape (a traffic document, a JSON body, a header, a form, bytes): the
+scrubbers keep what it returns, the scanner what it found
+(:func:`find_in_document`), so neither can see what the other misses.
 
 Every replacement is :data:`PLACEHOLDER`, a constant, so scrubbing is a pure
 function of its input: vcrpy scrubs a live request the same way before
@@ -588,6 +596,11 @@ class Redactor:
         """A header's value (or list of values): whole when the name or the value's entropy says credential."""
         if isinstance(value, list):
             return [self.header(name, v) for v in value]
+        if isinstance(value, str) and len(value) <= _SHORT and _is_clean_header(name, value):
+            return value
+        return self._header(name, value)
+
+    def _header(self, name: str, value: Any) -> Any:
         if not isinstance(value, (str, bytes)):
             return self.value(value)
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
@@ -618,7 +631,7 @@ class Redactor:
                 if scrubbed == plain:
                     return body
                 return gzip.compress(scrubbed, mtime=0) if body[:2] == b"\x1f\x8b" else zlib.compress(scrubbed)
-        return rewrite_body(body, self.value, self.text)
+        return rewrite_body(body, self.value, self.string)
 
     def string(self, text: str) -> str:
         """A string that may be a whole JSON document (walked member by member), a form or a URL (its
@@ -697,6 +710,12 @@ _SHORT = 256
 def _is_clean(text: str) -> bool:
     """True when ``text`` holds nothing any rule replaces (what ``Redactor.text`` would keep as it is)."""
     return Redactor()._text(text) == text
+
+
+@lru_cache(maxsize=8192)
+def _is_clean_header(name: str, value: str) -> bool:
+    """True when header ``name: value`` holds nothing any rule replaces (a document repeats its headers)."""
+    return bool(Redactor()._header(name, value) == value)
 
 
 def scrub_header(name: str, value: str) -> str:
