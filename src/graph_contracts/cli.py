@@ -364,6 +364,38 @@ def _fault(text: str) -> Fault:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 0 (any free one) to 65535."""
+    value = _whole(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
+
+
+def _whole(text: str) -> int:
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds, 0 or more."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text!r}")
+    return value
+
+
 def _emulator(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -376,6 +408,7 @@ def _emulator(args: argparse.Namespace) -> int:
         "import_pending_seconds": args.import_pending_seconds,
         "as_documented": args.as_documented or None,
         "admin_routes": args.admin_routes,
+        "emulator_admins": tuple(args.emulator_admin or ()),
     }
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
     if args.request_log_size is not None:
@@ -629,13 +662,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     emu = sub.add_parser("emulator", help="serve the local Graph emulator on loopback until Ctrl-C")
     emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    emu.add_argument("--port", type=_port, default=0, help="port, 0-65535 (default 0: a free one)")
     emu.add_argument(
         "--fault", action="append", type=_fault,
         help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'",
     )
-    emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
-    emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.add_argument("--import-pending-reads", type=_whole, default=None, metavar="N",
+                     help="reads before an import settles (0 or more)")
+    emu.add_argument("--import-pending-seconds", type=_seconds, default=None, metavar="SECONDS",
+                     help="seconds before an import settles (0 or more)")
     emu.add_argument(
         "--as-documented", action="store_true",
         help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
@@ -647,6 +682,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument(
         "--no-admin-routes", dest="admin_routes", action="store_false", default=None,
         help="answer /_emulator/reset and /_emulator/settle with 404",
+    )
+    emu.add_argument(
+        "--emulator-admin", action="append", metavar="CLIENT_ID",
+        help="an app whose admin-role tokens may reset or settle any tenant, or reset all at once "
+        "(repeatable; by default an admin token acts on its own tenant only)",
     )
     emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
                      help="requests the in-memory request log keeps (default 10000)")

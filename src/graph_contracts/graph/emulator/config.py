@@ -76,7 +76,9 @@ class EmulatorConfig:
     when a pending import settles (see ``ImportLifecycle``). ``signing_key``
     defaults to a random key per emulator, so tokens of one emulator never
     pass another. ``admin_routes=False`` answers the ``/_emulator/*`` routes
-    with 404, as if they did not exist. ``as_documented=True`` serves the
+    with 404, as if they did not exist. A token with ``ADMIN_ROLE`` acts on its
+    own tenant only; ``emulator_admins`` names the apps (client ids) whose
+    admin tokens may act on any tenant, or reset every tenant at once. ``as_documented=True`` serves the
     operations the service refuses (the overlay's service facts) as their pages
     document them; by default the emulator answers as the service does.
     """
@@ -91,6 +93,7 @@ class EmulatorConfig:
     token_lifetime: int = 3600
     signing_key: bytes | None = None
     admin_routes: bool = True
+    emulator_admins: tuple[str, ...] = ()
     as_documented: bool = False
     limits: Limits = Limits()
     contracts: ContractSet | None = field(default=None, compare=False)
