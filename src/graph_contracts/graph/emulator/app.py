@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -49,7 +50,16 @@ log = logging.getLogger("graph_contracts.emulator")
 _NOT_SERVED = "Resource not found for the segment '{0}'."
 
 
-class _AnyMethod(Route):
+class _Exact(Route):
+    """A route whose pattern ends at the end of the path: Starlette's ``$`` also matches before a
+    final line break, which made ``/_emulator/reset%0A`` the admin route."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], methods: list[str] | None = None) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.path_regex = re.compile(self.path_regex.pattern.removesuffix("$") + r"\Z")
+
+
+class _AnyMethod(_Exact):
     """A route for every method, odd ones too, so the route table answers 405 in Graph's envelope."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any]) -> None:
@@ -98,7 +108,7 @@ class Emulator:
         self.on_request: Callable[[RequestLine], None] | None = None
         self.app = Starlette(
             routes=[
-                Route("/{tenant}/oauth2/v2.0/token", self._token_endpoint, methods=["POST"]),
+                _Exact("/{tenant}/oauth2/v2.0/token", self._token_endpoint, methods=["POST"]),
                 _AnyMethod("/_emulator/reset", self._reset_endpoint),
                 _AnyMethod("/_emulator/settle", self._settle_endpoint),
                 _AnyMethod("/{path:path}", self._graph_endpoint),
