@@ -149,3 +149,25 @@ def test_cleanup_refuses_a_short_tag(capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.setenv("GRAPH_TOKEN", "unused")
     assert main(["cleanup", "--tag", "gc", "--base-url", "http://127.0.0.1:9"]) == 2
     assert "at least 6 characters" in capsys.readouterr().err
+
+
+def test_recording_over_a_cassette_replaces_it_rather_than_keeping_old_exchanges(tmp_path: Path):
+    """Re-recording one test (``--graph-record -k NAME``) must not keep what an older emulator answered:
+    a replay would meet those exchanges first."""
+    folder = tmp_path / "recorded"
+    folder.mkdir()
+    [shipped] = cassettes_dir().glob(
+        "test_no_token_is_401_invalid_authentication_token_v1.0-windowsAutopilotDeviceIdentity.list-*.yaml")
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    stale = json.loads(json.dumps(data["interactions"][0]))
+    stale["request"]["uri"] += "/stale-exchange-of-an-older-emulator"
+    data["interactions"].append(stale)
+    (folder / shipped.name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    selection = "test_no_token_is_401_invalid_authentication_token and v1.0-windowsAutopilotDeviceIdentity.list"
+    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert [f.name for f in folder.glob("*.yaml")] == [shipped.name]
+    recorded = yaml.safe_load((folder / shipped.name).read_text(encoding="utf-8"))["interactions"]
+    assert [i["request"]["uri"].split("/", 3)[-1] for i in recorded] == [
+        "v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+    ]

@@ -764,6 +764,11 @@ def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
     )
     check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
+    check.add_argument(
+        "--expect-refusals", action="store_true",
+        help="the traffic sends invalid bodies on purpose (a contract suite's negative tests, as in the shipped "
+        "cassettes): a request body Graph answered 400 is not a finding; one it accepted still is",
+    )
     check.set_defaults(handler=_traffic_check)
     scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
     scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
@@ -814,7 +819,8 @@ def _traffic_check(args: argparse.Namespace) -> int:
     """``traffic check FILE...``: each exchange against its contract operation, reported like ``validate``."""
     from .traffic.check import check_files
 
-    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr)
+    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr,
+                       expect_refusals=args.expect_refusals)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
