@@ -400,10 +400,12 @@ def _emulator(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .graph.emulator import EmulatorConfig, EmulatorHandle, Limits, RequestLine, serve
+    from .graph.endpoints import SCRATCH_TENANT
 
     options = {
         "faults": tuple(args.fault or ()),
-        "tenants": tuple(args.tenant or ()),
+        # The suite's scratch tenant too, so the contract suite runs against this emulator (--graph-base-url).
+        "tenants": (*(args.tenant or ()), SCRATCH_TENANT),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
         "as_documented": args.as_documented or None,
@@ -427,6 +429,9 @@ def _emulator(args: argparse.Namespace) -> int:
         if handle.config.apps:
             app = handle.config.apps[0]
             print(f"  client: id {app.client_id}  secret {app.client_secret}")
+        for app in handle.config.apps[1:]:
+            print(f"          id {app.client_id}  secret {app.client_secret}  roles {', '.join(app.roles) or 'none'}")
+        print(f"  suite:  pytest --pyargs graph_contracts.suite --graph-endpoint emulator --graph-base-url {base}")
         print("ready (Ctrl-C to stop)", flush=True)
 
     try:

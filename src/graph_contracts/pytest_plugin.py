@@ -46,7 +46,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--graph-cloud", default="global", help="national cloud for live runs: global, usgov, usgov-dod, china"
     )
-    group.addoption("--graph-base-url", default=None, help="override the Graph base URL (e.g. a proxy)")
+    group.addoption(
+        "--graph-base-url",
+        default=None,
+        help="override the Graph base URL (e.g. a proxy); with --graph-endpoint emulator, the URL of an emulator "
+        "you started (graph-contracts emulator), used instead of an embedded one",
+    )
     group.addoption("--graph-version", choices=(*VERSIONS, "all"), default="all", help="API versions to test")
     group.addoption(
         "--graph-record",
@@ -106,6 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
     if config.getoption("--graph-endpoint") == "live" and workerinput is None:
         check_live_credentials(config.getoption("--graph-cloud"))
+    if config.getoption("--graph-endpoint") == "emulator" and config.getoption("--graph-base-url") and not workerinput:
+        check_running_emulator(config.getoption("--graph-base-url"))
     global _suite_settings
     _suite_settings = _settings_for(config)
     if not config.getoption("--graph-no-report") and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
@@ -127,6 +134,17 @@ def check_live_credentials(cloud: str) -> None:
 
     try:
         token_source_from_env(cloud).token()
+    except GraphContractsError as exc:
+        raise pytest.UsageError(f"graph-contracts: {exc}") from None
+
+
+def check_running_emulator(base_url: str) -> None:
+    """``--graph-endpoint emulator --graph-base-url URL``: one message when no emulator answers there."""
+    from .errors import GraphContractsError
+
+    try:
+        with open_endpoint("emulator", base_url=base_url):
+            pass
     except GraphContractsError as exc:
         raise pytest.UsageError(f"graph-contracts: {exc}") from None
 

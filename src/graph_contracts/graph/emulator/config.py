@@ -37,6 +37,20 @@ DEFAULT_APP = AppRegistration(
     roles=("DeviceManagementServiceConfig.ReadWrite.All", ADMIN_ROLE),
 )
 
+#: An app with only the read permission: its token is the suite's "read" token (a write is a 403).
+READ_ONLY_APP = AppRegistration(
+    client_id="4c0e5c2a-7d3b-4f4e-9a58-6d1b1e5e0a02",
+    client_secret="graph-contracts-emulator-read-only-secret",
+    roles=("DeviceManagementServiceConfig.Read.All",),
+)
+
+#: An app without any permission: its token is valid, and every Graph operation is a 403.
+NO_PERMISSION_APP = AppRegistration(
+    client_id="4c0e5c2a-7d3b-4f4e-9a58-6d1b1e5e0a03",
+    client_secret="graph-contracts-emulator-no-permission-secret",
+    roles=(),
+)
+
 #: Graph's documented limit on a request's size (graph-facts: "Request size limit: 4 MB").
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
@@ -70,6 +84,10 @@ class Limits:
 class EmulatorConfig:
     """Everything an emulator is started with; frozen so a running emulator's rules cannot drift.
 
+    ``apps``: the emulator's own client (``DEFAULT_APP``, first: it is the one
+    ``graph-contracts emulator`` prints), and an app with only the read
+    permission and one with none, so a client of a running emulator can get
+    each kind of token the contract suite uses from the token endpoint.
     ``tenant_id`` is the default tenant and ``tenants`` (GUIDs or domain names)
     the others the token endpoint serves; any other tenant gets Entra's
     "tenant not found". ``import_pending_reads``/``import_pending_seconds``:
@@ -83,7 +101,7 @@ class EmulatorConfig:
     document them; by default the emulator answers as the service does.
     """
 
-    apps: tuple[AppRegistration, ...] = (DEFAULT_APP,)
+    apps: tuple[AppRegistration, ...] = (DEFAULT_APP, READ_ONLY_APP, NO_PERMISSION_APP)
     tenant_id: str = DEFAULT_TENANT
     tenants: tuple[str, ...] = ()
     faults: tuple[Fault, ...] = ()
