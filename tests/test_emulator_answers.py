@@ -198,3 +198,17 @@ def test_the_emulator_command_with_port_99999_exits_2_with_one_line() -> None:
     assert [line for line in result.stderr.splitlines() if "error:" in line] == [
         "graph-contracts emulator: error: argument --port: 99999 is not a port (0 to 65535)"
     ]
+
+
+def test_an_emulator_bug_outside_a_graph_route_is_a_500_in_graphs_envelope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The safety net: an exception no handler caught (here in the admin route's action) is still Graph's 500."""
+    with running_emulator() as emulator:
+
+        def broken(tenant_id: str | None = None) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(emulator.emulator.store, "reset", broken)
+        response = httpx.post(f"{emulator.base_url}/_emulator/reset", headers=emulator.admin_headers())
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        error = assert_graph_answer(response.status_code, headers, response.content, 500)
+        assert error["code"] == "generalException" and "RuntimeError" in str(error["message"])

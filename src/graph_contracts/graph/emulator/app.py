@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -113,8 +112,8 @@ class Emulator:
                 _AnyMethod("/_emulator/settle", self._settle_endpoint),
                 _AnyMethod("/{path:path}", self._graph_endpoint),
             ],
-            # Starlette's own answers are plain text; the emulator answers in Graph's envelope only.
-            exception_handlers={HTTPException: self._starlette_failure, Exception: self._server_error},
+            # Starlette's own 500 is plain text; the emulator answers in Graph's envelope only.
+            exception_handlers={Exception: self._server_error},
         )
         # A path no route pattern matches (one with a line break, or not starting with "/") is still
         # Graph's to answer, as an unknown segment or an unknown id; never a redirect.
@@ -248,16 +247,11 @@ class Emulator:
     # -- answers no route gives
 
     async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a WebSocket, when the server speaks it: Starlette closes it
+            await self.app.router.not_found(scope, receive, send)
+            return
         response = await self._graph_endpoint(Request(scope, receive))
         await response(scope, receive, send)
-
-    async def _starlette_failure(self, request: Request, exc: Exception) -> Response:
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        request_id = str(uuid.uuid4())
-        client_request_id = request.headers.get("client-request-id") or request_id
-        failure = GraphFailure(status, "BadRequest" if status < 500 else "generalException",
-                               str(getattr(exc, "detail", "")) or "The request could not be served.")
-        return _stamped(envelope(failure, request_id, client_request_id), request_id, client_request_id)
 
     async def _server_error(self, request: Request, exc: Exception) -> Response:
         # Starlette re-raises after this answer, so the server still logs the traceback of the bug.
