@@ -431,18 +431,53 @@ def _fault(text: str) -> Fault:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 0 (any free one) to 65535."""
+    value = _whole(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
+
+
+def _whole(text: str) -> int:
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds, 0 or more."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text!r}")
+    return value
+
+
 def _emulator(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .graph.emulator import EmulatorConfig, EmulatorHandle, Limits, RequestLine, serve
+    from .graph.endpoints import SCRATCH_TENANT
 
     options = {
         "faults": tuple(args.fault or ()),
-        "tenants": tuple(args.tenant or ()),
+        # The suite's scratch tenant too, so the contract suite runs against this emulator (--graph-base-url).
+        "tenants": (*(args.tenant or ()), SCRATCH_TENANT),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
         "as_documented": args.as_documented or None,
         "admin_routes": args.admin_routes,
+        "emulator_admins": tuple(args.emulator_admin or ()),
     }
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
     if args.request_log_size is not None:
@@ -461,6 +496,9 @@ def _emulator(args: argparse.Namespace) -> int:
         if handle.config.apps:
             app = handle.config.apps[0]
             print(f"  client: id {app.client_id}  secret {app.client_secret}")
+        for app in handle.config.apps[1:]:
+            print(f"          id {app.client_id}  secret {app.client_secret}  roles {', '.join(app.roles) or 'none'}")
+        print(f"  suite:  pytest --pyargs graph_contracts.suite --graph-endpoint emulator --graph-base-url {base}")
         print("ready (Ctrl-C to stop)", flush=True)
 
     try:
@@ -716,13 +754,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     emu = sub.add_parser("emulator", help="serve the local Graph emulator on loopback until Ctrl-C")
     emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    emu.add_argument("--port", type=_port, default=0, help="port, 0-65535 (default 0: a free one)")
     emu.add_argument(
         "--fault", action="append", type=_fault,
         help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'",
     )
-    emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
-    emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.add_argument("--import-pending-reads", type=_whole, default=None, metavar="N",
+                     help="reads before an import settles (0 or more)")
+    emu.add_argument("--import-pending-seconds", type=_seconds, default=None, metavar="SECONDS",
+                     help="seconds before an import settles (0 or more)")
     emu.add_argument(
         "--as-documented", action="store_true",
         help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
@@ -734,6 +774,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument(
         "--no-admin-routes", dest="admin_routes", action="store_false", default=None,
         help="answer /_emulator/reset and /_emulator/settle with 404",
+    )
+    emu.add_argument(
+        "--emulator-admin", action="append", metavar="CLIENT_ID",
+        help="an app whose admin-role tokens may reset or settle any tenant, or reset all at once "
+        "(repeatable; by default an admin token acts on its own tenant only)",
     )
     emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
                      help="requests the in-memory request log keeps (default 10000)")
@@ -819,6 +864,11 @@ def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
     )
     check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
+    check.add_argument(
+        "--expect-refusals", action="store_true",
+        help="the traffic sends invalid bodies on purpose (a contract suite's negative tests, as in the shipped "
+        "cassettes): a request body Graph answered 400 is not a finding; one it accepted still is",
+    )
     check.set_defaults(handler=_traffic_check)
     scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
     scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
@@ -867,7 +917,8 @@ def _traffic_check(args: argparse.Namespace) -> int:
     """``traffic check FILE...``: each exchange against its contract operation, reported like ``validate``."""
     from .traffic.check import check_files
 
-    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr)
+    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr,
+                       expect_refusals=args.expect_refusals)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

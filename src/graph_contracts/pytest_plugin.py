@@ -46,7 +46,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--graph-cloud", default="global", help="national cloud for live runs: global, usgov, usgov-dod, china"
     )
-    group.addoption("--graph-base-url", default=None, help="override the Graph base URL (e.g. a proxy)")
+    group.addoption(
+        "--graph-base-url",
+        default=None,
+        help="override the Graph base URL (e.g. a proxy); with --graph-endpoint emulator, the URL of an emulator "
+        "you started (graph-contracts emulator), used instead of an embedded one",
+    )
     group.addoption("--graph-version", choices=(*VERSIONS, "all"), default="all", help="API versions to test")
     group.addoption(
         "--graph-record",
@@ -108,6 +113,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
     if config.getoption("--graph-endpoint") == "live" and workerinput is None:
         config.stash[LIVE_TOKEN] = check_live_credentials(config.getoption("--graph-cloud"))
+    if config.getoption("--graph-endpoint") == "emulator" and config.getoption("--graph-base-url") and not workerinput:
+        check_running_emulator(config.getoption("--graph-base-url"))
     global _suite_settings
     _suite_settings = _settings_for(config)
     if not config.getoption("--graph-no-report") and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
@@ -159,6 +166,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     missing = missing_permissions(claims, selected, default_contracts(), load_permission_data())
     if missing:
         raise pytest.UsageError(f"graph-contracts: {refusal_line(missing, claims.kind)}")
+
+
+def check_running_emulator(base_url: str) -> None:
+    """``--graph-endpoint emulator --graph-base-url URL``: one message when no emulator answers there."""
+    from .errors import GraphContractsError
+
+    try:
+        with open_endpoint("emulator", base_url=base_url):
+            pass
+    except GraphContractsError as exc:
+        raise pytest.UsageError(f"graph-contracts: {exc}") from None
 
 
 def _settings_for(config: pytest.Config) -> hypothesis.settings:
@@ -355,5 +373,9 @@ def graph_cassette(request: pytest.FixtureRequest, pytestconfig: pytest.Config) 
 
     folder = Path(pytestconfig.getoption("--graph-cassettes") or cassettes_dir())
     name = cassette_path(request.node.nodeid.split("::", 1)[-1])
-    with graph_vcr(folder, record_mode=mode, scrub_upns=True).use_cassette(name):
+    # A recording replaces the cassette: vcrpy's "all" mode would keep the old file's exchanges that
+    # this run did not repeat, and a replay would then meet answers of an older emulator first.
+    # (Only when recording: in a replay the option would rewrite the file with the exchanges it played.)
+    recorder = graph_vcr(folder, record_mode=mode, scrub_upns=True)
+    with recorder.use_cassette(name, drop_unused_requests=mode == "all"):
         yield

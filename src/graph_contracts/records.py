@@ -255,7 +255,7 @@ def _duplicate_pointers(root: Any, found: list[tuple[dict[str, Any], list[str]]]
     return sorted(pointers)
 
 
-def duplicate_key_issues(pointers: list[str], location: Location) -> tuple[Issue, ...]:
+def duplicate_key_issues(pointers: list[str], location: Location | None = None) -> tuple[Issue, ...]:
     """One ``duplicate-key`` error per repeated name; the last value is the one validated."""
     return tuple(
         Issue(p, "duplicate-key",

@@ -16,6 +16,10 @@ A Dev Proxy mock is checked the same way, which is the point: a mock that
 answers with something Graph could not send is a finding. Its request body
 is checked only when its ``bodyFragment`` is a whole JSON document. Exchanges
 no contract covers are counted per path and reported, never failed.
+With ``expect_refusals`` (traffic that sends invalid bodies on purpose, as a
+contract suite's negative tests do) a request body answered 400 is the
+refusal it was sent for, not a finding; an invalid body that was accepted
+still is, and every response is checked as always.
 Findings are ``Issue``s whose pointer says where in the exchange
 (``/request/body/serialNumber``, ``/response/status``), reported by
 :mod:`graph_contracts.reporting` in the same formats as ``validate``.
@@ -145,15 +149,16 @@ def _body_issues(exchange: Exchange, match: Match) -> list[Issue]:
     return _under("/response/body", issues)
 
 
-def check_exchange(exchange: Exchange, *, profile: Profile = "contract", routes: RouteTable | None = None
-                   ) -> ExchangeResult:
+def check_exchange(exchange: Exchange, *, profile: Profile = "contract", routes: RouteTable | None = None,
+                   expect_refusals: bool = False) -> ExchangeResult:
     """Every finding in one exchange; no findings and no match means "not covered"."""
     request = exchange.request
     match = (routes or default_routes()).match(request.method, request.url)
     key = coverage_key(request.method, request.url)
     if match is None:
         return ExchangeResult(exchange, None, key)
-    issues = _request_issues(exchange, match, profile) + _response_issues(exchange, match)
+    refused = expect_refusals and exchange.response.status == 400
+    issues = ([] if refused else _request_issues(exchange, match, profile)) + _response_issues(exchange, match)
     return ExchangeResult(exchange, match, key, tuple(issues))
 
 
@@ -226,7 +231,7 @@ def _expanded(paths: Sequence[str], reporter: TrafficReporter) -> Iterator[str]:
 
 
 def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Profile = "contract",
-                out: TextIO, err: TextIO) -> int:
+                out: TextIO, err: TextIO, expect_refusals: bool = False) -> int:
     """Check every exchange in ``files`` (files or folders, expanded as ``traffic scan`` expands them, a folder
     to its traffic files) and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
     reporter = TrafficReporter(fmt, out, err)
@@ -235,7 +240,8 @@ def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Pr
         reporter.start_file(name)
         try:
             for exchange in read_traffic(name):
-                reporter.exchange(check_exchange(exchange, profile=profile, routes=routes))
+                reporter.exchange(check_exchange(exchange, profile=profile, routes=routes,
+                                                 expect_refusals=expect_refusals))
         except InputFileError as exc:
             reporter.file_error(exc.file, exc.detail, exc.line)
         except RecursionError:

@@ -29,7 +29,16 @@ The package, one job per module, in the order a request meets them:
 from __future__ import annotations
 
 from .app import Emulator, RequestLine
-from .config import ADMIN_ROLE, DEFAULT_APP, DEFAULT_TENANT, AppRegistration, EmulatorConfig, Limits
+from .config import (
+    ADMIN_ROLE,
+    DEFAULT_APP,
+    DEFAULT_TENANT,
+    NO_PERMISSION_APP,
+    READ_ONLY_APP,
+    AppRegistration,
+    EmulatorConfig,
+    Limits,
+)
 from .faults import Fault
 from .server import EmulatorHandle, running_emulator, serve
 from .state import RecordedRequest
@@ -38,6 +47,8 @@ __all__ = [
     "ADMIN_ROLE",
     "DEFAULT_APP",
     "DEFAULT_TENANT",
+    "NO_PERMISSION_APP",
+    "READ_ONLY_APP",
     "AppRegistration",
     "Emulator",
     "EmulatorConfig",

@@ -4,7 +4,9 @@
 app that a server (``server.py``) runs through ``Emulator.asgi``, which also
 times each answer for the console log (``RequestLine``). Every request is
 recorded; every failure becomes Graph's envelope (a bug too, as a 500, which
-the property tests hunt for); the admin routes need the admin role.
+the property tests hunt for), on any path and method, with ``request-id``; the
+admin routes need the admin role, and act on the token's own tenant unless
+its app is one of ``EmulatorConfig.emulator_admins``.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
@@ -33,7 +36,7 @@ from .entra import entra_error, issue_token
 from .failures import Drop, GraphFailure, bad_request
 from .faults import Fault, fault_failure
 from .handlers import ACTION_HANDLERS, VERB_HANDLERS, Call
-from .limits import declared_length, parse_json, read_body, too_large
+from .limits import CLOSE, declared_length, parse_json, read_body, too_large
 from .odata import parse_query
 from .render import Renderer, envelope
 from .routes import GraphRoute, RouteTable
@@ -46,7 +49,16 @@ log = logging.getLogger("graph_contracts.emulator")
 _NOT_SERVED = "Resource not found for the segment '{0}'."
 
 
-class _AnyMethod(Route):
+class _Exact(Route):
+    """A route whose pattern ends at the end of the path: Starlette's ``$`` also matches before a
+    final line break, which made ``/_emulator/reset%0A`` the admin route."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], methods: list[str] | None = None) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.path_regex = re.compile(self.path_regex.pattern.removesuffix("$") + r"\Z")
+
+
+class _AnyMethod(_Exact):
     """A route for every method, odd ones too, so the route table answers 405 in Graph's envelope."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any]) -> None:
@@ -64,7 +76,9 @@ class RequestLine:
     milliseconds: float
 
     def __str__(self) -> str:
-        return f"{self.method} {self.path} {self.status} {self.milliseconds:.1f} ms"
+        # A path may hold a line break or other control characters (percent-decoded): one line each.
+        path = "".join(c if c.isprintable() else quote(c) for c in self.path)
+        return f"{self.method} {path} {self.status} {self.milliseconds:.1f} ms"
 
 
 class Emulator:
@@ -94,12 +108,18 @@ class Emulator:
         self.on_request: Callable[[RequestLine], None] | None = None
         self.app = Starlette(
             routes=[
-                Route("/{tenant}/oauth2/v2.0/token", self._token_endpoint, methods=["POST"]),
-                Route("/_emulator/reset", self._reset_endpoint, methods=["POST"]),
-                Route("/_emulator/settle", self._settle_endpoint, methods=["POST"]),
+                _Exact("/{tenant}/oauth2/v2.0/token", self._token_endpoint, methods=["POST"]),
+                _AnyMethod("/_emulator/reset", self._reset_endpoint),
+                _AnyMethod("/_emulator/settle", self._settle_endpoint),
                 _AnyMethod("/{path:path}", self._graph_endpoint),
-            ]
+            ],
+            # Starlette's own 500 is plain text; the emulator answers in Graph's envelope only.
+            exception_handlers={Exception: self._server_error},
         )
+        # A path no route pattern matches (one with a line break, or not starting with "/") is still
+        # Graph's to answer, as an unknown segment or an unknown id; never a redirect.
+        self.app.router.default = self._unrouted
+        self.app.router.redirect_slashes = False
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry a server runs: the Starlette app, timed for ``on_request``."""
@@ -163,31 +183,82 @@ class Emulator:
     # -- admin routes (not Graph: test plumbing, for the emulator's own client only)
 
     async def _reset_endpoint(self, request: Request) -> Response:
-        return await self._admin(request, lambda tenant: self.store.reset(tenant_id_for(tenant) if tenant else None))
+        # None (every tenant, the request log, the fault counters) only for an emulator-wide admin.
+        return await self._admin(request, self.store.reset, everything=True)
 
     async def _settle_endpoint(self, request: Request) -> Response:
-        def settle(tenant: str | None) -> None:
-            chosen = tenant or self.config.tenant_id
-            self.store.settle_now(tenant_id_for(chosen) or chosen)
+        def settle(tenant_id: str | None) -> None:
+            assert tenant_id is not None  # settle always acts on one tenant (everything=False)
+            self.store.settle_now(tenant_id)
 
-        return await self._admin(request, settle)
+        return await self._admin(request, settle, everything=False)
 
-    async def _admin(self, request: Request, action: Callable[[str | None], None]) -> Response:
+    async def _admin(
+        self, request: Request, action: Callable[[str | None], None], *, everything: bool
+    ) -> Response:
         request_id = str(uuid.uuid4())
-        self._record(request, b"", request_id)
+        client_request_id = request.headers.get("client-request-id") or request_id
+        body = b""
         try:
             if not self.config.admin_routes:
                 raise GraphFailure(404, "ResourceNotFound", _NOT_SERVED.format("_emulator"))
+            if request.method != "POST":
+                raise GraphFailure(
+                    405, "MethodNotAllowed",
+                    f"The HTTP method '{request.method}' is not allowed for the request URI; allowed: POST.",
+                    headers=(("Allow", "POST"),),
+                )
+            body = await self._read(request)  # nothing to read in it, but the body cap holds on every route
             principal = self._authenticate(request)
             if ADMIN_ROLE not in principal.roles:
                 raise GraphFailure(
                     403, "Authorization_RequestDenied",
                     f"The emulator's admin routes need a token with the '{ADMIN_ROLE}' role.",
                 )
+            action(self._admin_scope(request, principal, everything))
+            response = Response(status_code=204)
         except GraphFailure as failure:
-            return envelope(failure, request_id, request.headers.get("client-request-id") or request_id)
-        action(request.query_params.get("tenant"))
-        return Response(status_code=204)
+            response = envelope(failure, request_id, client_request_id)
+        self._record(request, body, request_id)
+        return _stamped(response, request_id, client_request_id)
+
+    def _admin_scope(self, request: Request, principal: Principal, everything: bool) -> str | None:
+        """The tenant an admin call acts on: ``?tenant=``, else the token's own; None means every tenant.
+
+        A name that is no tenant of this emulator is a 404, never "everything";
+        another tenant than the token's needs an emulator-wide admin
+        (``EmulatorConfig.emulator_admins``), and so does a reset of everything.
+        """
+        emulator_wide = principal.client_id in self.config.emulator_admins
+        if "tenant" not in request.query_params:
+            return None if emulator_wide and everything else principal.tenant_id
+        name = request.query_params["tenant"]
+        tid = tenant_id_for(name)
+        if tid is None or not (tid in self._tenants or tid == principal.tenant_id or self.store.holds(tid)):
+            raise GraphFailure(404, "ResourceNotFound", f"The emulator serves no tenant '{name}'.")
+        if tid != principal.tenant_id and not emulator_wide:
+            raise GraphFailure(
+                403, "Authorization_RequestDenied",
+                f"An admin token of tenant '{principal.tenant_id}' acts on that tenant only; another tenant "
+                "needs an emulator-wide admin (EmulatorConfig.emulator_admins, "
+                "graph-contracts emulator --emulator-admin CLIENT_ID).",
+            )
+        return tid
+
+    # -- answers no route gives
+
+    async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a WebSocket, when the server speaks it: Starlette closes it
+            await self.app.router.not_found(scope, receive, send)
+            return
+        response = await self._graph_endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def _server_error(self, request: Request, exc: Exception) -> Response:
+        # Starlette re-raises after this answer, so the server still logs the traceback of the bug.
+        request_id = str(uuid.uuid4())
+        failure = GraphFailure(500, "generalException", f"Unexpected emulator error: {type(exc).__name__}.")
+        return _stamped(envelope(failure, request_id, request_id), request_id, request_id)
 
     # -- Graph
 
@@ -198,7 +269,14 @@ class Emulator:
         limits = self.config.limits
         if length is not None and length > limits.max_body_bytes:
             raise too_large(limits.max_body_bytes)
-        return await read_body(request.stream(), limits, self._stopping)
+        try:
+            return await read_body(request.stream(), limits, self._stopping)
+        except ClientDisconnect:
+            # The client's fault, not the emulator's: a 400 in the log, no traceback (nobody reads the answer).
+            raise GraphFailure(
+                400, "BadRequest", "The client closed the connection before the request body arrived.",
+                headers=CLOSE,
+            ) from None
 
     def _record(self, request: Request, body: bytes, request_id: str) -> None:
         self.store.record_request(RecordedRequest(
@@ -231,9 +309,7 @@ class Emulator:
             response = envelope(unexpected, request_id, client_request_id)
         if not recorded:
             self._record(request, b"", request_id)
-        response.headers["request-id"] = request_id
-        response.headers["client-request-id"] = client_request_id
-        return response
+        return _stamped(response, request_id, client_request_id)
 
     async def _drop(self, request: Request) -> Response:
         client = (request.client.host, request.client.port) if request.client else None
@@ -352,3 +428,10 @@ class Emulator:
                 route.operation.id, version=route.version, direction="request", profile="contract"
             )
         return self._validators[key]
+
+
+def _stamped(response: Response, request_id: str, client_request_id: str) -> Response:
+    """Graph's ``request-id`` and ``client-request-id`` headers, which every Graph answer carries."""
+    response.headers["request-id"] = request_id
+    response.headers["client-request-id"] = client_request_id
+    return response

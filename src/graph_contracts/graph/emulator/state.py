@@ -290,6 +290,11 @@ class EmulatorStore:
             self._received_bytes = 0
             self._fault_hits.clear()
 
+    def holds(self, tenant_id: str) -> bool:
+        """Whether the store has state for a tenant (one a token named, configured or not)."""
+        with self._lock:
+            return tenant_id in self._tenants
+
     def snapshot(self, tenant_id: str) -> Mapping[str, list[dict[str, Any]]]:
         """A deep copy of a tenant's entities by collection, for assertions and debugging."""
         with self._lock:
