@@ -71,16 +71,32 @@ def graph_serials(request: pytest.FixtureRequest, graph_run_tag: str) -> SerialS
 LONGEST_FIRST = ("test_stateful_chains_follow_the_openapi_links",)
 
 
+def item_version(item: pytest.Item) -> str | None:
+    """The API version a suite test exercises, from its parameters; None for a test of no one version.
+
+    An operation (``op``) or a service fact (``fact``) carries its version; the
+    OpenAPI and stateful tests take it as a plain ``version`` parameter.
+    """
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    version = params.get("version")
+    if isinstance(version, str):
+        return version
+    for name in ("op", "fact"):
+        version = getattr(params.get(name), "version", None)
+        if isinstance(version, str):
+            return version
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the operations of versions the run did not ask for; put the longest tests first."""
+    """Drop the tests of versions the run did not ask for; put the longest tests first."""
     items.sort(key=lambda item: getattr(item, "originalname", item.name) not in LONGEST_FIRST)
     versions = graph_versions(config)
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        op = callspec.params.get("op") if callspec is not None else None
-        version = getattr(op, "version", None)
+        version = item_version(item)
         (drop if version is not None and version not in versions else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
