@@ -250,8 +250,9 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
         errors = sum(r.errors for r in problems)
         print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
         return 1
-    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))["importedWindowsAutopilotDeviceIdentities"])
-                  for p in written)
+    from .autopilot.catalog import AUTOPILOT_COLLECTION
+
+    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))[AUTOPILOT_COLLECTION]) for p in written)
     print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
     return 0
 

@@ -25,17 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import ConfigurationError
+from ..errors import CompareError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
 from .models import SDKS, SdkDistribution
 
 #: How long one install may take (msgraph-beta-sdk is a 50 MB wheel of some 20,000 files).
 INSTALL_TIMEOUT = 1800
 GATE_TIMEOUT = 1800
-
-
-class CompareError(ConfigurationError):
-    """A requirement could not be installed, or the gate could not run on it."""
 
 
 @dataclass(frozen=True)

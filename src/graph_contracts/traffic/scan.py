@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GraphContractsError, InputFileError
+from ..errors import InputFileError, SecretLeakError
 from .secrets import TRIGGERS, SecretHit, find_secrets, lower_same_length
 
 __all__ = ["SecretFinding", "SecretLeakError", "scan_paths", "scan_text"]
@@ -39,22 +39,6 @@ class SecretFinding:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.kind}"
-
-
-class SecretLeakError(GraphContractsError):
-    """A cassette would have been written with a credential the scrubber did not remove.
-
-    Nothing was written. ``findings`` names each rule and line (of the text
-    that would have been written); report it as a bug in the rule table, or
-    scrub the value in your own ``before_record`` hook.
-    """
-
-    def __init__(self, file: str, findings: list[SecretFinding]) -> None:
-        self.file = file
-        self.findings = findings
-        where = ", ".join(f"line {f.line} ({f.kind})" for f in findings[:5])
-        more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
-        super().__init__(f"{file}: not written, it would still hold a credential at {where}{more}")
 
 
 _ENCODED = (
