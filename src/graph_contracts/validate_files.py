@@ -35,6 +35,7 @@ from .autopilot.csv_reader import PlainRow
 from .autopilot.duplicates import DuplicateIndex
 from .autopilot.hardware_hash import HASH_TEXT_LENGTH
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, PlainRows
+from .errors import ConfigurationError
 from .issues import Issue
 from .parallel import PART_BYTES, check_file_parallel, widen_result_pipe
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
@@ -415,7 +416,7 @@ def csv_to_payloads(
     written, so a failure half-way leaves no partial set behind.
     """
     if not 1 <= batch_size <= BATCH_LIMIT:
-        raise ValueError(f"batch size must be 1..{BATCH_LIMIT}, not {batch_size}")
+        raise ConfigurationError("batch_size", f"a batch holds 1..{BATCH_LIMIT} devices, not {batch_size}")
     problems = list(csv_problems(path, version=version, batch_size=batch_size))
     if any(r.errors for r in problems):
         return [], problems
