@@ -105,6 +105,13 @@ def envelope_problems(response: httpx.Response) -> list[str]:
     return problems
 
 
+def _none_of(check: str, what: str, problems: Iterable[str]) -> None:
+    """Fail ``check`` when there are ``problems``: the checks that judge a list of them share this."""
+    found = tuple(problems)
+    if found:
+        raise CheckFailed(check, what, problems=found)
+
+
 def request_line(response: httpx.Response) -> str:
     """``METHOD /path`` of the request ``response`` answers, to say what a failed check was about."""
     try:
@@ -139,9 +146,7 @@ def status(
 @check("shape")
 def shape(what: str, problems: Iterable[str]) -> None:
     """What the endpoint answered has the documented shape: no ``problems`` (schema issues, properties not echoed)."""
-    found = tuple(problems)
-    if found:
-        raise CheckFailed("shape", what, problems=found)
+    _none_of("shape", what, problems)
 
 
 @check("negative")
@@ -177,17 +182,13 @@ def lifecycle(what: str, got: object, expected: object = None, *, one_of: Collec
 @check("examples")
 def examples(what: str, problems: Iterable[str]) -> None:
     """A documented example request gets the documented answer: no ``problems``."""
-    found = tuple(problems)
-    if found:
-        raise CheckFailed("examples", what, problems=found)
+    _none_of("examples", what, problems)
 
 
 @check("openapi")
 def openapi(what: str, problems: Iterable[str]) -> None:
     """The endpoint does what the generated OpenAPI document says, as schemathesis judges it: no ``problems``."""
-    found = tuple(problems)
-    if found:
-        raise CheckFailed("openapi", what, problems=found)
+    _none_of("openapi", what, problems)
 
 
 def schemathesis_problems(validate: Callable[[], object]) -> list[str]:
