@@ -8,28 +8,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    AuthenticationError,
+    CassetteMissError,
+    CheckFailed,
+    CompareError,
+    ConfigurationError,
     ContractError,
     DocParseError,
     EndpointError,
     GraphContractsError,
     GraphError,
+    HardwareHashError,
     InputFileError,
     InvalidArgumentError,
+    PermissionsFileError,
     SchemaDriftError,
+    SecretLeakError,
+    TokenError,
+    TrafficFileError,
     TransportError,
+    UnknownContractError,
 )
 from .issues import Issue, Location
 
 if TYPE_CHECKING:
     from .validate_files import check_autopilot_csv
-    from .validation import PROFILES, UnknownContractError, Validator, validate
+    from .validation import PROFILES, Validator, validate
 
 #: Names imported on first use: the validator pulls in jsonschema (~0.2 s), which commands such as
 #: ``permissions --operation`` never need, and every command pays for what the package imports.
 _LAZY = {
     "check_autopilot_csv": "validate_files",
     "PROFILES": "validation",
-    "UnknownContractError": "validation",
     "Validator": "validation",
     "validate": "validation",
 }
@@ -48,16 +58,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PROFILES",
+    "AuthenticationError",
+    "CassetteMissError",
+    "CheckFailed",
+    "CompareError",
+    "ConfigurationError",
     "ContractError",
     "DocParseError",
     "EndpointError",
     "GraphContractsError",
     "GraphError",
+    "HardwareHashError",
     "InputFileError",
     "InvalidArgumentError",
     "Issue",
     "Location",
+    "PermissionsFileError",
     "SchemaDriftError",
+    "SecretLeakError",
+    "TokenError",
+    "TrafficFileError",
     "TransportError",
     "UnknownContractError",
     "Validator",

@@ -64,7 +64,7 @@ def check_tag(tag: str) -> None:
     elif len(tag) < MIN_TAG_LENGTH:
         problem = f"is too short: a tag needs at least {MIN_TAG_LENGTH} characters, not {tag!r}"
     if problem:
-        raise ConfigurationError("--tag", f"the run tag {problem} (the suite prints it, e.g. gc-1a2b3c4d)")
+        raise ConfigurationError("tag", f"the run tag {problem} (the suite prints it, e.g. gc-1a2b3c4d)")
 
 
 def tag_matches(value: str, tag: str) -> bool:

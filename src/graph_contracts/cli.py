@@ -161,6 +161,24 @@ def _schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Library setting -> the flag that sets it. Library errors name the setting (``ConfigurationError.setting``,
+#: e.g. ``tag``); the CLI says the flag the user typed. Settings not listed are said as they are.
+FLAGS = {
+    "batch_size": "--batch-size",
+    "compare": "--compare",
+    "endpoint": "--graph-endpoint",
+    "tag": "--tag",
+}
+
+
+def error_text(exc: GraphContractsError) -> str:
+    """An error as the CLI says it: a ``ConfigurationError``'s setting named by its flag (``FLAGS``)."""
+    if isinstance(exc, ConfigurationError) and exc.setting in FLAGS:
+        valid = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
+        return f"{FLAGS[exc.setting]}: {exc.detail}{valid}"
+    return str(exc)
+
+
 def request_names(version: str, kind: str) -> list[str]:
     """The type or operation names that have a request schema in ``version`` (``kind``: types, operations)."""
     folder = schemas_dir() / version / kind
@@ -234,7 +252,7 @@ def _validate(args: argparse.Namespace) -> int:
         elif type_name:
             Validator.for_type(type_name, version=args.graph_version)
     except (UnknownContractError, ConfigurationError) as exc:
-        error_line("graph-contracts validate", str(exc))
+        error_line("graph-contracts validate", error_text(exc))
         return 2
     reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
     # One run for all the files, so a device listed in two of them is a duplicate too.
@@ -272,7 +290,7 @@ def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
             # One unreadable file must not hide what the others contain.
             reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
         except GraphContractsError as exc:
-            reporter.file_error(STDIN_NAME if name == "-" else name, str(exc))
+            reporter.file_error(STDIN_NAME if name == "-" else name, error_text(exc))
         except RecursionError:
             reporter.file_error(STDIN_NAME if name == "-" else name, "the data is nested too deeply to validate")
         except OSError as exc:
@@ -315,8 +333,9 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     if removed:
         print(f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
               + ", ".join(p.name for p in removed))
-    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))["importedWindowsAutopilotDeviceIdentities"])
-                  for p in written)
+    from .autopilot.catalog import AUTOPILOT_COLLECTION
+
+    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))[AUTOPILOT_COLLECTION]) for p in written)
     print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
     return 0
 
@@ -427,8 +446,8 @@ def _fault(text: str) -> Fault:
 
     try:
         return Fault.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
 
 
 def _port(text: str) -> int:
@@ -549,20 +568,23 @@ def _cleanup(args: argparse.Namespace) -> int:
 
 
 def _sdk_check(args: argparse.Namespace) -> int:
-    from .sdk import run_sdk_check
+    from .sdk import run_gate
 
     if args.compare:
         from .sdk.compare import run_compare
 
         old, new = args.compare
         return run_compare(old, new, args.examples)
-    return int(
-        run_sdk_check(
-            args.sdk, args.junitxml, args.examples,
-            baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
-            traffic=args.traffic or (),
-        )
+    done = run_gate(
+        args.sdk, args.junitxml, args.examples,
+        baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+        traffic=args.traffic or (),
     )
+    if done.missing:
+        print(f"graph-contracts sdk-check: {done.missing_text}", file=sys.stderr)
+    for paragraph in done.report:
+        print(paragraph)
+    return done.code
 
 
 def _completion(args: argparse.Namespace) -> int:
@@ -573,9 +595,30 @@ def _completion(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .mainjob import run_main_job
+    """``graph-contracts run``: the contracts checked first, then the suite; what ``mainjob`` finds, printed."""
+    from .mainjob import CpuSample, MainJob, check_schemas, lint_contracts, run_suite, suite_command, suite_installed
 
-    return run_main_job(args)
+    start = CpuSample.now()  # how busy the cores are is measured over the lint and schema checks
+    job = MainJob(
+        endpoint=args.graph_endpoint, version=getattr(args, "graph_version", "all"), examples=args.examples,
+        junitxml=getattr(args, "junitxml", None), jobs=getattr(args, "jobs", None),
+        pytest_args=tuple(args.pytest_args), durations=getattr(args, "durations", None),
+    )
+    contracts = lint_contracts()
+    for finding in contracts.new:
+        print(finding)
+    print(f"contracts: {len(contracts.findings)} findings, {len(contracts.new)} not acknowledged")
+    check_schemas()
+    print("schemas: up to date")
+    if contracts.new:
+        return 1
+    if not suite_installed():
+        print("contract suite: not installed in this build")
+        return 0
+    command = suite_command(job, since=start)
+    if command.workers:
+        print(f"suite: {command.workers} pytest-xdist workers (--jobs 1 for one process)")
+    return run_suite(command)
 
 
 class _OldSpelling(argparse.Action):
@@ -928,7 +971,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except GraphContractsError as exc:
-        error_line("graph-contracts", str(exc))
+        error_line("graph-contracts", error_text(exc))
         return 2
     except KeyboardInterrupt:
         return 130

@@ -28,6 +28,7 @@ MARKERS = {
     "graph_live": "needs a live tenant (--graph-endpoint live)",
     "graph_write": "creates or deletes objects; on a live tenant only with --graph-allow-writes",
     "graph_beta": "exercises the beta API version",
+    "graph_checks": "graph_checks(*names): the contract checks a suite test stands for (its contract report columns)",
 }
 #: The groupTag prefix of everything a recorded run creates; fixed so a replay sends the same bodies.
 RECORDED_RUN_TAG = "gc-recorded"

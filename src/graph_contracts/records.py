@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
 from . import textio
-from .autopilot.catalog import make_issue
+from .autopilot.catalog import AUTOPILOT_COLLECTION, make_issue
 from .autopilot.csv_reader import AutopilotCsv, CsvRow, PlainRow
 from .errors import InputFileError
 from .issues import Issue, Location, pointer_join
@@ -37,8 +37,6 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 #: The name shown for standard input.
 STDIN_NAME = "<stdin>"
-#: The import action's body property holding the devices.
-AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
 
 Format = Literal["json", "ndjson", "csv"]
 #: What a record is, when the reader knows: one Autopilot device, or an import body's envelope.

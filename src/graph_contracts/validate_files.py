@@ -37,7 +37,8 @@ from .autopilot.csv_reader import PlainRow
 from .autopilot.duplicates import DuplicateIndex
 from .autopilot.hardware_hash import HASH_TEXT_LENGTH
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, PlainRows
-from .issues import Issue, quote
+from .errors import ConfigurationError
+from .issues import Issue
 from .parallel import PART_BYTES, check_file_parallel, widen_result_pipe
 from .records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_record, open_records, sniff
 from .results import RecordResult, lane_results
@@ -46,9 +47,9 @@ from .validation import (
     AUTOPILOT_COLLECTION,
     AUTOPILOT_TYPE,
     Profile,
-    UnknownContractError,
     Validator,
     _cached_validator,
+    odata_type_validator,
 )
 
 __all__ = [
@@ -263,18 +264,12 @@ class _Picker:
         run = self.run
         if run.operation:
             return Validator.for_operation(run.operation, version=run.version, profile=run.profile), None
-        if run.type is None and isinstance(sample, dict):
-            odata = sample.get("@odata.type")
-            if isinstance(odata, str) and odata:
-                try:
-                    inferred = odata.lstrip("#").rsplit(".", 1)[-1]
-                    return Validator.for_type(inferred, version=run.version, profile=run.profile), None
-                except UnknownContractError:
-                    return None, Issue(
-                        "/@odata.type",
-                        "odata-type",
-                        f"{quote(odata)} names no type with a contract in {run.version}; name one with --type",
-                    )
+        if run.type is None:
+            found = odata_type_validator(sample, run.version, profile=run.profile)
+            if isinstance(found, Issue):
+                return None, replace(found, message=f"{found.message}; name one with --type")
+            if found is not None:
+                return found, None
         return Validator.for_type(run.type or AUTOPILOT_TYPE, version=run.version, profile=run.profile), None
 
 
@@ -474,7 +469,7 @@ def csv_to_payloads(
     before that (an unreadable row, a full disk) leaves the folder as it was.
     """
     if not 1 <= batch_size <= BATCH_LIMIT:
-        raise ValueError(f"batch size must be 1..{BATCH_LIMIT}, not {batch_size}")
+        raise ConfigurationError("batch_size", f"a batch holds 1..{BATCH_LIMIT} devices, not {batch_size}")
     problems = list(csv_problems(path, version=version, batch_size=batch_size))
     if any(r.errors for r in problems):
         return Payloads([], problems, [])

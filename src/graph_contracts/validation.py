@@ -20,10 +20,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
+from .autopilot.catalog import AUTOPILOT_COLLECTION as AUTOPILOT_COLLECTION  # the Autopilot import's type
+from .autopilot.catalog import AUTOPILOT_TYPE as AUTOPILOT_TYPE  # and body, named here before the catalog did
 from .autopilot.catalog import root_causes
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
-from .errors import GraphContractsError, InvalidArgumentError
+from .errors import InvalidArgumentError
+from .errors import UnknownContractError as UnknownContractError  # its name here before errors held it
 from .issues import Issue, Location, pointer_join, quote
 from .records import LongNumber
 from .resources import schemas_dir
@@ -33,10 +36,6 @@ Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
 PROFILES: tuple[Profile, ...] = ("contract", "upload")
 DIRECTIONS: tuple[Direction, ...] = ("request", "response")
-
-#: The Graph type whose records the Autopilot rules apply to, and the action body that carries them.
-AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
-AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
 
 PATTERN_CODES: Mapping[str, str] = {
     BASE64_PATTERN: "base64",
@@ -53,14 +52,6 @@ JSON_TYPE_NAMES: Mapping[type, str] = {
     dict: "object",
     type(None): "null",
 }
-
-
-class UnknownContractError(GraphContractsError, LookupError):
-    """No schema exists for the type or operation asked for in that version.
-
-    Check the spelling (type names are camelCase, e.g. ``importedWindowsAutopilotDeviceIdentity``)
-    and the version: some types exist only in ``beta``.
-    """
 
 
 def _json_type(value: Any) -> str:
@@ -762,6 +753,24 @@ def _cached_validator(target: str, name: str, version: str, direction: Direction
     return Validator.for_operation(name, version=version, direction=direction, profile=profile)
 
 
+def odata_type_validator(
+    payload: Any, version: str, direction: Direction = "request", profile: Profile = "contract"
+) -> Validator | Issue | None:
+    """The validator of the type a payload's ``@odata.type`` names (``#microsoft.graph.X`` names ``X``).
+
+    None when the payload names no type; an ``odata-type`` issue at
+    ``/@odata.type`` when the name has no contract in ``version``. ``validate``
+    and the file validator both infer a payload's type here.
+    """
+    odata = payload.get("@odata.type") if isinstance(payload, dict) else None
+    if not isinstance(odata, str) or not odata:
+        return None
+    try:
+        return _cached_validator("type", odata.lstrip("#").rsplit(".", 1)[-1], version, direction, profile)
+    except UnknownContractError:
+        return Issue("/@odata.type", "odata-type", f"{quote(odata)} names no type with a contract in {version}")
+
+
 def validate(
     payload: Any,
     *,
@@ -785,13 +794,8 @@ def validate(
     if operation is not None:
         return _cached_validator("operation", operation, version, direction, profile).validate(payload)
     if type is None:
-        odata = payload.get("@odata.type") if isinstance(payload, dict) else None
-        if not isinstance(odata, str) or not odata:
+        found = odata_type_validator(payload, version, direction, profile)
+        if found is None:
             return [Issue("", "odata-type", "name a type or an operation, or give the payload an @odata.type")]
-        inferred = odata.lstrip("#").rsplit(".", 1)[-1]
-        try:
-            validator = _cached_validator("type", inferred, version, direction, profile)
-        except UnknownContractError:
-            return [Issue("/@odata.type", "odata-type", f"{quote(odata)} names no type with a contract in {version}")]
-        return validator.validate(payload)
+        return [found] if isinstance(found, Issue) else found.validate(payload)
     return _cached_validator("type", type, version, direction, profile).validate(payload)

@@ -20,6 +20,12 @@ from typing import Literal
 
 from graph_contracts.issues import Issue, Location, Severity
 
+#: The Graph type of an Autopilot device import, the one name for it in the code.
+AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
+#: Its entity set, which is also the import action's body property holding the devices.
+AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+#: The entity set of the devices an import registers.
+DEVICE_COLLECTION = "windowsAutopilotDeviceIdentities"
 #: Intune's name for a hash whose fields are invalid or empty (no confirmed numeric code).
 INVALID_HASH = "InvalidZtdHardwareHash"
 #: Intune's name for the second of two identical hashes in one upload (no confirmed numeric code).

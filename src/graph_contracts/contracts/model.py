@@ -257,10 +257,13 @@ class Finding:
     acknowledged: bool = False
 
     def __str__(self) -> str:
-        mark = "acknowledged" if self.acknowledged else "NEW"
-        return (
-            f"[{mark}] {self.id}: {self.message}\n    source 1: {self.first_source}\n    source 2: {self.second_source}"
-        )
+        sources = f"\n    source 1: {self.first_source}\n    source 2: {self.second_source}"
+        return marked(self.id, self.acknowledged, self.message + sources)
+
+
+def marked(finding_id: str, acknowledged: bool, text: str) -> str:
+    """A finding as lint and the importer list it: ``[acknowledged]`` or ``[NEW]``, its id, then what it says."""
+    return f"[{'acknowledged' if acknowledged else 'NEW'}] {finding_id}: {text}"
 
 
 @dataclass(frozen=True, repr=False)

@@ -202,4 +202,4 @@ def open_endpoint(
             base_url=base_url or chosen.graph_base, source=token_source_from_env(cloud), allows_writes=allow_writes
         )
         return
-    raise ConfigurationError("--graph-endpoint", f"unknown endpoint {kind!r}", ("emulator", "replay", "live"))
+    raise ConfigurationError("endpoint", f"unknown endpoint {kind!r}", ("emulator", "replay", "live"))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from ..errors import InputFileError
+from ..errors import PermissionsFileError as PermissionsFileError
 from ..resources import contracts_dir
 
 #: The permission kinds the package reads, as Microsoft's data names them (``schemeKeys``).
@@ -51,23 +51,6 @@ _KEY_SEGMENT = re.compile(r"([^()]*)\((.*)\)\Z")
 _VERSION_SEGMENTS = frozenset({"v1.0", "beta"})
 ID = "{id}"
 
-
-class PermissionsFileError(InputFileError):
-    """A permissions file is not Microsoft's ``permissions.json``/``provisioningInfo.json`` nor our index.
-
-    Usually the file is truncated (the JSON ends early), of another schema (a
-    different tool's permissions list), or an older index: refresh it with
-    ``python -m graph_contracts.permissions.build`` (see the README). ``pointer``
-    is the JSON pointer of the part that broke.
-    """
-
-    def __init__(self, file: str, message: str, pointer: str = "", line: int = 0) -> None:
-        self.pointer = pointer
-        self.source_file = file
-        super().__init__(file + (f"#{pointer}" if pointer else ""), message, line)
-
-    def __reduce__(self) -> tuple[type[PermissionsFileError], tuple[str, str, str, int]]:  # type: ignore[override]
-        return type(self), (self.source_file, self.detail, self.pointer, self.line)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..errors import InputFileError
+from ..errors import TokenError as TokenError
 from .data import Kind
 
 #: Said wherever a decoded token is reported: the claims are read, not trusted.
@@ -24,15 +24,6 @@ NOT_VERIFIED = "the token was decoded locally and its signature was not verified
 _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 _SECTIONS = ("header", "claims", "signature")
 
-
-class TokenError(InputFileError):
-    """A token could not be read: not a JWT, a section that is not base64url, or claims that are not JSON.
-
-    Usually the file holds something else (an ID token's JSON wrapper is read,
-    but a refresh token or an opaque token is not a JWT), or the token was cut
-    when copied. Signatures are never verified, so a valid-looking forged
-    token is read as it claims.
-    """
 
 
 @dataclass(frozen=True)

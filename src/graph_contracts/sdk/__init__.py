@@ -1,6 +1,6 @@
 """The SDK gate: do the msgraph Python SDKs keep our contracts, in their serializers and on the wire?
 
-``run_sdk_check`` is what ``graph-contracts sdk-check`` calls. The SDKs are
+``run_gate`` is what ``graph-contracts sdk-check`` calls; it returns a ``GateRun`` the CLI prints. The SDKs are
 optional (``pip install graph-contracts[sdk]``, or ``tox -e sdk``) and are
 imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
 
@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TextIO
+from dataclasses import dataclass
 
 from ..errors import ConfigurationError
 from .baseline import FindingId, baseline_exit_code, judge, load_baseline, render_judgement
@@ -29,13 +28,14 @@ from .report import CheckResult, exit_code, findings, render_table, write_junit
 __all__ = [
     "SDKS",
     "CheckResult",
+    "GateRun",
     "SdkDistribution",
     "check_all",
     "check_sdk",
     "exit_code",
     "findings",
     "render_table",
-    "run_sdk_check",
+    "run_gate",
     "write_junit",
 ]
 
@@ -100,18 +100,39 @@ def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLE
         return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
 
 
-def run_sdk_check(
+@dataclass(frozen=True)
+class GateRun:
+    """What one ``sdk-check`` run found; the CLI prints it (nothing here prints).
+
+    ``code``: 0 pass, 1 contract break, 2 an SDK asked for is not installed
+    (``missing``; then nothing ran). ``report``: what to show, in order, one
+    paragraph an item (the table, the baseline's judgement, the files written).
+    """
+
+    code: int
+    report: tuple[str, ...] = ()
+    missing: tuple[SdkDistribution, ...] = ()
+
+    @property
+    def missing_text(self) -> str:
+        """Which SDKs are not installed, with how to install them; empty when none is missing."""
+        if not self.missing:
+            return ""
+        names = ", ".join(f"{s.distribution} (import {s.package})" for s in self.missing)
+        return f"not installed: {names}; {INSTALL_HINT}"
+
+
+def run_gate(
     sdk: str,
     junitxml: str | None,
     examples: int,
     *,
-    out: TextIO | None = None,
     baseline: str | None = None,
     write_baseline: str | None = None,
     strict_baseline: bool = False,
     traffic: Sequence[str] = (),
-) -> int:
-    """Run the gate for ``sdk`` (msgraph, msgraph-beta or both), print the table, write JUnit XML if asked.
+) -> GateRun:
+    """Run the gate for ``sdk`` (msgraph, msgraph-beta or both); write JUnit XML and a baseline if asked.
 
     With ``baseline`` the exit code follows the baseline (see ``sdk.baseline``): known breaks pass, new
     or expired ones fail, entries nothing matches are reported as fixed (failing with ``strict_baseline``).
@@ -119,10 +140,8 @@ def run_sdk_check(
 
     ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
 
-    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed (or an unreadable baseline or
-    traffic file: ``InputFileError``, raised before anything is judged).
+    An unreadable baseline or traffic file raises ``InputFileError`` before anything is judged.
     """
-    stream = out or sys.stdout
     chosen = _selected(sdk)
     known = load_baseline(baseline) if baseline else None
     if traffic:
@@ -131,26 +150,23 @@ def run_sdk_check(
         results = check_traffic(traffic)
         judged_sdks = {SDK_NAME}
     else:
-        missing = [s for s in chosen if not s.installed()]
+        missing = tuple(s for s in chosen if not s.installed())
         if missing:
-            names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
-            print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
-            return 2
+            return GateRun(2, missing=missing)
         results = check_all(chosen, examples)
         judged_sdks = {s.name for s in chosen}
-    print(render_table(results), file=stream)
+    report = [render_table(results)]
     code = exit_code(results)
     acknowledged: dict[FindingId, str] = {}
     if known is not None:
         judged = judge(results, known, sdks=judged_sdks)
-        print("", file=stream)
-        print(render_judgement(judged, known), file=stream)
+        report += ["", render_judgement(judged, known)]
         code = baseline_exit_code(judged, strict=strict_baseline)
         acknowledged = {j.id: f"{j.entry.reason} ({j.entry.link})" for j in judged if j.outcome == "known" and j.entry}
     if junitxml:
         write_junit(results, junitxml, acknowledged)
-        print(f"wrote {junitxml}", file=stream)
+        report.append(f"wrote {junitxml}")
     if write_baseline:
         count = write_baseline_file(write_baseline, results, known)
-        print(f"wrote {write_baseline} ({count} findings)", file=stream)
-    return code
+        report.append(f"wrote {write_baseline} ({count} findings)")
+    return GateRun(code, tuple(report))

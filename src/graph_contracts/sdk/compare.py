@@ -25,17 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import ConfigurationError
+from ..errors import CompareError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
 from .models import SDKS, SdkDistribution
 
 #: How long one install may take (msgraph-beta-sdk is a 50 MB wheel of some 20,000 files).
 INSTALL_TIMEOUT = 1800
 GATE_TIMEOUT = 1800
-
-
-class CompareError(ConfigurationError):
-    """A requirement could not be installed, or the gate could not run on it."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ def distribution_of(requirement: str) -> SdkDistribution:
         if sdk.distribution == normal:
             return sdk
     choices = tuple(s.distribution for s in SDKS.values())
-    raise CompareError("--compare", f"{requirement!r} is not a requirement on an msgraph SDK", choices)
+    raise CompareError("compare", f"{requirement!r} is not a requirement on an msgraph SDK", choices)
 
 
 def _venv_python(env: Path) -> Path:
@@ -77,10 +73,10 @@ def _run(cmd: Sequence[str], what: str, timeout: int, env: dict[str, str] | None
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CompareError("--compare", f"{what}: {exc}") from None
+        raise CompareError("compare", f"{what}: {exc}") from None
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise CompareError("--compare", f"{what} failed (exit {done.returncode}):\n{tail}")
+        raise CompareError("compare", f"{what} failed (exit {done.returncode}):\n{tail}")
     return done.stdout
 
 
@@ -116,10 +112,10 @@ def gate_findings(
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=GATE_TIMEOUT, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CompareError("--compare", f"the gate on {requirement}: {exc}") from None
+        raise CompareError("compare", f"the gate on {requirement}: {exc}") from None
     if done.returncode not in (0, 1) or not out.exists():
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise CompareError("--compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
+        raise CompareError("compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
     return load_baseline(out), version
 
 
@@ -143,7 +139,7 @@ def run_compare(old: str, new: str, examples: int, *, out: TextIO | None = None)
     stream = out or sys.stdout
     sdk = distribution_of(old)
     if distribution_of(new) != sdk:
-        raise CompareError("--compare", f"{old!r} and {new!r} name different SDKs; compare two releases of one SDK")
+        raise CompareError("compare", f"{old!r} and {new!r} name different SDKs; compare two releases of one SDK")
     workdir = Path(tempfile.mkdtemp(prefix="graph-contracts-compare-"))
     found: dict[str, tuple[Baseline, str]] = {}
     try:

@@ -12,13 +12,14 @@ from typing import Any
 
 import httpx
 
+from ..autopilot.catalog import AUTOPILOT_COLLECTION
 from ..cleanup import collections, id_refusal
 from ..contracts import VERSIONS, ContractSet, Operation, ServiceRefusal, default_contracts
 from ..graph.client import GraphClient, parse_retry_after
 from ..graph.recording import pseudonymize_upns
-from ..schemas import GRAPH_ERROR
 from ..traffic.secrets import PLACEHOLDER, is_secret_key
 from ..validation import Validator
+from .checks import lifecycle, request_line, shape, status
 
 #: The import states Intune does not leave on its own.
 FINAL_IMPORT_STATES = ("complete", "error")
@@ -61,9 +62,22 @@ def expected_refusal(op: Operation, config: Any) -> ServiceRefusal | None:
 
 def assert_refused(response: httpx.Response, refusal: ServiceRefusal) -> None:
     """The response is the service's refusal: its status, its error code, in Graph's envelope."""
-    assert response.status_code == refusal.status, response.text[:500]
-    assert envelope_problems(response) == []
-    assert response.json()["error"]["code"] == refusal.code, response.text[:500]
+    status(response, refusal.status, code=refusal.code)
+
+
+def assert_not_refused(response: httpx.Response, refusal: ServiceRefusal) -> None:
+    """As the pages say: the answer is anything but the service's refusal (its status with its error code)."""
+    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+    code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+    refused = response.status_code == refusal.status and code == refusal.code
+    what = f"{request_line(response)} as documented, not refused with {refusal.status} {refusal.code}"
+    status(response, () if refused else response.status_code, what=what)
+
+
+def schema_problems(op: Operation, body: Any) -> list[str]:
+    """Where the response ``body`` breaks the contract of ``op``, as ``pointer: message``."""
+    validator = Validator.for_operation(op.id, version=op.version, direction="response")
+    return [f"{i.pointer}: {i.message}" for i in validator.validate(body)]
 
 
 def operations(verb: str, versions: tuple[str, ...] = VERSIONS) -> list[Operation]:
@@ -100,19 +114,6 @@ def registered_device(contracts: ContractSet, version: str, entity: Any) -> str 
     if not isinstance(registration, str) or not registration or get is None:
         return None
     return item_path(get, registration)
-
-
-def envelope_problems(response: httpx.Response) -> list[str]:
-    """Why a response is not a Graph error envelope with the request-id Graph always sends."""
-    problems = []
-    try:
-        body = response.json()
-    except ValueError:
-        return [f"the body is not JSON: {response.text[:80]!r}"]
-    problems += [f"{i.pointer}: {i.message}" for i in Validator(GRAPH_ERROR).validate(body)]
-    if not response.headers.get("request-id"):
-        problems.append("no request-id header")
-    return problems
 
 
 def echo_differences(
@@ -201,8 +202,7 @@ class Created:
         except BaseException:
             list(self.delete_all())  # best effort: the example's own failure is what to report
             raise
-        failed = list(self.delete_all())
-        assert not failed, f"could not delete what the example created: {failed}"
+        lifecycle("what the example created is deleted", list(self.delete_all()), [])
 
     def delete_all(self) -> Iterator[str]:
         """Delete every object still registered; yield what could not be deleted."""
@@ -219,27 +219,30 @@ def import_devices(
 ) -> list[dict[str, Any]]:
     """POST ``devices`` to the import ``op``, register each imported identity for cleanup, check the answer."""
     response = client.request(
-        op.method, op.path, json={"importedWindowsAutopilotDeviceIdentities": devices}, check=False
+        op.method, op.path, json={AUTOPILOT_COLLECTION: devices}, check=False
     )
     get = contracts.operation(op.version, f"{op.type}.get")
     if response.is_success:
         for item in response.json().get("value", []):
             if isinstance(item.get("id"), str):
                 created.add(op.version, item_path(get, item["id"]))
-    assert response.status_code == op.success_status, response.text[:500]
+    status(response, op.success_status)
     body = response.json()
-    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
-    assert len(body["value"]) == len(devices)
+    shape(f"the answer to {op.id}", schema_problems(op, body))
+    lifecycle("one result per device imported", len(body["value"]), len(devices))
     return list(body["value"])
 
 
 def settle(client: GraphClient, path: str, pause: float) -> dict[str, Any]:
     """Poll one imported identity until its import is complete or failed; Retry-After wins over our pause."""
+    entity: dict[str, Any] = {}
     for _ in range(MAX_POLLS):
         response = client.request("GET", path)
-        entity: dict[str, Any] = response.json()
+        entity = response.json()
         if entity["state"]["deviceImportStatus"] in FINAL_IMPORT_STATES:
             return entity
         wait = parse_retry_after(response.headers.get("Retry-After"))
         time.sleep(wait if wait is not None else pause)
-    raise AssertionError(f"{path} did not settle after {MAX_POLLS} polls")
+    got = entity.get("state", {}).get("deviceImportStatus")
+    lifecycle(f"{path} settles within {MAX_POLLS} polls", got, one_of=FINAL_IMPORT_STATES)
+    return entity  # not reached: the check fails

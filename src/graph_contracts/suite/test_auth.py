@@ -6,11 +6,15 @@ from collections.abc import Callable
 
 import pytest
 
+from ..autopilot.catalog import AUTOPILOT_COLLECTION
 from ..contracts import ContractSet, Operation, default_contracts
 from ..graph.auth import StaticToken
 from ..graph.client import GraphClient
 from ..graph.endpoints import Endpoint
-from .support import assert_refused, envelope_problems, expected_refusal, item_path, op_id, operations
+from .checks import auth
+from .support import assert_refused, expected_refusal, item_path, op_id, operations
+
+pytestmark = pytest.mark.graph_checks("auth")
 
 #: One operation per verb and version is enough: authorization does not depend on the body.
 PROBES = [o for verb in ("list", "create", "import") for o in operations(verb)]
@@ -19,7 +23,7 @@ PROBES = [o for verb in ("list", "create", "import") for o in operations(verb)]
 def _call(client: GraphClient, op: Operation, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     body: dict[str, object] | None = {} if op.has_request_body and op.verb != "import" else None
     if op.verb == "import":
-        body = {"importedWindowsAutopilotDeviceIdentities": []}
+        body = {AUTOPILOT_COLLECTION: []}
     return client.request(
         op.method, item_path(op, "00000000-0000-0000-0000-000000000000"), json=body, headers=headers, check=False
     )
@@ -29,17 +33,14 @@ def _call(client: GraphClient, op: Operation, headers: dict[str, str] | None = N
 def test_no_token_is_401_invalid_authentication_token(op: Operation, graph_endpoint: Endpoint) -> None:
     with GraphClient(graph_endpoint.base_url, None, version=op.version) as client:
         response = _call(client, op)
-    assert response.status_code == 401
-    assert envelope_problems(response) == []
-    assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
+    auth(response, 401, "InvalidAuthenticationToken")
 
 
 @pytest.mark.parametrize("op", PROBES, ids=op_id)
 def test_malformed_token_is_401(op: Operation, graph_endpoint: Endpoint) -> None:
     with GraphClient(graph_endpoint.base_url, None, version=op.version) as client:
         response = _call(client, op, {"Authorization": "Bearer not-a-token"})
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
+    auth(response, 401, "InvalidAuthenticationToken")
 
 
 @pytest.mark.parametrize("op", PROBES, ids=op_id)
@@ -53,9 +54,7 @@ def test_token_without_the_permission_is_403(
     if refusal is not None:  # the service has no route for it: routing refuses before authorization
         assert_refused(response, refusal)
         return
-    assert response.status_code == 403
-    assert envelope_problems(response) == []
-    assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+    auth(response, 403, "Authorization_RequestDenied")
 
 
 @pytest.mark.parametrize("op", [o for o in PROBES if o.writes], ids=op_id)
@@ -69,8 +68,7 @@ def test_read_permission_does_not_allow_a_write(
     if refusal is not None:  # the service has no route for it: routing refuses before authorization
         assert_refused(response, refusal)
         return
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+    auth(response, 403, "Authorization_RequestDenied")
 
 
 # -- the minimum, from Microsoft's permissions data (graph_contracts.permissions): every operation, both kinds
@@ -135,6 +133,4 @@ def test_token_without_the_permission_one_step_down_is_403(
     if refusal is not None:
         assert_refused(response, refusal)
         return
-    assert response.status_code == 403, f"{below or 'no permission'} was not refused: {response.text[:300]}"
-    assert envelope_problems(response) == []
-    assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+    auth(response, 403, "Authorization_RequestDenied")

@@ -36,7 +36,7 @@ from urllib.parse import urlencode, urlsplit
 
 import yaml
 
-from ..errors import InputFileError
+from ..errors import InputFileError, TrafficFileError
 
 __all__ = [
     "FORMATS",
@@ -60,20 +60,6 @@ FORMATS: tuple[TrafficFormat, ...] = ("har", "vcr", "devproxy", "ndjson")
 
 #: Headers as recorded: (name, value) pairs in order, names as written (case kept).
 Headers = tuple[tuple[str, str], ...]
-
-
-class TrafficFileError(InputFileError):
-    """A traffic file could not be read as HAR, a cassette, a Dev Proxy mock file or NDJSON.
-
-    ``entry`` is the 0-based index of the exchange that broke the file's
-    layout (or None for the file as a whole); ``line`` the 1-based line when
-    the parser knows it. The message says what was expected there.
-    """
-
-    def __init__(self, file: str, message: str, line: int = 0, entry: int | None = None) -> None:
-        self.entry = entry
-        where = f"entry {entry}: " if entry is not None else ""
-        super().__init__(file, where + message, line)
 
 
 @dataclass(frozen=True)

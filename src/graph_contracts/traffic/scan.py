@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from ..errors import GraphContractsError, InputFileError
-from .reader import TrafficFileError, detect_format, expand_paths, parse_text
+from ..errors import InputFileError, SecretLeakError, TrafficFileError
+from .reader import detect_format, expand_paths, parse_text
 from .secrets import (
     TRIGGERS,
     SecretHit,
@@ -59,22 +59,6 @@ class SecretFinding:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.kind}"
-
-
-class SecretLeakError(GraphContractsError):
-    """A cassette would have been written with a credential the scrubber did not remove.
-
-    Nothing was written. ``findings`` names each rule and line (of the text
-    that would have been written); report it as a bug in the rule table, or
-    scrub the value in your own ``before_record`` hook.
-    """
-
-    def __init__(self, file: str, findings: list[SecretFinding]) -> None:
-        self.file = file
-        self.findings = findings
-        where = ", ".join(f"line {f.line} ({f.kind})" for f in findings[:5])
-        more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
-        super().__init__(f"{file}: not written, it would still hold a credential at {where}{more}")
 
 
 _ENCODED = (

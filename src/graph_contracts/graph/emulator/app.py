@@ -30,6 +30,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ...contracts import default_contracts
+from ...errors import ConfigurationError
 from ...validation import Validator
 from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
 from .entra import entra_error, issue_token
@@ -366,8 +367,8 @@ class Emulator:
         if header:
             try:
                 faults.append((f"header:{header}", Fault.parse(header)))
-            except ValueError as exc:
-                raise bad_request(f"x-emulator-fault: {exc}") from None
+            except ConfigurationError as exc:
+                raise bad_request(f"x-emulator-fault: {exc.detail}") from None
         for key, fault in faults:
             if fault.count is not None and self.store.count_fault(key) > fault.count:
                 continue

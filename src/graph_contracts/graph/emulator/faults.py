@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import ConfigurationError
 from .failures import GraphFailure
 
 _FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -39,7 +40,10 @@ class Fault:
 
     @classmethod
     def parse(cls, text: str) -> Fault:
-        """Parse the header/CLI form; raises ``ValueError`` naming the item it cannot read."""
+        """Parse the header/CLI form; raises ``ConfigurationError`` (a ``ValueError``) naming the item it cannot read.
+
+        Its ``detail`` is the message alone, for the CLI's ``--fault`` and the ``x-emulator-fault`` header.
+        """
         fields: dict[str, Any] = {}
         for raw in text.split(";"):
             item = raw.strip()
@@ -60,10 +64,10 @@ class Fault:
                     fields[key] = convert(value.strip())
                 else:
                     raise ValueError("unknown item")
-            except ValueError as exc:
-                raise ValueError(f"cannot read fault item {item!r} in {text!r}: {exc}") from None
+            except ValueError as exc:  # the converters' own, and int()'s and float()'s
+                raise ConfigurationError("fault", f"cannot read fault item {item!r} in {text!r}: {exc}") from None
         if not fields:
-            raise ValueError(f"empty fault {text!r}")
+            raise ConfigurationError("fault", f"empty fault {text!r}")
         return cls(**fields)
 
     def applies_to(self, method: str, path: str) -> bool:
