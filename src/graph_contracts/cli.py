@@ -412,14 +412,16 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.auth import StaticToken
     from .graph.client import GraphClient
     from .graph.endpoints import open_endpoint
+    from .graph.paging import PageLimits
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
+    limits = PageLimits(max_pages=args.max_pages, max_items=args.max_items)
     versions = VERSIONS if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
         try:
-            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run)
+            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run, limits=limits)
         finally:
             for client in clients.values():
                 client.close()
@@ -441,6 +443,20 @@ def _cleanup(args: argparse.Namespace) -> int:
     print(f"{len(done)} objects tagged {args.tag!r}" + "".join(f", {p}" for p in problems)
           + (" (dry run: nothing deleted)" if args.dry_run else ""))
     return 1 if failed or refused else 0
+
+
+def _paging_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-pages`` and ``--max-items``: where reading one collection stops (``graph.paging.PageLimits``)."""
+    from .graph.paging import DEFAULT_LIMITS
+
+    parser.add_argument(
+        "--max-pages", type=_positive, default=DEFAULT_LIMITS.max_pages, metavar="N",
+        help=f"stop with exit 2 when a collection has more than N pages (default {DEFAULT_LIMITS.max_pages})",
+    )
+    parser.add_argument(
+        "--max-items", type=_positive, default=DEFAULT_LIMITS.max_items, metavar="N",
+        help=f"stop with exit 2 when a collection has more than N items (default {DEFAULT_LIMITS.max_items:,})",
+    )
 
 
 def _sdk_check(args: argparse.Namespace) -> int:
@@ -661,6 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
     _graph_version_option(clean, default="all", choices=(*VERSIONS, "all"))
     clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
+    _paging_options(clean)
     clean.set_defaults(handler=_cleanup)
 
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")

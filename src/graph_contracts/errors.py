@@ -18,7 +18,8 @@ can print them plainly instead of a traceback::
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
     └── EndpointError            a request to an endpoint failed (status, code, request ids)
         ├── GraphError           the endpoint answered with a non-success status
-        │   └── AuthenticationError  the token endpoint refused to issue a token
+        │   ├── AuthenticationError  the token endpoint refused to issue a token
+        │   └── PagingError      a collection could not be read to its end (a cap, a looping nextLink)
         └── TransportError       the endpoint could not be reached or kept throttling
 
 The four named with a module live beside the code that raises them.
@@ -232,3 +233,26 @@ class AuthenticationError(GraphError):
         self.endpoint = endpoint
         if endpoint:
             self.args = (f"token endpoint {endpoint} refused: {self.args[0]}",)
+
+
+class PagingError(GraphError):
+    """A collection could not be read to its end: a paging cap was hit, or ``@odata.nextLink`` looped.
+
+    Raised by ``graph.paging``, the one reader of collections. ``limit`` names
+    what stopped it: ``"pages"`` or ``"items"`` (the configured cap, in
+    ``cap``), ``"loop"`` (a next link seen before) or ``"not-a-collection"``
+    (a page without a ``value`` array). ``path`` is the collection, ``pages``
+    and ``items`` what was read before stopping. A caller that must not act on
+    a partial listing (cleanup) stops; one that can report what it could not
+    check (preflight) says so. The status is 200: every page was a success.
+    """
+
+    def __init__(self, limit: str, path: str, message: str, *, pages: int = 0, items: int = 0, cap: int = 0) -> None:
+        self.limit = limit
+        self.path = path
+        self.pages = pages
+        self.items = items
+        self.cap = cap
+        code = {"loop": "NextLinkLoop", "not-a-collection": "NotACollection"}.get(limit, "PagingLimit")
+        super().__init__(200, code, message)
+        self.args = (message,)

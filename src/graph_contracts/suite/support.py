@@ -15,6 +15,7 @@ import httpx
 from ..cleanup import collections, id_refusal
 from ..contracts import VERSIONS, ContractSet, Operation, ServiceRefusal, default_contracts
 from ..graph.client import GraphClient, parse_retry_after
+from ..graph.paging import iter_items
 from ..graph.recording import pseudonymize_upns
 from ..schemas import GRAPH_ERROR
 from ..traffic.secrets import PLACEHOLDER, is_secret_key
@@ -170,7 +171,7 @@ def entity_paths(contracts: ContractSet, client: GraphClient, version: str) -> s
     return {
         get.item_path(item["id"])
         for op, get in collections(contracts, version)
-        for item in client.list_all(op.path)
+        for item in iter_items(client, op.path)
         if not id_refusal(item.get("id"))
     }
 
