@@ -376,7 +376,12 @@ def _emulator(args: argparse.Namespace) -> int:
         "import_pending_seconds": args.import_pending_seconds,
         "as_documented": args.as_documented or None,
         "admin_routes": args.admin_routes,
+        "page_size": args.page_size,
     }
+    if args.state:
+        from .graph.emulator.seed import read_state_file
+
+        options["seed"] = read_state_file(args.state)  # a bad file: StateFileError, one line, exit 2
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
     if args.request_log_size is not None:
         config = replace(config, limits=replace(Limits(), request_log_size=args.request_log_size))
@@ -667,6 +672,13 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
                      help="requests the in-memory request log keeps (default 10000)")
     emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
+    emu.add_argument(
+        "--state", metavar="FILE",
+        help="start with a tenant's state (YAML or JSON): registered devices, imported identities, users, "
+        "devices of another tenant",
+    )
+    emu.add_argument("--page-size", type=_positive, default=None, metavar="N",
+                     help="items per page of a list (default 100; Intune pages at about 1000)")
     emu.set_defaults(handler=_emulator)
 
     clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with TAG, and nothing else")

@@ -39,6 +39,7 @@ from .render import Renderer, envelope
 from .routes import GraphRoute, RouteTable
 from .state import EmulatorStore, RecordedRequest
 from .tokens import Principal, TokenIssuer, satisfies, tenant_id_for, token_failure
+from .users import answer_users, is_users_request
 
 log = logging.getLogger("graph_contracts.emulator")
 
@@ -79,6 +80,8 @@ class Emulator:
         )
         self.issuer = TokenIssuer(self.config.signing_key or secrets.token_bytes(32))
         self.routes = RouteTable(self.contracts)
+        if self.config.seed is not None:  # the tenant's state from ``--state`` (seed.py)
+            self.config.seed.apply(self.store, self.config.tenant_id)
         self.renderer = Renderer(self.contracts)
         self._validators: dict[tuple[str, str], Validator] = {}
         self._apps = {app.client_id: app for app in self.config.apps}
@@ -253,6 +256,8 @@ class Emulator:
             raise bad_request(f"Invalid version: {version}")
         principal = self._authenticate(request)
         method = request.method.upper()
+        if is_users_request(segments[1:]):  # the one directory route (users.py), not in the contracts
+            return answer_users(self, version, segments[1:], method, str(request.base_url).rstrip("/"), principal)
         try:
             route, params = self.routes.match(version, segments[1:], method)
         except GraphFailure:

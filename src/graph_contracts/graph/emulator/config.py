@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ...contracts import ContractSet
 from .faults import Fault
+from .seed import TenantSeed
 from .state import ImportLifecycle
 
 #: The tenant ``EmulatorHandle.token()`` uses when none is named.
@@ -79,6 +80,7 @@ class EmulatorConfig:
     with 404, as if they did not exist. ``as_documented=True`` serves the
     operations the service refuses (the overlay's service facts) as their pages
     document them; by default the emulator answers as the service does.
+    ``seed``: a tenant's state to start with (``--state FILE``, see ``seed.py``).
     """
 
     apps: tuple[AppRegistration, ...] = (DEFAULT_APP,)
@@ -94,6 +96,7 @@ class EmulatorConfig:
     as_documented: bool = False
     limits: Limits = Limits()
     contracts: ContractSet | None = field(default=None, compare=False)
+    seed: TenantSeed | None = field(default=None, compare=False)
 
     @property
     def lifecycle(self) -> ImportLifecycle:
