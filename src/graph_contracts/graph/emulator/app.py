@@ -261,10 +261,10 @@ class Emulator:
         try:
             route, params = self.routes.match(version, segments[1:], method)
         except GraphFailure:
-            self._refuse(version, segments[1:], method)  # a refused route no page we import documents
+            self._refuse(version, segments[1:], method, request.url.query)  # a refused route no page documents
             raise
         # routing comes before authorization in the service: a refused route is a 400 whatever the token holds
-        self._refuse(version, segments[1:], method)
+        self._refuse(version, segments[1:], method, request.url.query)
         self._authorize(route, principal)
         query = parse_query(self.renderer, route, request.url.query)
         payload = self._body(request, body, route) if route.operation.has_request_body else None
@@ -277,11 +277,11 @@ class Emulator:
                                f"The emulator has no handler for the action '{route.operation.id}'.")
         return handler(self, call)
 
-    def _refuse(self, version: str, segments: list[str], method: str) -> None:
+    def _refuse(self, version: str, segments: list[str], method: str, query: str = "") -> None:
         """Answer as the service does where it refuses a documented operation (unless ``as_documented``)."""
         if self.config.as_documented:
             return
-        fact = self.routes.refusal(version, segments, method)
+        fact = self.routes.refusal(version, segments, method, query)
         if fact is not None:
             raise GraphFailure(fact.refusal.status, fact.refusal.code, fact.refusal.message)
 
