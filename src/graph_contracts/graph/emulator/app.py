@@ -31,7 +31,7 @@ from ...validation import Validator
 from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
 from .entra import entra_error, issue_token
 from .failures import Drop, GraphFailure, bad_request
-from .faults import Fault, fault_failure
+from .faults import Fault, fault_failure, loop_next_link
 from .handlers import ACTION_HANDLERS, VERB_HANDLERS, Call
 from .limits import declared_length, parse_json, read_body, too_large
 from .odata import parse_query
@@ -250,7 +250,7 @@ class Emulator:
     async def _graph(self, request: Request, body: bytes) -> Response:
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         segments = [unquote(s) for s in raw_path.decode("latin-1").split("?")[0].strip("/").split("/")]
-        await self._inject_faults(request)
+        loops = await self._inject_faults(request)
         version = segments[0]
         if version not in self.routes.versions:
             raise bad_request(f"Invalid version: {version}")
@@ -275,7 +275,12 @@ class Emulator:
         if handler is None:
             raise GraphFailure(501, "NotImplemented",
                                f"The emulator has no handler for the action '{route.operation.id}'.")
-        return handler(self, call)
+        response = handler(self, call)
+        looped = loop_next_link(bytes(response.body), str(request.url)) if loops else None
+        if looped is not None:  # the next-link=loop fault: the page links back to itself
+            response.body = looped
+            response.headers["content-length"] = str(len(looped))
+        return response
 
     def _refuse(self, version: str, segments: list[str], method: str, query: str = "") -> None:
         """Answer as the service does where it refuses a documented operation (unless ``as_documented``)."""
@@ -285,7 +290,8 @@ class Emulator:
         if fact is not None:
             raise GraphFailure(fact.refusal.status, fact.refusal.code, fact.refusal.message)
 
-    async def _inject_faults(self, request: Request) -> None:
+    async def _inject_faults(self, request: Request) -> bool:
+        """Apply the faults that match the request; True when one asks for a looping next link."""
         faults: list[tuple[str, Fault]] = [
             (f"config:{i}", f) for i, f in enumerate(self.config.faults)
             if f.applies_to(request.method, request.url.path)
@@ -296,15 +302,19 @@ class Emulator:
                 faults.append((f"header:{header}", Fault.parse(header)))
             except ValueError as exc:
                 raise bad_request(f"x-emulator-fault: {exc}") from None
+        loops = False
         for key, fault in faults:
-            if fault.count is not None and self.store.count_fault(key) > fault.count:
+            hits = self.store.count_fault(key) if fault.count is not None or fault.after else 0
+            if (fault.count is not None and hits > fault.count) or (fault.after and hits <= fault.after):
                 continue
+            loops = loops or fault.loop_next_link
             if fault.latency:
                 await self._sleep(fault.latency)
             if fault.drop:
                 raise Drop()
             if fault.status is not None:
                 raise fault_failure(fault)
+        return loops
 
     async def _sleep(self, seconds: float) -> None:
         """A latency fault's wait, which a stopping server cuts short."""
