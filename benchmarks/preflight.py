@@ -89,7 +89,7 @@ def write_csv(path: Path, rows: int) -> None:
             tag = tag.replace("Dept", "Dpet")
         if 200 <= i < 220:
             user = f"user{i - 200 if i < 215 else i + 900}@contoso.example"
-        value = "notbase64!!" if 490 <= i else _hash(serial)
+        value = "notbase64!!" if i >= 490 else _hash(serial)
         lines.append(f"{serial},,{value},{tag},{user}")
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
 
