@@ -168,6 +168,16 @@ def test_a_token_that_cannot_run_preflight_is_one_line_exit_2_before_any_request
     assert len(lines) == 1 and says in lines[0]
 
 
+def test_a_token_graph_refuses_is_one_line_exit_2_after_the_first_request(
+    devices_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with tenant() as handle:  # not a JWT: its claims cannot be read, so the first answer decides
+        status, out, err = preflight(handle, monkeypatch, capsys, str(devices_csv), token="opaque-token")
+        assert len(handle.received) == 1
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Graph refused the token" in err and "401" in err
+
+
 def test_no_token_at_all_is_refused() -> None:
     with pytest.raises(AccessError, match="no access token") as caught:
         check_token("  ")

@@ -32,7 +32,7 @@ from ..graph.paging import DEFAULT_LIMITS, PageLimits
 from ..issues import Issue
 from ..records import Record, open_records
 from ..validate_files import Run
-from .access import USER_READ, Access
+from .access import USER_READ, Access, AccessError
 from .model import (
     ALREADY_REGISTERED,
     BLOCKED,
@@ -136,6 +136,12 @@ def preflight(
     if open_:
         try:
             registered = read_registered(client, wanted, limits, on_page)
+        except GraphError as exc:
+            if exc.status in (401, 403):  # a token whose claims could not be read, refused: an access error
+                raise AccessError("insufficient" if exc.status == 403 else "refused",
+                                  f"Graph refused the token: {exc}") from None
+            registered_error = f"the registered devices could not be read: {exc}"
+            notes.append(registered_error)
         except EndpointError as exc:
             registered_error = f"the registered devices could not be read: {exc}"
             notes.append(registered_error)
