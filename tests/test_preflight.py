@@ -309,3 +309,16 @@ def test_the_embedded_emulator_endpoint_takes_a_state_file(
                    "--format", "json"])
     assert status == 1
     assert verdicts(capsys.readouterr().out)["REG-9"]["verdict"] == "already-registered"
+
+
+def test_the_fault_items_preflight_tests_rely_on_are_read() -> None:
+    fault = Fault.parse("500;after=1;path=/x")
+    assert (fault.status, fault.after, fault.path, fault.loop_next_link) == (500, 1, "/x", False)
+    assert Fault.parse("next-link=loop").loop_next_link
+    with pytest.raises(ValueError, match="next-link=again"):
+        Fault.parse("next-link=again")
+
+
+def test_state_with_a_live_endpoint_is_a_usage_error(devices_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preflight", str(devices_csv), "--state", "x.yaml", "--graph-endpoint", "http://127.0.0.1:9"]) == 2
+    assert "--state: seeds the embedded emulator only" in capsys.readouterr().err
