@@ -167,6 +167,7 @@ FLAGS = {
     "batch_size": "--batch-size",
     "compare": "--compare",
     "endpoint": "--graph-endpoint",
+    "state": "--state",
     "tag": "--tag",
 }
 
@@ -497,7 +498,12 @@ def _emulator(args: argparse.Namespace) -> int:
         "as_documented": args.as_documented or None,
         "admin_routes": args.admin_routes,
         "emulator_admins": tuple(args.emulator_admin or ()),
+        "page_size": args.page_size,
     }
+    if args.state:
+        from .graph.emulator.seed import read_state_file
+
+        options["seed"] = read_state_file(args.state)  # a bad file: StateFileError, one line, exit 2
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
     if args.request_log_size is not None:
         config = replace(config, limits=replace(Limits(), request_log_size=args.request_log_size))
@@ -536,14 +542,16 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.auth import StaticToken
     from .graph.client import GraphClient
     from .graph.endpoints import open_endpoint
+    from .graph.paging import PageLimits
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
+    limits = PageLimits(max_pages=args.max_pages, max_items=args.max_items)
     versions = VERSIONS if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
         try:
-            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run)
+            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run, limits=limits)
         finally:
             for client in clients.values():
                 client.close()
@@ -565,6 +573,125 @@ def _cleanup(args: argparse.Namespace) -> int:
     print(f"{len(done)} objects tagged {args.tag!r}" + "".join(f", {p}" for p in problems)
           + (" (dry run: nothing deleted)" if args.dry_run else ""))
     return 1 if failed or refused else 0
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    """``preflight FILE...``: each device's verdict for an import into the tenant; GET requests only.
+
+    Exit 0 when every device will import, 1 when any will not (or was not
+    checked), 2 for usage or access errors (before any request).
+    """
+    import httpx
+
+    from .graph.auth import StaticToken, shared_ssl_context, token_source_from_env
+    from .graph.client import GraphClient, RetryPolicy
+    from .graph.paging import PageLimits
+    from .preflight import check_token, preflight
+    from .preflight.output import FORMATS, text
+
+    limits = PageLimits(max_pages=args.max_pages, max_items=args.max_items)
+    retry = RetryPolicy(max_total_wait=args.max_wait)
+    with contextlib.ExitStack() as stack:
+        endpoint = args.graph_endpoint
+        if endpoint == "emulator":
+            from .graph.emulator import EmulatorConfig, running_emulator
+            from .graph.emulator.seed import read_state_file
+
+            seed = read_state_file(args.state) if args.state else None
+            handle = stack.enter_context(running_emulator(EmulatorConfig(seed=seed, page_size=1000)))
+            base_url, token = handle.base_url, handle.token(["DeviceManagementServiceConfig.Read.All"])
+        else:
+            if args.state:
+                raise ConfigurationError("state", "seeds the embedded emulator only (--graph-endpoint emulator)")
+            from .graph.clouds import cloud as cloud_named
+
+            base_url = cloud_named(args.cloud).graph_base if endpoint == "live" else endpoint.rstrip("/")
+            token = token_source_from_env(args.cloud).token()
+        access = check_token(token)  # missing, expired or insufficient: one line, exit 2, before any request
+        sent = [0]
+
+        class Counting(httpx.HTTPTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                sent[0] += 1
+                return super().handle_request(request)
+
+        client = stack.enter_context(GraphClient(
+            base_url, StaticToken(token), version=args.graph_version, retry=retry, timeout=args.timeout,
+            transport=Counting(verify=shared_ssl_context()),
+        ))
+        progress = terminal.Progress(terminal.stderr(), unit="items")
+        read: dict[str, int] = {}
+
+        def on_page(path: str, items: int) -> None:
+            progress.advance(items - read.get(path, 0), label=path.rsplit("/", 1)[-1])
+            read[path] = items
+
+        try:
+            result = preflight(args.files, client, access, version=args.graph_version, limits=limits,
+                               on_page=on_page, count_requests=lambda: sent[0])
+        finally:
+            progress.clear()
+    if args.format == "text":
+        out = terminal.stdout()
+        sys.stdout.write(text(result, out.paint))  # type: ignore[arg-type]
+    else:
+        sys.stdout.write(FORMATS[args.format](result))
+    return 0 if result.all_will_import else 1
+
+
+def _endpoint_choice(text: str) -> str:
+    """``emulator``, ``live`` or a Graph base URL (http or https)."""
+    if text in ("emulator", "live") or text.startswith(("http://", "https://")):
+        return text
+    raise argparse.ArgumentTypeError(f"expected emulator, live or an http(s) URL, not {text!r}")
+
+
+def _wait_seconds(text: str) -> float:
+    """argparse type: more than 0 and at most an hour (a request's timeout, a throttling budget)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, not {text}")
+    return value
+
+
+def _add_preflight(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pre = sub.add_parser(
+        "preflight", help="will each device import into this tenant? the offline checks, then read-only Graph calls",
+    )
+    pre.add_argument("files", nargs="+", help="Autopilot CSV files or import bodies (JSON)")
+    pre.add_argument(
+        "--graph-endpoint", type=_endpoint_choice, default="live", metavar="emulator|live|URL",
+        help="live (default: the cloud's Graph, token from GRAPH_TOKEN or AZURE_* variables), emulator "
+        "(embedded, with --state), or a Graph base URL",
+    )
+    pre.add_argument("--state", metavar="FILE", help="the embedded emulator's tenant state (YAML or JSON)")
+    pre.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
+    _graph_version_option(pre, default="v1.0")
+    pre.add_argument("--format", default="text", choices=("text", "json", "csv", "junit"),
+                     help="text (default, grouped by verdict), json, csv (your rows + verdict, reason), junit")
+    pre.add_argument("--timeout", type=_wait_seconds, default=60.0, metavar="SECONDS",
+                     help="how long one request may take before it is retried (default 60)")
+    pre.add_argument("--max-wait", type=_wait_seconds, default=120.0, metavar="SECONDS",
+                     help="the most one request may wait on throttling (Retry-After) and retries (default 120)")
+    _paging_options(pre)
+    pre.set_defaults(handler=_preflight)
+
+
+def _paging_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-pages`` and ``--max-items``: where reading one collection stops (``graph.paging.PageLimits``)."""
+    from .graph.paging import DEFAULT_LIMITS
+
+    parser.add_argument(
+        "--max-pages", type=_positive, default=DEFAULT_LIMITS.max_pages, metavar="N",
+        help=f"stop with exit 2 when a collection has more than N pages (default {DEFAULT_LIMITS.max_pages})",
+    )
+    parser.add_argument(
+        "--max-items", type=_positive, default=DEFAULT_LIMITS.max_items, metavar="N",
+        help=f"stop with exit 2 when a collection has more than N items (default {DEFAULT_LIMITS.max_items:,})",
+    )
 
 
 def _sdk_check(args: argparse.Namespace) -> int:
@@ -826,6 +953,13 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
                      help="requests the in-memory request log keeps (default 10000)")
     emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
+    emu.add_argument(
+        "--state", metavar="FILE",
+        help="start with a tenant's state (YAML or JSON): registered devices, imported identities, users, "
+        "devices of another tenant",
+    )
+    emu.add_argument("--page-size", type=_positive, default=None, metavar="N",
+                     help="items per page of a list (default 100; Intune pages at about 1000)")
     emu.set_defaults(handler=_emulator)
 
     clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with TAG, and nothing else")
@@ -836,6 +970,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
     _graph_version_option(clean, default="all", choices=(*VERSIONS, "all"))
     clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
+    _paging_options(clean)
     clean.set_defaults(handler=_cleanup)
 
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
@@ -887,6 +1022,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     _add_traffic(sub)
+    _add_preflight(sub)
 
     comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"))

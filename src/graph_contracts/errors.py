@@ -22,7 +22,8 @@ can print them plainly instead of a traceback::
     ├── CheckFailed              a check of the contract suite failed (an AssertionError too)
     └── EndpointError            a request to an endpoint failed (status, code, request ids)
         ├── GraphError           the endpoint answered with a non-success status
-        │   └── AuthenticationError  the token endpoint refused to issue a token
+        │   ├── AuthenticationError  the token endpoint refused to issue a token
+        │   └── PagingError      a collection could not be read to its end (a cap, a looping nextLink)
         └── TransportError       the endpoint could not be reached or kept throttling
 
 All of them live here and are exported from ``graph_contracts``; the modules
@@ -367,3 +368,24 @@ class CheckFailed(GraphContractsError, AssertionError):
         self.problems = problems
         detail = "; ".join(problems) if problems else f"expected {expected!r}, got {got!r}"
         super().__init__(f"{check}: {what}: {detail}")
+class PagingError(GraphError):
+    """A collection could not be read to its end: a paging cap was hit, or ``@odata.nextLink`` looped.
+
+    Raised by ``graph.paging``, the one reader of collections. ``limit`` names
+    what stopped it: ``"pages"`` or ``"items"`` (the configured cap, in
+    ``cap``), ``"loop"`` (a next link seen before) or ``"not-a-collection"``
+    (a page without a ``value`` array). ``path`` is the collection, ``pages``
+    and ``items`` what was read before stopping. A caller that must not act on
+    a partial listing (cleanup) stops; one that can report what it could not
+    check (preflight) says so. The status is 200: every page was a success.
+    """
+
+    def __init__(self, limit: str, path: str, message: str, *, pages: int = 0, items: int = 0, cap: int = 0) -> None:
+        self.limit = limit
+        self.path = path
+        self.pages = pages
+        self.items = items
+        self.cap = cap
+        code = {"loop": "NextLinkLoop", "not-a-collection": "NotACollection"}.get(limit, "PagingLimit")
+        super().__init__(200, code, message)
+        self.args = (message,)

@@ -209,7 +209,17 @@ def test_updates_change_what_a_later_get_shows_or_are_refused_as_the_service_doe
 
 
 def _facts() -> list[Any]:
-    return [pytest.param(f, id=f"{f.version}-{f.method}-{f.path}") for f in CONTRACTS.service_facts]
+    return [
+        pytest.param(f, id=f"{f.version}-{f.method}-{f.path}" + (f"-{f.when}" if f.when else ""))
+        for f in CONTRACTS.service_facts
+    ]
+
+
+#: A query that meets each kind of service-fact condition (the overlay's ``when``), given its argument.
+QUERY_MEETING: dict[str, Callable[[str], dict[str, str]]] = {
+    "query_option": lambda option: {option: "id"},
+    "contains_with_hyphen": lambda prop: {"$filter": f"contains({prop},'5CD-0001')"},
+}
 
 
 @pytest.mark.graph_write
@@ -220,7 +230,8 @@ def test_refused_routes_answer_as_the_service_does(
 ) -> None:
     """An id that exists nowhere: the service refuses by route, before it looks the id up."""
     path = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", fact.path)
-    response = graph_client(fact.version).request(fact.method, path, json={}, check=False)
+    params = QUERY_MEETING[fact.when.kind](fact.when.argument) if fact.when else None
+    response = graph_client(fact.version).request(fact.method, path, json={}, params=params, check=False)
     if pytestconfig.getoption("--graph-as-documented"):
         # as the pages say: a documented operation is served (bad body, unknown id); an undocumented route, 405
         assert_not_refused(response, fact.refusal)

@@ -35,7 +35,7 @@ from ...validation import Validator
 from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
 from .entra import entra_error, issue_token
 from .failures import Drop, GraphFailure, bad_request
-from .faults import Fault, fault_failure
+from .faults import Fault, fault_failure, loop_next_link
 from .handlers import ACTION_HANDLERS, VERB_HANDLERS, Call
 from .limits import CLOSE, declared_length, parse_json, read_body, too_large
 from .odata import parse_query
@@ -43,6 +43,7 @@ from .render import Renderer, envelope
 from .routes import GraphRoute, RouteTable
 from .state import EmulatorStore, RecordedRequest
 from .tokens import Principal, TokenIssuer, tenant_id_for, token_failure
+from .users import answer_users, is_users_request
 
 log = logging.getLogger("graph_contracts.emulator")
 
@@ -94,6 +95,8 @@ class Emulator:
         )
         self.issuer = TokenIssuer(self.config.signing_key or secrets.token_bytes(32))
         self.routes = RouteTable(self.contracts)
+        if self.config.seed is not None:  # the tenant's state from ``--state`` (seed.py)
+            self.config.seed.apply(self.store, self.config.tenant_id)
         self.renderer = Renderer(self.contracts)
         self._validators: dict[tuple[str, str], Validator] = {}
         self._accepts: dict[tuple[str, str, str, str], frozenset[str]] = {}
@@ -325,19 +328,21 @@ class Emulator:
     async def _graph(self, request: Request, body: bytes) -> Response:
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         segments = [unquote(s) for s in raw_path.decode("latin-1").split("?")[0].strip("/").split("/")]
-        await self._inject_faults(request)
+        loops = await self._inject_faults(request)
         version = segments[0]
         if version not in self.routes.versions:
             raise bad_request(f"Invalid version: {version}")
         principal = self._authenticate(request)
         method = request.method.upper()
+        if is_users_request(segments[1:]):  # the one directory route (users.py), not in the contracts
+            return answer_users(self, version, segments[1:], method, str(request.base_url).rstrip("/"), principal)
         try:
             route, params = self.routes.match(version, segments[1:], method)
         except GraphFailure:
-            self._refuse(version, segments[1:], method)  # a refused route no page we import documents
+            self._refuse(version, segments[1:], method, request.url.query)  # a refused route no page documents
             raise
         # routing comes before authorization in the service: a refused route is a 400 whatever the token holds
-        self._refuse(version, segments[1:], method)
+        self._refuse(version, segments[1:], method, request.url.query)
         self._authorize(route, principal)
         query = parse_query(self.renderer, route, request.url.query)
         payload = self._body(request, body, route) if route.operation.has_request_body else None
@@ -348,17 +353,23 @@ class Emulator:
         if handler is None:
             raise GraphFailure(501, "NotImplemented",
                                f"The emulator has no handler for the action '{route.operation.id}'.")
-        return handler(self, call)
+        response = handler(self, call)
+        looped = loop_next_link(bytes(response.body), str(request.url)) if loops else None
+        if looped is not None:  # the next-link=loop fault: the page links back to itself
+            response.body = looped
+            response.headers["content-length"] = str(len(looped))
+        return response
 
-    def _refuse(self, version: str, segments: list[str], method: str) -> None:
+    def _refuse(self, version: str, segments: list[str], method: str, query: str = "") -> None:
         """Answer as the service does where it refuses a documented operation (unless ``as_documented``)."""
         if self.config.as_documented:
             return
-        fact = self.routes.refusal(version, segments, method)
+        fact = self.routes.refusal(version, segments, method, query)
         if fact is not None:
             raise GraphFailure(fact.refusal.status, fact.refusal.code, fact.refusal.message)
 
-    async def _inject_faults(self, request: Request) -> None:
+    async def _inject_faults(self, request: Request) -> bool:
+        """Apply the faults that match the request; True when one asks for a looping next link."""
         faults: list[tuple[str, Fault]] = [
             (f"config:{i}", f) for i, f in enumerate(self.config.faults)
             if f.applies_to(request.method, request.url.path)
@@ -369,15 +380,19 @@ class Emulator:
                 faults.append((f"header:{header}", Fault.parse(header)))
             except ConfigurationError as exc:
                 raise bad_request(f"x-emulator-fault: {exc.detail}") from None
+        loops = False
         for key, fault in faults:
-            if fault.count is not None and self.store.count_fault(key) > fault.count:
+            hits = self.store.count_fault(key) if fault.count is not None or fault.after else 0
+            if (fault.count is not None and hits > fault.count) or (fault.after and hits <= fault.after):
                 continue
+            loops = loops or fault.loop_next_link
             if fault.latency:
                 await self._sleep(fault.latency)
             if fault.drop:
                 raise Drop()
             if fault.status is not None:
                 raise fault_failure(fault)
+        return loops
 
     async def _sleep(self, seconds: float) -> None:
         """A latency fault's wait, which a stopping server cuts short."""

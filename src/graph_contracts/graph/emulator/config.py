@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ...contracts import ContractSet
 from .faults import Fault
+from .seed import TenantSeed
 from .state import ImportLifecycle
 
 #: The tenant ``EmulatorHandle.token()`` uses when none is named.
@@ -99,6 +100,7 @@ class EmulatorConfig:
     admin tokens may act on any tenant, or reset every tenant at once. ``as_documented=True`` serves the
     operations the service refuses (the overlay's service facts) as their pages
     document them; by default the emulator answers as the service does.
+    ``seed``: a tenant's state to start with (``--state FILE``, see ``seed.py``).
     """
 
     apps: tuple[AppRegistration, ...] = (DEFAULT_APP, READ_ONLY_APP, NO_PERMISSION_APP)
@@ -115,6 +117,7 @@ class EmulatorConfig:
     as_documented: bool = False
     limits: Limits = Limits()
     contracts: ContractSet | None = field(default=None, compare=False)
+    seed: TenantSeed | None = field(default=None, compare=False)
 
     @property
     def lifecycle(self) -> ImportLifecycle:

@@ -25,7 +25,10 @@ class Fault:
     Written as text in the ``x-emulator-fault`` header and on the command line:
     items separated by ``;``, e.g. ``429;retry-after=1.5;count=2``, ``503``,
     ``latency=0.2``, ``drop``. ``count=N`` fails the first N matching requests
-    and lets the rest through, which is what a retry test needs. ``method`` and
+    and lets the rest through, which is what a retry test needs; ``after=N``
+    lets the first N through and fails the rest (a 5xx in the middle of paging).
+    ``next-link=loop`` answers a list page with an ``@odata.nextLink`` back to
+    the page itself, so a client that follows it meets the same link again. ``method`` and
     ``path`` (a substring of the request path) narrow a configured fault; a
     header fault applies to the request that carries it.
     """
@@ -37,6 +40,8 @@ class Fault:
     count: int | None = None
     method: str | None = None
     path: str | None = None
+    after: int = 0
+    loop_next_link: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Fault:
@@ -59,6 +64,8 @@ class Fault:
                     fields["status"] = status
                 elif name == "drop" and not value:
                     fields["drop"] = True
+                elif name == "next-link" and value.strip() == "loop":
+                    fields["loop_next_link"] = True
                 elif name in _FAULT_FIELDS and value:
                     key, convert = _FAULT_FIELDS[name]
                     fields[key] = convert(value.strip())
@@ -98,6 +105,7 @@ _FAULT_FIELDS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "retry-after": ("retry_after", _non_negative),
     "latency": ("latency", _non_negative),
     "count": ("count", _positive_int),
+    "after": ("after", _positive_int),
     "method": ("method", str.upper),
     "path": ("path", str),
 }
@@ -129,3 +137,18 @@ def fault_failure(fault: Fault) -> GraphFailure:
 def _seconds(value: float) -> str:
     """``Retry-After`` as Graph writes it: an integer when whole, else decimal seconds (``2.128``)."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def loop_next_link(body: bytes, url: str) -> bytes | None:
+    """A list page's JSON body with its ``@odata.nextLink`` pointing back at ``url`` (the page itself),
+    or None when the body is no page with a next link (the ``next-link=loop`` fault)."""
+    import json
+
+    try:
+        page = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(page, dict) or "@odata.nextLink" not in page:
+        return None
+    page["@odata.nextLink"] = url
+    return json.dumps(page, ensure_ascii=False).encode("utf-8")
