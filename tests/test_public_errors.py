@@ -61,12 +61,12 @@ def test_old_homes_name_the_same_classes() -> None:
 
 
 def test_bad_settings_raise_our_errors_which_are_the_builtins_callers_expect() -> None:
-    from graph_contracts import ConfigurationError, Validator
+    from graph_contracts import ConfigurationError, InvalidArgumentError, Validator
     from graph_contracts.graph.emulator import Fault
 
-    with pytest.raises(ConfigurationError) as profile:
+    with pytest.raises(InvalidArgumentError) as profile:  # a Python API argument, not a setting of a command
         Validator.for_type("importedWindowsAutopilotDeviceIdentity", profile="strictest")  # type: ignore[arg-type]
-    assert profile.value.setting == "profile" and profile.value.choices == ("contract", "upload")
+    assert profile.value.argument == "profile" and profile.value.choices == ("contract", "upload")
     assert isinstance(profile.value, ValueError)
     for text, says in (("latency=forever", "cannot read fault item 'latency=forever'"), (";", "empty fault")):
         with pytest.raises(ConfigurationError) as fault:

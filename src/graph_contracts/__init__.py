@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    AccessError,
     AuthenticationError,
     CassetteMissError,
     CheckFailed,
@@ -21,9 +22,11 @@ from .errors import (
     HardwareHashError,
     InputFileError,
     InvalidArgumentError,
+    PagingError,
     PermissionsFileError,
     SchemaDriftError,
     SecretLeakError,
+    StateFileError,
     TokenError,
     TrafficFileError,
     TransportError,
@@ -58,6 +61,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PROFILES",
+    "AccessError",
     "AuthenticationError",
     "CassetteMissError",
     "CheckFailed",
@@ -73,9 +77,11 @@ __all__ = [
     "InvalidArgumentError",
     "Issue",
     "Location",
+    "PagingError",
     "PermissionsFileError",
     "SchemaDriftError",
     "SecretLeakError",
+    "StateFileError",
     "TokenError",
     "TrafficFileError",
     "TransportError",

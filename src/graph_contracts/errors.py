@@ -12,7 +12,8 @@ can print them plainly instead of a traceback::
     ├── InputFileError           a payload or CSV file is missing, unreadable or malformed
     │   ├── TrafficFileError     a traffic file, with the entry that broke
     │   ├── PermissionsFileError a permissions file of another schema, or truncated
-    │   └── TokenError           a token that is not a JWT, or claims that are not JSON
+    │   ├── TokenError           a token that is not a JWT, or claims that are not JSON
+    │   └── StateFileError       an emulator --state file that cannot be used (file and JSON pointer)
     ├── ConfigurationError       a setting (cloud, record mode, credentials, jobs ...) is unknown or missing
     │   └── CompareError         an SDK release could not be installed or gated
     ├── CassetteMissError        replay: a request the cassette does not hold
@@ -20,6 +21,7 @@ can print them plainly instead of a traceback::
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
     ├── InvalidArgumentError     a Python API call got an argument of the wrong type or value
     ├── CheckFailed              a check of the contract suite failed (an AssertionError too)
+    ├── AccessError              preflight: the token is missing, expired or lacks the permission
     └── EndpointError            a request to an endpoint failed (status, code, request ids)
         ├── GraphError           the endpoint answered with a non-success status
         │   ├── AuthenticationError  the token endpoint refused to issue a token
@@ -168,6 +170,17 @@ class TokenError(InputFileError):
     token is read as it claims.
     """
 
+
+
+class StateFileError(InputFileError):
+    """A ``--state`` file that cannot be used: ``pointer`` is the JSON pointer of the offending value."""
+
+    def __init__(self, file: str, pointer: str, message: str) -> None:
+        self.pointer = pointer
+        super().__init__(file, f"{pointer or '/'}: {message}")
+
+    def __reduce__(self) -> tuple[type[StateFileError], tuple[str, str, str]]:  # type: ignore[override]
+        return type(self), (self.file, self.pointer, self.detail.split(": ", 1)[-1])
 
 class EndpointError(GraphContractsError):
     """A request to an endpoint (emulator, replay or tenant) did not succeed.
@@ -389,3 +402,15 @@ class PagingError(GraphError):
         code = {"loop": "NextLinkLoop", "not-a-collection": "NotACollection"}.get(limit, "PagingLimit")
         super().__init__(200, code, message)
         self.args = (message,)
+
+
+class AccessError(GraphContractsError):
+    """The token cannot run preflight: ``problem`` is ``missing``, ``expired`` or ``insufficient``.
+
+    Raised before any request is sent, so nothing was read from the tenant. The
+    message names the permission to add, or how to get a fresh token.
+    """
+
+    def __init__(self, problem: str, message: str) -> None:
+        self.problem = problem
+        super().__init__(message)

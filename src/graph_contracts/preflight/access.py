@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GraphContractsError
+from ..errors import AccessError as AccessError
 
 #: What preflight needs: either grants reading the Autopilot collections (graph-facts 2.2).
 AUTOPILOT_READ = ("DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All")
@@ -23,13 +23,6 @@ AUTOPILOT_READ = ("DeviceManagementServiceConfig.Read.All", "DeviceManagementSer
 USER_READ = ("User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
              "Directory.ReadWrite.All")
 
-
-class AccessError(GraphContractsError):
-    """The token cannot run preflight: ``problem`` is ``missing``, ``expired`` or ``insufficient``."""
-
-    def __init__(self, problem: str, message: str) -> None:
-        self.problem = problem
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from ...autopilot.catalog import AUTOPILOT_COLLECTION, DEVICE_COLLECTION
-from ...errors import InputFileError
+from ...errors import StateFileError as StateFileError
 from .state import (
     ALREADY_ASSIGNED,
     ASSIGNED_TO_OTHER_TENANT,
@@ -50,16 +50,6 @@ IMPORT_STATES = ("pending", "unknown", "error", "complete")
 #: DDS error names the emulator knows, with their codes, so a file may give the name alone.
 KNOWN_ERRORS = {e.name: e.code for e in (ALREADY_ASSIGNED, ASSIGNED_TO_OTHER_TENANT, DUPLICATED, INVALID_HASH)}
 
-
-class StateFileError(InputFileError):
-    """A ``--state`` file that cannot be used: ``pointer`` is the JSON pointer of the offending value."""
-
-    def __init__(self, file: str, pointer: str, message: str) -> None:
-        self.pointer = pointer
-        super().__init__(file, f"{pointer or '/'}: {message}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (self.file, self.pointer, self.detail.split(": ", 1)[-1])
 
 
 def _text(value: Any) -> str | None:
