@@ -18,8 +18,9 @@ under 200 MB after the twelve bodies) are printed as information; nothing
 here passes or fails. The client is asyncio with raw HTTP/1.1 on sockets, so
 the load generator costs little next to the server. Linux only (``/proc``).
 
-Usage: ``python benchmarks/emulator_load.py [--quick] [--clients N] [--seconds S] [--only load|memory]``
-(``--quick``: 10 clients for 3 s and three bodies of each kind).
+Usage: ``python benchmarks/emulator_load.py [--quick] [--clients N] [--seconds S] [--rounds R] [--only load|memory]``
+(``--quick``: 10 clients for 3 s, one round, and three bodies of each kind). The load runs in
+rounds (default 3), each on a fresh emulator; p99 is summarized as median and interquartile range.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # paired.py beside this script
+from paired import Summary
 
 # Imported identities: the service (and so the emulator) refuses a direct create of registered devices.
 DEVICES = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"
@@ -188,33 +193,55 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run_load(clients: int, seconds: float) -> None:
-    print(f"1. load: {clients} clients for {seconds:g} s (baseline: 1 client for {min(seconds, 3):g} s)")
-    with emulator() as target:
-        baseline = asyncio.run(load(target, 1, min(seconds, 3)))
-        loaded = asyncio.run(load(target, clients, seconds))
-        listed = asyncio.run(audit(target))
-    single_p50 = statistics.median(baseline.latencies)
-    for name, tally in (("1 client (baseline)", baseline), (f"{clients} clients", loaded)):
-        server_errors = sum(n for s, n in tally.statuses.items() if s >= 500)
-        ms = [x * 1000 for x in tally.latencies]
-        print(f"  {name}: {len(ms)} requests ({len(ms) / (seconds if tally is loaded else min(seconds, 3)):.0f}/s), "
-              f"5xx {server_errors}, statuses {dict(sorted(tally.statuses.items()))}")
-        print(f"    latency ms: p50 {percentile(ms, 0.5):.1f}  p99 {percentile(ms, 0.99):.1f}  max {max(ms):.1f}")
-    p99 = percentile(loaded.latencies, 0.99)
-    print(f"  p99 / single-client p50: {p99 / single_p50:.1f}x")
-    expected = set(baseline.kept) | set(loaded.kept)
-    gone = set(baseline.deleted) | set(loaded.deleted)
-    missing, duplicated = expected - set(listed), len(listed) - len(set(listed))
-    resurrected = gone & set(listed)
-    print(f"  audit: {len(listed)} listed, {len(expected)} expected; missing {len(missing)}, "
-          f"duplicated {duplicated}, deleted but listed {len(resurrected)}")
-    refused = sum(n for s, n in loaded.statuses.items() if s >= 400)
-    if refused or not expected:
-        print(f"  the load is not real work: {refused} requests refused, {len(expected)} devices kept")
-    verdict = "met" if not refused and expected and p99 < 0.1 else "NOT met"
-    print(f"  target (information): 0 5xx and p99 < 100 ms with 50 clients for 20 s: here {verdict} "
-          f"(p99 {p99 * 1000:.1f} ms, {clients} clients, {seconds:g} s, {os.cpu_count()} cores)")
+def run_load(clients: int, seconds: float, rounds: int = 3) -> None:
+    """``rounds`` rounds, each on a fresh emulator: one client (the baseline), then ``clients`` at once.
+
+    p99 and ``p99 / single-client p50`` are summarized over the rounds as median and interquartile
+    range (``paired.py``); the target is met only when the high end of the p99 IQR is under 100 ms.
+    """
+    print(f"1. load: {clients} clients for {seconds:g} s (baseline: 1 client for {min(seconds, 3):g} s), "
+          f"{rounds} round(s), a fresh emulator each")
+    p99s: list[float] = []
+    ratios: list[float] = []
+    refused_any = empty_any = False
+    for index in range(rounds):
+        with emulator() as target:
+            baseline = asyncio.run(load(target, 1, min(seconds, 3)))
+            loaded = asyncio.run(load(target, clients, seconds))
+            listed = asyncio.run(audit(target))
+        single_p50 = statistics.median(baseline.latencies)
+        print(f"  round {index + 1}:")
+        for name, tally in (("1 client (baseline)", baseline), (f"{clients} clients", loaded)):
+            server_errors = sum(n for s, n in tally.statuses.items() if s >= 500)
+            ms = [x * 1000 for x in tally.latencies]
+            rate = len(ms) / (seconds if tally is loaded else min(seconds, 3))
+            print(f"    {name}: {len(ms)} requests ({rate:.0f}/s), "
+                  f"5xx {server_errors}, statuses {dict(sorted(tally.statuses.items()))}")
+            print(f"      latency ms: p50 {percentile(ms, 0.5):.1f}  p99 {percentile(ms, 0.99):.1f}  max {max(ms):.1f}")
+        p99 = percentile(loaded.latencies, 0.99)
+        p99s.append(p99 * 1000)
+        ratios.append(p99 / single_p50)
+        expected = set(baseline.kept) | set(loaded.kept)
+        gone = set(baseline.deleted) | set(loaded.deleted)
+        missing, duplicated = expected - set(listed), len(listed) - len(set(listed))
+        resurrected = gone & set(listed)
+        print(f"    audit: {len(listed)} listed, {len(expected)} expected; missing {len(missing)}, "
+              f"duplicated {duplicated}, deleted but listed {len(resurrected)}")
+        refused = sum(n for s, n in loaded.statuses.items() if s >= 400)
+        if refused or not expected:
+            print(f"    the load is not real work: {refused} requests refused, {len(expected)} devices kept")
+        refused_any |= bool(refused)
+        empty_any |= not expected
+    p99_summary = Summary(tuple(p99s))
+    print(f"  p99 over the rounds: {p99_summary.text('{:.1f}', ' ms')}")
+    print(f"  p99 / single-client p50 over the rounds: {Summary(tuple(ratios)).text('{:.1f}', 'x')}")
+    if refused_any or empty_any:
+        verdict = "not met (the load was not real work)"
+    else:
+        verdict = "met" if p99_summary.high < 100 else "not met" if p99_summary.low >= 100 else "not shown"
+    print(f"  target (information): 0 5xx and p99 < 100 ms with 50 clients for 20 s, judged on the high end of "
+          f"the p99 IQR: here {verdict} ({clients} clients, {seconds:g} s, {os.cpu_count()} cores, load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())})")
 
 
 # --------------------------------------------------------------------------- oversized bodies
@@ -264,11 +291,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=("load", "memory"), default=None)
+    parser.add_argument("--rounds", type=int, default=None, help="load rounds, a fresh emulator each (default 3; "
+                        "quick 1)")
     args = parser.parse_args(argv)
     clients = args.clients or (10 if args.quick else 50)
     seconds = args.seconds or (3.0 if args.quick else 20.0)
     if args.only in (None, "load"):
-        run_load(clients, seconds)
+        run_load(clients, seconds, args.rounds or (1 if args.quick else 3))
     if args.only in (None, "memory"):
         run_memory(3 if args.quick else 6)
     return 0

@@ -1,37 +1,40 @@
 """On-demand benchmarks for graph-contracts, reported as ratios against baselines from the same run.
 
-What is measured:
+What is measured (hash figures are headed by real-size hashes, 30 records like the 25-33 of real
+ones; the 4-record hash, which no device produces, is the second line):
 
 1. Validator throughput on ``importedWindowsAutopilotDeviceIdentity.import``
    bodies carrying realistic 4000-character hardware hashes: the reused
    ``Validator`` (``contract`` and ``upload`` profiles, ``is_valid`` and
-   ``validate``) and the cached ``graph_contracts.validate``, against plain
-   ``jsonschema.validate`` (which re-checks the schema on every call) and a
-   compiled ``Draft202012Validator.is_valid`` on the same schema.
-2. CSV streaming: ``AutopilotCsv`` over generated Autopilot CSV files, in rows/s
+   ``validate``) and the cached ``graph_contracts.validate``, against
+   ``jsonschema_rs.validator_for(schema).is_valid``, a compiled
+   ``Draft202012Validator.is_valid`` and plain ``jsonschema.validate`` (which
+   re-checks the schema on every call) on the same schema.
+2. CSV streaming: ``AutopilotCsv`` and ``Run().check_file`` over generated Autopilot CSV files, in rows/s
    against a do-nothing ``csv.reader``, and its tracemalloc peak for a small and
    a 10x larger file against ``csv.reader`` streaming and ``list(csv.reader(f))``
    (which materializes every row, so its peak grows with the file).
 3. Hash decoding: ``decode_hardware_hash`` against ``base64.b64decode(validate=True)``.
 4. A stream of single ``importedWindowsAutopilotDeviceIdentity`` records (100,000; 10% invalid):
    ``Validator.for_type(..., profile="upload")`` ``is_valid`` and ``validate`` against
-   ``jsonschema_rs.validator_for(schema).is_valid`` (optional: skipped when not installed), a
-   compiled ``Draft202012Validator.is_valid`` and per-call ``jsonschema.validate`` on the same
-   generated schema; then ``is_valid`` again on hashes with a real-size record area (30 records).
-5. A large CSV (1,000,000 rows, unique 4000-character hashes): ``AutopilotCsv`` rows/s and peak RSS
-   measured in a subprocess, against a subprocess iterating ``csv.reader`` over the same file.
-   Sections 4 and 5 print the issue's targets and whether they are reached (information only).
+   ``jsonschema_rs.validator_for(schema).is_valid``, a compiled ``Draft202012Validator.is_valid``
+   and per-call ``jsonschema.validate`` on the same generated schema; then ``is_valid`` again on
+   4-record hashes.
+5. A large CSV (1,000,000 rows, unique real-size hashes): ``graph-contracts validate`` one job and
+   ``--jobs 2`` in subprocesses, rows/s and peak RSS, against a subprocess iterating ``csv.reader``.
+6. Linearity: cost per record over 1k/10k/100k records, and cost per MB of one long line.
 
 Why ratios: absolute timings depend on the machine, its load and the Python
-build, so a number such as "800 docs/s" means nothing on its own and a fixed
-threshold would fail on a slow CI runner and pass a regression on a fast one.
-Every baseline runs in the same process, on the same inputs, interleaved with
-the candidates (round-robin, median of several ``time.perf_counter`` repeats),
-so the ratio between them is what carries over from one machine to another.
-Nothing here passes or fails: the script prints numbers for a human to read.
+build, so a number such as "800 docs/s" means nothing on its own. Every baseline
+runs on the same inputs in paired rounds with the candidates (``paired.py``:
+interleaved, the order rotating, until the interquartile range of each per-round
+ratio is under 10% of its median or the rounds run out), and each ratio is
+printed as its median with that spread; a target is "met" only when the low end
+of the spread clears it. Nothing here fails.
 
-Usage: ``python benchmarks/run.py [--quick] [--only validator|csv|hash|records|bigcsv] [--csv-rows N]``
-(``tox -e bench`` runs it). ``--quick`` uses fewer repeats and smaller inputs.
+Usage: ``python benchmarks/run.py [--quick|--full] [--only SECTION] [--max-rounds N] [--size N]``;
+``python benchmarks/run.py --readme [--quick] [--write-readme]`` measures the README's table
+(``readme_table.py``). ``tox -e bench`` runs it. ``--quick`` (the default) uses smaller inputs.
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ import argparse
 import base64
 import collections
 import csv
+import dataclasses
 import gc
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -64,6 +70,9 @@ from graph_contracts.autopilot import (
 )
 from graph_contracts.resources import schemas_dir
 from graph_contracts.validate_files import Run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # paired.py beside this script, also under tox
+from paired import Ratio, Summary, paired_rounds, timed
 
 OPERATION = "importedWindowsAutopilotDeviceIdentity.import"
 SCHEMA_PATH = f"v1.0/operations/{OPERATION}.request.json"
@@ -93,27 +102,29 @@ REAL_SIZE_RECORDS: tuple[tuple[int, int], ...] = (
 
 @dataclass(frozen=True)
 class Config:
-    """How much work each section does; ``--quick`` picks the small one."""
+    """How much work each section does; ``--quick`` picks the small one.
 
-    repeats: int
+    Every ratio comes from paired rounds (``paired.py``): at least ``min_rounds``, then on until the
+    interquartile range of each ratio is under 10% of its median, at most ``max_rounds``.
+    """
+
+    min_rounds: int
+    max_rounds: int
     bodies: int
     devices_per_body: int
     hashes: int
     csv_rows: tuple[int, int]
-    csv_repeats: int
     records: int  # section 4: import records in the stream
-    record_repeats: int
     record_subsample: int  # section 4: records given to the slow per-call jsonschema.validate
     big_csv_rows: int  # section 5: rows of the large CSV file
 
 
-FULL = Config(repeats=7, bodies=20, devices_per_body=10, hashes=1000, csv_rows=(1_000, 10_000), csv_repeats=5,
-              records=100_000, record_repeats=3, record_subsample=200, big_csv_rows=1_000_000)
-QUICK = Config(repeats=5, bodies=8, devices_per_body=10, hashes=300, csv_rows=(100, 1_000), csv_repeats=3,
-               records=2_000, record_repeats=3, record_subsample=20, big_csv_rows=10_000)
-#: ``--quick`` is smaller than the issue's 5,000 records and 50,000 CSV rows: at the measured
-#: ~2,500-4,500 rows/s of AutopilotCsv and ~2,000 records/s of the upload profile, those alone
-#: take 15-30 s, more than the whole quick budget (~25 s).
+FULL = Config(min_rounds=5, max_rounds=21, bodies=20, devices_per_body=10, hashes=1000, csv_rows=(1_000, 10_000),
+              records=100_000, record_subsample=200, big_csv_rows=1_000_000)
+QUICK = Config(min_rounds=3, max_rounds=5, bodies=4, devices_per_body=10, hashes=300, csv_rows=(100, 1_000),
+               records=1_000, record_subsample=10, big_csv_rows=2_000)
+#: ``--quick`` only checks that every section works (well under a minute of CPU): its inputs are too
+#: small and its rounds too few for its ratios to settle anything.
 
 #: Section 4 validates single records against the generated type schema.
 RECORD_TYPE = "importedWindowsAutopilotDeviceIdentity"
@@ -138,36 +149,40 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Timing:
-    name: str
-    median: float
-    spread: float  # (max - min) / median of the repeats, to judge how far a ratio can be trusted
+class Comparison:
+    """Candidates timed against a baseline in paired rounds (``paired.paired_rounds``).
 
-    def rate(self, items: int) -> float:
-        return items / self.median
+    ``seconds`` holds every round's measurement per case, aligned by round, so a ratio to any
+    other case of the same rounds is one division per round (``vs``).
+    """
+
+    baseline: str
+    ratios: dict[str, Ratio]
+    seconds: dict[str, list[float]]
+
+    def rate(self, name: str, items: int) -> float:
+        return items / statistics.median(self.seconds[name])
+
+    def vs(self, candidate: str, baseline: str) -> Summary:
+        """Per-round speed ratio of ``candidate`` to another case of the same rounds."""
+        pairs = zip(self.seconds[baseline], self.seconds[candidate], strict=True)
+        return Summary(tuple(b / c for b, c in pairs))
+
+    def spread_of(self, name: str) -> float:
+        """Interquartile range of this case's own seconds, as a share of their median."""
+        return Summary(tuple(self.seconds[name])).spread
 
 
-# ---------------------------------------------------------------------------
-# measuring
-
-
-def time_cases(cases: Sequence[Case], repeats: int, *, warmup: bool = True) -> dict[str, Timing]:
-    """Median wall time of each case; cases are interleaved so drift hits them all alike."""
-    if warmup:
-        for case in cases:
-            case.run()
-    samples: dict[str, list[float]] = {case.name: [] for case in cases}
-    for _ in range(repeats):
-        for case in cases:
-            gc.collect()
-            start = time.perf_counter()
-            case.run()
-            samples[case.name].append(time.perf_counter() - start)
-    timings = {}
-    for name, values in samples.items():
-        median = statistics.median(values)
-        timings[name] = Timing(name, median, (max(values) - min(values)) / median if median else 0.0)
-    return timings
+def compare(cfg: Config, baseline: Case, candidates: Sequence[Case], *, targets: dict[str, float] | None = None,
+            warmup: bool = True, rounds: int | None = None) -> Comparison:
+    """Paired rounds of ``baseline`` and ``candidates`` (interleaved, rotating order) until each ratio's
+    interquartile range is under 10% of its median or ``cfg.max_rounds`` ran (``rounds`` fixes the count)."""
+    seconds: dict[str, list[float]] = {}
+    ratios = paired_rounds(
+        (baseline.name, timed(baseline.run)), [(c.name, timed(c.run)) for c in candidates],
+        min_rounds=rounds or cfg.min_rounds, max_rounds=rounds or cfg.max_rounds, targets=targets,
+        warmup=warmup, samples=seconds)
+    return Comparison(baseline.name, ratios, seconds)
 
 
 def peak_memory(run: Callable[[], object]) -> int:
@@ -203,13 +218,13 @@ def device_hash(index: int, prefix: str, *, real_size: bool = False) -> tuple[st
     return serial, text
 
 
-def import_bodies(count: int, devices: int) -> list[dict[str, Any]]:
+def import_bodies(count: int, devices: int, *, real_size: bool = False) -> list[dict[str, Any]]:
     bodies = []
     for b in range(count):
         records = []
         for d in range(devices):
             index = b * devices + d
-            serial, text = device_hash(index, "PF")
+            serial, text = device_hash(index, "PF", real_size=real_size)
             records.append({
                 "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
                 "serialNumber": serial,
@@ -221,12 +236,13 @@ def import_bodies(count: int, devices: int) -> list[dict[str, Any]]:
     return bodies
 
 
-def write_autopilot_csv(path: Path, rows: int) -> None:
-    """A Get-WindowsAutopilotInfo style file: ASCII, CRLF, no quotes, empty product IDs."""
+def write_autopilot_csv(path: Path, rows: int, *, real_size: bool = True) -> None:
+    """A Get-WindowsAutopilotInfo style file: ASCII, CRLF, no quotes, empty product IDs; real-size hashes
+    (``REAL_SIZE_RECORDS``) unless ``real_size`` is false."""
     with path.open("w", encoding="ascii", newline="") as f:
         f.write(CSV_HEADER + "\r\n")
         for i in range(rows):
-            serial, text = device_hash(i, f"CSV{rows}-")
+            serial, text = device_hash(i, f"CSV{rows}-", real_size=real_size)
             f.write(f"{serial},,{text},{GROUP_TAGS[i % len(GROUP_TAGS)]}\r\n")
 
 
@@ -246,38 +262,38 @@ def kib(n: int) -> str:
     return f"{n / 1024:,.0f} KiB"
 
 
-def print_rates(timings: dict[str, Timing], items: int, unit: str, baselines: Sequence[str]) -> None:
-    labels = {name: ("[baseline] " if name in baselines else "") + name for name in timings}
-    width = max(len(label) for label in labels.values()) + 2
-    print(f"  {'':{width}}{unit:>12}  spread")
-    for name, t in timings.items():
-        print(f"  {labels[name]:{width}}{t.rate(items):>12,.1f}  {t.spread:>6.0%}")
-
-
-def print_ratio_table(timings: dict[str, Timing], items: int, baselines: Sequence[str]) -> None:
-    candidates = [n for n in timings if n not in baselines]
-    width = max(len(n) for n in candidates) + 2
-    cols = [f"vs {b}" for b in baselines]
-    print("  ratio = candidate rate / baseline rate (>1 faster, <1 slower)")
-    print(f"  {'':{width}}" + "".join(f"{c:>{len(c) + 2}}" for c in cols))
-    for name in candidates:
-        cells = "".join(
-            f"{ratio(timings[name].rate(items), timings[b].rate(items)):>{len(c) + 2}}"
-            for b, c in zip(baselines, cols, strict=True))
-        print(f"  {name:{width}}{cells}")
+def print_comparison(comp: Comparison, items: int | dict[str, int], unit: str, others: Sequence[str] = ()) -> None:
+    """Rates (median round), then each candidate's ratio to the baseline: median, interquartile range of
+    the per-round ratios, rounds, whether the spread got under 10% and, with a target, the verdict;
+    ``others`` are further baselines of the same rounds, shown as median ratios."""
+    count = (lambda name: items[name]) if isinstance(items, dict) else (lambda name: items)
+    names = list(comp.seconds)
+    width = max(len(n) for n in names) + 13
+    print(f"  {'':{width}}{unit:>14}  own spread")
+    for name in names:
+        label = ("[baseline] " if name == comp.baseline or name in others else "") + name
+        print(f"  {label:{width}}{comp.rate(name, count(name)):>14,.1f}  {comp.spread_of(name):>6.0%}")
+    print("  ratio = baseline seconds / candidate seconds, per round (>1: the candidate is faster); "
+          "median (IQR low-high, IQR/median; rounds)")
+    for name, r in comp.ratios.items():
+        if name in others:
+            continue
+        extra = "".join(f"; vs {o}: {comp.vs(name, o).median:.2f}x" for o in others)
+        print(f"  {name:{width - 11}} vs {comp.baseline}: {r.text()}{extra}")
 
 
 # ---------------------------------------------------------------------------
 # 1. validator throughput
 
 
-def bench_validator(cfg: Config) -> None:
-    heading(f"1. Validator throughput: {OPERATION} request bodies")
-    bodies = import_bodies(cfg.bodies, cfg.devices_per_body)
+def bench_validator(cfg: Config, *, real_size: bool = True) -> None:
+    kind = "real-size hashes (30 records each)" if real_size else "4-record hashes (no real hash is this small)"
+    heading(f"1. Validator throughput: {OPERATION} request bodies, {kind}")
+    bodies = import_bodies(cfg.bodies, cfg.devices_per_body, real_size=real_size)
     schema: dict[str, Any] = json.loads((schemas_dir() / SCHEMA_PATH).read_text(encoding="utf-8"))
     print(f"  {len(bodies)} distinct bodies x {cfg.devices_per_body} devices, "
           f"{len(bodies[0][COLLECTION][0]['hardwareIdentifier'])}-char hashes; "
-          f"median of {cfg.repeats} repeats; 1 doc = 1 import body")
+          "paired rounds; 1 doc = 1 import body")
 
     contract = graph_contracts.Validator.for_operation(OPERATION, profile="contract")
     upload = graph_contracts.Validator.for_operation(OPERATION, profile="upload")
@@ -325,10 +341,8 @@ def bench_validator(cfg: Config) -> None:
         Case("Validator(upload).validate", loop(upload.validate)),
         Case("graph_contracts.validate(contract)", loop(convenience)),
     ]
-    timings = time_cases(cases, cfg.repeats)
-    baselines = [base_plain, base_compiled, base_rust]
-    print_rates(timings, len(bodies), "docs/s", baselines)
-    print_ratio_table(timings, len(bodies), baselines)
+    comp = compare(cfg, cases[2], [c for i, c in enumerate(cases) if i != 2])
+    print_comparison(comp, len(bodies), "docs/s", others=(base_compiled, base_plain))
 
 
 # ---------------------------------------------------------------------------
@@ -343,8 +357,8 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
         path = workdir / f"autopilot-{rows}.csv"
         write_autopilot_csv(path, rows)
         paths[rows] = path
-    print(f"  header {CSV_HEADER!r}, unique serials and real-layout hashes; "
-          f"median of {cfg.csv_repeats} repeats")
+    print(f"  header {CSV_HEADER!r}, unique serials and real-size hashes; paired rounds; in process "
+          "(section 5 and --readme compare whole processes)")
 
     # Sanity: every data row comes back, and none is reported broken (only the 500-device batch note).
     for rows, path in paths.items():
@@ -379,22 +393,13 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
         base_stream: stream_csv, base_list: list_csv, "AutopilotCsv (reading only)": autopilot,
         candidate: validated}
 
-    rates: dict[str, dict[int, Timing]] = {name: {} for name in makers}
     for rows, path in paths.items():
         # The sanity pass above already warmed imports and caches; skip a second full pass.
-        timings = time_cases([Case(n, make(path)) for n, make in makers.items()], cfg.csv_repeats,
-                             warmup=False)
-        for name, t in timings.items():
-            rates[name][rows] = t
-
+        print(f"  {rows:,} rows:")
+        cases = [Case(n, make(path)) for n, make in makers.items()]
+        comp = compare(cfg, cases[0], cases[1:], targets={candidate: TARGET_CSV_RATIO}, warmup=False)
+        print_comparison(comp, rows, "rows/s")
     width = max(len(n) for n in makers) + 2
-    print(f"  rows/s{'':{width - 6}}{small:>12,} rows{large:>12,} rows  (spread)")
-    for name in makers:
-        cells = "".join(f"{rates[name][r].rate(r):>17,.0f}" for r in (small, large))
-        spreads = "/".join(f"{rates[name][r].spread:.0%}" for r in (small, large))
-        print(f"  {name:{width}}{cells}  ({spreads})")
-    print(f"  ratio {candidate} / {base_stream}: " + ", ".join(
-        f"{r:,} rows {ratio(rates[candidate][r].rate(r), rates[base_stream][r].rate(r))}" for r in (small, large)))
 
     print(f"  peak memory (tracemalloc){'':{width - 25}}{small:>12,} rows{large:>12,} rows   large/small")
     peaks: dict[str, dict[int, int]] = {name: {} for name in makers}
@@ -415,21 +420,23 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
 
 def bench_hash(cfg: Config) -> None:
     heading("3. Hash decoding: decode_hardware_hash vs base64.b64decode")
-    pool = [device_hash(i, "HX")[1] for i in range(cfg.hashes)]
-    print(f"  {len(pool)} distinct {len(pool[0])}-char hashes; median of {cfg.repeats} repeats")
-
-    def baseline() -> None:
-        for text in pool:
-            base64.b64decode(text, validate=True)
-
-    def candidate() -> None:
-        for text in pool:
-            decode_hardware_hash(text)
-
     base = "base64.b64decode(validate=True)"
-    timings = time_cases([Case(base, baseline), Case("decode_hardware_hash", candidate)], cfg.repeats)
-    print_rates(timings, len(pool), "hashes/s", [base])
-    print_ratio_table(timings, len(pool), [base])
+    for real_size in (True, False):
+        pool = [device_hash(i, "HX", real_size=real_size)[1] for i in range(cfg.hashes)]
+        records = len(decode_hardware_hash(pool[0]).records)
+        print(f"  {len(pool)} distinct {len(pool[0])}-char hashes of {records} records"
+              f"{' (real size)' if real_size else ' (4 records: no real hash is this small)'}; paired rounds")
+
+        def baseline(pool: list[str] = pool) -> None:
+            for text in pool:
+                base64.b64decode(text, validate=True)
+
+        def candidate(pool: list[str] = pool) -> None:
+            for text in pool:
+                decode_hardware_hash(text)
+
+        comp = compare(cfg, Case(base, baseline), [Case("decode_hardware_hash", candidate)])
+        print_comparison(comp, len(pool), "hashes/s")
 
 
 # ---------------------------------------------------------------------------
@@ -490,12 +497,13 @@ def import_records(count: int, *, real_size: bool = False) -> tuple[list[dict[st
 def bench_records(cfg: Config) -> None:
     heading(f"4. Record stream: {cfg.records:,} {RECORD_TYPE} records, upload profile vs jsonschema-rs")
     started = time.perf_counter()
-    records, expected = import_records(cfg.records)
+    records, expected = import_records(cfg.records, real_size=True)
     print(f"  {len(records):,} records ({expected.count(False):,} invalid: "
           f"{', '.join(name for name, _ in MUTATIONS)}), hashes from a pool of {HASH_POOL} devices "
-          f"({len(records[0]['hardwareIdentifier'])} chars), built in {time.perf_counter() - started:.1f} s")
-    print("  each record is validated on its own (no cross-record duplicate check); "
-          f"median of {cfg.record_repeats} repeats")
+          f"({len(records[0]['hardwareIdentifier'])} chars, real size: "
+          f"{len(decode_hardware_hash(records[0]['hardwareIdentifier']).records)} records), "
+          f"built in {time.perf_counter() - started:.1f} s")
+    print("  each record is validated on its own (no cross-record duplicate check); paired rounds")
     schema: dict[str, Any] = json.loads((schemas_dir() / RECORD_SCHEMA_PATH).read_text(encoding="utf-8"))
     compiled = jsonschema.Draft202012Validator(schema)
     upload = graph_contracts.Validator.for_type(RECORD_TYPE, profile="upload")
@@ -546,6 +554,7 @@ def bench_records(cfg: Config) -> None:
             sys.exit(f"{name}: unexpected verdict for records {bad[:5]}")
 
     valid_counts: dict[str, list[int]] = {name: [] for name in verdicts}
+    scale = {name: len(records) / len(inputs[name]) for name in verdicts}
 
     def loop(name: str) -> Callable[[], None]:
         fn, items = verdicts[name], inputs[name]
@@ -554,40 +563,39 @@ def bench_records(cfg: Config) -> None:
             valid_counts[name].append(sum(1 for r in items if fn(r)))
         return run
 
-    timings = time_cases([Case(name, loop(name)) for name in verdicts], cfg.record_repeats, warmup=False)
+    cases = [Case(name, loop(name)) for name in verdicts]
+    if rs is None:
+        comp = compare(cfg, cases[0], cases[1:], warmup=False)
+    else:
+        targets = {"Validator(upload).is_valid": TARGET_RS_RATIO, "Validator(contract).is_valid": TARGET_RS_RATIO}
+        comp = compare(cfg, cases[0], cases[1:], targets=targets, warmup=False)
+    # per-call jsonschema.validate ran on a subsample: scale its seconds to the whole stream, so every
+    # ratio compares the same work (records per second)
+    for name, factor in scale.items():
+        comp.seconds[name][:] = [t * factor for t in comp.seconds[name]]
+    if base_plain in comp.ratios:
+        comp.ratios[base_plain] = Ratio(base_plain, comp.baseline, comp.vs(base_plain, comp.baseline), converged=True)
     for name, counts in valid_counts.items():
         want = sum(expected[:len(inputs[name])])
         if set(counts) != {want}:
             sys.exit(f"{name}: counted {counts} valid records, expected {want}")
 
-    rates = {name: t.rate(len(inputs[name])) for name, t in timings.items()}
-    baselines = [b for b in (base_rs, base_compiled, base_plain) if b in rates]
-    width = max(len(n) for n in rates) + 13
-    print(f"  {'':{width}}{'records':>9}{'records/s':>12}  spread" + "".join(f"{'vs ' + b:>34}" for b in baselines))
-    for name, t in timings.items():
-        label = ("[baseline] " if name in baselines else "") + name
-        cells = "".join(f"{ratio(rates[name], rates[b]):>34}" for b in baselines)
-        print(f"  {label:{width}}{len(inputs[name]):>9,}{rates[name]:>12,.0f}  {t.spread:>6.0%}{cells}")
+    others = [b for b in (base_compiled, base_plain) if b in comp.seconds and b != comp.baseline]
+    print_comparison(comp, len(records), "records/s", others=others)
     print(f"  ({base_plain} ran on the first {len(subsample):,} records only: it re-checks the schema "
-          "on every call; its rate is per record, so the ratios stand)")
+          "on every call; its seconds are scaled to the whole stream, so the ratios stand)")
     if rs is not None:
-        speed = rates["Validator(upload).is_valid"] / rates[base_rs]
-        print(f"  target: Validator(upload).is_valid >= {TARGET_RS_RATIO:.1f}x jsonschema-rs with every upload rule "
-              f"on: {speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'} (validate, which also "
-              f"builds every issue: {rates['Validator(upload).validate'] / rates[base_rs]:.2f}x)")
-        speed = rates["Validator(contract).is_valid"] / rates[base_rs]
-        print(f"  target: Validator(contract) >= {TARGET_RS_RATIO:.1f}x jsonschema-rs: "
-              f"{speed:.2f}x, {'reached' if speed >= TARGET_RS_RATIO else 'NOT reached'}")
-        bench_real_size_records(cfg, rs, contract, upload)
+        bench_small_hash_records(cfg, rs, contract, upload)
 
 
-def bench_real_size_records(cfg: Config, rs: Any, contract: graph_contracts.Validator,
-                            upload: graph_contracts.Validator) -> None:
-    """Section 4 again with hashes that carry every record of a real one: the hash check walks ~28
-    records instead of 4 and hashes ~1,000 bytes instead of ~80; jsonschema-rs's pattern costs the same."""
-    records, expected = import_records(cfg.records, real_size=True)
+def bench_small_hash_records(cfg: Config, rs: Any, contract: graph_contracts.Validator,
+                             upload: graph_contracts.Validator) -> None:
+    """Section 4 again with hashes of 4 records (serial, manufacturer, model, UUID): the second line. No real
+    hash is this small, so the hash walk costs less than it will on real input; jsonschema-rs's pattern
+    costs the same."""
+    records, expected = import_records(cfg.records, real_size=False)
     first = decode_hardware_hash(records[0]["hardwareIdentifier"])
-    print(f"  the same stream with real-size record areas ({len(first.records)} records, end offset "
+    print(f"  the same stream with 4-record hashes ({len(first.records)} records, end offset "
           f"{first.end_offset:,}; real hashes: 645-1,326):")
     verdicts: dict[str, Callable[[Any], bool]] = {
         "jsonschema_rs.is_valid": rs.is_valid,
@@ -596,7 +604,7 @@ def bench_real_size_records(cfg: Config, rs: Any, contract: graph_contracts.Vali
     }
     for name, fn in verdicts.items():
         if [fn(r) for r in records[:200]] != expected[:200]:
-            sys.exit(f"{name}: unexpected verdict on a real-size record")
+            sys.exit(f"{name}: unexpected verdict on a 4-record hash")
 
     def loop(fn: Callable[[Any], bool]) -> Callable[[], None]:
         def run() -> None:
@@ -604,12 +612,9 @@ def bench_real_size_records(cfg: Config, rs: Any, contract: graph_contracts.Vali
                 fn(record)
         return run
 
-    timings = time_cases([Case(name, loop(fn)) for name, fn in verdicts.items()], cfg.record_repeats)
-    base = timings["jsonschema_rs.is_valid"].rate(len(records))
-    for name, t in timings.items():
-        rate = t.rate(len(records))
-        print(f"    {name:34s}{rate:>12,.0f} records/s  spread {t.spread:>4.0%}  "
-              f"{ratio(rate, base):>6} vs jsonschema-rs")
+    cases = [Case(name, loop(fn)) for name, fn in verdicts.items()]
+    comp = compare(cfg, cases[0], cases[1:], targets={n: TARGET_RS_RATIO for n in verdicts if n != cases[0].name})
+    print_comparison(comp, len(records), "records/s")
 
 
 # ---------------------------------------------------------------------------
@@ -665,9 +670,6 @@ print(json.dumps({"rows": rows, "errors": errors, "seconds": seconds, "cpu_self"
 """
 
 
-#: Pairs of one job and ``--jobs 2`` measured side by side (section bigcsv); the median pair's ratio is judged.
-JOBS_PAIRS = 3
-
 
 def _burn(count: int) -> int:
     total = 0
@@ -702,9 +704,14 @@ def reader_scaling(path: Path) -> float:
 
 
 def run_child(mode: str, path: Path) -> dict[str, Any]:
+    """Run ``CHILD`` in a fresh interpreter; its own figures plus ``wall``, the whole process's seconds
+    (interpreter start and imports included) as seen from here."""
+    started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path)], check=True, capture_output=True,
                          text=True)
+    wall = time.perf_counter() - started
     result: dict[str, Any] = json.loads(out.stdout)
+    result["wall"] = wall
     return result
 
 
@@ -715,67 +722,69 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     write_autopilot_csv(path, rows)
     took = time.perf_counter() - started
     print(f"  generated {path.stat().st_size / 1e9:.2f} GB in {took:.1f} s ({took / rows * 1e6:.0f} us/row): "
-          "a unique serial and a unique 4000-char hash per row (build_hardware_hash recomputes the "
+          "a unique serial and a unique real-size 4000-char hash per row (build_hardware_hash recomputes the "
           "SHA-256 trailer for each serial), so the duplicate check never fires")
-    print("  each child runs once (a pass over the large file is the measurement), and one job and --jobs 2 again "
-          f"in {JOBS_PAIRS} pairs side by side; peak = VmHWM of the child;")
-    print("  the child imports graph_contracts and compiles the schema before its clock starts (process start "
-          "subtracted); report written to /dev/null")
-    formats = ("text", "json", "junit") if rss else ("text",)
-    results = {"csv.reader (stream, no-op)": run_child("csv", path)}
-    for fmt in formats:
-        results[f"graph-contracts validate --format {fmt}"] = run_child(f"validate:{fmt}", path)
+    print("  csv.reader, one job and --jobs 2 in paired rounds (a child each, order rotating); peak = VmHWM of "
+          "the child; the child imports graph_contracts and compiles the schema before its clock starts "
+          "(the whole-process ratio, interpreter start included, is given too); report written to /dev/null")
+    base_name, one_name, two_name = ("csv.reader (stream, no-op)", "graph-contracts validate --format text",
+                                     "graph-contracts validate --jobs 2")
+    modes = {base_name: "csv", one_name: "validate:text", two_name: "validate:text:2"}
+    last: dict[str, dict[str, Any]] = {}
+    walls: dict[str, list[float]] = {name: [] for name in modes}
+    cpus: dict[str, list[float]] = {name: [] for name in modes}
+
+    def child(name: str) -> Callable[[], float]:
+        def measure() -> float:
+            result = last[name] = run_child(modes[name], path)
+            if result["rows"] != rows or result["errors"]:
+                sys.exit(f"{name}: read {result['rows']} rows with {result['errors']} errors, expected {rows}")
+            walls[name].append(result["wall"])
+            cpus[name].append(result["cpu_self"] + result["cpu_children"])
+            seconds: float = result["seconds"]
+            return seconds
+        return measure
+
     cores_before, readers_before = core_scaling(), reader_scaling(path)
-    # one job and --jobs 2 side by side, in pairs whose order alternates, so that the machine's drift
-    # between two measurements (seen here: 5-10% within a minute) falls on both sides; the median pair counts
-    pairs = []
-    for index in range(JOBS_PAIRS):
-        order = ("validate:text", "validate:text:2") if index % 2 == 0 else ("validate:text:2", "validate:text")
-        measured = {mode: run_child(mode, path) for mode in order}
-        pairs.append((measured["validate:text"], measured["validate:text:2"]))
-    pairs.sort(key=lambda pair: pair[0]["seconds"] / pair[1]["seconds"])
-    paired_one, results["graph-contracts validate --jobs 2"] = pairs[len(pairs) // 2]
+    seconds: dict[str, list[float]] = {}
+    ratios = paired_rounds((base_name, child(base_name)), [(one_name, child(one_name)), (two_name, child(two_name))],
+                           min_rounds=cfg.min_rounds, max_rounds=cfg.max_rounds, warmup=False, samples=seconds,
+                           targets={one_name: TARGET_CSV_RATIO})
+    comp = Comparison(base_name, ratios, seconds)
     cores = (cores_before + core_scaling()) / 2
     readers = (readers_before + reader_scaling(path)) / 2
-    base = results["csv.reader (stream, no-op)"]
-    print(f"  {'':42}{'rows':>11}{'rows/s':>11}{'RSS at start':>14}{'peak RSS':>11}  vs csv.reader (rate, peak)")
-    for name, r in results.items():
-        if r["rows"] != rows or r["errors"]:
-            sys.exit(f"{name}: read {r['rows']} rows with {r['errors']} errors, expected {rows} clean rows")
-        rate = r["rows"] / r["seconds"]
-        cells = f"{ratio(rate, base['rows'] / base['seconds'])}, {ratio(r['peak_kb'], base['peak_kb'])}"
-        print(f"  {name:42}{r['rows']:>11,}{rate:>11,.0f}{r['rss_before_kb'] / 1024:>11,.0f} MB"
-              f"{r['peak_kb'] / 1024:>8,.0f} MB  {cells}")
-    ours = results["graph-contracts validate --format text"]
-    speed = (ours["rows"] / ours["seconds"]) / (base["rows"] / base["seconds"])
-    print(f"  target: validate >= {TARGET_CSV_RATIO:.1f}x a do-nothing csv.reader: {speed:.2f}x, "
-          f"{'reached' if speed >= TARGET_CSV_RATIO else 'NOT reached'}")
-    two = results["graph-contracts validate --jobs 2"]
-    jobs_speed = paired_one["seconds"] / two["seconds"]
-    every = ", ".join(f"{one['seconds'] / both['seconds']:.2f}x" for one, both in pairs)
-    print(f"  target: --jobs 2 >= {TARGET_JOBS_RATIO:.1f}x one job: {jobs_speed:.2f}x, "
-          f"{'reached' if jobs_speed >= TARGET_JOBS_RATIO else 'NOT reached'} (the median of {len(pairs)} pairs "
-          f"run side by side: {every}; peak RSS is the parent's, the workers' is not counted)")
+    print_comparison(comp, rows, "rows/s")
+    whole = Summary(tuple(b / c for b, c in zip(walls[base_name], walls[one_name], strict=True)))
+    whole_ratio = Ratio(one_name, base_name, whole, whole.spread < 0.10, TARGET_CSV_RATIO)
+    print(f"  whole process (interpreter start and imports included), one job vs csv.reader: {whole_ratio.text()}")
+    jobs = comp.vs(two_name, one_name)
+    jobs_ratio = Ratio(two_name, one_name, jobs, jobs.spread < 0.10, TARGET_JOBS_RATIO)
+    print(f"  --jobs 2 vs one job, same rounds: {jobs_ratio.text()}")
     print(f"  the machine gave 2 processes {cores:.2f}x the speed of one (a CPU-bound loop), and two do-nothing "
-          f"csv.reader processes {readers:.2f}x the rows/s of one (both measured before and after the --jobs 2 "
-          "run): --jobs 2 cannot beat that; a --jobs ratio far below it would be our overhead")
-    one_cpu = paired_one["cpu_self"] + paired_one["cpu_children"]
-    two_cpu = two["cpu_self"] + two["cpu_children"]
-    projected = one_cpu / max(two["cpu_self"], two_cpu / 2)
-    print(f"  CPU seconds: one job {one_cpu:.1f}; --jobs 2 {two_cpu:.1f} in all ({two['cpu_self']:.1f} in the main "
-          f"process, which works in order); on 2 idle cores --jobs 2 would run at about {projected:.2f}x one job "
-          "(one job's CPU time over the larger of the main process's and half the total)")
+          f"csv.reader processes {readers:.2f}x the rows/s of one (both measured before and after the rounds): "
+          "--jobs 2 cannot beat that; a --jobs ratio far below it would be our overhead")
+    one_cpu, two_cpu = statistics.median(cpus[one_name]), statistics.median(cpus[two_name])
+    two_self = last[two_name]["cpu_self"]
+    projected = one_cpu / max(two_self, two_cpu / 2)
+    print(f"  CPU seconds (median): one job {one_cpu:.1f}; --jobs 2 {two_cpu:.1f} in all ({two_self:.1f} in the main "
+          f"process in the last round, which works in order); on 2 idle cores --jobs 2 would run at about "
+          f"{projected:.2f}x one job (one job's CPU time over the larger of the main process's and half the total)")
+    peaks = {one_name: last[one_name]["peak_kb"] / 1024}
     if rss:
-        for fmt in formats:
-            peak_mb = results[f"graph-contracts validate --format {fmt}"]["peak_kb"] / 1024
-            if rows >= 1_000_000:
-                verdict = "reached" if peak_mb < TARGET_PEAK_RSS_MB else "NOT reached"
-            else:
-                verdict = f"not judged: this file has {rows:,} rows (pass --size 1000000)"
-            print(f"  target: peak RSS < {TARGET_PEAK_RSS_MB} MB for 1,000,000 rows, --format {fmt}: "
-                  f"{peak_mb:,.0f} MB, {verdict}")
-    else:
-        print("  peak RSS per format: pass --rss (with --size 1000000 for the target's file)")
+        for fmt in ("json", "junit"):
+            result = run_child(f"validate:{fmt}", path)
+            peaks[f"graph-contracts validate --format {fmt}"] = result["peak_kb"] / 1024
+    print(f"  peak RSS (VmHWM): csv.reader {last[base_name]['peak_kb'] / 1024:,.0f} MB; "
+          + "; ".join(f"{name.removeprefix('graph-contracts ')} {mb:,.0f} MB" for name, mb in peaks.items())
+          + f"; --jobs 2 {last[two_name]['peak_kb'] / 1024:,.0f} MB (the parent's; the workers' is not counted)")
+    for name, peak_mb in peaks.items():
+        if rows >= 1_000_000:
+            verdict = "met" if peak_mb < TARGET_PEAK_RSS_MB else "not met"
+        else:
+            verdict = f"not judged: this file has {rows:,} rows (pass --size 1000000)"
+        print(f"  target: peak RSS < {TARGET_PEAK_RSS_MB} MB for 1,000,000 rows, {name}: {peak_mb:,.0f} MB, {verdict}")
+    if not rss:
+        print("  peak RSS of --format json and junit: pass --rss (with --size 1000000 for the target's file)")
 
 
 # ---------------------------------------------------------------------------
@@ -794,13 +803,13 @@ def bench_linear(cfg: Config, workdir: Path, base_rows: int) -> None:
                 # a unique device per record (its own serial and hash), so no rule fires: the happy path
                 serial, text = device_hash(i, "LN")
                 f.write(json.dumps({"serialNumber": serial, "productKey": "", "hardwareIdentifier": text}) + "\n")
-        timing = time_cases([Case("validate", lambda p=path: consume(Run().check_file(p)))], 1, warmup=False)
-        per_record[n] = timing["validate"].median / n
-        print(f"  {n:>9,} records: {timing['validate'].median:8.2f} s, {per_record[n] * 1e6:8.1f} us/record")
+        took = timed(lambda p=path: consume(Run().check_file(p)))()
+        per_record[n] = took / n
+        print(f"  {n:>9,} records: {took:8.2f} s, {per_record[n] * 1e6:8.1f} us/record")
     first = per_record[sizes[0]]
-    print("  cost per record relative to the smallest file (1.00x = linear): "
-          + ", ".join(f"{n:,}: {per_record[n] / first:.2f}x" for n in sizes))
-    bench_line_length(workdir)
+    print("  cost per record relative to the smallest file (1.00x = linear; one run of each file, so no spread: "
+          "the largest is the measurement): " + ", ".join(f"{n:,}: {per_record[n] / first:.2f}x" for n in sizes))
+    bench_line_length(cfg, workdir)
 
 
 #: Line lengths (bytes) for the line-length part of section 6: NDJSON stops at 16 MB a record
@@ -809,14 +818,15 @@ NDJSON_LINE_SIZES = (512 * 1024, 2 * 1024 * 1024, 8 * 1024 * 1024)
 CSV_LINE_SIZES = (256 * 1024, 1024 * 1024, 3 * 1024 * 1024)
 
 
-def bench_line_length(workdir: Path) -> None:
+def bench_line_length(cfg: Config, workdir: Path) -> None:
     """Cost per MB of one long line, against the shortest line of its kind (1.00x = linear in length).
 
     The long value is a group tag (NDJSON) or a hash (CSV) of that many characters, so the
-    reader, the split and the rules all see the whole line; each file is validated three times,
-    interleaved, and the median counts.
+    reader, the split and the rules all see the whole line; the files of a kind are validated in
+    paired rounds, and the per-round cost per MB relative to the shortest line is summarized.
     """
-    print("  line length: one record per file whose line is that long (median of 3, interleaved):")
+    print("  line length: one record per file whose line is that long; cost per MB relative to the shortest "
+          "(paired rounds; median, IQR):")
     for kind, sizes in (("ndjson", NDJSON_LINE_SIZES), ("csv", CSV_LINE_SIZES)):
         cases = []
         for size in sizes:
@@ -828,12 +838,15 @@ def bench_line_length(workdir: Path) -> None:
                 path.write_text("Device Serial Number,Windows Product ID,Hardware Hash\r\n"
                                 f"{serial},,{'Q' * size}\r\n", encoding="ascii")
             cases.append(Case(str(size), lambda p=path: consume(Run().check_file(p))))
-        timings = time_cases(cases, 3)
-        per_mb = {int(name): t.median / (int(name) / 2**20) for name, t in timings.items()}
-        first = per_mb[sizes[0]]
-        print(f"    {kind:6} " + ", ".join(
-            f"{size / 2**20:g} MB: {timings[str(size)].median * 1e3:.1f} ms ({per_mb[size] * 1e3:.1f} ms/MB, "
-            f"{per_mb[size] / first:.2f}x)" for size in sizes))
+        comp = compare(cfg, cases[0], cases[1:])
+        cells = []
+        for size in sizes[1:]:
+            # speed ratio b/c per round -> cost per MB relative to the shortest line: (c/size) / (b/base)
+            relative = Summary(tuple(sizes[0] / size / r for r in comp.vs(str(size), str(sizes[0])).values))
+            ms = statistics.median(comp.seconds[str(size)]) * 1e3
+            cells.append(f"{size / 2**20:g} MB: {ms:.1f} ms, {relative.text()}")
+        base_ms = statistics.median(comp.seconds[str(sizes[0])]) * 1e3
+        print(f"    {kind:6} {sizes[0] / 2**20:g} MB: {base_ms:.1f} ms (1.00x); " + "; ".join(cells))
 
 
 # ---------------------------------------------------------------------------
@@ -847,19 +860,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller inputs (the default)")
     parser.add_argument("--full", action="store_true", help="the full sizes (100,000 records, 1,000,000 CSV rows)")
     parser.add_argument("--size", type=int, help="rows of the large CSV (section bigcsv) and the smallest "
-                        "linearity file x1000 records (default: quick 10,000 rows / 1,000 records)")
+                        "linearity file x1000 records (default: quick 2,000 rows / 200 records)")
     parser.add_argument("--rss", action="store_true", help="section bigcsv: peak RSS for --format text, json "
                         "and junit (each a subprocess over the whole file)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
-    parser.add_argument("--csv-rows", type=int, help="rows of the large CSV (section bigcsv); "
-                        f"default {FULL.big_csv_rows:,}, quick {QUICK.big_csv_rows:,}")
+    parser.add_argument("--csv-rows", type=int, help="rows of the large CSV (section bigcsv; with --readme, its "
+                        f"CSV row, default 200,000); default {FULL.big_csv_rows:,}, quick {QUICK.big_csv_rows:,}")
+    parser.add_argument("--max-rounds", type=int, help="at most this many paired rounds per comparison "
+                        f"(default: quick {QUICK.max_rounds}, full {FULL.max_rounds}; at least {QUICK.min_rounds})")
+    parser.add_argument("--readme", action="store_true", help="measure the README's speed table (markdown, "
+                        "with the date, machine, load and spreads) and print it; with --quick, small inputs")
+    parser.add_argument("--write-readme", action="store_true", help="with --readme: also write the table and "
+                        "the Quickstart times between their <!-- bench:... --> markers in README.md")
+    parser.add_argument("--skip-test-command", action="store_true", help="with --readme: do not run the README's "
+                        "test command (minutes; the row says it was not measured)")
     args = parser.parse_args(argv)
+    if args.readme or args.write_readme:
+        import readme_table
+
+        if args.write_readme and args.quick:
+            parser.error("--write-readme takes the full measurement: drop --quick")
+        shown = ["python", "benchmarks/run.py", "--readme"] + (["--quick"] if args.quick else [])
+        shown += [f"--csv-rows={args.csv_rows}"] if args.csv_rows else []
+        shown += [f"--max-rounds={args.max_rounds}"] if args.max_rounds else []
+        shown += ["--skip-test-command"] if args.skip_test_command else []
+        table, quickstart = readme_table.build(
+            args.quick, import_records, write_autopilot_csv, csv_rows_count=args.csv_rows,
+            max_rounds=args.max_rounds, skip_test_command=args.skip_test_command, command=" ".join(shown))
+        print(table)
+        print()
+        print(quickstart)
+        if args.write_readme:
+            readme_table.write_readme(table, quickstart)
+            print(f"written to {readme_table.README}")
+        return 0
     cfg = FULL if args.full else QUICK
+    if args.max_rounds:
+        cfg = dataclasses.replace(cfg, max_rounds=max(args.max_rounds, 1),
+                                  min_rounds=min(cfg.min_rounds, max(args.max_rounds, 1)))
     only = set(args.only or SECTIONS)
 
     print(f"graph-contracts {graph_contracts.__version__} benchmarks ({'full' if args.full else 'quick'}); "
-          f"Python {sys.version.split()[0]}, jsonschema {_version('jsonschema')}")
-    print("Ratios compare against baselines measured in this run; absolute rates are for context only.")
+          f"Python {sys.version.split()[0]}, jsonschema {_version('jsonschema')}, {platform.platform()}")
+    print(f"{os.cpu_count()} cores; load average (1, 5, 15 min) at the start: "
+          + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print("Ratios compare against baselines measured in this run, in paired rounds (benchmarks/paired.py): "
+          f"{cfg.min_rounds} to {cfg.max_rounds} rounds, until the IQR of each ratio is under 10% of its median; "
+          "absolute rates are for context only.")
     started = time.perf_counter()
     if "validator" in only:
         bench_validator(cfg)
@@ -875,8 +922,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_big_csv(cfg, Path(tmp), args.size or args.csv_rows or cfg.big_csv_rows, args.rss)
     if "linear" in only:
         with tempfile.TemporaryDirectory(prefix="gc-bench-") as tmp:
-            bench_linear(cfg, Path(tmp), 10_000 if args.full else 1_000)
-    print(f"\ndone in {time.perf_counter() - started:.1f} s")
+            bench_linear(cfg, Path(tmp), 10_000 if args.full else 200)
+    print(f"\ndone in {time.perf_counter() - started:.1f} s; load average at the end: "
+          + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

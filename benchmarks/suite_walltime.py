@@ -4,7 +4,9 @@ Each run is a subprocess (``graph-contracts run`` as ``python -m graph_contracts
 by default in pytest-xdist workers, one per core; ``run --jobs 1`` is the same in one
 process, for comparison; ``examples40`` is ``run --examples 40``; the others
 ``python -m pytest --pyargs graph_contracts.suite -q -p no:cacheprovider`` with
-``--graph-endpoint replay``, one process), timed with
+``--graph-endpoint replay``, one process), in paired rounds (``paired.py``: each
+command once a round, order rotating, until every ratio's IQR is under 10% of its median, at
+most ``--repeats`` rounds), timed with
 ``time.perf_counter`` around the whole process, so interpreter start, plugin
 loading and collection count as a user would feel them. The named baseline,
 measured in the same run, is ``python -m pytest --collect-only`` of the same
@@ -17,9 +19,8 @@ information, never asserted: nothing here passes or fails.
 
 Usage: ``python benchmarks/suite_walltime.py [--quick] [--repeats N] [--only run|examples40|replay]``
 (``--quick``: ``graph-contracts run`` and the baseline only, once; ``--only run`` also
-times ``run --jobs 1``; the subprocesses run in a temporary directory). With
-``--repeats N`` the commands take turns (run, run --jobs 1, run, ...), so a change
-in the machine's load hits both alike.
+times ``run --jobs 1``; the subprocesses run in a temporary directory). Wall and CPU
+seconds are given as median and interquartile range over the rounds.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # paired.py beside this script
+from paired import Summary, paired_rounds
 
 SUITE = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "-q", "-p", "no:cacheprovider"]
 RUN = [sys.executable, "-m", "graph_contracts.cli", "run"]
@@ -71,7 +75,8 @@ def _time(command: Sequence[str], cwd: str) -> tuple[float, float, int, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=1, help="runs of each command; the median is reported")
+    parser.add_argument("--repeats", type=int, default=7, help="at most this many paired rounds (default 7; "
+                        "they stop earlier once every ratio's IQR is under 10%% of its median, after 3)")
     parser.add_argument("--only", choices=("run", "examples40", "replay"), default=None,
                         help="time one command (and the baseline)")
     parser.add_argument("--quick", action="store_true", help="graph-contracts run and the baseline, once")
@@ -80,39 +85,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [n for n in RUNS if only is None or n.startswith("baseline") or n.split(" ")[0] == only]
     if args.quick:
         names.remove("run --jobs 1")
-    times: dict[str, float] = {}
-    samples: dict[str, list[float]] = {n: [] for n in names}
+    rounds = 1 if args.quick else max(1, args.repeats)
     cpus: dict[str, list[float]] = {n: [] for n in names}
     statuses: dict[str, list[int]] = {n: [] for n in names}
     summaries: dict[str, str] = {}
+    samples: dict[str, list[float]] = {}
+    cores = os.cpu_count() or 0
+    print(f"{cores} cores; load average (1, 5, 15 min) at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="gc-suite-walltime-") as cwd:
-        for _ in range(1 if args.quick else max(1, args.repeats)):
-            for name in names:  # in turns, so the machine's load changes hit every command alike
+
+        def measure(name: str) -> Callable[[], float]:
+            def run() -> float:
                 elapsed, cpu, status, summaries[name] = _time(RUNS[name], cwd)
-                samples[name].append(elapsed)
                 cpus[name].append(cpu)
                 statuses[name].append(status)
-        for name in names:
-            times[name] = statistics.median(samples[name])
-            passed = sum(1 for s in statuses[name] if s == 0)
-            shown = ", ".join(f"{t:.1f}" for t in samples[name])
-            print(f"{name}: median {times[name]:.1f} s wall of [{shown}], {statistics.median(cpus[name]):.1f} s CPU; "
-                  f"{passed}/{len(statuses[name])} runs exit 0 ({summaries[name]})")
-            print(f"  $ {' '.join(RUNS[name])}")
-    baseline = times.get("baseline (collect only)")
+                return elapsed
+            return run
+
+        # paired rounds: every command once a round, in an order that rotates, so the machine's load changes
+        # hit every command alike; the ratios are per round (paired.py)
+        ratios = paired_rounds((names[0], measure(names[0])), [(n, measure(n)) for n in names[1:]],
+                               min_rounds=min(3, rounds), max_rounds=rounds, warmup=False, samples=samples)
+    for name in names:
+        wall, cpu = Summary(tuple(samples[name])), Summary(tuple(cpus[name]))
+        passed = sum(1 for s in statuses[name] if s == 0)
+        print(f"{name}: wall {wall.text('{:.1f}', ' s')}; CPU {cpu.text('{:.1f}', ' s')}; "
+              f"{passed}/{len(statuses[name])} runs exit 0 ({summaries[name]})")
+        print(f"  $ {' '.join(RUNS[name])}")
     print()
-    for name, seconds in times.items():
-        if baseline and not name.startswith("baseline"):
-            print(f"{name} / baseline: {seconds / baseline:.1f}x  (tests alone: ~{seconds - baseline:.1f} s)")
-    if "run" in times and "run --jobs 1" in times:
-        print(f"run (workers) / run --jobs 1: {times['run'] / times['run --jobs 1']:.2f}x")
-    cores = os.cpu_count() or 0
-    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {cores} cores")
+    for name, ratio in ratios.items():
+        print(f"baseline / {name} (above 1 the command is faster than collecting): {ratio.text()}")
+    if "run" in samples and "run --jobs 1" in samples:
+        workers = Summary(tuple(one / two for one, two in zip(samples["run --jobs 1"], samples["run"], strict=True)))
+        print(f"run --jobs 1 / run (workers), per round: {workers.text(unit='x')}")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {cores} cores")
     for name, target in TARGETS.items():
-        if name in times:
-            verdict = "met" if times[name] <= target else "NOT met"
+        if name in samples:
+            wall = Summary(tuple(samples[name]))
+            verdict = "met" if wall.high <= target else "not met" if wall.low > target else "not shown"
             print(f"target (information): {name} at most {target:.0f} s on {TARGET_CORES} cores; "
-                  f"here {times[name]:.1f} s on {cores} cores ({verdict})")
+                  f"here {wall.text('{:.1f}', ' s')} on {cores} cores ({verdict}: met only when the high end "
+                  "of the IQR is within it)")
     return 0
 
 

@@ -11,8 +11,9 @@ that a contract covers, repeated to the size asked for. The cassettes to scan ar
 repository's cassettes (clean; one file with a planted secret checks that the scanner still finds).
 
 Usage: ``python benchmarks/traffic.py [--exchanges N] [--scan-mb MB] [--repeats R]``.
-The default is cheap (2,000 exchanges, 10 MB, best of 2); the issue's sizes are
-``--exchanges 10000 --scan-mb 100``.
+Baseline and candidate run in paired rounds (``paired.py``); the ratio is the median and
+interquartile range of the per-round ratios. The default is cheap (2,000 exchanges, 10 MB, at most 7
+rounds); the issue's sizes are ``--exchanges 10000 --scan-mb 100``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import contextlib
 import io
 import json
 import shutil
+import statistics
+import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,17 +34,20 @@ from graph_contracts.traffic import Exchange, read_traffic
 from graph_contracts.traffic.check import _error_validator, _validator, check_exchange, check_files
 from graph_contracts.traffic.scan import scan_paths
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # paired.py beside this script
+from paired import Summary, paired_rounds, timed
+
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
 
 
-def _best(fn: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def _paired(baseline: Callable[[], Any], candidate: Callable[[], Any], repeats: int) -> tuple[float, float, Summary]:
+    """Median seconds of each, and the per-round cost ratio candidate / baseline (paired rounds, paired.py)."""
+    samples: dict[str, list[float]] = {}
+    ratios = paired_rounds(("baseline", timed(baseline)), [("candidate", timed(candidate))],
+                           min_rounds=min(3, repeats), max_rounds=repeats, warmup=False, samples=samples)
+    cost = Summary(tuple(1 / r for r in ratios["candidate"].rounds.values))  # the targets here are "at most Nx"
+    return statistics.median(samples["baseline"]), statistics.median(samples["candidate"]), cost
 
 
 def _covered_exchanges() -> list[Exchange]:
@@ -109,12 +114,14 @@ def bench_check(exchanges: int, repeats: int, folder: Path) -> None:
         check_files([str(har)], fmt="json", out=io.StringIO(), err=io.StringIO())
 
     candidate()  # warm the caches both sides share (schemas, route table)
-    base, cand = _best(baseline, repeats), _best(candidate, repeats)
+    base, cand, cost = _paired(baseline, candidate, repeats)
     size = har.stat().st_size / 1e6
     print(f"1. traffic check, HAR of {exchanges} exchanges ({size:.1f} MB, {len(source)} distinct from the cassettes)")
     print(f"   json.load + Validator on the same bodies: {base:7.3f} s  ({exchanges / base:8.0f} exchanges/s)")
     print(f"   traffic check:                            {cand:7.3f} s  ({exchanges / cand:8.0f} exchanges/s)")
-    print(f"   ratio {cand / base:.2f}x   (target: at most 3x)")
+    verdict = "met" if cost.high <= 3 else "not met" if cost.low > 3 else "not shown"
+    print(f"   cost ratio traffic check / baseline, per round: {cost.text(unit='x')}   (target: at most 3x at the "
+          f"high end of the IQR: {verdict})")
 
 
 def bench_scan(megabytes: float, repeats: int, folder: Path) -> None:
@@ -138,12 +145,12 @@ def bench_scan(megabytes: float, repeats: int, folder: Path) -> None:
     def candidate() -> None:
         found[:] = scan_paths([target])
 
-    base, cand = _best(baseline, repeats), _best(candidate, repeats)
+    base, cand, cost = _paired(baseline, candidate, repeats)
     assert [Path(f.file).name for f in found] == ["zz-planted.yaml"], found[:5]
     mb = total / 1e6
     print(f"2. traffic scan, {copy} cassettes, {mb:.1f} MB")
     print(f"   reading the files: {base:7.3f} s   traffic scan: {cand:7.3f} s  ({mb / cand:5.1f} MB/s, "
-          f"{cand / base:.0f}x reading)")
+          f"{cost.median:.0f}x reading, IQR {cost.low:.0f}-{cost.high:.0f}x)")
     print(f"   100 MB at this rate: {cand * 100 / mb:5.1f} s   (target: under 30 s)")
 
 
@@ -151,7 +158,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exchanges", type=int, default=2000, help="HAR size for section 1 (issue: 10000)")
     parser.add_argument("--scan-mb", type=float, default=10, help="cassette megabytes for section 2 (issue: 100)")
-    parser.add_argument("--repeats", type=int, default=2, help="best of this many runs")
+    parser.add_argument("--repeats", type=int, default=7, help="at most this many paired rounds (at least 3; they "
+                        "stop once the IQR of the per-round ratio is under 10%% of its median)")
     parser.add_argument("--only", choices=("check", "scan"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

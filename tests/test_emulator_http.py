@@ -597,8 +597,10 @@ def test_cli_serves_until_sigterm_and_exits_cleanly() -> None:
         first = proc.stdout.readline()
         base_url = first.split(": ", 1)[1].strip()
         assert base_url.startswith("http://127.0.0.1:")
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(8)]
         assert lines[-1].startswith("ready")
+        # how to run the contract suite against this emulator, with its own URL
+        assert f"--graph-endpoint emulator --graph-base-url {base_url}\n" in lines[-2]
         response = httpx.get(f"{base_url}/v1.0{IMPORTED}")
         assert response.status_code == 401
         proc.send_signal(signal.SIGTERM)

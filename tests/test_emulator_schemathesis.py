@@ -26,8 +26,12 @@ from schemathesis.checks import (
 from graph_contracts.contracts import default_contracts
 from graph_contracts.graph.emulator import EmulatorHandle, running_emulator
 from graph_contracts.resources import schemas_dir
+from graph_contracts.suite.support import unless_refused
 
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, negative_data_rejection]
+#: Each check lets the service's known answer to a query pass ($select on the registered devices: 500).
+CHECKS = unless_refused(
+    [not_a_server_error, status_code_conformance, response_schema_conformance, negative_data_rejection]
+)
 MAX_EXAMPLES = 20
 VERSIONS = ("v1.0", "beta")
 
@@ -82,7 +86,10 @@ def test_emulator_conforms_to_the_openapi_document(
 
     run()
     assert statuses, "schemathesis generated no case"
-    assert not [s for s in statuses if s >= 500], statuses
+    # the service's known answers to some queries (its checks above excuse exactly those responses)
+    known = {f.refusal.status for f in default_contracts().service_facts
+             if f.when is not None and (f.version, f.method, f.path) == (version, method, path)}
+    assert not [s for s in statuses if s >= 500 and s not in known], statuses
 
 
 def test_a_created_entity_is_read_back_conforming(emulator: EmulatorHandle) -> None:

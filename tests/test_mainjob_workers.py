@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -13,10 +12,6 @@ from pathlib import Path
 import pytest
 
 from graph_contracts import mainjob
-
-
-def _args(endpoint: str = "emulator", jobs: int | None = None) -> argparse.Namespace:
-    return argparse.Namespace(graph_endpoint=endpoint, jobs=jobs)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +44,7 @@ def test_workers_by_endpoint_idle_cores_and_the_users_own_arguments(
     pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
     monkeypatch.setattr(mainjob, "usable_cores", lambda: cores)
     monkeypatch.setattr(mainjob, "busy_cores", lambda **_: load)
-    assert mainjob._worker_args(_args(endpoint, jobs), extra) == expected
+    assert mainjob._worker_args(endpoint, jobs, extra) == expected
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
@@ -67,6 +62,7 @@ def _run(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
     return result.stdout, rows
 
 
+@pytest.mark.slow  # the main job twice, end to end (.ci/run runs -m slow)
 def test_the_contract_report_under_two_workers_is_the_one_of_a_single_process(tmp_path: Path) -> None:
     pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
     (tmp_path / "one").mkdir()
@@ -156,3 +152,15 @@ def test_busy_cores_since_a_sample_waits_only_for_what_is_left_of_the_window() -
     clock = time.monotonic()
     mainjob.busy_cores(window=0.3, since=started)
     assert time.monotonic() - clock < 0.1
+
+
+def test_the_suite_command_is_built_from_plain_values() -> None:
+    """``mainjob`` takes a ``MainJob`` of plain values (no argparse Namespace) and returns the command."""
+    replay = mainjob.suite_command(mainjob.MainJob(endpoint="replay", version="v1.0", jobs=1,
+                                                   pytest_args=("--", "-k", "test_auth")))
+    assert replay.workers == 0
+    assert "--graph-endpoint=replay" in replay.argv and "--graph-version=v1.0" in replay.argv
+    assert not any(a.startswith("--graph-examples") for a in replay.argv)  # the cassettes fix the examples
+    assert replay.argv[-2:] == ("-k", "test_auth")
+    emulator = mainjob.suite_command(mainjob.MainJob(examples=7, junitxml="out.xml", jobs=1))
+    assert {"--graph-examples=7", "--junitxml=out.xml", "--graph-version=all"} <= set(emulator.argv)

@@ -247,3 +247,37 @@ def test_a_read_error_part_way_keeps_the_rows_read_before_it(tmp_path: Path, mon
     first_of_failing = data[:3 * part].count(b"\n") + 1  # about where the failing part starts
     assert seen == list(range(2, seen[-1] + 1))  # nothing lost or reordered before the failure
     assert first_of_failing + 5 < seen[-1] < data[:fail_at + 2 * 65536].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("index", [3, 25])
+def test_a_nul_byte_is_its_rows_error_wherever_the_row_is(
+    tmp_path: Path, pool: ProcessPoolExecutor, index: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Row 4 is inside the 64 KB read to sniff the format, row 26 past it: both are the row's error
+    (it was "binary data", exit 2, for the first and a row labelled "file" in the text for the second)."""
+    lines = [HEADER, *rows(30, "PN")]
+    lines[index] = lines[index][:12] + "\0" + lines[index][12:]
+    path = write(tmp_path / "n.csv", lines)
+    assert (path.read_bytes().index(b"\0") > 64 * 1024) == (index == 25)
+    for fmt in ("text", "json"):
+        single, parallel = both([path], pool, fmt)
+        assert single == parallel
+    text = report([path], Run(), "text")
+    assert f"{path}, row {index + 1}\n  error csv-binary at /: this row contains NUL bytes" in text
+    assert f"{index} records checked, 1 error" in text  # the rows before it, and it
+    [issue] = json.loads(report([path], Run()))["issues"]
+    assert (issue["code"], issue["location"]["row"]) == ("csv-binary", index + 1)
+    for jobs in ("1", "2"):
+        assert main(["validate", str(path), "--jobs", jobs]) == 1
+        assert "binary data" not in capsys.readouterr().err
+
+
+def test_the_first_quoted_row_is_named_once_whichever_part_it_is_in(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    lines = [HEADER, *rows(30, "PQ")]
+    for index in (9, 20, 27):  # quoted rows in several parts; only the first is "the first"
+        serial, key, hash_, tag = lines[index].split(",")
+        lines[index] = f'"{serial}",{key},{hash_},{tag}'
+    path = write(tmp_path / "q.csv", lines)
+    single, parallel = both([path], pool, "text")
+    assert single == parallel
+    assert single.count("csv-quotes") == 2 and f"{path}, row 10\n  error csv-quotes" in single  # + the by-code line

@@ -274,10 +274,10 @@ def test_known_breaks_are_skipped_not_failed_in_junit(tmp_path: Path) -> None:
 
 def test_an_unknown_sdk_name_is_a_configuration_error_listing_the_choices() -> None:
     from graph_contracts.errors import ConfigurationError
-    from graph_contracts.sdk import SDK_CHOICES, run_sdk_check
+    from graph_contracts.sdk import SDK_CHOICES, run_gate
 
     with pytest.raises(ConfigurationError) as caught:
-        run_sdk_check("msgraph-gamma", None, 1)
+        run_gate("msgraph-gamma", None, 1)
     assert caught.value.setting == "sdk" and caught.value.choices == SDK_CHOICES
 
 
@@ -290,3 +290,21 @@ def test_a_check_that_could_not_run_calls_nothing_fixed() -> None:
     judged = judge([cannot, skipped], baseline, today=TODAY)
     assert [j.outcome for j in judged] == ["new"]  # the could-not-run failure itself; the entry is not judged
     assert judged[0].id[4].startswith("cannot run: the SDK has no model class")
+
+
+def test_a_missing_sdk_is_a_result_the_cli_prints(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The gate returns what it found (nothing printed); ``sdk-check`` prints it and exits 2."""
+    from graph_contracts.cli import main
+    from graph_contracts.sdk import SDKS, run_gate
+
+    monkeypatch.setattr(type(SDKS["msgraph"]), "installed", lambda self: False)
+    done = run_gate("msgraph", None, 1)
+    assert (done.code, done.report) == (2, ())
+    assert 'pip install ".[sdk]"' in done.missing_text
+    assert "graph-contracts[sdk]" not in done.missing_text  # not on the index: that command fails
+    assert capsys.readouterr() == ("", "")
+    assert main(["sdk-check", "--sdk", "msgraph"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"graph-contracts sdk-check: {done.missing_text}\n"

@@ -14,7 +14,7 @@ import pytest
 
 from graph_contracts.cli import main
 from graph_contracts.errors import ConfigurationError
-from graph_contracts.sdk import run_sdk_check
+from graph_contracts.sdk import run_gate
 
 COMPARE = ["sdk-check", "--compare", "msgraph-beta-sdk==1.65.0", "msgraph-beta-sdk==1.66.0"]
 
@@ -36,8 +36,17 @@ def test_examples_below_1_are_refused(value: str, capsys: pytest.CaptureFixture[
 
 
 def test_the_python_api_refuses_examples_below_1_too() -> None:
-    with pytest.raises(ConfigurationError, match="must be at least 1"):
-        run_sdk_check("msgraph", None, 0, traffic=["missing.har"])
+    with pytest.raises(ConfigurationError, match="must be at least 1") as caught:
+        run_gate("msgraph", None, 0, traffic=["missing.har"])
+    assert caught.value.setting == "examples"  # the library names the setting; the CLI says --examples
+
+
+@pytest.mark.parametrize("setting", ["junitxml", "write_baseline"])
+def test_the_python_api_names_the_output_setting_not_the_flag(setting: str, tmp_path: Path) -> None:
+    paths = {"junitxml": None, "write_baseline": None, setting: str(tmp_path)}
+    with pytest.raises(ConfigurationError, match="is a folder; name a file") as caught:
+        run_gate("msgraph", paths["junitxml"], 1, write_baseline=paths["write_baseline"], traffic=["missing.har"])
+    assert caught.value.setting == setting
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from kiota_serialization_json.json_parse_node import JsonParseNode
 from kiota_serialization_json.json_serialization_writer import JsonSerializationWriter
 
 from graph_contracts.contracts import default_contracts
-from graph_contracts.sdk import SDKS, CheckResult, run_sdk_check
+from graph_contracts.sdk import SDKS, CheckResult, run_gate
 from graph_contracts.sdk.roundtrip import check_type
 from graph_contracts.sdk.wire import run_wire
 
@@ -155,8 +155,10 @@ def test_a_break_makes_the_gate_exit_1_and_fail_in_junit(
     drops_serial_number: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     junit = tmp_path / "sdk.xml"
-    assert run_sdk_check("msgraph", str(junit), 1) == 1
-    assert "FAIL" in capsys.readouterr().out
+    done = run_gate("msgraph", str(junit), 1)
+    assert done.code == 1
+    assert "FAIL" in done.report[0] and done.report[-1] == f"wrote {junit}"
+    assert capsys.readouterr().out == ""  # the library returns what it found; the CLI prints it
     failures = [c for c in ET.parse(junit).iter("testcase") if c.find("failure") is not None]
     assert any("/serialNumber: dropped" in (c.find("failure").get("message") or "") for c in failures)  # type: ignore[union-attr]
 
@@ -165,8 +167,14 @@ def test_a_missing_sdk_exits_2_naming_the_extra(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(type(V1), "installed", lambda self: False)
-    assert run_sdk_check("msgraph", None, 1) == 2
+    done = run_gate("msgraph", None, 1)
+    assert (done.code, done.report) == (2, ())
+    assert capsys.readouterr() == ("", "")  # the library printed nothing
+    from graph_contracts.cli import main
+
+    assert main(["sdk-check", "--sdk", "msgraph"]) == 2
     err = capsys.readouterr().err
+    assert err.startswith("graph-contracts sdk-check: not installed: msgraph-sdk")
     assert 'pip install ".[sdk]"' in err and "pip install msgraph-sdk msgraph-beta-sdk" in err
     assert "graph-contracts[sdk]" not in err  # not on the index: that command fails
 

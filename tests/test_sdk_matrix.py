@@ -6,7 +6,6 @@ matrix logic is tested without the network (the machine has none but PyPI, and 2
 
 from __future__ import annotations
 
-import io
 import time
 from pathlib import Path
 
@@ -44,8 +43,9 @@ def test_last_keeps_the_newest_and_pins_stay_as_they_are() -> None:
     ("requests>=1", "not a requirement on an msgraph SDK"),
 ])
 def test_a_spec_that_plans_nothing_is_refused(spec: str, message: str) -> None:
-    with pytest.raises(MatrixError if "msgraph" in spec else Exception, match=message):
+    with pytest.raises(MatrixError if "msgraph" in spec else Exception, match=message) as caught:
         plan([spec], versions=fake_index)
+    assert getattr(caught.value, "setting", None) == ("matrix" if "msgraph" in spec else "compare")
 
 
 def test_shards_split_the_releases_without_overlap() -> None:
@@ -55,8 +55,9 @@ def test_shards_split_the_releases_without_overlap() -> None:
     assert [len(s) for s in shards] == [7, 7, 6]
     assert Shard.parse(" 2 / 5 ") == Shard(2, 5)
     for bad in ("0/3", "4/3", "a/b", "3"):
-        with pytest.raises(MatrixError, match="is not I/N"):
+        with pytest.raises(MatrixError, match="is not I/N") as caught:
             Shard.parse(bad)
+        assert caught.value.setting == "shard"  # the CLI says --shard (cli.FLAGS)
 
 
 def fake_gate(requirement: str, sdk: SdkDistribution, examples: int, baseline: str | None) -> Row:
@@ -67,19 +68,21 @@ def fake_gate(requirement: str, sdk: SdkDistribution, examples: int, baseline: s
     return Row(requirement, version, {"new": 0, "expired": 0, "known": 1, "fixed": 0})
 
 
-def test_the_table_is_release_by_outcome_and_a_new_break_exits_1() -> None:
-    out = io.StringIO()
-    code = run_matrix(["msgraph-sdk>=1.60"], examples=1, out=out, versions=fake_index, gate=fake_gate)
-    text = out.getvalue()
-    assert code == 1
-    assert "3 releases, 3 in this shard: msgraph-sdk==1.63.0, msgraph-sdk==1.64.0, msgraph-sdk==1.65.0" in text
+def test_the_table_is_release_by_outcome_and_a_new_break_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    progress: list[str] = []
+    done = run_matrix(["msgraph-sdk>=1.60"], examples=1, progress=progress.append, versions=fake_index, gate=fake_gate)
+    assert capsys.readouterr() == ("", "")  # the library returns the table and says progress through the callback
+    text = "\n".join(done.report)
+    assert done.code == 1
+    assert progress[0] == "3 releases, 3 in this shard: msgraph-sdk==1.63.0, msgraph-sdk==1.64.0, msgraph-sdk==1.65.0"
+    assert progress[1:] == [f"msgraph-sdk==1.6{i}.0: environment, then the gate ..." for i in (3, 4, 5)]
     table = text[text.index("SDK matrix"):].splitlines()
     assert table[1].split() == ["release", "new", "expired", "known", "fixed"]
     assert table[3].split() == ["msgraph-sdk==1.63.0", "2", "0", "1", "0"]
     assert table[4].split() == ["msgraph-sdk==1.64.0", "0", "0", "1", "0"]
     assert "[msgraph-sdk==1.63.0] NEW v1.0 x.create body schema /a: unknown-property" in text
-    clean = run_matrix(["msgraph-sdk>=1.64"], out=io.StringIO(), versions=fake_index, gate=fake_gate)
-    assert clean == 0
+    clean = run_matrix(["msgraph-sdk>=1.64"], versions=fake_index, gate=fake_gate)
+    assert clean.code == 0
 
 
 def test_a_release_that_cannot_be_gated_exits_2_after_the_rest() -> None:
@@ -88,10 +91,10 @@ def test_a_release_that_cannot_be_gated_exits_2_after_the_rest() -> None:
             return Row(requirement, "", {}, error="the gate failed: ImportError")
         return fake_gate(requirement, sdk, examples, baseline)
 
-    out = io.StringIO()
-    assert run_matrix(["msgraph-sdk>=1.64"], shard=Shard(1, 1), out=out, versions=fake_index, gate=broken) == 2
-    assert "[msgraph-sdk==1.64.0] the gate failed: ImportError" in out.getvalue()
-    assert "msgraph-sdk==1.65.0  0" in out.getvalue()
+    done = run_matrix(["msgraph-sdk>=1.64"], shard=Shard(1, 1), versions=fake_index, gate=broken)
+    assert done.code == 2
+    assert "[msgraph-sdk==1.64.0] the gate failed: ImportError" in done.report[0]
+    assert "msgraph-sdk==1.65.0  0" in done.report[0]
 
 
 def test_one_shard_gates_only_its_releases() -> None:
@@ -101,7 +104,7 @@ def test_one_shard_gates_only_its_releases() -> None:
         gated.append(requirement)
         return fake_gate(requirement, sdk, examples, baseline)
 
-    run_matrix(["msgraph-sdk>=1.0"], shard=Shard(2, 3), out=io.StringIO(), versions=fake_index, gate=record)
+    run_matrix(["msgraph-sdk>=1.0"], shard=Shard(2, 3), versions=fake_index, gate=record)
     assert gated == ["msgraph-sdk==1.2.0", "msgraph-sdk==1.63.0"]  # 2nd and 5th of 1.0, 1.2, 1.9, 1.10, 1.63, ...
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,7 @@ def test_many_random_serials_would_collide_which_is_why_the_suite_does_not_use_t
     assert collided == [True]
 
 
+@pytest.mark.slow  # suite tests end to end in a subprocess (.ci/run runs -m slow)
 def test_the_import_module_passes_with_40_examples(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite.test_import", "-q",
                "-p", "no:cacheprovider", "-p", "no:randomly", "--graph-examples", "40", "--graph-no-report"]
@@ -87,6 +89,7 @@ def test_the_import_module_passes_with_40_examples(tmp_path: Path) -> None:
     assert "4 passed" in result.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow  # suite tests end to end in a subprocess (.ci/run runs -m slow)
 def test_the_state_machine_leaves_nothing_a_later_list_test_would_meet(tmp_path: Path) -> None:
     """Its generated bodies carry no run tag; what it stores is deleted, so the order of tests does not matter."""
     suite = Path(__import__("graph_contracts.suite", fromlist=["_"]).__file__).parent

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 import yaml
 
 from graph_contracts.cli import main
-from graph_contracts.graph.emulator import EmulatorHandle, running_emulator
+from graph_contracts.graph.emulator import DEFAULT_TENANT, EmulatorHandle, running_emulator
 from graph_contracts.graph.recording import scan_for_secrets
 from graph_contracts.resources import cassettes_dir
 
@@ -43,12 +44,14 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_suite_passes_against_the_embedded_emulator(tmp_path: Path):
     result = _suite("--graph-examples", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert " passed" in _summary(result) and "failed" not in _summary(result)
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_suite_replays_the_shipped_cassettes_offline(tmp_path: Path):
     result = _suite("--graph-endpoint", "replay", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -93,6 +96,7 @@ def _live(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.Completed
                   env={"GRAPH_TOKEN": tenant.token()}, cwd=cwd)
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_live_run_without_the_allow_flag_only_reads(tenant: EmulatorHandle, tmp_path: Path):
     result = _live(tenant, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -149,3 +153,59 @@ def test_cleanup_refuses_a_short_tag(capsys: pytest.CaptureFixture[str], monkeyp
     monkeypatch.setenv("GRAPH_TOKEN", "unused")
     assert main(["cleanup", "--tag", "gc", "--base-url", "http://127.0.0.1:9"]) == 2
     assert "at least 6 characters" in capsys.readouterr().err
+
+
+def test_recording_over_a_cassette_replaces_it_rather_than_keeping_old_exchanges(tmp_path: Path):
+    """Re-recording one test (``--graph-record -k NAME``) must not keep what an older emulator answered:
+    a replay would meet those exchanges first."""
+    folder = tmp_path / "recorded"
+    folder.mkdir()
+    [shipped] = cassettes_dir().glob(
+        "test_no_token_is_401_invalid_authentication_token_v1.0-windowsAutopilotDeviceIdentity.list-*.yaml")
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    stale = json.loads(json.dumps(data["interactions"][0]))
+    stale["request"]["uri"] += "/stale-exchange-of-an-older-emulator"
+    data["interactions"].append(stale)
+    (folder / shipped.name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    selection = "test_no_token_is_401_invalid_authentication_token and v1.0-windowsAutopilotDeviceIdentity.list"
+    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert [f.name for f in folder.glob("*.yaml")] == [shipped.name]
+    recorded = yaml.safe_load((folder / shipped.name).read_text(encoding="utf-8"))["interactions"]
+    assert [i["request"]["uri"].split("/", 3)[-1] for i in recorded] == [
+        "v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+    ]
+
+
+def test_the_suite_runs_against_an_emulator_started_by_hand(tmp_path: Path):
+    """``graph-contracts emulator`` in one terminal, the suite in another: every token kind from its token
+    endpoint (the 403 checks run, none skipped), the requests in its log, no embedded emulator."""
+    from loopback import emulator_process
+
+    with emulator_process() as (proc, base_url):
+        result = _suite("--graph-endpoint", "emulator", "--graph-base-url", base_url, "--graph-examples", "2",
+                        "-k", "(test_auth or test_crud) and v1.0-importedWindowsAutopilotDeviceIdentity"
+                        # the least-permission tests mint tokens of one chosen permission: embedded emulator only
+                        " and not least_permission and not one_step_down",
+                        cwd=tmp_path)
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    assert result.returncode == 0, result.stdout[-4000:]
+    summary = _summary(result)
+    assert " passed" in summary and "skipped" not in summary and "failed" not in summary, summary
+    logged = [line for line in out.splitlines() if line.startswith(("GET /", "POST /", "DELETE /", "PATCH /"))]
+    assert any(" 403 " in line for line in logged) and any(" 201 " in line for line in logged), logged[:20]
+    # write, read and no-permission tokens: three apps, one round trip each (and again per xdist worker)
+    tokens = [line for line in logged if "/oauth2/v2.0/token 200 " in line]
+    assert len(tokens) >= 3 and all(line.startswith(f"POST /{DEFAULT_TENANT}/") for line in tokens), tokens
+
+
+def test_the_suite_says_once_when_no_emulator_answers_at_the_url(tmp_path: Path):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = _suite("--graph-endpoint", "emulator", "--graph-base-url", f"http://127.0.0.1:{port}",
+                    "-k", "test_auth", cwd=tmp_path)
+    assert result.returncode == 4, result.stdout[-2000:]  # pytest's usage error
+    assert f"no graph-contracts emulator answers at http://127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -29,6 +29,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+#: Every test here runs the suite end to end against a faulty emulator (20-40 s each): out of the
+#: README's test command, in .ci/run's `-m slow` step.
+pytestmark = pytest.mark.slow
+
 #: Suite options of every run here: a live tenant that allows writes, small and fast.
 LIVE = ("--graph-allow-writes", "--graph-poll-interval", "0", "--graph-examples", "2")
 

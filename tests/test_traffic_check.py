@@ -198,3 +198,47 @@ def test_formats_and_exit_codes(har_file: Path, tmp_path: Path, capsys: pytest.C
     assert main(["traffic", "check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"cannot read {bad}: entry 0:" in err and "Traceback" not in err
+
+
+def test_a_folder_is_read_as_traffic_scan_reads_it(har_file: Path, cassette_file: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder's traffic files, recursively (its notes skipped); a missing path is one unreadable input."""
+    folder = tmp_path / "recordings"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "session.har").write_bytes(har_file.read_bytes())
+    (folder / "nested" / "cassette.yaml").write_bytes(cassette_file.read_bytes())
+    (folder / "README.md").write_text("# what these recordings are\n")
+    code, report = _json_report(folder)
+    assert code == 1
+    assert report["unreadable"] == 0
+    assert report["exchanges"] == 2 * _json_report(har_file)[1]["exchanges"]
+    assert {i["location"]["file"] for i in report["issues"]} == {str(folder / "session.har"),
+                                                                 str(folder / "nested" / "cassette.yaml")}
+    assert main(["traffic", "check", str(folder), str(tmp_path / "absent")]) == 2
+    captured = capsys.readouterr()
+    assert "Is a directory" not in captured.err and "Traceback" not in captured.err
+    assert f"cannot read {tmp_path / 'absent'}: no such file or directory" in captured.err
+
+
+async def accepting_create(request: Request) -> JSONResponse:
+    return JSONResponse({"id": "32633e7b-5c4e-4e4e-993c-e0ca7eae7f2c", **(await request.json())}, 201,
+                        headers={"request-id": "1f2e3d4c-0000-4000-8000-000000000003"})
+
+
+def test_expect_refusals_passes_an_invalid_body_answered_400_but_not_one_accepted(
+    har_file: Path, tmp_path: Path
+) -> None:
+    """A contract suite's negative tests send invalid bodies on purpose (the shipped cassettes hold 141)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = check_files([str(har_file)], fmt="json", out=out, err=err, expect_refusals=True)  # type: ignore[arg-type]
+    assert code == 1  # the broken response and the undocumented status are still findings
+    assert _findings(json.loads(out.getvalue())) == EXPECTED - {("/request/body/serialNumber", "type")}
+    recorder = HarRecorder()
+    with serve(Starlette(routes=[Route(IMPORTED, accepting_create, methods=["POST"])])) as lax, \
+            httpx.Client(base_url=lax, event_hooks=recorder.hooks) as client:
+        assert client.post(IMPORTED, json={**GOOD_DEVICE, "serialNumber": 5}).status_code == 201
+    accepted = recorder.save(tmp_path / "accepted.har")
+    out = io.StringIO()
+    assert check_files([str(accepted)], fmt="json", out=out, err=err, expect_refusals=True) == 1  # type: ignore[arg-type]
+    assert ("/request/body/serialNumber", "type") in _findings(json.loads(out.getvalue()))
+    assert main(["traffic", "check", "--expect-refusals", str(accepted)]) == 1

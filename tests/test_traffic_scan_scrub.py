@@ -63,6 +63,22 @@ def test_scan_of_clean_files_exits_0_and_of_a_missing_path_2(tmp_path: Path,
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_a_clean_scan_says_what_it_read(emulator_session: tuple[Path, str], tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Not "0 possible secrets in 0 files": the files, those read as traffic, their exchanges, the others."""
+    har, _ = emulator_session
+    assert main(["traffic", "scrub", str(har), "-o", str(tmp_path / "session.har")]) == 0
+    (tmp_path / "empty.yaml").write_text("interactions: []\nversion: 1\n")
+    (tmp_path / "notes.txt").write_text("nothing secret here\n")
+    capsys.readouterr()
+    assert main(["traffic", "scan", str(tmp_path)]) == 0
+    assert capsys.readouterr().err.strip() == ("0 possible secrets in 0 files; scanned 3 files: 2 of recorded "
+                                               "traffic with 3 exchanges, 1 read as text only")
+    (tmp_path / "notes.txt").write_text(f"Authorization: Bearer {TOKEN}\n")
+    assert main(["traffic", "scan", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip().startswith("2 possible secrets in 1 file; scanned 3 files:")
+
+
 def test_scan_sees_into_base64_and_gzip(tmp_path: Path) -> None:
     body = base64.b64encode(json.dumps({"access_token": TOKEN}).encode()).decode()
     har = {"log": {"entries": [{"request": {"method": "GET", "url": "https://g/v1.0/x", "headers": []},

@@ -311,3 +311,10 @@ def test_json_and_junit_output_stream(tmp_path: Path) -> None:
             root = ET.fromstring(out.getvalue())
             assert (root.get("tests"), root.get("failures")) == ("3", "3")
             assert root.find("testsuite").get("tests") == "3"  # type: ignore[union-attr]
+
+
+def test_the_max_issues_note_names_the_file_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _many_bad(tmp_path, "a.ndjson", 5)
+    _code, out, _ = run(capsys, "validate", str(path), "--max-issues", "3")
+    [note] = [line for line in out.splitlines() if "not shown" in line]
+    assert note.count(str(path)) == 1 and note.startswith("7 more issues in ")

@@ -8,6 +8,12 @@ a whole segment on each object (``gc-1234`` is not a prefix of
 ``gc-12345``), and an id is used only as one percent-encoded path segment;
 an id that could address something else (``/``, a dot segment, control
 characters) is refused, not deleted.
+
+Listing comes first and must finish: every collection of every version is
+read to its end (``graph.paging``, with its caps and loop detection) before
+the first DELETE, so a server that pages forever or loops stops the run with
+nothing deleted. v1.0 and beta show the same objects, so each is counted and
+deleted once, by its collection and id.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, replace
 from .contracts import ContractSet, Operation
 from .errors import ConfigurationError
 from .graph.client import GraphClient
+from .graph.paging import DEFAULT_LIMITS, PageLimits, iter_items
 
 #: The property that carries the run tag, per type: what the suite sets and cleanup filters on.
 TAG_PROPERTY: dict[str, str] = {
@@ -64,7 +71,7 @@ def check_tag(tag: str) -> None:
     elif len(tag) < MIN_TAG_LENGTH:
         problem = f"is too short: a tag needs at least {MIN_TAG_LENGTH} characters, not {tag!r}"
     if problem:
-        raise ConfigurationError("--tag", f"the run tag {problem} (the suite prints it, e.g. gc-1a2b3c4d)")
+        raise ConfigurationError("tag", f"the run tag {problem} (the suite prints it, e.g. gc-1a2b3c4d)")
 
 
 def tag_matches(value: str, tag: str) -> bool:
@@ -104,14 +111,19 @@ def collections(contracts: ContractSet, version: str) -> Iterator[tuple[Operatio
             yield op, get
 
 
-def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, tag: str) -> Iterator[Deletion]:
-    """Every object in ``version`` carrying ``tag``, as a ``Deletion`` not yet sent (status 0)."""
+def tagged_objects(
+    contracts: ContractSet, client: GraphClient, version: str, tag: str, *, limits: PageLimits = DEFAULT_LIMITS
+) -> Iterator[Deletion]:
+    """Every object in ``version`` carrying ``tag``, as a ``Deletion`` not yet sent (status 0).
+
+    Raises ``PagingError`` (a cap or a loop) or an ``EndpointError`` when a collection cannot be read to its end.
+    """
     for op, get in collections(contracts, version):
         prop = TAG_PROPERTY.get(op.type)
         if prop is None:
             continue
         escaped = tag.replace("'", "''")
-        for item in client.list_all(op.path, params={"$filter": f"startswith({prop},'{escaped}')"}):
+        for item in iter_items(client, op.path, {"$filter": f"startswith({prop},'{escaped}')"}, limits=limits):
             value = item.get(prop)
             if not isinstance(value, str) or not tag_matches(value, tag):
                 continue  # a server that ignores $filter cannot widen the deletion
@@ -123,16 +135,34 @@ def tagged_objects(contracts: ContractSet, client: GraphClient, version: str, ta
 
 
 def cleanup(
-    contracts: ContractSet, clients: dict[str, GraphClient], tag: str, *, dry_run: bool = False
+    contracts: ContractSet,
+    clients: dict[str, GraphClient],
+    tag: str,
+    *,
+    dry_run: bool = False,
+    limits: PageLimits = DEFAULT_LIMITS,
 ) -> list[Deletion]:
-    """Delete every object carrying ``tag`` (or only list them, with ``dry_run``); refused ids are reported."""
+    """Delete every object carrying ``tag`` (or only list them, with ``dry_run``); refused ids are reported.
+
+    Every version is listed to its end before anything is deleted: a listing
+    that stops (``PagingError`` for a cap or a looping next link, or any
+    ``EndpointError``) raises with nothing deleted. An object listed under
+    several versions (v1.0 and beta share the store) is reported and deleted
+    once, under the first version listed.
+    """
     check_tag(tag)
-    done = []
+    found: dict[tuple[str, str], Deletion] = {}
+    refused: dict[tuple[str, str], Deletion] = {}
     for version, client in clients.items():
-        for found in list(tagged_objects(contracts, client, version, tag)):
-            if dry_run or found.refused:
-                done.append(found)
-                continue
-            status = client.request("DELETE", found.path, check=False).status_code
-            done.append(replace(found, status=status))
-    return done
+        for item in tagged_objects(contracts, client, version, tag, limits=limits):
+            if item.refused:
+                refused.setdefault((item.type, item.id), item)
+            else:
+                found.setdefault((item.path.rsplit("/", 1)[0], item.id), item)
+    if dry_run:
+        return [*found.values(), *refused.values()]
+    done = []
+    for item in found.values():
+        status = clients[item.version].request("DELETE", item.path, check=False).status_code
+        done.append(replace(item, status=status))
+    return [*done, *refused.values()]

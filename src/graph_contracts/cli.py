@@ -7,7 +7,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,6 +88,64 @@ def _contracts_check_metadata(args: argparse.Namespace) -> int:
     return 0 if new == 0 else 1
 
 
+def _contracts_check_permissions(args: argparse.Namespace) -> int:
+    """Exit 0 when every disagreement with the permissions data is acknowledged, 1 otherwise, 2 if unreadable."""
+    from .permissions.check import check_permissions
+    from .permissions.data import load_permission_data
+
+    root = Path(args.contracts) if args.contracts else contracts_dir()
+    report = check_permissions(root, load_permission_data(args.file, contracts_root=root))
+    print(f"{args.file} ({report.source}): {len(report.findings)} disagreements")
+    for f in report.findings:
+        if args.all or not f.acknowledged:
+            print(f"  {f}")
+    new = sum(not f.acknowledged for f in report.findings)
+    print(f"{new} disagreements not acknowledged by the overlays")
+    return 0 if report.ok else 1
+
+
+def _permissions(args: argparse.Namespace) -> int:
+    """Exit 0 when answered; with --token, 1 when it is expired, would get a 403, or is over-granted."""
+    import time
+
+    from .permissions import load_permission_data
+    from .permissions import render as show
+    from .permissions.needs import needs_of_operations, operation_permissions, token_report
+
+    if (args.operation is not None or args.all) == bool(args.traffic or args.token):
+        raise ConfigurationError(
+            "permissions", "give one of --operation NAME, --all, --traffic FILE..., --token FILE (with --traffic)"
+        )
+    data = load_permission_data(args.data)
+    lines: Iterable[str]
+    if args.operation is not None or args.all:
+        lines = show.operation_lines(operation_permissions(data, args.operation), data)
+        ok = True
+    else:
+        needs = None
+        if args.traffic:
+            from .traffic.permissions import traffic_needs
+
+            needs = traffic_needs(data, args.traffic)
+        if args.token is None:
+            assert needs is not None
+            lines, ok = show.needs_lines(needs, data), True
+        else:
+            from .permissions.token import decode_token
+
+            source = "<stdin>" if args.token == "-" else args.token
+            try:
+                content = sys.stdin.read() if args.token == "-" else Path(args.token).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputFileError(source, getattr(exc, "strerror", None) or "cannot be read as text") from None
+            now = time.time()
+            report = token_report(decode_token(content, source), needs or needs_of_operations(data), now)
+            lines, ok = show.token_lines(report, now), report.ok
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
+
+
 def _schemas(args: argparse.Namespace) -> int:
     from .contracts import load_contracts
     from .schemas import build, check
@@ -101,6 +159,32 @@ def _schemas(args: argparse.Namespace) -> int:
     check(contracts, out)
     print(f"schemas are up to date ({out})")
     return 0
+
+
+#: Library setting -> the flag that sets it. Library errors name the setting (``ConfigurationError.setting``,
+#: e.g. ``tag``); the CLI says the flag the user typed. Settings not listed are said as they are.
+FLAGS = {
+    "batch_size": "--batch-size",
+    "compare": "--compare",
+    "endpoint": "--graph-endpoint",
+    "state": "--state",
+    "tag": "--tag",
+    # sdk-check (graph_contracts.sdk: run_gate, compare, matrix)
+    "examples": "--examples",
+    "junitxml": "--junitxml",
+    "last": "--last",
+    "matrix": "--matrix",
+    "shard": "--shard",
+    "write_baseline": "--write-baseline",
+}
+
+
+def error_text(exc: GraphContractsError) -> str:
+    """An error as the CLI says it: a ``ConfigurationError``'s setting named by its flag (``FLAGS``)."""
+    if isinstance(exc, ConfigurationError) and exc.setting in FLAGS:
+        valid = f" (valid: {', '.join(exc.choices)})" if exc.choices else ""
+        return f"{FLAGS[exc.setting]}: {exc.detail}{valid}"
+    return str(exc)
 
 
 def request_names(version: str, kind: str) -> list[str]:
@@ -176,7 +260,7 @@ def _validate(args: argparse.Namespace) -> int:
         elif type_name:
             Validator.for_type(type_name, version=args.graph_version)
     except (UnknownContractError, ConfigurationError) as exc:
-        error_line("graph-contracts validate", str(exc))
+        error_line("graph-contracts validate", error_text(exc))
         return 2
     reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
     # One run for all the files, so a device listed in two of them is a duplicate too.
@@ -214,7 +298,7 @@ def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
             # One unreadable file must not hide what the others contain.
             reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
         except GraphContractsError as exc:
-            reporter.file_error(STDIN_NAME if name == "-" else name, str(exc))
+            reporter.file_error(STDIN_NAME if name == "-" else name, error_text(exc))
         except RecursionError:
             reporter.file_error(STDIN_NAME if name == "-" else name, "the data is nested too deeply to validate")
         except OSError as exc:
@@ -225,7 +309,7 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     """Write import-action bodies from a valid Autopilot CSV; refuse, writing nothing, when it has errors."""
     from .errors import InputFileError
     from .reporting import issue_text, record_name
-    from .validate_files import csv_to_payloads
+    from .validate_files import csv_to_payloads, earlier_batches
 
     out_dir = Path(args.out) if args.out else Path.cwd()
     refusal = _not_a_csv(Path(args.file))
@@ -233,7 +317,7 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
         error_line("graph-contracts csv to-payload", refusal)
         return 2
     try:
-        written, problems = csv_to_payloads(
+        written, problems, removed = csv_to_payloads(
             Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version
         )
     except InputFileError as exc:
@@ -248,10 +332,18 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
             print(f"  {issue_text(issue)}")
     if not written and any(r.errors for r in problems):
         errors = sum(r.errors for r in problems)
+        with contextlib.suppress(OSError):
+            if left := len(earlier_batches(out_dir)):
+                print(f"{out_dir} still holds {left} batch file{'s' * (left != 1)} of an earlier run, not of "
+                      f"{args.file}", file=sys.stderr)
         print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
         return 1
-    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))["importedWindowsAutopilotDeviceIdentities"])
-                  for p in written)
+    if removed:
+        print(f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
+              + ", ".join(p.name for p in removed))
+    from .autopilot.catalog import AUTOPILOT_COLLECTION
+
+    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))[AUTOPILOT_COLLECTION]) for p in written)
     print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
     return 0
 
@@ -261,6 +353,8 @@ def _not_a_csv(path: Path) -> str:
     from .errors import InputFileError
     from .records import sniff
 
+    if path.is_fifo():  # validate reads pipes; this command reads its file twice (check, then write)
+        return f"{path} is a pipe: csv to-payload reads the CSV twice, so save it to a file first"
     try:
         with path.open("rb") as handle:
             head = handle.read(64 * 1024)
@@ -360,23 +454,63 @@ def _fault(text: str) -> Fault:
 
     try:
         return Fault.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 0 (any free one) to 65535."""
+    value = _whole(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
+
+
+def _whole(text: str) -> int:
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds, 0 or more."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text!r}")
+    return value
 
 
 def _emulator(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .graph.emulator import EmulatorConfig, EmulatorHandle, Limits, RequestLine, serve
+    from .graph.endpoints import SCRATCH_TENANT
 
     options = {
         "faults": tuple(args.fault or ()),
-        "tenants": tuple(args.tenant or ()),
+        # The suite's scratch tenant too, so the contract suite runs against this emulator (--graph-base-url).
+        "tenants": (*(args.tenant or ()), SCRATCH_TENANT),
         "import_pending_reads": args.import_pending_reads,
         "import_pending_seconds": args.import_pending_seconds,
         "as_documented": args.as_documented or None,
         "admin_routes": args.admin_routes,
+        "emulator_admins": tuple(args.emulator_admin or ()),
+        "page_size": args.page_size,
     }
+    if args.state:
+        from .graph.emulator.seed import read_state_file
+
+        options["seed"] = read_state_file(args.state)  # a bad file: StateFileError, one line, exit 2
     config = EmulatorConfig(**{k: v for k, v in options.items() if v not in (None, ())})
     if args.request_log_size is not None:
         config = replace(config, limits=replace(Limits(), request_log_size=args.request_log_size))
@@ -394,6 +528,9 @@ def _emulator(args: argparse.Namespace) -> int:
         if handle.config.apps:
             app = handle.config.apps[0]
             print(f"  client: id {app.client_id}  secret {app.client_secret}")
+        for app in handle.config.apps[1:]:
+            print(f"          id {app.client_id}  secret {app.client_secret}  roles {', '.join(app.roles) or 'none'}")
+        print(f"  suite:  pytest --pyargs graph_contracts.suite --graph-endpoint emulator --graph-base-url {base}")
         print("ready (Ctrl-C to stop)", flush=True)
 
     try:
@@ -412,14 +549,16 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .graph.auth import StaticToken
     from .graph.client import GraphClient
     from .graph.endpoints import open_endpoint
+    from .graph.paging import PageLimits
 
     check_tag(args.tag)  # a bad tag is a usage error, whatever the credentials
+    limits = PageLimits(max_pages=args.max_pages, max_items=args.max_items)
     versions = VERSIONS if args.graph_version == "all" else (args.graph_version,)
     with open_endpoint("live", cloud=args.cloud, base_url=args.base_url, allow_writes=True) as endpoint:
         token = endpoint.token("write")
         clients = {v: GraphClient(endpoint.base_url, StaticToken(token or ""), version=v) for v in versions}
         try:
-            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run)
+            done = cleanup(default_contracts(), clients, args.tag, dry_run=args.dry_run, limits=limits)
         finally:
             for client in clients.values():
                 client.close()
@@ -443,30 +582,160 @@ def _cleanup(args: argparse.Namespace) -> int:
     return 1 if failed or refused else 0
 
 
+def _preflight(args: argparse.Namespace) -> int:
+    """``preflight FILE...``: each device's verdict for an import into the tenant; GET requests only.
+
+    Exit 0 when every device will import, 1 when any will not (or was not
+    checked), 2 for usage or access errors (before any request).
+    """
+    import httpx
+
+    from .graph.auth import StaticToken, shared_ssl_context, token_source_from_env
+    from .graph.client import GraphClient, RetryPolicy
+    from .graph.paging import PageLimits
+    from .preflight import check_token, preflight
+    from .preflight.output import FORMATS, text
+
+    limits = PageLimits(max_pages=args.max_pages, max_items=args.max_items)
+    retry = RetryPolicy(max_total_wait=args.max_wait)
+    with contextlib.ExitStack() as stack:
+        endpoint = args.graph_endpoint
+        if endpoint == "emulator":
+            from .graph.emulator import EmulatorConfig, running_emulator
+            from .graph.emulator.seed import read_state_file
+
+            seed = read_state_file(args.state) if args.state else None
+            handle = stack.enter_context(running_emulator(EmulatorConfig(seed=seed, page_size=1000)))
+            base_url, token = handle.base_url, handle.token(["DeviceManagementServiceConfig.Read.All"])
+        else:
+            if args.state:
+                raise ConfigurationError("state", "seeds the embedded emulator only (--graph-endpoint emulator)")
+            from .graph.clouds import cloud as cloud_named
+
+            base_url = cloud_named(args.cloud).graph_base if endpoint == "live" else endpoint.rstrip("/")
+            token = token_source_from_env(args.cloud).token()
+        access = check_token(token)  # missing, expired or insufficient: one line, exit 2, before any request
+        sent = [0]
+
+        class Counting(httpx.HTTPTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                sent[0] += 1
+                return super().handle_request(request)
+
+        client = stack.enter_context(GraphClient(
+            base_url, StaticToken(token), version=args.graph_version, retry=retry, timeout=args.timeout,
+            transport=Counting(verify=shared_ssl_context()),
+        ))
+        progress = terminal.Progress(terminal.stderr(), unit="items")
+        read: dict[str, int] = {}
+
+        def on_page(path: str, items: int) -> None:
+            progress.advance(items - read.get(path, 0), label=path.rsplit("/", 1)[-1])
+            read[path] = items
+
+        try:
+            result = preflight(args.files, client, access, version=args.graph_version, limits=limits,
+                               on_page=on_page, count_requests=lambda: sent[0])
+        finally:
+            progress.clear()
+    if args.format == "text":
+        out = terminal.stdout()
+        sys.stdout.write(text(result, out.paint))  # type: ignore[arg-type]
+    else:
+        sys.stdout.write(FORMATS[args.format](result))
+    return 0 if result.all_will_import else 1
+
+
+def _endpoint_choice(text: str) -> str:
+    """``emulator``, ``live`` or a Graph base URL (http or https)."""
+    if text in ("emulator", "live") or text.startswith(("http://", "https://")):
+        return text
+    raise argparse.ArgumentTypeError(f"expected emulator, live or an http(s) URL, not {text!r}")
+
+
+def _wait_seconds(text: str) -> float:
+    """argparse type: more than 0 and at most an hour (a request's timeout, a throttling budget)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, not {text}")
+    return value
+
+
+def _add_preflight(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pre = sub.add_parser(
+        "preflight", help="will each device import into this tenant? the offline checks, then read-only Graph calls",
+    )
+    pre.add_argument("files", nargs="+", help="Autopilot CSV files or import bodies (JSON)")
+    pre.add_argument(
+        "--graph-endpoint", type=_endpoint_choice, default="live", metavar="emulator|live|URL",
+        help="live (default: the cloud's Graph, token from GRAPH_TOKEN or AZURE_* variables), emulator "
+        "(embedded, with --state), or a Graph base URL",
+    )
+    pre.add_argument("--state", metavar="FILE", help="the embedded emulator's tenant state (YAML or JSON)")
+    pre.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
+    _graph_version_option(pre, default="v1.0")
+    pre.add_argument("--format", default="text", choices=("text", "json", "csv", "junit"),
+                     help="text (default, grouped by verdict), json, csv (your rows + verdict, reason), junit")
+    pre.add_argument("--timeout", type=_wait_seconds, default=60.0, metavar="SECONDS",
+                     help="how long one request may take before it is retried (default 60)")
+    pre.add_argument("--max-wait", type=_wait_seconds, default=120.0, metavar="SECONDS",
+                     help="the most one request may wait on throttling (Retry-After) and retries (default 120)")
+    _paging_options(pre)
+    pre.set_defaults(handler=_preflight)
+
+
+def _paging_options(parser: argparse.ArgumentParser) -> None:
+    """``--max-pages`` and ``--max-items``: where reading one collection stops (``graph.paging.PageLimits``)."""
+    from .graph.paging import DEFAULT_LIMITS
+
+    parser.add_argument(
+        "--max-pages", type=_positive, default=DEFAULT_LIMITS.max_pages, metavar="N",
+        help=f"stop with exit 2 when a collection has more than N pages (default {DEFAULT_LIMITS.max_pages})",
+    )
+    parser.add_argument(
+        "--max-items", type=_positive, default=DEFAULT_LIMITS.max_items, metavar="N",
+        help=f"stop with exit 2 when a collection has more than N items (default {DEFAULT_LIMITS.max_items:,})",
+    )
+
+
+def _progress(line: str) -> None:
+    """A long ``sdk-check --compare``/``--matrix`` says what it is installing as it goes."""
+    print(line, flush=True)
+
+
 def _sdk_check(args: argparse.Namespace) -> int:
-    from .sdk import run_sdk_check
+    """``graph-contracts sdk-check``: the library returns a ``GateRun`` (gate, compare or matrix); printed here."""
+    from .sdk import GateRun, run_gate
 
     if not args.matrix and (args.last is not None or args.shard != "1/1"):
         raise ConfigurationError("--last/--shard", "apply to --matrix only")
+    done: GateRun
     if args.matrix:
         from .sdk.matrix import Shard, refuse_matrix_options, run_matrix
 
         refuse_matrix_options(args)
-        return run_matrix(args.matrix, last=args.last, shard=Shard.parse(args.shard), examples=args.examples,
-                          baseline=args.baseline)
-    if args.compare:
+        done = run_matrix(args.matrix, last=args.last, shard=Shard.parse(args.shard), examples=args.examples,
+                          baseline=args.baseline, progress=_progress)
+    elif args.compare:
         from .sdk.compare import refuse_gate_options, run_compare
 
         refuse_gate_options(args)
         old, new = args.compare
-        return run_compare(old, new, args.examples)
-    return int(
-        run_sdk_check(
+        done = run_compare(old, new, args.examples, progress=_progress)
+    else:
+        done = run_gate(
             args.sdk, args.junitxml, args.examples,
             baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
             traffic=args.traffic or (),
         )
-    )
+    if done.missing:
+        print(f"graph-contracts sdk-check: {done.missing_text}", file=sys.stderr)
+    for paragraph in done.report:
+        print(paragraph)
+    return done.code
 
 
 def _completion(args: argparse.Namespace) -> int:
@@ -477,9 +746,30 @@ def _completion(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .mainjob import run_main_job
+    """``graph-contracts run``: the contracts checked first, then the suite; what ``mainjob`` finds, printed."""
+    from .mainjob import CpuSample, MainJob, check_schemas, lint_contracts, run_suite, suite_command, suite_installed
 
-    return run_main_job(args)
+    start = CpuSample.now()  # how busy the cores are is measured over the lint and schema checks
+    job = MainJob(
+        endpoint=args.graph_endpoint, version=getattr(args, "graph_version", "all"), examples=args.examples,
+        junitxml=getattr(args, "junitxml", None), jobs=getattr(args, "jobs", None),
+        pytest_args=tuple(args.pytest_args), durations=getattr(args, "durations", None),
+    )
+    contracts = lint_contracts()
+    for finding in contracts.new:
+        print(finding)
+    print(f"contracts: {len(contracts.findings)} findings, {len(contracts.new)} not acknowledged")
+    check_schemas()
+    print("schemas: up to date")
+    if contracts.new:
+        return 1
+    if not suite_installed():
+        print("contract suite: not installed in this build")
+        return 0
+    command = suite_command(job, since=start)
+    if command.workers:
+        print(f"suite: {command.workers} pytest-xdist workers (--jobs 1 for one process)")
+    return run_suite(command)
 
 
 class _OldSpelling(argparse.Action):
@@ -574,6 +864,26 @@ def build_parser() -> argparse.ArgumentParser:
     meta.add_argument("--all", action="store_true", help="also print acknowledged disagreements")
     meta.set_defaults(handler=_contracts_check_metadata)
 
+    perms = csub.add_parser(
+        "check-permissions",
+        help="compare the contracts' permission tables with Microsoft's permissions data (permissions.json)",
+    )
+    perms.add_argument("file", help="permissions.json (provisioningInfo.json is read from beside it) or an index")
+    perms.add_argument("--contracts", help="contracts folder (default: the shipped one)")
+    perms.add_argument("--all", action="store_true", help="also print acknowledged disagreements")
+    perms.set_defaults(handler=_contracts_check_permissions)
+
+    need = sub.add_parser(
+        "permissions", help="least permissions per operation, for recorded traffic, or what a token lacks (offline)"
+    )
+    need.add_argument("--operation", metavar="NAME", help="an operation id or verb, e.g. import")
+    need.add_argument("--all", action="store_true", help="every operation of the contracts")
+    need.add_argument("--traffic", nargs="+", metavar="FILE", help="HAR, vcrpy cassettes, Dev Proxy mocks, NDJSON")
+    need.add_argument("--token", metavar="FILE", help="a JWT file or - (stdin), decoded locally and never verified; "
+                      "judged against --traffic, or else every operation of the contracts")
+    need.add_argument("--data", help="permissions data (default: the shipped index)")
+    need.set_defaults(handler=_permissions)
+
     schemas = sub.add_parser("schemas", help="generate or drift-check the JSON Schemas and OpenAPI documents")
     schemas.add_argument("action", choices=("build", "check"))
     schemas.add_argument("--contracts", help="contracts folder (default: the shipped one)")
@@ -638,13 +948,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     emu = sub.add_parser("emulator", help="serve the local Graph emulator on loopback until Ctrl-C")
     emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    emu.add_argument("--port", type=_port, default=0, help="port, 0-65535 (default 0: a free one)")
     emu.add_argument(
         "--fault", action="append", type=_fault,
         help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'",
     )
-    emu.add_argument("--import-pending-reads", type=int, default=None, help="reads before an import settles")
-    emu.add_argument("--import-pending-seconds", type=float, default=None, help="seconds before an import settles")
+    emu.add_argument("--import-pending-reads", type=_whole, default=None, metavar="N",
+                     help="reads before an import settles (0 or more)")
+    emu.add_argument("--import-pending-seconds", type=_seconds, default=None, metavar="SECONDS",
+                     help="seconds before an import settles (0 or more)")
     emu.add_argument(
         "--as-documented", action="store_true",
         help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
@@ -657,9 +969,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-admin-routes", dest="admin_routes", action="store_false", default=None,
         help="answer /_emulator/reset and /_emulator/settle with 404",
     )
+    emu.add_argument(
+        "--emulator-admin", action="append", metavar="CLIENT_ID",
+        help="an app whose admin-role tokens may reset or settle any tenant, or reset all at once "
+        "(repeatable; by default an admin token acts on its own tenant only)",
+    )
     emu.add_argument("--request-log-size", type=_positive, default=None, metavar="N",
                      help="requests the in-memory request log keeps (default 10000)")
     emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
+    emu.add_argument(
+        "--state", metavar="FILE",
+        help="start with a tenant's state (YAML or JSON): registered devices, imported identities, users, "
+        "devices of another tenant",
+    )
+    emu.add_argument("--page-size", type=_positive, default=None, metavar="N",
+                     help="items per page of a list (default 100; Intune pages at about 1000)")
     emu.set_defaults(handler=_emulator)
 
     clean = sub.add_parser("cleanup", help="delete the objects a suite run tagged with TAG, and nothing else")
@@ -670,6 +994,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--base-url", default=None, help="Graph base URL (default: the cloud's)")
     _graph_version_option(clean, default="all", choices=(*VERSIONS, "all"))
     clean.add_argument("--dry-run", action="store_true", help="list the ids and tags it would delete; delete nothing")
+    _paging_options(clean)
     clean.set_defaults(handler=_cleanup)
 
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
@@ -722,10 +1047,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the suite in N pytest-xdist processes (default: the cores other work leaves idle now, "
         "rounded up, plus one, at most 4, when pytest-xdist is installed; a live tenant always runs in one)",
     )
+    run.add_argument(
+        "--durations",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="end with the N slowest operations, checks and tests (seconds of setup, call and teardown)",
+    )
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest (after --)")
     run.set_defaults(handler=_run)
 
     _add_traffic(sub)
+    _add_preflight(sub)
 
     comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"))
@@ -739,12 +1072,18 @@ def _add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
     tsub = traffic.add_subparsers(dest="action", required=True)
     check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
-    check.add_argument("files", nargs="+", help="traffic files (format read from the content)")
+    check.add_argument("files", nargs="+", help="traffic files or folders (format read from the content; a folder's "
+                       ".har, .json, .yaml, .yml, .ndjson and .jsonl files, gzipped or not, recursively)")
     check.add_argument(
         "--profile", default="contract", choices=("contract", "upload"),
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
     )
     check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
+    check.add_argument(
+        "--expect-refusals", action="store_true",
+        help="the traffic sends invalid bodies on purpose (a contract suite's negative tests, as in the shipped "
+        "cassettes): a request body Graph answered 400 is not a finding; one it accepted still is",
+    )
     check.set_defaults(handler=_traffic_check)
     scan = tsub.add_parser("scan", help="find credentials in files and folders (file:line); exit 1 on a finding")
     scan.add_argument("paths", nargs="+", help="files or folders (searched recursively)")
@@ -762,18 +1101,16 @@ def _cannot_read(exc: InputFileError) -> int:
 
 def _traffic_scan(args: argparse.Namespace) -> int:
     """``traffic scan PATH...``: one line per credential found, exit 1 when there is any."""
-    from .traffic.scan import scan_paths
+    from .traffic.scan import scan_files
 
     try:
-        findings = scan_paths(args.paths)
+        report = scan_files(args.paths)
     except InputFileError as exc:
         return _cannot_read(exc)
-    for finding in findings:
+    for finding in report.findings:
         print(f"{finding.file}:{finding.line}: {finding.kind}")
-    files = len({f.file for f in findings})
-    print(f"{len(findings)} possible secret{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}",
-          file=sys.stderr)
-    return 1 if findings else 0
+    print(report.summary(), file=sys.stderr)
+    return 1 if report.findings else 0
 
 
 def _traffic_scrub(args: argparse.Namespace) -> int:
@@ -795,7 +1132,8 @@ def _traffic_check(args: argparse.Namespace) -> int:
     """``traffic check FILE...``: each exchange against its contract operation, reported like ``validate``."""
     from .traffic.check import check_files
 
-    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr)
+    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr,
+                       expect_refusals=args.expect_refusals)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -805,7 +1143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except GraphContractsError as exc:
-        error_line("graph-contracts", str(exc))
+        error_line("graph-contracts", error_text(exc))
         return 2
     except KeyboardInterrupt:
         return 130

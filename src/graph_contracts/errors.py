@@ -7,27 +7,43 @@ can print them plainly instead of a traceback::
     GraphContractsError
     ├── DocParseError            a doc page could not be read as a Graph doc page
     ├── ContractError            a contract file is malformed or inconsistent
-    ├── UnknownContractError     (validation) no schema for that type or operation in that version
+    ├── UnknownContractError     no schema for that type or operation in that version
     ├── SchemaDriftError         schemas/ does not match what the contracts generate
     ├── InputFileError           a payload or CSV file is missing, unreadable or malformed
-    │   └── TrafficFileError     (traffic.reader) a traffic file, with the entry that broke
-    ├── ConfigurationError       a setting (cloud, record mode, credentials) is unknown or missing
-    │   └── CompareError         (sdk.compare) an SDK release could not be installed or gated
+    │   ├── TrafficFileError     a traffic file, with the entry that broke
+    │   ├── PermissionsFileError a permissions file of another schema, or truncated
+    │   ├── TokenError           a token that is not a JWT, or claims that are not JSON
+    │   └── StateFileError       an emulator --state file that cannot be used (file and JSON pointer)
+    ├── ConfigurationError       a setting (cloud, record mode, credentials, jobs ...) is unknown or missing
+    │   └── CompareError         an SDK release could not be installed or gated
+    │       └── MatrixError      sdk-check --matrix: no release matches, a bad shard
     ├── CassetteMissError        replay: a request the cassette does not hold
-    ├── SecretLeakError          (traffic.scan) a cassette would have held a credential
+    ├── SecretLeakError          a cassette would have held a credential
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
+    ├── InvalidArgumentError     a Python API call got an argument of the wrong type or value
+    ├── CheckFailed              a check of the contract suite failed (an AssertionError too)
+    ├── AccessError              preflight: the token is missing, expired or lacks the permission
     └── EndpointError            a request to an endpoint failed (status, code, request ids)
         ├── GraphError           the endpoint answered with a non-success status
-        │   └── AuthenticationError  the token endpoint refused to issue a token
+        │   ├── AuthenticationError  the token endpoint refused to issue a token
+        │   └── PagingError      a collection could not be read to its end (a cap, a looping nextLink)
         └── TransportError       the endpoint could not be reached or kept throttling
 
-The four named with a module live beside the code that raises them.
+All of them live here and are exported from ``graph_contracts``; the modules
+that raise them import them from here (their old homes, such as
+``traffic.reader.TrafficFileError``, still name the same classes). Where a
+caller expects a built-in exception (``ValueError`` for a bad value,
+``LookupError`` for a missing entry), the class is that built-in too, as
+hypothesis's errors are.
 
 As in httpx, a failed answer (``GraphError``) and no usable answer
 (``TransportError``) are siblings: catch ``EndpointError`` for both.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
 
 
 class GraphContractsError(Exception):
@@ -72,6 +88,14 @@ class ContractError(GraphContractsError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class UnknownContractError(GraphContractsError, LookupError):
+    """No schema exists for the type or operation asked for in that version.
+
+    Check the spelling (type names are camelCase, e.g. ``importedWindowsAutopilotDeviceIdentity``)
+    and the version: some types exist only in ``beta``.
+    """
+
+
 class SchemaDriftError(GraphContractsError):
     """schemas/ is stale: run ``graph-contracts schemas build`` and commit it."""
 
@@ -105,6 +129,59 @@ class InputFileError(GraphContractsError, ValueError):
         # Rebuilt from its fields, so that it crosses a process boundary (validate --jobs) intact.
         return type(self), (self.file, self.detail, self.line, self.column)
 
+
+class TrafficFileError(InputFileError):
+    """A traffic file could not be read as HAR, a cassette, a Dev Proxy mock file or NDJSON.
+
+    ``entry`` is the 0-based index of the exchange that broke the file's
+    layout (or None for the file as a whole); ``line`` the 1-based line when
+    the parser knows it. The message says what was expected there.
+    """
+
+    def __init__(self, file: str, message: str, line: int = 0, entry: int | None = None) -> None:
+        self.entry = entry
+        where = f"entry {entry}: " if entry is not None else ""
+        super().__init__(file, where + message, line)
+
+
+class PermissionsFileError(InputFileError):
+    """A permissions file is not Microsoft's ``permissions.json``/``provisioningInfo.json`` nor our index.
+
+    Usually the file is truncated (the JSON ends early), of another schema (a
+    different tool's permissions list), or an older index: refresh it with
+    ``python -m graph_contracts.permissions.build`` (see the README). ``pointer``
+    is the JSON pointer of the part that broke.
+    """
+
+    def __init__(self, file: str, message: str, pointer: str = "", line: int = 0) -> None:
+        self.pointer = pointer
+        self.source_file = file
+        super().__init__(file + (f"#{pointer}" if pointer else ""), message, line)
+
+    def __reduce__(self) -> tuple[type[PermissionsFileError], tuple[str, str, str, int]]:  # type: ignore[override]
+        return type(self), (self.source_file, self.detail, self.pointer, self.line)
+
+
+class TokenError(InputFileError):
+    """A token could not be read: not a JWT, a section that is not base64url, or claims that are not JSON.
+
+    Usually the file holds something else (an ID token's JSON wrapper is read,
+    but a refresh token or an opaque token is not a JWT), or the token was cut
+    when copied. Signatures are never verified, so a valid-looking forged
+    token is read as it claims.
+    """
+
+
+
+class StateFileError(InputFileError):
+    """A ``--state`` file that cannot be used: ``pointer`` is the JSON pointer of the offending value."""
+
+    def __init__(self, file: str, pointer: str, message: str) -> None:
+        self.pointer = pointer
+        super().__init__(file, f"{pointer or '/'}: {message}")
+
+    def __reduce__(self) -> tuple[type[StateFileError], tuple[str, str, str]]:  # type: ignore[override]
+        return type(self), (self.file, self.pointer, self.detail.split(": ", 1)[-1])
 
 class EndpointError(GraphContractsError):
     """A request to an endpoint (emulator, replay or tenant) did not succeed.
@@ -171,6 +248,25 @@ class HardwareHashError(GraphContractsError, ValueError):
         super().__init__(f"{code}{where}: {message}")
 
 
+class InvalidArgumentError(GraphContractsError, TypeError, ValueError):
+    """A function or class of the Python API was called with an argument it cannot take.
+
+    Raised before any work starts, naming the argument (``argument``), what it
+    got and, for a fixed set, the accepted values (``choices``):
+    ``validate(..., direction="sideways")``, ``Validator(None)``,
+    ``Validator.validate_many(items, batch="x")``. It is both a ``TypeError``
+    and a ``ValueError`` (as hypothesis's ``InvalidArgument`` is), so code that
+    catches the builtin it expects for a wrong type or a wrong value keeps working.
+    """
+
+    def __init__(self, argument: str, message: str, choices: tuple[str, ...] = ()) -> None:
+        self.argument = argument
+        self.choices = choices
+        self.detail = message
+        valid = f" (one of: {', '.join(map(repr, choices))})" if choices else ""
+        super().__init__(f"{argument}: {message}{valid}")
+
+
 class ConfigurationError(GraphContractsError, ValueError):
     """A setting has a value graph-contracts does not know, or a needed one is missing.
 
@@ -187,6 +283,14 @@ class ConfigurationError(GraphContractsError, ValueError):
         self.detail = message
         valid = f" (valid: {', '.join(choices)})" if choices else ""
         super().__init__(f"{setting}: {message}{valid}")
+
+
+class CompareError(ConfigurationError):
+    """A requirement could not be installed, or the gate could not run on it."""
+
+
+class MatrixError(CompareError):
+    """A matrix could not be planned (no release matches, a bad shard) or a release could not be gated."""
 
 
 class CassetteMissError(GraphContractsError, LookupError):
@@ -206,6 +310,32 @@ class CassetteMissError(GraphContractsError, LookupError):
         self.cassette = cassette
         self.detail = detail
         super().__init__(f"{method} {url} is not recorded in cassette {cassette}")
+
+
+class _Finding(Protocol):
+    """What ``SecretLeakError`` reads of a finding (``traffic.scan.SecretFinding``)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+class SecretLeakError(GraphContractsError):
+    """A cassette would have been written with a credential the scrubber did not remove.
+
+    Nothing was written. ``findings`` names each rule and line (of the text
+    that would have been written); report it as a bug in the rule table, or
+    scrub the value in your own ``before_record`` hook.
+    """
+
+    def __init__(self, file: str, findings: Sequence[_Finding]) -> None:
+        self.file = file
+        self.findings = findings
+        where = ", ".join(f"line {f.line} ({f.kind})" for f in findings[:5])
+        more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
+        super().__init__(f"{file}: not written, it would still hold a credential at {where}{more}")
 
 
 class AuthenticationError(GraphError):
@@ -232,3 +362,60 @@ class AuthenticationError(GraphError):
         self.endpoint = endpoint
         if endpoint:
             self.args = (f"token endpoint {endpoint} refused: {self.args[0]}",)
+
+
+class CheckFailed(GraphContractsError, AssertionError):
+    """A named check of the contract suite failed: the endpoint did not do what the contract documents.
+
+    ``check`` is the name the check is registered under
+    (``graph_contracts.suite.checks``), which is also its column of the
+    contract report (``status``, ``shape``, ``negative``, ``auth``,
+    ``lifecycle``, ``examples``, ``openapi``); ``what`` says what was checked;
+    ``expected`` and ``got`` the two sides, or ``problems`` the differences
+    found. An ``AssertionError`` as well, so pytest reports it as a failed
+    test, not as an error in the test.
+    """
+
+    def __init__(
+        self, check: str, what: str, expected: object = None, got: object = None, problems: tuple[str, ...] = ()
+    ) -> None:
+        self.check = check
+        self.what = what
+        self.expected = expected
+        self.got = got
+        self.problems = problems
+        detail = "; ".join(problems) if problems else f"expected {expected!r}, got {got!r}"
+        super().__init__(f"{check}: {what}: {detail}")
+class PagingError(GraphError):
+    """A collection could not be read to its end: a paging cap was hit, or ``@odata.nextLink`` looped.
+
+    Raised by ``graph.paging``, the one reader of collections. ``limit`` names
+    what stopped it: ``"pages"`` or ``"items"`` (the configured cap, in
+    ``cap``), ``"loop"`` (a next link seen before) or ``"not-a-collection"``
+    (a page without a ``value`` array). ``path`` is the collection, ``pages``
+    and ``items`` what was read before stopping. A caller that must not act on
+    a partial listing (cleanup) stops; one that can report what it could not
+    check (preflight) says so. The status is 200: every page was a success.
+    """
+
+    def __init__(self, limit: str, path: str, message: str, *, pages: int = 0, items: int = 0, cap: int = 0) -> None:
+        self.limit = limit
+        self.path = path
+        self.pages = pages
+        self.items = items
+        self.cap = cap
+        code = {"loop": "NextLinkLoop", "not-a-collection": "NotACollection"}.get(limit, "PagingLimit")
+        super().__init__(200, code, message)
+        self.args = (message,)
+
+
+class AccessError(GraphContractsError):
+    """The token cannot run preflight: ``problem`` is ``missing``, ``expired`` or ``insufficient``.
+
+    Raised before any request is sent, so nothing was read from the tenant. The
+    message names the permission to add, or how to get a fresh token.
+    """
+
+    def __init__(self, problem: str, message: str) -> None:
+        self.problem = problem
+        super().__init__(message)

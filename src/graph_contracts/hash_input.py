@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .autopilot.catalog import AUTOPILOT_COLLECTION
 from .errors import InputFileError
 
 __all__ = ["HashInput", "hash_inputs"]
 
-#: The import body's property holding its devices.
-_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
 #: Longer than any path a shell passes; a hash is 4000 characters.
 _MAX_PATH = 1024
 #: Characters a base64 hash may hold; a short argument with others is a file name.
@@ -113,8 +112,8 @@ def _from_json(body: str, name: str) -> Iterator[HashInput]:
         detail = f"{exc.msg} (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise InputFileError(name or "the argument", f"starts like JSON but is not valid JSON: {detail}") from None
     items: list[tuple[str, Any]]
-    if isinstance(data, dict) and isinstance(data.get(_COLLECTION), list):
-        items = [(f"{_COLLECTION}[{i}]", d) for i, d in enumerate(data[_COLLECTION])]
+    if isinstance(data, dict) and isinstance(data.get(AUTOPILOT_COLLECTION), list):
+        items = [(f"{AUTOPILOT_COLLECTION}[{i}]", d) for i, d in enumerate(data[AUTOPILOT_COLLECTION])]
     elif isinstance(data, dict) and isinstance(data.get("value"), list):
         items = [(f"value[{i}]", d) for i, d in enumerate(data["value"])]
     elif isinstance(data, list):

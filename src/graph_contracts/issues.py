@@ -6,6 +6,7 @@ people and may change. ``pointer`` is an RFC 6901 JSON pointer into the payload.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,9 +59,40 @@ class Issue:
         return f"{where}{ptr}: {self.severity} {self.code}: {self.message}{outcome}"
 
 
+#: What a spreadsheet reads as the start of a formula in a cell (OWASP, "CSV Injection").
+FORMULA_STARTS = frozenset("=+-@")
+#: After '+', '-' or '@', what makes the value a formula rather than a signed number or a word: a
+#: function call '(' (@SUM(1+1), -HYPERLINK(...)), a DDE call '|' (cmd|' /C calc'!A0) or a sheet or
+#: DDE reference '!'.
+_FORMULA_BODY = re.compile(r"[(|!]")
+
+
+def is_formula(value: object) -> bool:
+    """True for a string a spreadsheet would run as a formula: '=' and anything after it, or '+', '-' or
+    '@' followed by a function call, a DDE call or a reference (``_FORMULA_BODY``).
+
+    Precise on purpose: '-123', '+44', '@Home' or '-ABC-1' are a number or text to Excel, and a serial
+    or group tag may look like that; '=cmd|' /C calc'!A0' and '@SUM(1+1)' are formulas. (Excel
+    computes '+1+1' too, but runs nothing: it is not flagged.)
+    """
+    if type(value) is not str or value[:1] not in FORMULA_STARTS:
+        return False
+    return len(value) > 1 if value[0] == "=" else _FORMULA_BODY.search(value) is not None
+
+
+def formula_safe(value: str) -> str:
+    """``value`` escaped as OWASP recommends when it is a formula (``is_formula``): a single quote before
+    it, so a spreadsheet shows it as text."""
+    return "'" + value if is_formula(value) else value
+
+
 def quote(value: object) -> str:
-    """Render a bad value for a message, shortened so a 4000-character hash stays readable."""
-    text = repr(value)
+    """Render a bad value for a message, shortened so a 4000-character hash stays readable.
+
+    A formula (``is_formula``) is shown escaped (``formula_safe``): reports are opened in spreadsheets
+    too, and this is the one place a value enters a message.
+    """
+    text = repr(formula_safe(value) if type(value) is str else value)
     if len(text) > MAX_QUOTED:
         text = text[: MAX_QUOTED - 15] + f"... ({len(str(value))} chars)"
     return text

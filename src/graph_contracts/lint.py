@@ -33,10 +33,19 @@ def lint(root: Path) -> LintReport:
     contracts = load_contracts(root)
     overlays = load_overlays(root)
     acknowledged = {f"{v}:{a}" if not a.startswith(f"{v}:") else a for v, o in overlays.items() for a in o.acknowledged}
-    raw = [*contracts.findings, *_findings(contracts)]
+    raw = [*contracts.findings, *_findings(contracts), *_permission_findings(root, contracts)]
     findings = tuple(f if f.acknowledged or f.id not in acknowledged else replace(f, acknowledged=True) for f in raw)
     produced = {f.id for f in findings}
     return LintReport(findings, tuple(sorted(acknowledged - produced)))
+
+
+def _permission_findings(root: Path, contracts: ContractSet) -> list[Finding]:
+    """The contracts against the permissions index shipped beside them (none when a contracts folder has none)."""
+    from .permissions.check import permission_findings
+    from .permissions.data import load_permission_data, shipped_index_file
+
+    index = shipped_index_file(root)
+    return permission_findings(contracts, load_permission_data(index)) if index.is_file() else []
 
 
 def _findings(contracts: ContractSet) -> Iterator[Finding]:

@@ -24,14 +24,13 @@ bytecode is not written, and each xdist worker is such a process).
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import math
 import os
 import time
 from dataclasses import dataclass
 
-from .contracts import default_contracts
+from .contracts import Finding, default_contracts
 from .lint import lint
 from .resources import contracts_dir, schemas_dir, user_cache_dir
 from .schemas import check
@@ -41,54 +40,99 @@ from .schemas import check
 MAX_WORKERS = 4
 #: The pytest plugins the suite uses (pytest-xdist's is added when the run uses workers).
 SUITE_PLUGINS = ("graph_contracts.pytest_plugin", "_hypothesis_pytestplugin")
+#: Loaded only for ``--durations N``: the slowest operations, checks and tests of the run.
+DURATIONS_PLUGIN = "graph_contracts.suite.durations"
 #: pytest arguments with which the user chose the processes themselves.
 _USER_CHOSE_PROCESSES = ("-n", "--numprocesses", "--dist", "-d", "--tx", "no:xdist")
 
 
-def run_main_job(args: argparse.Namespace) -> int:
-    start = CpuSample.now()  # how busy the cores are is measured over the lint and schema checks
-    report = lint(contracts_dir())
-    new = [f for f in report.findings if not f.acknowledged]
-    for finding in new:
-        print(finding)
-    print(f"contracts: {len(report.findings)} findings, {len(new)} not acknowledged")
-    check(default_contracts(), schemas_dir())
-    print("schemas: up to date")
-    if new:
-        return 1
-    if importlib.util.find_spec("graph_contracts.suite") is None:
-        print("contract suite: not installed in this build")
-        return 0
-    import pytest
+@dataclass(frozen=True)
+class MainJob:
+    """What ``graph-contracts run`` was asked for, as plain values (the CLI fills it from its flags).
 
+    ``endpoint``: emulator, replay or live; ``version``: v1.0, beta or all;
+    ``jobs``: pytest-xdist workers (None: chosen by the idle cores);
+    ``pytest_args``: passed to pytest after the suite's own; ``durations``: print the N slowest
+    operations, checks and tests at the end.
+    """
+
+    endpoint: str = "emulator"
+    version: str = "all"
+    examples: int = 10
+    junitxml: str | None = None
+    jobs: int | None = None
+    pytest_args: tuple[str, ...] = ()
+    durations: int | None = None
+
+
+@dataclass(frozen=True)
+class ContractsCheck:
+    """The shipped contracts before a run: lint's findings (those not acknowledged: ``new``)."""
+
+    findings: tuple[Finding, ...]
+    new: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class SuiteCommand:
+    """The pytest arguments of the suite run, and the xdist workers they ask for (0: one process)."""
+
+    argv: tuple[str, ...]
+    workers: int
+
+
+def lint_contracts() -> ContractsCheck:
+    """Lint the shipped contracts: a run with findings not acknowledged does not start the suite."""
+    report = lint(contracts_dir())
+    return ContractsCheck(tuple(report.findings), tuple(f for f in report.findings if not f.acknowledged))
+
+
+def check_schemas() -> None:
+    """Check schemas/ against the shipped contracts: ``SchemaDriftError`` when it is stale."""
+    check(default_contracts(), schemas_dir())
+
+
+def suite_installed() -> bool:
+    """Whether this build ships the contract suite (a build may leave it out)."""
+    return importlib.util.find_spec("graph_contracts.suite") is not None
+
+
+def suite_command(job: MainJob, *, since: CpuSample | None = None) -> SuiteCommand:
+    """The pytest arguments that run the contract suite for ``job``, with workers chosen as ``_worker_args`` says."""
     argv = [
         "--pyargs",
         "graph_contracts.suite",
-        f"--graph-endpoint={args.graph_endpoint}",
-        f"--graph-version={getattr(args, 'graph_version', 'all')}",
+        f"--graph-endpoint={job.endpoint}",
+        f"--graph-version={job.version}",
         "-p",
         "no:cacheprovider",
         "-q",
         "--disable-plugin-autoload",
         *(arg for plugin in SUITE_PLUGINS for arg in ("-p", plugin)),
     ]
-    if args.graph_endpoint != "replay":
+    if job.endpoint != "replay":
         # A replay sends exactly the recorded requests: the cassettes fix the number of examples.
-        argv.append(f"--graph-examples={args.examples}")
-    junitxml = getattr(args, "junitxml", None)
-    if junitxml:
-        argv.append(f"--junitxml={junitxml}")
-    extra = list(args.pytest_args)
+        argv.append(f"--graph-examples={job.examples}")
+    if job.junitxml:
+        argv.append(f"--junitxml={job.junitxml}")
+    if job.durations:
+        argv += ["-p", DURATIONS_PLUGIN, f"--graph-durations={job.durations}"]  # where the time went, at the end
+    extra = list(job.pytest_args)
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    workers = _worker_args(args, extra, since=start)
-    if workers:
-        print(f"suite: {workers[1]} pytest-xdist workers (--jobs 1 for one process)")
+    workers = _worker_args(job.endpoint, job.jobs, extra, since=since)
     argv += [*workers, "-p", "xdist.plugin"] if workers else []
     # The plugin module is imported already (this process loaded the CLI); pytest need not rewrite it.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return SuiteCommand((*argv, *extra), int(workers[1]) if workers else 0)
+
+
+def run_suite(command: SuiteCommand) -> int:
+    """Run the suite in this process; pytest's exit status, but 2 (not pytest's 4) for a usage error."""
+    import pytest
+
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(user_cache_dir() / "hypothesis"))
-    status = pytest.main([*argv, *extra])
+    status = pytest.main(list(command.argv))
     # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
     return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)
 
@@ -165,7 +209,7 @@ def _cpu_times() -> tuple[int, int] | None:
     return idle, sum(values[:8])  # guest time is already inside user time
 
 
-def _worker_args(args: argparse.Namespace, extra: list[str], *, since: CpuSample | None = None) -> list[str]:
+def _worker_args(endpoint: str, jobs: int | None, extra: list[str], *, since: CpuSample | None = None) -> list[str]:
     """``-n N`` for pytest-xdist, or nothing: one process.
 
     ``--jobs N`` wins. By default the cores other work leaves idle now
@@ -183,9 +227,8 @@ def _worker_args(args: argparse.Namespace, extra: list[str], *, since: CpuSample
     bounds a live run. Pytest arguments that choose processes themselves
     (``-n``, ``-p no:xdist``, ...) win over both.
     """
-    if args.graph_endpoint == "live" or any(a.split("=", 1)[0] in _USER_CHOSE_PROCESSES for a in extra):
+    if endpoint == "live" or any(a.split("=", 1)[0] in _USER_CHOSE_PROCESSES for a in extra):
         return []
-    jobs: int | None = getattr(args, "jobs", None)
     if jobs is None:
         cores = usable_cores()
         jobs = min(cores, MAX_WORKERS, max(1, math.ceil(cores - busy_cores(since=since)) + 1))

@@ -403,12 +403,13 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
                     yield from lane_results(batch, shift.plain(result), counted)
                     continue
                 assert isinstance(result, RecordResult)
-                if not result.is_record:
+                if result.issues:  # a row's issues too: "the first quoted row" is reported with that row
                     kept = [i for i in result.issues if (key := _once_key(i)) is None or key not in once]
                     once.update(key for i in kept if (key := _once_key(i)) is not None)
-                    if not kept:
-                        continue
-                    result = replace(result, issues=kept)
+                    if len(kept) != len(result.issues):
+                        if not kept and not result.is_record:
+                            continue
+                        result = replace(result, issues=kept)
                 if result.issues or shift.rows:
                     result = _settle(result, calls, batch, shift)
                 yield 1 if counted and not result.issues and result.is_record else result

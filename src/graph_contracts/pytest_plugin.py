@@ -28,6 +28,7 @@ MARKERS = {
     "graph_live": "needs a live tenant (--graph-endpoint live)",
     "graph_write": "creates or deletes objects; on a live tenant only with --graph-allow-writes",
     "graph_beta": "exercises the beta API version",
+    "graph_checks": "graph_checks(*names): the contract checks a suite test stands for (its contract report columns)",
 }
 #: The groupTag prefix of everything a recorded run creates; fixed so a replay sends the same bodies.
 RECORDED_RUN_TAG = "gc-recorded"
@@ -46,7 +47,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--graph-cloud", default="global", help="national cloud for live runs: global, usgov, usgov-dod, china"
     )
-    group.addoption("--graph-base-url", default=None, help="override the Graph base URL (e.g. a proxy)")
+    group.addoption(
+        "--graph-base-url",
+        default=None,
+        help="override the Graph base URL (e.g. a proxy); with --graph-endpoint emulator, the URL of an emulator "
+        "you started (graph-contracts emulator), used instead of an embedded one",
+    )
     group.addoption("--graph-version", choices=(*VERSIONS, "all"), default="all", help="API versions to test")
     group.addoption(
         "--graph-record",
@@ -91,6 +97,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 RUN_TAG = pytest.StashKey[str]()
+#: The live run's token, read once before collection so the permission check sends nothing more.
+LIVE_TOKEN = pytest.StashKey[str]()
 _suite_settings: hypothesis.settings | None = None
 
 
@@ -105,7 +113,9 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         config.stash[RUN_TAG] = f"gc-{secrets.token_hex(4)}"
     if config.getoption("--graph-endpoint") == "live" and workerinput is None:
-        check_live_credentials(config.getoption("--graph-cloud"))
+        config.stash[LIVE_TOKEN] = check_live_credentials(config.getoption("--graph-cloud"))
+    if config.getoption("--graph-endpoint") == "emulator" and config.getoption("--graph-base-url") and not workerinput:
+        check_running_emulator(config.getoption("--graph-base-url"))
     global _suite_settings
     _suite_settings = _settings_for(config)
     if not config.getoption("--graph-no-report") and not config.pluginmanager.has_plugin(REPORT_PLUGIN):
@@ -114,7 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _without_local_constants()
 
 
-def check_live_credentials(cloud: str) -> None:
+def check_live_credentials(cloud: str) -> str:
     """Get one token before any test runs, so missing or refused credentials are one message, not a failure per test.
 
     Without it every test's setup fails on the session fixture with the same
@@ -126,7 +136,46 @@ def check_live_credentials(cloud: str) -> None:
     from .graph.auth import token_source_from_env
 
     try:
-        token_source_from_env(cloud).token()
+        return token_source_from_env(cloud).token()
+    except GraphContractsError as exc:
+        raise pytest.UsageError(f"graph-contracts: {exc}") from None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Live mode asks first: refuse in one line, before any request, when the token lacks what selected tests need.
+
+    The token is decoded locally, never verified. Tests that skip, and the
+    auth tests (they bring tokens of their own), need nothing of it.
+    """
+    token = session.config.stash.get(LIVE_TOKEN, None)
+    if token is None:
+        return
+    from .errors import GraphContractsError
+    from .permissions import load_permission_data
+    from .permissions.gate import missing_permissions, refusal_line
+    from .permissions.token import decode_token
+
+    try:
+        claims = decode_token(token, "the live token")
+    except GraphContractsError as exc:
+        raise pytest.UsageError(f"graph-contracts: cannot tell which permissions the token holds: {exc}") from None
+    selected = [
+        op for item in session.items
+        if isinstance(op := getattr(getattr(item, "callspec", None), "params", {}).get("op"), Operation)
+        and not item.get_closest_marker("skip") and not item.nodeid.split("::")[0].endswith("test_auth.py")
+    ]
+    missing = missing_permissions(claims, selected, default_contracts(), load_permission_data())
+    if missing:
+        raise pytest.UsageError(f"graph-contracts: {refusal_line(missing, claims.kind)}")
+
+
+def check_running_emulator(base_url: str) -> None:
+    """``--graph-endpoint emulator --graph-base-url URL``: one message when no emulator answers there."""
+    from .errors import GraphContractsError
+
+    try:
+        with open_endpoint("emulator", base_url=base_url):
+            pass
     except GraphContractsError as exc:
         raise pytest.UsageError(f"graph-contracts: {exc}") from None
 
@@ -325,5 +374,9 @@ def graph_cassette(request: pytest.FixtureRequest, pytestconfig: pytest.Config) 
 
     folder = Path(pytestconfig.getoption("--graph-cassettes") or cassettes_dir())
     name = cassette_path(request.node.nodeid.split("::", 1)[-1])
-    with graph_vcr(folder, record_mode=mode, scrub_upns=True).use_cassette(name):
+    # A recording replaces the cassette: vcrpy's "all" mode would keep the old file's exchanges that
+    # this run did not repeat, and a replay would then meet answers of an older emulator first.
+    # (Only when recording: in a replay the option would rewrite the file with the exchanges it played.)
+    recorder = graph_vcr(folder, record_mode=mode, scrub_upns=True)
+    with recorder.use_cassette(name, drop_unused_requests=mode == "all"):
         yield

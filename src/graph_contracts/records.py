@@ -22,10 +22,10 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 from . import textio
-from .autopilot.catalog import make_issue
+from .autopilot.catalog import AUTOPILOT_COLLECTION, make_issue
 from .autopilot.csv_reader import AutopilotCsv, CsvRow, PlainRow
 from .errors import InputFileError
 from .issues import Issue, Location, pointer_join
@@ -37,8 +37,6 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 #: The name shown for standard input.
 STDIN_NAME = "<stdin>"
-#: The import action's body property holding the devices.
-AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
 
 Format = Literal["json", "ndjson", "csv"]
 #: What a record is, when the reader knows: one Autopilot device, or an import body's envelope.
@@ -103,8 +101,10 @@ def open_records(
         raise InputFileError(display, "no such file")
     if path.is_dir():
         raise InputFileError(display, "is a directory, not a file")
-    if not path.is_file():
-        raise InputFileError(display, "not a regular file")
+    if not path.is_file() and not path.is_fifo():
+        # A named pipe, or process substitution (`validate <(cat a.csv)`, /dev/fd/63) is read as a stream,
+        # as standard input is; a device or socket is refused.
+        raise InputFileError(display, "not a regular file or a pipe")
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -140,11 +140,14 @@ def sniff(head: bytes, suffix: str = "", display: str = "") -> Format:
     first line, ``{``, never parses alone). Anything else is CSV, unless the
     name says JSON, in which case parsing it explains what is wrong.
     """
+    textio.check_encoding(head, display)
     encoding = textio.sniff_encoding(head)
     body = head[len(encoding.bom):]
-    if not encoding.utf16 and b"\0" in body:
-        at = body.index(b"\0") + len(encoding.bom)
-        raise InputFileError(display, f"binary data (a NUL byte at byte {at}): not a JSON, NDJSON or CSV text file")
+    if not encoding.utf16 and (at := textio.binary_start(body)) is not None:
+        # Only the start decides: a NUL byte on a later line is that row's or line's error, wherever it is.
+        what = "a NUL byte" if body[at] == 0 else f"control byte {body[at]:#04x}"
+        raise InputFileError(display, f"binary data ({what} at byte {at + len(encoding.bom)}): the file does not start "
+                             "as text, so it is not a JSON, NDJSON or CSV file")
     text = body.decode(_codec(encoding), errors="replace")
     if not text.strip():
         raise InputFileError(display, "the file is empty" if not body else "the file holds only blank space")
@@ -167,7 +170,7 @@ def _codec(encoding: textio.Encoding) -> str:
 
 def _parses(line: str) -> bool:
     try:
-        json.loads(line)
+        loads(line)
     except (ValueError, RecursionError):
         return False
     return True
@@ -196,14 +199,23 @@ def _csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Recor
     display = reader.file
     reported = 0
     for row in reader.rows(plain=plain):
+        own: list[Issue] = []
         if len(reader.file_issues) > reported:
-            yield file_issues(display, reader.file_issues[reported:])
+            found = reader.file_issues[reported:]
             reported = len(reader.file_issues)
+            if type(row) is not tuple:
+                # "This row is the first ..." (quotation marks, non-ASCII text) is reported with that row,
+                # so the text report names the row its location names, as JSON does.
+                number = cast("CsvRow", row).row
+                own = [i for i in found if i.location is not None and i.location.row == number]
+                found = [i for i in found if i not in own] if own else found
+            if found:
+                yield file_issues(display, found)
         if type(row) is tuple:
             yield row
             continue
         assert isinstance(row, CsvRow)
-        yield csv_record(display, row.row, row.record, row.columns, tuple(row.issues), readable=row.shaped,
+        yield csv_record(display, row.row, row.record, row.columns, (*own, *row.issues), readable=row.shaped,
                          hash_optional=row.hash_optional)
     if len(reader.file_issues) > reported:
         yield file_issues(display, reader.file_issues[reported:])
@@ -241,7 +253,7 @@ def _duplicate_pointers(root: Any, found: list[tuple[dict[str, Any], list[str]]]
     return sorted(pointers)
 
 
-def duplicate_key_issues(pointers: list[str], location: Location) -> tuple[Issue, ...]:
+def duplicate_key_issues(pointers: list[str], location: Location | None = None) -> tuple[Issue, ...]:
     """One ``duplicate-key`` error per repeated name; the last value is the one validated."""
     return tuple(
         Issue(p, "duplicate-key",
@@ -262,10 +274,38 @@ class _Loaded:
         self.duplicates = duplicates
 
 
+class LongNumber(str):
+    """An integer of more digits than Python converts (``sys.get_int_max_str_digits``, 4,300), kept
+    as its text: the validator reports it as the record's ``not-json`` error in its own words, where
+    ``json.loads`` would fail the whole file with Python's advice to raise a limit."""
+
+    __slots__ = ()
+
+
+def _parse_int(text: str) -> int | LongNumber:
+    try:
+        return int(text)
+    except ValueError:  # past the digit limit (the JSON scanner hands over only digits)
+        return LongNumber(text)
+
+
+def _digit_limit(exc: ValueError) -> bool:
+    """True for the error of an integer past Python's digit limit (not a JSON syntax error)."""
+    return not isinstance(exc, json.JSONDecodeError) and "digits" in str(exc)
+
+
 def loads(text: str) -> _Loaded:
-    """``json.loads`` that also finds repeated names; raises what ``json.loads`` raises."""
+    """``json.loads`` that also finds repeated names; raises what ``json.loads`` raises, except that an
+    integer past Python's digit limit becomes a ``LongNumber`` (read again only then: the hook costs
+    a call per number)."""
     found: list[tuple[dict[str, Any], list[str]]] = []
-    value = json.loads(text, object_pairs_hook=_duplicate_hook(found))
+    try:
+        value = json.loads(text, object_pairs_hook=_duplicate_hook(found))
+    except ValueError as exc:
+        if not _digit_limit(exc):
+            raise
+        found.clear()
+        value = json.loads(text, object_pairs_hook=_duplicate_hook(found), parse_int=_parse_int)
     return _Loaded(value, _duplicate_pointers(value, found) if found else [])
 
 
@@ -386,7 +426,12 @@ def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body
         return
     while True:
         found.clear()
-        value, size = buffer.decode(decoder, index)
+        try:
+            value, size = buffer.decode(decoder, index)
+        except _LongNumberFound:  # an integer past Python's digit limit: read the item keeping it as text
+            found.clear()
+            decoder = json.JSONDecoder(object_pairs_hook=_duplicate_hook(found), parse_int=_parse_int)
+            value, size = buffer.decode(decoder, index)
         if size < 0:
             issue = Issue(f"/{index}", "record-too-large",
                           f"item {index} is more than the {MAX_RECORD_BYTES} characters a record may have; "
@@ -411,6 +456,10 @@ def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body
             return
         buffer.expect(",")
         buffer.skip_space()
+
+
+class _LongNumberFound(Exception):
+    """``_TextBuffer.decode`` met an integer past Python's digit limit with a decoder that cannot keep it."""
 
 
 class _TextBuffer:
@@ -492,7 +541,9 @@ class _TextBuffer:
             except RecursionError:
                 raise InputFileError(self.display, f"not valid JSON in item {index}: nested too deeply to read",
                                      self.line()) from None
-            except ValueError as exc:  # e.g. an integer past Python's digit limit
+            except ValueError as exc:
+                if _digit_limit(exc) and decoder.parse_int is not _parse_int:
+                    raise _LongNumberFound from None  # the caller reads the item again with _parse_int
                 raise InputFileError(self.display, f"not valid JSON in item {index}: {str(exc)[:120]}",
                                      self.line()) from None
             else:

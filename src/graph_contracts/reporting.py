@@ -280,7 +280,7 @@ class Reporter:
                 self._write_case(case)
             else:
                 self._clear_progress()
-                print(printable(f"{self._file}: {note}"), file=self.out)
+                print(printable(note), file=self.out)  # the note names the file once
         if self.fmt == "junit":
             tests, failures, errors = self._junit_counts
             self._junit_done.write(f'<testsuite name="{_attr(self._file)}" tests="{tests}" failures="{failures}" '

@@ -11,6 +11,7 @@ caller's cap is skipped in constant memory and reported as ``Overlong``.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -56,6 +57,54 @@ _BOMS = (
     Encoding("utf-16-le", codecs.BOM_UTF16_LE, f"the file is UTF-16LE with a BOM, {_UTF16_NOTE}"),
     Encoding("utf-16-be", codecs.BOM_UTF16_BE, f"the file is UTF-16BE with a BOM, {_UTF16_NOTE}"),
 )
+
+
+#: UTF-32 byte order marks: checked before UTF-16's, whose little-endian mark starts UTF-32LE's.
+_UTF32_BOMS = (("UTF-32LE", codecs.BOM_UTF32_LE), ("UTF-32BE", codecs.BOM_UTF32_BE))
+
+
+def unsupported_encoding(head: bytes) -> str | None:
+    """The name of an encoding the readers refuse (UTF-32, with or without a BOM), or None.
+
+    Without this, UTF-32LE's mark (FF FE 00 00) read as UTF-16LE's (FF FE) and the file as NUL bytes.
+    """
+    for name, bom in _UTF32_BOMS:
+        if head.startswith(bom):
+            return f"{name} with a BOM"
+    if len(head) >= 8 and head[0] and not any(head[1:4]) and head[4] and not any(head[5:8]):
+        return "UTF-32LE without a BOM"
+    if len(head) >= 8 and not any(head[0:3]) and head[3] and not any(head[4:7]) and head[7]:
+        return "UTF-32BE without a BOM"
+    return None
+
+
+def check_encoding(head: bytes, display: str) -> None:
+    """Raise ``InputFileError`` for an encoding the readers refuse (``unsupported_encoding``)."""
+    name = unsupported_encoding(head)
+    if name is not None:
+        raise InputFileError(display, f"the file is {name}, an encoding neither the Intune portal nor "
+                             "graph-contracts reads; save it as ANSI or UTF-8 (Out-File -Encoding ascii)")
+
+
+#: Bytes no text file starts with: C0 controls but tab, CR and LF (images, archives, executables have them).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: How much of the start is looked at even when the first line is shorter (a PNG's is 4 bytes).
+_SIGNATURE_BYTES = 16
+
+
+def binary_start(body: bytes) -> int | None:
+    """Where a file whose start is not text shows it, or None: the offset of a NUL or another control
+    byte (not tab, CR or LF) in its first line, or in its first 16 bytes when that line is shorter.
+
+    The one rule for binary data: such a file is refused as a whole, while a NUL byte anywhere
+    later is an error of the row (or line) it is in, wherever in the file that row is.
+    """
+    end = len(body)
+    for stop in (body.find(b"\n"), body.find(b"\r")):
+        if 0 <= stop < end:
+            end = stop
+    found = _CONTROL.search(body, 0, max(end, _SIGNATURE_BYTES))
+    return found.start() if found is not None else None
 
 
 def sniff_encoding(head: bytes) -> Encoding:

@@ -20,20 +20,22 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
+from .autopilot.catalog import AUTOPILOT_COLLECTION as AUTOPILOT_COLLECTION  # the Autopilot import's type
+from .autopilot.catalog import AUTOPILOT_TYPE as AUTOPILOT_TYPE  # and body, named here before the catalog did
+from .autopilot.catalog import root_causes
 from .autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound, strict_b64decode
 from .autopilot.rules import BATCH_LIMIT, BatchChecker, device_issues, record_clean, record_free_of_errors
-from .errors import GraphContractsError
+from .errors import InvalidArgumentError
+from .errors import UnknownContractError as UnknownContractError  # its name here before errors held it
 from .issues import Issue, Location, pointer_join, quote
+from .records import LongNumber
 from .resources import schemas_dir
 from .schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN, def_name
 
 Profile = Literal["contract", "upload"]
 Direction = Literal["request", "response"]
 PROFILES: tuple[Profile, ...] = ("contract", "upload")
-
-#: The Graph type whose records the Autopilot rules apply to, and the action body that carries them.
-AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
-AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+DIRECTIONS: tuple[Direction, ...] = ("request", "response")
 
 PATTERN_CODES: Mapping[str, str] = {
     BASE64_PATTERN: "base64",
@@ -50,14 +52,6 @@ JSON_TYPE_NAMES: Mapping[type, str] = {
     dict: "object",
     type(None): "null",
 }
-
-
-class UnknownContractError(GraphContractsError, LookupError):
-    """No schema exists for the type or operation asked for in that version.
-
-    Check the spelling (type names are camelCase, e.g. ``importedWindowsAutopilotDeviceIdentity``)
-    and the version: some types exist only in ``beta``.
-    """
 
 
 def _json_type(value: Any) -> str:
@@ -127,6 +121,13 @@ def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
+def _check_choice(argument: str, value: object, choices: tuple[str, ...]) -> None:
+    """Refuse a value outside ``choices``, spelled exactly (``"Response"`` is not ``"response"``): a
+    misspelt direction used to select the request schema without a word."""
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidArgumentError(argument, f"{value!r} is not a {argument}", choices)
+
+
 #: Integers beyond this may lose precision on the way into jsonschema-rs; such payloads take the slow path.
 _SAFE_INT = 2**53
 
@@ -178,6 +179,11 @@ def _not_json(obj: Any) -> list[Issue]:
     stack: list[tuple[Any, str, int]] = [(obj, "", 0)]
     while stack and len(issues) < 20:
         value, pointer, depth = stack.pop()
+        if type(value) is LongNumber:
+            issues.append(Issue(pointer, "not-json", f"a number of {len(value.lstrip('-'))} digits: no JSON reader "
+                                "takes integers this long (Python's stops at 4,300 digits) and no Graph property "
+                                "holds one (Int64 has 19 digits)"))
+            continue
         if value is None or isinstance(value, (str, bool)):
             continue
         if isinstance(value, int):
@@ -397,8 +403,11 @@ class Validator:
         autopilot: Literal["record", "collection", None] = None,
         location: Location | None = None,
     ) -> None:
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+        if not isinstance(schema, Mapping):
+            raise InvalidArgumentError(
+                "schema", f"a JSON Schema is a mapping (such as a dict), not {type(schema).__name__}; "
+                "Validator.for_type(name) and Validator.for_operation(name) load the shipped ones")
+        _check_choice("profile", profile, PROFILES)
         self.schema = schema
         self.profile = profile
         self._compiled = SchemaValidator(schema)
@@ -418,6 +427,7 @@ class Validator:
     def for_type(
         cls, name: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_choice("direction", direction, DIRECTIONS)
         _check_name(name, version)
         schema = _load_schema(version, f"types/{def_name(name, direction)}.json")
         validator = cls(schema, profile=profile, autopilot="record" if name == AUTOPILOT_TYPE else None)
@@ -428,6 +438,7 @@ class Validator:
     def for_operation(
         cls, op_id: str, *, version: str = "v1.0", direction: Direction = "request", profile: Profile = "contract"
     ) -> Validator:
+        _check_choice("direction", direction, DIRECTIONS)
         _check_name(op_id, version)
         schema = _load_schema(version, f"operations/{op_id}.{direction}.json")
         autopilot: Literal["record", "collection", None] = None
@@ -473,6 +484,9 @@ class Validator:
                       ) -> Iterator[tuple[int, list[Issue]]]:
         """Validate a stream lazily, yielding ``(index, issues)`` per item in order.
 
+        ``batch`` must be a ``BatchChecker`` or None (``InvalidArgumentError`` at the call, not at the
+        first item, otherwise).
+
         This is the one place where a profile, the Autopilot rules and the
         checks across records apply, whatever format the records came in.
         Items are payloads, or ``records.Record``s from the readers: then the
@@ -483,10 +497,15 @@ class Validator:
         passes one per file, sharing a ``DuplicateIndex`` across the run) to
         find them across those calls too.
         """
+        if batch is not None and not isinstance(batch, BatchChecker):
+            raise InvalidArgumentError(
+                "batch", f"expected a graph_contracts.autopilot.rules.BatchChecker or None, not "
+                f"{type(batch).__name__}")
+        return self._validate_many(items, self._batch() if batch is None else batch)
+
+    def _validate_many(self, items: Iterable[Any], batch: BatchChecker | None) -> Iterator[tuple[int, list[Issue]]]:
         from .records import Record
 
-        if batch is None:
-            batch = self._batch()
         for index, item in enumerate(items):
             if isinstance(item, Record):
                 yield index, self.check_record(item, batch)
@@ -509,6 +528,8 @@ class Validator:
             found = self._check(record.value, batch, location, "", hash_optional=record.hash_optional)
             seen = {(i.pointer, i.code) for i in issues}
             issues += [i for i in found if (i.pointer, i.code) not in seen]
+            if issues:
+                issues = root_causes(issues)  # the reader's or the schema's root cause alone
         elif batch is not None and record.is_record and self._autopilot is not None:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
         return place_issues(issues, record.pointer, location, record.columns)
@@ -603,6 +624,7 @@ class Validator:
             issues = unusable  # neither the schema nor the rules can judge what is not JSON
             return [_located(i, location) for i in issues] if location is not None else issues
         issues = [] if fast else schema_issues(self._compiled, obj)
+        from_schema = len(issues)
         if self._autopilot is not None and isinstance(obj, dict):
             if self._autopilot == "record":
                 issues += _autopilot_issues(obj, prefix, batch, location, hash_optional)
@@ -615,7 +637,7 @@ class Validator:
                             issues += _autopilot_issues(record, where, batch, location, False)
         if location is not None:
             issues = [i if i.location else _located(i, location) for i in issues]
-        return _dedupe(issues)
+        return _dedupe(issues, from_schema)
 
 
 def _records_free_of_errors(records: list[Any]) -> bool | None:
@@ -676,19 +698,25 @@ def _located(issue: Issue, location: Location) -> Issue:
     return replace(issue, location=location)
 
 
-def _dedupe(issues: list[Issue]) -> list[Issue]:
-    """The schema and the Autopilot rules may both flag one value (bad base64): report it once, in the
-    schema's place with the rule's words (they come later and say where and what: "'!' at position
-    100"), so a value gets the same message whether or not something else in the payload is wrong."""
+def _dedupe(issues: list[Issue], schema_count: int = 0) -> list[Issue]:
+    """One issue per value and code. The schema (``issues[:schema_count]``) and the Autopilot rules may
+    both flag one value (bad base64): report it once, in the schema's place with the rule's words (they
+    come later and say where and what: "'!' at position 100"), so a value gets the same message whether
+    or not something else in the payload is wrong. Of several rule findings with one code (a foreign
+    character, then the length it throws off) the first, the root cause, is kept."""
     at: dict[tuple[str, str], int] = {}
+    schema_slots: set[tuple[str, str]] = set()
     out: list[Issue] = []
-    for i in issues:
+    for index, i in enumerate(issues):
         key = (i.pointer, i.code)
-        if key in at:
-            out[at[key]] = i
-        else:
+        if key not in at:
             at[key] = len(out)
             out.append(i)
+            if index < schema_count:
+                schema_slots.add(key)
+        elif key in schema_slots and index >= schema_count:
+            out[at[key]] = i
+            schema_slots.discard(key)
     return out
 
 
@@ -725,6 +753,24 @@ def _cached_validator(target: str, name: str, version: str, direction: Direction
     return Validator.for_operation(name, version=version, direction=direction, profile=profile)
 
 
+def odata_type_validator(
+    payload: Any, version: str, direction: Direction = "request", profile: Profile = "contract"
+) -> Validator | Issue | None:
+    """The validator of the type a payload's ``@odata.type`` names (``#microsoft.graph.X`` names ``X``).
+
+    None when the payload names no type; an ``odata-type`` issue at
+    ``/@odata.type`` when the name has no contract in ``version``. ``validate``
+    and the file validator both infer a payload's type here.
+    """
+    odata = payload.get("@odata.type") if isinstance(payload, dict) else None
+    if not isinstance(odata, str) or not odata:
+        return None
+    try:
+        return _cached_validator("type", odata.lstrip("#").rsplit(".", 1)[-1], version, direction, profile)
+    except UnknownContractError:
+        return Issue("/@odata.type", "odata-type", f"{quote(odata)} names no type with a contract in {version}")
+
+
 def validate(
     payload: Any,
     *,
@@ -739,18 +785,17 @@ def validate(
     Name a ``type`` or an ``operation`` (``importedWindowsAutopilotDeviceIdentity.import``);
     with neither, the type is read from the payload's ``@odata.type`` (one naming no known type is
     an ``odata-type`` issue). A ``type`` or ``operation`` with no contract raises
-    ``UnknownContractError``, the one exception bad arguments give; bad payloads give issues.
+    ``UnknownContractError``; a ``direction`` or ``profile`` other than the ones listed (spelled
+    exactly: ``"request"``/``"response"``, ``"contract"``/``"upload"``) raises
+    ``InvalidArgumentError`` (a ``ValueError``) naming the choices. Bad payloads give issues.
     """
+    _check_choice("direction", direction, DIRECTIONS)
+    _check_choice("profile", profile, PROFILES)
     if operation is not None:
         return _cached_validator("operation", operation, version, direction, profile).validate(payload)
     if type is None:
-        odata = payload.get("@odata.type") if isinstance(payload, dict) else None
-        if not isinstance(odata, str) or not odata:
+        found = odata_type_validator(payload, version, direction, profile)
+        if found is None:
             return [Issue("", "odata-type", "name a type or an operation, or give the payload an @odata.type")]
-        inferred = odata.lstrip("#").rsplit(".", 1)[-1]
-        try:
-            validator = _cached_validator("type", inferred, version, direction, profile)
-        except UnknownContractError:
-            return [Issue("/@odata.type", "odata-type", f"{quote(odata)} names no type with a contract in {version}")]
-        return validator.validate(payload)
+        return [found] if isinstance(found, Issue) else found.validate(payload)
     return _cached_validator("type", type, version, direction, profile).validate(payload)

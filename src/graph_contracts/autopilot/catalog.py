@@ -16,9 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
 from graph_contracts.issues import Issue, Location, Severity
 
+#: The Graph type of an Autopilot device import, the one name for it in the code.
+AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
+#: Its entity set, which is also the import action's body property holding the devices.
+AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+#: The entity set of the devices an import registers.
+DEVICE_COLLECTION = "windowsAutopilotDeviceIdentities"
 #: Intune's name for a hash whose fields are invalid or empty (no confirmed numeric code).
 INVALID_HASH = "InvalidZtdHardwareHash"
 #: Intune's name for the second of two identical hashes in one upload (no confirmed numeric code).
@@ -117,7 +124,7 @@ RULES: tuple[Rule, ...] = (
          "more than 500 devices in one batch",
          "graph-facts.md §3.2"),
     Rule("empty-batch", "warning",
-         "an import body (or a JSON array) with no devices: nothing would be uploaded",
+         "an import body, a JSON array or a CSV file with no devices: nothing would be uploaded",
          "graph-facts.md §3.2"),
     Rule("import-wrapper", "error",
          "the devices are not where the import action takes them: a bare JSON array, or a parameter "
@@ -133,7 +140,8 @@ RULES: tuple[Rule, ...] = (
          "only, but Get-WindowsAutopilotInfo itself writes UTF-16LE",
          "graph-facts.md §3.3; hardware-hash.md §4 (encoding conflict)"),
     Rule("csv-binary", "error",
-         "the file contains NUL bytes outside UTF-16: it is not a text file",
+         "a row holds NUL bytes (outside UTF-16): binary data where text should be; reading stops there "
+         "(a file whose first line has one is refused whole)",
          "graph-facts.md §3.3"),
     Rule("csv-type-line", "error",
          "a '#TYPE ...' line from Export-Csv precedes the header",
@@ -165,6 +173,11 @@ RULES: tuple[Rule, ...] = (
     Rule("csv-blank-line", "warning",
          "blank lines, which the portal may read as empty device rows",
          "graph-facts.md §3.3"),
+    Rule("csv-formula", "warning",
+         "a serial number or group tag a spreadsheet would run as a formula ('=' first, or '+', '-' or '@' "
+         "followed by a function call, a DDE call '|' or a reference '!'): formula injection when the "
+         "devices are exported and opened in Excel; reports show it escaped with a leading single quote",
+         "OWASP, CSV Injection; graph-facts.md §3.3 (the CSV is edited and shared as a spreadsheet)"),
     Rule("csv-excel-mangled", "error",
          "a value shows signs of an Excel round trip (scientific-notation serial, stripped "
          "leading zeros, hash cut at an Excel limit)",
@@ -172,6 +185,43 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_CODE: Mapping[str, Rule] = MappingProxyType({rule.code: rule for rule in RULES})
+
+#: The hash's own findings: each follows from a hash cut or otherwise mangled before it was decoded.
+_HASH_FINDINGS = frozenset(("base64", "hash-length", "hash-magic", "hash-records", "hash-trailer", "hash-checksum",
+                            "hash-padding", "hash-missing-field", "hash-double-encoded"))
+
+#: One cause, one issue: a code and the codes that follow from it, at the same value (pointer) or,
+#: for "object", at the other properties of the object holding it. Where the root cause is found, only
+#: it is reported (``root_causes``): a hash Excel cut at 255 characters is not also bad base64 of the
+#: wrong length; a serial Excel turned into '1.23E+11' or stripped of its leading zeros is not also a
+#: serial that differs from the hash's; an object whose @odata.type names another type is not also an
+#: unknown property per field. Batch issues (duplicates, batch size) are never explained away: they
+#: count towards what the upload does.
+EXPLAINS: Mapping[str, tuple[Literal["value", "object"], frozenset[str]]] = MappingProxyType({
+    "csv-excel-mangled": ("value", _HASH_FINDINGS | {"serial-mismatch"}),
+    "odata-type": ("object", frozenset({"unknown-property"})),
+})
+
+
+def _parent(pointer: str) -> str | None:
+    return pointer.rsplit("/", 1)[0] if pointer else None
+
+
+def root_causes(issues: list[Issue]) -> list[Issue]:
+    """``issues`` without those a root cause among them explains (``EXPLAINS``): the one place this is decided."""
+    value: set[tuple[str, str]] = set()
+    siblings: set[tuple[str | None, str]] = set()
+    for issue in issues:
+        found = EXPLAINS.get(issue.code)
+        if found is not None:
+            scope, codes = found
+            if scope == "value":
+                value.update((issue.pointer, code) for code in codes)
+            elif (parent := _parent(issue.pointer)) is not None:
+                siblings.update((parent, code) for code in codes)
+    if not value and not siblings:
+        return issues
+    return [i for i in issues if (i.pointer, i.code) not in value and (_parent(i.pointer), i.code) not in siblings]
 
 
 def make_issue(

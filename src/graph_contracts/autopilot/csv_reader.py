@@ -40,7 +40,7 @@ from graph_contracts import textio
 from graph_contracts.autopilot.catalog import make_issue
 from graph_contracts.autopilot.rules import hash_serial
 from graph_contracts.errors import InputFileError
-from graph_contracts.issues import Issue, Location, quote
+from graph_contracts.issues import FORMULA_STARTS, Issue, Location, is_formula, quote
 from graph_contracts.textio import ByteSource, Overlong
 
 #: CSV column -> Graph property of importedWindowsAutopilotDeviceIdentity (graph-facts.md §3.3).
@@ -233,11 +233,12 @@ class AutopilotCsv:
             yield from self._rows(stream, plain)
 
     def _rows(self, stream: ByteSource, plain: bool) -> Iterator[CsvRow | PlainRow]:
-        head = textio.read_head(stream, self.file, 4)  # the sniffer needs four bytes
+        head = textio.read_head(stream, self.file, 8)  # the sniffers need eight bytes
         if not head:
             self._file_issue("csv-header", "the file is empty; expected the header "
                              f"{','.join(REQUIRED_COLUMNS)}", row=1)
             return
+        textio.check_encoding(head, self.file)
         encoding = textio.sniff_encoding(head)
         if encoding.warning:
             self._file_issue("csv-encoding", encoding.warning)
@@ -261,11 +262,15 @@ class AutopilotCsv:
                 return
             line, non_ascii = self._decode(raw, ansi)
             if "\0" in line:
-                self._file_issue(
-                    "csv-binary",
-                    "this row contains NUL bytes: this is not a text file (or UTF-16 that "
-                    "lost its byte order mark); the portal cannot read it; reading stopped here",
-                    row=number)
+                # One rule wherever the row is (validate refuses a file whose first line has one): the
+                # row's error, and the end of reading, as binary data may follow.
+                message = ("this row contains NUL bytes: this is not a text file (or UTF-16 that "
+                           "lost its byte order mark); the portal cannot read it; reading stopped here")
+                if not self.header:
+                    self._file_issue("csv-binary", message, row=number)
+                else:
+                    yield CsvRow(number, {}, [make_issue("csv-binary", "", message,
+                                                         location=Location(self.file, row=number))], shaped=False)
                 return
             if non_ascii and not state.non_ascii_seen:
                 state.non_ascii_seen = True
@@ -275,6 +280,7 @@ class AutopilotCsv:
                     "text, so they may arrive garbled (e.g. 'é' as 'Ã©')", row=number)
             row = self._line(number, line, state)
             if row is not None:
+                state.rows = True
                 yield row
             if state.stopped:
                 return
@@ -287,6 +293,10 @@ class AutopilotCsv:
             return
         if part is None or part.last:
             self._report_blank_run(state, trailing=True)
+        if part is None and not state.rows and state.props is None:
+            # No device row at all (a row the lane took sets props): "0 records checked" alone reads as a pass.
+            self._file_issue("empty-batch", "the file has a header but no device rows: an upload of it "
+                             "registers nothing")
         self.lines = number
         self.stopped = False
 
@@ -311,9 +321,10 @@ class AutopilotCsv:
             return None
         if '"' in line and not state.quotes_seen:
             state.quotes_seen = True
+            what = "the header wraps its names" if not self.header else "this row is the first to wrap values"
             self._file_issue(
                 "csv-quotes",
-                "this row is the first to wrap values in quotation marks, as PowerShell's Export-Csv and "
+                f"{what} in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
                 "Get-WindowsAutopilotInfo strips them): remove them", row=number)
         if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
@@ -444,7 +455,8 @@ class AutopilotCsv:
             values = {column: value for column, value in zip(state.columns, fields, strict=False) if column}
         record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
         shape = _shape_fault(line, fields, len(state.columns))
-        issues = [make_issue("csv-row", "", shape)] if shape is not None else _excel_signs(record)
+        issues = [make_issue("csv-row", "", shape)] if shape is not None else \
+            _excel_signs(record) + _formulas(record)
         tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
         return CsvRow(number, record, [self._locate(i, number, state.names) for i in issues] if issues else [],
                       values, shaped=shape is None, columns=state.names, hash_optional=tuple_row)
@@ -496,6 +508,8 @@ class _RowState:
     non_ascii_seen: bool = False
     separator: str = ","
     stopped: bool = False
+    #: True once the general path has yielded a row (the lane's rows come after ``props`` is set).
+    rows: bool = False
     #: True once the header is read when every column is a known one (a row maps with one ``zip``).
     all_known: bool | None = None
     #: Once a data row is read: each column's Graph property, when every column has one (no partner
@@ -528,7 +542,7 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
     if fields is None or not any(map(str.strip, fields)):
         return None
     record = dict(zip(props, fields, strict=True))
-    if _excel_signs(record):
+    if _excel_signs(record) or _formulas(record):
         return None
     return number, record, file, cast("dict[str, str]", state.names)
 
@@ -606,6 +620,23 @@ def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
             and len(record.get("hardwareIdentifier", "")) not in _EXCEL_CELL_LIMITS:
         return []  # none of the signs can apply: no exponent, not all digits, no cut length
     return [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
+
+
+#: The free-text values of a row a formula could hide in, and how a message names them.
+_FORMULA_PROPERTIES = (("serialNumber", "serial number"), ("groupTag", "group tag"))
+
+
+def _formulas(record: Mapping[str, str]) -> list[Issue]:
+    """A ``csv-formula`` warning for each value a spreadsheet would run as a formula (``is_formula``)."""
+    serial, tag = record.get("serialNumber"), record.get("groupTag")
+    if (not serial or serial[0] not in FORMULA_STARTS) and (not tag or tag[0] not in FORMULA_STARTS):
+        return []  # the usual row: no value starts as a formula can
+    return [make_issue(
+        "csv-formula", f"/{prop}",
+        f"{label} {quote(value)} is a spreadsheet formula: Excel runs it when this file, or an export of "
+        "the devices, is opened (formula injection); unless the device really reports it, replace it "
+        "(reports show it escaped, with a leading single quote)")
+        for prop, label in _FORMULA_PROPERTIES if is_formula(value := record.get(prop, ""))]
 
 
 def column_of(pointer: str, names: Mapping[str, str]) -> str | None:

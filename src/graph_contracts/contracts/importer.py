@@ -32,6 +32,7 @@ from .model import (
     Property,
     Source,
     TypeContract,
+    marked,
 )
 
 #: Verbs whose request body is the entity itself; any other verb is an action with parameters.
@@ -53,9 +54,8 @@ class ImportFinding:
     acknowledged: bool = False
 
     def __str__(self) -> str:
-        mark = "acknowledged" if self.acknowledged else "NEW"
         where = f"{self.page}:{self.line}" if self.line else self.page
-        return f"[{mark}] {self.id}: {where}: {self.why}"
+        return marked(self.id, self.acknowledged, f"{where}: {self.why}")
 
 
 @dataclass(frozen=True)

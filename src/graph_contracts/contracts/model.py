@@ -158,6 +158,30 @@ class ServiceRefusal:
     reason: str = ""
 
 
+#: The query conditions a service fact may depend on (an overlay entry's ``when``), and what each means.
+QUERY_CONDITIONS: dict[str, str] = {
+    "query_option": "the request carries this system query option (e.g. $select)",
+    "contains_with_hyphen": "$filter calls contains(<this property>, '...') with a value holding a hyphen",
+}
+
+
+@dataclass(frozen=True)
+class QueryCondition:
+    """When a service fact applies: only to requests whose query meets ``kind`` with ``argument``.
+
+    ``kind`` is one of ``QUERY_CONDITIONS`` (``query_option: $select``,
+    ``contains_with_hyphen: serialNumber``). The emulator evaluates it on the
+    raw query; a fact with a condition never marks its operation refused as a
+    whole (the same list without ``$select`` works).
+    """
+
+    kind: str
+    argument: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.argument}"
+
+
 @dataclass(frozen=True)
 class ServiceFact:
     """What the service answers on one route, beside what the pages say.
@@ -165,6 +189,7 @@ class ServiceFact:
     ``operation`` names the documented operation on that route, or is None
     when no page in the contracts documents it (PATCH on the registered
     Autopilot devices is documented only on pages we do not import).
+    ``when`` limits the fact to some queries (see ``QueryCondition``).
     """
 
     version: str
@@ -173,6 +198,7 @@ class ServiceFact:
     refusal: ServiceRefusal
     operation: str | None = None
     page: str | None = None
+    when: QueryCondition | None = None
 
 
 @dataclass(frozen=True)
@@ -257,10 +283,13 @@ class Finding:
     acknowledged: bool = False
 
     def __str__(self) -> str:
-        mark = "acknowledged" if self.acknowledged else "NEW"
-        return (
-            f"[{mark}] {self.id}: {self.message}\n    source 1: {self.first_source}\n    source 2: {self.second_source}"
-        )
+        sources = f"\n    source 1: {self.first_source}\n    source 2: {self.second_source}"
+        return marked(self.id, self.acknowledged, self.message + sources)
+
+
+def marked(finding_id: str, acknowledged: bool, text: str) -> str:
+    """A finding as lint and the importer list it: ``[acknowledged]`` or ``[NEW]``, its id, then what it says."""
+    return f"[{'acknowledged' if acknowledged else 'NEW'}] {finding_id}: {text}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -289,9 +318,11 @@ class ContractSet:
         return (t for (v, _), t in sorted(self.types.items()) if v == version)
 
     def refused(self, version: str, method: str, path: str) -> ServiceFact | None:
-        """The service fact for a route template (``/x/things/{thingId}``), if the service refuses it."""
+        """The service fact for a route template (``/x/things/{thingId}``), if the service refuses it whatever
+        the query (facts that depend on the query, ``when``, are left out)."""
         return next(
-            (f for f in self.service_facts if (f.version, f.method, f.path) == (version, method.upper(), path)), None
+            (f for f in self.service_facts
+             if (f.version, f.method, f.path) == (version, method.upper(), path) and f.when is None), None
         )
 
     def operations_in(self, version: str) -> Iterator[Operation]:

@@ -15,6 +15,9 @@ carry ``reason``. The kinds, one key each, a table rather than a language:
   (``status``, ``code``, ``message`` as the service sends them)
 - ``route`` (``"PATCH /path/{id}"``) + ``service``: the same for a route no
   imported page documents
+- ``when`` beside ``service``: the service answers so only for some queries
+  (``{query_option: $select}``, ``{contains_with_hyphen: serialNumber}``; the
+  kinds are ``model.QUERY_CONDITIONS``); the operation is not refused as a whole
 - ``acknowledge``: a lint finding id that has been reviewed and accepted
 
 ``service`` entries are facts about the service, not about the metadata: their
@@ -34,7 +37,18 @@ from typing import Any
 
 from ..errors import ContractError
 from .io import load_yaml, member_from, property_from
-from .model import EnumMember, Finding, Operation, Property, ServiceFact, ServiceRefusal, Source, TypeContract
+from .model import (
+    QUERY_CONDITIONS,
+    EnumMember,
+    Finding,
+    Operation,
+    Property,
+    QueryCondition,
+    ServiceFact,
+    ServiceRefusal,
+    Source,
+    TypeContract,
+)
 
 PROPERTY_FLAGS = frozenset({"nullable", "read_only", "required", "type", "collection"})
 TYPE_FIELDS = frozenset({"base_type", "category"})
@@ -99,7 +113,7 @@ def apply_overlay(
             continue
         if "service" in d:
             fact = _service_fact(overlay, entry, ops)
-            if fact.operation is not None:
+            if fact.operation is not None and fact.when is None:
                 ops[fact.operation] = replace(ops[fact.operation], refused=fact.refusal)
             if facts is not None:
                 facts.append(fact)
@@ -324,6 +338,7 @@ def _service_fact(overlay: Overlay, entry: OverlayEntry, ops: dict[str, Operatio
             overlay.file, f"a refusal's status is an HTTP error status, not {status!r}", where + "/status"
         )
     refusal = ServiceRefusal(status, str(raw["code"]), str(raw["message"]), entry.source, entry.reason)
+    when = _condition(overlay, entry)
     if "operation" in entry.data:
         op_id = str(entry.data["operation"])
         if op_id not in ops:
@@ -331,7 +346,7 @@ def _service_fact(overlay: Overlay, entry: OverlayEntry, ops: dict[str, Operatio
                 overlay.file, f"no operation {op_id!r} in {overlay.version}", entry.pointer + "/operation"
             )
         op = ops[op_id]
-        return ServiceFact(overlay.version, op.method, op.path, refusal, op.id, str(op.source))
+        return ServiceFact(overlay.version, op.method, op.path, refusal, op.id, str(op.source), when)
     route = str(entry.data.get("route", "")).split()
     if len(route) != 2 or not route[1].startswith("/"):
         raise ContractError(overlay.file, "a route reads 'METHOD /path'", entry.pointer + "/route")
@@ -341,12 +356,37 @@ def _service_fact(overlay: Overlay, entry: OverlayEntry, ops: dict[str, Operatio
         raise ContractError(
             overlay.file, f"{method} {path} is documented as {documented.id}: name the operation", entry.pointer
         )
-    return ServiceFact(overlay.version, method, path, refusal)
+    return ServiceFact(overlay.version, method, path, refusal, when=when)
+
+
+def _condition(overlay: Overlay, entry: OverlayEntry) -> QueryCondition | None:
+    """The entry's ``when``: one of ``QUERY_CONDITIONS`` with its argument, or None when absent."""
+    raw = entry.data.get("when")
+    if raw is None:
+        return None
+    where = entry.pointer + "/when"
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise ContractError(overlay.file, f"'when' is one of {', '.join(QUERY_CONDITIONS)} with its value", where)
+    [(kind, argument)] = raw.items()
+    if kind not in QUERY_CONDITIONS:
+        raise ContractError(overlay.file, f"unknown condition {kind!r}; known: {', '.join(QUERY_CONDITIONS)}", where)
+    if not isinstance(argument, str) or not argument:
+        raise ContractError(overlay.file, f"{kind} needs a name ({QUERY_CONDITIONS[kind]})", f"{where}/{kind}")
+    return QueryCondition(str(kind), argument)
 
 
 def _refusal_finding(overlay: Overlay, fact: ServiceFact, cite: str) -> Finding:
     what = fact.operation or f"{fact.method} {fact.path}"
     r = fact.refusal
+    if fact.when is not None:
+        return _found(
+            overlay,
+            f"{what}:refused-by-service:{fact.when}",
+            f"{what}: documented, refused by the service when {QUERY_CONDITIONS[fact.when.kind]} "
+            f"({fact.when.argument}): {r.status} {r.code!r} ({r.message})",
+            fact.page or "(documented on a page the contracts do not import)",
+            cite,
+        )
     return _found(
         overlay,
         f"{what}:refused-by-service",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from graph_contracts.docs.model import Example, Header
-from graph_contracts.docs.outline import Line, TableKind
+from graph_contracts.docs.outline import Line, RawTable, Section, TableKind
 
 ResponseKind = Literal["entity", "collection", "none"]
 
@@ -429,3 +430,24 @@ def parse_example(chunk: list[Line]) -> Example | None:
         body_text=body_text,
         body_error=body_error,
     )
+
+
+#: A format's table reader: the table of a section's body, checked against the header its kind needs.
+TableReader = Callable[[str, tuple[Line, ...], TableKind], "RawTable | None"]
+
+
+def cut_section(
+    path: str, lines: list[str], headings: list[tuple[int, int, str]], index: int, read_table: TableReader
+) -> Section:
+    """The section under ``headings[index]`` (line, level, text): its lines up to the next heading, and its table.
+
+    Both page formats cut sections alike; only how a table is read differs,
+    so each passes its own ``read_table``.
+    """
+    number, level, heading = headings[index]
+    end = headings[index + 1][0] if index + 1 < len(headings) else len(lines) + 1
+    body = tuple((n, lines[n - 1]) for n in range(number + 1, end))
+    name = normalise_heading(heading)
+    kind = SECTION_TABLES.get(name)
+    table = read_table(path, body, kind) if kind and level == 2 else None
+    return Section(name, heading, level, number, body, table)

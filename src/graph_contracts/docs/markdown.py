@@ -8,10 +8,9 @@ from typing import Any
 import yaml
 
 from graph_contracts.docs.common import (
-    SECTION_TABLES,
+    cut_section,
     header_example,
     match_header,
-    normalise_heading,
     parse_example,
 )
 from graph_contracts.docs.model import Example
@@ -38,7 +37,7 @@ def read_markdown(path: str, lines: list[str]) -> Outline:
     headings = _headings(lines, body_start)
     title_line, title = _title(path, lines, body_start, headings, front)
     sections = tuple(
-        _section(path, lines, headings, index)
+        cut_section(path, lines, headings, index, _table)
         for index, (_, level, _) in enumerate(headings)
         if level >= 2
     )
@@ -110,18 +109,6 @@ def _title(
     line = next((n for n in range(start + 1, len(lines) + 1) if lines[n - 1].strip()), 1)
     found = lines[line - 1].strip() if line <= len(lines) else ""
     raise DocParseError(path, line, "a '# Title' heading", found or "an empty page")
-
-
-def _section(
-    path: str, lines: list[str], headings: list[tuple[int, int, str]], index: int
-) -> Section:
-    number, level, heading = headings[index]
-    end = headings[index + 1][0] if index + 1 < len(headings) else len(lines) + 1
-    body = tuple((n, lines[n - 1]) for n in range(number + 1, end))
-    name = normalise_heading(heading)
-    kind = SECTION_TABLES.get(name)
-    table = _table(path, body, kind) if kind and level == 2 else None
-    return Section(name, heading, level, number, body, table)
 
 
 def _cells(text: str) -> tuple[str, ...]:

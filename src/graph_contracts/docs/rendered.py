@@ -8,16 +8,16 @@ from collections.abc import Callable
 from graph_contracts.docs.common import (
     PERMISSION_TYPES,
     REQUEST_LINE,
-    SECTION_TABLES,
     STATUS_LINE,
     TABLE_HEADERS,
+    cut_section,
     header_example,
     match_header,
     normalise_heading,
     parse_example,
 )
 from graph_contracts.docs.model import Example
-from graph_contracts.docs.outline import Line, Outline, RawTable, Section, TableKind
+from graph_contracts.docs.outline import Line, Outline, RawTable, TableKind
 from graph_contracts.errors import DocParseError
 
 #: Bare lines that the rendering turns headings into, by normalised text, with their level.
@@ -50,7 +50,7 @@ def read_rendered(path: str, lines: list[str]) -> Outline:
     if not title_line:
         raise DocParseError(path, 1, "a title on the first non-empty line", "an empty page")
     headings = _headings(lines, title_line)
-    sections = tuple(_section(path, lines, headings, index) for index in range(len(headings)))
+    sections = tuple(cut_section(path, lines, headings, index, _table) for index in range(len(headings)))
     first_section = headings[0][0] if headings else len(lines) + 1
     preamble = tuple((n, lines[n - 1]) for n in range(title_line + 1, first_section))
     request, response = _examples(lines, headings)
@@ -87,18 +87,6 @@ def _headings(lines: list[str], title_line: int) -> list[tuple[int, int, str]]:
         in_examples = in_examples or name.startswith("example")
         found.append((number, level, text))
     return found
-
-
-def _section(
-    path: str, lines: list[str], headings: list[tuple[int, int, str]], index: int
-) -> Section:
-    number, level, heading = headings[index]
-    end = headings[index + 1][0] if index + 1 < len(headings) else len(lines) + 1
-    body = tuple((n, lines[n - 1]) for n in range(number + 1, end))
-    name = normalise_heading(heading)
-    kind = SECTION_TABLES.get(name)
-    table = _table(path, body, kind) if kind and level == 2 else None
-    return Section(name, heading, level, number, body, table)
 
 
 # ---------------------------------------------------------------- tables

@@ -359,32 +359,25 @@ class GraphClient:
     def iter_all(self, path: str, params: _Params = None) -> Iterator[dict[str, Any]]:
         """Yield every item of a collection, following ``@odata.nextLink`` page by page.
 
-        A next link on another origin than ``base_url`` is followed on
-        ``base_url`` (same path and query): the bearer token is never sent to
-        a host we were not pointed at, and a cassette recorded elsewhere
-        still replays. A link seen twice is an endpoint bug and raises
-        ``GraphError`` instead of looping forever.
+        The paging itself (caps, loop detection) is ``graph.paging``'s, written once there.
         """
-        seen: set[str] = set()
-        page = self.get_json(path, params=params)
-        while True:
-            if not isinstance(page, Mapping) or not isinstance(page.get("value"), list):
-                raise GraphError(200, "NotACollection", f"{path}: no 'value' array in the page")
-            yield from page["value"]
-            link = page.get("@odata.nextLink")
-            if not link:
-                return
-            link = self._same_origin(str(link))
-            if link in seen:
-                raise GraphError(200, "NextLinkLoop", f"{path}: @odata.nextLink repeats {link}")
-            seen.add(link)
-            page = self.get_json(link)
+        from .paging import iter_items
+
+        return iter_items(self, path, params)
 
     def list_all(self, path: str, params: _Params = None) -> list[dict[str, Any]]:
-        """Every item of a collection, all pages fetched (see :meth:`iter_all`)."""
-        return list(self.iter_all(path, params))
+        """Every item of a collection, all pages fetched (see ``graph.paging.read_all``)."""
+        from .paging import read_all
 
-    def _same_origin(self, link: str) -> str:
+        return read_all(self, path, params)
+
+    def same_origin(self, link: str) -> str:
+        """``link`` (an ``@odata.nextLink``) as it is followed: on ``base_url``'s origin, same path and query.
+
+        A next link on another origin is followed on ``base_url``: the bearer
+        token is never sent to a host we were not pointed at, and a cassette
+        recorded elsewhere still replays.
+        """
         target = httpx.URL(link)
         base = httpx.URL(self.base_url)
         if (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port):

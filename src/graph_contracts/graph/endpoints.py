@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, GraphContractsError
 from .auth import ClientCredentials, TokenSource, token_source_from_env
 from .clouds import cloud as cloud_named
 
@@ -87,6 +87,40 @@ class EmulatorEndpoint:
         return handle.token(())
 
 
+@dataclass
+class RunningEmulatorEndpoint:
+    """An emulator started elsewhere (``graph-contracts emulator``), reached at its URL.
+
+    Emulator semantics (writes allowed, no live-mode waits) with every token
+    from the emulator's own token endpoint, as a client of it gets them: the
+    emulator's client in the default tenant (``write``) and in the suite's
+    scratch tenant (``scratch``), and the apps it registers with only the read
+    permission (``read``) or none (``none``). Its rules (faults, tenants,
+    ``--as-documented``) are the ones it was started with.
+    """
+
+    base_url: str
+    kind: EndpointKind = "emulator"
+    allows_writes: bool = True
+    _sources: dict[TokenKind, TokenSource] = field(default_factory=dict)
+
+    def token(self, kind: TokenKind = "write") -> str | None:
+        if kind not in self._sources:
+            from .emulator import DEFAULT_APP, DEFAULT_TENANT, NO_PERMISSION_APP, READ_ONLY_APP
+
+            tenant, app = {
+                "write": (DEFAULT_TENANT, DEFAULT_APP),
+                "read": (DEFAULT_TENANT, READ_ONLY_APP),
+                "none": (DEFAULT_TENANT, NO_PERMISSION_APP),
+                "scratch": (SCRATCH_TENANT, DEFAULT_APP),
+            }[kind]
+            self._sources[kind] = ClientCredentials(
+                tenant, app.client_id, app.client_secret, authority=self.base_url,
+                scope="https://graph.microsoft.com/.default",
+            )
+        return self._sources[kind].token()
+
+
 @dataclass(frozen=True)
 class ReplayEndpoint:
     """Recorded cassettes: nothing is contacted, every request must be in a cassette."""
@@ -138,14 +172,26 @@ def open_endpoint(
     ``as_documented`` makes the emulator serve what the service refuses as the pages document it.
     ``emulator_tenants``: tenants besides the default one that the embedded
     emulator's token endpoint serves (any other gets Entra's "tenant not found").
+    An ``emulator`` with a ``base_url`` is one already running there (started
+    with ``graph-contracts emulator``): nothing is started, and its own options apply.
     """
+    if kind == "emulator" and base_url is not None:
+        running = RunningEmulatorEndpoint(base_url.rstrip("/"))
+        try:
+            running.token("write")  # one clear message now, rather than a failure in every test
+        except GraphContractsError as exc:
+            raise ConfigurationError(
+                "--graph-base-url", f"no graph-contracts emulator answers at {base_url}: {exc}"
+            ) from None
+        yield running
+        return
     if kind == "emulator":
         from .emulator import EmulatorConfig, running_emulator
 
         with ExitStack() as stack:
             config = EmulatorConfig(tenants=emulator_tenants, as_documented=as_documented)
             handle = stack.enter_context(running_emulator(config))
-            yield EmulatorEndpoint(base_url=base_url or handle.base_url, handle=handle)
+            yield EmulatorEndpoint(base_url=handle.base_url, handle=handle)
         return
     if kind == "replay":
         yield ReplayEndpoint(base_url=base_url or REPLAY_BASE_URL)
@@ -156,4 +202,4 @@ def open_endpoint(
             base_url=base_url or chosen.graph_base, source=token_source_from_env(cloud), allows_writes=allow_writes
         )
         return
-    raise ConfigurationError("--graph-endpoint", f"unknown endpoint {kind!r}", ("emulator", "replay", "live"))
+    raise ConfigurationError("endpoint", f"unknown endpoint {kind!r}", ("emulator", "replay", "live"))

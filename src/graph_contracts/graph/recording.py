@@ -14,8 +14,8 @@
   placeholder, or a fake derived from a hash of the original, same shape),
   and vcrpy runs the same hooks on a live request before matching it, so a
   replay of scrubbed data still matches;
-- the cassette is scanned with ``traffic scan``'s rules before it is
-  written, wherever it goes: a cassette in which a credential remains is
+- the cassette is scanned with ``traffic scan``'s scanner (its structure
+  and its text) before it is written, wherever it goes: a cassette in which a credential remains is
   not written, and :class:`~graph_contracts.traffic.scan.SecretLeakError`
   names the rule and line;
 - a request missing from the cassette raises
@@ -48,7 +48,7 @@ from vcr.serialize import serialize
 from graph_contracts.contracts.model import GUID
 from graph_contracts.errors import CassetteMissError, ConfigurationError
 from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
-from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_header, rewrite_body, scrub_json, scrub_text
+from graph_contracts.traffic.secrets import PLACEHOLDER, Redactor, rewrite_body, scrub_header
 
 __all__ = [
     "MATCH_ON",
@@ -169,10 +169,11 @@ class _Scrubbing:
         """
         if not body:
             return body
-        return rewrite_body(body, lambda value: self.json(scrub_json(value)), lambda text: self.text(scrub_text(text)))
+        scrubbed = Redactor().body(body)
+        return rewrite_body(scrubbed, self.json, self.text) if self.upns or self.hashes else scrubbed
 
     def uri(self, uri: str) -> str:
-        parts = urlsplit(scrub_text(uri))
+        parts = urlsplit(Redactor().string(uri))
         path = parts.path
         token = _TOKEN_PATH.match(path)
         if token:
@@ -191,9 +192,7 @@ def _header(headers: Any, name: str) -> str:
 
 
 def _scrub_header(name: str, value: str, scrubbing: _Scrubbing) -> str:
-    if is_secret_header(name, value):
-        return PLACEHOLDER
-    return scrubbing.text(scrub_text(value))
+    return scrubbing.text(scrub_header(name, value))
 
 
 def scrub_request(request: Any, *, scrub_upns: bool = False, scrub_hashes: bool = False) -> Any:
@@ -535,8 +534,9 @@ def scan_for_secrets(path_or_dir: str | Path) -> list[SecretFinding]:
     """Every credential-looking string in a file or under a directory, in file and line order.
 
     The scanner of ``graph-contracts traffic scan``: the rule table the
-    hooks above scrub with, read over the file as text (YAML ``!!binary``
-    and base64 bodies decoded). Raises ``InputFileError`` for a missing path.
+    hooks above scrub with, over each file's parsed structure and its text
+    (YAML ``!!binary`` and base64 bodies decoded). Raises ``InputFileError``
+    for a missing path.
     """
     return scan_paths([path_or_dir])
 

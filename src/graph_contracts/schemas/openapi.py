@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..contracts import ContractSet, Operation
+from ..errors import ContractError
 from .jsonschema import DIALECT, SchemaBuilder
 
 PATH_PARAM = re.compile(r"\{([^}]+)\}")
@@ -66,7 +67,9 @@ def _pick(contracts: ContractSet, version: str, ops: list[Operation]) -> Operati
         derived = set(contracts.derived_types(version, op.type))
         if all(o is op or o.type in derived for o in ops):
             return op
-    raise ValueError(f"operations {[o.id for o in ops]} share a path and method with unrelated types")
+    raise ContractError(
+        f"contracts/{version}", f"operations {[o.id for o in ops]} share a path and method with unrelated types"
+    )
 
 
 def openapi_document(contracts: ContractSet, version: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The SDK gate: do the msgraph Python SDKs keep our contracts, in their serializers and on the wire?
 
-``run_sdk_check`` is what ``graph-contracts sdk-check`` calls. The SDKs are
+``run_gate`` is what ``graph-contracts sdk-check`` calls; it returns a ``GateRun`` the CLI prints. The SDKs are
 optional (``pip install ".[sdk]"`` from a clone, or ``tox -e sdk``) and are
 imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
 
@@ -15,29 +15,28 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TextIO
 
 from ..errors import ConfigurationError
 from .baseline import acknowledged as acknowledged_problems
 from .baseline import baseline_exit_code, judge, load_baseline, render_judgement
 from .baseline import write_baseline as write_baseline_file
-from .models import INSTALL_HINT, SDKS, SdkDistribution
+from .models import SDKS, GateRun, SdkDistribution
 from .report import CheckResult, exit_code, findings, render_table, write_junit
 
 __all__ = [
     "SDKS",
     "CheckResult",
+    "GateRun",
     "SdkDistribution",
     "check_all",
     "check_sdk",
     "exit_code",
     "findings",
     "render_table",
-    "run_sdk_check",
+    "run_gate",
     "write_junit",
 ]
 
@@ -102,7 +101,7 @@ def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLE
         return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
 
 
-def check_output_path(option: str, path: str) -> None:
+def check_output_path(setting: str, path: str) -> None:
     """Refuse, before anything runs, an output path the run could not write: a folder, or a missing parent.
 
     The gate takes a minute; a traceback after it, with the exit code of a contract break, is the worst way
@@ -110,32 +109,31 @@ def check_output_path(option: str, path: str) -> None:
     """
     target = Path(path)
     if target.is_dir():
-        raise ConfigurationError(option, f"{path} is a folder; name a file")
+        raise ConfigurationError(setting, f"{path} is a folder; name a file")
     parent = target.parent
     if not parent.is_dir():
-        raise ConfigurationError(option, f"the folder {parent} of {path} does not exist")
+        raise ConfigurationError(setting, f"the folder {parent} of {path} does not exist")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise ConfigurationError(option, f"cannot write {path}: permission denied")
+        raise ConfigurationError(setting, f"cannot write {path}: permission denied")
 
 
 def check_examples(examples: int) -> None:
     """``--examples`` below 1 would switch the body checks off while the gate still says pass: refuse it."""
     if examples < 1:
-        raise ConfigurationError("--examples", f"must be at least 1, not {examples}")
+        raise ConfigurationError("examples", f"must be at least 1, not {examples}")
 
 
-def run_sdk_check(
+def run_gate(
     sdk: str,
     junitxml: str | None,
     examples: int,
     *,
-    out: TextIO | None = None,
     baseline: str | None = None,
     write_baseline: str | None = None,
     strict_baseline: bool = False,
     traffic: Sequence[str] = (),
-) -> int:
-    """Run the gate for ``sdk`` (msgraph, msgraph-beta or both), print the table, write JUnit XML if asked.
+) -> GateRun:
+    """Run the gate for ``sdk`` (msgraph, msgraph-beta or both); write JUnit XML and a baseline if asked.
 
     With ``baseline`` the exit code follows the baseline (see ``sdk.baseline``): known breaks pass, new
     or expired ones fail, entries nothing matches are reported as fixed (failing with ``strict_baseline``).
@@ -143,40 +141,37 @@ def run_sdk_check(
 
     ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
 
-    Returns the exit code: 0 pass, 1 contract break, 2 SDK not installed. Raised before anything runs:
-    ``InputFileError`` for an unreadable baseline or traffic file, or traffic with nothing to check;
-    ``ConfigurationError`` for ``examples`` below 1 or an output path that cannot be written.
+    Nothing is printed; the ``GateRun`` says the exit code (0 pass, 1 contract break, 2 an SDK not installed)
+    and what to show. Raised before anything runs: ``InputFileError`` for an unreadable baseline or traffic
+    file, or traffic with nothing to check; ``ConfigurationError`` for ``examples`` below 1 or an output path
+    that cannot be written (naming the setting: ``examples``, ``junitxml``, ``write_baseline``).
     """
-    stream = out or sys.stdout
     chosen = _selected(sdk)
     check_examples(examples)
-    for option, path in (("--junitxml", junitxml), ("--write-baseline", write_baseline)):
+    for setting, path in (("junitxml", junitxml), ("write_baseline", write_baseline)):
         if path:
-            check_output_path(option, path)
+            check_output_path(setting, path)
     known = load_baseline(baseline) if baseline else None
     if traffic:
         from .traffic import check_traffic
 
         results = check_traffic(traffic)
     else:
-        missing = [s for s in chosen if not s.installed()]
+        missing = tuple(s for s in chosen if not s.installed())
         if missing:
-            names = ", ".join(f"{s.distribution} (import {s.package})" for s in missing)
-            print(f"graph-contracts sdk-check: not installed: {names}; {INSTALL_HINT}", file=sys.stderr)
-            return 2
+            return GateRun(2, missing=missing)
         results = check_all(chosen, examples)
     code = exit_code(results)
     judged = judge(results, known) if known is not None else []
     acknowledged = acknowledged_problems(judged)
-    print(render_table(results, acknowledged), file=stream)
+    report = [render_table(results, acknowledged)]
     if known is not None:
-        print("", file=stream)
-        print(render_judgement(judged, known), file=stream)
+        report += ["", render_judgement(judged, known)]
         code = baseline_exit_code(judged, strict=strict_baseline)
     if junitxml:
         write_junit(results, junitxml, acknowledged)
-        print(f"wrote {junitxml}", file=stream)
+        report.append(f"wrote {junitxml}")
     if write_baseline:
         count = write_baseline_file(write_baseline, results, known)
-        print(f"wrote {write_baseline} ({count} findings)", file=stream)
-    return code
+        report.append(f"wrote {write_baseline} ({count} findings)")
+    return GateRun(code, tuple(report))

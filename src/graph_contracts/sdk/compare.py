@@ -28,19 +28,15 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import CompareError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
-from .models import SDKS, SdkDistribution
+from .models import SDKS, GateRun, SdkDistribution
 
 #: How long one install may take (msgraph-beta-sdk is a 50 MB wheel of some 20,000 files).
 INSTALL_TIMEOUT = 1800
 GATE_TIMEOUT = 1800
-
-
-class CompareError(ConfigurationError):
-    """A requirement could not be installed, or the gate could not run on it."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ def refuse_gate_options(args: Any) -> None:
     given = [flag for attr, flag in NOT_WITH_COMPARE.items() if getattr(args, attr, None)]
     if given:
         raise CompareError(
-            "--compare", f"does not apply {', '.join(given)}; gate one release with them instead "
+            "compare", f"does not apply {', '.join(given)}; gate one release with them instead "
             "(sdk-check --sdk NAME ... in an environment holding it)",
         )
 
@@ -92,7 +88,7 @@ def distribution_of(requirement: str) -> SdkDistribution:
         if sdk.distribution == normal:
             return sdk
     choices = tuple(s.distribution for s in SDKS.values())
-    raise CompareError("--compare", f"{requirement!r} is not a requirement on an msgraph SDK", choices)
+    raise CompareError("compare", f"{requirement!r} is not a requirement on an msgraph SDK", choices)
 
 
 def _venv_python(env: Path) -> Path:
@@ -103,10 +99,10 @@ def _run(cmd: Sequence[str], what: str, timeout: int, env: dict[str, str] | None
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CompareError("--compare", f"{what}: {exc}") from None
+        raise CompareError("compare", f"{what}: {exc}") from None
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise CompareError("--compare", f"{what} failed (exit {done.returncode}):\n{tail}")
+        raise CompareError("compare", f"{what} failed (exit {done.returncode}):\n{tail}")
     return done.stdout
 
 
@@ -191,10 +187,10 @@ def gate_findings(
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=GATE_TIMEOUT, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CompareError("--compare", f"the gate on {requirement}: {exc}") from None
+        raise CompareError("compare", f"the gate on {requirement}: {exc}") from None
     if done.returncode not in (0, 1) or not out.exists():
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise CompareError("--compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
+        raise CompareError("compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
     return load_baseline(out, allow_todo=True), version
 
 
@@ -210,27 +206,32 @@ def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
     return "\n".join(lines)
 
 
-def run_compare(old: str, new: str, examples: int, *, out: TextIO | None = None) -> int:
-    """Gate ``old`` and ``new`` (requirements on the same SDK) and print the diff; 1 when ``new`` brings a break.
+def _quiet(line: str) -> None:
+    """The default ``progress``: say nothing."""
+
+
+def run_compare(old: str, new: str, examples: int, *, progress: Callable[[str], None] = _quiet) -> GateRun:
+    """Gate ``old`` and ``new`` (requirements on the same SDK); the diff is the report, code 1 when ``new`` breaks.
+
+    Nothing is printed: ``progress`` is called with one line before each install-and-gate (minutes each),
+    and the CLI prints the returned ``GateRun``.
 
     Raises ``CompareError`` (the CLI exits 2) for a requirement on anything but an msgraph SDK, two
     different SDKs, an install that fails, or a gate run that cannot start.
     """
-    stream = out or sys.stdout
     sdk = distribution_of(old)
     if distribution_of(new) != sdk:
-        raise CompareError("--compare", f"{old!r} and {new!r} name different SDKs; compare two releases of one SDK")
+        raise CompareError("compare", f"{old!r} and {new!r} name different SDKs; compare two releases of one SDK")
     workdir = Path(tempfile.mkdtemp(prefix="graph-contracts-compare-"))
     found: dict[str, tuple[Baseline, str]] = {}
     try:
         for label, requirement in (("old", old), ("new", new)):
             reuse = "reusing" if (env_dir(requirement) / READY).exists() else "installing"
-            print(f"{requirement}: {reuse} its environment ({env_dir(requirement)}), then the gate ...", file=stream,
-                  flush=True)
+            progress(f"{requirement}: {reuse} its environment ({env_dir(requirement)}), then the gate ...")
             found[label] = gate_findings(requirement, sdk, workdir, label, examples)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     (old_findings, old_version), (new_findings, new_version) = found["old"], found["new"]
     diff = diff_findings(old_findings, new_findings)
-    print(render_diff(diff, f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}"), file=stream)
-    return 1 if diff.new else 0
+    text = render_diff(diff, f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}")
+    return GateRun(1 if diff.new else 0, (text,))

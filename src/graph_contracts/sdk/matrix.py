@@ -28,17 +28,14 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from .compare import GATE_TIMEOUT, CompareError, distribution_of, ensure_env
-from .models import SdkDistribution
+from ..errors import CompareError, MatrixError
+from .compare import GATE_TIMEOUT, _quiet, distribution_of, ensure_env
+from .models import GateRun, SdkDistribution
 
 #: The outcomes a row counts, in the table's order.
 COLUMNS = ("new", "expired", "known", "fixed")
-
-
-class MatrixError(CompareError):
-    """A matrix could not be planned (no release matches, a bad shard) or a release could not be gated."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +49,7 @@ class Shard:
     def parse(cls, text: str) -> Shard:
         m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
         if m is None or not 1 <= int(m[1]) <= int(m[2]):
-            raise MatrixError("--shard", f"{text!r} is not I/N with 1 <= I <= N (e.g. 2/5)")
+            raise MatrixError("shard", f"{text!r} is not I/N with 1 <= I <= N (e.g. 2/5)")
         return cls(int(m[1]), int(m[2]))
 
     def take(self, items: Sequence[str]) -> list[str]:
@@ -76,11 +73,11 @@ def index_versions(distribution: str) -> list[str]:
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MatrixError("--matrix", f"cannot list the releases of {distribution}: {exc}") from None
+        raise MatrixError("matrix", f"cannot list the releases of {distribution}: {exc}") from None
     m = re.search(r"^Available versions:\s*(.+)$", done.stdout, re.M)
     if done.returncode != 0 or m is None:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise MatrixError("--matrix", f"cannot list the releases of {distribution}: {tail[0]}")
+        raise MatrixError("matrix", f"cannot list the releases of {distribution}: {tail[0]}")
     return [v.strip() for v in m[1].split(",") if v.strip()]
 
 
@@ -107,7 +104,7 @@ def plan(
         try:
             specifier = SpecifierSet(specifier_text)
         except InvalidSpecifier:
-            raise MatrixError("--matrix", f"{spec!r}: {specifier_text!r} is not a version specifier") from None
+            raise MatrixError("matrix", f"{spec!r}: {specifier_text!r} is not a version specifier") from None
         releases: list[Version] = []
         for text in versions(sdk.distribution):
             try:
@@ -120,7 +117,7 @@ def plan(
         if last is not None:
             releases = releases[-last:]
         if not releases:
-            raise MatrixError("--matrix", f"no release of {sdk.distribution} matches {spec!r}")
+            raise MatrixError("matrix", f"no release of {sdk.distribution} matches {spec!r}")
         out += [f"{sdk.distribution}=={v}" for v in releases]
     return list(dict.fromkeys(out))
 
@@ -139,7 +136,7 @@ def refuse_matrix_options(args: Any) -> None:
     """``MatrixError`` naming every option given with ``--matrix`` that it would not apply."""
     given = [flag for attr, flag in NOT_WITH_MATRIX.items() if getattr(args, attr, None)]
     if given:
-        raise MatrixError("--matrix", f"does not apply {', '.join(given)}; it takes --baseline, --examples, "
+        raise MatrixError("matrix", f"does not apply {', '.join(given)}; it takes --baseline, --examples, "
                           "--last and --shard")
 
 
@@ -223,25 +220,26 @@ def run_matrix(
     shard: Shard = Shard(),
     examples: int = 25,
     baseline: str | None = None,
-    out: TextIO | None = None,
+    progress: Callable[[str], None] = _quiet,
     versions: Callable[[str], list[str]] = index_versions,
     gate: Callable[[str, SdkDistribution, int, str | None], Row] = gate_release,
-) -> int:
-    """Plan the releases, keep this shard's, gate each and print the table; returns the exit code."""
-    stream = out or sys.stdout
+) -> GateRun:
+    """Plan the releases, keep this shard's, gate each; the table is the report (the CLI prints it).
+
+    ``progress`` is called with the plan, then one line before each release's install-and-gate.
+    """
     if baseline:
         from .baseline import load_baseline
 
         load_baseline(baseline)  # unreadable or TODO: refused before any environment is made
     releases = plan(specs, last, versions=versions)
     mine = shard.take(releases)
-    print(f"{len(releases)} releases, {len(mine)} in this shard: {', '.join(mine) or 'none'}", file=stream, flush=True)
+    progress(f"{len(releases)} releases, {len(mine)} in this shard: {', '.join(mine) or 'none'}")
     rows: list[Row] = []
     for requirement in mine:
-        print(f"{requirement}: environment, then the gate ...", file=stream, flush=True)
+        progress(f"{requirement}: environment, then the gate ...")
         try:
             rows.append(gate(requirement, distribution_of(requirement), examples, baseline))
         except CompareError as exc:
             rows.append(Row(requirement, "", {}, error=str(exc)))
-    print(render_matrix(rows, baseline, shard), file=stream)
-    return matrix_exit_code(rows)
+    return GateRun(matrix_exit_code(rows), (render_matrix(rows, baseline, shard),))

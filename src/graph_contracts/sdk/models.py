@@ -46,6 +46,30 @@ INSTALL_HINT = (
     "or install the SDKs into this environment: `pip install msgraph-sdk msgraph-beta-sdk`"
 )
 
+
+@dataclass(frozen=True)
+class GateRun:
+    """What one ``sdk-check`` run (gate, ``--compare`` or ``--matrix``) found; the CLI prints it (nothing here prints).
+
+    ``code``: 0 pass, 1 contract break, 2 an SDK asked for is not installed
+    (``missing``; then nothing ran) or a matrix release could not be gated.
+    ``report``: what to show, in order, one paragraph an item (the table, the
+    baseline's judgement, the files written; a compare's diff, a matrix's table).
+    """
+
+    code: int
+    report: tuple[str, ...] = ()
+    missing: tuple[SdkDistribution, ...] = ()
+
+    @property
+    def missing_text(self) -> str:
+        """Which SDKs are not installed, with how to install them; empty when none is missing."""
+        if not self.missing:
+            return ""
+        names = ", ".join(f"{s.distribution} (import {s.package})" for s in self.missing)
+        return f"not installed: {names}; {INSTALL_HINT}"
+
+
 #: Contract type -> its class under ``<package>.generated.models`` (the same module names in both SDKs).
 MODEL_CLASSES: Mapping[str, str] = {
     "importedWindowsAutopilotDeviceIdentity": (

@@ -37,6 +37,7 @@ import httpx
 from hypothesis import strategies as st
 
 from ..contracts import ContractSet, Operation, Property, default_contracts
+from ..errors import UnknownContractError
 from ..issues import pointer_join
 from ..schemas import base_types, tag_required
 from ..schemas.jsonschema import odata_type_names
@@ -395,14 +396,14 @@ class WireSession:
     def _body_model(self, op: Operation, body: Any) -> Any:
         cls = model_class(self.sdk, op.body_type) if op.body_type else action_body_class(self.sdk, op.id)
         if cls is None:
-            raise LookupError(f"no SDK class for the body of {op.id}")
+            raise UnknownContractError(f"no SDK class for the body of {op.id}")
         return parse_model(cls, body)
 
     def seed(self, op: Operation) -> str:
         """Create one entity of the operation's type straight over HTTP and return its id."""
         create = self.contracts.operations.get((self.version, f"{op.type}.create"))
         if create is None:
-            raise LookupError(f"no create operation for {op.type} to seed {op.id}")
+            raise UnknownContractError(f"no create operation for {op.type} to seed {op.id}")
         if create.id not in self._seed_bodies:
             self._seed_bodies[create.id] = next(iter(self.valid_bodies(create, 1)), {})
         body = self._seed_bodies[create.id]

@@ -6,15 +6,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-# The shared checks assert too; their failures should read as well as the tests' own.
-pytest.register_assert_rewrite("graph_contracts.suite.support")
-
-from ..contracts import ContractSet  # noqa: E402
-from ..graph.client import GraphClient  # noqa: E402
-from ..graph.endpoints import Endpoint  # noqa: E402
-from ..pytest_plugin import graph_versions  # noqa: E402
-from ..strategies import SerialSource  # noqa: E402
-from .support import Created  # noqa: E402
+from ..contracts import ContractSet
+from ..graph.client import GraphClient
+from ..graph.endpoints import Endpoint
+from ..pytest_plugin import graph_versions
+from ..strategies import SerialSource
+from .checks import lifecycle
+from .support import Created
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +41,7 @@ def _sweep_tagged(
 
     clients = {v: graph_client(v) for v in graph_versions(pytestconfig)}
     failed = [d for d in cleanup(graph_contracts, clients, graph_run_tag) if d.status not in (204, 404)]
-    assert not failed, f"could not delete tagged leftovers: {failed}"
+    lifecycle("the run's tagged leftovers are deleted", failed, [])
 
 
 @pytest.fixture
@@ -51,8 +49,7 @@ def created(graph_client: Callable[..., GraphClient]) -> Iterator[Created]:
     """Register what a test creates; it is deleted in teardown, also when the test fails."""
     registry = Created(graph_client)
     yield registry
-    leftovers = list(registry.delete_all())
-    assert not leftovers, f"could not delete what the test created: {leftovers}"
+    lifecycle("what the test created is deleted", list(registry.delete_all()), [])
 
 
 @pytest.fixture
@@ -71,16 +68,32 @@ def graph_serials(request: pytest.FixtureRequest, graph_run_tag: str) -> SerialS
 LONGEST_FIRST = ("test_stateful_chains_follow_the_openapi_links",)
 
 
+def item_version(item: pytest.Item) -> str | None:
+    """The API version a suite test exercises, from its parameters; None for a test of no one version.
+
+    An operation (``op``) or a service fact (``fact``) carries its version; the
+    OpenAPI and stateful tests take it as a plain ``version`` parameter.
+    """
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    version = params.get("version")
+    if isinstance(version, str):
+        return version
+    for name in ("op", "fact"):
+        version = getattr(params.get(name), "version", None)
+        if isinstance(version, str):
+            return version
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the operations of versions the run did not ask for; put the longest tests first."""
+    """Drop the tests of versions the run did not ask for; put the longest tests first."""
     items.sort(key=lambda item: getattr(item, "originalname", item.name) not in LONGEST_FIRST)
     versions = graph_versions(config)
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        op = callspec.params.get("op") if callspec is not None else None
-        version = getattr(op, "version", None)
+        version = item_version(item)
         (drop if version is not None and version not in versions else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -2,10 +2,12 @@
 
 Each suite test item is mapped to the contract operation it exercises (from
 its ``op`` parameter, or the OpenAPI ``operationId`` of a schemathesis case)
-and to the check it stands for (from its test function). Its outcome and the
+and to the checks it stands for: those it declares with
+``@pytest.mark.graph_checks(...)``, else those it ran (``checks.py``). A
+failed test counts under the check whose ``CheckFailed`` failed it. Its outcome and the
 number of hypothesis examples it ran travel on the test report as
 ``user_properties`` (``graph_operation``, ``graph_checks``,
-``graph_examples``), so the table is also right under pytest-xdist and the
+``graph_examples``, ``graph_failed_check``), so the table is also right under pytest-xdist and the
 same properties land in ``--junitxml`` files. ``pytest_terminal_summary``
 prints the table, then one line per failure naming operation and check.
 
@@ -18,61 +20,35 @@ two the endpoint followed, not whether the contract holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import pytest
 
+from ..errors import CheckFailed
+from .checks import failed_check, noting
+
 #: The report's columns, in order.
 CHECKS = ("status", "shape", "negative", "auth", "lifecycle", "examples", "openapi")
-
-#: Test function name prefix -> the checks a test of that function stands for.
-CHECKS_BY_TEST: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("test_valid_bodies", ("status", "shape")),
-    ("test_bodies_with_one_rule_broken", ("negative",)),
-    ("test_list_and_get", ("shape",)),
-    ("test_get_of_an_unknown_id", ("status",)),
-    ("test_no_token", ("auth",)),
-    ("test_malformed_token", ("auth",)),
-    ("test_token_without_the_permission", ("auth",)),
-    ("test_read_permission", ("auth",)),
-    ("test_imported_devices", ("lifecycle",)),
-    ("test_a_hash_repeated", ("lifecycle",)),
-    ("test_documented_example", ("examples",)),
-    ("test_endpoint_conforms_to_the_openapi", ("openapi",)),
-    ("test_entity_actions", ("status", "lifecycle")),
-    ("test_import_identity_list", ("status", "shape", "lifecycle")),
-    ("test_updates", ("status", "shape")),
-    ("test_refused_routes", ("status",)),
-    ("test_stateful", ("openapi",)),
-)
-#: Modules whose tests all stand for one check, for tests added later under a new name.
-CHECKS_BY_MODULE = {
-    "test_auth": ("auth",),
-    "test_import": ("lifecycle",),
-    "test_examples": ("examples",),
-    "test_openapi": ("openapi",),
-    "test_actions": ("status",),
-}
 
 OPERATION = "graph_operation"
 CHECKS_KEY = "graph_checks"
 EXAMPLES = "graph_examples"
+#: The user property naming the check whose ``CheckFailed`` failed the test.
+FAILED_CHECK = "graph_failed_check"
+#: The marker a suite test declares the checks it stands for with, so it counts under them also when skipped.
+MARKER = "graph_checks"
 
 #: The hypothesis phases whose test cases count as examples run (shrinking replays a failure).
 _COUNTED_PHASES = ("explicit", "reuse", "generate")
 
 
-def checks_for(function: str, module: str = "") -> tuple[str, ...]:
-    """The checks a suite test function stands for; empty for a test outside the report."""
-    for prefix, checks in CHECKS_BY_TEST:
-        if function.startswith(prefix):
-            return checks
-    if not module.startswith(__package__ or "graph_contracts.suite"):
-        return ()  # the fallback by module name is for the suite's own modules only
-    return CHECKS_BY_MODULE.get(module.rsplit(".", 1)[-1], ())
+def declared_checks(item: pytest.Item) -> tuple[str, ...]:
+    """The checks a suite test declares with ``@pytest.mark.graph_checks(...)``; empty when it declares none."""
+    marker = item.get_closest_marker(MARKER)
+    return tuple(str(name) for name in marker.args) if marker is not None else ()
 
 
 def operation_for(params: dict[str, Any]) -> str | None:
@@ -150,6 +126,8 @@ def refused_operations() -> dict[str, str]:
 
     out = {}
     for fact in default_contracts().service_facts:
+        if fact.when is not None:
+            continue  # refused for some queries only ($select): the operation itself works
         r = fact.refusal
         what = fact.operation or f"{fact.method} {fact.path}"
         out[f"{fact.version} {what}"] = f"{r.status} {r.code} (source: {r.source})"
@@ -169,7 +147,7 @@ class ContractReport:
 
     def add(self, report: pytest.TestReport) -> None:
         operation = _property(report, OPERATION)
-        checks = _property(report, CHECKS_KEY)
+        checks = _property(report, CHECKS_KEY) or _property(report, FAILED_CHECK)
         if not isinstance(operation, str) or not checks:
             return
         found = self.items.setdefault(report.nodeid, Outcome(operation, tuple(str(checks).split("+"))))
@@ -178,7 +156,8 @@ class ContractReport:
             found.examples = max(found.examples, examples, 1)  # a test without hypothesis is one example
         if report.failed and found.outcome != "failed":
             found.outcome = "failed"
-            found.checks = _failing_checks(found.checks, report)
+            failed = _property(report, FAILED_CHECK)
+            found.checks = (failed,) if isinstance(failed, str) else found.checks
             found.message = _first_line(report)
         elif report.skipped and found.outcome == "passed":
             found.outcome = "skipped"
@@ -231,23 +210,13 @@ class ContractReport:
         return out
 
 
-def _failing_checks(checks: tuple[str, ...], report: pytest.TestReport) -> tuple[str, ...]:
-    """For a test standing for status and shape, which of them its failing assertion checked."""
-    if set(checks) != {"status", "shape"}:
-        return checks
-    text = report.longreprtext
-    failing = [line for line in text.splitlines() if line.startswith(">")]
-    if failing and "status_code" in failing[-1]:
-        return ("status",)
-    return ("shape",)
-
-
 def _first_line(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = getattr(crash, "message", None) or report.longreprtext
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     if not lines:
         return ""
+    lines[0] = lines[0].removeprefix(f"{CheckFailed.__module__}.{CheckFailed.__name__}: ")  # it names its check
     asserted = next((line for line in lines[1:] if line.startswith("assert ")), None)
     first = lines[0] if len(lines[0]) <= 160 else lines[0][:157] + "..."
     return f"{first} | {asserted}" if asserted else first
@@ -276,24 +245,35 @@ class ContractReportPlugin:
         for item in items:
             callspec = getattr(item, "callspec", None)
             params: dict[str, Any] = dict(callspec.params) if callspec is not None else {}
-            function = getattr(item, "originalname", item.name)
-            module = getattr(getattr(item, "module", None), "__name__", "")
-            checks = checks_for(function, module)
+            checks = declared_checks(item)
             operation = operation_for(params)
-            if checks and operation is not None:
+            # a test that declares no checks counts under those it runs (none: it is not in the report)
+            if operation is not None:
                 item.user_properties.append((OPERATION, operation))
-                item.user_properties.append((CHECKS_KEY, "+".join(checks)))
+                if checks:
+                    item.user_properties.append((CHECKS_KEY, "+".join(checks)))
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
-        """Count the hypothesis examples the test runs: its own ``@given`` and any it runs inside (schemathesis)."""
+        """Count the hypothesis examples the test runs (its own ``@given`` and schemathesis's); note its checks."""
         if not any(key == OPERATION for key, _ in item.user_properties):
             yield
             return
         counted = [0]
-        with _Counting(counted):
+        with _Counting(counted), noting() as ran:
             yield
         item.user_properties.append((EXAMPLES, counted[0]))
+        if ran and not any(key == CHECKS_KEY for key, _ in item.user_properties):
+            item.user_properties.append((CHECKS_KEY, "+".join(ran)))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+        """Name the check that failed on the report, from the ``CheckFailed`` the test raised."""
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        name = failed_check(call.excinfo.value) if call.excinfo is not None else None
+        if name is not None:
+            report.user_properties.append((FAILED_CHECK, name))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.config.stash[REPORT].add(report)

@@ -14,17 +14,17 @@ from ..contracts.model import GUID
 from ..graph.client import GraphClient
 from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies, Broken, SerialSource
-from ..validation import Validator
+from .checks import negative, shape, status
 from .support import (
     Created,
     assert_refused,
     echo_differences,
-    envelope_problems,
     expected_refusal,
     item_path,
     op_id,
     operations,
     registered_device,
+    schema_problems,
     sibling,
     tagged,
 )
@@ -33,6 +33,7 @@ SUITE_SETTINGS = suite_settings()
 
 
 @pytest.mark.graph_write
+@pytest.mark.graph_checks("status", "shape")
 @pytest.mark.parametrize("op", operations("create"), ids=op_id)
 @SUITE_SETTINGS
 @given(data=st.data())
@@ -60,29 +61,30 @@ def test_valid_bodies_are_created_as_documented(
     if refusal is not None:  # documented, refused by the service (graph-facts 6.1)
         assert_refused(response, refusal)
         return
-    assert response.status_code == op.success_status, response.text[:500]
+    status(response, op.success_status)
     payload = response.json()
-    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(payload) == []
-    assert isinstance(entity_id, str) and GUID.match(entity_id), f"id {entity_id!r} is not a GUID"
-    assert echo_differences(body, payload, graph_contracts, op) == []
+    shape(f"the answer to {op.id}", schema_problems(op, payload))
+    shape("the new id", [] if isinstance(entity_id, str) and GUID.match(entity_id) else [f"{entity_id!r} is no GUID"])
+    shape("the properties sent, echoed", echo_differences(body, payload, graph_contracts, op))
     # read back, then delete: the documented statuses, and the object is gone
-    assert get is not None
+    assert get is not None and isinstance(entity_id, str)  # the contracts give a create its get; the id checked
     path = item_path(get, entity_id)
     read = client.request("GET", path, check=False)
     device = registered_device(graph_contracts, op.version, read.json())
     if device is not None:
         created.add(op.version, device)  # creating an imported identity registers a device, as in Intune
-    assert read.status_code == 200
-    assert Validator.for_operation(get.id, version=op.version, direction="response").validate(read.json()) == []
+    status(read, 200)
+    shape(f"the answer to {get.id}", schema_problems(get, read.json()))
     delete = sibling(graph_contracts, op, "delete")
-    assert delete is not None
+    assert delete is not None  # the contracts give a create its delete
     gone = client.request("DELETE", path, check=False)
-    assert gone.status_code == delete.success_status
+    status(gone, delete.success_status)
     created.forget(op.version, path)
-    assert client.request("GET", path, check=False).status_code == 404
+    status(client.request("GET", path, check=False), 404, what=f"GET {path} after its DELETE")
 
 
 @pytest.mark.graph_write
+@pytest.mark.graph_checks("negative")
 @pytest.mark.parametrize("op", [o for o in operations("create") + operations("import")], ids=op_id)
 @SUITE_SETTINGS
 @given(data=st.data())
@@ -108,10 +110,10 @@ def test_bodies_with_one_rule_broken_are_rejected_with_the_graph_envelope(
         get = sibling(graph_contracts, op, "get")
         if get is not None and isinstance(response.json().get("id"), str):
             created.add(op.version, item_path(get, response.json()["id"]))
-    assert response.status_code == 400, f"{broken.rule} at {broken.pointer or '/'} got {response.status_code}"
-    assert envelope_problems(response) == []
+    negative(response, f"{broken.rule} at {broken.pointer or '/'}")
 
 
+@pytest.mark.graph_checks("shape")
 @pytest.mark.parametrize("op", operations("list"), ids=op_id)
 def test_list_and_get_answer_in_the_documented_shape(
     op: Operation, graph_contracts: ContractSet, graph_client: Callable[..., GraphClient]
@@ -119,21 +121,21 @@ def test_list_and_get_answer_in_the_documented_shape(
     """Read-only: runs against a live tenant without --graph-allow-writes too."""
     client = graph_client(op.version)
     response = client.request("GET", op.path, params={"$top": "5"}, check=False)
-    assert response.status_code == op.success_status
+    status(response, op.success_status)
     body = response.json()
-    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(body) == []
+    shape(f"the answer to {op.id}", schema_problems(op, body))
     get = sibling(graph_contracts, op, "get")
     for item in body["value"][:2]:
-        assert get is not None
+        assert get is not None  # the contracts give a list its get
         one = client.request("GET", item_path(get, item["id"]), check=False)
-        assert one.status_code == 200
-        assert Validator.for_operation(get.id, version=op.version, direction="response").validate(one.json()) == []
+        status(one, 200)
+        shape(f"the answer to {get.id}", schema_problems(get, one.json()))
 
 
+@pytest.mark.graph_checks("status")
 @pytest.mark.parametrize("op", operations("get"), ids=op_id)
 def test_get_of_an_unknown_id_is_404_with_the_envelope(op: Operation, graph_client: Callable[..., GraphClient]) -> None:
     response = graph_client(op.version).request(
         "GET", item_path(op, "00000000-0000-0000-0000-000000000000"), check=False
     )
-    assert response.status_code == 404
-    assert envelope_problems(response) == []
+    status(response, 404, envelope=True)

@@ -12,14 +12,15 @@ from ..cleanup import TAG_PROPERTY
 from ..contracts import ContractSet, Example, Operation, default_contracts
 from ..graph.client import GraphClient
 from ..validation import Validator
+from .checks import envelope_problems, examples
 from .support import (
     ContractFindingWarning,
     Created,
     assert_refused,
     awaiting_emulator,
-    envelope_problems,
     expected_refusal,
     item_path,
+    schema_problems,
     sibling,
 )
 
@@ -45,6 +46,7 @@ def _tag(body: Any, type_name: str, tag: str) -> Any:
 
 
 @pytest.mark.graph_write
+@pytest.mark.graph_checks("examples")
 @pytest.mark.parametrize(("op", "example"), _cases())
 def test_documented_example_request(
     op: Operation,
@@ -80,13 +82,15 @@ def test_documented_example_request(
             ContractFindingWarning(f"{example.source.page}: example for {op.id} breaks the contract: {detail}"),
             stacklevel=1,
         )
-        assert response.status_code == 400, response.text[:300]
-        assert envelope_problems(response) == []
+        refused = [] if response.status_code == 400 else [f"got {response.status_code}: {response.text[:300]}"]
+        examples("the example that breaks its contract is refused with 400", refused + envelope_problems(response))
         return
 
-    assert response.status_code == (example.response_status or op.success_status), response.text[:500]
+    expected = example.response_status or op.success_status
+    examples(f"the documented status {expected}",
+             [] if response.status_code == expected else [f"got {response.status_code}: {response.text[:500]}"])
     payload = response.json()
-    assert Validator.for_operation(op.id, version=op.version, direction="response").validate(payload) == []
+    examples(f"the answer to {op.id} has its documented shape", schema_problems(op, payload))
     documented = example.response_body
     # an empty collection (a search that finds nothing) has no item to compare with the documented one
     if isinstance(documented, dict) and isinstance(payload, dict) and payload.get("value", [None]):
@@ -94,4 +98,4 @@ def test_documented_example_request(
         got = payload.get("value", [payload])[0] if "value" in payload else payload
         if isinstance(shape, dict) and isinstance(got, dict):
             missing = sorted(k for k in shape if not k.startswith("@") and k not in got)
-            assert not missing, f"the response lacks documented properties {missing}"
+            examples("the response has the documented properties", [f"it lacks {k}" for k in missing])

@@ -14,6 +14,7 @@ from ..contracts.model import GUID
 from ..graph.client import GraphClient
 from ..pytest_plugin import suite_settings
 from ..strategies import BodyStrategies, SerialSource
+from .checks import lifecycle
 from .support import FINAL_IMPORT_STATES as FINAL
 from .support import Created, item_path, op_id, operations, registered_device
 from .support import import_devices as _import
@@ -32,6 +33,7 @@ def _register_cleanup(entity: dict[str, Any], op: Operation, created: Created, c
 
 
 @pytest.mark.graph_write
+@pytest.mark.graph_checks("lifecycle")
 @pytest.mark.parametrize("op", IMPORTS, ids=op_id)
 @SUITE_SETTINGS
 @given(data=st.data())
@@ -57,22 +59,24 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
 
         results = _import(client, op, devices, created, graph_contracts)
         for sent, item in zip(devices, results, strict=True):
-            assert GUID.match(item["id"])
-            assert item["serialNumber"] == sent["serialNumber"]
-            assert item["state"]["deviceImportStatus"] in ("unknown", "pending", *FINAL)
+            lifecycle("the imported identity's id is a GUID", bool(GUID.match(item["id"])), True)
+            lifecycle("the serial number imported", item["serialNumber"], sent["serialNumber"])
+            lifecycle("the import status at first", item["state"]["deviceImportStatus"],
+                      one_of=("unknown", "pending", *FINAL))
             entity = _settle(client, item_path(get, item["id"]), pause)
             _register_cleanup(entity, op, created, graph_contracts)
-            assert entity["state"]["deviceImportStatus"] == "complete", entity["state"]
-            assert entity["state"]["deviceRegistrationId"]
+            lifecycle(f"the settled import ({entity['state']})", entity["state"]["deviceImportStatus"], "complete")
+            lifecycle("a device registration id", bool(entity["state"]["deviceRegistrationId"]), True)
 
         again = _import(client, op, devices[:1], created, graph_contracts)
         entity = _settle(client, item_path(get, again[0]["id"]), pause)
-        assert entity["state"]["deviceImportStatus"] == "error"
-        assert entity["state"]["deviceErrorCode"] == 806
-        assert entity["state"]["deviceErrorName"] == "ZtdDeviceAlreadyAssigned"
+        lifecycle("a second import of the device", entity["state"]["deviceImportStatus"], "error")
+        lifecycle("its error code", entity["state"]["deviceErrorCode"], 806)
+        lifecycle("its error name", entity["state"]["deviceErrorName"], "ZtdDeviceAlreadyAssigned")
 
 
 @pytest.mark.graph_write
+@pytest.mark.graph_checks("lifecycle")
 @pytest.mark.parametrize("op", IMPORTS, ids=op_id)
 @SUITE_SETTINGS
 @given(data=st.data())
@@ -99,7 +103,7 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
             entity = _settle(client, item_path(get, item["id"]), graph_poll_interval)
             _register_cleanup(entity, op, created, graph_contracts)
             states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
-        assert sorted(states) == [("complete", ""), ("error", "ZtdDeviceDuplicated")] or sorted(states) == [
-            ("complete", None),
-            ("error", "ZtdDeviceDuplicated"),
-        ], states
+        lifecycle("one import of the repeated hash completes, the other fails as duplicated", sorted(states), one_of=(
+            [("complete", ""), ("error", "ZtdDeviceDuplicated")],
+            [("complete", None), ("error", "ZtdDeviceDuplicated")],
+        ))

@@ -16,6 +16,10 @@ A Dev Proxy mock is checked the same way, which is the point: a mock that
 answers with something Graph could not send is a finding. Its request body
 is checked only when its ``bodyFragment`` is a whole JSON document. Exchanges
 no contract covers are counted per path and reported, never failed.
+With ``expect_refusals`` (traffic that sends invalid bodies on purpose, as a
+contract suite's negative tests do) a request body answered 400 is the
+refusal it was sent for, not a finding; an invalid body that was accepted
+still is, and every response is checked as always.
 Findings are ``Issue``s whose pointer says where in the exchange
 (``/request/body/serialNumber``, ``/response/status``), reported by
 :mod:`graph_contracts.reporting` in the same formats as ``validate``.
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TextIO
@@ -38,7 +42,7 @@ from ..schemas import GRAPH_ERROR
 from ..validate_files import RecordResult
 from ..validation import Profile, UnknownContractError, Validator
 from .match import Match, RouteTable, coverage_key, default_routes
-from .reader import Exchange, read_traffic
+from .reader import TRAFFIC_SUFFIXES, Exchange, expand_paths, read_traffic
 
 __all__ = ["GRAPH_ERROR_STATUSES", "ExchangeResult", "TrafficReporter", "check_exchange", "check_files"]
 
@@ -145,15 +149,16 @@ def _body_issues(exchange: Exchange, match: Match) -> list[Issue]:
     return _under("/response/body", issues)
 
 
-def check_exchange(exchange: Exchange, *, profile: Profile = "contract", routes: RouteTable | None = None
-                   ) -> ExchangeResult:
+def check_exchange(exchange: Exchange, *, profile: Profile = "contract", routes: RouteTable | None = None,
+                   expect_refusals: bool = False) -> ExchangeResult:
     """Every finding in one exchange; no findings and no match means "not covered"."""
     request = exchange.request
     match = (routes or default_routes()).match(request.method, request.url)
     key = coverage_key(request.method, request.url)
     if match is None:
         return ExchangeResult(exchange, None, key)
-    issues = _request_issues(exchange, match, profile) + _response_issues(exchange, match)
+    refused = expect_refusals and exchange.response.status == 400
+    issues = ([] if refused else _request_issues(exchange, match, profile)) + _response_issues(exchange, match)
     return ExchangeResult(exchange, match, key, tuple(issues))
 
 
@@ -213,16 +218,30 @@ class TrafficReporter(Reporter):
         super().finish()
 
 
+def _expanded(paths: Sequence[str], reporter: TrafficReporter) -> Iterator[str]:
+    """Each path's files, in order; a path that does not exist is reported as unreadable and skipped."""
+    for path in paths:
+        try:
+            files = expand_paths([path], TRAFFIC_SUFFIXES)
+        except InputFileError as exc:
+            reporter.start_file(path)
+            reporter.file_error(exc.file, exc.detail, exc.line)
+            continue
+        yield from (str(file) for file in files)
+
+
 def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Profile = "contract",
-                out: TextIO, err: TextIO) -> int:
-    """Check every exchange in ``files`` and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
+                out: TextIO, err: TextIO, expect_refusals: bool = False) -> int:
+    """Check every exchange in ``files`` (files or folders, expanded as ``traffic scan`` expands them, a folder
+    to its traffic files) and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
     reporter = TrafficReporter(fmt, out, err)
     routes = default_routes()
-    for name in files:
+    for name in _expanded(files, reporter):
         reporter.start_file(name)
         try:
             for exchange in read_traffic(name):
-                reporter.exchange(check_exchange(exchange, profile=profile, routes=routes))
+                reporter.exchange(check_exchange(exchange, profile=profile, routes=routes,
+                                                 expect_refusals=expect_refusals))
         except InputFileError as exc:
             reporter.file_error(exc.file, exc.detail, exc.line)
         except RecursionError:

@@ -1,32 +1,52 @@
 """``traffic scan``: credentials in files and folders of recorded traffic, by file and line.
 
-The scanner reads files as text, not structure, so that it finds a secret in
-any format (a cassette, a HAR file, a mock file, a log) and reports the line
-a person opens. Bodies the text does not show are decoded first: YAML
-``!!binary`` blocks, HAR ``"encoding": "base64"`` content and gzip; a
-secret inside is reported at the line where the encoded block starts.
-The rules are :mod:`.secrets`' table, the one the scrubbers use.
+Two readings of each file, both with :mod:`.secrets`' one rule table:
+
+- **its structure**, when it parses as JSON, YAML or NDJSON (a cassette, a
+  HAR file, a mock file): :func:`.secrets.find_in_document`, the walk the
+  scrubbers replace with, reads headers, query parameters, form and JSON
+  fields and bodies decoded (gzip, base64, JSON inside strings), so a YAML
+  fold between a name and its value, or a credential wrapped in base64,
+  hides nothing. A finding is reported at the line where its value (or the
+  base64 that wraps it) is written;
+- **its text**, for every file (logs, broken documents, a secret in a YAML
+  comment or in a key that a later duplicate key overwrote): the text rules
+  over the raw text, YAML ``!!binary`` blocks, HAR ``"encoding": "base64"``
+  content and gzip decoded first, a secret inside reported at the line where
+  the encoded block starts.
+
+A line is reported once, by the text reading when both see it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import contextlib
 import gzip
+import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
 
-from ..errors import GraphContractsError, InputFileError
-from .secrets import TRIGGERS, SecretHit, find_secrets, lower_same_length
+from ..errors import InputFileError, SecretLeakError, TrafficFileError
+from .reader import detect_format, expand_paths, parse_text
+from .secrets import (
+    TRIGGERS,
+    SecretHit,
+    find_in_document,
+    find_secrets,
+    find_wrapped,
+    lower_same_length,
+    unwrap_base64,
+)
 
-__all__ = ["SecretFinding", "SecretLeakError", "scan_paths", "scan_text"]
+__all__ = ["ScanReport", "SecretFinding", "SecretLeakError", "scan_files", "scan_paths", "scan_text"]
 
 
 @dataclass(frozen=True, order=True)
@@ -39,22 +59,6 @@ class SecretFinding:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.kind}"
-
-
-class SecretLeakError(GraphContractsError):
-    """A cassette would have been written with a credential the scrubber did not remove.
-
-    Nothing was written. ``findings`` names each rule and line (of the text
-    that would have been written); report it as a bug in the rule table, or
-    scrub the value in your own ``before_record`` hook.
-    """
-
-    def __init__(self, file: str, findings: list[SecretFinding]) -> None:
-        self.file = file
-        self.findings = findings
-        where = ", ".join(f"line {f.line} ({f.kind})" for f in findings[:5])
-        more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
-        super().__init__(f"{file}: not written, it would still hold a credential at {where}{more}")
 
 
 _ENCODED = (
@@ -115,28 +119,12 @@ _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 
 def _decoded(blob: str) -> str | None:
-    try:
-        raw = base64.b64decode(re.sub(r"\s+", "", blob), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    """The text an encoded block holds (gzip inside or not), by the rule table's own base64 reader."""
+    inner = unwrap_base64(re.sub(r"\s+", "", blob))
+    return inner[0] if inner else None
 
 
-def scan_text(text: str) -> Iterator[tuple[int, str]]:
-    """``(line, kind)`` for every credential in ``text``, encoded bodies included; lines are 1-based."""
-    newlines = [m.start() for m in _NEWLINE.finditer(text)]
-
-    def line_of(offset: int) -> int:
-        return bisect.bisect_left(newlines, offset) + 1
-
+def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[int, str]]:
     for hit in _find(text):
         yield line_of(hit.start), hit.kind
     for pattern in _ENCODED:
@@ -150,49 +138,151 @@ def scan_text(text: str) -> Iterator[tuple[int, str]]:
                     yield line, hit.kind
 
 
-def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file())
-        elif path.is_file():
-            yield path
-        else:
-            raise InputFileError(str(path), "no such file or directory")
+def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 0) -> int:
+    """The line where ``needle`` (a found value) is written: its longest word, as written in YAML or JSON.
+
+    A word is never split by a YAML fold. A value that cannot be found (encoded some way not tried
+    here) is put on the line of ``start``: the NDJSON line it came from, or the document's first.
+    """
+    words = needle.split()
+    word = max(words, key=len)[:40] if words else ""
+    for candidate in (word, json.dumps(word)[1:-1], word.replace("'", "''"), quote_plus(word), quote(word),
+                      word[:12]):
+        if len(candidate) >= 4:
+            position = text.find(candidate, start)
+            if position != -1:
+                return line_of(position)
+    return line_of(start)
 
 
-def _scan_file(file: Path) -> list[SecretFinding]:
+def _exchanges(document: Any) -> int | None:
+    """How many exchanges a parsed traffic document holds; None for a document that is not traffic."""
+    kind = detect_format(document)
+    if kind == "ndjson":
+        return 1
+    if kind is None:
+        return None
+    items = {"har": lambda: document["log"]["entries"], "devproxy": lambda: document["mocks"],
+             "vcr": lambda: document["interactions"] if isinstance(document, Mapping) else document}[kind]()
+    return len(items) if isinstance(items, list) else 0
+
+
+def _structure_findings(text: str, line_of: Callable[[int], int]) -> tuple[list[tuple[int, str]], int | None]:
+    """What the structure of ``text`` holds, when it parses as a document, and how many exchanges it has."""
     try:
-        text = file.read_text(encoding="utf-8", errors="replace")
+        kind, document = parse_text(text, "<scan>", plain=True)
+    except (TrafficFileError, RecursionError):
+        return [], None
+    if kind == "ndjson":
+        findings: list[tuple[int, str]] = []
+        exchanges = 0
+        offset = 0
+        for line in document:
+            if line.strip():
+                try:
+                    parsed = json.loads(line)
+                except (ValueError, RecursionError):
+                    parsed = line
+                exchanges += _exchanges(parsed) or 0
+                findings += [(_locate(text, f.needle, line_of, offset), f.kind) for f in find_in_document(parsed)]
+            offset += len(line) + 1
+        return findings, exchanges
+    try:
+        found = find_in_document(document)
+    except RecursionError:
+        return [], _exchanges(document)
+    return [(_locate(text, f.needle, line_of), f.kind) for f in found], _exchanges(document)
+
+
+def _scan(text: str) -> tuple[list[tuple[int, str]], int | None]:
+    """``(line, kind)`` findings of both readings (a line once) and the exchanges counted (None: not traffic)."""
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_left(newlines, offset) + 1
+
+    findings = sorted(set(_text_findings(text, line_of)))
+    structured, exchanges = _structure_findings(text, line_of)
+    if exchanges is None:  # not a traffic document: base64 runs (no trigger word) are decoded over the text
+        findings = sorted({*findings, *((line_of(hit.start), hit.kind) for hit in find_wrapped(text))})
+    seen = {line for line, _ in findings}
+    for line, kind in sorted(set(structured)):
+        if line not in seen:
+            findings.append((line, kind))
+    return findings, exchanges
+
+
+def scan_text(text: str) -> Iterator[tuple[int, str]]:
+    """``(line, kind)`` for every credential in ``text``, read as structure and as text; lines are 1-based."""
+    yield from _scan(text)[0]
+
+
+@dataclass(frozen=True)
+class _FileScan:
+    findings: list[SecretFinding]
+    exchanges: int | None
+
+
+def _scan_file(file: Path) -> _FileScan:
+    try:
+        raw = file.read_bytes()
     except OSError as exc:
         raise InputFileError(str(file), exc.strerror or "cannot be read") from None
-    if text[:2] == "\x1f\ufffd":  # a gzip file: scan what it holds
+    if raw[:2] == b"\x1f\x8b":  # a gzip file: scan what it holds
         with contextlib.suppress(OSError, EOFError, zlib.error):
-            text = gzip.decompress(file.read_bytes()).decode("utf-8", "replace")
-    return [SecretFinding(str(file), line, kind) for line, kind in scan_text(text)]
+            raw = gzip.decompress(raw)
+    text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
+    findings, exchanges = _scan(text)
+    return _FileScan([SecretFinding(str(file), line, kind) for line, kind in findings], exchanges)
 
 
 #: Below this many bytes in all, files are scanned in this process; above, on every core.
 _PARALLEL_BYTES = 8 << 20
 
 
-def scan_paths(paths: Iterable[str | Path], *, workers: int | None = None) -> list[SecretFinding]:
-    """Every credential in the files and (recursively) folders given, sorted by file and line.
+@dataclass(frozen=True)
+class ScanReport:
+    """What a scan read and found: ``files`` scanned, of which ``traffic_files`` parsed as recorded traffic
+    (HAR, cassette, mock file, NDJSON) holding ``exchanges`` exchanges; the others were read as text only."""
+
+    findings: tuple[SecretFinding, ...]
+    files: int
+    traffic_files: int
+    exchanges: int
+
+    def summary(self) -> str:
+        """One line: what was found, and truthfully what was read."""
+        found, files = len(self.findings), len({f.file for f in self.findings})
+        other = self.files - self.traffic_files
+        return (f"{found} possible secret{'s' * (found != 1)} in {files} file{'s' * (files != 1)}; scanned "
+                f"{self.files} file{'s' * (self.files != 1)}: {self.traffic_files} of recorded traffic with "
+                f"{self.exchanges} exchange{'s' * (self.exchanges != 1)}, {other} read as text only")
+
+
+def scan_files(paths: Iterable[str | Path], *, workers: int | None = None) -> ScanReport:
+    """Every credential in the files and (recursively) folders given, and what was read.
 
     Raises ``InputFileError`` for a path that does not exist; a file that is
     not UTF-8 is read with replacement characters, so a binary file is
     scanned for what text it holds rather than refused. More than 8 MB of
     files are shared out over ``workers`` processes (default: one per core).
     """
-    files = list(_files(paths))
+    files = expand_paths(paths)
     size = sum(f.stat().st_size for f in files)
     workers = workers if workers is not None else (os.cpu_count() or 1)
     findings: set[SecretFinding] = set()
+    scans: list[_FileScan] = []
     if workers > 1 and len(files) > 1 and size > _PARALLEL_BYTES:
         with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-            for found in pool.map(_scan_file, files, chunksize=max(1, len(files) // (workers * 8))):
-                findings.update(found)
+            scans = list(pool.map(_scan_file, files, chunksize=max(1, len(files) // (workers * 8))))
     else:
-        for file in files:
-            findings.update(_scan_file(file))
-    return sorted(findings)
+        scans = [_scan_file(file) for file in files]
+    for scan in scans:
+        findings.update(scan.findings)
+    traffic = [s.exchanges for s in scans if s.exchanges is not None]
+    return ScanReport(tuple(sorted(findings)), len(files), len(traffic), sum(traffic))
+
+
+def scan_paths(paths: Iterable[str | Path], *, workers: int | None = None) -> list[SecretFinding]:
+    """Every credential in the files and (recursively) folders given, sorted by file and line (see ``scan_files``)."""
+    return list(scan_files(paths, workers=workers).findings)

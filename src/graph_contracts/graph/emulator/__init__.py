@@ -22,6 +22,9 @@ The package, one job per module, in the order a request meets them:
 - ``render``      entities in a version's shape, JSON answers, the error envelope
 - ``failures``    Graph's error answers as data
 - ``state``       per-tenant entities, the import lifecycle, the request log
+- ``seed``        a tenant's state to start with (``--state FILE``), checked with JSON pointers
+- ``users``       ``GET /users/{id | userPrincipalName}``, the one directory route
+- ``conditions``  whether a request's query meets a service fact's ``when`` ($select, contains with a hyphen)
 
 ``graph-contracts emulator`` (in ``graph_contracts.cli``) serves it from the command line.
 """
@@ -29,7 +32,16 @@ The package, one job per module, in the order a request meets them:
 from __future__ import annotations
 
 from .app import Emulator, RequestLine
-from .config import ADMIN_ROLE, DEFAULT_APP, DEFAULT_TENANT, AppRegistration, EmulatorConfig, Limits
+from .config import (
+    ADMIN_ROLE,
+    DEFAULT_APP,
+    DEFAULT_TENANT,
+    NO_PERMISSION_APP,
+    READ_ONLY_APP,
+    AppRegistration,
+    EmulatorConfig,
+    Limits,
+)
 from .faults import Fault
 from .server import EmulatorHandle, running_emulator, serve
 from .state import RecordedRequest
@@ -38,6 +50,8 @@ __all__ = [
     "ADMIN_ROLE",
     "DEFAULT_APP",
     "DEFAULT_TENANT",
+    "NO_PERMISSION_APP",
+    "READ_ONLY_APP",
     "AppRegistration",
     "Emulator",
     "EmulatorConfig",

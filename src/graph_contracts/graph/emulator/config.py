@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ...contracts import ContractSet
 from .faults import Fault
+from .seed import TenantSeed
 from .state import ImportLifecycle
 
 #: The tenant ``EmulatorHandle.token()`` uses when none is named.
@@ -35,6 +36,20 @@ DEFAULT_APP = AppRegistration(
     client_id="4c0e5c2a-7d3b-4f4e-9a58-6d1b1e5e0a01",
     client_secret="graph-contracts-emulator-secret",
     roles=("DeviceManagementServiceConfig.ReadWrite.All", ADMIN_ROLE),
+)
+
+#: An app with only the read permission: its token is the suite's "read" token (a write is a 403).
+READ_ONLY_APP = AppRegistration(
+    client_id="4c0e5c2a-7d3b-4f4e-9a58-6d1b1e5e0a02",
+    client_secret="graph-contracts-emulator-read-only-secret",
+    roles=("DeviceManagementServiceConfig.Read.All",),
+)
+
+#: An app without any permission: its token is valid, and every Graph operation is a 403.
+NO_PERMISSION_APP = AppRegistration(
+    client_id="4c0e5c2a-7d3b-4f4e-9a58-6d1b1e5e0a03",
+    client_secret="graph-contracts-emulator-no-permission-secret",
+    roles=(),
 )
 
 #: Graph's documented limit on a request's size (graph-facts: "Request size limit: 4 MB").
@@ -70,18 +85,25 @@ class Limits:
 class EmulatorConfig:
     """Everything an emulator is started with; frozen so a running emulator's rules cannot drift.
 
+    ``apps``: the emulator's own client (``DEFAULT_APP``, first: it is the one
+    ``graph-contracts emulator`` prints), and an app with only the read
+    permission and one with none, so a client of a running emulator can get
+    each kind of token the contract suite uses from the token endpoint.
     ``tenant_id`` is the default tenant and ``tenants`` (GUIDs or domain names)
     the others the token endpoint serves; any other tenant gets Entra's
     "tenant not found". ``import_pending_reads``/``import_pending_seconds``:
     when a pending import settles (see ``ImportLifecycle``). ``signing_key``
     defaults to a random key per emulator, so tokens of one emulator never
     pass another. ``admin_routes=False`` answers the ``/_emulator/*`` routes
-    with 404, as if they did not exist. ``as_documented=True`` serves the
+    with 404, as if they did not exist. A token with ``ADMIN_ROLE`` acts on its
+    own tenant only; ``emulator_admins`` names the apps (client ids) whose
+    admin tokens may act on any tenant, or reset every tenant at once. ``as_documented=True`` serves the
     operations the service refuses (the overlay's service facts) as their pages
     document them; by default the emulator answers as the service does.
+    ``seed``: a tenant's state to start with (``--state FILE``, see ``seed.py``).
     """
 
-    apps: tuple[AppRegistration, ...] = (DEFAULT_APP,)
+    apps: tuple[AppRegistration, ...] = (DEFAULT_APP, READ_ONLY_APP, NO_PERMISSION_APP)
     tenant_id: str = DEFAULT_TENANT
     tenants: tuple[str, ...] = ()
     faults: tuple[Fault, ...] = ()
@@ -91,9 +113,11 @@ class EmulatorConfig:
     token_lifetime: int = 3600
     signing_key: bytes | None = None
     admin_routes: bool = True
+    emulator_admins: tuple[str, ...] = ()
     as_documented: bool = False
     limits: Limits = Limits()
     contracts: ContractSet | None = field(default=None, compare=False)
+    seed: TenantSeed | None = field(default=None, compare=False)
 
     @property
     def lifecycle(self) -> ImportLifecycle:

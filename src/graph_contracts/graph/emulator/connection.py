@@ -7,13 +7,18 @@ packets and two system calls, so ``CoalescingTransport`` gathers the writes of
 one event-loop step and sends them together. uvicorn closes idle keep-alive
 connections but has no deadline for a request whose headers never finish
 arriving; ``EmulatorProtocol`` closes such a connection after
-``Limits.header_timeout`` seconds.
+``Limits.header_timeout`` seconds. A request too malformed to reach the
+application (a method that is no HTTP token, a broken header line) gets
+Graph's 400 envelope with ``request-id`` rather than uvicorn's plain text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 import h11
@@ -95,6 +100,31 @@ class EmulatorProtocol(H11Protocol):
         super().on_response_complete()
         if not self.transport.is_closing():
             self._arm_header_deadline()
+
+    def send_400_response(self, msg: str) -> None:
+        request_id = str(uuid.uuid4())
+        body = json.dumps({"error": {
+            "code": "BadRequest",
+            "message": f"The request is not valid HTTP/1.1: {msg}",
+            "innerError": {
+                "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": request_id,
+                "client-request-id": request_id,
+            },
+        }}).encode()
+        headers = [
+            (b"content-type", b"application/json;odata.metadata=minimal;odata.streaming=true;"
+                              b"IEEE754Compatible=false;charset=utf-8"),
+            (b"odata-version", b"4.0"),
+            (b"request-id", request_id.encode()),
+            (b"client-request-id", request_id.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                      h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
 
     def _arm_header_deadline(self) -> None:
         self._disarm_header_deadline()

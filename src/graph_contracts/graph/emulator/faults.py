@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...errors import ConfigurationError
 from .failures import GraphFailure
 
 _FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -24,7 +25,10 @@ class Fault:
     Written as text in the ``x-emulator-fault`` header and on the command line:
     items separated by ``;``, e.g. ``429;retry-after=1.5;count=2``, ``503``,
     ``latency=0.2``, ``drop``. ``count=N`` fails the first N matching requests
-    and lets the rest through, which is what a retry test needs. ``method`` and
+    and lets the rest through, which is what a retry test needs; ``after=N``
+    lets the first N through and fails the rest (a 5xx in the middle of paging).
+    ``next-link=loop`` answers a list page with an ``@odata.nextLink`` back to
+    the page itself, so a client that follows it meets the same link again. ``method`` and
     ``path`` (a substring of the request path) narrow a configured fault; a
     header fault applies to the request that carries it.
     """
@@ -36,10 +40,15 @@ class Fault:
     count: int | None = None
     method: str | None = None
     path: str | None = None
+    after: int = 0
+    loop_next_link: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Fault:
-        """Parse the header/CLI form; raises ``ValueError`` naming the item it cannot read."""
+        """Parse the header/CLI form; raises ``ConfigurationError`` (a ``ValueError``) naming the item it cannot read.
+
+        Its ``detail`` is the message alone, for the CLI's ``--fault`` and the ``x-emulator-fault`` header.
+        """
         fields: dict[str, Any] = {}
         for raw in text.split(";"):
             item = raw.strip()
@@ -55,15 +64,17 @@ class Fault:
                     fields["status"] = status
                 elif name == "drop" and not value:
                     fields["drop"] = True
+                elif name == "next-link" and value.strip() == "loop":
+                    fields["loop_next_link"] = True
                 elif name in _FAULT_FIELDS and value:
                     key, convert = _FAULT_FIELDS[name]
                     fields[key] = convert(value.strip())
                 else:
                     raise ValueError("unknown item")
-            except ValueError as exc:
-                raise ValueError(f"cannot read fault item {item!r} in {text!r}: {exc}") from None
+            except ValueError as exc:  # the converters' own, and int()'s and float()'s
+                raise ConfigurationError("fault", f"cannot read fault item {item!r} in {text!r}: {exc}") from None
         if not fields:
-            raise ValueError(f"empty fault {text!r}")
+            raise ConfigurationError("fault", f"empty fault {text!r}")
         return cls(**fields)
 
     def applies_to(self, method: str, path: str) -> bool:
@@ -94,6 +105,7 @@ _FAULT_FIELDS: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "retry-after": ("retry_after", _non_negative),
     "latency": ("latency", _non_negative),
     "count": ("count", _positive_int),
+    "after": ("after", _positive_int),
     "method": ("method", str.upper),
     "path": ("path", str),
 }
@@ -125,3 +137,18 @@ def fault_failure(fault: Fault) -> GraphFailure:
 def _seconds(value: float) -> str:
     """``Retry-After`` as Graph writes it: an integer when whole, else decimal seconds (``2.128``)."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def loop_next_link(body: bytes, url: str) -> bytes | None:
+    """A list page's JSON body with its ``@odata.nextLink`` pointing back at ``url`` (the page itself),
+    or None when the body is no page with a next link (the ``next-link=loop`` fault)."""
+    import json
+
+    try:
+        page = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(page, dict) or "@odata.nextLink" not in page:
+        return None
+    page["@odata.nextLink"] = url
+    return json.dumps(page, ensure_ascii=False).encode("utf-8")

@@ -13,22 +13,40 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
 from ...autopilot import analyse_hardware_hash
-from ...contracts import Operation, Parameter
+from ...contracts import ContractSet, Operation, Parameter
+from .config import EmulatorConfig
 from .failures import GraphFailure
 from .odata import Query, select_properties, skiptoken
-from .render import CREATED_STAMPS, MODIFIED_STAMPS, SERVER_OWNED, json_response, utc_now
+from .render import CREATED_STAMPS, MODIFIED_STAMPS, SERVER_OWNED, Renderer, json_response, utc_now
 from .routes import GraphRoute
-from .state import DUPLICATED, INVALID_HASH, DdsError, Record
+from .state import DUPLICATED, INVALID_HASH, DdsError, EmulatorStore, Record
 from .tokens import Principal
 
-if TYPE_CHECKING:
-    from .app import Emulator
+
+class EmulatorParts(Protocol):
+    """What a handler uses of the emulator (``app.Emulator``): its store, renderer, contracts and config.
+
+    Named here rather than imported from ``app``, which imports this module's
+    handler tables: the handlers depend on these four parts, not on the app.
+    """
+
+    @property
+    def store(self) -> EmulatorStore: ...
+
+    @property
+    def renderer(self) -> Renderer: ...
+
+    @property
+    def contracts(self) -> ContractSet: ...
+
+    @property
+    def config(self) -> EmulatorConfig: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,7 @@ class Call:
         return next(iter(self.params.values()))
 
 
-Handler = Callable[["Emulator", Call], Response]
+Handler = Callable[[EmulatorParts, Call], Response]
 
 
 def _not_found(call: Call) -> GraphFailure:
@@ -76,7 +94,7 @@ def _context(call: Call, suffix: str) -> str:
     return f"{call.base_url}/{call.version}/$metadata#{suffix}"
 
 
-def _handle_get(emulator: Emulator, call: Call) -> Response:
+def _handle_get(emulator: EmulatorParts, call: Call) -> Response:
     with emulator.store.tenant(call.tenant) as state:
         record = state.collection(call.route.collection).get(call.entity_id())
         if record is None:
@@ -88,7 +106,7 @@ def _handle_get(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, body)
 
 
-def _handle_list(emulator: Emulator, call: Call) -> Response:
+def _handle_list(emulator: EmulatorParts, call: Call) -> Response:
     query = call.query
     page_size = query.top or emulator.config.page_size
     with emulator.store.tenant(call.tenant) as state:
@@ -121,7 +139,7 @@ def _handle_list(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, body)
 
 
-def _handle_create(emulator: Emulator, call: Call) -> Response:
+def _handle_create(emulator: EmulatorParts, call: Call) -> Response:
     declared = call.op.body_type or call.op.type
     record = new_record(emulator, call, declared, call.body)
     with emulator.store.tenant(call.tenant) as state:
@@ -133,7 +151,7 @@ def _handle_create(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, body)
 
 
-def _handle_update(emulator: Emulator, call: Call) -> Response:
+def _handle_update(emulator: EmulatorParts, call: Call) -> Response:
     declared = call.op.body_type or call.op.type
     with emulator.store.tenant(call.tenant) as state:
         record = state.collection(call.route.collection).get(call.entity_id())
@@ -150,7 +168,7 @@ def _handle_update(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, entity)
 
 
-def _handle_delete(emulator: Emulator, call: Call) -> Response:
+def _handle_delete(emulator: EmulatorParts, call: Call) -> Response:
     # Deleting an imported identity leaves the registered device alone, as in Intune.
     with emulator.store.tenant(call.tenant) as state:
         if state.remove(call.route.collection, call.entity_id()) is None:
@@ -158,7 +176,7 @@ def _handle_delete(emulator: Emulator, call: Call) -> Response:
     return Response(status_code=call.op.success_status)
 
 
-def _handle_import(emulator: Emulator, call: Call) -> Response:
+def _handle_import(emulator: EmulatorParts, call: Call) -> Response:
     """The import action: every record created pending, in one batch for duplicate detection.
 
     The records of one import share one ``importId`` (beta shows it; v1.0 has no
@@ -191,7 +209,7 @@ def _entity_action(clear: bool) -> Handler:
     resource account name) change nothing a GET could show.
     """
 
-    def handle(emulator: Emulator, call: Call) -> Response:
+    def handle(emulator: EmulatorParts, call: Call) -> Response:
         props = emulator.renderer.properties(call.version, call.op.type)
         names = [p.name for p in _assigning(emulator, call.op)] if clear else list(call.body or {})
         with emulator.store.tenant(call.tenant) as state:
@@ -209,13 +227,13 @@ def _entity_action(clear: bool) -> Handler:
     return handle
 
 
-def _assigning(emulator: Emulator, op: Operation) -> tuple[Parameter, ...]:
+def _assigning(emulator: EmulatorParts, op: Operation) -> tuple[Parameter, ...]:
     """The parameters of the assign action an unassign action undoes (assignX for unassignX)."""
     assign = emulator.contracts.undone_by(op)
     return assign.parameters if assign is not None else ()
 
 
-def _handle_import_identity_list(emulator: Emulator, call: Call) -> Response:
+def _handle_import_identity_list(emulator: EmulatorParts, call: Call) -> Response:
     """importDeviceIdentityList: each identity stored, unless it exists and overwriting was not asked for.
 
     The answer is one importedDeviceIdentityResult per identity sent, ``status``
@@ -243,7 +261,7 @@ def _handle_import_identity_list(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, body)
 
 
-def _handle_search_existing(emulator: Emulator, call: Call) -> Response:
+def _handle_search_existing(emulator: EmulatorParts, call: Call) -> Response:
     """searchExistingIdentities: the stored identities whose identifier one of the given identities carries."""
     wanted = {
         i.get("importedDeviceIdentifier")
@@ -260,7 +278,7 @@ def _handle_search_existing(emulator: Emulator, call: Call) -> Response:
     return json_response(call.op.success_status, body)
 
 
-def _admit_autopilot_import(emulator: Emulator, record: Record, seen_hashes: set[str]) -> None:
+def _admit_autopilot_import(emulator: EmulatorParts, record: Record, seen_hashes: set[str]) -> None:
     """Decide now what DDS will say later: a repeated hash in the batch, or a hash that fails the rule.
 
     Whether the serial is already registered (806/808) is decided when the
@@ -281,7 +299,7 @@ def _admit_autopilot_import(emulator: Emulator, record: Record, seen_hashes: set
     emulator.store.admit_import(record, planned)
 
 
-def new_record(emulator: Emulator, call: Call, declared: str, body: Mapping[str, Any]) -> Record:
+def new_record(emulator: EmulatorParts, call: Call, declared: str, body: Mapping[str, Any]) -> Record:
     """A stored entity from a request body: server-owned values dropped, id and stamps set."""
     actual = emulator.renderer.actual_type(call.version, declared, body.get("@odata.type"))
     props = emulator.renderer.properties(call.version, actual)
@@ -298,7 +316,7 @@ def new_record(emulator: Emulator, call: Call, declared: str, body: Mapping[str,
         data[stamp] = now
     return Record(data=data, created=time.monotonic())
 
-def admit(emulator: Emulator, record: Record, declared: str, seen_hashes: set[str]) -> None:
+def admit(emulator: EmulatorParts, record: Record, declared: str, seen_hashes: set[str]) -> None:
     """Run what creating an entity of ``declared`` sets in motion (``CREATE_HOOKS``)."""
     hook = CREATE_HOOKS.get(declared)
     if hook is not None:
@@ -329,6 +347,6 @@ ACTION_HANDLERS: Mapping[str, Handler] = {
 
 
 #: What creating an entity of a type sets in motion (the asynchronous Autopilot import).
-CREATE_HOOKS: Mapping[str, Callable[[Emulator, Record, set[str]], None]] = {
+CREATE_HOOKS: Mapping[str, Callable[[EmulatorParts, Record, set[str]], None]] = {
     "importedWindowsAutopilotDeviceIdentity": _admit_autopilot_import,
 }

@@ -4,18 +4,20 @@
 after ``Limits.body_timeout`` or when the server stops (408/503), each time
 closing the connection, since the rest of the body is never read.
 ``parse_json`` turns bytes into JSON the store can keep and send back:
-UTF-8, no lone surrogates, finite numbers, nesting within
-``Limits.max_json_depth``. Each refusal is Graph's 400 naming the JSON pointer.
+UTF-8, each name once per object (as ``graph-contracts validate`` requires:
+OData services reject a repeated name), no lone surrogates, finite numbers,
+nesting within ``Limits.max_json_depth``. Each refusal is Graph's 400 naming
+the JSON pointer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
+from ...records import duplicate_key_issues, loads
 from .config import Limits
 from .failures import GraphFailure, bad_request
 
@@ -86,12 +88,16 @@ def parse_json(body: bytes, max_depth: int) -> Any:
     except UnicodeDecodeError as exc:
         raise bad_request(f"The request body is not valid UTF-8: byte {exc.start} cannot start a character.") from None
     try:
-        payload = json.loads(text)
+        loaded = loads(text)  # the validator's own parse, so both find the same repeated names
     except RecursionError:
         raise bad_request(f"The request body is nested too deeply: at most {max_depth} levels.") from None
     except ValueError as exc:
         raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+    payload = loaded.value
     _check_json(payload, max_depth)
+    if loaded.duplicates:
+        issues = duplicate_key_issues(loaded.duplicates)
+        raise bad_request(f"Invalid request body: {issues[0].pointer}: {issues[0].message}", issues)
     return payload
 
 

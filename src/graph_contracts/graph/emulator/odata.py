@@ -45,10 +45,17 @@ def _lookup(entity: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+#: The string functions ``$filter`` may call: name -> (value, argument) -> match.
+_STRING_FUNCTIONS: dict[str, Callable[[str, str], bool]] = {
+    "startswith": str.startswith,
+    "contains": str.__contains__,
+}
+
+
 class FilterParser:
     """``$filter`` over the subset cleanup and polling scripts use.
 
-    ``prop eq|ne literal``, ``startswith(prop,'text')``, joined with ``and``;
+    ``prop eq|ne literal``, ``startswith(prop,'text')``, ``contains(prop,'text')``, joined with ``and``;
     ``prop`` may be a path into a complex property (``state/deviceImportStatus``).
     Anything else is Graph's 400, never a guess.
     """
@@ -99,21 +106,24 @@ class FilterParser:
         return bad_request(f"Invalid filter clause: {what}.")
 
     def _term(self) -> Predicate:
-        if self._peek() == ("word", "startswith"):
+        token = self._peek()
+        if token is not None and token[0] == "word" and token[1] in _STRING_FUNCTIONS:
+            name = token[1]
+            test = _STRING_FUNCTIONS[name]
             self.pos += 1
             self._take("punct", "(")
             path = self._take("word")
             self._take("punct", ",")
-            prefix = self._literal()
+            text = self._literal()
             self._take("punct", ")")
             prop = self.renderer.property_path(self.version, self.type_name, path)
-            if not isinstance(prefix, str) or prop.type in _NUMERIC or prop.type == "Boolean":
-                raise self._error("startswith needs a string property and a string literal")
-            return lambda e: isinstance(v := _lookup(e, path), str) and v.startswith(prefix)
+            if not isinstance(text, str) or prop.type in _NUMERIC or prop.type == "Boolean":
+                raise self._error(f"{name} needs a string property and a string literal")
+            return lambda e: isinstance(v := _lookup(e, path), str) and test(v, text)
         path = self._take("word")
         op = self._take("word")
         if op not in ("eq", "ne"):
-            raise self._error(f"operator '{op}' is not supported; use eq, ne or startswith")
+            raise self._error(f"operator '{op}' is not supported; use eq, ne, startswith or contains")
         literal = self._literal()
         prop = self.renderer.property_path(self.version, self.type_name, path)
         self._check_type(prop, literal)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ...contracts import ContractSet, Operation, ServiceFact
+from .conditions import holds
 from .failures import GraphFailure, unknown_segment
 
 
@@ -114,10 +115,11 @@ class RouteTable:
         }
         return route, params
 
-    def refusal(self, version: str, segments: Sequence[str], method: str) -> ServiceFact | None:
-        """The service fact for a request, when the service refuses it (matched by route template)."""
+    def refusal(self, version: str, segments: Sequence[str], method: str, query: str = "") -> ServiceFact | None:
+        """The service fact for a request, when the service refuses it (route template, and query if the fact says)."""
         for fact in self.facts:
-            if (fact.version, fact.method) == (version, method) and _fits(_segments(fact.path), segments):
+            if (fact.version, fact.method) == (version, method) and _fits(_segments(fact.path), segments) \
+                    and holds(fact.when, query):
                 return fact
         return None
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import uvicorn
 
+from ...errors import TransportError
 from .app import Emulator, RequestLine
 from .config import ADMIN_ROLE, DEFAULT_APP, EmulatorConfig
 from .connection import protocol_for, set_nodelay
@@ -187,7 +188,7 @@ def running_emulator(config: EmulatorConfig | None = None, *, host: str = "127.0
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
             sock.close()
-            raise RuntimeError("the Graph emulator did not start")
+            raise TransportError(0, "EmulatorDidNotStart", f"the Graph emulator did not start on {host}:{port}")
         time.sleep(0.01)
     try:
         yield EmulatorHandle(emulator, _base_url(host, port))

@@ -21,9 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The collections the import lifecycle reads and writes.
-IMPORTED_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
-DEVICE_COLLECTION = "windowsAutopilotDeviceIdentities"
+from ...autopilot.catalog import AUTOPILOT_COLLECTION, DEVICE_COLLECTION  # what the import lifecycle writes
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ class TenantState:
             self._index(collection, replaced, -1)
         self.collection(collection)[record.data["id"]] = record
         self._index(collection, record, +1)
-        if record.pending and collection == IMPORTED_COLLECTION:
+        if record.pending and collection == AUTOPILOT_COLLECTION:
             self.pending[record.data["id"]] = record
 
     def remove(self, collection: str, entity_id: str) -> Record | None:
@@ -212,7 +210,7 @@ class EmulatorStore:
 
     def _settle(self, tenant_id: str, state: TenantState, due: Callable[[Record], bool]) -> None:
         # Creation order, so of two imports of one serial the earlier registers and the later gets 806.
-        stored = state.collection(IMPORTED_COLLECTION)
+        stored = state.collection(AUTOPILOT_COLLECTION)
         for key, record in list(state.pending.items()):
             if stored.get(key) is not record or not record.pending:
                 del state.pending[key]  # deleted (or replaced) before it settled: nothing to register
@@ -289,6 +287,11 @@ class EmulatorStore:
             self._received.clear()
             self._received_bytes = 0
             self._fault_hits.clear()
+
+    def holds(self, tenant_id: str) -> bool:
+        """Whether the store has state for a tenant (one a token named, configured or not)."""
+        with self._lock:
+            return tenant_id in self._tenants
 
     def snapshot(self, tenant_id: str) -> Mapping[str, list[dict[str, Any]]]:
         """A deep copy of a tenant's entities by collection, for assertions and debugging."""

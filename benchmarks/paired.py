@@ -1,0 +1,162 @@
+"""Paired rounds: how every benchmark in this folder turns timings into a ratio it can defend.
+
+A ratio from one good run is not evidence: on a shared machine the noise between two runs
+(20-50% seen here) is larger than the margins the targets ask about. So each ratio is built
+from **rounds**. A round times the baseline and every candidate once each, back to back, in an
+order that rotates from round to round, reversed every other cycle (so drift in the machine's load falls on all sides
+alike), and gives one ratio per candidate: baseline seconds / candidate seconds (above 1 the
+candidate is faster). Rounds repeat until the **spread** of each candidate's per-round ratios
+is under ``TOLERANCE`` of their median, or ``max_rounds`` have run; then the result says
+whether the spread was reached.
+
+The **spread** is the interquartile range of the per-round ratios (the middle half of the
+rounds: from the first to the third quartile, ``statistics.quantiles(..., method="inclusive")``),
+given as low-high and as a share of the median. A target is **met** only when the low end (the
+first quartile) clears it, **not met** when the high end (the third quartile) is below it, and
+**not shown** in between: the rounds do not settle it.
+
+Absolute figures (seconds of ``graph-contracts run``, peak RSS) are summarized the same way,
+over repeated runs: median and interquartile range (``Summary``).
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+#: Stop when the interquartile range of each ratio is below this share of its median.
+TOLERANCE = 0.10
+MIN_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median and interquartile range of repeated measurements (ratios, seconds, megabytes)."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def low(self) -> float:
+        return self._quartiles()[0]
+
+    @property
+    def high(self) -> float:
+        return self._quartiles()[1]
+
+    @property
+    def spread(self) -> float:
+        """The interquartile range as a share of the median (0.08 = 8%)."""
+        return (self.high - self.low) / self.median if self.median else 0.0
+
+    def _quartiles(self) -> tuple[float, float]:
+        if len(self.values) < 2:
+            return self.values[0], self.values[0]
+        q1, _, q3 = statistics.quantiles(self.values, n=4, method="inclusive")
+        return q1, q3
+
+    def text(self, fmt: str = "{:.2f}", unit: str = "") -> str:
+        """``1.23x (IQR 1.18-1.29, 9%; 7 runs)``"""
+        median, low, high = (fmt.format(v) + unit for v in (self.median, self.low, self.high))
+        if len(self.values) == 1:
+            return f"{median} (1 run, no spread)"
+        return f"{median} (IQR {low}-{high}, {self.spread:.0%}; {len(self.values)} runs)"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """One candidate against its baseline over paired rounds; above 1.0 the candidate is faster."""
+
+    candidate: str
+    baseline: str
+    rounds: Summary
+    converged: bool  # the spread fell under TOLERANCE before the rounds ran out
+    target: float | None = None
+
+    def verdict(self) -> str:
+        if self.target is None:
+            return ""
+        if self.rounds.low >= self.target:
+            return "met"
+        if self.rounds.high < self.target:
+            return "not met"
+        return "not shown"
+
+    def text(self) -> str:
+        out = self.rounds.text(unit="x").replace(" runs)", " rounds)").replace("(1 run,", "(1 round,")
+        if not self.converged:
+            out += f", spread not under {TOLERANCE:.0%}"
+        if self.target is not None:
+            out += f"; target >= {self.target:g}x: {self.verdict()}"
+        return out
+
+
+#: A measurement: runs the work once and returns its seconds (``timed`` wraps plain work).
+Measure = Callable[[], float]
+
+
+def timed(work: Callable[[], object]) -> Measure:
+    """Wall seconds of ``work()`` in this process, after a garbage collection (so no case pays another's)."""
+
+    def measure() -> float:
+        gc.collect()
+        start = time.perf_counter()
+        work()
+        return time.perf_counter() - start
+
+    return measure
+
+
+def paired_rounds(
+    baseline: tuple[str, Measure],
+    candidates: Sequence[tuple[str, Measure]],
+    *,
+    min_rounds: int = MIN_ROUNDS,
+    max_rounds: int = 15,
+    targets: dict[str, float] | None = None,
+    warmup: bool = True,
+    samples: dict[str, list[float]] | None = None,
+) -> dict[str, Ratio]:
+    """Each candidate's speed ratio to the baseline, over rounds that interleave them (see the module doc).
+
+    ``samples``, when given, receives every measurement's seconds by name (for rates and absolute figures).
+    """
+    cases = [baseline, *candidates]
+    if warmup:
+        for _, measure in cases:
+            measure()
+    seconds: dict[str, list[float]] = {name: [] for name, _ in cases}
+    ratios: dict[str, list[float]] = {name: [] for name, _ in candidates}
+    done = 0
+    while done < max(1, max_rounds):
+        shift = done % len(cases)
+        order = cases[shift:] + cases[:shift]  # rotate who goes first
+        if (done // len(cases)) % 2:
+            order.reverse()  # and every other cycle the other way round: with two cases, AB BA BA AB
+        this_round = {name: measure() for name, measure in order}
+        for name, _ in cases:
+            seconds[name].append(this_round[name])
+        for name, _ in candidates:
+            ratios[name].append(this_round[baseline[0]] / this_round[name] if this_round[name] else float("inf"))
+        done += 1
+        if done >= min_rounds and all(Summary(tuple(r)).spread < TOLERANCE for r in ratios.values()):
+            break
+    if samples is not None:
+        for name, values in seconds.items():
+            samples.setdefault(name, []).extend(values)
+    return {
+        name: Ratio(
+            name,
+            baseline[0],
+            Summary(tuple(values)),
+            converged=Summary(tuple(values)).spread < TOLERANCE,
+            target=(targets or {}).get(name),
+        )
+        for name, values in ratios.items()
+    }
