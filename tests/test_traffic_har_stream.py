@@ -147,3 +147,20 @@ def test_a_large_har_streams_in_bounded_memory(tmp_path: Path) -> None:
     assert size > 7_000_000
     assert peak < size / 10, f"peak {peak} bytes while reading a {size}-byte HAR"
     assert time.perf_counter() - start < 30  # a guard against a quadratic reader, far above the ~2 s it takes
+
+
+def test_a_syntax_error_in_the_middle_is_reported_at_its_entry(tmp_path: Path) -> None:
+    """The parser reads 16 KiB at a time, many entries per read: the error still names the broken entry, not
+    the first entry of the read it fell in."""
+    entry = json.dumps({"request": {"method": "GET", "url": ITEMS}, "response": {"status": 200}})
+    parts = [entry] * 300
+    parts[100] = entry.replace("200", "2 00")
+    path = tmp_path / "t.har"
+    path.write_text('{"log": {"entries": [' + ",".join(parts) + "]}}", encoding="utf-8")
+    got: list[object] = []
+    with pytest.raises(TrafficFileError) as caught:
+        for exchange in read_traffic(path):
+            got.append(exchange)
+    assert len(got) == 100
+    assert caught.value.entry == 100
+    assert "entry 100: " in str(caught.value) and str(path) in str(caught.value)
