@@ -8,7 +8,8 @@ stream of :class:`Exchange` values (``location, request, response``), so that
 Formats, recognised by content (never by extension alone):
 
 - **HAR 1.2** (``{"log": {"entries": [...]}}``), with ``postData.text`` or
-  ``postData.params`` and response ``content.text`` in plain or base64;
+  ``postData.params`` and response ``content.text`` in plain or base64, read
+  one entry at a time (``ijson``), so a HAR of any length takes little memory;
 - **vcrpy cassettes**, YAML or JSON, the current ``{"interactions": [...]}``
   layout and the old top-level list (vcrpy < 1.0, host/path/port requests),
   bodies as text, bytes or ``!!binary``, gzip/deflate bodies decoded;
