@@ -182,7 +182,7 @@ def _parses(line: str) -> bool:
 
 
 def _csv(source: ByteSource, display: str, plain: bool) -> Iterator[Record | PlainRow]:
-    yield from _csv_records(AutopilotCsv(source, name=display), plain=plain)
+    yield from csv_records(AutopilotCsv(source, name=display), plain=plain)
 
 
 def csv_record(file: str, row: int, record: dict[str, str], columns: Mapping[str, str], issues: tuple[Issue, ...] = (),
@@ -192,11 +192,11 @@ def csv_record(file: str, row: int, record: dict[str, str], columns: Mapping[str
                   columns=columns, hash_optional=hash_optional)
 
 
-def _csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Record | PlainRow]:
+def csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Record | PlainRow]:
     """The rows of a CSV reader as device records, its file issues as they are found.
 
     With ``plain``, rows without reader issues may come as ``PlainRow`` tuples (see
-    ``AutopilotCsv.rows``): the validator's lane for clean rows (``validate_files.Run``) takes them.
+    ``AutopilotCsv.rows``): the validator's lane for clean rows (``Validator.check_stream``) takes them.
     """
     display = reader.file
     reported = 0

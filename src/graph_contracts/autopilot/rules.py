@@ -456,7 +456,7 @@ class BatchChecker:
     def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
         """``check_keys`` for each row of ``plain`` in order, in one pass over their digests: the rows
         with issues, as (index in ``plain``, issues). The validator's lane hands over the CSV rows it
-        found clean this way (``validate_files.Run.check_stream``), and ``--jobs`` the rows its
+        found clean this way (``Validator.check_stream``), and ``--jobs`` the rows its
         workers found clean."""
         rows = plain.rows
         if not rows:

@@ -1,0 +1,29 @@
+"""The words a validator is built with: profiles, directions, and the Autopilot type and collection.
+
+Two profiles. ``contract`` checks what the documented contract says and
+nothing more (the emulator and the contract suite use it). ``upload`` adds the
+Autopilot rules, predicting what Intune will reject after the upload; it is
+the CLI's default, because that is the question an admin is asking.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..errors import InvalidArgumentError
+
+Profile = Literal["contract", "upload"]
+Direction = Literal["request", "response"]
+PROFILES: tuple[Profile, ...] = ("contract", "upload")
+DIRECTIONS: tuple[Direction, ...] = ("request", "response")
+
+#: The Graph type whose records the Autopilot rules apply to, and the action body that carries them.
+AUTOPILOT_TYPE = "importedWindowsAutopilotDeviceIdentity"
+AUTOPILOT_COLLECTION = "importedWindowsAutopilotDeviceIdentities"
+
+
+def check_choice(argument: str, value: object, choices: tuple[str, ...]) -> None:
+    """Refuse a value outside ``choices``, spelled exactly (``"Response"`` is not ``"response"``): a
+    misspelt direction used to select the request schema without a word."""
+    if not isinstance(value, str) or value not in choices:
+        raise InvalidArgumentError(argument, f"{value!r} is not a {argument}", choices)
