@@ -164,7 +164,7 @@ class _Picker:
         if record.target == "body":
             if self._body is None:
                 self._body = validator_for("operation", f"{AUTOPILOT_TYPE}.import", run.version, "request",
-                                               run.profile)
+                                           run.profile)
             return self._body
         if self._chosen is None:
             self._chosen = self._pick(record.value)
