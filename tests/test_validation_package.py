@@ -70,7 +70,7 @@ def test_no_module_of_the_package_imports_a_private_name_of_another() -> None:
     assert crossing == []
 
 
-def test_no_module_of_the_package_is_over_600_lines() -> None:
-    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines())
-             for path in (SRC / "validation").glob("*.py")}
+def test_no_module_of_the_package_or_its_readers_is_over_600_lines() -> None:
+    paths = [*(SRC / "validation").glob("*.py"), SRC / "records.py", SRC / "json_text.py"]
+    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in paths}
     assert max(sizes.values()) <= 600, sizes

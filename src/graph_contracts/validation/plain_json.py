@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..issues import Issue, pointer_join
-from ..records import LongNumber
+from ..json_text import LongNumber
 
 #: Integers beyond this may lose precision on the way into jsonschema-rs; such payloads take the slow path.
 _SAFE_INT = 2**53
