@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .autopilot.hardware_hash import HardwareHash
     from .graph.emulator import Fault
     from .reporting import Reporter
-    from .validate_files import Run
+    from .validation import Run
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -250,8 +250,7 @@ def _validate(args: argparse.Namespace) -> int:
     error, 2 when a file could not be read at all or the arguments are wrong.
     """
     from .reporting import Reporter
-    from .validate_files import Run
-    from .validation import UnknownContractError, Validator
+    from .validation import Run, UnknownContractError, Validator
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
         type_name, operation = resolve_target(args.type, args.operation, args.graph_version)
@@ -278,7 +277,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
     """Each file's results to the reporter; an unreadable file is reported and the others still checked."""
     from .errors import InputFileError
-    from .validate_files import STDIN_NAME
+    from .validation import STDIN_NAME
 
     for name in files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
@@ -309,7 +308,7 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
     """Write import-action bodies from a valid Autopilot CSV; refuse, writing nothing, when it has errors."""
     from .errors import InputFileError
     from .reporting import issue_text, record_name
-    from .validate_files import csv_to_payloads, earlier_batches
+    from .validation import csv_to_payloads, earlier_batches
 
     out_dir = Path(args.out) if args.out else Path.cwd()
     refusal = _not_a_csv(Path(args.file))

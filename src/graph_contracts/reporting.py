@@ -20,7 +20,7 @@ from typing import IO, Any, Literal, TextIO
 
 from .issues import Issue
 from .terminal import Progress, Terminal
-from .validate_files import RecordResult
+from .validation.results import RecordResult
 
 ReportFormat = Literal["text", "json", "junit", "github"]
 FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")

@@ -39,8 +39,8 @@ from ..errors import InputFileError
 from ..issues import Issue
 from ..reporting import Reporter, ReportFormat, issue_json
 from ..schemas import GRAPH_ERROR
-from ..validate_files import RecordResult
 from ..validation import Profile, UnknownContractError, Validator
+from ..validation.results import RecordResult
 from .match import Match, RouteTable, coverage_key, default_routes
 from .reader import TRAFFIC_SUFFIXES, Exchange, expand_paths, read_traffic
 
