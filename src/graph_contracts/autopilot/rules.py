@@ -41,12 +41,12 @@ __all__ = [
     "RULES",
     "RULES_BY_CODE",
     "BatchChecker",
-    "duplicate_keys",
     "PlainRows",
     "Rule",
     "check_batch",
     "check_device",
     "device_issues",
+    "duplicate_keys",
     "hash_serial",
 ]
 
