@@ -293,7 +293,7 @@ def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(serial: str, 
     """``_excel_signs`` returns early for a record none of ``_EXCEL_SIGNS`` can flag (no exponent, not
     all digits, no cut length), so its quick test repeats the signs' own triggers; here both must agree
     with running every sign, so a new sign or a changed trigger cannot be skipped unseen."""
-    from graph_contracts.autopilot.csv_reader import _EXCEL_SIGNS, _excel_signs
+    from graph_contracts.autopilot.csv_excel import _EXCEL_SIGNS, _excel_signs
 
     text = encode_hardware_hash(build_hardware_hash(hash_serial or "X", "Contoso")) if hash_serial else ""
     record = {"serialNumber": serial, "hardwareIdentifier": text if cut is None else ("A" * cut)}
