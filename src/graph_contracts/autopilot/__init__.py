@@ -18,16 +18,17 @@ from graph_contracts.autopilot.csv_reader import (
     CsvRow,
 )
 from graph_contracts.autopilot.hardware_hash import (
+    analyse_hardware_hash,
+    check_hardware_hash,
+    decode_hardware_hash,
+)
+from graph_contracts.autopilot.hash_build import build_hardware_hash, encode_hardware_hash
+from graph_contracts.autopilot.hash_layout import (
     HASH_SIZE,
     HASH_TEXT_LENGTH,
     RECORD_NAMES,
     HardwareHash,
     HashRecord,
-    analyse_hardware_hash,
-    build_hardware_hash,
-    check_hardware_hash,
-    decode_hardware_hash,
-    encode_hardware_hash,
 )
 from graph_contracts.autopilot.rules import (
     BATCH_LIMIT,

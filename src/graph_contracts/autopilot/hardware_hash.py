@@ -1,5 +1,6 @@
 """Decode, check and build the Autopilot hardware hash, the "4K hash" in ``hardwareIdentifier``.
 
+
 Layout (hardware-hash.md §1, checked against real hashes): the magic ``OA``; a
 uint16 LE end offset that counts the 4 header bytes; TLV records up to that
 offset (type byte, a 0 byte, uint16 LE total length including the 4-byte
@@ -10,348 +11,49 @@ characters of standard base64 without ``=``.
 The checksum is plain SHA-256, not a signature, so a hash that passes every
 check here is only *well formed*: the service-side validation is not public,
 and offline checks can prove a hash malformed, never valid.
+
+This module holds the checks (what is wrong, and where) and the public
+decode/analyse/check functions; the layout's constants and the decoded
+``HardwareHash`` are in ``hash_layout``, the fast path for sound hashes
+(``fast_identity``, ``hash_is_sound``, strict base64) in ``hash_fast``, and the
+synthetic builder in ``hash_build``. Their names are importable from here too.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 import struct
-import sys
-import uuid as uuidlib
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import NamedTuple
 
 from graph_contracts.autopilot.catalog import make_issue
+from graph_contracts.autopilot.hash_build import build_hardware_hash as build_hardware_hash
+from graph_contracts.autopilot.hash_build import encode_hardware_hash as encode_hardware_hash
+from graph_contracts.autopilot.hash_fast import HashIdentity as HashIdentity
+from graph_contracts.autopilot.hash_fast import fast_identity as fast_identity
+from graph_contracts.autopilot.hash_fast import hash_is_sound as hash_is_sound
+from graph_contracts.autopilot.hash_fast import strict_b64decode as strict_b64decode
+from graph_contracts.autopilot.hash_layout import (
+    _BASE64_CHARS,
+    _FOREIGN,
+    _READABLE_DESPITE,
+    _URL_SAFE,
+    _WHITESPACE,
+    HEADER_SIZE,
+    MAGIC,
+    TRAILER_TAG,
+    TYPE_MANUFACTURER,
+    TYPE_SERIAL,
+)
+from graph_contracts.autopilot.hash_layout import HASH_SIZE as HASH_SIZE
+from graph_contracts.autopilot.hash_layout import HASH_TEXT_LENGTH as HASH_TEXT_LENGTH
+from graph_contracts.autopilot.hash_layout import RECORD_NAMES as RECORD_NAMES
+from graph_contracts.autopilot.hash_layout import TRAILER_SIZE as TRAILER_SIZE
+from graph_contracts.autopilot.hash_layout import HardwareHash as HardwareHash
+from graph_contracts.autopilot.hash_layout import HashRecord as HashRecord
 from graph_contracts.errors import HardwareHashError
 from graph_contracts.issues import Issue, quote
-
-HASH_SIZE = 3000
-HASH_TEXT_LENGTH = 4000
-MAGIC = b"OA"
-TRAILER_TAG = b"CS"
-TRAILER_SIZE = 36
-HEADER_SIZE = 4
-
-TYPE_VERSION = 1
-TYPE_NETWORK = 8
-TYPE_SMBIOS_UUID = 12
-TYPE_TPM_VERSION = 13
-TYPE_SERIAL = 14
-TYPE_MANUFACTURER = 16
-TYPE_MODEL = 17
-
-#: Record type names as the public decoders (SyncMLViewer, DecodeAutopilotHash) call them.
-RECORD_NAMES: Mapping[int, str] = MappingProxyType({
-    1: "Version",
-    2: "Processor",
-    3: "ProcessorManufacturer",
-    4: "ProcessorModel",
-    5: "Memory",
-    6: "DiskInfo",
-    7: "DiskSerial",
-    8: "NetworkAdapter",
-    9: "Display",
-    10: "Chassis",
-    11: "OfflineDeviceId",
-    12: "SmbiosUuid",
-    13: "TpmVersion",
-    14: "SmbiosSerial",
-    15: "SmbiosFirmwareVendor",
-    16: "SmbiosSystemManufacturer",
-    17: "SmbiosProductName",
-    18: "SmbiosSKUNumber",
-    19: "SmbiosSystemFamily",
-    20: "SmbiosFirmwareVendor2",
-    21: "SmbiosBoardProduct",
-    22: "SmbiosBoardVersion",
-    23: "SmbiosSystemVersion",
-    24: "ProductKeyID",
-    25: "TpmEkPub",
-    26: "ProductKeyPkPn",
-    28: "DiskSSNKernel",
-    29: "GpuMemory",
-    30: "GpuName",
-})
-
-#: Codes after which ``decode_hardware_hash`` can still return the records, so it reports
-#: them as fields of ``HardwareHash`` (or leaves them to ``check_hardware_hash``) instead of
-#: raising: the layout could be walked, only its integrity or content is off.
-_READABLE_DESPITE = frozenset(
-    {"hash-length", "hash-checksum", "hash-padding", "hash-missing-field"})
-
-#: A fixed namespace so the builder derives the same SMBIOS UUID for the same device each run.
-_BUILDER_NAMESPACE = uuidlib.UUID("6f1c3a52-4d0e-4b8e-9a57-3c2f0d6b8e11")
-
-_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]*\Z")
-_URL_SAFE = re.compile(r"[-_]")
-_WHITESPACE = re.compile(r"\s")
-_FOREIGN = re.compile(r"[^A-Za-z0-9+/=\s\-_]")
-
-
-@dataclass(frozen=True)
-class HashRecord:
-    """One TLV record: ``offset`` and ``length`` are those of the whole record, header included."""
-
-    type: int
-    offset: int
-    length: int
-    value: bytes
-
-    @property
-    def name(self) -> str:
-        """The decoders' name for this record type, or ``type-<n>`` for the undecoded ones."""
-        return RECORD_NAMES.get(self.type, f"type-{self.type}")
-
-    @property
-    def text(self) -> str:
-        """The value read as a NUL-terminated string (the SMBIOS string records)."""
-        return self.value.split(b"\0", 1)[0].decode("utf-8", errors="replace")
-
-
-@dataclass(frozen=True)
-class HardwareHash:
-    """A decoded hash whose layout could be walked.
-
-    ``checksum_ok`` and ``padding_ok`` are fields rather than exceptions because a
-    hash with a stale checksum still names its device, and the serial in it is
-    what makes a message about the bad row useful.
-    """
-
-    size: int
-    end_offset: int
-    records: tuple[HashRecord, ...]
-    checksum_ok: bool
-    padding_ok: bool
-
-    def first(self, record_type: int) -> HashRecord | None:
-        """The first record of a type; SMBIOS strings occur once."""
-        return next((r for r in self.records if r.type == record_type), None)
-
-    def string(self, record_type: int) -> str | None:
-        """A string record's text, or None when the record is absent."""
-        record = self.first(record_type)
-        return record.text if record is not None else None
-
-    @property
-    def serial_number(self) -> str | None:
-        return self.string(TYPE_SERIAL)
-
-    @property
-    def manufacturer(self) -> str | None:
-        return self.string(TYPE_MANUFACTURER)
-
-    @property
-    def model(self) -> str | None:
-        return self.string(TYPE_MODEL)
-
-    @property
-    def tpm_version(self) -> str | None:
-        return self.string(TYPE_TPM_VERSION)
-
-    @property
-    def uuid_bytes(self) -> bytes | None:
-        """The SMBIOS UUID record's 16 bytes as stored, or None."""
-        record = self.first(TYPE_SMBIOS_UUID)
-        return record.value[:16] if record is not None and len(record.value) >= 16 else None
-
-    @property
-    def smbios_uuid(self) -> str | None:
-        """The SMBIOS UUID; the record stores it in GUID (mixed-endian) byte order."""
-        record = self.first(TYPE_SMBIOS_UUID)
-        if record is None or len(record.value) < 16:
-            return None
-        return str(uuidlib.UUID(bytes_le=record.value[:16]))
-
-    @property
-    def mac_addresses(self) -> tuple[str, ...]:
-        """MAC addresses of the network adapter records (value bytes 4..10)."""
-        return tuple(
-            ":".join(f"{b:02x}" for b in r.value[4:10])
-            for r in self.records
-            if r.type == TYPE_NETWORK and len(r.value) >= 10
-        )
-
-    @property
-    def os_build(self) -> str | None:
-        """The OS build: the version record's second 8-byte version (minor, major, rev, build)."""
-        record = self.first(TYPE_VERSION)
-        if record is None or len(record.value) < 16:
-            return None
-        minor, major, rev, build = struct.unpack_from("<4H", record.value, 8)
-        return f"{major}.{minor}.{build}.{rev}"
-
-
-def _stdlib_strict_b64(text: str | bytes) -> bytes:
-    if sys.version_info >= (3, 11):
-        return binascii.a2b_base64(text, strict_mode=True)
-    return base64.b64decode(text, validate=True)
-
-
-def _stdlib_b64decode(text: str | bytes, altchars: None, validate: bool) -> bytes:
-    return _stdlib_strict_b64(text)
-
-
-#: ``(text, altchars, validate)``, called with ``(text, None, True)``: strict, and positional arguments cost
-#: 0.2 µs less than ``validate=True`` by keyword on a 4000-character hash.
-_b64decode: Callable[[str | bytes, None, bool], bytes] = _stdlib_b64decode
-try:  # a maintained C decoder with wheels for every platform; the standard library where it cannot install
-    import pybase64
-
-    _b64decode = pybase64.b64decode
-except ImportError:  # pragma: no cover - depends on the platform
-    pass
-
-
-def strict_b64decode(text: str | bytes) -> bytes:
-    """Strict standard base64: the alphabet, '=' only at the end, length a multiple of 4; else ValueError."""
-    return _b64decode(text, None, True)
-
-
-class HashIdentity(NamedTuple):
-    """What the rules need from a well-formed hash, read on the fast path without building records.
-
-    ``uuid_bytes`` is the SMBIOS UUID record's 16 bytes as stored (GUID byte order). A named
-    tuple, not a frozen dataclass: it is built for every valid record and costs a third as much.
-    """
-
-    serial_number: str | None
-    manufacturer: str | None
-    uuid_bytes: bytes | None
-    #: The SHA-256 the hash carries in its trailer, checked against its records.
-    checksum: bytes = b""
-
-    @property
-    def text_key(self) -> int:
-        """A nonzero 64-bit key for the hash text: 8 bytes of ``checksum``.
-
-        On the fast path the text and the 3000 bytes determine each other (4000 characters
-        without ``=`` have no unused bits; the padding after the trailer is zeros), and the bytes
-        are the records, their length and their SHA-256: equal keys mean equal text. Computed
-        when asked (the duplicate check), not for every ``is_valid``.
-        """
-        return int.from_bytes(self.checksum[:8], "little") or 1
-
-    @property
-    def smbios_uuid(self) -> str | None:
-        return str(uuidlib.UUID(bytes_le=self.uuid_bytes)) if self.uuid_bytes else None
-
-
-_ZERO_PADDING = memoryview(bytes(HASH_SIZE))
-_TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
-#: A record header read in one call: (type as the full walk reads it, a uint16 whose high byte must
-#: be 0 for the wanted types; total length). Beats indexing the four bytes on hashes of 30 records.
-_RECORD_HEADER = struct.Struct("<HH").unpack_from
-_RECORD_LENGTH = struct.Struct("<2xH").unpack_from
-_MAGIC_0, _MAGIC_1 = MAGIC
-_WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
-_sha256 = hashlib.sha256
-_new_identity = tuple.__new__  # HashIdentity's generated __new__ is a Python function; this is its C core
-
-
-def fast_identity(text: object) -> HashIdentity | None:
-    """The identity of a hash that passes *every* check, or None: the hash has at least one error.
-
-    None means exactly what ``analyse_hardware_hash`` reports at least one issue for (every
-    hash code is an error; a property test checks both directions), so a report runs the
-    diagnosis to say what is wrong only then. The happy path of a real 4000-character hash:
-    one strict decode (no regular expressions, no round trip: 4000 characters without ``=``
-    have no unused bits), the SHA-256, a comparison of the padding with zeros, and a
-    ``struct`` walk that keeps only the offsets of the three records the rules read; no
-    object per record.
-    """
-    found = _sound_layout(text)
-    if found is None:
-        return None
-    blob, serial, manufacturer, uuid, checksum = found
-    uuid_bytes = None
-    if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
-        uuid_bytes = blob[uuid + HEADER_SIZE:uuid + HEADER_SIZE + 16]
-    # The two strings as HashRecord.text reads them (to the first NUL), without a call each.
-    serial_value = blob[serial + HEADER_SIZE:serial + (blob[serial + 2] | blob[serial + 3] << 8)]
-    maker_value = blob[manufacturer + HEADER_SIZE:manufacturer + (blob[manufacturer + 2] | blob[manufacturer + 3] << 8)]
-    return _new_identity(HashIdentity, (serial_value.partition(b"\0")[0].decode("utf-8", "replace"),
-                                        maker_value.partition(b"\0")[0].decode("utf-8", "replace"),
-                                        uuid_bytes, checksum))
-
-
-def hash_is_sound(text: object) -> bool:
-    """``fast_identity(text) is not None`` without building the identity: the hash has no error.
-
-    The question of ``Validator.is_valid``, whose rules need nothing from the hash (the serial
-    comparison only warns).
-    """
-    return _sound_layout(text) is not None
-
-
-def _record_text(blob: bytes, pos: int) -> str:
-    """The string record at ``pos`` read as ``HashRecord.text`` reads it (to the first NUL)."""
-    start, stop = pos + HEADER_SIZE, pos + (blob[pos + 2] | blob[pos + 3] << 8)
-    nul = blob.find(0, start, stop)
-    return blob[start:stop if nul < 0 else nul].decode("utf-8", "replace")
-
-
-def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
-    """Every check of the fast path, or None when one fails.
-
-    Returns the decoded hash, the offsets of its first serial, manufacturer and SMBIOS UUID
-    records (0 for no UUID record) and the SHA-256 it carries.
-    """
-    if type(text) is not str or len(text) != HASH_TEXT_LENGTH or text[-1] == "=":
-        return None
-    try:
-        blob = _b64decode(text, None, True)  # strict; 4000 characters without '=': 3000 bytes
-    except (ValueError, TypeError):
-        return None
-    if blob[0] != _MAGIC_0 or blob[1] != _MAGIC_1:
-        return None
-    end = blob[2] | blob[3] << 8
-    tail = end + TRAILER_SIZE
-    if end <= HEADER_SIZE or tail > HASH_SIZE or not blob.startswith(_TRAILER_HEAD, end) \
-            or not blob.endswith(_ZERO_PADDING[tail:]):
-        return None
-    checksum = _sha256(blob[:end]).digest()
-    if checksum != blob[end + 4:tail]:
-        return None
-    serial = manufacturer = uuid = 0
-    pos = HEADER_SIZE
-    # A record running past ``end`` leaves ``pos > end``: one test after the loops replaces the full
-    # walk's test per record (a header read near ``end`` reads the trailer: safe).
-    while pos < end:
-        kind, length = _RECORD_HEADER(blob, pos)
-        if length < HEADER_SIZE:
-            return None
-        if kind in _WANTED:
-            if kind == TYPE_SERIAL:
-                serial = serial or pos
-            elif kind == TYPE_MANUFACTURER:
-                manufacturer = manufacturer or pos
-            else:
-                uuid = uuid or pos
-            if serial and manufacturer and uuid:
-                pos += length
-                break
-        pos += length
-    while pos < end:  # the three records found: only the lengths are left to check
-        length = _RECORD_LENGTH(blob, pos)[0]
-        if length < HEADER_SIZE:
-            return None
-        pos += length
-    if pos != end or not serial or not manufacturer:
-        return None
-    # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
-    # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.
-    if not (blob[serial + 2] | blob[serial + 3] << 8 > HEADER_SIZE and 0x20 < blob[serial + HEADER_SIZE] < 0x7F) \
-            and not _record_text(blob, serial).strip():
-        return None
-    if not (blob[manufacturer + 2] | blob[manufacturer + 3] << 8 > HEADER_SIZE
-            and 0x20 < blob[manufacturer + HEADER_SIZE] < 0x7F) and not _record_text(blob, manufacturer).strip():
-        return None
-    return blob, serial, manufacturer, uuid, checksum
 
 
 @dataclass(frozen=True)
@@ -676,57 +378,4 @@ def check_hardware_hash(value: object, pointer: str = "") -> list[Issue]:
     """All issues with a hash value (base64 text, or raw bytes), in layout order."""
     return analyse_hardware_hash(value, pointer)[1]
 
-
-def _record(record_type: int, value: bytes) -> bytes:
-    if not 0 <= record_type <= 0xFF:
-        raise HardwareHashError("hash-records", f"record type {record_type} does not fit one byte")
-    length = HEADER_SIZE + len(value)
-    if length > 0xFFFF:
-        raise HardwareHashError("hash-records", f"a {len(value)}-byte value does not fit a record")
-    return bytes((record_type, 0)) + struct.pack("<H", length) + value
-
-
-def _string_value(text: str) -> bytes:
-    return text.encode("utf-8") + b"\0"
-
-
-def build_hardware_hash(
-    serial: str | None,
-    manufacturer: str | None,
-    model: str | None = "Virtual Machine",
-    *,
-    uuid: str | uuidlib.UUID | None = None,
-    extra_records: Iterable[tuple[int, bytes]] = (),
-) -> bytes:
-    """Build a well-formed synthetic hash blob following the documented layout.
-
-    Test fixtures and the emulator need realistic hashes and the project ships
-    no real device's hash. ``None`` for serial, manufacturer or model leaves
-    that record out (to build the broken kinds); ``uuid`` defaults to one
-    derived from the other fields so the same device gets the same hash.
-    ``extra_records`` are ``(type, value)`` pairs appended after the SMBIOS
-    strings. Raises ``HardwareHashError`` when the records do not fit.
-    """
-    if uuid is None:
-        uuid = uuidlib.uuid5(_BUILDER_NAMESPACE, f"{manufacturer}|{model}|{serial}")
-    guid = uuid if isinstance(uuid, uuidlib.UUID) else uuidlib.UUID(uuid)
-    parts = [_record(TYPE_SMBIOS_UUID, guid.bytes_le)]
-    for record_type, text in ((TYPE_SERIAL, serial), (TYPE_MANUFACTURER, manufacturer),
-                              (TYPE_MODEL, model)):
-        if text is not None:
-            parts.append(_record(record_type, _string_value(text)))
-    parts.extend(_record(record_type, value) for record_type, value in extra_records)
-    body = b"".join(parts)
-    end = HEADER_SIZE + len(body)
-    if end + TRAILER_SIZE > HASH_SIZE:
-        raise HardwareHashError(
-            "hash-length", f"{end + TRAILER_SIZE} bytes of records and trailer exceed {HASH_SIZE}")
-    head = MAGIC + struct.pack("<H", end) + body
-    trailer = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE) + hashlib.sha256(head).digest()
-    return (head + trailer).ljust(HASH_SIZE, b"\0")
-
-
-def encode_hardware_hash(blob: bytes) -> str:
-    """The base64 text of a blob, as it appears in ``hardwareIdentifier`` and the CSV."""
-    return base64.b64encode(blob).decode("ascii")
 

@@ -27,7 +27,9 @@ from graph_contracts.autopilot.catalog import (
     make_issue,
 )
 from graph_contracts.autopilot.duplicates import DuplicateIndex, Positions, digest
-from graph_contracts.autopilot.hardware_hash import HardwareHash, HashIdentity, analyse_hardware_hash, fast_identity
+from graph_contracts.autopilot.hardware_hash import analyse_hardware_hash
+from graph_contracts.autopilot.hash_fast import HashIdentity, fast_identity
+from graph_contracts.autopilot.hash_layout import HardwareHash
 from graph_contracts.issues import Issue, Location, pointer_join, quote
 
 #: What the rules read of a decoded hash: the full decode, or the fast path's identity.

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..autopilot.catalog import AUTOPILOT_COLLECTION, DEVICE_COLLECTION
 from ..autopilot.duplicates import digest
-from ..autopilot.hardware_hash import fast_identity
+from ..autopilot.hash_fast import fast_identity
 from ..autopilot.rules import duplicate_keys
 from ..graph.client import GraphClient
 from ..graph.paging import PageLimits, iter_pages

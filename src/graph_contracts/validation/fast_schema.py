@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..autopilot.hardware_hash import strict_b64decode
+from ..autopilot.hash_fast import strict_b64decode
 from ..schemas import BASE64_PATTERN
 from .profiles import AUTOPILOT_COLLECTION
 

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from ..autopilot import AutopilotCsv
 from ..autopilot.csv_reader import PlainRow
 from ..autopilot.duplicates import DuplicateIndex
-from ..autopilot.hardware_hash import HASH_TEXT_LENGTH
+from ..autopilot.hash_layout import HASH_TEXT_LENGTH
 from ..issues import Issue
 from ..records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_records, open_records, sniff
 from ..textio import ByteSource

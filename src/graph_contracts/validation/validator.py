@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol, cast
 from ..autopilot.catalog import root_causes
 from ..autopilot.csv_reader import PlainRow
 from ..autopilot.duplicates import DuplicateIndex
-from ..autopilot.hardware_hash import HashIdentity, fast_identity, hash_is_sound
+from ..autopilot.hash_fast import HashIdentity, fast_identity, hash_is_sound
 from ..autopilot.rules import (
     BATCH_LIMIT,
     BatchChecker,
