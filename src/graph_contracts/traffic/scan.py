@@ -36,15 +36,8 @@ from urllib.parse import quote, quote_plus
 
 from ..errors import InputFileError, SecretLeakError, TrafficFileError
 from .reader import detect_format, expand_paths, parse_text
-from .secrets import (
-    TRIGGERS,
-    SecretHit,
-    find_in_document,
-    find_secrets,
-    find_wrapped,
-    lower_same_length,
-    unwrap_base64,
-)
+from .secret_text import TRIGGERS, SecretHit, find_secrets, lower_same_length
+from .secrets import find_in_document, find_wrapped, unwrap_base64
 
 __all__ = ["ScanReport", "SecretFinding", "SecretLeakError", "scan_files", "scan_paths", "scan_text"]
 
