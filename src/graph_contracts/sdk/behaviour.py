@@ -34,7 +34,9 @@ from typing import Any
 
 from ..contracts import Operation
 from .traffic import STOPPED_PAGING, early_retry_problem
-from .wire import OPERATION_CALLS, Answered, SdkCall, WireSession, _Results
+from .wire import _Results
+from .wire_calls import OPERATION_CALLS, SdkCall
+from .wire_session import Answered, WireSession
 
 #: Retries a Graph SDK makes before it gives up: kiota's documented default (RetryHandlerOption.DEFAULT_MAX_RETRIES).
 RETRY_BUDGET = 3
