@@ -1,0 +1,7 @@
+"""``python -m graph_contracts.cli``: the same as the ``graph-contracts`` console script."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
