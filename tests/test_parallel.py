@@ -20,8 +20,8 @@ import pytest
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 from graph_contracts.cli import main
+from graph_contracts.cli.reporting import Reporter
 from graph_contracts.parallel import check_file_parallel
-from graph_contracts.reporting import Reporter
 from graph_contracts.validate_files import Run
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"
