@@ -4,4 +4,5 @@ import sys
 
 from . import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing this module (a walk over the package's modules) runs nothing
+    sys.exit(main())
