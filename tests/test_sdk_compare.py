@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
 
 from graph_contracts.cli import main
 from graph_contracts.sdk.baseline import Baseline, BaselineEntry
-from graph_contracts.sdk.compare import CompareError, compare_releases, diff_findings, distribution_of, render_diff
+from graph_contracts.sdk.compare import CompareError, diff_findings, distribution_of, render_diff, run_compare
 
 
 def entry(operation: str, check: str, code: str = "") -> BaselineEntry:
@@ -32,7 +33,7 @@ def test_two_different_sdks_are_refused_before_anything_is_installed(capsys: pyt
     assert main(["sdk-check", "--compare", "msgraph-sdk==1.65.0", "msgraph-beta-sdk==1.66.0"]) == 2
     assert "name different SDKs" in capsys.readouterr().err
     with pytest.raises(CompareError):
-        compare_releases("msgraph-sdk==1.65.0", "nonsense", 1)
+        run_compare("msgraph-sdk==1.65.0", "nonsense", 1, out=io.StringIO())
 
 
 def test_the_diff_sorts_breaks_into_new_fixed_and_unchanged() -> None:

@@ -10,8 +10,10 @@ def _sdk_check(args: argparse.Namespace) -> int:
     from ..sdk import run_gate
 
     if args.compare:
+        from ..sdk.compare import run_compare
+
         old, new = args.compare
-        return _run_compare(old, new, args.examples)
+        return run_compare(old, new, args.examples)
     done = run_gate(
         args.sdk, args.junitxml, args.examples,
         baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
@@ -22,18 +24,6 @@ def _sdk_check(args: argparse.Namespace) -> int:
     for paragraph in done.report:
         print(paragraph)
     return done.code
-
-
-def _run_compare(old: str, new: str, examples: int) -> int:
-    """``sdk-check --compare OLD NEW``: the diff of the two releases' breaks; 1 when the new one brings a break."""
-    from ..sdk.compare import compare_releases, render_diff
-
-    def installing(requirement: str) -> None:
-        print(f"{requirement}: installing into a throwaway environment, then the gate ...", flush=True)
-
-    done = compare_releases(old, new, examples, on_install=installing)
-    print(render_diff(done.diff, done.old, done.new))
-    return 1 if done.diff.new else 0
 
 
 def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -20,9 +20,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import CompareError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
@@ -129,24 +130,13 @@ def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class ReleaseDiff:
-    """What ``compare_releases`` found: the diff of two releases' breaks, each release named with its version."""
+def run_compare(old: str, new: str, examples: int, *, out: TextIO | None = None) -> int:
+    """Gate ``old`` and ``new`` (requirements on the same SDK) and print the diff; 1 when ``new`` brings a break.
 
-    diff: FindingsDiff
-    old: str
-    new: str
-
-
-def compare_releases(
-    old: str, new: str, examples: int, *, on_install: Callable[[str], None] | None = None
-) -> ReleaseDiff:
-    """Gate ``old`` and ``new`` (requirements on the same SDK) and diff their breaks.
-
-    ``on_install(requirement)`` is called before each install, which takes minutes. Raises
-    ``CompareError`` for a requirement on anything but an msgraph SDK, two different SDKs, an
-    install that fails, or a gate run that cannot start.
+    Raises ``CompareError`` (the CLI exits 2) for a requirement on anything but an msgraph SDK, two
+    different SDKs, an install that fails, or a gate run that cannot start.
     """
+    stream = out or sys.stdout
     sdk = distribution_of(old)
     if distribution_of(new) != sdk:
         raise CompareError("compare", f"{old!r} and {new!r} name different SDKs; compare two releases of one SDK")
@@ -154,11 +144,11 @@ def compare_releases(
     found: dict[str, tuple[Baseline, str]] = {}
     try:
         for label, requirement in (("old", old), ("new", new)):
-            if on_install is not None:
-                on_install(requirement)
+            print(f"{requirement}: installing into a throwaway environment, then the gate ...", file=stream, flush=True)
             found[label] = gate_findings(requirement, sdk, workdir, label, examples)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     (old_findings, old_version), (new_findings, new_version) = found["old"], found["new"]
-    return ReleaseDiff(diff_findings(old_findings, new_findings),
-                       f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}")
+    diff = diff_findings(old_findings, new_findings)
+    print(render_diff(diff, f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}"), file=stream)
+    return 1 if diff.new else 0
