@@ -38,7 +38,8 @@ class HarRecorder:
         except UnicodeDecodeError:
             text, encoding = base64.b64encode(content).decode("ascii"), "base64"
         entry: dict[str, Any] = {
-            "startedDateTime": datetime.now(timezone.utc).isoformat(),
+            # When the request started: the hook runs once the response is read, `elapsed` after the start.
+            "startedDateTime": (datetime.now(timezone.utc) - response.elapsed).isoformat(),
             "time": response.elapsed.total_seconds() * 1000,
             "request": {
                 "method": request.method,

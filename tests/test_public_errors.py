@@ -51,12 +51,14 @@ def test_every_error_class_of_the_package_is_exported_and_drawn() -> None:
 
 def test_old_homes_name_the_same_classes() -> None:
     from graph_contracts.sdk.compare import CompareError
+    from graph_contracts.sdk.matrix import MatrixError
     from graph_contracts.traffic.reader import TrafficFileError
     from graph_contracts.traffic.scan import SecretLeakError
     from graph_contracts.validation import UnknownContractError
 
-    assert (CompareError, TrafficFileError, SecretLeakError, UnknownContractError) == (
-        errors.CompareError, errors.TrafficFileError, errors.SecretLeakError, errors.UnknownContractError
+    assert (CompareError, MatrixError, TrafficFileError, SecretLeakError, UnknownContractError) == (
+        errors.CompareError, errors.MatrixError, errors.TrafficFileError, errors.SecretLeakError,
+        errors.UnknownContractError,
     )
 
 

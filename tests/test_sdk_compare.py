@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 
 import pytest
@@ -12,13 +11,13 @@ from graph_contracts.sdk.baseline import Baseline, BaselineEntry
 from graph_contracts.sdk.compare import CompareError, diff_findings, distribution_of, render_diff, run_compare
 
 
-def entry(operation: str, check: str, code: str = "") -> BaselineEntry:
-    return BaselineEntry("msgraph-beta", operation, check, code, "r", "l", observed=f"msgraph-beta 1: {check}")
+def entry(operation: str, check: str, pointer: str, message: str) -> BaselineEntry:
+    return BaselineEntry("beta", operation, check, pointer, message, "r", "l", observed=f"msgraph-beta 1: {check}")
 
 
-TAG = entry("importedDeviceIdentityResult.create", "type-tag", "missing-type-tag")
-DROP = entry("importedWindowsAutopilotDeviceIdentity.create", "body fidelity", "dropped /groupTag")
-ENUM = entry("windowsAutopilotDeviceIdentity", "enum members")
+TAG = entry("importedDeviceIdentityResult.create", "type-tag", "/@odata.type", "missing-type-tag: ...")
+DROP = entry("importedWindowsAutopilotDeviceIdentity.create", "body fidelity", "/groupTag", "dropped (sent '...')")
+ENUM = entry("windowsAutopilotDeviceIdentity", "enum members", "", "contract members the SDK lacks: x")
 
 
 def test_requirements_name_their_sdk() -> None:
@@ -32,8 +31,9 @@ def test_requirements_name_their_sdk() -> None:
 def test_two_different_sdks_are_refused_before_anything_is_installed(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sdk-check", "--compare", "msgraph-sdk==1.65.0", "msgraph-beta-sdk==1.66.0"]) == 2
     assert "name different SDKs" in capsys.readouterr().err
-    with pytest.raises(CompareError):
-        run_compare("msgraph-sdk==1.65.0", "nonsense", 1, out=io.StringIO())
+    with pytest.raises(CompareError) as caught:
+        run_compare("msgraph-sdk==1.65.0", "nonsense", 1)
+    assert caught.value.setting == "compare"  # the setting; the CLI says --compare (cli.FLAGS)
 
 
 def test_the_diff_sorts_breaks_into_new_fixed_and_unchanged() -> None:
@@ -44,8 +44,8 @@ def test_the_diff_sorts_breaks_into_new_fixed_and_unchanged() -> None:
         "SDK version diff: msgraph-beta-sdk 1.65.0 -> msgraph-beta-sdk 1.66.0",
         "  1 new, 1 fixed, 1 unchanged",
     ]
-    assert "  [new] msgraph-beta windowsAutopilotDeviceIdentity enum members" in text
-    fixed = "  [fixed] msgraph-beta importedWindowsAutopilotDeviceIdentity.create body fidelity (dropped /groupTag)"
+    assert "  [new] beta windowsAutopilotDeviceIdentity enum members: contract members the SDK lacks: x" in text
+    fixed = "  [fixed] beta importedWindowsAutopilotDeviceIdentity.create body fidelity: /groupTag: dropped (sent"
     assert fixed in text
 
 
@@ -59,5 +59,5 @@ def test_two_real_beta_releases(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "SDK version diff: msgraph-beta-sdk 1.65.0 -> msgraph-beta-sdk 1.66.0" in out
     # Both releases leave the result's type tag unset: the break is unchanged, nothing is new.
-    assert "0 new, 0 fixed, 1 unchanged" in out
-    assert "[unchanged] msgraph-beta importedDeviceIdentityResult.create type-tag (missing-type-tag)" in out
+    assert "0 new, 0 fixed, " in out
+    assert "[unchanged] beta importedDeviceIdentityResult.create type-tag: /@odata.type: missing-type-tag" in out

@@ -55,3 +55,12 @@ def test_the_cli_says_the_flag_from_one_table(capsys: pytest.CaptureFixture[str]
     assert set(FLAGS) >= {"tag", "endpoint", "compare", "batch_size"}
     assert main(["cleanup", "--tag", "gc", "--base-url", "http://127.0.0.1:9"]) == 2
     assert "--tag: the run tag is too short" in capsys.readouterr().err
+
+
+def test_sdk_check_settings_are_said_as_their_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    """``graph_contracts.sdk`` names ``examples``, ``junitxml``, ``shard`` ...; ``sdk-check`` says the flag."""
+    for setting in ("examples", "junitxml", "write_baseline", "compare", "matrix", "shard", "last"):
+        flag = "--" + setting.replace("_", "-")
+        assert error_text(ConfigurationError(setting, "x")) == f"{flag}: x"
+    assert main(["sdk-check", "--matrix", "msgraph-sdk==1.65.0", "--shard", "4/3"]) == 2
+    assert "--shard: '4/3' is not I/N" in capsys.readouterr().err

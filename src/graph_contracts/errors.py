@@ -16,6 +16,7 @@ can print them plainly instead of a traceback::
     │   └── StateFileError       an emulator --state file that cannot be used (file and JSON pointer)
     ├── ConfigurationError       a setting (cloud, record mode, credentials, jobs ...) is unknown or missing
     │   └── CompareError         an SDK release could not be installed or gated
+    │       └── MatrixError      sdk-check --matrix: no release matches, a bad shard
     ├── CassetteMissError        replay: a request the cassette does not hold
     ├── SecretLeakError          a cassette would have held a credential
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
@@ -286,6 +287,10 @@ class ConfigurationError(GraphContractsError, ValueError):
 
 class CompareError(ConfigurationError):
     """A requirement could not be installed, or the gate could not run on it."""
+
+
+class MatrixError(CompareError):
+    """A matrix could not be planned (no release matches, a bad shard) or a release could not be gated."""
 
 
 class CassetteMissError(GraphContractsError, LookupError):

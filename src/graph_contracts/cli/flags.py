@@ -12,6 +12,13 @@ FLAGS = {
     "endpoint": "--graph-endpoint",
     "state": "--state",
     "tag": "--tag",
+    # sdk-check (graph_contracts.sdk: run_gate, compare, matrix)
+    "examples": "--examples",
+    "junitxml": "--junitxml",
+    "last": "--last",
+    "matrix": "--matrix",
+    "shard": "--shard",
+    "write_baseline": "--write-baseline",
 }
 
 

@@ -5,20 +5,40 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import ConfigurationError
+from .argtypes import positive
+
+
+def _progress(line: str) -> None:
+    """A long ``sdk-check --compare``/``--matrix`` says what it is installing as it goes."""
+    print(line, flush=True)
+
 
 def _sdk_check(args: argparse.Namespace) -> int:
-    from ..sdk import run_gate
+    """``graph-contracts sdk-check``: the library returns a ``GateRun`` (gate, compare or matrix); printed here."""
+    from ..sdk import GateRun, run_gate
 
-    if args.compare:
-        from ..sdk.compare import run_compare
+    if not args.matrix and (args.last is not None or args.shard != "1/1"):
+        raise ConfigurationError("--last/--shard", "apply to --matrix only")
+    done: GateRun
+    if args.matrix:
+        from ..sdk.matrix import Shard, refuse_matrix_options, run_matrix
 
+        refuse_matrix_options(args)
+        done = run_matrix(args.matrix, last=args.last, shard=Shard.parse(args.shard), examples=args.examples,
+                          baseline=args.baseline, progress=_progress)
+    elif args.compare:
+        from ..sdk.compare import refuse_gate_options, run_compare
+
+        refuse_gate_options(args)
         old, new = args.compare
-        return run_compare(old, new, args.examples)
-    done = run_gate(
-        args.sdk, args.junitxml, args.examples,
-        baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
-        traffic=args.traffic or (),
-    )
+        done = run_compare(old, new, args.examples, progress=_progress)
+    else:
+        done = run_gate(
+            args.sdk, args.junitxml, args.examples,
+            baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+            traffic=args.traffic or (),
+        )
     if done.missing:
         print(f"graph-contracts sdk-check: {done.missing_text}", file=sys.stderr)
     for paragraph in done.report:
@@ -31,7 +51,11 @@ def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sdk = sub.add_parser("sdk-check", help="gate an msgraph SDK release on the contracts")
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
-    sdk.add_argument("--examples", type=int, default=25, help="generated bodies per type")
+    sdk.add_argument(
+        "--examples", type=positive, default=25,
+        help="generated bodies per type in the round trip (at least 1); a third as many, at least 3, per "
+        "operation on the wire",
+    )
     sdk.add_argument(
         "--baseline", metavar="FILE", help="YAML of acknowledged breaks: known ones pass, new or expired ones fail"
     )
@@ -49,4 +73,12 @@ def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "
         "virtual environment, and print the breaks that are new, fixed and unchanged; exit 1 on a new one",
     )
+    sdk.add_argument(
+        "--matrix", nargs="+", metavar="SPEC",
+        help="gate every release a spec admits ('msgraph-sdk>=1.0', or pins), each in its own cached environment, "
+        "and print release x new/expired/known/fixed (against --baseline); exit 1 on a new break",
+    )
+    sdk.add_argument("--last", type=positive, metavar="N", help="with --matrix: only the newest N releases of a range")
+    sdk.add_argument("--shard", default="1/1", metavar="I/N",
+                     help="with --matrix: gate the I-th of every N releases (one CI job of N)")
     sdk.set_defaults(handler=_sdk_check)

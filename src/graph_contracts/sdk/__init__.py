@@ -1,7 +1,7 @@
 """The SDK gate: do the msgraph Python SDKs keep our contracts, in their serializers and on the wire?
 
 ``run_gate`` is what ``graph-contracts sdk-check`` calls; it returns a ``GateRun`` the CLI prints. The SDKs are
-optional (``pip install graph-contracts[sdk]``, or ``tox -e sdk``) and are
+optional (``pip install ".[sdk]"`` from a clone, or ``tox -e sdk``) and are
 imported only here, lazily: importing ``graph_contracts`` never imports msgraph.
 
 Exit codes: 0 every check passed (warnings are findings, not breaks), 1 a
@@ -17,12 +17,13 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ConfigurationError
-from .baseline import FindingId, baseline_exit_code, judge, load_baseline, render_judgement
+from .baseline import acknowledged as acknowledged_problems
+from .baseline import baseline_exit_code, judge, load_baseline, render_judgement
 from .baseline import write_baseline as write_baseline_file
-from .models import INSTALL_HINT, SDKS, SdkDistribution
+from .models import SDKS, GateRun, SdkDistribution
 from .report import CheckResult, exit_code, findings, render_table, write_junit
 
 __all__ = [
@@ -100,26 +101,26 @@ def check_all(chosen: Sequence[SdkDistribution], examples: int = DEFAULT_EXAMPLE
         return [r for s in chosen for stage in ("roundtrip", "wire") for r in runs[(s.name, stage)].result()]
 
 
-@dataclass(frozen=True)
-class GateRun:
-    """What one ``sdk-check`` run found; the CLI prints it (nothing here prints).
+def check_output_path(setting: str, path: str) -> None:
+    """Refuse, before anything runs, an output path the run could not write: a folder, or a missing parent.
 
-    ``code``: 0 pass, 1 contract break, 2 an SDK asked for is not installed
-    (``missing``; then nothing ran). ``report``: what to show, in order, one
-    paragraph an item (the table, the baseline's judgement, the files written).
+    The gate takes a minute; a traceback after it, with the exit code of a contract break, is the worst way
+    to learn that ``--junitxml`` named a folder.
     """
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigurationError(setting, f"{path} is a folder; name a file")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ConfigurationError(setting, f"the folder {parent} of {path} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ConfigurationError(setting, f"cannot write {path}: permission denied")
 
-    code: int
-    report: tuple[str, ...] = ()
-    missing: tuple[SdkDistribution, ...] = ()
 
-    @property
-    def missing_text(self) -> str:
-        """Which SDKs are not installed, with how to install them; empty when none is missing."""
-        if not self.missing:
-            return ""
-        names = ", ".join(f"{s.distribution} (import {s.package})" for s in self.missing)
-        return f"not installed: {names}; {INSTALL_HINT}"
+def check_examples(examples: int) -> None:
+    """``--examples`` below 1 would switch the body checks off while the gate still says pass: refuse it."""
+    if examples < 1:
+        raise ConfigurationError("examples", f"must be at least 1, not {examples}")
 
 
 def run_gate(
@@ -140,29 +141,33 @@ def run_gate(
 
     ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
 
-    An unreadable baseline or traffic file raises ``InputFileError`` before anything is judged.
+    Nothing is printed; the ``GateRun`` says the exit code (0 pass, 1 contract break, 2 an SDK not installed)
+    and what to show. Raised before anything runs: ``InputFileError`` for an unreadable baseline or traffic
+    file, or traffic with nothing to check; ``ConfigurationError`` for ``examples`` below 1 or an output path
+    that cannot be written (naming the setting: ``examples``, ``junitxml``, ``write_baseline``).
     """
     chosen = _selected(sdk)
+    check_examples(examples)
+    for setting, path in (("junitxml", junitxml), ("write_baseline", write_baseline)):
+        if path:
+            check_output_path(setting, path)
     known = load_baseline(baseline) if baseline else None
     if traffic:
-        from .traffic import SDK_NAME, check_traffic
+        from .traffic import check_traffic
 
         results = check_traffic(traffic)
-        judged_sdks = {SDK_NAME}
     else:
         missing = tuple(s for s in chosen if not s.installed())
         if missing:
             return GateRun(2, missing=missing)
         results = check_all(chosen, examples)
-        judged_sdks = {s.name for s in chosen}
-    report = [render_table(results)]
     code = exit_code(results)
-    acknowledged: dict[FindingId, str] = {}
+    judged = judge(results, known) if known is not None else []
+    acknowledged = acknowledged_problems(judged)
+    report = [render_table(results, acknowledged)]
     if known is not None:
-        judged = judge(results, known, sdks=judged_sdks)
         report += ["", render_judgement(judged, known)]
         code = baseline_exit_code(judged, strict=strict_baseline)
-        acknowledged = {j.id: f"{j.entry.reason} ({j.entry.link})" for j in judged if j.outcome == "known" and j.entry}
     if junitxml:
         write_junit(results, junitxml, acknowledged)
         report.append(f"wrote {junitxml}")

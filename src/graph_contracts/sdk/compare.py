@@ -2,32 +2,37 @@
 
 A release reviewer wants the difference, not two tables: the breaks the new
 release brings, the ones it fixes, the ones it keeps. Each requirement
-(``msgraph-beta-sdk==1.65.0``) is installed into its own throwaway virtual
-environment (``uv`` when it is on PATH, else ``venv`` and pip), and the gate
-runs in a child process of this interpreter with that environment's
+(``msgraph-beta-sdk==1.65.0``) gets its own virtual environment (``uv`` when it
+is on PATH, else ``venv`` and pip, whose download cache is left on), kept under
+the user cache folder (``resources.user_cache_dir()/sdk-envs``), one per
+requirement and Python version, and reused by the next ``--compare`` or
+``--matrix`` naming the same requirement (delete the folder to start over).
+The gate runs in a child process of this interpreter with that environment's
 site-packages first on ``PYTHONPATH``: the SDK and its kiota libraries come
-from the throwaway environment, graph-contracts and its checks from this one,
-so the two runs differ in the SDK alone. Each run writes its breaks as a
-baseline file (``--write-baseline``), and the comparison is of their finding
-ids, the same ids a baseline uses.
+from the environment, graph-contracts and its checks from this one, so the two
+runs differ in the SDK alone. Each run writes its breaks as a baseline file
+(``--write-baseline``), and the comparison is of their keys, the keys a
+baseline uses.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from ..errors import CompareError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
-from .models import SDKS, SdkDistribution
+from .models import SDKS, GateRun, SdkDistribution
 
 #: How long one install may take (msgraph-beta-sdk is a 50 MB wheel of some 20,000 files).
 INSTALL_TIMEOUT = 1800
@@ -52,6 +57,27 @@ def diff_findings(old: Baseline, new: Baseline) -> FindingsDiff:
         fixed=tuple(e for e in old.entries if e.id not in new_ids),
         unchanged=tuple(e for e in new.entries if e.id in old_ids),
     )
+
+
+#: Options of a single gate run that ``--compare`` does not apply, with what to do instead. A diff has no
+#: JUnit, baseline or strictness of its own: silently ignoring them would let a pipeline believe it gated.
+NOT_WITH_COMPARE: Mapping[str, str] = {
+    "junitxml": "--junitxml",
+    "baseline": "--baseline",
+    "write_baseline": "--write-baseline",
+    "strict_baseline": "--strict-baseline",
+    "traffic": "--traffic",
+}
+
+
+def refuse_gate_options(args: Any) -> None:
+    """``CompareError`` naming every option given with ``--compare`` that it would not apply."""
+    given = [flag for attr, flag in NOT_WITH_COMPARE.items() if getattr(args, attr, None)]
+    if given:
+        raise CompareError(
+            "compare", f"does not apply {', '.join(given)}; gate one release with them instead "
+            "(sdk-check --sdk NAME ... in an environment holding it)",
+        )
 
 
 def distribution_of(requirement: str) -> SdkDistribution:
@@ -99,11 +125,60 @@ def install(requirement: str, env: Path, sdk: SdkDistribution) -> tuple[Path, st
     return Path(site), version
 
 
+#: Written last into a finished environment: without it, the folder is a half-made one and is rebuilt.
+READY = "graph-contracts-env.json"
+
+
+def env_cache() -> Path:
+    """Where the environments live (``GRAPH_CONTRACTS_SDK_ENVS`` overrides, e.g. a CI cache path)."""
+    from ..resources import user_cache_dir
+
+    override = os.environ.get("GRAPH_CONTRACTS_SDK_ENVS")
+    return Path(override) if override else user_cache_dir() / "sdk-envs"
+
+
+def env_dir(requirement: str) -> Path:
+    """One folder per requirement and Python version: readable, and unique by a hash of the exact text."""
+    text = " ".join(requirement.split())
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:60]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return env_cache() / f"py{sys.version_info[0]}{sys.version_info[1]}-{slug}-{digest}"
+
+
+def ensure_env(
+    requirement: str,
+    sdk: SdkDistribution,
+    *,
+    installer: Callable[[str, Path, SdkDistribution], tuple[Path, str]] = install,
+) -> tuple[Path, str, bool]:
+    """The environment for ``requirement``: (site-packages, SDK version, whether it was reused).
+
+    A finished environment (its ``READY`` file names the same requirement and a site folder that exists)
+    is reused without running pip or uv; anything else in the folder is removed and installed afresh.
+    """
+    env = env_dir(requirement)
+    marker = env / READY
+    try:
+        ready = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        ready = None
+    if isinstance(ready, dict) and ready.get("requirement") == requirement and Path(ready.get("site", "")).is_dir():
+        return Path(ready["site"]), str(ready["version"]), True
+    shutil.rmtree(env, ignore_errors=True)
+    env.parent.mkdir(parents=True, exist_ok=True)
+    site, version = installer(requirement, env, sdk)
+    partial = marker.with_suffix(".partial")
+    partial.write_text(json.dumps({"requirement": requirement, "site": str(site), "version": version}),
+                       encoding="utf-8")
+    partial.replace(marker)  # atomic: a killed install leaves no marker
+    return site, version, False
+
+
 def gate_findings(
     requirement: str, sdk: SdkDistribution, workdir: Path, label: str, examples: int
 ) -> tuple[Baseline, str]:
-    """Install ``requirement`` beside this environment; the gate's breaks on it (as a baseline) and its version."""
-    site, version = install(requirement, workdir / f"venv-{label}", sdk)
+    """The gate's breaks on ``requirement`` (as a baseline) and its version, in its cached environment."""
+    site, version, _reused = ensure_env(requirement, sdk)
     out = workdir / f"findings-{label}.yaml"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
@@ -116,7 +191,7 @@ def gate_findings(
     if done.returncode not in (0, 1) or not out.exists():
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise CompareError("compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
-    return load_baseline(out), version
+    return load_baseline(out, allow_todo=True), version
 
 
 def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
@@ -124,19 +199,26 @@ def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
              f"  {len(diff.new)} new, {len(diff.fixed)} fixed, {len(diff.unchanged)} unchanged"]
     for label, entries in (("new", diff.new), ("fixed", diff.fixed), ("unchanged", diff.unchanged)):
         for e in entries:
-            lines.append(f"  [{label}] {e.sdk} {e.operation} {e.check}" + (f" ({e.code})" if e.code else ""))
+            where = f"{e.pointer}: " if e.pointer else ""
+            lines.append(f"  [{label}] {e.version} {e.operation} {e.check}: {where}{e.message}")
             if e.observed:
                 lines.append(f"      {e.observed[:200]}")
     return "\n".join(lines)
 
 
-def run_compare(old: str, new: str, examples: int, *, out: TextIO | None = None) -> int:
-    """Gate ``old`` and ``new`` (requirements on the same SDK) and print the diff; 1 when ``new`` brings a break.
+def _quiet(line: str) -> None:
+    """The default ``progress``: say nothing."""
+
+
+def run_compare(old: str, new: str, examples: int, *, progress: Callable[[str], None] = _quiet) -> GateRun:
+    """Gate ``old`` and ``new`` (requirements on the same SDK); the diff is the report, code 1 when ``new`` breaks.
+
+    Nothing is printed: ``progress`` is called with one line before each install-and-gate (minutes each),
+    and the CLI prints the returned ``GateRun``.
 
     Raises ``CompareError`` (the CLI exits 2) for a requirement on anything but an msgraph SDK, two
     different SDKs, an install that fails, or a gate run that cannot start.
     """
-    stream = out or sys.stdout
     sdk = distribution_of(old)
     if distribution_of(new) != sdk:
         raise CompareError("compare", f"{old!r} and {new!r} name different SDKs; compare two releases of one SDK")
@@ -144,11 +226,12 @@ def run_compare(old: str, new: str, examples: int, *, out: TextIO | None = None)
     found: dict[str, tuple[Baseline, str]] = {}
     try:
         for label, requirement in (("old", old), ("new", new)):
-            print(f"{requirement}: installing into a throwaway environment, then the gate ...", file=stream, flush=True)
+            reuse = "reusing" if (env_dir(requirement) / READY).exists() else "installing"
+            progress(f"{requirement}: {reuse} its environment ({env_dir(requirement)}), then the gate ...")
             found[label] = gate_findings(requirement, sdk, workdir, label, examples)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     (old_findings, old_version), (new_findings, new_version) = found["old"], found["new"]
     diff = diff_findings(old_findings, new_findings)
-    print(render_diff(diff, f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}"), file=stream)
-    return 1 if diff.new else 0
+    text = render_diff(diff, f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}")
+    return GateRun(1 if diff.new else 0, (text,))

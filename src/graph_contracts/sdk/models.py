@@ -39,8 +39,36 @@ SDKS: Mapping[str, SdkDistribution] = {
     "msgraph-beta": SdkDistribution("msgraph-beta", "msgraph-beta-sdk", "msgraph_beta", "beta"),
 }
 
-#: What to install when an SDK is missing (the README and the exit-2 message say the same).
-INSTALL_HINT = "run `tox -e sdk`, or `pip install graph-contracts[sdk]`"
+#: What to install when an SDK is missing (the README and the exit-2 message say the same). graph-contracts is
+#: not on PyPI, so ``pip install graph-contracts[sdk]`` fails: the extra installs from a clone, or the SDKs alone.
+INSTALL_HINT = (
+    "from a clone of graph-contracts run `pip install \".[sdk]\"` (or `tox -e sdk`); "
+    "or install the SDKs into this environment: `pip install msgraph-sdk msgraph-beta-sdk`"
+)
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """What one ``sdk-check`` run (gate, ``--compare`` or ``--matrix``) found; the CLI prints it (nothing here prints).
+
+    ``code``: 0 pass, 1 contract break, 2 an SDK asked for is not installed
+    (``missing``; then nothing ran) or a matrix release could not be gated.
+    ``report``: what to show, in order, one paragraph an item (the table, the
+    baseline's judgement, the files written; a compare's diff, a matrix's table).
+    """
+
+    code: int
+    report: tuple[str, ...] = ()
+    missing: tuple[SdkDistribution, ...] = ()
+
+    @property
+    def missing_text(self) -> str:
+        """Which SDKs are not installed, with how to install them; empty when none is missing."""
+        if not self.missing:
+            return ""
+        names = ", ".join(f"{s.distribution} (import {s.package})" for s in self.missing)
+        return f"not installed: {names}; {INSTALL_HINT}"
+
 
 #: Contract type -> its class under ``<package>.generated.models`` (the same module names in both SDKs).
 MODEL_CLASSES: Mapping[str, str] = {
@@ -78,6 +106,26 @@ ACTION_BODY_CLASSES: Mapping[str, str] = {
     "importedWindowsAutopilotDeviceIdentity.import": (
         "device_management.imported_windows_autopilot_device_identities.import_.import_post_request_body"
         ".ImportPostRequestBody"
+    ),
+    "windowsAutopilotDeviceIdentity.assignUserToDevice": (
+        "device_management.windows_autopilot_device_identities.item.assign_user_to_device"
+        ".assign_user_to_device_post_request_body.AssignUserToDevicePostRequestBody"
+    ),
+    "windowsAutopilotDeviceIdentity.updateDeviceProperties": (
+        "device_management.windows_autopilot_device_identities.item.update_device_properties"
+        ".update_device_properties_post_request_body.UpdateDevicePropertiesPostRequestBody"
+    ),
+    "windowsAutopilotDeviceIdentity.assignResourceAccountToDevice": (
+        "device_management.windows_autopilot_device_identities.item.assign_resource_account_to_device"
+        ".assign_resource_account_to_device_post_request_body.AssignResourceAccountToDevicePostRequestBody"
+    ),
+    "importedDeviceIdentity.importDeviceIdentityList": (
+        "device_management.imported_device_identities.import_device_identity_list"
+        ".import_device_identity_list_post_request_body.ImportDeviceIdentityListPostRequestBody"
+    ),
+    "importedDeviceIdentity.searchExistingIdentities": (
+        "device_management.imported_device_identities.search_existing_identities"
+        ".search_existing_identities_post_request_body.SearchExistingIdentitiesPostRequestBody"
     ),
 }
 

@@ -22,6 +22,7 @@ of the instant, and any change or loss of the offset, is a break.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,9 +37,10 @@ from ..issues import pointer_join, quote
 from ..strategies import BodyStrategies
 from ..validation import Validator
 from .models import SdkDistribution, model_class
-from .report import CheckResult
+from .report import CheckResult, with_problems
 
-#: Difference kinds that break the contract. Not breaking: ``precision`` (see the module docstring) and
+#: Difference kinds that break the contract. Not breaking: ``precision`` (see the module docstring), ``reoffset``
+#: (the same instant written with another offset: the same value, a note at most) and
 #: ``unmodelled`` (a property outside the contract, in a response, came back re-encoded: the contract is silent).
 BREAKING_KINDS = frozenset({"dropped", "added", "changed", "offset"})
 
@@ -103,10 +105,22 @@ class Difference:
     def __str__(self) -> str:
         where = self.pointer or "/"
         if self.kind == "dropped":
-            return f"{where}: dropped (sent {quote(self.sent)})"
+            return f"{where}: dropped (sent {json_quote(self.sent)})"
         if self.kind == "added":
-            return f"{where}: added {quote(self.got)} that was not sent"
-        return f"{where}: {self.kind}: sent {quote(self.sent)}, got {quote(self.got)}"
+            return f"{where}: added {json_quote(self.got)} that was not sent"
+        return f"{where}: {self.kind}: sent {json_quote(self.sent)}, got {json_quote(self.got)}"
+
+
+def json_quote(value: Any) -> str:
+    """A JSON value for a message as JSON spells it (``null``, ``true``, ``{"a": null}``), strings quoted as
+    elsewhere in the gate (``'text'``): Python's ``None`` for a JSON null misleads whoever reads the report."""
+    if isinstance(value, str):
+        return quote(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return quote(value)
+    return text if len(text) <= 80 else text[:65] + f"... ({len(text)} chars)"
 
 
 @dataclass(frozen=True)
@@ -128,13 +142,32 @@ class _Moment:
         local = f"{m['date']}T{m['h']}:{m['m']}:{m['s']}"
         return cls(local, int((frac + "0" * 9)[:9]), len(frac), offset)
 
+    def _epoch(self) -> float | None:
+        if self.offset is None:
+            return None
+        try:
+            return dt.datetime.fromisoformat(self.local + self.offset).timestamp()
+        except (ValueError, OverflowError):
+            return None
+
+    def same_instant(self, other: _Moment) -> bool:
+        """Both carry an offset and name the same instant (the 7th fraction digit truncated counts as the same)."""
+        mine, theirs = self._epoch(), other._epoch()
+        if mine is None or theirs is None or mine != theirs:
+            return False
+        return other.nanos == self.nanos or (self.digits > 6 and other.nanos == self.nanos - self.nanos % 1000)
+
 
 def _compare_datetimes(pointer: str, sent: Any, got: Any) -> list[Difference]:
     a, b = _Moment.parse(sent), _Moment.parse(got)
     if a is None or b is None:
         return [] if sent == got else [Difference(pointer, "changed", sent, got)]
     if a.offset != b.offset:
-        return [Difference(pointer, "offset", sent, got)]
+        if not a.same_instant(b):
+            return [Difference(pointer, "offset", sent, got)]
+        # The same instant written with another offset (+00:00 for +05:30): the same value in RFC 3339 and
+        # in Graph; the contract gives the offset no meaning of its own. A note, never a break.
+        return [Difference(pointer, "reoffset", sent, got)]
     if (a.local, a.nanos) == (b.local, b.nanos):
         return []
     if a.local == b.local and a.digits > 6 and b.nanos == a.nanos - a.nanos % 1000:
@@ -172,8 +205,23 @@ class Comparer:
         names = (type_name, *self.contracts.derived_types(self.version, type_name))
         return {f"#microsoft.graph.{n}" for n in names}
 
-    def compare(self, type_name: str, sent: Any, got: Any, pointer: str = "") -> list[Difference]:
-        """Every difference; an empty list means the SDK kept the body intact."""
+    def _tag_needed(self, declared: str, tag: Any) -> bool:
+        """Whether ``@odata.type`` ``tag`` must survive where ``declared`` is expected: only when it names a type
+        derived from ``declared`` (without it the reader takes the declared type); a tag naming the declared
+        type itself is optional in OData JSON, and dropping it changes nothing."""
+        if not isinstance(tag, str):
+            return False
+        named = tag.lstrip("#").rsplit(".", 1)[-1]
+        return named != declared and named in self.contracts.derived_types(self.version, declared)
+
+    def compare(
+        self, type_name: str, sent: Any, got: Any, pointer: str = "", *, declared: str | None = None
+    ) -> list[Difference]:
+        """Every difference; an empty list means the SDK kept the body intact.
+
+        ``declared`` is the type the receiver expects (a collection's type, where a derived type is posted to its
+        base type's collection); it decides whether a dropped ``@odata.type`` is a break (see ``_tag_needed``).
+        """
         if not isinstance(sent, dict) or not isinstance(got, dict):
             return [] if _json_equal(sent, got) else [Difference(pointer, "changed", sent, got)]
         out: list[Difference] = []
@@ -181,6 +229,8 @@ class Comparer:
         for key, value in sent.items():
             here = pointer_join(pointer, key)
             if key not in got:
+                if key == "@odata.type" and not self._tag_needed(declared or type_name, value):
+                    continue
                 if value is not None:  # an explicit null and an absent property say the same
                     out.append(Difference(here, "dropped", value, None))
                 continue
@@ -260,6 +310,28 @@ def edge_bodies(contracts: ContractSet, version: str, type_name: str, *, writabl
     return out
 
 
+def combined_edges(singles: Sequence[Any]) -> list[Any]:
+    """The one-value bodies of ``edge_bodies`` folded into as few bodies as the longest property's list of edge
+    values: body i carries the i-th edge value of every property that has one. Each value is still sent once;
+    the wire check, which pays an HTTP exchange and an SDK parse per body, sends 8 bodies instead of 77."""
+    columns: dict[str, list[Any]] = {}
+    tag: dict[str, Any] = {}
+    for body in singles:
+        for key, value in body.items():
+            if key == "@odata.type":
+                tag = {key: value}
+            else:
+                columns.setdefault(key, []).append(value)
+    rows = max((len(values) for values in columns.values()), default=0)
+    return [{**tag, **{k: v[i] for k, v in columns.items() if i < len(v)}} for i in range(rows)]
+
+
+def reoffset_note(diff: Difference) -> str:
+    """What a ``reoffset`` difference is worth: a note that the SDK rewrites offsets, never a failure."""
+    return (f"the SDK writes the same instant with another offset ({diff.pointer or '/'}: sent {quote(diff.sent)}, "
+            f"wrote {quote(diff.got)}): the same value, not a break")
+
+
 def _describe(diff: Difference | str, body: Any) -> str:
     return f"{diff} in body {_compact(body)}"
 
@@ -305,21 +377,19 @@ def summarize(
 ) -> list[CheckResult]:
     """The per-check results (parse, schema, fidelity, date-time precision) of a batch of outcomes."""
 
-    def result(check: str, first: str | None, status_if: str = "fail", note: str = "") -> CheckResult:
-        status: Any = "pass" if first is None else status_if
-        return _replace(base, check=check, status=status, counterexample=first or "", note=note)
-
-    def first(found: Iterable[str]) -> str | None:
-        return next(iter(found), None)
+    def result(check: str, found: Iterable[str], status_if: Any = "fail", note: str = "") -> CheckResult:
+        return with_problems(base, found, status_if, check=check, note=note)
 
     n = len(outcomes)
     base = _replace(base, examples=n)
-    parse = first(_describe(o.error, o.body) for o in outcomes if o.error)
-    schema = first(_describe(o.issues[0], o.body) for o in outcomes if o.issues)
-    fidelity = first(_describe(d, o.body) for o in outcomes for d in o.differences if d.breaking)
-    out = [result("parse", parse), result("schema", schema), result("fidelity", fidelity, note=silent_note)]
+    parse = [_describe(o.error, o.body) for o in outcomes if o.error]
+    schema = [_describe(i, o.body) for o in outcomes for i in o.issues]
+    fidelity = [_describe(d, o.body) for o in outcomes for d in o.differences if d.breaking]
+    reoffset = next((d for o in outcomes for d in o.differences if d.kind == "reoffset"), None)
+    note = "; ".join(x for x in (silent_note, reoffset and reoffset_note(reoffset)) if x)
+    out = [result("parse", parse), result("schema", schema), result("fidelity", fidelity, note=note)]
     if with_precision:
-        precision = first(_describe(d, o.body) for o in outcomes for d in o.differences if d.kind == "precision")
+        precision = [_describe(d, o.body) for o in outcomes for d in o.differences if d.kind == "precision"]
         out.append(
             result(
                 "date-time precision",
@@ -359,7 +429,9 @@ def check_type(
     base = CheckResult(sdk.name, sdk_version, version, "roundtrip", type_name, "", "pass")
     cls = model_class(sdk, type_name)
     if cls is None:
-        return [_replace(base, check="modelled", status="skip", note="the SDK has no model class for this type")]
+        return [_replace(base, check="modelled", status="fail",
+                         counterexample=f"cannot run: the SDK has no model class for {type_name} "
+                         "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)")]
     out = [_modelled(cls, base, contracts, type_name)]
     validator = Validator.for_type(type_name, version=version, direction="request")
     bodies = [b for b in edge_bodies(contracts, version, type_name) if validator.is_valid(b)]
@@ -390,7 +462,8 @@ def check_enum(sdk: SdkDistribution, sdk_version: str, t: TypeContract) -> Check
     base = CheckResult(sdk.name, sdk_version, sdk.version, "roundtrip", t.name, "enum members", "pass")
     cls = model_class(sdk, t.name)
     if cls is None:
-        return _replace(base, status="skip", note="the SDK has no enum class for this type")
+        return _replace(base, status="fail", counterexample=f"cannot run: the SDK has no enum class for {t.name} "
+                        "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)")
     sdk_values = [str(m.value) for m in cls]
     contract_values = [m.name for m in t.members]
     missing = [v for v in contract_values if v not in sdk_values]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import gzip
 import json
 import zlib
@@ -278,7 +279,29 @@ def _read_har(data: Mapping[str, Any], file: str) -> Iterator[Exchange]:
                                           "response.content"), res_headers),
                 _scalar(res.get("statusText", reason)),
             ),
+            _har_timing(entry),
         )
+
+
+def _har_timing(entry: Mapping[str, Any]) -> dict[str, float]:
+    """``started`` (epoch seconds) and ``elapsed`` (seconds) of a HAR entry, when it records them readably.
+
+    What the SDK gate's traffic checks time (a retry sooner than ``Retry-After``); a HAR without them is
+    still read, only not timed.
+    """
+    out: dict[str, float] = {}
+    started = entry.get("startedDateTime")
+    if isinstance(started, str):
+        try:
+            moment = dt.datetime.fromisoformat(started.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            out["started"] = moment.timestamp()
+    elapsed = entry.get("time")
+    if isinstance(elapsed, int | float) and not isinstance(elapsed, bool) and elapsed >= 0:
+        out["elapsed"] = float(elapsed) / 1000
+    return out
 
 
 # -- vcrpy cassettes
