@@ -13,11 +13,14 @@ FLAGS = {
     "state": "--state",
     "tag": "--tag",
     # sdk-check (graph_contracts.sdk: run_gate, compare, matrix)
+    "baseline": "--baseline",
     "examples": "--examples",
     "junitxml": "--junitxml",
     "last": "--last",
     "matrix": "--matrix",
     "shard": "--shard",
+    "strict_baseline": "--strict-baseline",
+    "traffic": "--traffic",
     "write_baseline": "--write-baseline",
 }
 

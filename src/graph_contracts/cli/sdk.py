@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ConfigurationError
+from ..errors import CompareError, ConfigurationError, MatrixError
 from .argtypes import positive
+from .flags import FLAGS
 
 
 def _progress(line: str) -> None:
@@ -22,15 +23,15 @@ def _sdk_check(args: argparse.Namespace) -> int:
         raise ConfigurationError("--last/--shard", "apply to --matrix only")
     done: GateRun
     if args.matrix:
-        from ..sdk.matrix import Shard, refuse_matrix_options, run_matrix
+        from ..sdk.matrix import Shard, run_matrix
 
-        refuse_matrix_options(args)
+        _refuse_matrix_options(args)
         done = run_matrix(args.matrix, last=args.last, shard=Shard.parse(args.shard), examples=args.examples,
                           baseline=args.baseline, progress=_progress)
     elif args.compare:
-        from ..sdk.compare import refuse_gate_options, run_compare
+        from ..sdk.compare import run_compare
 
-        refuse_gate_options(args)
+        _refuse_gate_options(args)
         old, new = args.compare
         done = run_compare(old, new, args.examples, progress=_progress)
     else:
@@ -44,6 +45,31 @@ def _sdk_check(args: argparse.Namespace) -> int:
     for paragraph in done.report:
         print(paragraph)
     return done.code
+
+
+#: Options of a single gate run that ``--compare`` does not apply (settings; ``FLAGS`` names them). A diff has
+#: no JUnit, baseline or strictness of its own: silently ignoring them would let a pipeline believe it gated.
+NOT_WITH_COMPARE = ("junitxml", "baseline", "write_baseline", "strict_baseline", "traffic")
+#: ``sdk-check`` options a matrix does not apply (``--baseline`` and ``--examples`` it does).
+NOT_WITH_MATRIX = ("junitxml", "write_baseline", "strict_baseline", "traffic", "compare")
+
+
+def _refuse_gate_options(args: argparse.Namespace) -> None:
+    """``CompareError`` naming every option given with ``--compare`` that it would not apply."""
+    given = [FLAGS[setting] for setting in NOT_WITH_COMPARE if getattr(args, setting, None)]
+    if given:
+        raise CompareError(
+            "compare", f"does not apply {', '.join(given)}; gate one release with them instead "
+            "(sdk-check --sdk NAME ... in an environment holding it)",
+        )
+
+
+def _refuse_matrix_options(args: argparse.Namespace) -> None:
+    """``MatrixError`` naming every option given with ``--matrix`` that it would not apply."""
+    given = [FLAGS[setting] for setting in NOT_WITH_MATRIX if getattr(args, setting, None)]
+    if given:
+        raise MatrixError("matrix", f"does not apply {', '.join(given)}; it takes --baseline, --examples, "
+                          "--last and --shard")
 
 
 def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
