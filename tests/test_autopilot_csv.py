@@ -18,7 +18,7 @@ from graph_contracts.autopilot import (
 )
 from graph_contracts.errors import InputFileError
 from graph_contracts.issues import Issue
-from graph_contracts.validate_files import check_file
+from graph_contracts.validation import check_file
 
 HEADER3 = "Device Serial Number,Windows Product ID,Hardware Hash"
 HEADER5 = HEADER3 + ",Group Tag,Assigned User"

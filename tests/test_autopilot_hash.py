@@ -323,6 +323,6 @@ def test_strict_decode_accepts_what_the_base64_pattern_accepts(value: str) -> No
     import re
 
     from graph_contracts.schemas import BASE64_PATTERN
-    from graph_contracts.validation import _b64_ok
+    from graph_contracts.validation.fast_schema import b64_ok
 
-    assert _b64_ok(value) == (re.fullmatch(BASE64_PATTERN.rstrip("$").lstrip("^"), value) is not None)
+    assert b64_ok(value) == (re.fullmatch(BASE64_PATTERN.rstrip("$").lstrip("^"), value) is not None)

@@ -17,8 +17,7 @@ import pytest
 from graph_contracts.autopilot import build_hardware_hash, check_hardware_hash, encode_hardware_hash
 from graph_contracts.cli import main
 from graph_contracts.records import MAX_RECORD_BYTES, open_records, read_records
-from graph_contracts.validate_files import check_file
-from graph_contracts.validation import AUTOPILOT_TYPE, Validator, validate
+from graph_contracts.validation import AUTOPILOT_TYPE, Validator, check_file, validate
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash"
 ODATA = f"#microsoft.graph.{AUTOPILOT_TYPE}"

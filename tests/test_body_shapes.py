@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
-from graph_contracts.validate_files import Run
+from graph_contracts.validation import Run
 
 WRAPPER = "importedWindowsAutopilotDeviceIdentities"
 

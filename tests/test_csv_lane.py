@@ -29,8 +29,8 @@ from graph_contracts.autopilot.duplicates import DigestTable
 from graph_contracts.autopilot.rules import BatchChecker, PlainRows
 from graph_contracts.cli.reporting import Reporter
 from graph_contracts.issues import Location
-from graph_contracts.records import _csv_records
-from graph_contracts.validate_files import RecordResult, Run
+from graph_contracts.records import csv_records
+from graph_contracts.validation import RecordResult, Run
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"
 SERIALS = [f"LN{n:04d}" for n in range(6)] + ["123456", "E12E5", "0001234"]
@@ -66,12 +66,12 @@ def csv_files(draw: st.DrawFn) -> bytes:
 def general(data: bytes, run: Run | None = None, name: str = "x.csv") -> list[RecordResult]:
     """The general path: a ``Record`` per row, ``Validator.check_record`` for each."""
     reader = AutopilotCsv(io.BytesIO(data), name=name)
-    return list((run or Run()).check_records(_csv_records(reader)))
+    return list((run or Run()).check_records(csv_records(reader)))
 
 
 def lane(data: bytes, *, counted: bool, run: Run | None = None, name: str = "x.csv") -> list[RecordResult | int]:
     reader = AutopilotCsv(io.BytesIO(data), name=name)
-    return list((run or Run()).check_stream(_csv_records(reader, plain=True), counted=counted))
+    return list((run or Run()).check_stream(csv_records(reader, plain=True), counted=counted))
 
 
 def expand(items: Iterable[RecordResult | int], expected: list[RecordResult]) -> list[RecordResult]:
@@ -218,7 +218,7 @@ def pool() -> Iterator[ProcessPoolExecutor]:
 
 
 def test_jobs_counts_are_one_jobs_counts(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
-    from graph_contracts.parallel import check_file_parallel
+    from graph_contracts.validation.parallel import check_file_parallel
 
     rng = random.Random(11)
     lines = [HEADER]
@@ -269,8 +269,8 @@ def test_rows_read_before_a_read_failure_still_count() -> None:
                 seen.append(item)
         return seen
 
-    expected = until_failure(Run().check_stream(_csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"))))
-    counted = until_failure(Run().check_stream(_csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"),
+    expected = until_failure(Run().check_stream(csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"))))
+    counted = until_failure(Run().check_stream(csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"),
                                                             plain=True), counted=True))
     results = [r for r in expected if isinstance(r, RecordResult)]
     assert sum(r.is_record for r in results) >= 6

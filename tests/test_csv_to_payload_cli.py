@@ -109,13 +109,13 @@ def test_a_run_that_fails_while_writing_leaves_the_folder_as_it_was(
 ) -> None:
     import errno
 
-    from graph_contracts import validate_files
+    from graph_contracts.validation import csv_payloads
 
     out = tmp_path / "out"
     assert main(["csv", "to-payload", str(_csv(tmp_path / "old.csv", ["O1", "O2"])), "-o", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     capsys.readouterr()
-    real, passes = validate_files._batches, []
+    real, passes = csv_payloads._batches, []
 
     def disk_fills_in_the_second_batch_of_the_writing_pass(path: Path, size: int):  # type: ignore[no-untyped-def]
         passes.append(path)
@@ -124,7 +124,7 @@ def test_a_run_that_fails_while_writing_leaves_the_folder_as_it_was(
                 raise OSError(errno.ENOSPC, "No space left on device")
             yield item
 
-    monkeypatch.setattr(validate_files, "_batches", disk_fills_in_the_second_batch_of_the_writing_pass)
+    monkeypatch.setattr(csv_payloads, "_batches", disk_fills_in_the_second_batch_of_the_writing_pass)
     new = _csv(tmp_path / "new.csv", [f"N{n}" for n in range(5)])
     code = main(["csv", "to-payload", str(new), "-o", str(out), "--batch-size", "2"])
     _stdout, err = capsys.readouterr()

@@ -39,8 +39,8 @@ from graph_contracts.validation import (
     PROFILES,
     SchemaValidator,
     Validator,
-    _not_json,
 )
+from graph_contracts.validation.plain_json import not_json
 
 SERIAL = "PF0EQUIV1"
 ODATA_TYPE = f"#microsoft.graph.{AUTOPILOT_TYPE}"
@@ -238,7 +238,7 @@ def test_is_valid_is_validate_without_errors_on_single_records(record: dict[str,
         assert validator.is_valid(record) == (not errors), (key, errors)
     # The contract profile is the schema's verdict on a JSON value and nothing more.
     contract = VALIDATORS[("type", AUTOPILOT_TYPE, "contract")]
-    assert contract.is_valid(record) == (not _not_json(record) and REFERENCE.is_valid(record))
+    assert contract.is_valid(record) == (not not_json(record) and REFERENCE.is_valid(record))
 
 
 @settings(max_examples=60, deadline=None)
@@ -249,7 +249,7 @@ def test_is_valid_is_validate_without_errors_on_import_bodies(body: dict[str, An
         validator = IMPORT[profile]
         errors = _errors(validator, body)
         assert validator.is_valid(body) == (not errors), (profile, errors)
-    assert IMPORT["contract"].is_valid(body) == (not _not_json(body) and IMPORT_REFERENCE.is_valid(body))
+    assert IMPORT["contract"].is_valid(body) == (not not_json(body) and IMPORT_REFERENCE.is_valid(body))
 
 
 @pytest.mark.parametrize("breakage", [b for _, b in BREAKAGES], ids=[name for name, _ in BREAKAGES])

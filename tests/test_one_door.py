@@ -16,8 +16,7 @@ from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 from graph_contracts.cli import main
 from graph_contracts.records import Record, open_records
 from graph_contracts.textio import Overlong, split_lines
-from graph_contracts.validate_files import Run, check_file
-from graph_contracts.validation import AUTOPILOT_TYPE, Validator
+from graph_contracts.validation import AUTOPILOT_TYPE, Run, Validator, check_file
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User"
 ODATA = f"#microsoft.graph.{AUTOPILOT_TYPE}"

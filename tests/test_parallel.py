@@ -21,8 +21,8 @@ import pytest
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 from graph_contracts.cli import main
 from graph_contracts.cli.reporting import Reporter
-from graph_contracts.parallel import check_file_parallel
-from graph_contracts.validate_files import Run
+from graph_contracts.validation import Run
+from graph_contracts.validation.parallel import check_file_parallel
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"
 #: Parts of about this many bytes: two or three rows of short hashes each.
@@ -200,7 +200,7 @@ def test_the_result_pipe_holds_a_parts_outcome(pool: ProcessPoolExecutor) -> Non
     reaches into, this fails rather than ``--jobs`` silently getting slower."""
     import fcntl
 
-    from graph_contracts.parallel import widen_result_pipe
+    from graph_contracts.validation.parallel import widen_result_pipe
 
     reader = pool._result_queue._reader  # type: ignore[attr-defined]  # an AttributeError here: renamed
     try:
@@ -221,9 +221,8 @@ def test_a_read_error_part_way_keeps_the_rows_read_before_it(tmp_path: Path, mon
     import errno
     from concurrent.futures import ThreadPoolExecutor
 
-    from graph_contracts import parallel
     from graph_contracts.errors import InputFileError
-    from graph_contracts.results import RecordResult
+    from graph_contracts.validation import RecordResult, parallel
 
     path = write(tmp_path / "eio.csv", [HEADER, *rows(300, "PR")])  # rows of ~4 KB: 1.2 MB
     part = 120_000  # parts of several 64 KB reads, so a part can fail after some of its rows

@@ -17,7 +17,7 @@ from graph_contracts.cli import FLAGS, error_text, main
 from graph_contracts.errors import CompareError, ConfigurationError
 from graph_contracts.graph.endpoints import open_endpoint
 from graph_contracts.sdk.compare import distribution_of
-from graph_contracts.validate_files import csv_to_payloads
+from graph_contracts.validation import csv_to_payloads
 
 
 def _raised(call: object, *args: object) -> ConfigurationError:

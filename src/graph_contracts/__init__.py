@@ -36,13 +36,12 @@ from .errors import (
 from .issues import Issue, Location
 
 if TYPE_CHECKING:
-    from .validate_files import check_autopilot_csv
-    from .validation import PROFILES, Validator, validate
+    from .validation import PROFILES, Validator, check_autopilot_csv, validate
 
 #: Names imported on first use: the validator pulls in jsonschema (~0.2 s), which commands such as
 #: ``permissions --operation`` never need, and every command pays for what the package imports.
 _LAZY = {
-    "check_autopilot_csv": "validate_files",
+    "check_autopilot_csv": "validation",
     "PROFILES": "validation",
     "Validator": "validation",
     "validate": "validation",

@@ -221,7 +221,7 @@ class AutopilotCsv:
 
         A ``PlainRow`` stands for exactly the ``CsvRow`` the general path builds for that line:
         no reader issue, shaped, ``hash_optional`` False. Only the validator's lane asks for them
-        (``validate_files.Run``), to skip the objects a row with no issue does not need.
+        (``Validator.check_stream``), to skip the objects a row with no issue does not need.
         """
         self.file_issues = []
         self.header = ()

@@ -46,6 +46,7 @@ __all__ = [
     "check_batch",
     "check_device",
     "device_issues",
+    "duplicate_keys",
     "hash_serial",
 ]
 
@@ -377,6 +378,38 @@ class PlainRows:
         self.serials = serials.split("\n") if self.rows else []
 
 
+def duplicate_keys(record: Mapping[str, object], decoded: Decoded | None) -> DuplicateKeys:
+    """A record's identity as duplicate keys (code, 64-bit digest), strongest first; no state is touched.
+
+    The hash text (``duplicate-hash``: the same capture), the serial number, and
+    from the decoded hash the serial inside it and the SMBIOS UUID
+    (``duplicate-device``: another capture of the same device). ``BatchChecker``
+    looks them up within a file; preflight looks them up in a tenant. Split from
+    ``check_keys`` so that worker processes (``--jobs``) can compute the keys, the
+    costly part, while one process looks them up in input order.
+    """
+    keys: list[tuple[str, int]] = []
+    hash_value = record.get("hardwareIdentifier")
+    if isinstance(hash_value, str) and (stripped := hash_value.strip()):
+        keys.append(("duplicate-hash", _hash_text_key(stripped, hash_value, decoded)))
+    serial = record.get("serialNumber")
+    serial_key = None
+    if isinstance(serial, str) and (core := serial.strip()):
+        serial_key = core.casefold()
+        keys.append(("duplicate-serial", digest(b"serial", serial_key)))
+    if decoded is not None:
+        # The serial inside the hash shares the serial key space: equal to the field (the usual
+        # case) it costs no slot, and a hash naming another record's serial is found either way.
+        inner = (decoded.serial_number or "").strip().casefold()
+        if inner and inner != serial_key:
+            keys.append(("duplicate-device", digest(b"serial", inner)))
+        uuid = decoded.uuid_bytes
+        if uuid is not None and uuid.strip(b"\0"):
+            keys.append(("duplicate-device", digest(b"uuid", uuid)))
+    return tuple(keys)
+
+
+
 class BatchChecker:
     """Rules across the records of one upload (one file), fed one record at a time.
 
@@ -418,32 +451,7 @@ class BatchChecker:
         """
         return self.check_keys(self.keys(record, decoded), record.get("serialNumber"), pointer, location)
 
-    @staticmethod
-    def keys(record: Mapping[str, object], decoded: Decoded | None) -> DuplicateKeys:
-        """The record's duplicate keys as (code, 64-bit digest), strongest first; no state is touched.
-
-        Split from ``check_keys`` so that worker processes (``--jobs``) can compute the
-        keys, the costly part, while one process looks them up in input order.
-        """
-        keys: list[tuple[str, int]] = []
-        hash_value = record.get("hardwareIdentifier")
-        if isinstance(hash_value, str) and (stripped := hash_value.strip()):
-            keys.append(("duplicate-hash", _hash_text_key(stripped, hash_value, decoded)))
-        serial = record.get("serialNumber")
-        serial_key = None
-        if isinstance(serial, str) and (core := serial.strip()):
-            serial_key = core.casefold()
-            keys.append(("duplicate-serial", digest(b"serial", serial_key)))
-        if decoded is not None:
-            # The serial inside the hash shares the serial key space: equal to the field (the usual
-            # case) it costs no slot, and a hash naming another record's serial is found either way.
-            inner = (decoded.serial_number or "").strip().casefold()
-            if inner and inner != serial_key:
-                keys.append(("duplicate-device", digest(b"serial", inner)))
-            uuid = decoded.uuid_bytes
-            if uuid is not None and uuid.strip(b"\0"):
-                keys.append(("duplicate-device", digest(b"uuid", uuid)))
-        return tuple(keys)
+    keys = staticmethod(duplicate_keys)  # the duplicate keys of one record, as the checks below use them
 
     def check_keys(self, keys: DuplicateKeys, serial: object, pointer: str = "",
                    location: Location | None = None) -> list[Issue]:
@@ -456,7 +464,7 @@ class BatchChecker:
     def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
         """``check_keys`` for each row of ``plain`` in order, in one pass over their digests: the rows
         with issues, as (index in ``plain``, issues). The validator's lane hands over the CSV rows it
-        found clean this way (``validate_files.Run.check_stream``), and ``--jobs`` the rows its
+        found clean this way (``Validator.check_stream``), and ``--jobs`` the rows its
         workers found clean."""
         rows = plain.rows
         if not rows:

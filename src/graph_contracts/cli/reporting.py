@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import IO, Any, Literal, TextIO
 
 from ..issues import Issue
-from ..validate_files import RecordResult
+from ..validation.results import RecordResult
 from .terminal import Progress, Terminal
 
 ReportFormat = Literal["text", "json", "junit", "github"]

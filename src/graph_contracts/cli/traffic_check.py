@@ -13,8 +13,8 @@ from ..errors import InputFileError
 from ..traffic.check import ExchangeResult, check_exchange
 from ..traffic.match import default_routes
 from ..traffic.reader import TRAFFIC_SUFFIXES, expand_paths, read_traffic
-from ..validate_files import RecordResult
 from ..validation import Profile
+from ..validation.results import RecordResult
 from .reporting import Reporter, ReportFormat, issue_json
 
 

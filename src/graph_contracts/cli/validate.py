@@ -18,7 +18,7 @@ from .options import graph_version_option
 from .terminal import error_line
 
 if TYPE_CHECKING:
-    from ..validate_files import Run
+    from ..validation import Run
     from .reporting import Reporter
 
 
@@ -84,8 +84,7 @@ def _validate(args: argparse.Namespace) -> int:
     Exit 0 when every record is valid (warnings allowed), 1 when any has an
     error, 2 when a file could not be read at all or the arguments are wrong.
     """
-    from ..validate_files import Run
-    from ..validation import UnknownContractError, Validator
+    from ..validation import Run, UnknownContractError, Validator
     from .reporting import Reporter
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
@@ -113,7 +112,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
     """Each file's results to the reporter; an unreadable file is reported and the others still checked."""
     from ..errors import InputFileError
-    from ..validate_files import STDIN_NAME
+    from ..validation import STDIN_NAME
 
     for name in files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
@@ -143,7 +142,7 @@ def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
 def _csv_to_payload(args: argparse.Namespace) -> int:
     """Write import-action bodies from a valid Autopilot CSV; refuse, writing nothing, when it has errors."""
     from ..errors import InputFileError
-    from ..validate_files import csv_to_payloads, earlier_batches
+    from ..validation import csv_to_payloads, earlier_batches
     from .reporting import issue_text, record_name
 
     out_dir = Path(args.out) if args.out else Path.cwd()

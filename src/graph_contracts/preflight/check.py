@@ -2,7 +2,7 @@
 
 The order of work, each step only for the devices the earlier ones left open:
 
-1. the validator's offline checks (``validate_files.Run``, the same run
+1. the validator's offline checks (``validation.Run``, the same run
    ``graph-contracts validate`` makes): a device with an error will fail offline;
 2. the tenant's registered devices and imported identities, each read once and
    paged (``tenant.py``), matched on identity digests, never on the hash string
@@ -31,7 +31,7 @@ from ..graph.client import GraphClient
 from ..graph.paging import DEFAULT_LIMITS, PageLimits
 from ..issues import Issue
 from ..records import Record, open_records
-from ..validate_files import Run
+from ..validation import Run
 from .access import USER_READ, Access, AccessError
 from .model import (
     ALREADY_REGISTERED,

@@ -20,7 +20,7 @@ from typing import Any
 from ..autopilot.catalog import AUTOPILOT_COLLECTION, DEVICE_COLLECTION
 from ..autopilot.duplicates import digest
 from ..autopilot.hardware_hash import fast_identity
-from ..autopilot.rules import BatchChecker
+from ..autopilot.rules import duplicate_keys
 from ..graph.client import GraphClient
 from ..graph.paging import PageLimits, iter_pages
 
@@ -32,14 +32,14 @@ PageCallback = Callable[[str, int], None]
 
 
 def device_keys(record: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
-    """A record's identity digests as the validator keys duplicates (``BatchChecker.keys``).
+    """A record's identity digests as the validator keys duplicates (``autopilot.rules.duplicate_keys``).
 
     The hash text (``duplicate-hash``: the same capture), the serial number
     and, decoded from the hash, the serial inside it and the SMBIOS UUID
     (``duplicate-device``: another capture of the same device, graph-facts 6.1).
     """
     value = record.get("hardwareIdentifier")
-    return BatchChecker.keys(record, fast_identity(value.strip()) if isinstance(value, str) else None)
+    return duplicate_keys(record, fast_identity(value.strip()) if isinstance(value, str) else None)
 
 
 def serial_key(serial: object) -> int | None:

@@ -17,7 +17,7 @@ import math
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
-from ...records import duplicate_key_issues, loads
+from ...json_text import duplicate_key_issues, loads
 from .config import Limits
 from .failures import GraphFailure, bad_request
 

@@ -12,9 +12,10 @@ issue and the record's duplicate keys (the digests, the costly part, are
 computed in the worker). This process replaces the placeholders in input
 order with the run's one ``DuplicateIndex``, so the duplicates across parts
 and across files, and the batch count, are the ones a single process finds.
-The rows the lane finds clean (most of them) travel as ``PlainRows`` arrays
-of row numbers and 64-bit digests, which this process looks up in one call
-per array (``BatchChecker.check_rows``): no object per clean row on either side.
+Workers and this process share the validator's code for all of it: each
+worker runs ``Validator.check_stream`` with a ``DeferredBatch``, and this
+process checks what they deferred with a ``Merge`` (the clean-row lane is
+explained there, once); only the compact form travels, no object per clean row.
 
 What a single pass reports only once (the first quoted row, the first
 non-ASCII row) is kept once; a part that stopped reading (binary data, an
@@ -25,9 +26,9 @@ issue, never straddles two parts. Inputs that cannot be cut this way (standard
 input, JSON, NDJSON, UTF-16, small files, a header past the first megabyte)
 are read by one process.
 
-This module sits below ``validate_files``: it is handed the run (``PartedRun``:
-its duplicate state and a picklable factory of the run each worker uses) and
-builds ``results.RecordResult``s, so it never imports the run's module.
+This module sits below ``files``: it is handed the run (``PartedRun``: its
+duplicate state and a picklable maker of the validator each worker uses), so
+it never imports the run's module.
 """
 
 from __future__ import annotations
@@ -37,25 +38,25 @@ import os
 import re
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO, Protocol, cast
+from typing import BinaryIO, Protocol
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-from . import textio
-from .autopilot.csv_reader import AutopilotCsv, Part, PlainRow
-from .autopilot.duplicates import DuplicateIndex
-from .autopilot.rules import BatchChecker, Decoded, DuplicateKeys, PlainRows
-from .errors import InputFileError
-from .issues import Issue, Location
-from .records import Record, _csv_records, sniff
-from .results import RecordResult, lane_results
-from .validation import place_issues
+from .. import textio
+from ..autopilot.csv_reader import AutopilotCsv, Part
+from ..autopilot.duplicates import DuplicateIndex
+from ..autopilot.rules import PlainRows
+from ..errors import InputFileError
+from ..issues import Issue, Location
+from ..records import csv_records, sniff
+from .results import RecordResult
+from .validator import DEFERRED, DeferredBatch, DeferredCall, Merge, Validator
 
 __all__ = ["PART_BYTES", "check_file_parallel", "widen_result_pipe"]
 
@@ -68,27 +69,15 @@ _WINDOW = 64 * 1024
 #: A line with one of these bytes is never blank to the CSV reader, whatever its separator.
 _NOT_BLANK = re.compile(rb"[A-Za-z0-9]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-#: The code of the placeholder a worker leaves where the batch issues of a record go.
-_DEFERRED = "batch-deferred"
-
-#: (keys, serialNumber, pointer, location, record pointer, record columns, record location)
-_Call = tuple[DuplicateKeys, object, str, Location | None, str, Mapping[str, str] | None, Location]
-
-
-class Streams(Protocol):
-    """What validates the records of one part in a worker (``validate_files.Run``)."""
-
-    def check_stream(self, records: Iterable[Record | PlainRow], *, batch: BatchChecker | None = None,
-                     counted: bool = False) -> Iterator[RecordResult | int]: ...
 
 
 class PartedRun(Protocol):
-    """A run whose files may be cut into parts: its duplicate state, a picklable maker of the run
-    each worker uses, and room made in the duplicate state for a file (``validate_files.Run`` is one)."""
+    """A run whose files may be cut into parts: its duplicate state, a picklable maker of the validator
+    each worker uses, and room made in the duplicate state for a file (``files.Run`` is one)."""
 
     duplicates: DuplicateIndex
 
-    def factory(self) -> Callable[[], Streams]: ...
+    def device_maker(self) -> Callable[[], Validator]: ...
 
     def reserve(self, name: str) -> None: ...
 
@@ -99,7 +88,7 @@ class _Piece:
 
     path: str
     display: str
-    make_run: Callable[[], Streams]
+    make_validator: Callable[[], Validator]
     head_end: int
     start: int
     end: int
@@ -129,35 +118,10 @@ class _PartSource:
         return b""
 
 
-class _Deferred(BatchChecker):
-    """A batch checker that computes each record's duplicate keys and leaves the lookup to the parent.
-
-    A record of the general path gets a placeholder issue (``check``); the rows the lane found
-    clean come in ``PlainRows`` (``check_rows``), kept as they are for the parent.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[_Call] = []
-        #: Lane rows handed over since the last look (``_check_piece`` moves them to its outcome).
-        self.plain: list[PlainRows] = []
-
-    def check(self, record: Mapping[str, object], pointer: str = "", location: Location | None = None,
-              decoded: Decoded | None = None) -> list[Issue]:
-        current: Any = self.record
-        self.calls.append((self.keys(record, decoded), record.get("serialNumber"), pointer, location,
-                           current.pointer, current.columns, current.location))
-        return [Issue(pointer, _DEFERRED, str(len(self.calls) - 1), location=location)]
-
-    def check_rows(self, plain: PlainRows) -> list[tuple[int, list[Issue]]]:
-        self.plain.append(plain)
-        return []
-
-
 #: What a worker sends back: the results and the lane's rows in input order, the deferred calls of
 #: the results by number, whether reading stopped, the part's lines (numbered on from the head), and
 #: the error that stopped it part-way (its results before the error are still the file's).
-_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, _Call], bool, int, "InputFileError | None"]
+_Outcome = tuple[list["RecordResult | PlainRows"], dict[int, DeferredCall], bool, int, "InputFileError | None"]
 
 
 def _check_piece(piece: _Piece) -> _Outcome:
@@ -168,22 +132,22 @@ def _check_piece(piece: _Piece) -> _Outcome:
     rows the lane finds clean go back as ``PlainRows`` arrays, and the parent
     runs their batch checks in one call per array.
     """
-    run = piece.make_run()
-    batch = _Deferred()
+    validator = piece.make_validator()
+    batch = DeferredBatch()
     out: list[RecordResult | PlainRows] = []
-    kept: dict[int, _Call] = {}
+    kept: dict[int, DeferredCall] = {}
     reader: AutopilotCsv | None = None
     failure: InputFileError | None = None
     try:
         with open(piece.path, "rb") as handle:
             reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end),
                                   name=piece.display, part=piece.lines)
-            for result in run.check_stream(_csv_records(reader, plain=True), batch=batch, counted=True):
+            for result in validator.check_stream(csv_records(reader, plain=True), batch=batch, counted=True):
                 out += batch.plain  # handed over before anything after them is yielded: input order
                 batch.plain.clear()
                 if isinstance(result, RecordResult):
                     for issue in result.issues:
-                        if issue.code == _DEFERRED:
+                        if issue.code == DEFERRED:
                             kept[int(issue.message)] = batch.calls[int(issue.message)]
                     out.append(result)
     except InputFileError as exc:  # a read error part-way (EIO on a network share): keep what was read
@@ -227,7 +191,7 @@ def _cut_near(handle: BinaryIO, target: int) -> int | None:
     return None
 
 
-def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: int) -> list[_Piece] | None:
+def _plan(path: str, display: str, make_validator: Callable[[], Validator], part_bytes: int) -> list[_Piece] | None:
     """The parts of a CSV file worth cutting, or None: read it in one process."""
     try:
         size = os.path.getsize(path)
@@ -260,7 +224,7 @@ def _plan(path: str, display: str, make_run: Callable[[], Streams], part_bytes: 
         return None
     cuts.append(size)
     spans = list(itertools.pairwise(cuts))
-    return [_Piece(path, display, make_run, head_end, start, end,
+    return [_Piece(path, display, make_validator, head_end, start, end,
                    Part(reader.header_row, keep_head=index == 0, last=index == len(spans) - 1))
             for index, (start, end) in enumerate(spans)]
 
@@ -307,17 +271,14 @@ class _Shift:
         return plain
 
 
-def _settle(result: RecordResult, calls: dict[int, _Call], batch: BatchChecker, shift: _Shift) -> RecordResult:
+def _settle(result: RecordResult, calls: dict[int, DeferredCall], merge: Merge, shift: _Shift) -> RecordResult:
     """The result as one process gives it: its rows moved by ``shift``, its placeholders replaced by
     the batch issues found in input order. One pass over the issues, one new result."""
     move = shift.location
     issues: list[Issue] = []
     for issue in result.issues:
-        if issue.code == _DEFERRED:
-            keys, serial, pointer, location, prefix, columns, where = calls[int(issue.message)]
-            found = batch.check_keys(keys, serial, pointer, move(location))
-            if found:
-                issues += place_issues(found, prefix, cast("Location", move(where)), columns)
+        if issue.code == DEFERRED:
+            issues += merge.deferred(calls[int(issue.message)], move)
             continue
         moved = move(issue.location)
         issues.append(issue if moved is issue.location else
@@ -362,7 +323,7 @@ def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *,
     yields), duplicates across the run's files included; at most ``2 * jobs`` parts are in flight,
     so memory does not grow with the file.
     """
-    pieces = _plan(name, name, run.factory(), part_bytes)
+    pieces = _plan(name, name, run.device_maker(), part_bytes)
     if pieces is None:
         return None
     return _merge(run, pieces, pool, 2 * jobs, counted)
@@ -371,7 +332,7 @@ def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *,
 def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, counted: bool
            ) -> Iterator[RecordResult | int]:
     name = pieces[0].display
-    batch = BatchChecker(duplicates=run.duplicates)
+    merge = Merge(run.duplicates)
     waiting = iter(pieces)
     head_lines = pieces[0].lines.head_lines
     before = 0  # the lines of the parts already back, but for the head
@@ -400,7 +361,7 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
                 pending.append(pool.submit(_check_piece, following))
             for result in results:
                 if isinstance(result, PlainRows):
-                    yield from lane_results(batch, shift.plain(result), counted)
+                    yield from merge.rows(shift.plain(result), counted)
                     continue
                 assert isinstance(result, RecordResult)
                 if result.issues:  # a row's issues too: "the first quoted row" is reported with that row
@@ -411,7 +372,7 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
                             continue
                         result = replace(result, issues=kept)
                 if result.issues or shift.rows:
-                    result = _settle(result, calls, batch, shift)
+                    result = _settle(result, calls, merge, shift)
                 yield 1 if counted and not result.issues and result.is_record else result
             if failure is not None:
                 raise failure
