@@ -30,8 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from graph_contracts.cli.traffic_check import check_files
 from graph_contracts.traffic import Exchange, read_traffic
-from graph_contracts.traffic.check import _error_validator, _validator, check_exchange, check_files
+from graph_contracts.traffic.check import _error_validator, _validator, check_exchange
 from graph_contracts.traffic.scan import scan_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # paired.py beside this script

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph_contracts.cli import main
-from graph_contracts.terminal import Progress, Terminal
+from graph_contracts.cli.terminal import Progress, Terminal
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash"
 
@@ -92,7 +92,7 @@ def test_validate_shows_progress_on_a_terminal_and_keeps_the_report_clean(
     pty = pytest.importorskip("pty", reason="pseudo-terminals exist on POSIX only")
     import functools
 
-    from graph_contracts import reporting
+    from graph_contracts.cli import reporting
 
     path = _bad_csv(tmp_path / "long.csv", 1500)
     master, slave = pty.openpty()

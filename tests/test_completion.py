@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph_contracts.cli import build_parser, main
-from graph_contracts.completion import command_tree, completion_script
+from graph_contracts.cli.completion import command_tree, completion_script
 
 
 def _shell(name: str) -> str:

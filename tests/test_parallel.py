@@ -20,7 +20,7 @@ import pytest
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 from graph_contracts.cli import main
-from graph_contracts.reporting import Reporter
+from graph_contracts.cli.reporting import Reporter
 from graph_contracts.validation import Run
 from graph_contracts.validation.parallel import check_file_parallel
 

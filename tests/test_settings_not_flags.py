@@ -7,6 +7,7 @@ calling them has no flags. What the CLI prints is unchanged.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,15 @@ def test_library_errors_name_the_setting_not_the_flag(tmp_path: Path) -> None:
     assert batch.setting == "batch_size" and isinstance(batch, ValueError)
     for error in (endpoint, compare, batch):
         assert "--" not in str(error).split(":", 1)[0]
+
+
+def test_no_emulator_at_the_base_url_names_the_setting() -> None:
+    """The suite's option is ``--graph-base-url``, a program's argument ``base_url``: the error says the latter."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    error = _raised(lambda: open_endpoint("emulator", base_url=f"http://127.0.0.1:{port}").__enter__())
+    assert error.setting == "base_url" and "no graph-contracts emulator answers" in error.detail
 
 
 def test_the_cli_says_the_flag_from_one_table(capsys: pytest.CaptureFixture[str]) -> None:

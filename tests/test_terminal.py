@@ -12,7 +12,7 @@ from typing import TextIO
 
 import pytest
 
-from graph_contracts.terminal import Terminal, wants_colour
+from graph_contracts.cli.terminal import Terminal, wants_colour
 
 pty = pytest.importorskip("pty", reason="pseudo-terminals exist on POSIX only")
 

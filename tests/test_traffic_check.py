@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from graph_contracts.cli import main
+from graph_contracts.cli.traffic_check import check_files
 from graph_contracts.graph.endpoints import open_endpoint
-from graph_contracts.traffic.check import check_files
 from har_recorder import HarRecorder
 from loopback import serve
 

@@ -292,7 +292,7 @@ def test_max_issues_per_file_says_what_was_left_out(
 
 def test_json_and_junit_output_stream(tmp_path: Path) -> None:
     """JSON is written as records come; JUnit spools each file's cases (its counts come first)."""
-    from graph_contracts.reporting import Reporter
+    from graph_contracts.cli.reporting import Reporter
     from graph_contracts.validation import RecordResult
 
     issue = Validator.for_type("importedWindowsAutopilotDeviceIdentity").validate({"serialNumber": 1})

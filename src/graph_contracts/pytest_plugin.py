@@ -171,11 +171,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def check_running_emulator(base_url: str) -> None:
     """``--graph-endpoint emulator --graph-base-url URL``: one message when no emulator answers there."""
-    from .errors import GraphContractsError
+    from .errors import ConfigurationError, GraphContractsError
 
     try:
         with open_endpoint("emulator", base_url=base_url):
             pass
+    except ConfigurationError as exc:  # the library names the setting (base_url); pytest users typed the option
+        option = "--graph-base-url" if exc.setting == "base_url" else exc.setting
+        raise pytest.UsageError(f"graph-contracts: {option}: {exc.detail}") from None
     except GraphContractsError as exc:
         raise pytest.UsageError(f"graph-contracts: {exc}") from None
 

@@ -181,7 +181,7 @@ def open_endpoint(
             running.token("write")  # one clear message now, rather than a failure in every test
         except GraphContractsError as exc:
             raise ConfigurationError(
-                "--graph-base-url", f"no graph-contracts emulator answers at {base_url}: {exc}"
+                "base_url", f"no graph-contracts emulator answers at {base_url}: {exc}"
             ) from None
         yield running
         return

@@ -25,10 +25,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import CompareError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
@@ -57,27 +56,6 @@ def diff_findings(old: Baseline, new: Baseline) -> FindingsDiff:
         fixed=tuple(e for e in old.entries if e.id not in new_ids),
         unchanged=tuple(e for e in new.entries if e.id in old_ids),
     )
-
-
-#: Options of a single gate run that ``--compare`` does not apply, with what to do instead. A diff has no
-#: JUnit, baseline or strictness of its own: silently ignoring them would let a pipeline believe it gated.
-NOT_WITH_COMPARE: Mapping[str, str] = {
-    "junitxml": "--junitxml",
-    "baseline": "--baseline",
-    "write_baseline": "--write-baseline",
-    "strict_baseline": "--strict-baseline",
-    "traffic": "--traffic",
-}
-
-
-def refuse_gate_options(args: Any) -> None:
-    """``CompareError`` naming every option given with ``--compare`` that it would not apply."""
-    given = [flag for attr, flag in NOT_WITH_COMPARE.items() if getattr(args, attr, None)]
-    if given:
-        raise CompareError(
-            "compare", f"does not apply {', '.join(given)}; gate one release with them instead "
-            "(sdk-check --sdk NAME ... in an environment holding it)",
-        )
 
 
 def distribution_of(requirement: str) -> SdkDistribution:

@@ -122,24 +122,6 @@ def plan(
     return list(dict.fromkeys(out))
 
 
-#: ``sdk-check`` options a matrix does not apply (``--baseline`` and ``--examples`` it does).
-NOT_WITH_MATRIX: Mapping[str, str] = {
-    "junitxml": "--junitxml",
-    "write_baseline": "--write-baseline",
-    "strict_baseline": "--strict-baseline",
-    "traffic": "--traffic",
-    "compare": "--compare",
-}
-
-
-def refuse_matrix_options(args: Any) -> None:
-    """``MatrixError`` naming every option given with ``--matrix`` that it would not apply."""
-    given = [flag for attr, flag in NOT_WITH_MATRIX.items() if getattr(args, attr, None)]
-    if given:
-        raise MatrixError("matrix", f"does not apply {', '.join(given)}; it takes --baseline, --examples, "
-                          "--last and --shard")
-
-
 # --------------------------------------------------------------------------- one release
 
 

@@ -21,30 +21,26 @@ contract suite's negative tests do) a request body answered 400 is the
 refusal it was sent for, not a finding; an invalid body that was accepted
 still is, and every response is checked as always.
 Findings are ``Issue``s whose pointer says where in the exchange
-(``/request/body/serialNumber``, ``/response/status``), reported by
-:mod:`graph_contracts.reporting` in the same formats as ``validate``.
+(``/request/body/serialNumber``, ``/response/status``); the CLI
+(:mod:`graph_contracts.cli.traffic_check`) reports them in the same formats as ``validate``.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..errors import InputFileError
 from ..issues import Issue
-from ..reporting import Reporter, ReportFormat, issue_json
 from ..schemas import GRAPH_ERROR
 from ..validation import Profile, UnknownContractError, Validator
-from ..validation.results import RecordResult
 from .match import Match, RouteTable, coverage_key, default_routes
-from .reader import TRAFFIC_SUFFIXES, Exchange, expand_paths, read_traffic
+from .reader import Exchange
 
-__all__ = ["GRAPH_ERROR_STATUSES", "ExchangeResult", "TrafficReporter", "check_exchange", "check_files"]
+__all__ = ["GRAPH_ERROR_STATUSES", "ExchangeResult", "check_exchange"]
 
 #: The error statuses Graph documents for every operation (concepts/errors.md).
 GRAPH_ERROR_STATUSES = frozenset(
@@ -160,93 +156,3 @@ def check_exchange(exchange: Exchange, *, profile: Profile = "contract", routes:
     refused = expect_refusals and exchange.response.status == 400
     issues = ([] if refused else _request_issues(exchange, match, profile)) + _response_issues(exchange, match)
     return ExchangeResult(exchange, match, key, tuple(issues))
-
-
-def _record(result: ExchangeResult) -> RecordResult:
-    exchange, match = result.exchange, result.match
-    location = exchange.location
-    where = f"line {location.line}" if location.line else f"entry {location.index}"
-    kind = "mock " if location.format == "devproxy" else ""
-    target = f" ({match.operation.id}, {match.version})" if match else ""
-    label = (f"{where}: {kind}{exchange.request.method} {urlsplit(exchange.request.url).path}"
-             f" -> {exchange.response.status}{target}")
-    return RecordResult(location.file, label, list(result.issues), location.line)
-
-
-class TrafficReporter(Reporter):
-    """``validate``'s reporter, counting exchanges and the ones no contract covers, per path."""
-
-    def __init__(self, fmt: ReportFormat, out: TextIO, err: TextIO) -> None:
-        super().__init__(fmt, out, err)
-        self.not_covered: Counter[str] = Counter()
-
-    def exchange(self, result: ExchangeResult) -> None:
-        if result.match is None:
-            self.not_covered[result.coverage] += 1
-        else:
-            self.record(_record(result))
-
-    def _record_json(self, result: RecordResult) -> None:
-        # An exchange's issue says which file and exchange it is about; validate's says it via Location.
-        for issue in result.issues:
-            self._json.append({**issue_json(issue), "location": {"file": result.file, "line": result.line},
-                               "exchange": result.label})
-
-    def summary(self) -> str:
-        covered = self.records
-        total = covered + sum(self.not_covered.values())
-        text = (f"{total} exchange{'s' * (total != 1)} read, {covered} checked against a contract, "
-                f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}, "
-                f"{total - covered} not covered")
-        if self.unreadable:
-            text += f", {len(self.unreadable)} unreadable file{'s' * (len(self.unreadable) != 1)}"
-        return text
-
-    def finish(self) -> None:
-        if self.fmt == "json":
-            self._clear_progress()
-            doc = {"exchanges": self.records + sum(self.not_covered.values()), "checked": self.records,
-                   "errors": self.errors, "warnings": self.warnings, "unreadable": len(self.unreadable),
-                   "not_covered": dict(self.not_covered.most_common()), "issues": self._json}
-            json.dump(doc, self.out, indent=2)
-            print(file=self.out)
-            return
-        if self.fmt == "text" and self.not_covered:
-            print("not covered by a contract:", file=self.out)
-            for key, count in self.not_covered.most_common():
-                print(f"  {count:>6}  {key}", file=self.out)
-        super().finish()
-
-
-def _expanded(paths: Sequence[str], reporter: TrafficReporter) -> Iterator[str]:
-    """Each path's files, in order; a path that does not exist is reported as unreadable and skipped."""
-    for path in paths:
-        try:
-            files = expand_paths([path], TRAFFIC_SUFFIXES)
-        except InputFileError as exc:
-            reporter.start_file(path)
-            reporter.file_error(exc.file, exc.detail, exc.line)
-            continue
-        yield from (str(file) for file in files)
-
-
-def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Profile = "contract",
-                out: TextIO, err: TextIO, expect_refusals: bool = False) -> int:
-    """Check every exchange in ``files`` (files or folders, expanded as ``traffic scan`` expands them, a folder
-    to its traffic files) and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
-    reporter = TrafficReporter(fmt, out, err)
-    routes = default_routes()
-    for name in _expanded(files, reporter):
-        reporter.start_file(name)
-        try:
-            for exchange in read_traffic(name):
-                reporter.exchange(check_exchange(exchange, profile=profile, routes=routes,
-                                                 expect_refusals=expect_refusals))
-        except InputFileError as exc:
-            reporter.file_error(exc.file, exc.detail, exc.line)
-        except RecursionError:
-            reporter.file_error(name, "the data is nested too deeply to check")
-    reporter.finish()
-    return reporter.exit_code()
-
-

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .autopilot.catalog import AUTOPILOT_COLLECTION
-from .errors import InputFileError
+from ..autopilot.catalog import AUTOPILOT_COLLECTION
+from ..errors import InputFileError
 
 __all__ = ["HashInput", "hash_inputs"]
 
@@ -128,7 +128,7 @@ def _from_json(body: str, name: str) -> Iterator[HashInput]:
 
 
 def _from_csv(body: str, name: str) -> Iterator[HashInput]:
-    from .autopilot.csv_reader import AutopilotCsv
+    from ..autopilot.csv_reader import AutopilotCsv
 
     rows = [(f"row {row.row}", row.record) for row in AutopilotCsv(io.BytesIO(body.encode("utf-8")),
                                                                     name=name or "<argument>")]

@@ -18,9 +18,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from typing import IO, Any, Literal, TextIO
 
-from .issues import Issue
+from ..issues import Issue
+from ..validation.results import RecordResult
 from .terminal import Progress, Terminal
-from .validation.results import RecordResult
 
 ReportFormat = Literal["text", "json", "junit", "github"]
 FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")

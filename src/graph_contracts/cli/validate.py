@@ -1,0 +1,257 @@
+"""``graph-contracts validate`` and ``csv to-payload``: files checked record by record, issues printed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..contracts import VERSIONS
+from ..errors import ConfigurationError, GraphContractsError
+from ..resources import schemas_dir
+from .argtypes import batch_size, positive
+from .flags import error_text
+from .options import graph_version_option
+from .terminal import error_line
+
+if TYPE_CHECKING:
+    from ..validation import Run
+    from .reporting import Reporter
+
+
+def request_names(version: str, kind: str) -> list[str]:
+    """The type or operation names that have a request schema in ``version`` (``kind``: types, operations)."""
+    folder = schemas_dir() / version / kind
+    suffix = ".request.json"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
+
+
+def _unknown(option: str, name: str, version: str, kind: str, names: list[str]) -> ConfigurationError:
+    """A usage error naming the valid choices, the closest one first, and another version that has ``name``."""
+    import difflib
+
+    elsewhere = [v for v in VERSIONS if v != version and name in request_names(v, kind)]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if elsewhere:
+        hint = f"it exists in {elsewhere[0]} (add --graph-version {elsewhere[0]}); "
+    else:
+        hint = f"did you mean {close[0]!r}? " if close else ""
+    listed = ", ".join(names) or "none"
+    article = "an" if kind == "operations" else "a"
+    return ConfigurationError(
+        option, f"{name!r} is not {article} {kind[:-1]} in {version}; {hint}the {kind} are: {listed}"
+    )
+
+
+def resolve_target(type_name: str | None, operation: str | None, version: str) -> tuple[str | None, str | None]:
+    """The full type and operation names a user meant, or ``ConfigurationError`` listing the valid ones.
+
+    An operation may be given short (``import``, ``create``) when only one
+    type has it, or with ``--type`` naming the type.
+    """
+    if type_name:
+        types = request_names(version, "types")
+        if type_name not in types:
+            raise _unknown("--type", type_name, version, "types", types)
+    if not operation:
+        return type_name, None
+    operations = request_names(version, "operations")
+    if operation in operations:
+        if type_name and not operation.startswith(f"{type_name}."):
+            raise ConfigurationError("--operation", f"{operation!r} is not an operation of --type {type_name!r}")
+        return None, operation
+    if "." not in operation:
+        candidates = [o for o in operations if o.endswith(f".{operation}") and (
+            not type_name or o == f"{type_name}.{operation}")]
+        if len(candidates) == 1:
+            return None, candidates[0]
+        if len(candidates) > 1:
+            raise ConfigurationError(
+                "--operation",
+                f"{operation!r} is ambiguous in {version}: {', '.join(candidates)}; give the full name, or --type",
+            )
+    raise _unknown("--operation", operation, version, "operations", operations)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """Validate each file, record by record; an unreadable file is reported and the others still checked.
+
+    Exit 0 when every record is valid (warnings allowed), 1 when any has an
+    error, 2 when a file could not be read at all or the arguments are wrong.
+    """
+    from ..validation import Run, UnknownContractError, Validator
+    from .reporting import Reporter
+
+    try:  # a misspelt --type or --operation is a usage error, not a finding in every file
+        type_name, operation = resolve_target(args.type, args.operation, args.graph_version)
+        if operation:
+            Validator.for_operation(operation, version=args.graph_version)
+        elif type_name:
+            Validator.for_type(type_name, version=args.graph_version)
+    except (UnknownContractError, ConfigurationError) as exc:
+        error_line("graph-contracts validate", error_text(exc))
+        return 2
+    reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
+    # One run for all the files, so a device listed in two of them is a duplicate too.
+    run = Run(type=type_name, operation=operation, version=args.graph_version, profile=args.profile)
+    with contextlib.ExitStack() as stack:
+        if args.jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            run.use_processes(stack.enter_context(ProcessPoolExecutor(args.jobs)), args.jobs)
+        _validate_files(args.files, run, reporter)
+    reporter.finish()
+    return reporter.exit_code()
+
+
+def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
+    """Each file's results to the reporter; an unreadable file is reported and the others still checked."""
+    from ..errors import InputFileError
+    from ..validation import STDIN_NAME
+
+    for name in files:
+        reporter.start_file(STDIN_NAME if name == "-" else name)
+        try:
+            if reporter.takes_counts:  # the records without issues as numbers: no object per clean CSV row
+                for item in run.check_file_counts(name):
+                    if isinstance(item, int):
+                        reporter.clean(item)
+                    else:
+                        reporter.record(item)
+            else:
+                for result in run.check_file(name):
+                    reporter.record(result)
+        except BrokenPipeError:
+            raise  # the reader of our output went away (`| head`): not the input's fault; main() stops
+        except InputFileError as exc:
+            # One unreadable file must not hide what the others contain.
+            reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
+        except GraphContractsError as exc:
+            reporter.file_error(STDIN_NAME if name == "-" else name, error_text(exc))
+        except RecursionError:
+            reporter.file_error(STDIN_NAME if name == "-" else name, "the data is nested too deeply to validate")
+        except OSError as exc:
+            reporter.file_error(STDIN_NAME if name == "-" else name, exc.strerror or str(exc))
+
+
+def _csv_to_payload(args: argparse.Namespace) -> int:
+    """Write import-action bodies from a valid Autopilot CSV; refuse, writing nothing, when it has errors."""
+    from ..errors import InputFileError
+    from ..validation import csv_to_payloads, earlier_batches
+    from .reporting import issue_text, record_name
+
+    out_dir = Path(args.out) if args.out else Path.cwd()
+    refusal = _not_a_csv(Path(args.file))
+    if refusal:
+        error_line("graph-contracts csv to-payload", refusal)
+        return 2
+    try:
+        written, problems, removed = csv_to_payloads(
+            Path(args.file), out_dir, batch_size=args.batch_size, version=args.graph_version
+        )
+    except InputFileError as exc:
+        print(f"graph-contracts: cannot read {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"graph-contracts: cannot write to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    for result in problems:
+        print(record_name(result))
+        for issue in result.issues:
+            print(f"  {issue_text(issue)}")
+    if not written and any(r.errors for r in problems):
+        errors = sum(r.errors for r in problems)
+        with contextlib.suppress(OSError):
+            if left := len(earlier_batches(out_dir)):
+                print(f"{out_dir} still holds {left} batch file{'s' * (left != 1)} of an earlier run, not of "
+                      f"{args.file}", file=sys.stderr)
+        print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
+        return 1
+    if removed:
+        print(f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
+              + ", ".join(p.name for p in removed))
+    from ..autopilot.catalog import AUTOPILOT_COLLECTION
+
+    devices = sum(len(json.loads(p.read_text(encoding="utf-8"))[AUTOPILOT_COLLECTION]) for p in written)
+    print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
+    return 0
+
+
+def _not_a_csv(path: Path) -> str:
+    """Why ``csv to-payload`` should not read ``path`` (it holds JSON), or ``""``; unreadable files are left to it."""
+    from ..errors import InputFileError
+    from ..records import sniff
+
+    if path.is_fifo():  # validate reads pipes; this command reads its file twice (check, then write)
+        return f"{path} is a pipe: csv to-payload reads the CSV twice, so save it to a file first"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+        fmt = sniff(head, path.suffix.lower(), str(path))
+    except (OSError, InputFileError):
+        return ""
+    if fmt == "csv":
+        return ""
+    return (f"{path} holds {fmt.upper()}, not an Autopilot CSV: csv to-payload turns a CSV into import bodies; "
+            f"check a JSON body with: graph-contracts validate {path}")
+
+
+def add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``validate FILE...``."""
+    val = sub.add_parser("validate", help="validate JSON, NDJSON or Autopilot CSV files before upload")
+    val.add_argument(
+        "files", nargs="+", help="files (format read from the content: JSON, NDJSON or CSV); - for standard input"
+    )
+    val.add_argument("--type", help="Graph type name (default: from @odata.type, or the import body)")
+    val.add_argument(
+        "--operation",
+        help="operation, e.g. importedWindowsAutopilotDeviceIdentity.import, or just import when one type has it",
+    )
+    graph_version_option(val, default="v1.0")
+    val.add_argument(
+        "--profile",
+        default="upload",
+        choices=("upload", "contract"),
+        help="upload (default): also what Intune would reject; contract: the schema alone",
+    )
+    val.add_argument(
+        "--format",
+        default="text",
+        choices=("text", "json", "junit", "github"),
+        help="text (default), json, junit (JUnit XML, a testcase per record) or github (Actions annotations)",
+    )
+    val.add_argument(
+        "--max-issues",
+        type=positive,
+        metavar="N",
+        help="show at most N issues per file, then how many were left out (the totals still count them all)",
+    )
+    val.add_argument(
+        "--jobs",
+        type=positive,
+        default=1,
+        metavar="N",
+        help="validate large CSV files in N processes (same output as one; default 1)",
+    )
+    val.set_defaults(handler=_validate)
+
+
+def add_csv(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``csv to-payload FILE``."""
+    csv_ = sub.add_parser("csv", help="turn Autopilot CSV files into Graph import bodies")
+    csvsub = csv_.add_subparsers(dest="action", required=True)
+    payload = csvsub.add_parser(
+        "to-payload", help="write import-action bodies (batch-0001.json ...) from a valid CSV; nothing if invalid"
+    )
+    payload.add_argument("file", help="the Autopilot CSV file")
+    payload.add_argument("-o", "--out", help="output folder (default: the current folder)")
+    payload.add_argument(
+        "--batch-size", type=batch_size, default=500, help="devices per body (default and maximum: 500)"
+    )
+    graph_version_option(payload, default="v1.0")
+    payload.set_defaults(handler=_csv_to_payload)
