@@ -67,8 +67,13 @@ class Emulator:
 def emulator() -> Iterator[Emulator]:
     """``graph-contracts emulator --quiet`` in a subprocess, with a write token from its token endpoint."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    process = subprocess.Popen([sys.executable, "-m", "graph_contracts.cli", "emulator", "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graph_contracts.cli", "emulator", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert process.stdout is not None
         lines = []
@@ -82,9 +87,15 @@ def emulator() -> Iterator[Emulator]:
         client_id, secret = re.findall(r"id (\S+)\s+secret (\S+)", lines[3])[0]
         import httpx
 
-        token = httpx.post(token_url, data={"grant_type": "client_credentials", "client_id": client_id,
-                                            "client_secret": secret,
-                                            "scope": "https://graph.microsoft.com/.default"}).json()["access_token"]
+        token = httpx.post(
+            token_url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        ).json()["access_token"]
         yield Emulator(process, host, int(port), token)
     finally:
         process.terminate()
@@ -110,8 +121,10 @@ class Connection:
 
     async def request(self, method: str, path: str, body: object | None = None) -> tuple[int, bytes]:
         payload = b"" if body is None else json.dumps(body).encode()
-        head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {self.token}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {self.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        )
         self.writer.write(head.encode() + payload)
         status_line = await self.reader.readline()
         length = 0
@@ -199,8 +212,10 @@ def run_load(clients: int, seconds: float, rounds: int = 3) -> None:
     p99 and ``p99 / single-client p50`` are summarized over the rounds as median and interquartile
     range (``paired.py``); the target is met only when the high end of the p99 IQR is under 100 ms.
     """
-    print(f"1. load: {clients} clients for {seconds:g} s (baseline: 1 client for {min(seconds, 3):g} s), "
-          f"{rounds} round(s), a fresh emulator each")
+    print(
+        f"1. load: {clients} clients for {seconds:g} s (baseline: 1 client for {min(seconds, 3):g} s), "
+        f"{rounds} round(s), a fresh emulator each"
+    )
     p99s: list[float] = []
     ratios: list[float] = []
     refused_any = empty_any = False
@@ -215,8 +230,10 @@ def run_load(clients: int, seconds: float, rounds: int = 3) -> None:
             server_errors = sum(n for s, n in tally.statuses.items() if s >= 500)
             ms = [x * 1000 for x in tally.latencies]
             rate = len(ms) / (seconds if tally is loaded else min(seconds, 3))
-            print(f"    {name}: {len(ms)} requests ({rate:.0f}/s), "
-                  f"5xx {server_errors}, statuses {dict(sorted(tally.statuses.items()))}")
+            print(
+                f"    {name}: {len(ms)} requests ({rate:.0f}/s), "
+                f"5xx {server_errors}, statuses {dict(sorted(tally.statuses.items()))}"
+            )
             print(f"      latency ms: p50 {percentile(ms, 0.5):.1f}  p99 {percentile(ms, 0.99):.1f}  max {max(ms):.1f}")
         p99 = percentile(loaded.latencies, 0.99)
         p99s.append(p99 * 1000)
@@ -225,8 +242,10 @@ def run_load(clients: int, seconds: float, rounds: int = 3) -> None:
         gone = set(baseline.deleted) | set(loaded.deleted)
         missing, duplicated = expected - set(listed), len(listed) - len(set(listed))
         resurrected = gone & set(listed)
-        print(f"    audit: {len(listed)} listed, {len(expected)} expected; missing {len(missing)}, "
-              f"duplicated {duplicated}, deleted but listed {len(resurrected)}")
+        print(
+            f"    audit: {len(listed)} listed, {len(expected)} expected; missing {len(missing)}, "
+            f"duplicated {duplicated}, deleted but listed {len(resurrected)}"
+        )
         refused = sum(n for s, n in loaded.statuses.items() if s >= 400)
         if refused or not expected:
             print(f"    the load is not real work: {refused} requests refused, {len(expected)} devices kept")
@@ -239,9 +258,11 @@ def run_load(clients: int, seconds: float, rounds: int = 3) -> None:
         verdict = "not met (the load was not real work)"
     else:
         verdict = "met" if p99_summary.high < 100 else "not met" if p99_summary.low >= 100 else "not shown"
-    print(f"  target (information): 0 5xx and p99 < 100 ms with 50 clients for 20 s, judged on the high end of "
-          f"the p99 IQR: here {verdict} ({clients} clients, {seconds:g} s, {os.cpu_count()} cores, load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    print(
+        f"  target (information): 0 5xx and p99 < 100 ms with 50 clients for 20 s, judged on the high end of "
+        f"the p99 IQR: here {verdict} ({clients} clients, {seconds:g} s, {os.cpu_count()} cores, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
 
 
 # --------------------------------------------------------------------------- oversized bodies
@@ -251,8 +272,9 @@ def send_big_body(target: Emulator, size: int, declared: bool) -> str:
     """POST ``size`` bytes without a token; stop when the emulator answers or closes. Its status line."""
     with socket.create_connection((target.host, target.port), timeout=30) as sock:
         framing = f"Content-Length: {size}" if declared else "Transfer-Encoding: chunked"
-        sock.sendall(f"POST {DEVICES} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                     f"{framing}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST {DEVICES} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode()
+        )
         chunk = b"x" * MB
         sent = 0
         try:
@@ -279,8 +301,10 @@ def run_memory(bodies: int) -> None:
         time.sleep(0.5)
         after, peak = target.status("VmRSS"), target.status("VmHWM")
     print(f"  answers: {sorted(set(statuses))}")
-    print(f"  RSS: baseline {baseline / MB:.0f} MB, after {after / MB:.0f} MB ({after / baseline:.2f}x), "
-          f"peak {peak / MB:.0f} MB")
+    print(
+        f"  RSS: baseline {baseline / MB:.0f} MB, after {after / MB:.0f} MB ({after / baseline:.2f}x), "
+        f"peak {peak / MB:.0f} MB"
+    )
     verdict = "met" if after < 200 * MB else "NOT met"
     print(f"  target (information): RSS under 200 MB after twelve 100 MB bodies: here {verdict}")
 
@@ -291,8 +315,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--only", choices=("load", "memory"), default=None)
-    parser.add_argument("--rounds", type=int, default=None, help="load rounds, a fresh emulator each (default 3; "
-                        "quick 1)")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="load rounds, a fresh emulator each (default 3; quick 1)"
+    )
     args = parser.parse_args(argv)
     clients = args.clients or (10 if args.quick else 50)
     seconds = args.seconds or (3.0 if args.quick else 20.0)

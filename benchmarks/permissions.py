@@ -48,15 +48,33 @@ def _best(fn: Callable[[], Any], repeats: int) -> float:
 def _entry(exchange: Exchange) -> dict[str, Any]:
     request, response = exchange.request, exchange.response
     entry: dict[str, Any] = {
-        "request": {"method": request.method, "url": request.url, "httpVersion": "HTTP/1.1",
-                    "headers": [{"name": k, "value": v} for k, v in request.headers], "queryString": [],
-                    "cookies": [], "headersSize": -1, "bodySize": len(request.body)},
-        "response": {"status": response.status, "statusText": response.reason, "httpVersion": "HTTP/1.1",
-                     "headers": [{"name": k, "value": v} for k, v in response.headers], "cookies": [],
-                     "content": {"size": len(response.body), "mimeType": "application/json",
-                                 "text": response.body.decode("utf-8", "replace")},
-                     "redirectURL": "", "headersSize": -1, "bodySize": len(response.body)},
-        "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
+        "request": {
+            "method": request.method,
+            "url": request.url,
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in request.headers],
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": len(request.body),
+        },
+        "response": {
+            "status": response.status,
+            "statusText": response.reason,
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in response.headers],
+            "cookies": [],
+            "content": {
+                "size": len(response.body),
+                "mimeType": "application/json",
+                "text": response.body.decode("utf-8", "replace"),
+            },
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(response.body),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
     }
     if request.body:
         entry["request"]["postData"] = {"mimeType": "application/json", "text": request.body.decode("utf-8", "replace")}
@@ -73,8 +91,10 @@ def write_har(path: Path, requests: int, *, slim: bool = False) -> Path:
             entry["request"]["headers"] = entry["response"]["headers"] = []
             entry["request"].pop("postData", None)
             entry["response"]["content"]["text"] = ""
-    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"},
-                                        "entries": entries}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": entries}}),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -128,8 +148,9 @@ def bench_big(requests: int, folder: Path) -> None:
     har = write_har(folder / "big.har", requests, slim=True)
     print(f"2. {requests} requests ({har.stat().st_size / 1e6:.0f} MB HAR), one process each")
     for mode in ("whole", "read", "permissions"):
-        out = subprocess.run([sys.executable, "-c", _CHILD, mode, str(har)], capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", _CHILD, mode, str(har)], capture_output=True, text=True, check=True
+        ).stdout.split()
         print(f"   {mode:<12} {float(out[0]):7.2f} s   peak RSS {int(out[1]) / 1024:7.0f} MB")
 
 
@@ -146,9 +167,11 @@ def bench_startup(repeats: int) -> None:
     exe = Path(sys.executable).with_name("graph-contracts")
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "graph_contracts.cli"]
     print(f"3. start-up, a fresh process, best / median of {repeats} (load {os.getloadavg()[0]:.1f})")
-    for name, argv in (("python -c pass", [sys.executable, "-c", "pass"]),
-                       ("graph-contracts --version", [*cli, "--version"]),
-                       ("permissions --operation import", [*cli, "permissions", "--operation", "import"])):
+    for name, argv in (
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("graph-contracts --version", [*cli, "--version"]),
+        ("permissions --operation import", [*cli, "permissions", "--operation", "import"]),
+    ):
         best, median = _wall(argv, repeats)
         print(f"   {name:<32} {best:6.3f} s / {median:6.3f} s")
     print("   target: permissions --operation import under 0.5 s")

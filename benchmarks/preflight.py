@@ -59,20 +59,29 @@ def _hash(serial: str) -> str:
 
 def write_state(path: Path, devices: int) -> None:
     registered = [
-        {"serialNumber": f"REG-{i:06}", "groupTag": TAGS[i % len(TAGS)],
-         **({"userPrincipalName": f"user{i % 1000}@contoso.example"} if i % 100 == 0 else {})}
+        {
+            "serialNumber": f"REG-{i:06}",
+            "groupTag": TAGS[i % len(TAGS)],
+            **({"userPrincipalName": f"user{i % 1000}@contoso.example"} if i % 100 == 0 else {}),
+        }
         for i in range(devices)
     ]
     imported = (
-        [{"serialNumber": f"FAILED-{i:03}", "state": "error", "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"}
-         for i in range(100)]
+        [
+            {"serialNumber": f"FAILED-{i:03}", "state": "error", "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"}
+            for i in range(100)
+        ]
         + [{"serialNumber": f"PENDING-{i:03}", "state": "pending"} for i in range(100)]
-        + [{"serialNumber": f"DONE-{i:03}", "hardwareIdentifier": _hash(f"DONE-{i:03}"), "state": "complete"}
-           for i in range(100)]
+        + [
+            {"serialNumber": f"DONE-{i:03}", "hardwareIdentifier": _hash(f"DONE-{i:03}"), "state": "complete"}
+            for i in range(100)
+        ]
     )
     users = [{"userPrincipalName": f"user{i}@contoso.example"} for i in range(50)]
-    path.write_text(json.dumps({"registered_devices": registered, "imported_identities": imported,
-                                "users": users}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"registered_devices": registered, "imported_identities": imported, "users": users}),
+        encoding="utf-8",
+    )
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -105,14 +114,25 @@ def main() -> int:
         write_state(state, args.devices)
         write_csv(rows, args.rows)
         seed = read_state_file(state)
-        print(f"state: {args.devices:,} registered devices, 300 imported identities, 50 users "
-              f"({state.stat().st_size / 1e6:.1f} MB, written and read in {time.perf_counter() - started:.1f} s)")
+        print(
+            f"state: {args.devices:,} registered devices, 300 imported identities, 50 users "
+            f"({state.stat().st_size / 1e6:.1f} MB, written and read in {time.perf_counter() - started:.1f} s)"
+        )
         config = EmulatorConfig(seed=seed, page_size=1000)
         with running_emulator(config) as handle:
             token = handle.token(["DeviceManagementServiceConfig.Read.All", "User.Read.All"])
             env = {**os.environ, "GRAPH_TOKEN": token}
-            command = [sys.executable, "-c", _CHILD, "preflight", str(rows),
-                       "--graph-endpoint", handle.base_url, "--format", "json"]
+            command = [
+                sys.executable,
+                "-c",
+                _CHILD,
+                "preflight",
+                str(rows),
+                "--graph-endpoint",
+                handle.base_url,
+                "--format",
+                "json",
+            ]
             before = len(handle.received)
             started = time.perf_counter()
             proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -126,8 +146,10 @@ def main() -> int:
         return 1
     doc = json.loads(out)
     print(f"preflight of {args.rows} rows: {wall:.2f} s wall (target < 10 s on 2 cores)")
-    print(f"requests: {received} received by the emulator ({', '.join(methods)}), {doc['requests']} counted by "
-          f"preflight (target < 150)")
+    print(
+        f"requests: {received} received by the emulator ({', '.join(methods)}), {doc['requests']} counted by "
+        f"preflight (target < 150)"
+    )
     print(f"peak RSS of the preflight process: {peak_kb / 1024:.0f} MB (target < 200 MB)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("verdicts: " + ", ".join(f"{k} {v}" for k, v in doc["counts"].items() if v))

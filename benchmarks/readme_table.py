@@ -58,12 +58,19 @@ class Sizes:
     slow_commands: bool  # the test command and pip install (minutes each)
 
 
-FULL = Sizes(records=20_000, csv_rows=200_000, min_rounds=5, max_rounds=15, run_rounds=(3, 7), run_extra=(),
-             slow_commands=True)
+FULL = Sizes(
+    records=20_000, csv_rows=200_000, min_rounds=5, max_rounds=15, run_rounds=(3, 7), run_extra=(), slow_commands=True
+)
 #: Checks that the command works, in well under a minute on 2 busy cores; its figures are not the README's.
-QUICK = Sizes(records=1_000, csv_rows=1_000, min_rounds=3, max_rounds=3, run_rounds=(1, 1),
-              run_extra=("--graph-version", "v1.0", "--examples", "1", "--jobs", "1", "--", "-k", "test_auth"),
-              slow_commands=False)
+QUICK = Sizes(
+    records=1_000,
+    csv_rows=1_000,
+    min_rounds=3,
+    max_rounds=3,
+    run_rounds=(1, 1),
+    run_extra=("--graph-version", "v1.0", "--examples", "1", "--jobs", "1", "--", "-k", "test_auth"),
+    slow_commands=False,
+)
 
 
 @dataclass(frozen=True)
@@ -145,21 +152,39 @@ def record_rows(sizes: Sizes, import_records: Callable[..., Any]) -> list[Row]:
         candidates = [("upload", loop(upload.is_valid))]
         if real_size:
             candidates.append(("contract", loop(contract.is_valid)))
-        ratios = paired_rounds(("rs", loop(rs.is_valid)), candidates, min_rounds=sizes.min_rounds,
-                               max_rounds=sizes.max_rounds, targets={"upload": 1.0, "contract": 1.0})
-        what = (f"{sizes.records:,} single records, 10% invalid, hashes of 30 records (real size)" if real_size
-                else "the same with 4-record hashes (second line: no real hash is this small)")
-        rows.append(ratio_row(f"upload profile `is_valid` (every Autopilot rule) vs `jsonschema_rs` `is_valid`: "
-                              f"{what}", ratios["upload"]))
+        ratios = paired_rounds(
+            ("rs", loop(rs.is_valid)),
+            candidates,
+            min_rounds=sizes.min_rounds,
+            max_rounds=sizes.max_rounds,
+            targets={"upload": 1.0, "contract": 1.0},
+        )
+        what = (
+            f"{sizes.records:,} single records, 10% invalid, hashes of 30 records (real size)"
+            if real_size
+            else "the same with 4-record hashes (second line: no real hash is this small)"
+        )
+        rows.append(
+            ratio_row(
+                f"upload profile `is_valid` (every Autopilot rule) vs `jsonschema_rs` `is_valid`: {what}",
+                ratios["upload"],
+            )
+        )
         if real_size:
-            rows.append(ratio_row("contract profile `is_valid` vs `jsonschema_rs` `is_valid`, the same "
-                                  "real-size records", ratios["contract"]))
+            rows.append(
+                ratio_row(
+                    "contract profile `is_valid` vs `jsonschema_rs` `is_valid`, the same real-size records",
+                    ratios["contract"],
+                )
+            )
     return rows
 
 
-CSV_READER = ("import collections, csv, sys\n"
-              "with open(sys.argv[1], newline='', encoding='ascii') as f:\n"
-              "    collections.deque(csv.reader(f), maxlen=0)\n")
+CSV_READER = (
+    "import collections, csv, sys\n"
+    "with open(sys.argv[1], newline='', encoding='ascii') as f:\n"
+    "    collections.deque(csv.reader(f), maxlen=0)\n"
+)
 
 
 def csv_rows(sizes: Sizes, write_csv: Callable[..., None], workdir: Path) -> tuple[list[Row], str]:
@@ -183,25 +208,45 @@ def csv_rows(sizes: Sizes, write_csv: Callable[..., None], workdir: Path) -> tup
             if name == "one":
                 peaks.append(done.peak_mb)
             return done.wall
+
         return run
 
     seconds: dict[str, list[float]] = {}
-    ratios = paired_rounds(("reader", measure("reader")), [("one", measure("one")), ("two", measure("two"))],
-                           min_rounds=sizes.min_rounds, max_rounds=sizes.max_rounds, warmup=False,
-                           samples=seconds, targets={"one": 1.0})
+    ratios = paired_rounds(
+        ("reader", measure("reader")),
+        [("one", measure("one")), ("two", measure("two"))],
+        min_rounds=sizes.min_rounds,
+        max_rounds=sizes.max_rounds,
+        warmup=False,
+        samples=seconds,
+        targets={"one": 1.0},
+    )
     jobs = Summary(tuple(a / b for a, b in zip(seconds["one"], seconds["two"], strict=True)))
     jobs_ratio = Ratio("two", "one", jobs, jobs.spread < 0.10, 1.8)
     rows = [
-        ratio_row(f"`graph-contracts validate FILE.csv` vs a do-nothing `csv.reader` pass, whole process against "
-                  f"whole process, one job ({sizes.csv_rows:,} rows, unique real-size hashes)", ratios["one"]),
-        ratio_row("`validate --jobs 2` vs one job, the same file, whole processes (2 cores: needs both free)",
-                  jobs_ratio),
+        ratio_row(
+            f"`graph-contracts validate FILE.csv` vs a do-nothing `csv.reader` pass, whole process against "
+            f"whole process, one job ({sizes.csv_rows:,} rows, unique real-size hashes)",
+            ratios["one"],
+        ),
+        ratio_row(
+            "`validate --jobs 2` vs one job, the same file, whole processes (2 cores: needs both free)", jobs_ratio
+        ),
     ]
     peak = Summary(tuple(peaks))
-    target, verdict = ("< 150 MB", "met" if peak.high < 150 else "not met") if sizes.csv_rows >= 1_000_000 else \
-        ("< 150 MB at 1,000,000 rows", "not judged at this size")
-    rows.append(Row(f"peak RSS of `graph-contracts validate FILE.csv`, {sizes.csv_rows:,} rows",
-                    seconds_text(peak, "MB"), target, verdict))
+    target, verdict = (
+        ("< 150 MB", "met" if peak.high < 150 else "not met")
+        if sizes.csv_rows >= 1_000_000
+        else ("< 150 MB at 1,000,000 rows", "not judged at this size")
+    )
+    rows.append(
+        Row(
+            f"peak RSS of `graph-contracts validate FILE.csv`, {sizes.csv_rows:,} rows",
+            seconds_text(peak, "MB"),
+            target,
+            verdict,
+        )
+    )
     return rows, f"{sizes.csv_rows:,}-row CSV"
 
 
@@ -240,9 +285,12 @@ def test_command_row() -> tuple[Row, Process]:
         verdict = "not shown: the cores were not idle"  # the target is for 2 idle cores
     else:
         verdict = "not met"
-    return Row(f"the README's test command, `python -m pytest -n auto` (installed already; exit {done.status}: "
-               f"{outcome})", f"{done.wall:.0f} s wall, {done.cpu:.0f} s CPU (1 run)", "<= 180 s wall on 2 idle cores",
-               verdict), done
+    return Row(
+        f"the README's test command, `python -m pytest -n auto` (installed already; exit {done.status}: {outcome})",
+        f"{done.wall:.0f} s wall, {done.cpu:.0f} s CPU (1 run)",
+        "<= 180 s wall on 2 idle cores",
+        verdict,
+    ), done
 
 
 def install_row() -> tuple[Row, Process]:
@@ -252,8 +300,11 @@ def install_row() -> tuple[Row, Process]:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
         done = run_process([str(python), "-m", "pip", "install", "--quiet", ".[test]"], ROOT)
-    return Row(f"`python -m pip install \".[test]\"` into a fresh virtual environment (exit {done.status}; "
-               "pip's cache as this machine has it)", f"{done.wall:.0f} s wall (1 run)"), done
+    return Row(
+        f'`python -m pip install ".[test]"` into a fresh virtual environment (exit {done.status}; '
+        "pip's cache as this machine has it)",
+        f"{done.wall:.0f} s wall (1 run)",
+    ), done
 
 
 # ---------------------------------------------------------------------------
@@ -261,7 +312,7 @@ def install_row() -> tuple[Row, Process]:
 
 
 def machine() -> str:
-    return (f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
+    return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
 
 
 def load() -> str:
@@ -270,18 +321,31 @@ def load() -> str:
 
 def commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             check=False)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         return out.stdout.strip() + (" with uncommitted changes" if dirty else "") if out.returncode == 0 else "?"
     except OSError:
         return "?"
 
 
-def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[..., None], *,
-          csv_rows_count: int | None = None, max_rounds: int | None = None, skip_test_command: bool = False,
-          command: str = "python benchmarks/run.py --readme") -> tuple[str, str]:
+def build(
+    quick: bool,
+    import_records: Callable[..., Any],
+    write_csv: Callable[..., None],
+    *,
+    csv_rows_count: int | None = None,
+    max_rounds: int | None = None,
+    skip_test_command: bool = False,
+    command: str = "python benchmarks/run.py --readme",
+) -> tuple[str, str]:
     """Measure every row; the table block and the Quickstart block, both in markdown.
 
     ``command`` is the command line that reproduces the run, printed in the block's head.
@@ -312,8 +376,10 @@ def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[.
         rows.append(row)
     load_end = load()
     took = time.perf_counter() - started
-    head = (f"Measured by `{command}` on {when} at commit {commit()}: {machine()}; load average (1, 5, 15 min) "
-            f"{load_start} at the start and {load_end} at the end; {took / 60:.0f} min in all.")
+    head = (
+        f"Measured by `{command}` on {when} at commit {commit()}: {machine()}; load average (1, 5, 15 min) "
+        f"{load_start} at the start and {load_end} at the end; {took / 60:.0f} min in all."
+    )
     if quick:
         head += " **Quick run: small inputs and one short `graph-contracts run`, not the README's figures.**"
     lines = [START, head, "", "| measure | median (spread) | target | verdict |", "|---|---|---|---|"]
@@ -333,17 +399,21 @@ def build(quick: bool, import_records: Callable[..., Any], write_csv: Callable[.
     qs = [QS_START]
     figures = []
     if install is not None:
-        figures.append(f"`pip install \".[test]\"` {install.wall:.0f} s into a fresh virtual environment")
+        figures.append(f'`pip install ".[test]"` {install.wall:.0f} s into a fresh virtual environment')
     if run is not None and run_wall is not None:
         label = " ".join(("graph-contracts run", *sizes.run_extra))
         figures.append(f"`{label}` {run_wall.median:.0f} s (median of {len(run_wall.values)})")
     if test is not None:
         figures.append(f"the test command {test.wall / 60:.1f} min ({test.wall:.0f} s)")
     else:
-        figures.append("the test command not measured in this run (benchmarks/README.md, \"The test command\", "
-                       "has its last measurement)")
-    qs.append(f"Measured times ({when}, {machine()}, load average {load_start} at the start, {load_end} at the "
-              f"end; `{command}`): " + "; ".join(figures) + ". Idle cores go faster; a loaded machine slower.")
+        figures.append(
+            'the test command not measured in this run (benchmarks/README.md, "The test command", '
+            "has its last measurement)"
+        )
+    qs.append(
+        f"Measured times ({when}, {machine()}, load average {load_start} at the start, {load_end} at the "
+        f"end; `{command}`): " + "; ".join(figures) + ". Idle cores go faster; a loaded machine slower."
+    )
     qs.append(QS_END)
     return "\n".join(lines), "\n".join(qs)
 

@@ -94,9 +94,32 @@ GROUP_TAGS: tuple[str, ...] = ("Sales", "Engineering", "Kiosk", "")
 #: (~260 bytes), GPU. With the serial, manufacturer, model and UUID: 28 records, end offset ~1,000 (the
 #: seven real hashes in the reference notes: 645-1,326). The default inputs carry only those four records.
 REAL_SIZE_RECORDS: tuple[tuple[int, int], ...] = (
-    (1, 28), (2, 16), (3, 13), (4, 48), (5, 12), (6, 20), (7, 24), (8, 20), (8, 20), (9, 16), (10, 8),
-    (11, 40), (13, 16), (15, 12), (18, 20), (19, 20), (20, 12), (21, 16), (22, 8), (23, 12), (24, 16),
-    (25, 260), (26, 20), (28, 30), (29, 8), (30, 60),
+    (1, 28),
+    (2, 16),
+    (3, 13),
+    (4, 48),
+    (5, 12),
+    (6, 20),
+    (7, 24),
+    (8, 20),
+    (8, 20),
+    (9, 16),
+    (10, 8),
+    (11, 40),
+    (13, 16),
+    (15, 12),
+    (18, 20),
+    (19, 20),
+    (20, 12),
+    (21, 16),
+    (22, 8),
+    (23, 12),
+    (24, 16),
+    (25, 260),
+    (26, 20),
+    (28, 30),
+    (29, 8),
+    (30, 60),
 )
 
 
@@ -119,10 +142,28 @@ class Config:
     big_csv_rows: int  # section 5: rows of the large CSV file
 
 
-FULL = Config(min_rounds=5, max_rounds=21, bodies=20, devices_per_body=10, hashes=1000, csv_rows=(1_000, 10_000),
-              records=100_000, record_subsample=200, big_csv_rows=1_000_000)
-QUICK = Config(min_rounds=3, max_rounds=5, bodies=4, devices_per_body=10, hashes=300, csv_rows=(100, 1_000),
-               records=1_000, record_subsample=10, big_csv_rows=2_000)
+FULL = Config(
+    min_rounds=5,
+    max_rounds=21,
+    bodies=20,
+    devices_per_body=10,
+    hashes=1000,
+    csv_rows=(1_000, 10_000),
+    records=100_000,
+    record_subsample=200,
+    big_csv_rows=1_000_000,
+)
+QUICK = Config(
+    min_rounds=3,
+    max_rounds=5,
+    bodies=4,
+    devices_per_body=10,
+    hashes=300,
+    csv_rows=(100, 1_000),
+    records=1_000,
+    record_subsample=10,
+    big_csv_rows=2_000,
+)
 #: ``--quick`` only checks that every section works (well under a minute of CPU): its inputs are too
 #: small and its rounds too few for its ratios to settle anything.
 
@@ -173,15 +214,27 @@ class Comparison:
         return Summary(tuple(self.seconds[name])).spread
 
 
-def compare(cfg: Config, baseline: Case, candidates: Sequence[Case], *, targets: dict[str, float] | None = None,
-            warmup: bool = True, rounds: int | None = None) -> Comparison:
+def compare(
+    cfg: Config,
+    baseline: Case,
+    candidates: Sequence[Case],
+    *,
+    targets: dict[str, float] | None = None,
+    warmup: bool = True,
+    rounds: int | None = None,
+) -> Comparison:
     """Paired rounds of ``baseline`` and ``candidates`` (interleaved, rotating order) until each ratio's
     interquartile range is under 10% of its median or ``cfg.max_rounds`` ran (``rounds`` fixes the count)."""
     seconds: dict[str, list[float]] = {}
     ratios = paired_rounds(
-        (baseline.name, timed(baseline.run)), [(c.name, timed(c.run)) for c in candidates],
-        min_rounds=rounds or cfg.min_rounds, max_rounds=rounds or cfg.max_rounds, targets=targets,
-        warmup=warmup, samples=seconds)
+        (baseline.name, timed(baseline.run)),
+        [(c.name, timed(c.run)) for c in candidates],
+        min_rounds=rounds or cfg.min_rounds,
+        max_rounds=rounds or cfg.max_rounds,
+        targets=targets,
+        warmup=warmup,
+        samples=seconds,
+    )
     return Comparison(baseline.name, ratios, seconds)
 
 
@@ -212,8 +265,11 @@ def device_hash(index: int, prefix: str, *, real_size: bool = False) -> tuple[st
     the ~24 other records of a real hash, ``REAL_SIZE_RECORDS``)."""
     serial = f"{prefix}{index:07d}"
     manufacturer, model = DEVICE_MODELS[index % len(DEVICE_MODELS)]
-    extra = [(kind, bytes((index + kind * 7 + k) % 256 for k in range(size)))
-             for kind, size in REAL_SIZE_RECORDS] if real_size else []
+    extra = (
+        [(kind, bytes((index + kind * 7 + k) % 256 for k in range(size))) for kind, size in REAL_SIZE_RECORDS]
+        if real_size
+        else []
+    )
     text = encode_hardware_hash(build_hardware_hash(serial, manufacturer, model, extra_records=extra))
     return serial, text
 
@@ -225,13 +281,15 @@ def import_bodies(count: int, devices: int, *, real_size: bool = False) -> list[
         for d in range(devices):
             index = b * devices + d
             serial, text = device_hash(index, "PF", real_size=real_size)
-            records.append({
-                "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
-                "serialNumber": serial,
-                "productKey": "",
-                "groupTag": GROUP_TAGS[index % len(GROUP_TAGS)],
-                "hardwareIdentifier": text,
-            })
+            records.append(
+                {
+                    "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+                    "serialNumber": serial,
+                    "productKey": "",
+                    "groupTag": GROUP_TAGS[index % len(GROUP_TAGS)],
+                    "hardwareIdentifier": text,
+                }
+            )
         bodies.append({COLLECTION: records})
     return bodies
 
@@ -273,8 +331,10 @@ def print_comparison(comp: Comparison, items: int | dict[str, int], unit: str, o
     for name in names:
         label = ("[baseline] " if name == comp.baseline or name in others else "") + name
         print(f"  {label:{width}}{comp.rate(name, count(name)):>14,.1f}  {comp.spread_of(name):>6.0%}")
-    print("  ratio = baseline seconds / candidate seconds, per round (>1: the candidate is faster); "
-          "median (IQR low-high, IQR/median; rounds)")
+    print(
+        "  ratio = baseline seconds / candidate seconds, per round (>1: the candidate is faster); "
+        "median (IQR low-high, IQR/median; rounds)"
+    )
     for name, r in comp.ratios.items():
         if name in others:
             continue
@@ -291,9 +351,11 @@ def bench_validator(cfg: Config, *, real_size: bool = True) -> None:
     heading(f"1. Validator throughput: {OPERATION} request bodies, {kind}")
     bodies = import_bodies(cfg.bodies, cfg.devices_per_body, real_size=real_size)
     schema: dict[str, Any] = json.loads((schemas_dir() / SCHEMA_PATH).read_text(encoding="utf-8"))
-    print(f"  {len(bodies)} distinct bodies x {cfg.devices_per_body} devices, "
-          f"{len(bodies[0][COLLECTION][0]['hardwareIdentifier'])}-char hashes; "
-          "paired rounds; 1 doc = 1 import body")
+    print(
+        f"  {len(bodies)} distinct bodies x {cfg.devices_per_body} devices, "
+        f"{len(bodies[0][COLLECTION][0]['hardwareIdentifier'])}-char hashes; "
+        "paired rounds; 1 doc = 1 import body"
+    )
 
     contract = graph_contracts.Validator.for_operation(OPERATION, profile="contract")
     upload = graph_contracts.Validator.for_operation(OPERATION, profile="upload")
@@ -319,6 +381,7 @@ def bench_validator(cfg: Config, *, real_size: bool = True) -> None:
         def run() -> None:
             for body in bodies:
                 fn(body)
+
         return run
 
     def convenience(body: Any) -> object:
@@ -357,8 +420,10 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
         path = workdir / f"autopilot-{rows}.csv"
         write_autopilot_csv(path, rows)
         paths[rows] = path
-    print(f"  header {CSV_HEADER!r}, unique serials and real-size hashes; paired rounds; in process "
-          "(section 5 and --readme compare whole processes)")
+    print(
+        f"  header {CSV_HEADER!r}, unique serials and real-size hashes; paired rounds; in process "
+        "(section 5 and --readme compare whole processes)"
+    )
 
     # Sanity: every data row comes back, and none is reported broken (only the 500-device batch note).
     for rows, path in paths.items():
@@ -371,6 +436,7 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
         def run() -> None:
             with path.open(newline="", encoding="ascii") as f:
                 consume(csv.reader(f))
+
         return run
 
     def list_csv(path: Path) -> Callable[[], None]:
@@ -378,6 +444,7 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
             with path.open(newline="", encoding="ascii") as f:
                 rows = list(csv.reader(f))
             del rows
+
         return run
 
     def autopilot(path: Path) -> Callable[[], None]:
@@ -390,8 +457,11 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
     base_list = "list(csv.reader(f))"
     candidate = "validate (upload, every rule)"
     makers: dict[str, Callable[[Path], Callable[[], None]]] = {
-        base_stream: stream_csv, base_list: list_csv, "AutopilotCsv (reading only)": autopilot,
-        candidate: validated}
+        base_stream: stream_csv,
+        base_list: list_csv,
+        "AutopilotCsv (reading only)": autopilot,
+        candidate: validated,
+    }
 
     for rows, path in paths.items():
         # The sanity pass above already warmed imports and caches; skip a second full pass.
@@ -410,8 +480,10 @@ def bench_csv(cfg: Config, workdir: Path) -> None:
         print(f"  {name:{width}}{kib(peaks[name][small]):>17}{kib(peaks[name][large]):>17}   {growth:>11}")
     per_row = (peaks[candidate][large] - peaks[candidate][small]) / (large - small)
     per_row_list = (peaks[base_list][large] - peaks[base_list][small]) / (large - small)
-    print(f"  rows grew {large / small:.0f}x; extra peak per extra row: {candidate} {per_row:,.0f} bytes "
-          f"(the duplicate check's serials and digests), {base_list} {per_row_list:,.0f} bytes")
+    print(
+        f"  rows grew {large / small:.0f}x; extra peak per extra row: {candidate} {per_row:,.0f} bytes "
+        f"(the duplicate check's serials and digests), {base_list} {per_row_list:,.0f} bytes"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -424,8 +496,10 @@ def bench_hash(cfg: Config) -> None:
     for real_size in (True, False):
         pool = [device_hash(i, "HX", real_size=real_size)[1] for i in range(cfg.hashes)]
         records = len(decode_hardware_hash(pool[0]).records)
-        print(f"  {len(pool)} distinct {len(pool[0])}-char hashes of {records} records"
-              f"{' (real size)' if real_size else ' (4 records: no real hash is this small)'}; paired rounds")
+        print(
+            f"  {len(pool)} distinct {len(pool[0])}-char hashes of {records} records"
+            f"{' (real size)' if real_size else ' (4 records: no real hash is this small)'}; paired rounds"
+        )
 
         def baseline(pool: list[str] = pool) -> None:
             for text in pool:
@@ -498,11 +572,13 @@ def bench_records(cfg: Config) -> None:
     heading(f"4. Record stream: {cfg.records:,} {RECORD_TYPE} records, upload profile vs jsonschema-rs")
     started = time.perf_counter()
     records, expected = import_records(cfg.records, real_size=True)
-    print(f"  {len(records):,} records ({expected.count(False):,} invalid: "
-          f"{', '.join(name for name, _ in MUTATIONS)}), hashes from a pool of {HASH_POOL} devices "
-          f"({len(records[0]['hardwareIdentifier'])} chars, real size: "
-          f"{len(decode_hardware_hash(records[0]['hardwareIdentifier']).records)} records), "
-          f"built in {time.perf_counter() - started:.1f} s")
+    print(
+        f"  {len(records):,} records ({expected.count(False):,} invalid: "
+        f"{', '.join(name for name, _ in MUTATIONS)}), hashes from a pool of {HASH_POOL} devices "
+        f"({len(records[0]['hardwareIdentifier'])} chars, real size: "
+        f"{len(decode_hardware_hash(records[0]['hardwareIdentifier']).records)} records), "
+        f"built in {time.perf_counter() - started:.1f} s"
+    )
     print("  each record is validated on its own (no cross-record duplicate check); paired rounds")
     schema: dict[str, Any] = json.loads((schemas_dir() / RECORD_SCHEMA_PATH).read_text(encoding="utf-8"))
     compiled = jsonschema.Draft202012Validator(schema)
@@ -515,9 +591,11 @@ def bench_records(cfg: Config) -> None:
     if rs is None:
         print("  jsonschema-rs not installed: skipped (pip install jsonschema-rs to compare against it)")
     else:
-        print(f"  jsonschema-rs {_version('jsonschema-rs')}: validator_for(schema).is_valid; "
-              f"Validator uses it for its verdict: {'yes' if upload._fast is not None else 'no'}")
-    subsample = records[:cfg.record_subsample]
+        print(
+            f"  jsonschema-rs {_version('jsonschema-rs')}: validator_for(schema).is_valid; "
+            f"Validator uses it for its verdict: {'yes' if upload._fast is not None else 'no'}"
+        )
+    subsample = records[: cfg.record_subsample]
 
     def plain(record: Any) -> bool:
         try:
@@ -561,6 +639,7 @@ def bench_records(cfg: Config) -> None:
 
         def run() -> None:
             valid_counts[name].append(sum(1 for r in items if fn(r)))
+
         return run
 
     cases = [Case(name, loop(name)) for name in verdicts]
@@ -576,27 +655,32 @@ def bench_records(cfg: Config) -> None:
     if base_plain in comp.ratios:
         comp.ratios[base_plain] = Ratio(base_plain, comp.baseline, comp.vs(base_plain, comp.baseline), converged=True)
     for name, counts in valid_counts.items():
-        want = sum(expected[:len(inputs[name])])
+        want = sum(expected[: len(inputs[name])])
         if set(counts) != {want}:
             sys.exit(f"{name}: counted {counts} valid records, expected {want}")
 
     others = [b for b in (base_compiled, base_plain) if b in comp.seconds and b != comp.baseline]
     print_comparison(comp, len(records), "records/s", others=others)
-    print(f"  ({base_plain} ran on the first {len(subsample):,} records only: it re-checks the schema "
-          "on every call; its seconds are scaled to the whole stream, so the ratios stand)")
+    print(
+        f"  ({base_plain} ran on the first {len(subsample):,} records only: it re-checks the schema "
+        "on every call; its seconds are scaled to the whole stream, so the ratios stand)"
+    )
     if rs is not None:
         bench_small_hash_records(cfg, rs, contract, upload)
 
 
-def bench_small_hash_records(cfg: Config, rs: Any, contract: graph_contracts.Validator,
-                             upload: graph_contracts.Validator) -> None:
+def bench_small_hash_records(
+    cfg: Config, rs: Any, contract: graph_contracts.Validator, upload: graph_contracts.Validator
+) -> None:
     """Section 4 again with hashes of 4 records (serial, manufacturer, model, UUID): the second line. No real
     hash is this small, so the hash walk costs less than it will on real input; jsonschema-rs's pattern
     costs the same."""
     records, expected = import_records(cfg.records, real_size=False)
     first = decode_hardware_hash(records[0]["hardwareIdentifier"])
-    print(f"  the same stream with 4-record hashes ({len(first.records)} records, end offset "
-          f"{first.end_offset:,}; real hashes: 645-1,326):")
+    print(
+        f"  the same stream with 4-record hashes ({len(first.records)} records, end offset "
+        f"{first.end_offset:,}; real hashes: 645-1,326):"
+    )
     verdicts: dict[str, Callable[[Any], bool]] = {
         "jsonschema_rs.is_valid": rs.is_valid,
         "Validator(contract).is_valid": contract.is_valid,
@@ -610,6 +694,7 @@ def bench_small_hash_records(cfg: Config, rs: Any, contract: graph_contracts.Val
         def run() -> None:
             for record in records:
                 fn(record)
+
         return run
 
     cases = [Case(name, loop(fn)) for name, fn in verdicts.items()]
@@ -671,7 +756,6 @@ print(json.dumps({"rows": rows, "errors": errors, "seconds": seconds, "cpu_self"
 """
 
 
-
 def _burn(count: int) -> int:
     total = 0
     for i in range(count):
@@ -698,8 +782,10 @@ def reader_scaling(path: Path) -> float:
     """How much more two do-nothing ``csv.reader`` processes read at once than one alone: the
     ceiling of ``--jobs 2`` on this file at this moment (each child's own clock, process start excluded)."""
     one = run_child("csv", path)["seconds"]
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, "csv", str(path)], stdout=subprocess.PIPE, text=True)
-                for _ in range(2)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", CHILD, "csv", str(path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     both = max(json.loads(child.communicate()[0])["seconds"] for child in children)
     return 2 * one / both
 
@@ -708,8 +794,7 @@ def run_child(mode: str, path: Path) -> dict[str, Any]:
     """Run ``CHILD`` in a fresh interpreter; its own figures plus ``wall``, the whole process's seconds
     (interpreter start and imports included) as seen from here."""
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path)], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path)], check=True, capture_output=True, text=True)
     wall = time.perf_counter() - started
     result: dict[str, Any] = json.loads(out.stdout)
     result["wall"] = wall
@@ -722,14 +807,21 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     started = time.perf_counter()
     write_autopilot_csv(path, rows)
     took = time.perf_counter() - started
-    print(f"  generated {path.stat().st_size / 1e9:.2f} GB in {took:.1f} s ({took / rows * 1e6:.0f} us/row): "
-          "a unique serial and a unique real-size 4000-char hash per row (build_hardware_hash recomputes the "
-          "SHA-256 trailer for each serial), so the duplicate check never fires")
-    print("  csv.reader, one job and --jobs 2 in paired rounds (a child each, order rotating); peak = VmHWM of "
-          "the child; the child imports graph_contracts and compiles the schema before its clock starts "
-          "(the whole-process ratio, interpreter start included, is given too); report written to /dev/null")
-    base_name, one_name, two_name = ("csv.reader (stream, no-op)", "graph-contracts validate --format text",
-                                     "graph-contracts validate --jobs 2")
+    print(
+        f"  generated {path.stat().st_size / 1e9:.2f} GB in {took:.1f} s ({took / rows * 1e6:.0f} us/row): "
+        "a unique serial and a unique real-size 4000-char hash per row (build_hardware_hash recomputes the "
+        "SHA-256 trailer for each serial), so the duplicate check never fires"
+    )
+    print(
+        "  csv.reader, one job and --jobs 2 in paired rounds (a child each, order rotating); peak = VmHWM of "
+        "the child; the child imports graph_contracts and compiles the schema before its clock starts "
+        "(the whole-process ratio, interpreter start included, is given too); report written to /dev/null"
+    )
+    base_name, one_name, two_name = (
+        "csv.reader (stream, no-op)",
+        "graph-contracts validate --format text",
+        "graph-contracts validate --jobs 2",
+    )
     modes = {base_name: "csv", one_name: "validate:text", two_name: "validate:text:2"}
     last: dict[str, dict[str, Any]] = {}
     walls: dict[str, list[float]] = {name: [] for name in modes}
@@ -744,13 +836,20 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
             cpus[name].append(result["cpu_self"] + result["cpu_children"])
             seconds: float = result["seconds"]
             return seconds
+
         return measure
 
     cores_before, readers_before = core_scaling(), reader_scaling(path)
     seconds: dict[str, list[float]] = {}
-    ratios = paired_rounds((base_name, child(base_name)), [(one_name, child(one_name)), (two_name, child(two_name))],
-                           min_rounds=cfg.min_rounds, max_rounds=cfg.max_rounds, warmup=False, samples=seconds,
-                           targets={one_name: TARGET_CSV_RATIO})
+    ratios = paired_rounds(
+        (base_name, child(base_name)),
+        [(one_name, child(one_name)), (two_name, child(two_name))],
+        min_rounds=cfg.min_rounds,
+        max_rounds=cfg.max_rounds,
+        warmup=False,
+        samples=seconds,
+        targets={one_name: TARGET_CSV_RATIO},
+    )
     comp = Comparison(base_name, ratios, seconds)
     cores = (cores_before + core_scaling()) / 2
     readers = (readers_before + reader_scaling(path)) / 2
@@ -761,23 +860,29 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
     jobs = comp.vs(two_name, one_name)
     jobs_ratio = Ratio(two_name, one_name, jobs, jobs.spread < 0.10, TARGET_JOBS_RATIO)
     print(f"  --jobs 2 vs one job, same rounds: {jobs_ratio.text()}")
-    print(f"  the machine gave 2 processes {cores:.2f}x the speed of one (a CPU-bound loop), and two do-nothing "
-          f"csv.reader processes {readers:.2f}x the rows/s of one (both measured before and after the rounds): "
-          "--jobs 2 cannot beat that; a --jobs ratio far below it would be our overhead")
+    print(
+        f"  the machine gave 2 processes {cores:.2f}x the speed of one (a CPU-bound loop), and two do-nothing "
+        f"csv.reader processes {readers:.2f}x the rows/s of one (both measured before and after the rounds): "
+        "--jobs 2 cannot beat that; a --jobs ratio far below it would be our overhead"
+    )
     one_cpu, two_cpu = statistics.median(cpus[one_name]), statistics.median(cpus[two_name])
     two_self = last[two_name]["cpu_self"]
     projected = one_cpu / max(two_self, two_cpu / 2)
-    print(f"  CPU seconds (median): one job {one_cpu:.1f}; --jobs 2 {two_cpu:.1f} in all ({two_self:.1f} in the main "
-          f"process in the last round, which works in order); on 2 idle cores --jobs 2 would run at about "
-          f"{projected:.2f}x one job (one job's CPU time over the larger of the main process's and half the total)")
+    print(
+        f"  CPU seconds (median): one job {one_cpu:.1f}; --jobs 2 {two_cpu:.1f} in all ({two_self:.1f} in the main "
+        f"process in the last round, which works in order); on 2 idle cores --jobs 2 would run at about "
+        f"{projected:.2f}x one job (one job's CPU time over the larger of the main process's and half the total)"
+    )
     peaks = {one_name: last[one_name]["peak_kb"] / 1024}
     if rss:
         for fmt in ("json", "junit"):
             result = run_child(f"validate:{fmt}", path)
             peaks[f"graph-contracts validate --format {fmt}"] = result["peak_kb"] / 1024
-    print(f"  peak RSS (VmHWM): csv.reader {last[base_name]['peak_kb'] / 1024:,.0f} MB; "
-          + "; ".join(f"{name.removeprefix('graph-contracts ')} {mb:,.0f} MB" for name, mb in peaks.items())
-          + f"; --jobs 2 {last[two_name]['peak_kb'] / 1024:,.0f} MB (the parent's; the workers' is not counted)")
+    print(
+        f"  peak RSS (VmHWM): csv.reader {last[base_name]['peak_kb'] / 1024:,.0f} MB; "
+        + "; ".join(f"{name.removeprefix('graph-contracts ')} {mb:,.0f} MB" for name, mb in peaks.items())
+        + f"; --jobs 2 {last[two_name]['peak_kb'] / 1024:,.0f} MB (the parent's; the workers' is not counted)"
+    )
     for name, peak_mb in peaks.items():
         if rows >= 1_000_000:
             verdict = "met" if peak_mb < TARGET_PEAK_RSS_MB else "not met"
@@ -794,8 +899,10 @@ def bench_big_csv(cfg: Config, workdir: Path, rows: int, rss: bool) -> None:
 
 def bench_linear(cfg: Config, workdir: Path, base_rows: int) -> None:
     sizes = (base_rows, base_rows * 10, base_rows * 100)
-    heading(f"6. Linearity: validate NDJSON of {', '.join(f'{n:,}' for n in sizes)} records (in process, "
-            "one batch-size error each past record 500)")
+    heading(
+        f"6. Linearity: validate NDJSON of {', '.join(f'{n:,}' for n in sizes)} records (in process, "
+        "one batch-size error each past record 500)"
+    )
     per_record: dict[int, float] = {}
     for n in sizes:
         path = workdir / f"records-{n}.ndjson"
@@ -808,8 +915,10 @@ def bench_linear(cfg: Config, workdir: Path, base_rows: int) -> None:
         per_record[n] = took / n
         print(f"  {n:>9,} records: {took:8.2f} s, {per_record[n] * 1e6:8.1f} us/record")
     first = per_record[sizes[0]]
-    print("  cost per record relative to the smallest file (1.00x = linear; one run of each file, so no spread: "
-          "the largest is the measurement): " + ", ".join(f"{n:,}: {per_record[n] / first:.2f}x" for n in sizes))
+    print(
+        "  cost per record relative to the smallest file (1.00x = linear; one run of each file, so no spread: "
+        "the largest is the measurement): " + ", ".join(f"{n:,}: {per_record[n] / first:.2f}x" for n in sizes)
+    )
     bench_line_length(cfg, workdir)
 
 
@@ -826,8 +935,10 @@ def bench_line_length(cfg: Config, workdir: Path) -> None:
     reader, the split and the rules all see the whole line; the files of a kind are validated in
     paired rounds, and the per-round cost per MB relative to the shortest line is summarized.
     """
-    print("  line length: one record per file whose line is that long; cost per MB relative to the shortest "
-          "(paired rounds; median, IQR):")
+    print(
+        "  line length: one record per file whose line is that long; cost per MB relative to the shortest "
+        "(paired rounds; median, IQR):"
+    )
     for kind, sizes in (("ndjson", NDJSON_LINE_SIZES), ("csv", CSV_LINE_SIZES)):
         cases = []
         for size in sizes:
@@ -836,8 +947,10 @@ def bench_line_length(cfg: Config, workdir: Path) -> None:
             if kind == "ndjson":
                 path.write_text(json.dumps({"serialNumber": serial, "groupTag": "g" * size}) + "\n", encoding="ascii")
             else:
-                path.write_text("Device Serial Number,Windows Product ID,Hardware Hash\r\n"
-                                f"{serial},,{'Q' * size}\r\n", encoding="ascii")
+                path.write_text(
+                    f"Device Serial Number,Windows Product ID,Hardware Hash\r\n{serial},,{'Q' * size}\r\n",
+                    encoding="ascii",
+                )
             cases.append(Case(str(size), lambda p=path: consume(Run().check_file(p))))
         comp = compare(cfg, cases[0], cases[1:])
         cells = []
@@ -860,21 +973,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller inputs (the default)")
     parser.add_argument("--full", action="store_true", help="the full sizes (100,000 records, 1,000,000 CSV rows)")
-    parser.add_argument("--size", type=int, help="rows of the large CSV (section bigcsv) and the smallest "
-                        "linearity file x1000 records (default: quick 2,000 rows / 200 records)")
-    parser.add_argument("--rss", action="store_true", help="section bigcsv: peak RSS for --format text, json "
-                        "and junit (each a subprocess over the whole file)")
+    parser.add_argument(
+        "--size",
+        type=int,
+        help="rows of the large CSV (section bigcsv) and the smallest "
+        "linearity file x1000 records (default: quick 2,000 rows / 200 records)",
+    )
+    parser.add_argument(
+        "--rss",
+        action="store_true",
+        help="section bigcsv: peak RSS for --format text, json and junit (each a subprocess over the whole file)",
+    )
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
-    parser.add_argument("--csv-rows", type=int, help="rows of the large CSV (section bigcsv; with --readme, its "
-                        f"CSV row, default 200,000); default {FULL.big_csv_rows:,}, quick {QUICK.big_csv_rows:,}")
-    parser.add_argument("--max-rounds", type=int, help="at most this many paired rounds per comparison "
-                        f"(default: quick {QUICK.max_rounds}, full {FULL.max_rounds}; at least {QUICK.min_rounds})")
-    parser.add_argument("--readme", action="store_true", help="measure the README's speed table (markdown, "
-                        "with the date, machine, load and spreads) and print it; with --quick, small inputs")
-    parser.add_argument("--write-readme", action="store_true", help="with --readme: also write the table and "
-                        "the Quickstart times between their <!-- bench:... --> markers in README.md")
-    parser.add_argument("--skip-test-command", action="store_true", help="with --readme: do not run the README's "
-                        "test command (minutes; the row says it was not measured)")
+    parser.add_argument(
+        "--csv-rows",
+        type=int,
+        help="rows of the large CSV (section bigcsv; with --readme, its "
+        f"CSV row, default 200,000); default {FULL.big_csv_rows:,}, quick {QUICK.big_csv_rows:,}",
+    )
+    parser.add_argument(
+        "--max-rounds",
+        type=int,
+        help="at most this many paired rounds per comparison "
+        f"(default: quick {QUICK.max_rounds}, full {FULL.max_rounds}; at least {QUICK.min_rounds})",
+    )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="measure the README's speed table (markdown, "
+        "with the date, machine, load and spreads) and print it; with --quick, small inputs",
+    )
+    parser.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="with --readme: also write the table and "
+        "the Quickstart times between their <!-- bench:... --> markers in README.md",
+    )
+    parser.add_argument(
+        "--skip-test-command",
+        action="store_true",
+        help="with --readme: do not run the README's test command (minutes; the row says it was not measured)",
+    )
     args = parser.parse_args(argv)
     if args.readme or args.write_readme:
         import readme_table
@@ -886,8 +1025,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown += [f"--max-rounds={args.max_rounds}"] if args.max_rounds else []
         shown += ["--skip-test-command"] if args.skip_test_command else []
         table, quickstart = readme_table.build(
-            args.quick, import_records, write_autopilot_csv, csv_rows_count=args.csv_rows,
-            max_rounds=args.max_rounds, skip_test_command=args.skip_test_command, command=" ".join(shown))
+            args.quick,
+            import_records,
+            write_autopilot_csv,
+            csv_rows_count=args.csv_rows,
+            max_rounds=args.max_rounds,
+            skip_test_command=args.skip_test_command,
+            command=" ".join(shown),
+        )
         print(table)
         print()
         print(quickstart)
@@ -897,17 +1042,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     cfg = FULL if args.full else QUICK
     if args.max_rounds:
-        cfg = dataclasses.replace(cfg, max_rounds=max(args.max_rounds, 1),
-                                  min_rounds=min(cfg.min_rounds, max(args.max_rounds, 1)))
+        cfg = dataclasses.replace(
+            cfg, max_rounds=max(args.max_rounds, 1), min_rounds=min(cfg.min_rounds, max(args.max_rounds, 1))
+        )
     only = set(args.only or SECTIONS)
 
-    print(f"graph-contracts {graph_contracts.__version__} benchmarks ({'full' if args.full else 'quick'}); "
-          f"Python {sys.version.split()[0]}, jsonschema {_version('jsonschema')}, {platform.platform()}")
-    print(f"{os.cpu_count()} cores; load average (1, 5, 15 min) at the start: "
-          + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
-    print("Ratios compare against baselines measured in this run, in paired rounds (benchmarks/paired.py): "
-          f"{cfg.min_rounds} to {cfg.max_rounds} rounds, until the IQR of each ratio is under 10% of its median; "
-          "absolute rates are for context only.")
+    print(
+        f"graph-contracts {graph_contracts.__version__} benchmarks ({'full' if args.full else 'quick'}); "
+        f"Python {sys.version.split()[0]}, jsonschema {_version('jsonschema')}, {platform.platform()}"
+    )
+    print(
+        f"{os.cpu_count()} cores; load average (1, 5, 15 min) at the start: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
+    print(
+        "Ratios compare against baselines measured in this run, in paired rounds (benchmarks/paired.py): "
+        f"{cfg.min_rounds} to {cfg.max_rounds} rounds, until the IQR of each ratio is under 10% of its median; "
+        "absolute rates are for context only."
+    )
     started = time.perf_counter()
     if "validator" in only:
         bench_validator(cfg)
@@ -924,8 +1076,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "linear" in only:
         with tempfile.TemporaryDirectory(prefix="gc-bench-") as tmp:
             bench_linear(cfg, Path(tmp), 10_000 if args.full else 200)
-    print(f"\ndone in {time.perf_counter() - started:.1f} s; load average at the end: "
-          + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(
+        f"\ndone in {time.perf_counter() - started:.1f} s; load average at the end: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     return 0
 
 

@@ -71,8 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="--examples 3 instead of 25, one round")
     parser.add_argument("--examples", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=None, help="paired rounds of serial and parallel, order "
-                        "alternating (default 3; --quick 1)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="paired rounds of serial and parallel, order alternating (default 3; --quick 1)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     examples = args.examples or (3 if args.quick else 25)
@@ -81,8 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     rounds = max(1, args.rounds or (1 if args.quick else 3))
 
-    print(f"SDK gate, --examples {examples}, {rounds} round(s), {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the start")
+    print(
+        f"SDK gate, --examples {examples}, {rounds} round(s), {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the start"
+    )
 
     def serial() -> float:
         total = 0.0
@@ -112,8 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"  {'SDK':<22} {'phase':<10} {'wall s':>8} {'cpu s':>8}")
     samples: dict[str, list[float]] = {}
-    ratios = paired_rounds(("serial", serial), [("parallel", parallel)], min_rounds=min(3, rounds),
-                           max_rounds=rounds, warmup=False, samples=samples)
+    ratios = paired_rounds(
+        ("serial", serial),
+        [("parallel", parallel)],
+        min_rounds=min(3, rounds),
+        max_rounds=rounds,
+        warmup=False,
+        samples=samples,
+    )
     serial_s, parallel_s = (Summary(tuple(samples[n])).text("{:.1f}", " s") for n in ("serial", "parallel"))
     print(f"\nbaseline   serial, one SDK after the other: {serial_s}")
     print(f"candidate  sdk-check --sdk both (a process per SDK): {parallel_s}  ({summaries[-1] if summaries else ''})")

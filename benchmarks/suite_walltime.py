@@ -75,10 +75,16 @@ def _time(command: Sequence[str], cwd: str) -> tuple[float, float, int, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=7, help="at most this many paired rounds (default 7; "
-                        "they stop earlier once every ratio's IQR is under 10%% of its median, after 3)")
-    parser.add_argument("--only", choices=("run", "examples40", "replay"), default=None,
-                        help="time one command (and the baseline)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=7,
+        help="at most this many paired rounds (default 7; "
+        "they stop earlier once every ratio's IQR is under 10%% of its median, after 3)",
+    )
+    parser.add_argument(
+        "--only", choices=("run", "examples40", "replay"), default=None, help="time one command (and the baseline)"
+    )
     parser.add_argument("--quick", action="store_true", help="graph-contracts run and the baseline, once")
     args = parser.parse_args(argv)
     only = "run" if args.quick else args.only
@@ -100,17 +106,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cpus[name].append(cpu)
                 statuses[name].append(status)
                 return elapsed
+
             return run
 
         # paired rounds: every command once a round, in an order that rotates, so the machine's load changes
         # hit every command alike; the ratios are per round (paired.py)
-        ratios = paired_rounds((names[0], measure(names[0])), [(n, measure(n)) for n in names[1:]],
-                               min_rounds=min(3, rounds), max_rounds=rounds, warmup=False, samples=samples)
+        ratios = paired_rounds(
+            (names[0], measure(names[0])),
+            [(n, measure(n)) for n in names[1:]],
+            min_rounds=min(3, rounds),
+            max_rounds=rounds,
+            warmup=False,
+            samples=samples,
+        )
     for name in names:
         wall, cpu = Summary(tuple(samples[name])), Summary(tuple(cpus[name]))
         passed = sum(1 for s in statuses[name] if s == 0)
-        print(f"{name}: wall {wall.text('{:.1f}', ' s')}; CPU {cpu.text('{:.1f}', ' s')}; "
-              f"{passed}/{len(statuses[name])} runs exit 0 ({summaries[name]})")
+        print(
+            f"{name}: wall {wall.text('{:.1f}', ' s')}; CPU {cpu.text('{:.1f}', ' s')}; "
+            f"{passed}/{len(statuses[name])} runs exit 0 ({summaries[name]})"
+        )
         print(f"  $ {' '.join(RUNS[name])}")
     print()
     for name, ratio in ratios.items():
@@ -123,9 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name in samples:
             wall = Summary(tuple(samples[name]))
             verdict = "met" if wall.high <= target else "not met" if wall.low > target else "not shown"
-            print(f"target (information): {name} at most {target:.0f} s on {TARGET_CORES} cores; "
-                  f"here {wall.text('{:.1f}', ' s')} on {cores} cores ({verdict}: met only when the high end "
-                  "of the IQR is within it)")
+            print(
+                f"target (information): {name} at most {target:.0f} s on {TARGET_CORES} cores; "
+                f"here {wall.text('{:.1f}', ' s')} on {cores} cores ({verdict}: met only when the high end "
+                "of the IQR is within it)"
+            )
     return 0
 
 

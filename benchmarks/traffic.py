@@ -45,8 +45,14 @@ CASSETTES = ROOT / "cassettes"
 def _paired(baseline: Callable[[], Any], candidate: Callable[[], Any], repeats: int) -> tuple[float, float, Summary]:
     """Median seconds of each, and the per-round cost ratio candidate / baseline (paired rounds, paired.py)."""
     samples: dict[str, list[float]] = {}
-    ratios = paired_rounds(("baseline", timed(baseline)), [("candidate", timed(candidate))],
-                           min_rounds=min(3, repeats), max_rounds=repeats, warmup=False, samples=samples)
+    ratios = paired_rounds(
+        ("baseline", timed(baseline)),
+        [("candidate", timed(candidate))],
+        min_rounds=min(3, repeats),
+        max_rounds=repeats,
+        warmup=False,
+        samples=samples,
+    )
     cost = Summary(tuple(1 / r for r in ratios["candidate"].rounds.values))  # the targets here are "at most Nx"
     return statistics.median(samples["baseline"]), statistics.median(samples["candidate"]), cost
 
@@ -63,15 +69,33 @@ def _covered_exchanges() -> list[Exchange]:
 def _har_entry(exchange: Exchange) -> dict[str, Any]:
     request, response = exchange.request, exchange.response
     entry: dict[str, Any] = {
-        "request": {"method": request.method, "url": request.url, "httpVersion": "HTTP/1.1",
-                    "headers": [{"name": k, "value": v} for k, v in request.headers], "queryString": [],
-                    "cookies": [], "headersSize": -1, "bodySize": len(request.body)},
-        "response": {"status": response.status, "statusText": response.reason, "httpVersion": "HTTP/1.1",
-                     "headers": [{"name": k, "value": v} for k, v in response.headers], "cookies": [],
-                     "content": {"size": len(response.body), "mimeType": "application/json",
-                                 "text": response.body.decode("utf-8", "replace")},
-                     "redirectURL": "", "headersSize": -1, "bodySize": len(response.body)},
-        "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0},
+        "request": {
+            "method": request.method,
+            "url": request.url,
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in request.headers],
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": len(request.body),
+        },
+        "response": {
+            "status": response.status,
+            "statusText": response.reason,
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in response.headers],
+            "cookies": [],
+            "content": {
+                "size": len(response.body),
+                "mimeType": "application/json",
+                "text": response.body.decode("utf-8", "replace"),
+            },
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(response.body),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": 0, "receive": 0},
     }
     if request.body:
         entry["request"]["postData"] = {"mimeType": "application/json", "text": request.body.decode("utf-8", "replace")}
@@ -82,8 +106,18 @@ def bench_check(exchanges: int, repeats: int, folder: Path) -> None:
     source = _covered_exchanges()
     chosen = [source[i % len(source)] for i in range(exchanges)]
     har = folder / "traffic.har"
-    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"},
-                                       "entries": [_har_entry(e) for e in chosen]}}), encoding="utf-8")
+    har.write_text(
+        json.dumps(
+            {
+                "log": {
+                    "version": "1.2",
+                    "creator": {"name": "bench", "version": "1"},
+                    "entries": [_har_entry(e) for e in chosen],
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     # What the baseline validates, worked out (and every validator built) before the clock starts.
     plan = []
     for exchange in chosen:
@@ -121,8 +155,10 @@ def bench_check(exchanges: int, repeats: int, folder: Path) -> None:
     print(f"   json.load + Validator on the same bodies: {base:7.3f} s  ({exchanges / base:8.0f} exchanges/s)")
     print(f"   traffic check:                            {cand:7.3f} s  ({exchanges / cand:8.0f} exchanges/s)")
     verdict = "met" if cost.high <= 3 else "not met" if cost.low > 3 else "not shown"
-    print(f"   cost ratio traffic check / baseline, per round: {cost.text(unit='x')}   (target: at most 3x at the "
-          f"high end of the IQR: {verdict})")
+    print(
+        f"   cost ratio traffic check / baseline, per round: {cost.text(unit='x')}   (target: at most 3x at the "
+        f"high end of the IQR: {verdict})"
+    )
 
 
 def bench_scan(megabytes: float, repeats: int, folder: Path) -> None:
@@ -150,8 +186,10 @@ def bench_scan(megabytes: float, repeats: int, folder: Path) -> None:
     assert [Path(f.file).name for f in found] == ["zz-planted.yaml"], found[:5]
     mb = total / 1e6
     print(f"2. traffic scan, {copy} cassettes, {mb:.1f} MB")
-    print(f"   reading the files: {base:7.3f} s   traffic scan: {cand:7.3f} s  ({mb / cand:5.1f} MB/s, "
-          f"{cost.median:.0f}x reading, IQR {cost.low:.0f}-{cost.high:.0f}x)")
+    print(
+        f"   reading the files: {base:7.3f} s   traffic scan: {cand:7.3f} s  ({mb / cand:5.1f} MB/s, "
+        f"{cost.median:.0f}x reading, IQR {cost.low:.0f}-{cost.high:.0f}x)"
+    )
     print(f"   100 MB at this rate: {cand * 100 / mb:5.1f} s   (target: under 30 s)")
 
 
@@ -159,8 +197,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exchanges", type=int, default=2000, help="HAR size for section 1 (issue: 10000)")
     parser.add_argument("--scan-mb", type=float, default=10, help="cassette megabytes for section 2 (issue: 100)")
-    parser.add_argument("--repeats", type=int, default=7, help="at most this many paired rounds (at least 3; they "
-                        "stop once the IQR of the per-round ratio is under 10%% of its median)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=7,
+        help="at most this many paired rounds (at least 3; they "
+        "stop once the IQR of the per-round ratio is under 10%% of its median)",
+    )
     parser.add_argument("--only", choices=("check", "scan"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -75,7 +75,12 @@ class HarRecorder:
         self.entries.append(entry)
 
     def save(self, path: Path) -> Path:
-        har = {"log": {"version": "1.2", "creator": {"name": "httpx-event-hooks", "version": httpx.__version__},
-                       "entries": self.entries}}
+        har = {
+            "log": {
+                "version": "1.2",
+                "creator": {"name": "httpx-event-hooks", "version": httpx.__version__},
+                "entries": self.entries,
+            }
+        }
         path.write_text(json.dumps(har, indent=2), encoding="utf-8")
         return path

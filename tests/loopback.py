@@ -19,7 +19,11 @@ import uvicorn
 def serve(app: Any) -> Iterator[str]:
     """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="critical", lifespan="off",
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="critical",
+        lifespan="off",
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
@@ -46,8 +50,13 @@ def emulator_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     The process is killed on the way out if the test has not stopped it.
     """
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "graph_contracts.cli", "emulator", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph_contracts.cli", "emulator", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         base_url = proc.stdout.readline().split(": ", 1)[1].strip()

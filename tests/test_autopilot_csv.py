@@ -29,8 +29,15 @@ def hw(serial: str, manufacturer: str = "Contoso") -> str:
     return encode_hardware_hash(build_hardware_hash(serial, manufacturer, "Model 1"))
 
 
-def write(tmp_path: Path, lines: list[str], *, encoding: str = "ascii", newline: str = "\r\n",
-          bom: bytes = b"", name: str = "devices.csv") -> Path:
+def write(
+    tmp_path: Path,
+    lines: list[str],
+    *,
+    encoding: str = "ascii",
+    newline: str = "\r\n",
+    bom: bytes = b"",
+    name: str = "devices.csv",
+) -> Path:
     path = tmp_path / name
     path.write_bytes(bom + newline.join(lines).encode(encoding) + newline.encode(encoding))
     return path
@@ -43,8 +50,10 @@ def read(path: Path) -> tuple[AutopilotCsv, list[CsvRow]]:
 
 def where(issues: list[Issue]) -> list[tuple[str, str, int | None, str | None]]:
     """(code, severity, row, column) of each issue."""
-    return [(i.code, i.severity, i.location.row if i.location else None,
-             i.location.column if i.location else None) for i in issues]
+    return [
+        (i.code, i.severity, i.location.row if i.location else None, i.location.column if i.location else None)
+        for i in issues
+    ]
 
 
 def row_issues(rows: list[CsvRow]) -> list[tuple[str, str, int | None, str | None]]:
@@ -54,8 +63,14 @@ def row_issues(rows: list[CsvRow]) -> list[tuple[str, str, int | None, str | Non
 
 def validated(path: Path, profile: str = "upload") -> list[tuple[str, str, int | None, str | None]]:
     """The row issues once the validator judged the rows (the reader only reads)."""
-    return where([i for r in check_file(path, profile=profile) if r.is_record  # type: ignore[arg-type]
-                  for i in r.issues])
+    return where(
+        [
+            i
+            for r in check_file(path, profile=profile)
+            if r.is_record  # type: ignore[arg-type]
+            for i in r.issues
+        ]
+    )
 
 
 def devices(*serials: str) -> list[str]:
@@ -70,8 +85,7 @@ def test_plain_three_column_file(tmp_path: Path) -> None:
     assert csv_file.file_issues == []
     assert [r.row for r in rows] == [2, 3]
     assert [r.issues for r in rows] == [[], []]
-    assert rows[0].record == {
-        "serialNumber": "A1", "productKey": "", "hardwareIdentifier": hw("A1")}
+    assert rows[0].record == {"serialNumber": "A1", "productKey": "", "hardwareIdentifier": hw("A1")}
     assert csv_file.header == tuple(HEADER3.split(","))
     assert csv_file.partner is False
 
@@ -81,9 +95,12 @@ def test_five_columns_map_to_graph_properties(tmp_path: Path) -> None:
     csv_file, rows = read(write(tmp_path, [HEADER5, line], newline="\n"))
     assert csv_file.file_issues == []
     assert rows[0].record == {
-        "serialNumber": "A1", "productKey": "00329-00000-0003-AA606",
-        "hardwareIdentifier": hw("A1"), "groupTag": "Sales",
-        "assignedUserPrincipalName": "ada@contoso.com"}
+        "serialNumber": "A1",
+        "productKey": "00329-00000-0003-AA606",
+        "hardwareIdentifier": hw("A1"),
+        "groupTag": "Sales",
+        "assignedUserPrincipalName": "ada@contoso.com",
+    }
     assert rows[0].issues == []
 
 
@@ -103,8 +120,7 @@ def test_row_rules_are_located_at_row_and_column(tmp_path: Path) -> None:
 
 
 def test_utf16le_with_bom_from_powershell5(tmp_path: Path) -> None:
-    path = write(tmp_path, [HEADER3, *devices("A1")], encoding="utf-16-le",
-                 bom=codecs.BOM_UTF16_LE)
+    path = write(tmp_path, [HEADER3, *devices("A1")], encoding="utf-16-le", bom=codecs.BOM_UTF16_LE)
     csv_file, rows = read(path)
     assert where(csv_file.file_issues) == [("csv-encoding", "warning", None, None)]
     assert "UTF-16LE with a BOM" in csv_file.file_issues[0].message
@@ -113,10 +129,11 @@ def test_utf16le_with_bom_from_powershell5(tmp_path: Path) -> None:
 
 
 def test_utf16_without_bom_and_big_endian(tmp_path: Path) -> None:
-    for encoding, bom, label in (("utf-16-le", b"", "UTF-16LE without"),
-                                 ("utf-16-be", codecs.BOM_UTF16_BE, "UTF-16BE with")):
-        csv_file, rows = read(write(tmp_path, [HEADER3, *devices("A1")], encoding=encoding,
-                                    bom=bom))
+    for encoding, bom, label in (
+        ("utf-16-le", b"", "UTF-16LE without"),
+        ("utf-16-be", codecs.BOM_UTF16_BE, "UTF-16BE with"),
+    ):
+        csv_file, rows = read(write(tmp_path, [HEADER3, *devices("A1")], encoding=encoding, bom=bom))
         assert [i.code for i in csv_file.file_issues] == ["csv-encoding"]
         assert label in csv_file.file_issues[0].message
         assert rows[0].issues == [] and rows[0].record["serialNumber"] == "A1"
@@ -176,8 +193,7 @@ def test_empty_file(tmp_path: Path) -> None:
 
 
 def test_type_line_and_quoted_values(tmp_path: Path) -> None:
-    quoted = ['"' + '","'.join(HEADER3.split(",")) + '"',
-              f'"A1","","{hw("A1")}"', f'"B2","","{hw("B2")}"']
+    quoted = ['"' + '","'.join(HEADER3.split(",")) + '"', f'"A1","","{hw("A1")}"', f'"B2","","{hw("B2")}"']
     lines = ["#TYPE System.Management.Automation.PSCustomObject", *quoted]
     csv_file, rows = read(write(tmp_path, lines, encoding="utf-16-le", bom=codecs.BOM_UTF16_LE))
     assert where(csv_file.file_issues) == [
@@ -187,8 +203,7 @@ def test_type_line_and_quoted_values(tmp_path: Path) -> None:
     ]
     assert "-NoTypeInformation" in csv_file.file_issues[1].message
     assert "quotation marks" in csv_file.file_issues[2].message
-    assert [(r.row, r.record["serialNumber"], r.issues) for r in rows] == [
-        (3, "A1", []), (4, "B2", [])]
+    assert [(r.row, r.record["serialNumber"], r.issues) for r in rows] == [(3, "A1", []), (4, "B2", [])]
 
 
 def test_crlf_lf_and_cr_read_alike(tmp_path: Path) -> None:
@@ -222,8 +237,7 @@ def test_wrong_header_case(tmp_path: Path) -> None:
     header = "Device serial number,Windows Product ID,Hardware Hash"
     path = write(tmp_path, [header, " A1,," + hw("A1")])
     csv_file, _ = read(path)
-    assert where(csv_file.file_issues) == [
-        ("csv-header", "error", 1, "Device serial number")]
+    assert where(csv_file.file_issues) == [("csv-header", "error", 1, "Device serial number")]
     assert "'Device Serial Number'" in csv_file.file_issues[0].message
     assert "case-sensitive" in csv_file.file_issues[0].message
     # rows are still checked, and located at the column as the file spells it
@@ -233,17 +247,14 @@ def test_wrong_header_case(tmp_path: Path) -> None:
 def test_extra_column(tmp_path: Path) -> None:
     csv_file, rows = read(write(tmp_path, [HEADER3 + ",Notes", f"A1,,{hw('A1')},spare"]))
     assert where(csv_file.file_issues) == [("csv-extra-column", "error", 1, "Notes")]
-    assert rows[0].record == {
-        "serialNumber": "A1", "productKey": "", "hardwareIdentifier": hw("A1")}
+    assert rows[0].record == {"serialNumber": "A1", "productKey": "", "hardwareIdentifier": hw("A1")}
     assert rows[0].issues == []
 
 
 def test_missing_required_column_and_order(tmp_path: Path) -> None:
     csv_file, _ = read(write(tmp_path, ["Device Serial Number,Hardware Hash", f"A1,{hw('A1')}"]))
-    assert where(csv_file.file_issues) == [
-        ("csv-missing-column", "error", 1, "Windows Product ID")]
-    csv_file, rows = read(write(tmp_path, ["Hardware Hash,Device Serial Number,Windows Product ID",
-                                           f"{hw('A1')},A1,"]))
+    assert where(csv_file.file_issues) == [("csv-missing-column", "error", 1, "Windows Product ID")]
+    csv_file, rows = read(write(tmp_path, ["Hardware Hash,Device Serial Number,Windows Product ID", f"{hw('A1')},A1,"]))
     assert where(csv_file.file_issues) == [("csv-header", "error", 1, None)]
     assert rows[0].record["serialNumber"] == "A1" and rows[0].issues == []
 
@@ -269,11 +280,13 @@ def test_partner_variant_missing_model_column(tmp_path: Path) -> None:
 
 
 def test_wrong_number_of_fields(tmp_path: Path) -> None:
-    lines = [HEADER5, f"A1,,{hw('A1')},Sales,Team,ada@contoso.com", f"B2,,{hw('B2')}",
-             f'C3,,"{hw("C3")},Sales,']
+    lines = [HEADER5, f"A1,,{hw('A1')},Sales,Team,ada@contoso.com", f"B2,,{hw('B2')}", f'C3,,"{hw("C3")},Sales,']
     csv_file, rows = read(write(tmp_path, lines))
-    assert row_issues(rows) == [("csv-row", "error", 2, None), ("csv-row", "error", 3, None),
-                                ("csv-row", "error", 4, None)]
+    assert row_issues(rows) == [
+        ("csv-row", "error", 2, None),
+        ("csv-row", "error", 3, None),
+        ("csv-row", "error", 4, None),
+    ]
     assert "6 fields where the header has 5" in rows[0].issues[0].message
     assert "unbalanced" in rows[2].issues[0].message
     assert [i.code for i in csv_file.file_issues] == ["csv-quotes"]
@@ -331,9 +344,11 @@ def test_more_than_500_rows(tmp_path: Path) -> None:
 
 def test_issues_lists_file_and_row_issues_in_order(tmp_path: Path) -> None:
     path = write(tmp_path, ["#TYPE x", HEADER3 + ",Notes", f"A1,,{hw('A1')},", f"A1,,{hw('A1')},"])
-    assert [(i.code, i.location.row if i.location else None)
-            for i in check_autopilot_csv(path)] == [
-        ("csv-type-line", 1), ("csv-extra-column", 2), ("duplicate-hash", 4)]
+    assert [(i.code, i.location.row if i.location else None) for i in check_autopilot_csv(path)] == [
+        ("csv-type-line", 1),
+        ("csv-extra-column", 2),
+        ("duplicate-hash", 4),
+    ]
 
 
 # --- streaming ----------------------------------------------------------------------
@@ -366,16 +381,16 @@ def test_rows_are_read_lazily(tmp_path: Path) -> None:
     assert 0 < counting.bytes_read <= 128 * 1024 < size
 
 
-@pytest.mark.parametrize(("encoding", "bom"), [("ascii", b""),
-                                               ("utf-16-le", codecs.BOM_UTF16_LE)])
-def test_line_ends_split_across_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      encoding: str, bom: bytes) -> None:
-    path = write(tmp_path, [HEADER5, f"A1,,{hw('A1')},Sales,", f"B2,,{hw('B2')},,", ""],
-                 encoding=encoding, bom=bom)
+@pytest.mark.parametrize(("encoding", "bom"), [("ascii", b""), ("utf-16-le", codecs.BOM_UTF16_LE)])
+def test_line_ends_split_across_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str, bom: bytes
+) -> None:
+    path = write(tmp_path, [HEADER5, f"A1,,{hw('A1')},Sales,", f"B2,,{hw('B2')},,", ""], encoding=encoding, bom=bom)
     whole = [(r.row, r.record, r.issues) for r in AutopilotCsv(path)]
     monkeypatch.setattr("graph_contracts.textio.CHUNK", 1)
     csv_file = AutopilotCsv(path)
     assert [(r.row, r.record, r.issues) for r in csv_file] == whole
     assert [r[0] for r in whole] == [2, 3]
-    assert [(i.code, i.location.row if i.location else None)
-            for i in csv_file.file_issues if i.code != "csv-encoding"] == [("csv-blank-line", 4)]
+    assert [
+        (i.code, i.location.row if i.location else None) for i in csv_file.file_issues if i.code != "csv-encoding"
+    ] == [("csv-blank-line", 4)]

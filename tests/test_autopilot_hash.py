@@ -23,14 +23,21 @@ from graph_contracts.errors import GraphContractsError
 UUID = "4c4c4544-0042-3510-8052-b4c04f564433"
 #: A TPM EK-like record of all byte values, so the base64 text contains '+' and '/'.
 EK = (25, bytes(range(256)))
-VERSION = (1, struct.pack("<4H", 0, 10, 1, 26100) + struct.pack("<4H", 0, 10, 2, 22621)
-           + bytes([0, 0, 0, 0, 0, 2, 9, 1]))
+VERSION = (
+    1,
+    struct.pack("<4H", 0, 10, 1, 26100) + struct.pack("<4H", 0, 10, 2, 22621) + bytes([0, 0, 0, 0, 0, 2, 9, 1]),
+)
 NETWORK = (8, bytes([14, 0, 0, 0, 0x00, 0x15, 0x5D, 0x01, 0xA2, 0xFF]))
 
 
 def blob(**kwargs: object) -> bytes:
-    args = {"serial": "PF3ABCDE", "manufacturer": "Contoso", "model": "Surface 9",
-            "uuid": UUID, "extra_records": [VERSION, NETWORK, EK]}
+    args = {
+        "serial": "PF3ABCDE",
+        "manufacturer": "Contoso",
+        "model": "Surface 9",
+        "uuid": UUID,
+        "extra_records": [VERSION, NETWORK, EK],
+    }
     args.update(kwargs)
     return build_hardware_hash(**args)  # type: ignore[arg-type]
 
@@ -46,7 +53,7 @@ def codes(value: object) -> list[str]:
 def reseal(data: bytearray) -> bytes:
     """Recompute the trailer checksum after an edit, so only the edited fault remains."""
     end = struct.unpack_from("<H", data, 2)[0]
-    data[end + 4:end + 36] = hashlib.sha256(bytes(data[:end])).digest()
+    data[end + 4 : end + 36] = hashlib.sha256(bytes(data[:end])).digest()
     return bytes(data)
 
 
@@ -58,9 +65,9 @@ def test_builder_follows_the_layout() -> None:
     end = struct.unpack_from("<H", data, 2)[0]
     assert len(data) == HASH_SIZE
     assert data[:2] == b"OA"
-    assert data[end:end + 4] == b"CS\x24\x00"
-    assert data[end + 4:end + 36] == hashlib.sha256(data[:end]).digest()
-    assert set(data[end + 36:]) == {0}
+    assert data[end : end + 4] == b"CS\x24\x00"
+    assert data[end + 4 : end + 36] == hashlib.sha256(data[:end]).digest()
+    assert set(data[end + 36 :]) == {0}
     value = encode_hardware_hash(data)
     assert len(value) == HASH_TEXT_LENGTH
     assert value.startswith("T0") and value[2] in "EFGH"
@@ -78,8 +85,14 @@ def test_decode_round_trip() -> None:
     assert decoded.mac_addresses == ("00:15:5d:01:a2:ff",)
     assert decoded.checksum_ok and decoded.padding_ok
     assert [r.name for r in decoded.records] == [
-        "SmbiosUuid", "SmbiosSerial", "SmbiosSystemManufacturer", "SmbiosProductName",
-        "Version", "NetworkAdapter", "TpmEkPub"]
+        "SmbiosUuid",
+        "SmbiosSerial",
+        "SmbiosSystemManufacturer",
+        "SmbiosProductName",
+        "Version",
+        "NetworkAdapter",
+        "TpmEkPub",
+    ]
     first = decoded.records[0]
     assert (first.type, first.offset, first.length) == (12, 4, 20)
     # the UUID is stored in GUID byte order, not in the string's order
@@ -130,7 +143,7 @@ def test_url_safe_alphabet() -> None:
 
 def test_whitespace_inside() -> None:
     value = text()
-    wrapped = "\r\n".join(value[i:i + 76] for i in range(0, len(value), 76))
+    wrapped = "\r\n".join(value[i : i + 76] for i in range(0, len(value), 76))
     issues = check_hardware_hash(wrapped)
     assert [i.code for i in issues] == ["base64"]
     assert "whitespace" in issues[0].message and "position 76" in issues[0].message
@@ -232,7 +245,7 @@ def test_end_offset_too_small() -> None:
 def test_missing_trailer() -> None:
     data = bytearray(blob())
     end = struct.unpack_from("<H", data, 2)[0]
-    data[end:end + 2] = b"XX"
+    data[end : end + 2] = b"XX"
     issues = check_hardware_hash(bytes(data))
     assert [i.code for i in issues] == ["hash-trailer"]
     assert "b'XX'" in issues[0].message
@@ -247,12 +260,15 @@ def test_non_zero_padding() -> None:
     assert decode_hardware_hash(bytes(data)).padding_ok is False
 
 
-@pytest.mark.parametrize(("kwargs", "needle"), [
-    ({"serial": None}, "no serial number record"),
-    ({"serial": ""}, "serial number record (type 14) in the hash is empty"),
-    ({"manufacturer": None}, "no manufacturer record"),
-    ({"manufacturer": "  "}, "manufacturer record (type 16) in the hash is empty"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"serial": None}, "no serial number record"),
+        ({"serial": ""}, "serial number record (type 14) in the hash is empty"),
+        ({"manufacturer": None}, "no manufacturer record"),
+        ({"manufacturer": "  "}, "manufacturer record (type 16) in the hash is empty"),
+    ],
+)
 def test_missing_serial_or_manufacturer(kwargs: dict[str, object], needle: str) -> None:
     issues = check_hardware_hash(text(**kwargs))
     assert [i.code for i in issues] == ["hash-missing-field"]
@@ -265,8 +281,7 @@ def test_several_faults_are_all_reported() -> None:
     data[2999] = 1
     data[10] ^= 1
     value = base64.urlsafe_b64encode(bytes(data)).decode() + "\n"
-    assert codes(value) == ["base64", "base64", "hash-checksum", "hash-padding",
-                            "hash-missing-field"]
+    assert codes(value) == ["base64", "base64", "hash-checksum", "hash-padding", "hash-missing-field"]
 
 
 def test_error_type_and_severities_come_from_the_table() -> None:
@@ -282,7 +297,8 @@ def test_double_encoded_hash_names_the_sdk_fix() -> None:
     double = base64.b64encode(text.encode("ascii")).decode("ascii")
     issues = check_hardware_hash(double, "/hardwareIdentifier")
     assert [(i.code, i.pointer, i.severity) for i in issues] == [
-        ("hash-double-encoded", "/hardwareIdentifier", "error")]
+        ("hash-double-encoded", "/hardwareIdentifier", "error")
+    ]
     assert "pass the decoded hash bytes" in issues[0].message
     # the bytes of the text, as they are before the SDK encodes them, say the same
     assert [i.code for i in check_hardware_hash(text.encode("ascii"))] == ["hash-double-encoded"]
@@ -311,14 +327,35 @@ def test_fast_path_agrees_with_the_full_analysis() -> None:
         assert (fast is not None) == (issues == []), name
         if fast is not None and decoded is not None:
             assert (fast.serial_number, fast.manufacturer, fast.smbios_uuid, fast.uuid_bytes) == (
-                decoded.serial_number, decoded.manufacturer, decoded.smbios_uuid, decoded.uuid_bytes)
+                decoded.serial_number,
+                decoded.manufacturer,
+                decoded.smbios_uuid,
+                decoded.uuid_bytes,
+            )
     text = encode_hardware_hash(good)
     for broken in (text[:-4], text + "\n", text[:100] + "-" + text[101:], text[:-2] + "==", 12):
         assert fast_identity(broken) is None
 
 
-@pytest.mark.parametrize("value", ["", "QUFB", "QQ==", "QUE=", "QR==", "Q===", "QQ=", "QUFB\n", "QU FB", "QUF-",
-                                   "=QUF", "QQ==QUFB", "é" * 4, "QUFBQUFB"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "QUFB",
+        "QQ==",
+        "QUE=",
+        "QR==",
+        "Q===",
+        "QQ=",
+        "QUFB\n",
+        "QU FB",
+        "QUF-",
+        "=QUF",
+        "QQ==QUFB",
+        "é" * 4,
+        "QUFBQUFB",
+    ],
+)
 def test_strict_decode_accepts_what_the_base64_pattern_accepts(value: str) -> None:
     import re
 

@@ -35,8 +35,12 @@ def found(issues: list[Issue]) -> list[tuple[str, str, str]]:
 
 
 def test_clean_record_has_no_issues() -> None:
-    full = record(productKey="00329-00000-0003-AA606", groupTag="Sales",
-                  assignedUserPrincipalName="ada@contoso.com", importId="batch-1")
+    full = record(
+        productKey="00329-00000-0003-AA606",
+        groupTag="Sales",
+        assignedUserPrincipalName="ada@contoso.com",
+        importId="batch-1",
+    )
     assert check_device(full, "/value/0") == []
 
 
@@ -45,10 +49,21 @@ def test_rules_table_is_complete_and_sourced() -> None:
     assert len(codes) == len(set(codes))
     assert all(rule.source and rule.summary for rule in RULES)
     assert {rule.severity for rule in RULES} == {"error", "warning"}
-    for code in ("serial-missing", "serial-whitespace", "serial-unprintable",
-                 "serial-placeholder", "serial-mismatch", "product-key", "upn", "group-tag",
-                 "ignored-property", "hash-missing", "duplicate-serial", "duplicate-hash",
-                 "batch-size"):
+    for code in (
+        "serial-missing",
+        "serial-whitespace",
+        "serial-unprintable",
+        "serial-placeholder",
+        "serial-mismatch",
+        "product-key",
+        "upn",
+        "group-tag",
+        "ignored-property",
+        "hash-missing",
+        "duplicate-serial",
+        "duplicate-hash",
+        "batch-size",
+    ):
         assert code in RULES_BY_CODE
     assert RULES_BY_CODE["duplicate-hash"].intune_outcome == "ZtdDeviceDuplicated"
     # no numeric Intune code is confirmed for anything an offline rule can see
@@ -92,11 +107,23 @@ def test_serial_unprintable() -> None:
     assert found(check_device(rec)) == [("serial-unprintable", "/serialNumber", "error")]
 
 
-@pytest.mark.parametrize("value", [
-    "To be filled by O.E.M.", "TO BE FILLED BY O.E.M.", "Default string", "System Serial Number",
-    "0", "000000", "Not Specified", "None", "123456789", "SMBIOS_STRING_INDEX_0",
-    "Chassis Serial Number", "N/A",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "To be filled by O.E.M.",
+        "TO BE FILLED BY O.E.M.",
+        "Default string",
+        "System Serial Number",
+        "0",
+        "000000",
+        "Not Specified",
+        "None",
+        "123456789",
+        "SMBIOS_STRING_INDEX_0",
+        "Chassis Serial Number",
+        "N/A",
+    ],
+)
 def test_serial_placeholder(value: str) -> None:
     rec = record(value)
     rec["hardwareIdentifier"] = hash_for(value)
@@ -131,8 +158,7 @@ def test_non_string_serial_is_left_to_the_schema() -> None:
 def test_hash_missing_and_partner_tuple_rows() -> None:
     rec = record()
     del rec["hardwareIdentifier"]
-    assert found(check_device(rec, "/value/0")) == [
-        ("hash-missing", "/value/0/hardwareIdentifier", "error")]
+    assert found(check_device(rec, "/value/0")) == [("hash-missing", "/value/0/hardwareIdentifier", "error")]
     assert check_device(rec, require_hash=False) == []
 
 
@@ -147,43 +173,58 @@ def test_hash_issues_are_included() -> None:
 # --- other properties --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", [
-    "12345-67890-09876-54321-13579", "ABCDE-FGHIJ-KLMNO-PQRST-UVWXY",
-    "00329-00000-0003-AA606", "00330-80000-00000-AA478", "",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "12345-67890-09876-54321-13579",
+        "ABCDE-FGHIJ-KLMNO-PQRST-UVWXY",
+        "00329-00000-0003-AA606",
+        "00330-80000-00000-AA478",
+        "",
+    ],
+)
 def test_product_key_accepted(key: str) -> None:
     assert check_device(record(productKey=key)) == []
 
 
-@pytest.mark.parametrize("key", [
-    "1234567890123", "00329-00000-0003", "00329 00000 0003 AA606", " 00329-00000-0003-AA606",
-    "ABCDE-FGHIJ-KLMNO-PQRST",
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "1234567890123",
+        "00329-00000-0003",
+        "00329 00000 0003 AA606",
+        " 00329-00000-0003-AA606",
+        "ABCDE-FGHIJ-KLMNO-PQRST",
+    ],
+)
 def test_product_key_rejected(key: str) -> None:
     issues = check_device(record(productKey=key))
     assert found(issues) == [("product-key", "/productKey", "error")]
     assert "00329-00000-0003-AA606" in issues[0].message
 
 
-@pytest.mark.parametrize(
-    "upn", ["ada@contoso.com", "a.b+c@sub.contoso.co.uk", "x@xn--bcher-kva.ch"])
+@pytest.mark.parametrize("upn", ["ada@contoso.com", "a.b+c@sub.contoso.co.uk", "x@xn--bcher-kva.ch"])
 def test_upn_accepted(upn: str) -> None:
     assert check_device(record(assignedUserPrincipalName=upn)) == []
 
 
-@pytest.mark.parametrize("upn", ["ada", "ada@contoso", "ada@@contoso.com", "ada @contoso.com",
-                                 "ada@-contoso.com", "ada@contoso.c"])
+@pytest.mark.parametrize(
+    "upn", ["ada", "ada@contoso", "ada@@contoso.com", "ada @contoso.com", "ada@-contoso.com", "ada@contoso.c"]
+)
 def test_upn_rejected(upn: str) -> None:
     issues = check_device(record(assignedUserPrincipalName=upn))
     assert found(issues) == [("upn", "/assignedUserPrincipalName", "error")]
 
 
-@pytest.mark.parametrize(("tag", "expected"), [
-    ("Sales", []),
-    ("a" * 2000, []),  # no length limit is documented
-    (" Sales", [("group-tag", "/groupTag", "warning")]),
-    ("Sa\tles", [("group-tag", "/groupTag", "warning")]),
-])
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("Sales", []),
+        ("a" * 2000, []),  # no length limit is documented
+        (" Sales", [("group-tag", "/groupTag", "warning")]),
+        ("Sa\tles", [("group-tag", "/groupTag", "warning")]),
+    ],
+)
 def test_group_tag(tag: str, expected: list[tuple[str, str, str]]) -> None:
     assert found(check_device(record(groupTag=tag))) == expected
 
@@ -214,8 +255,7 @@ def test_duplicate_serial_names_where_it_was_first_seen() -> None:
 def test_duplicate_serial_uses_the_row_when_given() -> None:
     batch = BatchChecker()
     batch.check(record("A1"), "", Location("f.csv", row=2))
-    issues = batch.check(record("A1", hardwareIdentifier=hash_for("A1", "Other")), "",
-                         Location("f.csv", row=7))
+    issues = batch.check(record("A1", hardwareIdentifier=hash_for("A1", "Other")), "", Location("f.csv", row=7))
     assert [i.code for i in issues] == ["duplicate-serial"]
     assert "row 2" in issues[0].message
     assert issues[0].location == Location("f.csv", row=7)

@@ -50,9 +50,11 @@ def test_duplicate_key_in_json_names_the_pointer(tmp_path: Path) -> None:
 
 def test_duplicate_key_in_an_array_item_and_an_ndjson_line(tmp_path: Path) -> None:
     array = tmp_path / "dup.json"
-    array.write_text(f'[{{"serialNumber": "A1", "hardwareIdentifier": "{hw("A1")}"}},'
-                     f' {{"groupTag": "x", "serialNumber": "B2", "groupTag": "y",'
-                     f' "hardwareIdentifier": "{hw("B2")}"}}]')
+    array.write_text(
+        f'[{{"serialNumber": "A1", "hardwareIdentifier": "{hw("A1")}"}},'
+        f' {{"groupTag": "x", "serialNumber": "B2", "groupTag": "y",'
+        f' "hardwareIdentifier": "{hw("B2")}"}}]'
+    )
     assert issues_of(array) == [("body-array", ""), ("duplicate-key", "/1/groupTag")]  # the note: issue 14
     lines = tmp_path / "dup.ndjson"
     lines.write_text(f'{{"serialNumber": "A1", "hardwareIdentifier": "{hw("A1")}"}}\n{{"a": {{"b": 1, "b": 2}}}}\n')
@@ -243,15 +245,25 @@ class Opaque:
 
 @pytest.mark.parametrize(
     "payload",
-    [{1: "x"}, {"serialNumber": 10**5000}, {"serialNumber": _deep(5000)}, _deep(5000), {"serialNumber": Opaque()},
-     {"serialNumber": {1, 2}}, {"serialNumber": float("nan")}, 10**5000],
+    [
+        {1: "x"},
+        {"serialNumber": 10**5000},
+        {"serialNumber": _deep(5000)},
+        _deep(5000),
+        {"serialNumber": Opaque()},
+        {"serialNumber": {1, 2}},
+        {"serialNumber": float("nan")},
+        10**5000,
+    ],
     ids=["int-key", "huge-int", "deep-value", "deep", "object", "set", "nan", "huge-int-top"],
 )
 @pytest.mark.parametrize("profile", ["contract", "upload"])
 def test_python_api_odd_inputs_are_issues(payload: Any, profile: str) -> None:
-    for validator in (Validator.for_type(AUTOPILOT_TYPE, profile=profile),  # type: ignore[arg-type]
-                      Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile),  # type: ignore[arg-type]
-                      Validator.for_type("windowsAutopilotDeviceIdentity")):
+    for validator in (
+        Validator.for_type(AUTOPILOT_TYPE, profile=profile),  # type: ignore[arg-type]
+        Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile),  # type: ignore[arg-type]
+        Validator.for_type("windowsAutopilotDeviceIdentity"),
+    ):
         issues = validator.validate(payload)
         assert "not-json" in [i.code for i in issues]
         assert validator.is_valid(payload) is False

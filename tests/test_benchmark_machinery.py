@@ -57,8 +57,14 @@ def _clock(values: list[float], calls: list[str], name: str):  # type: ignore[no
 
 def test_steady_rounds_stop_at_the_minimum_and_rotate_the_order() -> None:
     calls: list[str] = []
-    ratios = paired_rounds(("base", _clock([2.0], calls, "base")), [("cand", _clock([1.0], calls, "cand"))],
-                           min_rounds=5, max_rounds=20, warmup=False, targets={"cand": 1.5})
+    ratios = paired_rounds(
+        ("base", _clock([2.0], calls, "base")),
+        [("cand", _clock([1.0], calls, "cand"))],
+        min_rounds=5,
+        max_rounds=20,
+        warmup=False,
+        targets={"cand": 1.5},
+    )
     r = ratios["cand"]
     assert r.rounds.values == (2.0,) * 5 and r.converged and r.verdict() == "met"
     firsts = calls[::2]
@@ -67,8 +73,13 @@ def test_steady_rounds_stop_at_the_minimum_and_rotate_the_order() -> None:
 
 def test_noisy_rounds_run_to_the_maximum_and_say_the_spread_was_not_reached() -> None:
     calls: list[str] = []
-    ratios = paired_rounds(("base", _clock([1.0], calls, "base")), [("cand", _clock([0.5, 1.0, 2.0], calls, "cand"))],
-                           min_rounds=3, max_rounds=9, warmup=False)
+    ratios = paired_rounds(
+        ("base", _clock([1.0], calls, "base")),
+        [("cand", _clock([0.5, 1.0, 2.0], calls, "cand"))],
+        min_rounds=3,
+        max_rounds=9,
+        warmup=False,
+    )
     r = ratios["cand"]
     assert len(r.rounds.values) == 9
     assert r.rounds.spread >= TOLERANCE and not r.converged

@@ -34,7 +34,9 @@ def test_a_bare_array_where_an_import_body_is_expected_gets_the_wrapper(tmp_path
 
 def test_a_bare_array_of_devices_is_validated_as_records_with_a_note(tmp_path: Path) -> None:
     assert codes(tmp_path, [device("S1"), {**device("S2"), "serialNumber": ""}]) == [
-        ("file", "body-array", "warning"), ("item 1", "serial-missing", "error")]
+        ("file", "body-array", "warning"),
+        ("item 1", "serial-missing", "error"),
+    ]
 
 
 def test_devices_under_another_name_get_the_right_parameter_name(tmp_path: Path) -> None:
@@ -51,7 +53,12 @@ def test_an_empty_batch_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_a_foreign_odata_type_is_one_issue_not_an_unknown_property_per_field(tmp_path: Path) -> None:
-    record = {**device("S1"), "@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity",
-              "displayName": "x", "enrollmentState": "enrolled", "model": "m"}
+    record = {
+        **device("S1"),
+        "@odata.type": "#microsoft.graph.windowsAutopilotDeviceIdentity",
+        "displayName": "x",
+        "enrollmentState": "enrolled",
+        "model": "m",
+    }
     run = Run(type="importedWindowsAutopilotDeviceIdentity")
     assert [c for _, c, _ in codes(tmp_path, record, run)] == ["odata-type"]

@@ -21,11 +21,13 @@ def _ref(type_name: str, collection: bool) -> str:
 
 def _csdl(contracts: ContractSet, *, skip_types: tuple[str, ...] = ()) -> str:
     """A $metadata document saying exactly what the v1.0 contracts say (CSDL 4.0, microsoft.graph only)."""
-    out = [f'<?xml version="1.0" encoding="utf-8"?>\n<edmx:Edmx Version="4.0" '
-           f'xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
-           f'<Schema Namespace="microsoft.graph" Alias="graph" xmlns="{EDM}">',
-           '<EntityType Name="entity" Abstract="true"><Key><PropertyRef Name="id"/></Key>'
-           '<Property Name="id" Type="Edm.String" Nullable="false"/></EntityType>']
+    out = [
+        f'<?xml version="1.0" encoding="utf-8"?>\n<edmx:Edmx Version="4.0" '
+        f'xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>'
+        f'<Schema Namespace="microsoft.graph" Alias="graph" xmlns="{EDM}">',
+        '<EntityType Name="entity" Abstract="true"><Key><PropertyRef Name="id"/></Key>'
+        '<Property Name="id" Type="Edm.String" Nullable="false"/></EntityType>',
+    ]
     navs: dict[str, str] = {}
     for t in contracts.types_in("v1.0"):
         if t.name in skip_types:
@@ -38,8 +40,10 @@ def _csdl(contracts: ContractSet, *, skip_types: tuple[str, ...] = ()) -> str:
         base = f' BaseType="graph.{t.base_type or "entity"}"' if t.category == "entity" else ""
         props = "".join(
             f'<Property Name="{p.name}" Type="{_ref(p.type, p.collection)}"'
-            + ("" if p.nullable else ' Nullable="false"') + "/>"
-            for p in t.properties if p.name != "id"
+            + ("" if p.nullable else ' Nullable="false"')
+            + "/>"
+            for p in t.properties
+            if p.name != "id"
         )
         out.append(f'<{tag} Name="{t.name}"{base}>{props}</{tag}>')
     for op in contracts.operations_in("v1.0"):
@@ -49,10 +53,15 @@ def _csdl(contracts: ContractSet, *, skip_types: tuple[str, ...] = ()) -> str:
             continue
         binding = _ref(op.type, op.binding == "collection")
         params = "".join(f'<Parameter Name="{p.name}" Type="{_ref(p.type, p.collection)}"/>' for p in op.parameters)
-        ret = (f'<ReturnType Type="{_ref(op.response_type or "", op.response_kind == "collection")}"/>'
-               if op.response_kind != "none" else "")
-        out.append(f'<Action Name="{op.verb}" IsBound="true"><Parameter Name="bindingParameter" Type="{binding}"/>'
-                   f"{params}{ret}</Action>")
+        ret = (
+            f'<ReturnType Type="{_ref(op.response_type or "", op.response_kind == "collection")}"/>'
+            if op.response_kind != "none"
+            else ""
+        )
+        out.append(
+            f'<Action Name="{op.verb}" IsBound="true"><Parameter Name="bindingParameter" Type="{binding}"/>'
+            f"{params}{ret}</Action>"
+        )
     nav_xml = "".join(f'<NavigationProperty Name="{n}" Type="Collection(graph.{t})"/>' for n, t in navs.items())
     body = "".join(out)
     dm = f'<EntityType Name="deviceManagement" BaseType="graph.entity">{nav_xml}</EntityType>'
@@ -78,8 +87,9 @@ def test_metadata_that_says_what_the_contracts_say_has_no_disagreement(contracts
 
 
 def test_an_altered_type_is_caught(contracts: ContractSet, tmp_path: Path):
-    text = _csdl(contracts).replace('Name="hardwareIdentifier" Type="Edm.Binary"',
-                                    'Name="hardwareIdentifier" Type="Edm.String"')
+    text = _csdl(contracts).replace(
+        'Name="hardwareIdentifier" Type="Edm.Binary"', 'Name="hardwareIdentifier" Type="Edm.String"'
+    )
     findings = compare(contracts, read_csdl(_write(tmp_path, text)))
     prefix = "metadata:Prod:v1.0:importedWindowsAutopilotDeviceIdentity"
     assert [f.id for f in findings] == [f"{prefix}.hardwareIdentifier:type"]
@@ -99,8 +109,9 @@ def test_a_missing_and_an_extra_enum_member_are_caught(contracts: ContractSet, t
 def test_a_changed_nullability_is_caught_and_names_the_overlay_entry_that_claimed_it(
     contracts: ContractSet, tmp_path: Path
 ):
-    text = _csdl(contracts).replace('Name="deviceErrorCode" Type="Edm.Int32" Nullable="false"',
-                                    'Name="deviceErrorCode" Type="Edm.Int32"')
+    text = _csdl(contracts).replace(
+        'Name="deviceErrorCode" Type="Edm.Int32" Nullable="false"', 'Name="deviceErrorCode" Type="Edm.Int32"'
+    )
     (finding,) = compare(contracts, read_csdl(_write(tmp_path, text)))
     assert finding.id == "metadata:Prod:v1.0:importedWindowsAutopilotDeviceIdentityState.deviceErrorCode:nullable"
     assert "nullable=False here, Nullable=true in the metadata" in finding.message
@@ -145,8 +156,7 @@ def test_missing_file_is_exit_2(tmp_path: Path):
     assert main(["contracts", "check-metadata", str(tmp_path / "v1.0-Prod.csdl")]) == 2
 
 
-def test_a_cloud_gap_the_clouds_file_does_not_record_is_a_disagreement(contracts: ContractSet, tmp_path: Path,
-                                                                         capsys):
+def test_a_cloud_gap_the_clouds_file_does_not_record_is_a_disagreement(contracts: ContractSet, tmp_path: Path, capsys):
     path = _write(tmp_path, _csdl(contracts, skip_types=("windowsAutopilotDeviceIdentity",)), "v1.0-Mooncake.csdl")
     assert main(["contracts", "check-metadata", str(path)]) == 1  # contracts/clouds.yaml says Mooncake lacks nothing
     assert "metadata:Mooncake:v1.0:cloud-gaps" in capsys.readouterr().out

@@ -101,8 +101,10 @@ def test_an_overlay_acknowledgement_settles_a_finding_and_removing_it_fails(
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ('{"permissions": {"A.Read": {"pathSets": [{"schemeKeys": ["Application"], "methods": ["GET"], "paths": {',
-         "truncated"),
+        (
+            '{"permissions": {"A.Read": {"pathSets": [{"schemeKeys": ["Application"], "methods": ["GET"], "paths": {',
+            "truncated",
+        ),
         ('{"value": [{"id": "x", "roles": []}]}', "not a permissions file"),
     ],
 )

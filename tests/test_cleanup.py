@@ -108,8 +108,13 @@ def test_dry_run_prints_ids_and_group_tags_and_deletes_nothing(
 
 @pytest.mark.parametrize(
     ("tag", "says"),
-    [("gc", "too short"), ("     ", "blank"), ("", "blank"), (" gc-1234 ", "spaces around it"),
-     ("gc-12\t34", "control characters")],
+    [
+        ("gc", "too short"),
+        ("     ", "blank"),
+        ("", "blank"),
+        (" gc-1234 ", "spaces around it"),
+        ("gc-12\t34", "control characters"),
+    ],
 )
 def test_the_tag_is_checked_before_credentials(
     tag: str, says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

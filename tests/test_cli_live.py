@@ -29,7 +29,11 @@ def _without_credentials() -> dict[str, str]:
 def test_run_live_without_credentials_prints_one_message_and_exits_2(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "graph_contracts.cli", "run", "--graph-endpoint", "live"],
-        capture_output=True, text=True, env=_without_credentials(), cwd=tmp_path, timeout=300,
+        capture_output=True,
+        text=True,
+        env=_without_credentials(),
+        cwd=tmp_path,
+        timeout=300,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 2, output[-3000:]
@@ -42,9 +46,23 @@ def test_run_live_without_credentials_prints_one_message_and_exits_2(tmp_path: P
 @needs_no_azure_identity
 def test_pytest_live_without_credentials_stops_before_collecting(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "--graph-endpoint", "live",
-         "-q", "-p", "no:cacheprovider"],
-        capture_output=True, text=True, env=_without_credentials(), cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "graph_contracts.suite",
+            "--graph-endpoint",
+            "live",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        env=_without_credentials(),
+        cwd=tmp_path,
+        timeout=300,
     )
     output = result.stdout + result.stderr
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, output[-3000:]

@@ -25,7 +25,8 @@ def test_a_closed_pipe_stops_quietly_with_a_status_that_is_not_success(tmp_path:
     files = [str(_bad_csv(tmp_path / f"bad{n}.csv", 3000)) for n in range(3)]
     process = subprocess.Popen(
         [sys.executable, "-m", "graph_contracts.cli", "validate", *files],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert process.stdout is not None and process.stderr is not None
     first = process.stdout.readline()

@@ -45,21 +45,36 @@ _graph_contracts
 
 
 def _bash(script: Path, *words: str) -> list[str]:
-    result = subprocess.run([_shell("bash"), "-c", BASH_HARNESS, "bash", str(script), "graph-contracts", *words],
-                            capture_output=True, text=True, timeout=30, check=True)
+    result = subprocess.run(
+        [_shell("bash"), "-c", BASH_HARNESS, "bash", str(script), "graph-contracts", *words],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return result.stdout.split()
 
 
 def _zsh(script: Path, *words: str) -> list[str]:
-    result = subprocess.run([_shell("zsh"), "-f", "-c", ZSH_HARNESS, "zsh", str(script), "graph-contracts", *words],
-                            capture_output=True, text=True, timeout=30, check=True)
+    result = subprocess.run(
+        [_shell("zsh"), "-f", "-c", ZSH_HARNESS, "zsh", str(script), "graph-contracts", *words],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return result.stdout.split()
 
 
 def _fish(script: Path, *words: str) -> list[str]:
     line = " ".join(["graph-contracts", *words])
-    result = subprocess.run([_shell("fish"), "--no-config", "-c", f"source {script}; complete -C '{line}'"],
-                            capture_output=True, text=True, timeout=30, check=True)
+    result = subprocess.run(
+        [_shell("fish"), "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return [row.split("\t")[0] for row in result.stdout.splitlines()]
 
 

@@ -41,8 +41,11 @@ def test_another_separator_is_one_issue_and_the_rows_are_still_judged(
     tmp_path: Path, separator: str, says: str
 ) -> None:
     path = tmp_path / "excel.csv"
-    rows = [separator.join(COLUMNS), *(separator.join([s, "", hw(s)]) for s in ("S1", "S2")),
-            separator.join(["S3", "", "not-a-hash"])]
+    rows = [
+        separator.join(COLUMNS),
+        *(separator.join([s, "", hw(s)]) for s in ("S1", "S2")),
+        separator.join(["S3", "", "not-a-hash"]),
+    ]
     path.write_text("\r\n".join(rows) + "\r\n", encoding="ascii")
     found = list(Run().check_file(path))
     file_issues = [i for r in found if not r.is_record for i in r.issues]

@@ -34,8 +34,9 @@ from graph_contracts.validation import RecordResult, Run
 
 HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag"
 SERIALS = [f"LN{n:04d}" for n in range(6)] + ["123456", "E12E5", "0001234"]
-HASHES = {serial: encode_hardware_hash(build_hardware_hash(serial=serial, manufacturer="Contoso"))
-          for serial in SERIALS}
+HASHES = {
+    serial: encode_hardware_hash(build_hardware_hash(serial=serial, manufacturer="Contoso")) for serial in SERIALS
+}
 
 #: A row's parts, each a mix of clean values and the faults the rules and the reader know.
 serials = st.sampled_from([*SERIALS, "ln0001", " LN0002", "Default string", "", "LN\x07X", "1234"])
@@ -56,8 +57,14 @@ def csv_files(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(1, 14))):
         serial, key, text, tag, shape = draw(serials), draw(keys), draw(hashes), draw(tags), draw(shapes)
         line = f"{serial},{key},{text},{tag}"
-        line = {"quoted": f'"{serial}",{key},{text},{tag}', "extra": line + ",x", "short": f"{serial},{key}",
-                "blank": "", "commas": ",,,", "nul": line.replace(",", "\0", 1)}.get(shape, line)
+        line = {
+            "quoted": f'"{serial}",{key},{text},{tag}',
+            "extra": line + ",x",
+            "short": f"{serial},{key}",
+            "blank": "",
+            "commas": ",,,",
+            "nul": line.replace(",", "\0", 1),
+        }.get(shape, line)
         lines.append(line)
     newline = draw(st.sampled_from(["\r\n", "\n"]))
     return (newline.join(lines) + newline).encode("utf-8")
@@ -79,7 +86,7 @@ def expand(items: Iterable[RecordResult | int], expected: list[RecordResult]) ->
     out: list[RecordResult] = []
     for item in items:
         if isinstance(item, int):
-            taken = expected[len(out):len(out) + item]
+            taken = expected[len(out) : len(out) + item]
             assert all(not r.issues and r.is_record for r in taken)
             out += taken
         else:
@@ -108,7 +115,12 @@ def test_a_plain_row_is_the_row_the_general_path_builds_without_issues(data: byt
     for number, record, file, columns in plain:
         row = rows[number]
         assert (row.record, row.issues, row.shaped, row.hash_optional, dict(row.columns)) == (
-            record, [], True, False, dict(columns))
+            record,
+            [],
+            True,
+            False,
+            dict(columns),
+        )
         assert file == "x.csv"
     assert plain_reader.file_issues == general_reader.file_issues
 
@@ -124,8 +136,10 @@ def test_the_lane_takes_the_usual_rows_and_leaves_the_others(tmp_path: Path) -> 
 
 
 def test_counts_and_results_around_duplicates_and_the_batch_limit() -> None:
-    pool = [(f"BL{n:04d}", encode_hardware_hash(build_hardware_hash(serial=f"BL{n:04d}", manufacturer="Contoso")))
-            for n in range(520)]
+    pool = [
+        (f"BL{n:04d}", encode_hardware_hash(build_hardware_hash(serial=f"BL{n:04d}", manufacturer="Contoso")))
+        for n in range(520)
+    ]
     lines = [HEADER, *(f"{serial},,{text},Sales" for serial, text in pool)]
     lines[300] = lines[7]  # a duplicate hash and serial, inside a run of clean rows
     data = ("\r\n".join(lines) + "\r\n").encode()
@@ -133,21 +147,25 @@ def test_counts_and_results_around_duplicates_and_the_batch_limit() -> None:
     counted = lane(data, counted=True)
     flagged = [r for r in counted if isinstance(r, RecordResult)]
     assert [(r.label, [i.code for i in r.issues]) for r in flagged] == [
-        ("row 301", ["duplicate-hash"]), ("row 502", ["batch-size"])]
+        ("row 301", ["duplicate-hash"]),
+        ("row 502", ["batch-size"]),
+    ]
     assert sum(r for r in counted if isinstance(r, int)) == 518
     assert expand(counted, expected) == expected
 
 
 def test_a_run_finds_duplicates_across_files_on_either_path() -> None:
     first = ("\n".join([HEADER, *(f"{s},,{HASHES[s]}," for s in SERIALS[:4])]) + "\n").encode()
-    second = ("\n".join([HEADER, f"{SERIALS[5]},,{HASHES[SERIALS[5]]},", f"{SERIALS[2]},,{HASHES[SERIALS[2]]},"])
-              + "\n").encode()
+    second = (
+        "\n".join([HEADER, f"{SERIALS[5]},,{HASHES[SERIALS[5]]},", f"{SERIALS[2]},,{HASHES[SERIALS[2]]},"]) + "\n"
+    ).encode()
     run_general, run_lane = Run(), Run()
     expected = general(first, run_general) + general(second, run_general, "w.csv")
     got = lane(first, counted=False, run=run_lane) + lane(second, counted=False, run=run_lane, name="w.csv")
     assert got == expected
     assert [i.message for r in expected for i in r.issues] == [
-        "this hardware hash already appeared at x.csv, row 4; Intune processes only one of them and fails the others"]
+        "this hardware hash already appeared at x.csv, row 4; Intune processes only one of them and fails the others"
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
@@ -205,8 +223,10 @@ def test_first_seen_many_is_first_seen_record_by_record_and_reserve_keeps_every_
     half = sum(len(keys) for keys in records[:1200])
     got = many.first_seen_many(flat[:half], [len(k) for k in records[:1200]], range(1200))
     many.reserve(10_000)  # room made half-way: nothing is lost
-    got += [(index + 1200, key, value) for index, key, value in
-            many.first_seen_many(flat[half:], [len(k) for k in records[1200:]], range(1200, 2500))]
+    got += [
+        (index + 1200, key, value)
+        for index, key, value in many.first_seen_many(flat[half:], [len(k) for k in records[1200:]], range(1200, 2500))
+    ]
     assert got == expected
     assert len(many) == len(one) == len(set(flat))
 
@@ -270,8 +290,9 @@ def test_rows_read_before_a_read_failure_still_count() -> None:
         return seen
 
     expected = until_failure(Run().check_stream(csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"))))
-    counted = until_failure(Run().check_stream(csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"),
-                                                            plain=True), counted=True))
+    counted = until_failure(
+        Run().check_stream(csv_records(AutopilotCsv(io.BytesIO(data), name="x.csv"), plain=True), counted=True)
+    )
     results = [r for r in expected if isinstance(r, RecordResult)]
     assert sum(r.is_record for r in results) >= 6
     assert expand(counted, results) == results
@@ -286,10 +307,14 @@ _SERIALS_FOR_SIGNS = st.one_of(
 
 
 @settings(max_examples=400, deadline=None)
-@given(serial=_SERIALS_FOR_SIGNS, hash_serial=st.sampled_from(["", "00123", "0456", "PF0ABC"]),
-       cut=st.sampled_from([None, 255, 32767, 254, 4000]))
-def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(serial: str, hash_serial: str,
-                                                                    cut: int | None) -> None:
+@given(
+    serial=_SERIALS_FOR_SIGNS,
+    hash_serial=st.sampled_from(["", "00123", "0456", "PF0ABC"]),
+    cut=st.sampled_from([None, 255, 32767, 254, 4000]),
+)
+def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(
+    serial: str, hash_serial: str, cut: int | None
+) -> None:
     """``_excel_signs`` returns early for a record none of ``_EXCEL_SIGNS`` can flag (no exponent, not
     all digits, no cut length), so its quick test repeats the signs' own triggers; here both must agree
     with running every sign, so a new sign or a changed trigger cannot be skipped unseen."""

@@ -30,8 +30,11 @@ def test_a_quoted_export_with_a_type_line_is_converted_with_warnings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "export.csv"
-    lines = ["#TYPE Selected.System.Management.Automation.PSCustomObject",
-             ",".join(f'"{c}"' for c in HEADER.split(",")), *(f'"{s}","","{h}"' for s, h in DEVICES)]
+    lines = [
+        "#TYPE Selected.System.Management.Automation.PSCustomObject",
+        ",".join(f'"{c}"' for c in HEADER.split(",")),
+        *(f'"{s}","","{h}"' for s, h in DEVICES),
+    ]
     source.write_text("\r\n".join(lines) + "\r\n", encoding="ascii")
     code, out, _ = to_payload(capsys, source, tmp_path / "out")
     assert code == 0
@@ -50,8 +53,16 @@ def test_a_utf16_file_gets_advice_that_fits_a_json_body(tmp_path: Path, capsys: 
 
 def test_a_json_input_is_refused_with_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "body.json"
-    source.write_text(json.dumps({"importedWindowsAutopilotDeviceIdentities": [
-        {"serialNumber": s, "hardwareIdentifier": h} for s, h in DEVICES]}), encoding="utf-8")
+    source.write_text(
+        json.dumps(
+            {
+                "importedWindowsAutopilotDeviceIdentities": [
+                    {"serialNumber": s, "hardwareIdentifier": h} for s, h in DEVICES
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     code, out, err = to_payload(capsys, source, tmp_path / "out")
     assert code == 2 and out == ""
     assert "holds JSON, not an Autopilot CSV" in err and "graph-contracts validate" in err
@@ -62,9 +73,10 @@ def test_a_json_input_is_refused_with_one_clear_line(tmp_path: Path, capsys: pyt
 
 
 def _csv(path: Path, serials: list[str], separator: str = ",") -> Path:
-    lines = [HEADER.replace(",", separator),
-             *(separator.join([s, "", encode_hardware_hash(build_hardware_hash(s, "Contoso", "Model 1"))])
-               for s in serials)]
+    lines = [
+        HEADER.replace(",", separator),
+        *(separator.join([s, "", encode_hardware_hash(build_hardware_hash(s, "Contoso", "Model 1"))]) for s in serials),
+    ]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="ascii")
     return path
 

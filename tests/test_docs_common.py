@@ -64,8 +64,7 @@ def test_permission_names(cell: str, expected: tuple[str, ...]) -> None:
 
 def test_permission_order() -> None:
     assert (
-        common.permission_order(("Permission type", "Permissions (from most to least privileged)"))
-        == "most-to-least"
+        common.permission_order(("Permission type", "Permissions (from most to least privileged)")) == "most-to-least"
     )
     assert common.permission_order(("Permission type", "Permissions")) is None
 
@@ -143,10 +142,7 @@ def test_singular(word: str, expected: str) -> None:
 
 
 def test_request_path_drops_host_version_and_query() -> None:
-    assert (
-        common.request_path("https://graph.microsoft.com/beta/widgets/{id}?$select=a")
-        == "/widgets/{id}"
-    )
+    assert common.request_path("https://graph.microsoft.com/beta/widgets/{id}?$select=a") == "/widgets/{id}"
     assert common.request_path("/widgets?$top=5") == "/widgets"
 
 
@@ -159,9 +155,7 @@ def test_example_with_html_entities_and_no_body() -> None:
     )
     assert example is not None
     assert (example.line, example.method, example.body, example.body_text) == (7, "GET", None, None)
-    assert [(h.name, h.value, h.line) for h in example.headers] == [
-        ("Authorization", "Bearer <token>", 8)
-    ]
+    assert [(h.name, h.value, h.line) for h in example.headers] == [("Authorization", "Bearer <token>", 8)]
 
 
 def test_example_that_is_not_http() -> None:

@@ -70,9 +70,7 @@ def _error(text: str, name: str = "page.md") -> DocParseError:
 
 
 def test_markdown_table_starting_with_its_separator() -> None:
-    error = _error(
-        _MARKDOWN_HEAD + "\n## Permissions\n|:---|:---|\n|Application|Widget.Read.All|\n"
-    )
+    error = _error(_MARKDOWN_HEAD + "\n## Permissions\n|:---|:---|\n|Application|Widget.Read.All|\n")
     assert (error.line, error.found) == (13, "|:---|:---|")
     assert "above the |:---| line" in error.expected
 

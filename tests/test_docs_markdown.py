@@ -10,10 +10,7 @@ PAGES = Path(__file__).parent / "fixtures" / "docs" / "pages"
 
 
 def _rows(rows: tuple[TableRow, ...]) -> list[tuple[object, ...]]:
-    return [
-        (r.line, r.name, r.type, r.collection, r.inherited_from, r.possible_values, r.description)
-        for r in rows
-    ]
+    return [(r.line, r.name, r.type, r.collection, r.inherited_from, r.possible_values, r.description) for r in rows]
 
 
 def test_resource_page() -> None:
@@ -147,9 +144,7 @@ def test_unparseable_example_body_is_reported_not_raised() -> None:
     assert response.status == 200
     assert response.body is None
     assert response.body_text is not None and response.body_text.startswith('{\n  "value": {')
-    assert response.body_error == (
-        "Expecting property name enclosed in double quotes at line 56 column 3"
-    )
+    assert response.body_error == ("Expecting property name enclosed in double quotes at line 56 column 3")
 
 
 def test_get_page_query_string_and_version_from_url() -> None:

@@ -10,10 +10,7 @@ PAGES = Path(__file__).parent / "fixtures" / "docs" / "pages"
 
 
 def _rows(rows: tuple[TableRow, ...]) -> list[tuple[object, ...]]:
-    return [
-        (r.line, r.name, r.type, r.collection, r.inherited_from, r.possible_values, r.description)
-        for r in rows
-    ]
+    return [(r.line, r.name, r.type, r.collection, r.inherited_from, r.possible_values, r.description) for r in rows]
 
 
 def _create() -> DocPage:
@@ -51,8 +48,7 @@ def test_create_page_request_line_permissions_and_headers() -> None:
                 "DeviceManagementServiceConfig.ReadWrite.All",
                 "DeviceManagementConfiguration.ReadWrite.All",
             ),
-            "DeviceManagementServiceConfig.ReadWrite.All, "
-            "DeviceManagementConfiguration.ReadWrite.All",
+            "DeviceManagementServiceConfig.ReadWrite.All, DeviceManagementConfiguration.ReadWrite.All",
             18,
         ),
         PermissionRow("Delegated (personal Microsoft account)", (), "Not supported.", 19),

@@ -39,8 +39,12 @@ def emulator(running: EmulatorHandle) -> EmulatorHandle:
 
 
 def token_form(**changes: str) -> dict[str, str]:
-    form = {"grant_type": "client_credentials", "client_id": DEFAULT_APP.client_id,
-            "client_secret": DEFAULT_APP.client_secret, "scope": "https://graph.microsoft.com/.default"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": DEFAULT_APP.client_id,
+        "client_secret": DEFAULT_APP.client_secret,
+        "scope": "https://graph.microsoft.com/.default",
+    }
     form.update(changes)
     return form
 
@@ -75,8 +79,9 @@ def test_admin_routes_refuse_a_graph_token_without_the_admin_role(emulator: Emul
 
 def test_a_reset_without_the_admin_role_leaves_the_entities(emulator: EmulatorHandle) -> None:
     # beta: creating a registered device in v1.0 is refused, by the service and the emulator (graph-facts 6.1)
-    created = httpx.post(emulator.graph_url("beta") + DEVICES, json={"serialNumber": "SN-KEEP"},
-                         headers=emulator.headers())
+    created = httpx.post(
+        emulator.graph_url("beta") + DEVICES, json={"serialNumber": "SN-KEEP"}, headers=emulator.headers()
+    )
     assert created.status_code == 201
     # A cross-origin form post carries no Authorization header: it must not wipe a tenant.
     httpx.post(f"{emulator.base_url}/_emulator/reset", data={"x": "1"})
@@ -105,8 +110,9 @@ def test_admin_routes_can_be_switched_off() -> None:
 def test_configured_tenants_get_tokens(emulator: EmulatorHandle, tenant: str) -> None:
     response = httpx.post(emulator.token_url(tenant), data=token_form())
     assert response.status_code == 200, response.text
-    listed = httpx.get(emulator.graph_url() + DEVICES,
-                       headers={"Authorization": f"Bearer {response.json()['access_token']}"})
+    listed = httpx.get(
+        emulator.graph_url() + DEVICES, headers={"Authorization": f"Bearer {response.json()['access_token']}"}
+    )
     assert listed.status_code == 200
 
 
@@ -131,10 +137,16 @@ def test_an_unknown_client_id_gets_aadsts700016_naming_the_directory(emulator: E
 # --------------------------------------------------------------------------- what curl shows
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [
-    ("GET", DEVICES, 200), ("GET", DEVICES + "/nope", 404), ("POST", IMPORTED, 201), ("POST", DEVICES, 400),
-    ("GET", "/deviceManagement", 400),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", DEVICES, 200),
+        ("GET", DEVICES + "/nope", 404),
+        ("POST", IMPORTED, 201),
+        ("POST", DEVICES, 400),
+        ("GET", "/deviceManagement", 400),
+    ],
+)
 def test_graph_answers_carry_odata_version_4(emulator: EmulatorHandle, method: str, path: str, status: int) -> None:
     kwargs = {"json": {"serialNumber": "SN-ODATA"}} if method == "POST" else {}
     response = httpx.request(method, emulator.graph_url() + path, headers=emulator.headers(), **kwargs)
@@ -143,8 +155,10 @@ def test_graph_answers_carry_odata_version_4(emulator: EmulatorHandle, method: s
 
 
 def test_the_records_of_one_import_share_an_import_id(emulator: EmulatorHandle) -> None:
-    devices = [{"serialNumber": s, "hardwareIdentifier": encode_hardware_hash(build_hardware_hash(s, "Contoso", "L7"))}
-               for s in ("SN-IMP-1", "SN-IMP-2")]
+    devices = [
+        {"serialNumber": s, "hardwareIdentifier": encode_hardware_hash(build_hardware_hash(s, "Contoso", "L7"))}
+        for s in ("SN-IMP-1", "SN-IMP-2")
+    ]
     graph = httpx.Client(base_url=emulator.graph_url("beta"), headers=emulator.headers())
     first = graph.post(IMPORTED + "/import", json={"importedWindowsAutopilotDeviceIdentities": devices}).json()
     second = graph.post(IMPORTED + "/import", json={"importedWindowsAutopilotDeviceIdentities": devices[:1]}).json()
@@ -167,7 +181,8 @@ def test_the_cli_logs_one_line_per_request_unless_quiet() -> None:
         outputs.append([line for line in out.splitlines() if line.startswith(("GET ", "POST "))])
     logged, quiet = outputs
     assert [line.rsplit(" ", 3)[:2] for line in logged] == [
-        [f"GET /v1.0{DEVICES}", "401"], [f"GET /beta{DEVICES}/x", "401"],
+        [f"GET /v1.0{DEVICES}", "401"],
+        [f"GET /beta{DEVICES}/x", "401"],
     ]
     assert all(line.endswith(" ms") for line in logged)
     assert quiet == []

@@ -50,8 +50,11 @@ def admin(emulator: EmulatorHandle, tenant: str | None = None) -> dict[str, str]
 def seed(emulator: EmulatorHandle, *tenants: str) -> None:
     """One registered device in each tenant (beta: v1.0 refuses creating one, as the service does)."""
     for tenant in tenants:
-        created = httpx.post(emulator.graph_url("beta") + DEVICES, json={"serialNumber": f"SN-{tenant[:8]}"},
-                             headers=emulator.headers(tenant=tenant))
+        created = httpx.post(
+            emulator.graph_url("beta") + DEVICES,
+            json={"serialNumber": f"SN-{tenant[:8]}"},
+            headers=emulator.headers(tenant=tenant),
+        )
         assert created.status_code == 201, created.text
 
 
@@ -96,8 +99,9 @@ def test_settle_of_an_unknown_tenant_is_404(emulator: EmulatorHandle) -> None:
 
 def test_an_admin_of_one_tenant_cannot_reset_another(emulator: EmulatorHandle) -> None:
     seed(emulator, CONTOSO, FABRIKAM)
-    response = httpx.post(f"{emulator.base_url}/_emulator/reset", params={"tenant": FABRIKAM},
-                          headers=admin(emulator, CONTOSO))
+    response = httpx.post(
+        f"{emulator.base_url}/_emulator/reset", params={"tenant": FABRIKAM}, headers=admin(emulator, CONTOSO)
+    )
     assert_graph_error(response, 403, "Authorization_RequestDenied")
     assert "emulator_admins" in response.json()["error"]["message"]
     assert devices(emulator, FABRIKAM) == 1
@@ -105,8 +109,9 @@ def test_an_admin_of_one_tenant_cannot_reset_another(emulator: EmulatorHandle) -
 
 def test_an_admin_resets_its_own_tenant_by_name_or_by_default_and_nothing_else(emulator: EmulatorHandle) -> None:
     seed(emulator, DEFAULT_TENANT, CONTOSO, FABRIKAM)
-    named = httpx.post(f"{emulator.base_url}/_emulator/reset", params={"tenant": CONTOSO},
-                       headers=admin(emulator, CONTOSO))
+    named = httpx.post(
+        f"{emulator.base_url}/_emulator/reset", params={"tenant": CONTOSO}, headers=admin(emulator, CONTOSO)
+    )
     assert named.status_code == 204 and named.headers["request-id"]
     assert [devices(emulator, t) for t in (DEFAULT_TENANT, CONTOSO, FABRIKAM)] == [1, 0, 1]
     # Without ?tenant= a tenant's admin resets its own tenant, never every tenant.
@@ -117,8 +122,9 @@ def test_an_admin_resets_its_own_tenant_by_name_or_by_default_and_nothing_else(e
 
 def test_an_admin_of_one_tenant_cannot_settle_another() -> None:
     with running_emulator(EmulatorConfig(tenants=(CONTOSO,))) as emulator:
-        response = httpx.post(f"{emulator.base_url}/_emulator/settle", params={"tenant": DEFAULT_TENANT},
-                              headers=admin(emulator, CONTOSO))
+        response = httpx.post(
+            f"{emulator.base_url}/_emulator/settle", params={"tenant": DEFAULT_TENANT}, headers=admin(emulator, CONTOSO)
+        )
         assert_graph_error(response, 403, "Authorization_RequestDenied")
 
 
@@ -126,8 +132,9 @@ def test_an_emulator_wide_admin_resets_any_tenant_or_all_of_them() -> None:
     config = EmulatorConfig(tenants=(CONTOSO, FABRIKAM), emulator_admins=(DEFAULT_APP.client_id,))
     with running_emulator(config) as emulator:
         seed(emulator, DEFAULT_TENANT, CONTOSO, FABRIKAM)
-        other = httpx.post(f"{emulator.base_url}/_emulator/reset", params={"tenant": FABRIKAM},
-                           headers=admin(emulator, CONTOSO))
+        other = httpx.post(
+            f"{emulator.base_url}/_emulator/reset", params={"tenant": FABRIKAM}, headers=admin(emulator, CONTOSO)
+        )
         assert other.status_code == 204, other.text
         assert [devices(emulator, t) for t in (DEFAULT_TENANT, CONTOSO, FABRIKAM)] == [1, 1, 0]
         everything = httpx.post(f"{emulator.base_url}/_emulator/reset", headers=admin(emulator, CONTOSO))
@@ -144,8 +151,11 @@ def test_an_emulator_wide_admin_is_an_app_not_a_role() -> None:
     with running_emulator(config) as emulator:
         seed(emulator, DEFAULT_TENANT)
         token = emulator.emulator.mint_token(tenant=CONTOSO, roles=[ADMIN_ROLE], client_id=other_app)
-        response = httpx.post(f"{emulator.base_url}/_emulator/reset", params={"tenant": DEFAULT_TENANT},
-                              headers={"Authorization": f"Bearer {token}"})
+        response = httpx.post(
+            f"{emulator.base_url}/_emulator/reset",
+            params={"tenant": DEFAULT_TENANT},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert_graph_error(response, 403, "Authorization_RequestDenied")
         assert devices(emulator, DEFAULT_TENANT) == 1
 
@@ -154,8 +164,9 @@ def test_a_tenant_named_by_domain_is_the_same_tenant_as_its_id(emulator: Emulato
     seed(emulator, CONTOSO)
     tid = tenant_id_for(CONTOSO)
     assert tid is not None
-    response = httpx.post(f"{emulator.base_url}/_emulator/reset", params={"tenant": tid},
-                          headers=admin(emulator, CONTOSO))
+    response = httpx.post(
+        f"{emulator.base_url}/_emulator/reset", params={"tenant": tid}, headers=admin(emulator, CONTOSO)
+    )
     assert response.status_code == 204
     assert devices(emulator, CONTOSO) == 0
 
@@ -201,8 +212,10 @@ def test_a_100_mb_post_to_an_admin_route_is_413_without_being_read(emulator: Emu
     token = admin(emulator)["Authorization"]
     with socket.create_connection(address(emulator)) as sock:
         # Headers only: the answer must come without the 100 MB it was promised.
-        sock.sendall(f"POST /_emulator/{route} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n"
-                     f"Content-Length: {100 * MB}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /_emulator/{route} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n"
+            f"Content-Length: {100 * MB}\r\n\r\n".encode()
+        )
         answer = read_until_closed(sock)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.split(b" ", 2)[1] == b"413", answer[:300]
@@ -218,8 +231,10 @@ def test_a_chunked_body_past_the_cap_on_an_admin_route_is_413() -> None:
     with running_emulator(EmulatorConfig(limits=replace(Limits(), max_body_bytes=1000))) as emulator:
         token = admin(emulator)["Authorization"]
         with socket.create_connection(address(emulator)) as sock:
-            sock.sendall(f"POST /_emulator/reset HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n".encode())
+            sock.sendall(
+                f"POST /_emulator/reset HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n".encode()
+            )
             chunk = b"x" * 400
             for _ in range(3):
                 sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))

@@ -79,31 +79,39 @@ def test_an_id_with_a_line_break_is_graphs_404_not_plain_text(emulator: Emulator
     assert error["code"] == "ResourceNotFound"
 
 
-@pytest.mark.parametrize(("target", "method", "status"), [
-    (f"/v1.0{DEVICES}/%C3%89%0A%F2%BD%A1%B6/assignUserToDevice", "POST", 404),  # the stateful chain's finding
-    (f"/v1.0{IMPORTED}/a%0Db", "GET", 404),
-    ("/v1.0/%0A", "GET", 400),
-    ("/%0A", "GET", 400),
-    ("*", "OPTIONS", 400),
-    ("/", "GET", 400),
-    (f"/v1.0{IMPORTED}", "BREW", 405),
-    ("/_emulator/reset", "GET", 405),
-    ("/_emulator/reset%0A", "POST", 400),
-])
+@pytest.mark.parametrize(
+    ("target", "method", "status"),
+    [
+        (f"/v1.0{DEVICES}/%C3%89%0A%F2%BD%A1%B6/assignUserToDevice", "POST", 404),  # the stateful chain's finding
+        (f"/v1.0{IMPORTED}/a%0Db", "GET", 404),
+        ("/v1.0/%0A", "GET", 400),
+        ("/%0A", "GET", 400),
+        ("*", "OPTIONS", 400),
+        ("/", "GET", 400),
+        (f"/v1.0{IMPORTED}", "BREW", 405),
+        ("/_emulator/reset", "GET", 405),
+        ("/_emulator/reset%0A", "POST", 400),
+    ],
+)
 def test_any_path_and_method_gets_graphs_envelope_and_request_id(
     emulator: EmulatorHandle, target: str, method: str, status: int
 ) -> None:
     token = emulator.headers()["Authorization"]
     body = b'{"userPrincipalName": "a@example.com"}' if method == "POST" else b""
-    raw = (f"{method} {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nContent-Type: application/json\r\n"
-           f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    raw = (
+        f"{method} {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
     assert_graph_answer(*exchange(emulator.base_url, raw), status)
 
 
-@pytest.mark.parametrize("raw", [
-    b"G@T /v1.0 HTTP/1.1\r\nHost: x\r\n\r\n",  # a method that is no HTTP token
-    b"GET /v1.0 HTTP/1.1\r\nHost x\r\n\r\n",  # a header line without a colon
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"G@T /v1.0 HTTP/1.1\r\nHost: x\r\n\r\n",  # a method that is no HTTP token
+        b"GET /v1.0 HTTP/1.1\r\nHost x\r\n\r\n",  # a header line without a colon
+    ],
+)
 def test_a_request_too_malformed_to_route_still_gets_graphs_envelope(emulator: EmulatorHandle, raw: bytes) -> None:
     error = assert_graph_answer(*exchange(emulator.base_url, raw), 400)
     assert error["code"] == "BadRequest"
@@ -121,8 +129,10 @@ def test_the_console_log_keeps_a_line_break_in_a_path_on_one_line() -> None:
 def test_a_client_that_leaves_mid_body_is_logged_as_a_client_error_without_a_traceback() -> None:
     with emulator_process() as (proc, base_url):
         with socket.create_connection(address(base_url)) as sock:
-            sock.sendall(f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         "Content-Length: 100\r\n\r\nhello".encode())
+            sock.sendall(
+                f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Content-Length: 100\r\n\r\nhello".encode()
+            )
         # One request after it, so its line shows the first one was logged before the process stops.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -141,22 +151,35 @@ def test_a_client_that_leaves_mid_body_is_logged_as_a_client_error_without_a_tra
 # --------------------------------------------------------------------------- repeated names
 
 
-@pytest.mark.parametrize(("body", "pointer"), [
-    ('{"serialNumber": "SN-1", "serialNumber": "SN-2"}', "/serialNumber"),
-    ('{"serialNumber": "SN-1", "state": {"deviceImportStatus": "pending", "deviceImportStatus": "x"}}',
-     "/state/deviceImportStatus"),
-])
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ('{"serialNumber": "SN-1", "serialNumber": "SN-2"}', "/serialNumber"),
+        (
+            '{"serialNumber": "SN-1", "state": {"deviceImportStatus": "pending", "deviceImportStatus": "x"}}',
+            "/state/deviceImportStatus",
+        ),
+    ],
+)
 def test_a_body_with_a_repeated_name_is_400_as_validate_says(emulator: EmulatorHandle, body: str, pointer: str) -> None:
     from graph_contracts.records import loads
 
     assert loads(body).duplicates == [pointer]  # what `graph-contracts validate` reports as duplicate-key
-    response = httpx.post(emulator.graph_url() + IMPORTED, content=body.encode(),
-                          headers={**emulator.headers(), "Content-Type": "application/json"})
+    response = httpx.post(
+        emulator.graph_url() + IMPORTED,
+        content=body.encode(),
+        headers={**emulator.headers(), "Content-Type": "application/json"},
+    )
     headers = {k.lower(): v for k, v in response.headers.items()}
     error = assert_graph_answer(response.status_code, headers, response.content, 400)
     assert error["code"] == "BadRequest"
-    assert error["details"] == [{"code": "duplicate-key", "message": error["details"][0]["message"],  # type: ignore[index]
-                                 "target": pointer}]
+    assert error["details"] == [
+        {
+            "code": "duplicate-key",
+            "message": error["details"][0]["message"],  # type: ignore[index]
+            "target": pointer,
+        }
+    ]
     listed = httpx.get(emulator.graph_url() + IMPORTED, headers=emulator.headers()).json()["value"]
     assert listed == []  # nothing was stored
     emulator.reset()
@@ -165,12 +188,20 @@ def test_a_body_with_a_repeated_name_is_400_as_validate_says(emulator: EmulatorH
 # --------------------------------------------------------------------------- the emulator's flags
 
 
-@pytest.mark.parametrize(("flag", "value"), [
-    ("--port", "99999"), ("--port", "-1"), ("--port", "http"),
-    ("--import-pending-reads", "-3"), ("--import-pending-reads", "1.5"),
-    ("--import-pending-seconds", "-1"), ("--import-pending-seconds", "nan"), ("--import-pending-seconds", "inf"),
-    ("--request-log-size", "0"),
-])
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--port", "99999"),
+        ("--port", "-1"),
+        ("--port", "http"),
+        ("--import-pending-reads", "-3"),
+        ("--import-pending-reads", "1.5"),
+        ("--import-pending-seconds", "-1"),
+        ("--import-pending-seconds", "nan"),
+        ("--import-pending-seconds", "inf"),
+        ("--request-log-size", "0"),
+    ],
+)
 def test_an_out_of_range_emulator_flag_is_a_usage_error_naming_it(
     capsys: pytest.CaptureFixture[str], flag: str, value: str
 ) -> None:
@@ -181,18 +212,27 @@ def test_an_out_of_range_emulator_flag_is_a_usage_error_naming_it(
     assert len(errors) == 1 and f"argument {flag}:" in errors[0] and value in errors[0], errors
 
 
-@pytest.mark.parametrize(("flag", "value", "parsed"), [
-    ("--port", "0", 0), ("--port", "65535", 65535), ("--import-pending-reads", "0", 0),
-    ("--import-pending-seconds", "0.5", 0.5),
-])
+@pytest.mark.parametrize(
+    ("flag", "value", "parsed"),
+    [
+        ("--port", "0", 0),
+        ("--port", "65535", 65535),
+        ("--import-pending-reads", "0", 0),
+        ("--import-pending-seconds", "0.5", 0.5),
+    ],
+)
 def test_emulator_flags_in_range_are_accepted(flag: str, value: str, parsed: float) -> None:
     args = build_parser().parse_args(["emulator", flag, value])
     assert getattr(args, flag.lstrip("-").replace("-", "_")) == parsed
 
 
 def test_the_emulator_command_with_port_99999_exits_2_with_one_line() -> None:
-    result = subprocess.run([sys.executable, "-m", "graph_contracts.cli", "emulator", "--port", "99999"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "graph_contracts.cli", "emulator", "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "OverflowError" not in result.stderr
     assert [line for line in result.stderr.splitlines() if "error:" in line] == [

@@ -94,8 +94,12 @@ def test_create_get_list_delete_imported_identity(graph: httpx.Client, version: 
     body = created.json()
     assert_response_conforms(version, "importedWindowsAutopilotDeviceIdentity.create", body)
     assert len(body["id"]) == 36 and body["id"].count("-") == 4
-    assert body["state"] == {"deviceImportStatus": "pending", "deviceRegistrationId": None,
-                             "deviceErrorCode": 0, "deviceErrorName": ""}
+    assert body["state"] == {
+        "deviceImportStatus": "pending",
+        "deviceRegistrationId": None,
+        "deviceErrorCode": 0,
+        "deviceErrorName": "",
+    }
 
     got = graph.get(f"/{version}{IMPORTED}/{body['id']}")
     assert got.status_code == 200
@@ -129,8 +133,9 @@ def test_create_get_list_delete_autopilot_device(graph: httpx.Client, version: s
 
 
 def test_beta_imported_device_identity_fills_server_set_properties(graph: httpx.Client) -> None:
-    created = graph.post(f"/beta{IDENTITIES}", json={"importedDeviceIdentifier": "356938035643809",
-                                                     "importedDeviceIdentityType": "imei"})
+    created = graph.post(
+        f"/beta{IDENTITIES}", json={"importedDeviceIdentifier": "356938035643809", "importedDeviceIdentityType": "imei"}
+    )
     assert created.status_code == 201
     body = created.json()
     assert_response_conforms("beta", "importedDeviceIdentity.create", body)
@@ -142,9 +147,13 @@ def test_beta_imported_device_identity_fills_server_set_properties(graph: httpx.
 
 
 def test_beta_imported_device_identity_result_is_served_by_the_base_path(graph: httpx.Client) -> None:
-    created = graph.post(f"/beta{IDENTITIES}", json={
-        "@odata.type": "#microsoft.graph.importedDeviceIdentityResult", "importedDeviceIdentifier": "x",
-    })
+    created = graph.post(
+        f"/beta{IDENTITIES}",
+        json={
+            "@odata.type": "#microsoft.graph.importedDeviceIdentityResult",
+            "importedDeviceIdentifier": "x",
+        },
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["@odata.type"] == "#microsoft.graph.importedDeviceIdentityResult"
@@ -163,7 +172,9 @@ def test_every_contract_operation_is_routed(emulator: EmulatorHandle) -> None:
     served = {(e.version, e.method, e.template) for v in emulator.emulator.routes.by_version.values() for e in v}
     contracts = default_contracts()
     documented = {
-        (v, op.method.upper(), path) for v in contracts.versions() for op in contracts.operations_in(v)
+        (v, op.method.upper(), path)
+        for v in contracts.versions()
+        for op in contracts.operations_in(v)
         for path in op.paths
     }
     assert served == documented
@@ -208,8 +219,12 @@ def test_importing_an_already_registered_serial_fails_with_806(graph: httpx.Clie
     graph.post(f"/v1.0{DEVICES}", json={"serialNumber": "SN-806"})
     [record] = import_devices(graph, [device("SN-806")])
     state = poll(graph, record["id"])
-    assert state == {"deviceImportStatus": "error", "deviceRegistrationId": None,
-                     "deviceErrorCode": 806, "deviceErrorName": "ZtdDeviceAlreadyAssigned"}
+    assert state == {
+        "deviceImportStatus": "error",
+        "deviceRegistrationId": None,
+        "deviceErrorCode": 806,
+        "deviceErrorName": "ZtdDeviceAlreadyAssigned",
+    }
 
 
 def test_second_import_of_a_registered_device_fails_with_806(graph: httpx.Client) -> None:
@@ -236,8 +251,12 @@ def test_a_repeated_hash_in_one_import_is_duplicated_and_only_the_first_processe
     first, second = import_devices(graph, [one, two])
     assert poll(graph, first["id"])["deviceImportStatus"] == "complete"
     # No numeric code is documented for ZtdDeviceDuplicated: the emulator reports 0 and the name.
-    assert poll(graph, second["id"]) == {"deviceImportStatus": "error", "deviceRegistrationId": None,
-                                         "deviceErrorCode": 0, "deviceErrorName": "ZtdDeviceDuplicated"}
+    assert poll(graph, second["id"]) == {
+        "deviceImportStatus": "error",
+        "deviceRegistrationId": None,
+        "deviceErrorCode": 0,
+        "deviceErrorName": "ZtdDeviceDuplicated",
+    }
 
 
 def test_a_hash_that_fails_the_hash_rule_is_invalid(graph: httpx.Client) -> None:
@@ -247,7 +266,10 @@ def test_a_hash_that_fails_the_hash_rule_is_invalid(graph: httpx.Client) -> None
     [record] = import_devices(graph, [bad])
     state = poll(graph, record["id"])
     assert (state["deviceImportStatus"], state["deviceErrorCode"], state["deviceErrorName"]) == (
-        "error", 0, "InvalidZtdHardwareHash")
+        "error",
+        0,
+        "InvalidZtdHardwareHash",
+    )
     assert graph.get(f"/v1.0{DEVICES}").json()["value"] == []
 
 
@@ -255,8 +277,9 @@ def test_a_serial_registered_in_another_tenant_fails_with_808(emulator: Emulator
     other = {"Authorization": f"Bearer {emulator.token(tenant='fabrikam.example.com')}"}
     with httpx.Client(base_url=emulator.base_url, timeout=10) as client:
         client.post(f"/v1.0{DEVICES}", json={"serialNumber": "SN-808"}, headers=other)
-        [record] = import_devices(httpx.Client(base_url=emulator.base_url, headers=emulator.headers()),
-                                  [device("SN-808")])
+        [record] = import_devices(
+            httpx.Client(base_url=emulator.base_url, headers=emulator.headers()), [device("SN-808")]
+        )
         emulator.settle_imports()
         state = client.get(f"/v1.0{IMPORTED}/{record['id']}", headers=emulator.headers()).json()["state"]
     assert (state["deviceErrorCode"], state["deviceErrorName"]) == (808, "ZtdDeviceAssignedToOtherTenant")
@@ -318,11 +341,14 @@ def test_unknown_id_is_404_resource_not_found(graph: httpx.Client) -> None:
     assert_graph_error(graph.delete(f"/beta{DEVICES}/nope"), 404, "ResourceNotFound")
 
 
-@pytest.mark.parametrize(("path", "segment"), [
-    ("/v1.0/deviceManagement/nothingHere", "nothingHere"),
-    ("/v1.0/notAThing", "notAThing"),
-    (f"/v1.0{IMPORTED}/some-id/extra", "extra"),
-])
+@pytest.mark.parametrize(
+    ("path", "segment"),
+    [
+        ("/v1.0/deviceManagement/nothingHere", "nothingHere"),
+        ("/v1.0/notAThing", "notAThing"),
+        (f"/v1.0{IMPORTED}/some-id/extra", "extra"),
+    ],
+)
 def test_a_path_the_version_lacks_is_400_naming_the_segment(graph: httpx.Client, path: str, segment: str) -> None:
     error = assert_graph_error(graph.get(path), 400, "BadRequest")
     assert error["message"] == f"Resource not found for the segment '{segment}'."
@@ -368,10 +394,25 @@ def test_top_pages_with_a_next_link_until_every_entity_is_seen(graph: httpx.Clie
     assert pages == 3 and sorted(seen) == sorted(ids) and len(seen) == 5
 
 
-@pytest.mark.parametrize("query", ["$top=0", "$top=1000", "$top=abc", "$top=-1", "$skiptoken=garbage",
-                                   "$select=", "$select=id,nope", "$filter=", "$filter=groupTag eq",
-                                   "$filter=groupTag gt 'a'", "$filter=nope eq 'a'", "$filter=groupTag eq 5",
-                                   "$orderby=groupTag", "$top=1&$top=2"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "$top=0",
+        "$top=1000",
+        "$top=abc",
+        "$top=-1",
+        "$skiptoken=garbage",
+        "$select=",
+        "$select=id,nope",
+        "$filter=",
+        "$filter=groupTag eq",
+        "$filter=groupTag gt 'a'",
+        "$filter=nope eq 'a'",
+        "$filter=groupTag eq 5",
+        "$orderby=groupTag",
+        "$top=1&$top=2",
+    ],
+)
 def test_bad_query_values_are_400(graph: httpx.Client, query: str) -> None:
     assert_graph_error(graph.get(f"/v1.0{IMPORTED}?{query}"), 400, "BadRequest")
 
@@ -403,8 +444,12 @@ def test_filter_on_equality_startswith_and_complex_paths(graph: httpx.Client) ->
 
 
 def token_request(emulator: EmulatorHandle, **form: str) -> httpx.Response:
-    fields = {"grant_type": "client_credentials", "client_id": DEFAULT_APP.client_id,
-              "client_secret": DEFAULT_APP.client_secret, "scope": "https://graph.microsoft.com/.default"}
+    fields = {
+        "grant_type": "client_credentials",
+        "client_id": DEFAULT_APP.client_id,
+        "client_secret": DEFAULT_APP.client_secret,
+        "scope": "https://graph.microsoft.com/.default",
+    }
     fields.update(form)
     return httpx.post(emulator.token_url(), data=fields)
 
@@ -427,13 +472,16 @@ def test_client_credentials_token_works_against_graph(emulator: EmulatorHandle) 
     assert listed.status_code == 200
 
 
-@pytest.mark.parametrize(("form", "status", "error", "aadsts"), [
-    ({"client_secret": "wrong"}, 401, "invalid_client", 7000215),
-    ({"grant_type": "password"}, 400, "unsupported_grant_type", 70003),
-    ({"client_id": "11111111-2222-3333-4444-555555555555"}, 400, "unauthorized_client", 700016),
-    ({"scope": "https://graph.microsoft.com/User.Read"}, 400, "invalid_scope", 1002012),
-    ({"client_id": ""}, 400, "invalid_request", 900144),
-])
+@pytest.mark.parametrize(
+    ("form", "status", "error", "aadsts"),
+    [
+        ({"client_secret": "wrong"}, 401, "invalid_client", 7000215),
+        ({"grant_type": "password"}, 400, "unsupported_grant_type", 70003),
+        ({"client_id": "11111111-2222-3333-4444-555555555555"}, 400, "unauthorized_client", 700016),
+        ({"scope": "https://graph.microsoft.com/User.Read"}, 400, "invalid_scope", 1002012),
+        ({"client_id": ""}, 400, "invalid_request", 900144),
+    ],
+)
 def test_token_endpoint_errors_have_entras_shape(
     emulator: EmulatorHandle, form: dict[str, str], status: int, error: str, aadsts: int
 ) -> None:
@@ -448,9 +496,15 @@ def test_token_endpoint_errors_have_entras_shape(
 def test_configured_apps_get_their_roles() -> None:
     reader = AppRegistration("aaaaaaaa-0000-0000-0000-000000000001", "s3cret", roles=(READ,))
     with running_emulator(EmulatorConfig(apps=(reader,))) as handle:
-        token = httpx.post(handle.token_url(), data={
-            "grant_type": "client_credentials", "client_id": reader.client_id, "client_secret": "s3cret",
-            "scope": "https://graph.microsoft.com/.default"}).json()["access_token"]
+        token = httpx.post(
+            handle.token_url(),
+            data={
+                "grant_type": "client_credentials",
+                "client_id": reader.client_id,
+                "client_secret": "s3cret",
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(handle.graph_url() + IMPORTED, headers=headers).status_code == 200
         assert httpx.post(handle.graph_url() + IMPORTED, json={}, headers=headers).status_code == 403
@@ -465,9 +519,19 @@ def tamper(token: str) -> str:
     return f"{header}.{forged}.{signature}"
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Basic dXNlcjpwYXNz", "tampered", "expired", "foreign",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Bearer a.b.c",
+        "Basic dXNlcjpwYXNz",
+        "tampered",
+        "expired",
+        "foreign",
+    ],
+)
 def test_bad_tokens_are_401_invalid_authentication_token(emulator: EmulatorHandle, authorization: str | None) -> None:
     with running_emulator() as other:
         foreign = other.token()
@@ -590,8 +654,13 @@ def test_admin_reset_route(emulator: EmulatorHandle, graph: httpx.Client) -> Non
 def test_cli_serves_until_sigterm_and_exits_cleanly() -> None:
     src = Path(__file__).resolve().parents[1] / "src"
     env = {**os.environ, "PYTHONPATH": str(src)}
-    proc = subprocess.Popen([sys.executable, "-m", "graph_contracts.cli", "emulator"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graph_contracts.cli", "emulator"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

@@ -61,8 +61,10 @@ def status_of(answer: bytes) -> int:
 def test_a_declared_body_over_4_mb_is_413_without_being_read(running: EmulatorHandle) -> None:
     with socket.create_connection(address(running)) as sock:
         # Headers only: the emulator must answer without waiting for the 100 MB it was promised.
-        sock.sendall(f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {100 * MB}\r\n\r\n".encode())
+        sock.sendall(
+            f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {100 * MB}\r\n\r\n".encode()
+        )
         answer = read_until_closed(sock)
     assert status_of(answer) == 413
     assert b'"code": "RequestEntityTooLarge"' in answer and b"4194304 bytes" in answer
@@ -72,8 +74,10 @@ def test_a_declared_body_over_4_mb_is_413_without_being_read(running: EmulatorHa
 def test_a_chunked_body_is_cut_at_the_cap_and_the_connection_closed() -> None:
     with running_emulator(limited(max_body_bytes=1000)) as emulator:
         with socket.create_connection(address(emulator)) as sock:
-            sock.sendall(f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n".encode())
+            sock.sendall(
+                f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n".encode()
+            )
             chunk = b"x" * 400
             for _ in range(3):  # 1,200 bytes, past the cap; the emulator stops reading there
                 sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
@@ -86,8 +90,12 @@ def test_a_chunked_body_is_cut_at_the_cap_and_the_connection_closed() -> None:
 def test_a_body_of_exactly_the_cap_is_read(running: EmulatorHandle) -> None:
     body = b'{"groupTag": "' + b"x" * (4 * MB - 16) + b'"}'
     assert len(body) == 4 * MB
-    response = httpx.post(running.graph_url() + IMPORTED, content=body,
-                          headers={**running.headers(), "Content-Type": "application/json"}, timeout=30)
+    response = httpx.post(
+        running.graph_url() + IMPORTED,
+        content=body,
+        headers={**running.headers(), "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert response.status_code != 413
     running.reset()
 
@@ -106,8 +114,10 @@ def test_headers_that_never_finish_are_dropped_after_the_header_timeout() -> Non
 def test_a_body_that_never_finishes_is_408_after_the_body_timeout() -> None:
     with running_emulator(limited(body_timeout=0.3)) as emulator:
         with socket.create_connection(address(emulator)) as sock:
-            sock.sendall(f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n".encode())
+            sock.sendall(
+                f"POST /v1.0{IMPORTED} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                'Transfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n'.encode()
+            )
             answer = read_until_closed(sock)
         assert status_of(answer) == 408
         assert b'"code": "RequestTimeout"' in answer
@@ -177,8 +187,11 @@ def test_leaving_running_emulator_does_not_wait_for_a_sleeping_latency_fault() -
 
 def test_the_cli_stops_on_sigterm_while_a_latency_fault_sleeps() -> None:
     with emulator_process("--quiet") as (proc, base_url):
-        thread = threading.Thread(target=lambda: httpx.get(
-            f"{base_url}/v1.0{IMPORTED}", headers={"x-emulator-fault": "latency=600"}, timeout=30))
+        thread = threading.Thread(
+            target=lambda: httpx.get(
+                f"{base_url}/v1.0{IMPORTED}", headers={"x-emulator-fault": "latency=600"}, timeout=30
+            )
+        )
         thread.start()
         time.sleep(0.3)
         started = time.monotonic()

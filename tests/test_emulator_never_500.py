@@ -108,8 +108,10 @@ def test_huge_numbers_in_a_body_are_400(emulator: EmulatorHandle, number: bytes)
 @pytest.mark.parametrize(
     "clause",
     [
-        "groupTag eq " + "1" * 5000, "groupTag eq 1" + "0" * 400 + ".5",
-        "groupTag eq 99999999999999999999", "groupTag eq -" + "9" * 30,
+        "groupTag eq " + "1" * 5000,
+        "groupTag eq 1" + "0" * 400 + ".5",
+        "groupTag eq 99999999999999999999",
+        "groupTag eq -" + "9" * 30,
     ],
 )
 def test_a_numeric_filter_literal_out_of_range_is_400(emulator: EmulatorHandle, clause: str) -> None:
@@ -168,9 +170,15 @@ _JSON = st.recursive(
 )
 _DEVICE = st.fixed_dictionaries(
     {"serialNumber": _STRINGS},
-    optional={"groupTag": _STRINGS, "productKey": _STRINGS, "assignedUserPrincipalName": _STRINGS,
-              "hardwareIdentifier": st.sampled_from(["", "AAAA", "not base64"]), "state": _JSON,
-              "importedDeviceIdentifier": _STRINGS, "importedDeviceIdentityType": st.sampled_from(["imei", "x"])},
+    optional={
+        "groupTag": _STRINGS,
+        "productKey": _STRINGS,
+        "assignedUserPrincipalName": _STRINGS,
+        "hardwareIdentifier": st.sampled_from(["", "AAAA", "not base64"]),
+        "state": _JSON,
+        "importedDeviceIdentifier": _STRINGS,
+        "importedDeviceIdentityType": st.sampled_from(["imei", "x"]),
+    },
 )
 _BODIES = st.one_of(
     _DEVICE.map(lambda d: json.dumps(d).encode()),
@@ -184,58 +192,113 @@ _ANY_TEXT = st.text(min_size=0, max_size=12)
 #: Every documented (method, path), with an id where the path takes one, so most requests reach a handler.
 _DOCUMENTED = st.builds(
     lambda pair, ident: (pair[0], pair[1].replace("{id}", quote(ident, safe=""))),
-    st.sampled_from(sorted({
-        (op.method.upper(), f"/{version}" + re.sub(r"\{[^}]+\}", "{id}", path))
-        for version in default_contracts().versions()
-        for op in default_contracts().operations_in(version)
-        for path in op.paths
-    })),
+    st.sampled_from(
+        sorted(
+            {
+                (op.method.upper(), f"/{version}" + re.sub(r"\{[^}]+\}", "{id}", path))
+                for version in default_contracts().versions()
+                for op in default_contracts().operations_in(version)
+                for path in op.paths
+            }
+        )
+    ),
     st.one_of(st.uuids().map(str), _ANY_TEXT),
 )
 _ODD = st.tuples(
     st.sampled_from(["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "get"]),
     st.one_of(
-        st.lists(_ANY_TEXT.map(lambda s: quote(s.encode("utf-8", "surrogatepass"), safe="")), max_size=5)
-        .map(lambda parts: "/" + "/".join(parts)),
+        st.lists(_ANY_TEXT.map(lambda s: quote(s.encode("utf-8", "surrogatepass"), safe="")), max_size=5).map(
+            lambda parts: "/" + "/".join(parts)
+        ),
         st.sampled_from(["/v1.0/deviceManagement/%ED%A0%80", "/beta/deviceManagement", "/v2.0/x", "//", "/_emulator"]),
     ),
 )
 _QUERY_NAMES = st.sampled_from(["$filter", "$top", "$select", "$skiptoken", "$orderby", "$expand", "custom", ""])
 _QUERY_VALUES = st.one_of(
-    st.sampled_from([
-        "groupTag eq 'x'", "groupTag eq " + "1" * 5000, "startswith(serialNumber,'A')", "state/deviceImportStatus eq 1",
-        "0", "999", "1000", "-1", "serialNumber,groupTag", "bogus", "eyJvIjotMX0", "W10",
-    ]),
+    st.sampled_from(
+        [
+            "groupTag eq 'x'",
+            "groupTag eq " + "1" * 5000,
+            "startswith(serialNumber,'A')",
+            "state/deviceImportStatus eq 1",
+            "0",
+            "999",
+            "1000",
+            "-1",
+            "serialNumber,groupTag",
+            "bogus",
+            "eyJvIjotMX0",
+            "W10",
+        ]
+    ),
     _STRINGS,
 )
 _QUERIES = st.lists(st.tuples(_QUERY_NAMES, _QUERY_VALUES), max_size=3).map(
-    lambda pairs: "&".join(f"{quote(k, safe='$')}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}"
-                           for k, v in pairs)
+    lambda pairs: "&".join(
+        f"{quote(k, safe='$')}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}" for k, v in pairs
+    )
 )
 # Repeats weight the choices towards requests that get past authentication and content negotiation.
 _AUTH = st.sampled_from(["write"] * 5 + ["read", "none", "garbage", "missing"])
 _CONTENT_TYPES = st.sampled_from(["application/json"] * 4 + ["application/json; charset=utf-8", "text/plain", None])
 _FAULTS = st.one_of(st.none(), st.none(), st.sampled_from(["latency=0", "429;count=1", "503", "garbage", "count=0"]))
-_CLIENT_REQUEST_IDS = st.one_of(st.none(), st.text(
-    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=20))
+_CLIENT_REQUEST_IDS = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=20),
+)
 
 
-@example(target=("POST", f"/v1.0{IMPORTED}"), query="", body=POISON, auth="write", content_type="application/json",
-         fault=None, client_request_id=None)
-@example(target=("GET", f"/v1.0{IMPORTED}"), query="$filter=groupTag%20eq%20" + "1" * 5000, body=b"", auth="write",
-         content_type=None, fault=None, client_request_id=None)
-@given(target=st.one_of(_DOCUMENTED, _DOCUMENTED, _ODD), query=_QUERIES, body=_BODIES, auth=_AUTH,
-       content_type=_CONTENT_TYPES, fault=_FAULTS, client_request_id=_CLIENT_REQUEST_IDS)
+@example(
+    target=("POST", f"/v1.0{IMPORTED}"),
+    query="",
+    body=POISON,
+    auth="write",
+    content_type="application/json",
+    fault=None,
+    client_request_id=None,
+)
+@example(
+    target=("GET", f"/v1.0{IMPORTED}"),
+    query="$filter=groupTag%20eq%20" + "1" * 5000,
+    body=b"",
+    auth="write",
+    content_type=None,
+    fault=None,
+    client_request_id=None,
+)
+@given(
+    target=st.one_of(_DOCUMENTED, _DOCUMENTED, _ODD),
+    query=_QUERIES,
+    body=_BODIES,
+    auth=_AUTH,
+    content_type=_CONTENT_TYPES,
+    fault=_FAULTS,
+    client_request_id=_CLIENT_REQUEST_IDS,
+)
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_raw_request_gets_a_server_error_and_lists_keep_answering(
-    running: EmulatorHandle, target: tuple[str, str], query: str, body: bytes, auth: str,
-    content_type: str | None, fault: str | None, client_request_id: str | None,
+    running: EmulatorHandle,
+    target: tuple[str, str],
+    query: str,
+    body: bytes,
+    auth: str,
+    content_type: str | None,
+    fault: str | None,
+    client_request_id: str | None,
 ) -> None:
     method, path = target
-    tokens = {"write": running.token(), "read": running.token(["DeviceManagementServiceConfig.Read.All"]),
-              "none": running.token(()), "garbage": "not-a-token"}
-    lines = [f"{method} {path}{'?' + query if query else ''} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-             f"Content-Length: {len(body)}"]
+    tokens = {
+        "write": running.token(),
+        "read": running.token(["DeviceManagementServiceConfig.Read.All"]),
+        "none": running.token(()),
+        "garbage": "not-a-token",
+    }
+    lines = [
+        f"{method} {path}{'?' + query if query else ''} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        f"Content-Length: {len(body)}",
+    ]
     if auth in tokens:
         lines.append(f"Authorization: Bearer {tokens[auth]}")
     if content_type:

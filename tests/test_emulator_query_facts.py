@@ -25,9 +25,10 @@ DEVICES = "/deviceManagement/windowsAutopilotDeviceIdentities"
 @pytest.fixture(scope="module", params=[False, True], ids=["as-the-service", "as-documented"])
 def graph(request: pytest.FixtureRequest) -> Iterator[tuple[httpx.Client, bool]]:
     seed = check_state({"registered_devices": [{"serialNumber": s} for s in ("5CD333527Z", "ec2a1bbf-7e9f-45f0")]})
-    with running_emulator(EmulatorConfig(as_documented=request.param, seed=seed)) as handle, httpx.Client(
-        base_url=handle.base_url, headers=handle.headers(), timeout=10
-    ) as client:
+    with (
+        running_emulator(EmulatorConfig(as_documented=request.param, seed=seed)) as handle,
+        httpx.Client(base_url=handle.base_url, headers=handle.headers(), timeout=10) as client,
+    ):
         yield client, request.param
 
 
@@ -90,7 +91,9 @@ def test_an_unknown_condition_is_refused_naming_the_entry(tmp_path) -> None:
     path = tmp_path / "v1.0.yaml"
     path.write_text(
         "version: v1.0\nentries:\n  - operation: windowsAutopilotDeviceIdentity.list\n    when: {sometimes: x}\n"
-        "    service: {status: 500, code: X, message: y}\n    source: test\n", encoding="utf-8")
+        "    service: {status: 500, code: X, message: y}\n    source: test\n",
+        encoding="utf-8",
+    )
     contracts = default_contracts()
     ops = {o.id: o for o in contracts.operations_in("v1.0")}
     types = {t.name: t for t in contracts.types_in("v1.0")}

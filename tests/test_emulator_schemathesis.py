@@ -69,7 +69,11 @@ def schemas() -> dict[str, Any]:
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
 @pytest.mark.parametrize(("version", "method", "path"), _operations())
 def test_emulator_conforms_to_the_openapi_document(
-    emulator: EmulatorHandle, schemas: dict[str, Any], version: str, method: str, path: str,
+    emulator: EmulatorHandle,
+    schemas: dict[str, Any],
+    version: str,
+    method: str,
+    path: str,
     mode: GenerationMode,
 ) -> None:
     operation = schemas[version][path][method]
@@ -78,8 +82,13 @@ def test_emulator_conforms_to_the_openapi_document(
     statuses: list[int] = []
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
         statuses.append(response.status_code)
@@ -87,8 +96,11 @@ def test_emulator_conforms_to_the_openapi_document(
     run()
     assert statuses, "schemathesis generated no case"
     # the service's known answers to some queries (its checks above excuse exactly those responses)
-    known = {f.refusal.status for f in default_contracts().service_facts
-             if f.when is not None and (f.version, f.method, f.path) == (version, method, path)}
+    known = {
+        f.refusal.status
+        for f in default_contracts().service_facts
+        if f.when is not None and (f.version, f.method, f.path) == (version, method, path)
+    }
     assert not [s for s in statuses if s >= 500 and s not in known], statuses
 
 

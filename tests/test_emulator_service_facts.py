@@ -18,9 +18,10 @@ IDENTITIES = "/deviceManagement/importedDeviceIdentities"
 
 @pytest.fixture(scope="module", params=[False, True], ids=["as-the-service", "as-documented"])
 def graph(request: pytest.FixtureRequest) -> Iterator[tuple[httpx.Client, bool]]:
-    with running_emulator(EmulatorConfig(as_documented=request.param)) as handle, httpx.Client(
-        base_url=handle.base_url, headers=handle.headers(), timeout=10
-    ) as client:
+    with (
+        running_emulator(EmulatorConfig(as_documented=request.param)) as handle,
+        httpx.Client(base_url=handle.base_url, headers=handle.headers(), timeout=10) as client,
+    ):
         yield client, request.param
 
 
@@ -84,26 +85,37 @@ def test_assign_sets_the_user_and_unassign_clears_it(graph):
 
 def test_an_action_on_an_unknown_device_is_404(graph):
     client, _ = graph
-    response = client.post(f"/v1.0{DEVICES}/00000000-0000-0000-0000-000000000000/assignUserToDevice",
-                           json={"userPrincipalName": "a@b.example", "addressableUserName": "A"})
+    response = client.post(
+        f"/v1.0{DEVICES}/00000000-0000-0000-0000-000000000000/assignUserToDevice",
+        json={"userPrincipalName": "a@b.example", "addressableUserName": "A"},
+    )
     assert response.status_code == 404
 
 
 def test_import_identity_list_stores_searches_and_respects_overwrite(graph):
     client, _ = graph
-    one = {"importedDeviceIdentifier": "IMEI-123456789012345", "importedDeviceIdentityType": "imei",
-           "description": "first"}
+    one = {
+        "importedDeviceIdentifier": "IMEI-123456789012345",
+        "importedDeviceIdentityType": "imei",
+        "description": "first",
+    }
     body = {"importedDeviceIdentities": [one], "overwriteImportedDeviceIdentities": False}
     first = client.post(f"/beta{IDENTITIES}/importDeviceIdentityList", json=body).json()["value"]
     assert [r["status"] for r in first] == [True]
     assert first[0]["@odata.type"] == "#microsoft.graph.importedDeviceIdentityResult"
     assert client.get(f"/beta{IDENTITIES}/{first[0]['id']}").json()["description"] == "first"
-    again = client.post(f"/beta{IDENTITIES}/importDeviceIdentityList",
-                        json={**body, "importedDeviceIdentities": [{**one, "description": "second"}]}).json()["value"]
+    again = client.post(
+        f"/beta{IDENTITIES}/importDeviceIdentityList",
+        json={**body, "importedDeviceIdentities": [{**one, "description": "second"}]},
+    ).json()["value"]
     assert [r["status"] for r in again] == [False]
-    overwritten = client.post(f"/beta{IDENTITIES}/importDeviceIdentityList", json={
-        "importedDeviceIdentities": [{**one, "description": "second"}], "overwriteImportedDeviceIdentities": True,
-    }).json()["value"]
+    overwritten = client.post(
+        f"/beta{IDENTITIES}/importDeviceIdentityList",
+        json={
+            "importedDeviceIdentities": [{**one, "description": "second"}],
+            "overwriteImportedDeviceIdentities": True,
+        },
+    ).json()["value"]
     assert [r["status"] for r in overwritten] == [True] and overwritten[0]["id"] == first[0]["id"]
     wanted = [{"importedDeviceIdentifier": one["importedDeviceIdentifier"]}]
     found = client.post(f"/beta{IDENTITIES}/searchExistingIdentities", json={"importedDeviceIdentities": wanted})

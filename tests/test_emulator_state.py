@@ -28,15 +28,24 @@ HASH = _hash("SEEDED-1")
 
 STATE = {
     "registered_devices": [
-        {"id": "dev-1", "serialNumber": "SEEDED-1", "groupTag": "Sales", "userPrincipalName": "ada@contoso.example",
-         "hardwareIdentifier": HASH},
+        {
+            "id": "dev-1",
+            "serialNumber": "SEEDED-1",
+            "groupTag": "Sales",
+            "userPrincipalName": "ada@contoso.example",
+            "hardwareIdentifier": HASH,
+        },
         {"id": "dev-2", "serialNumber": "SEEDED-2", "groupTag": "Sales"},
     ],
     "imported_identities": [
         {"id": "imp-1", "serialNumber": "STALE-1", "state": "error", "deviceErrorName": "ZtdDeviceDuplicated"},
         {"id": "imp-2", "serialNumber": "WAITING-1", "state": "pending"},
-        {"id": "imp-3", "serialNumber": "OTHER-0", "state": "error",
-         "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"},
+        {
+            "id": "imp-3",
+            "serialNumber": "OTHER-0",
+            "state": "error",
+            "deviceErrorName": "ZtdDeviceAssignedToOtherTenant",
+        },
     ],
     "users": [{"id": "u-1", "userPrincipalName": "Ada@contoso.example", "displayName": "Ada"}],
     "other_tenant_devices": [{"serialNumber": "ELSEWHERE-1"}],
@@ -71,8 +80,12 @@ def test_imported_identities_keep_their_seeded_state_and_error(tenant: EmulatorH
     for _ in range(2):  # reading does not settle a seeded record: it is stale, as in a tenant
         states = {i["id"]: i["state"] for i in _get(tenant, IMPORTED).json()["value"]}
     assert states["imp-1"]["deviceErrorName"] == "ZtdDeviceDuplicated"
-    assert states["imp-3"] == {"deviceImportStatus": "error", "deviceRegistrationId": None,
-                               "deviceErrorCode": 808, "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"}
+    assert states["imp-3"] == {
+        "deviceImportStatus": "error",
+        "deviceRegistrationId": None,
+        "deviceErrorCode": 808,
+        "deviceErrorName": "ZtdDeviceAssignedToOtherTenant",
+    }
     assert states["imp-2"]["deviceImportStatus"] == "pending"
 
 
@@ -99,10 +112,12 @@ def test_a_token_that_may_not_read_users_gets_403(tenant: EmulatorHandle) -> Non
 
 
 def test_importing_a_serial_registered_elsewhere_settles_with_808_and_here_with_806(tenant: EmulatorHandle) -> None:
-    body = {"importedWindowsAutopilotDeviceIdentities": [
-        {"serialNumber": "ELSEWHERE-1", "hardwareIdentifier": _hash("ELSEWHERE-1")},
-        {"serialNumber": "SEEDED-2", "hardwareIdentifier": _hash("SEEDED-2")},
-    ]}
+    body = {
+        "importedWindowsAutopilotDeviceIdentities": [
+            {"serialNumber": "ELSEWHERE-1", "hardwareIdentifier": _hash("ELSEWHERE-1")},
+            {"serialNumber": "SEEDED-2", "hardwareIdentifier": _hash("SEEDED-2")},
+        ]
+    }
     made = httpx.post(f"{tenant.base_url}{IMPORTED}/import", json=body, headers=tenant.headers(), timeout=10)
     assert made.status_code == 200, made.text
     tenant.settle_imports()
@@ -119,11 +134,17 @@ def test_importing_a_serial_registered_elsewhere_settles_with_808_and_here_with_
         ({"registered_devices": [{"groupTag": "x"}]}, "/registered_devices/0/serialNumber", "is required"),
         ({"imported_identities": [{"state": "stuck"}]}, "/imported_identities/0/state", "one of pending"),
         ({"imported_identities": [{"state": "error"}]}, "/imported_identities/0/deviceErrorName", "DDS error"),
-        ({"users": [{"userPrincipalName": "a@b.example"}, {"userPrincipalName": "A@b.example"}]},
-         "/users/1/userPrincipalName", "given already at /users/0"),
+        (
+            {"users": [{"userPrincipalName": "a@b.example"}, {"userPrincipalName": "A@b.example"}]},
+            "/users/1/userPrincipalName",
+            "given already at /users/0",
+        ),
         ({"devices": []}, "/devices", "unknown section"),
-        ({"registered_devices": [{"serialNumber": "x", "colour": "red"}]}, "/registered_devices/0/colour",
-         "unknown field"),
+        (
+            {"registered_devices": [{"serialNumber": "x", "colour": "red"}]},
+            "/registered_devices/0/colour",
+            "unknown field",
+        ),
         ({"registered_devices": {"serialNumber": "x"}}, "/registered_devices", "must be a list"),
     ],
 )
@@ -156,7 +177,12 @@ def test_the_cli_serves_a_state_file(tmp_path: Path) -> None:
         from graph_contracts.graph.auth import ClientCredentials
         from graph_contracts.graph.emulator import DEFAULT_APP, DEFAULT_TENANT
 
-        token = ClientCredentials(DEFAULT_TENANT, DEFAULT_APP.client_id, DEFAULT_APP.client_secret,
-                                  authority=base, scope="https://graph.microsoft.com/.default").token()
+        token = ClientCredentials(
+            DEFAULT_TENANT,
+            DEFAULT_APP.client_id,
+            DEFAULT_APP.client_secret,
+            authority=base,
+            scope="https://graph.microsoft.com/.default",
+        ).token()
         listed = httpx.get(f"{base}{DEVICES}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert [d["groupTag"] for d in listed.json()["value"]] == ["Lab"]

@@ -104,9 +104,7 @@ class FakeGraph:
         self.base_url = ""
         self.seen: list[Seen] = []
         self._script: dict[str, list[Reply]] = {}
-        self.app = Starlette(
-            routes=[Route("/{rest:path}", self._endpoint, methods=["GET", "POST", "DELETE"])]
-        )
+        self.app = Starlette(routes=[Route("/{rest:path}", self._endpoint, methods=["GET", "POST", "DELETE"])])
 
     def reset(self) -> None:
         self.seen.clear()
@@ -122,9 +120,7 @@ class FakeGraph:
     async def _endpoint(self, request: Request) -> Response:
         body = await request.body()
         query = unquote(request.url.query)
-        self.seen.append(
-            Seen(request.method, request.url.path, query, dict(request.headers), body)
-        )
+        self.seen.append(Seen(request.method, request.url.path, query, dict(request.headers), body))
         keys = [f"{request.method} {request.url.path}?{query}", f"{request.method} {request.url.path}"]
         queue = next((self._script[k] for k in keys if k in self._script), None)
         if not queue:
@@ -178,7 +174,8 @@ def test_throttled_request_waits_what_retry_after_says_then_succeeds(
     graph: FakeGraph, client: GraphClient, waits: list[float], header: str, expected: float
 ) -> None:
     graph.reply(
-        "GET", SERVED,
+        "GET",
+        SERVED,
         Reply(429, envelope("TooManyRequests", "Please retry again later."), {"Retry-After": header}),
         Reply(200, {"value": []}),
     )
@@ -191,9 +188,7 @@ def test_throttled_request_waits_what_retry_after_says_then_succeeds(
     assert client.last_attempts == 2
 
 
-def test_retry_after_given_as_an_http_date_is_honoured(
-    graph: FakeGraph, client: GraphClient
-) -> None:
+def test_retry_after_given_as_an_http_date_is_honoured(graph: FakeGraph, client: GraphClient) -> None:
     when = email.utils.formatdate(time.time() + 3, usegmt=True)
     graph.reply("GET", SERVED, Reply(503, None, {"Retry-After": when}), Reply(200, {"value": []}))
 
@@ -219,16 +214,12 @@ def test_retry_after_given_as_an_http_date_is_honoured(
         (None, None),
     ],
 )
-def test_parse_retry_after_reads_seconds_fractions_and_dates(
-    value: str | None, expected: float | None
-) -> None:
+def test_parse_retry_after_reads_seconds_fractions_and_dates(value: str | None, expected: float | None) -> None:
     now = email.utils.parsedate_to_datetime("Wed, 21 Oct 2015 07:28:00 GMT").timestamp()
     assert parse_retry_after(value, now=now) == expected
 
 
-def test_503_without_retry_after_backs_off_exponentially_with_jitter(
-    graph: FakeGraph, client: GraphClient
-) -> None:
+def test_503_without_retry_after_backs_off_exponentially_with_jitter(graph: FakeGraph, client: GraphClient) -> None:
     graph.reply("GET", SERVED, Reply(503), Reply(503), Reply(200, {"value": []}))
 
     client.get(ITEMS)
@@ -244,12 +235,8 @@ def test_backoff_stays_between_half_and_all_of_its_capped_ceiling() -> None:
     assert policy.backoff(10, lambda: 1.0) == 8.0
 
 
-def test_504_storm_raises_transport_error_when_attempts_are_spent(
-    graph: FakeGraph, client: GraphClient
-) -> None:
-    graph.reply(
-        "GET", SERVED, Reply(504, envelope("GatewayTimeout", "upstream timed out", **{"request-id": "r-504"}))
-    )
+def test_504_storm_raises_transport_error_when_attempts_are_spent(graph: FakeGraph, client: GraphClient) -> None:
+    graph.reply("GET", SERVED, Reply(504, envelope("GatewayTimeout", "upstream timed out", **{"request-id": "r-504"})))
 
     with pytest.raises(TransportError) as caught:
         client.get(ITEMS)
@@ -374,11 +361,10 @@ def test_missing_credentials_hint_names_the_install_command_once_without_doubled
 IDS_7 = {"request-id": "req-7", "client-request-id": "c-7"}
 
 
-def test_error_envelope_becomes_graph_error_with_its_fields(
-    graph: FakeGraph, client: GraphClient
-) -> None:
+def test_error_envelope_becomes_graph_error_with_its_fields(graph: FakeGraph, client: GraphClient) -> None:
     graph.reply(
-        "GET", f"{SERVED}/missing",
+        "GET",
+        f"{SERVED}/missing",
         Reply(404, envelope("ResourceNotFound", "No such device", **IDS_7)),
     )
 
@@ -394,7 +380,8 @@ def test_error_envelope_becomes_graph_error_with_its_fields(
 
 def test_response_headers_supply_ids_the_body_lacks(graph: FakeGraph, client: GraphClient) -> None:
     graph.reply(
-        "DELETE", f"{SERVED}/1",
+        "DELETE",
+        f"{SERVED}/1",
         Reply(403, {"error": {"code": "Forbidden", "message": "no"}}, {"request-id": "hdr-1"}),
     )
 
@@ -415,9 +402,7 @@ def test_non_json_error_body_still_becomes_graph_error(graph: FakeGraph, client:
     assert "Bad gateway" in caught.value.message
 
 
-def test_raise_for_graph_error_is_public_and_check_false_skips_it(
-    graph: FakeGraph, client: GraphClient
-) -> None:
+def test_raise_for_graph_error_is_public_and_check_false_skips_it(graph: FakeGraph, client: GraphClient) -> None:
     graph.reply("POST", SERVED, Reply(400, envelope("BadRequest", "serialNumber is required")))
 
     response = client.post(ITEMS, json={}, check=False)
@@ -475,10 +460,16 @@ def test_bearer_token_comes_from_the_token_source(graph: FakeGraph, client: Grap
 
 def test_list_all_follows_next_links(graph: FakeGraph, client: GraphClient) -> None:
     base = graph.base_url
-    graph.reply("GET", f"{SERVED}?$top=2", Reply(200, {"value": [{"id": "1"}, {"id": "2"}],
-                "@odata.nextLink": f"{base}{SERVED}?$top=2&$skiptoken=p2"}))
-    graph.reply("GET", f"{SERVED}?$top=2&$skiptoken=p2", Reply(200, {"value": [{"id": "3"}],
-                "@odata.nextLink": f"{base}{SERVED}?$top=2&$skiptoken=p3"}))
+    graph.reply(
+        "GET",
+        f"{SERVED}?$top=2",
+        Reply(200, {"value": [{"id": "1"}, {"id": "2"}], "@odata.nextLink": f"{base}{SERVED}?$top=2&$skiptoken=p2"}),
+    )
+    graph.reply(
+        "GET",
+        f"{SERVED}?$top=2&$skiptoken=p2",
+        Reply(200, {"value": [{"id": "3"}], "@odata.nextLink": f"{base}{SERVED}?$top=2&$skiptoken=p3"}),
+    )
     graph.reply("GET", f"{SERVED}?$top=2&$skiptoken=p3", Reply(200, {"value": [{"id": "4"}]}))
 
     items = client.list_all(ITEMS, {"$top": 2})
@@ -487,11 +478,12 @@ def test_list_all_follows_next_links(graph: FakeGraph, client: GraphClient) -> N
     assert len(graph.seen) == 3
 
 
-def test_next_link_on_another_origin_is_followed_on_the_base_url(
-    graph: FakeGraph, client: GraphClient
-) -> None:
-    graph.reply("GET", SERVED, Reply(200, {"value": [{"id": "1"}],
-                "@odata.nextLink": f"https://graph.microsoft.com{SERVED}?$skiptoken=p2"}))
+def test_next_link_on_another_origin_is_followed_on_the_base_url(graph: FakeGraph, client: GraphClient) -> None:
+    graph.reply(
+        "GET",
+        SERVED,
+        Reply(200, {"value": [{"id": "1"}], "@odata.nextLink": f"https://graph.microsoft.com{SERVED}?$skiptoken=p2"}),
+    )
     graph.reply("GET", f"{SERVED}?$skiptoken=p2", Reply(200, {"value": [{"id": "2"}]}))
 
     assert [item["id"] for item in client.iter_all(ITEMS)] == ["1", "2"]
@@ -539,7 +531,8 @@ def test_client_credentials_posts_the_grant_and_caches_the_token(graph: FakeGrap
 
 def test_client_credentials_refreshes_shortly_before_expiry(graph: FakeGraph) -> None:
     graph.reply(
-        "POST", TOKEN_PATH,
+        "POST",
+        TOKEN_PATH,
         Reply(200, {"access_token": "tok-1", "expires_in": 600}),
         Reply(200, {"access_token": "tok-2", "expires_in": 600}),
     )
@@ -564,19 +557,21 @@ def test_graph_client_sends_the_token_the_token_endpoint_issued(graph: FakeGraph
 
 
 @pytest.mark.parametrize("status", [400, 401])
-def test_refused_token_raises_authentication_error_without_the_secret(
-    graph: FakeGraph, status: int
-) -> None:
+def test_refused_token_raises_authentication_error_without_the_secret(graph: FakeGraph, status: int) -> None:
     graph.reply(
-        "POST", TOKEN_PATH,
-        Reply(status, {
-            "error": "invalid_client",
-            "error_description": "AADSTS7000215: Invalid client secret provided.\r\n"
-                                 "Trace ID: t-1\r\nCorrelation ID: c-1\r\nTimestamp: 2026-01-01",
-            "error_codes": [7000215],
-            "trace_id": "t-1",
-            "correlation_id": "c-1",
-        }),
+        "POST",
+        TOKEN_PATH,
+        Reply(
+            status,
+            {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.\r\n"
+                "Trace ID: t-1\r\nCorrelation ID: c-1\r\nTimestamp: 2026-01-01",
+                "error_codes": [7000215],
+                "trace_id": "t-1",
+                "correlation_id": "c-1",
+            },
+        ),
     )
     source = credentials(graph)
 
@@ -689,9 +684,7 @@ def test_azure_identity_token_asks_for_the_clouds_scope() -> None:
         ("china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
     ],
 )
-def test_each_cloud_has_its_graph_host_authority_and_scope(
-    name: str, graph_base: str, authority: str
-) -> None:
+def test_each_cloud_has_its_graph_host_authority_and_scope(name: str, graph_base: str, authority: str) -> None:
     chosen = cloud(name)
     assert (chosen.name, chosen.graph_base, chosen.authority) == (name, graph_base, authority)
     assert chosen.scope == graph_base + "/.default"

@@ -63,10 +63,12 @@ def test_a_json_record_is_decoded_and_its_serial_compared(capsys: pytest.Capture
 
 
 def test_an_import_body_file_decodes_each_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    body = {"importedWindowsAutopilotDeviceIdentities": [
-        {"serialNumber": "ABC123", "hardwareIdentifier": GOOD},
-        {"serialNumber": "SMBIOS_STRING_INDEX_0", "hardwareIdentifier": QEMU},
-    ]}
+    body = {
+        "importedWindowsAutopilotDeviceIdentities": [
+            {"serialNumber": "ABC123", "hardwareIdentifier": GOOD},
+            {"serialNumber": "SMBIOS_STRING_INDEX_0", "hardwareIdentifier": QEMU},
+        ]
+    }
     path = tmp_path / "body.json"
     path.write_text(json.dumps(body), encoding="utf-8")
     code, out, _ = decode(capsys, str(path))

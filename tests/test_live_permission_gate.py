@@ -55,9 +55,28 @@ def _run_suite(url: str, token: str, tmp_path: Path, *args: str) -> subprocess.C
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
     env["GRAPH_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "--graph-endpoint", "live",
-         "--graph-base-url", url, "--graph-no-report", "-q", "-p", "no:cacheprovider", "-x", *args],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "graph_contracts.suite",
+            "--graph-endpoint",
+            "live",
+            "--graph-base-url",
+            url,
+            "--graph-no-report",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-x",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
     )
 
 
@@ -70,8 +89,10 @@ def test_a_token_without_the_write_permission_is_refused_before_any_request(
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, output[-3000:]
     assert seen == []
     assert f"lacks {WRITE}" in output
-    assert "az ad app permission add --id <app-id> --api 00000003-0000-0000-c000-000000000000 " \
-           "--api-permissions 5ac13192-7ace-4fcf-b828-1a26f28068ee=Role" in output
+    assert (
+        "az ad app permission add --id <app-id> --api 00000003-0000-0000-c000-000000000000 "
+        "--api-permissions 5ac13192-7ace-4fcf-b828-1a26f28068ee=Role" in output
+    )
     assert "Traceback" not in output and len(output.strip().splitlines()) <= 2
 
 

@@ -38,7 +38,12 @@ from graph_contracts import mainjob
     ],
 )
 def test_workers_by_endpoint_idle_cores_and_the_users_own_arguments(
-    monkeypatch: pytest.MonkeyPatch, endpoint: str, jobs: int | None, cores: int, load: float, extra: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    endpoint: str,
+    jobs: int | None,
+    cores: int,
+    load: float,
+    extra: list[str],
     expected: list[str],
 ) -> None:
     pytest.importorskip("xdist", reason="needs pytest-xdist (graph-contracts[test])")
@@ -51,9 +56,25 @@ def _run(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path.parent / "hypothesis")
     result = subprocess.run(
-        [sys.executable, "-m", "graph_contracts.cli", "run", "--graph-version", "v1.0", *args,
-         "--", "-k", "test_auth or test_examples", "-p", "no:randomly"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "graph_contracts.cli",
+            "run",
+            "--graph-version",
+            "v1.0",
+            *args,
+            "--",
+            "-k",
+            "test_auth or test_examples",
+            "-p",
+            "no:randomly",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "contract report" in result.stdout, result.stdout[-3000:]
@@ -93,16 +114,37 @@ def test_a_pytest_plugin_installed_for_other_work_does_not_load_into_the_main_jo
     env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path / "hypothesis")
     (tmp_path / "run").mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "graph_contracts.cli", "run", "--graph-version", "v1.0", "--jobs", "1",
-         "--", "-k", "test_auth"],
-        capture_output=True, text=True, cwd=tmp_path / "run", env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "graph_contracts.cli",
+            "run",
+            "--graph-version",
+            "v1.0",
+            "--jobs",
+            "1",
+            "--",
+            "-k",
+            "test_auth",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path / "run",
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert not mark.exists(), "the plugin was loaded"
     probe = subprocess.run(
-        [sys.executable, "-c", "from importlib.metadata import entry_points;"
-         "print([e.name for e in entry_points(group='pytest11')])"],
-        capture_output=True, text=True, env=env, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "from importlib.metadata import entry_points;print([e.name for e in entry_points(group='pytest11')])",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert "hostile" in probe.stdout, "the fixture plugin is not installed, so the test proves nothing"
 
@@ -133,8 +175,9 @@ def test_busy_cores_sees_a_core_that_is_busy_now() -> None:
         (0, 200, 0.4, 0.5, 1.2),  # this process used 0.8 of a core over half a second
     ],
 )
-def test_busy_elsewhere_leaves_out_this_processs_own_work(idle: int, total: int, own: float, seconds: float,
-                                                          expected: float) -> None:
+def test_busy_elsewhere_leaves_out_this_processs_own_work(
+    idle: int, total: int, own: float, seconds: float, expected: float
+) -> None:
     """``run`` measures the cores over its own lint and schema checks, so its own CPU is not other work."""
     first = mainjob.CpuSample((1000, 5000), 3.0, 10.0)
     second = mainjob.CpuSample((1000 + idle, 5000 + total), 3.0 + own, 10.0 + seconds)
@@ -156,8 +199,9 @@ def test_busy_cores_since_a_sample_waits_only_for_what_is_left_of_the_window() -
 
 def test_the_suite_command_is_built_from_plain_values() -> None:
     """``mainjob`` takes a ``MainJob`` of plain values (no argparse Namespace) and returns the command."""
-    replay = mainjob.suite_command(mainjob.MainJob(endpoint="replay", version="v1.0", jobs=1,
-                                                   pytest_args=("--", "-k", "test_auth")))
+    replay = mainjob.suite_command(
+        mainjob.MainJob(endpoint="replay", version="v1.0", jobs=1, pytest_args=("--", "-k", "test_auth"))
+    )
     assert replay.workers == 0
     assert "--graph-endpoint=replay" in replay.argv and "--graph-version=v1.0" in replay.argv
     assert not any(a.startswith("--graph-examples") for a in replay.argv)  # the cassettes fix the examples

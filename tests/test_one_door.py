@@ -89,15 +89,22 @@ def test_import_body_envelope_is_still_checked(tmp_path: Path) -> None:
     path.write_text(json.dumps({BODY: [], "extra": 1}), encoding="utf-8")
     results = list(check_file(path))
     assert [(r.is_record, i.code, i.pointer) for r in results for i in r.issues] == [
-        (False, "empty-batch", f"/{BODY}"), (False, "unknown-property", "/extra")]
+        (False, "empty-batch", f"/{BODY}"),
+        (False, "unknown-property", "/extra"),
+    ]
 
 
 def test_duplicates_across_files_of_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = tmp_path / "a.csv"
     first.write_text(HEADER + f"\r\nA1,,{hw('A1')},,\r\n", encoding="ascii")
     second = tmp_path / "b.ndjson"
-    second.write_text(json.dumps({"serialNumber": "A1", "hardwareIdentifier": hw("A1")}) + "\n"
-                      + json.dumps({"serialNumber": "B2", "hardwareIdentifier": hw("B2")}) + "\n", encoding="utf-8")
+    second.write_text(
+        json.dumps({"serialNumber": "A1", "hardwareIdentifier": hw("A1")})
+        + "\n"
+        + json.dumps({"serialNumber": "B2", "hardwareIdentifier": hw("B2")})
+        + "\n",
+        encoding="utf-8",
+    )
     assert main(["validate", str(first), str(second)]) == 1
     out = capsys.readouterr().out
     assert "duplicate-hash" in out and f"{first}, row 2" in out
@@ -149,7 +156,7 @@ def test_readers_only_read(tmp_path: Path) -> None:
 def test_split_lines_across_any_chunking(newline: bytes) -> None:
     data = newline.join([b"a", b"", b"bcd", b"x" * 50, b"e"]) + newline
     for size in (1, 2, 3, 7, len(data)):
-        pieces = [data[i:i + size] for i in range(0, len(data), size)]
+        pieces = [data[i : i + size] for i in range(0, len(data), size)]
         found = list(split_lines(pieces, 10))
         assert found[:3] == [b"a", b"", b"bcd"]
         assert isinstance(found[3], Overlong) and found[3].size > 10 and len(found) == 4  # reading stops
@@ -165,8 +172,11 @@ def test_an_import_body_reports_every_error_of_every_record(profile: str) -> Non
         records[n] = {**records[n], "serialNumbr": "x", "groupTag": 5}
     issues = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile).validate({BODY: records})  # type: ignore[arg-type]
     assert [(i.pointer, i.code) for i in issues if i.severity == "error"] == [
-        (f"/{BODY}/2/serialNumbr", "unknown-property"), (f"/{BODY}/2/groupTag", "type"),
-        (f"/{BODY}/10/serialNumbr", "unknown-property"), (f"/{BODY}/10/groupTag", "type")]
+        (f"/{BODY}/2/serialNumbr", "unknown-property"),
+        (f"/{BODY}/2/groupTag", "type"),
+        (f"/{BODY}/10/serialNumbr", "unknown-property"),
+        (f"/{BODY}/10/groupTag", "type"),
+    ]
 
 
 @pytest.mark.parametrize("profile", ["contract", "upload"])
@@ -181,7 +191,9 @@ def test_a_bad_hash_reads_the_same_alone_and_in_a_body(profile: str, other_fault
         record["serialNumbr"] = "x"
     alone = Validator.for_type(AUTOPILOT_TYPE, profile=profile)  # type: ignore[arg-type]
     body = Validator.for_operation(f"{AUTOPILOT_TYPE}.import", profile=profile)  # type: ignore[arg-type]
-    found = [[(i.pointer, i.message) for i in issues if i.code == "base64"]
-             for issues in (alone.validate(record), body.validate({BODY: [record]}))]
+    found = [
+        [(i.pointer, i.message) for i in issues if i.code == "base64"]
+        for issues in (alone.validate(record), body.validate({BODY: [record]}))
+    ]
     assert len(found[0]) == 1 and found[1] == [(f"/{BODY}/0" + found[0][0][0], found[0][0][1])]
     assert not alone.is_valid(record) and not body.is_valid({BODY: [record]})

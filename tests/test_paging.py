@@ -44,8 +44,9 @@ class EndlessGraph:
             return Response(status_code=204)
         if self.throttle_first > 0:
             self.throttle_first -= 1
-            return JSONResponse({"error": {"code": "TooManyRequests", "message": "slow down"}}, 429,
-                                headers={"Retry-After": "0.01"})
+            return JSONResponse(
+                {"error": {"code": "TooManyRequests", "message": "slow down"}}, 429, headers={"Retry-After": "0.01"}
+            )
         path = request.url.path
         if path.startswith("/v1.0/") and "windowsAutopilotDeviceIdentities" in path:
             return JSONResponse({"value": [{"id": "dev-1", "groupTag": f"{TAG}-x"}]})
@@ -53,8 +54,12 @@ class EndlessGraph:
             return JSONResponse({"value": []})
         page = 1 if self.loop else next(self.counter)
         base = str(request.base_url).rstrip("/")
-        return JSONResponse({"value": [{"id": f"b-{page}", "groupTag": f"{TAG}-{page}"}],
-                             "@odata.nextLink": f"{base}{path}?$skiptoken={page}"})
+        return JSONResponse(
+            {
+                "value": [{"id": f"b-{page}", "groupTag": f"{TAG}-{page}"}],
+                "@odata.nextLink": f"{base}{path}?$skiptoken={page}",
+            }
+        )
 
     def deletes(self) -> list[str]:
         return [p for m, p in self.requests if m == "DELETE"]

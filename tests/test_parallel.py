@@ -130,7 +130,7 @@ def test_binary_data_stops_reading_in_any_part(tmp_path: Path, pool: ProcessPool
 
 
 def test_type_line_bom_and_preamble(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
-    lines = ['#TYPE System.Management.Automation.PSCustomObject', HEADER, *rows(20, "PL")]
+    lines = ["#TYPE System.Management.Automation.PSCustomObject", HEADER, *rows(20, "PL")]
     path = tmp_path / "e.csv"
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
     single, parallel = both([path], pool)
@@ -161,10 +161,13 @@ def test_a_workers_input_error_reaches_the_parent_intact() -> None:
     assert str(error) == "big.csv:7:2: read error"
 
 
-@pytest.mark.parametrize(("separator", "newline", "quoted_header"),
-                         [(";", "\r\n", False), ("\t", "\n", False), (",", "\n", True), (",", "\r", False)])
-def test_separators_newlines_and_a_quoted_header(tmp_path: Path, pool: ProcessPoolExecutor, separator: str,
-                                                 newline: str, quoted_header: bool) -> None:
+@pytest.mark.parametrize(
+    ("separator", "newline", "quoted_header"),
+    [(";", "\r\n", False), ("\t", "\n", False), (",", "\n", True), (",", "\r", False)],
+)
+def test_separators_newlines_and_a_quoted_header(
+    tmp_path: Path, pool: ProcessPoolExecutor, separator: str, newline: str, quoted_header: bool
+) -> None:
     header = HEADER.replace(",", separator)
     if quoted_header:
         header = ",".join(f'"{name}"' for name in HEADER.split(","))
@@ -177,7 +180,8 @@ def test_separators_newlines_and_a_quoted_header(tmp_path: Path, pool: ProcessPo
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r", "\n"])
 def test_rows_of_later_parts_are_numbered_as_one_process_numbers_them(
-        tmp_path: Path, pool: ProcessPoolExecutor, newline: str) -> None:
+    tmp_path: Path, pool: ProcessPoolExecutor, newline: str
+) -> None:
     """Each part numbers its lines on from the header and the main process shifts them by the lines of
     the parts before it. Rows of varied length put line ends (a CRLF among them) across the reader's
     64 KB reads, and every tenth row has an issue, so a row number off by one anywhere shows."""
@@ -243,9 +247,9 @@ def test_a_read_error_part_way_keeps_the_rows_read_before_it(tmp_path: Path, mon
             assert isinstance(result, RecordResult) and not result.errors and result.line is not None
             seen.append(result.line)
     data = path.read_bytes()
-    first_of_failing = data[:3 * part].count(b"\n") + 1  # about where the failing part starts
+    first_of_failing = data[: 3 * part].count(b"\n") + 1  # about where the failing part starts
     assert seen == list(range(2, seen[-1] + 1))  # nothing lost or reordered before the failure
-    assert first_of_failing + 5 < seen[-1] < data[:fail_at + 2 * 65536].count(b"\n") + 1
+    assert first_of_failing + 5 < seen[-1] < data[: fail_at + 2 * 65536].count(b"\n") + 1
 
 
 @pytest.mark.parametrize("index", [3, 25])

@@ -30,9 +30,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "permissions"
 def har(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A HAR a real client recorded against the emulator: an import, reads, and one request outside the data."""
     recorder = HarRecorder()
-    with running_emulator() as handle, httpx.Client(
-        base_url=handle.base_url, headers=handle.headers(), event_hooks=recorder.hooks
-    ) as client:
+    with (
+        running_emulator() as handle,
+        httpx.Client(base_url=handle.base_url, headers=handle.headers(), event_hooks=recorder.hooks) as client,
+    ):
         imported = client.post(f"{IMPORTED}/import", json={"importedWindowsAutopilotDeviceIdentities": []})
         assert imported.status_code == 200, imported.text
         listed = client.get(IMPORTED)
@@ -52,8 +53,15 @@ def _jwt(claims: dict[str, object], signature: str = "c2lnbmF0dXJl") -> str:
 
 def _token_file(tmp_path: Path, roles: list[str], *, expires_in: int = 3600, name: str = "token.jwt") -> Path:
     now = int(time.time())
-    claims = {"aud": "https://graph.microsoft.com", "tid": "t", "appid": "a", "iat": now, "nbf": now,
-              "exp": now + expires_in, "roles": roles}
+    claims = {
+        "aud": "https://graph.microsoft.com",
+        "tid": "t",
+        "appid": "a",
+        "iat": now,
+        "nbf": now,
+        "exp": now + expires_in,
+        "roles": roles,
+    }
     target = tmp_path / name
     target.write_text(_jwt(claims) + "\n", encoding="utf-8")
     return target
@@ -67,9 +75,11 @@ def test_traffic_recorded_from_the_emulator_needs_readwrite_for_the_import_and_r
     by_route = {(r.method, r.template): r for r in needs.routes}
     imp = by_route[("POST", "/devicemanagement/importedwindowsautopilotdeviceidentities/import")]
     assert imp.least("Application") == WRITE and imp.least("DelegatedWork") == WRITE
-    for route in [("GET", "/devicemanagement/importedwindowsautopilotdeviceidentities"),
-                  ("GET", "/devicemanagement/importedwindowsautopilotdeviceidentities/{id}"),
-                  ("GET", "/devicemanagement/windowsautopilotdeviceidentities")]:
+    for route in [
+        ("GET", "/devicemanagement/importedwindowsautopilotdeviceidentities"),
+        ("GET", "/devicemanagement/importedwindowsautopilotdeviceidentities/{id}"),
+        ("GET", "/devicemanagement/windowsautopilotdeviceidentities"),
+    ]:
         assert by_route[route].least("Application") == READ
     assert needs.covering("Application") == (WRITE,)  # ReadWrite.All, needed for the import, covers the reads
     assert [(u.method, u.path) for u in needs.unknown] == [("GET", "/users")]
@@ -109,8 +119,7 @@ def test_a_token_with_only_read_cannot_import(har: Path, tmp_path: Path, capsys:
     token = _token_file(tmp_path, [READ])
     assert main(["permissions", "--token", str(token), "--traffic", str(har)]) == 1
     out = capsys.readouterr().out
-    assert (f"403 predicted: POST /devicemanagement/importedwindowsautopilotdeviceidentities/import needs {WRITE}"
-            in out)
+    assert f"403 predicted: POST /devicemanagement/importedwindowsautopilotdeviceidentities/import needs {WRITE}" in out
     assert "403 predicted: GET" not in out
     assert "signature was not verified" in out and "over-granted" not in out
 
@@ -157,8 +166,10 @@ def test_an_expired_token_is_reported_as_such(tmp_path: Path, capsys: pytest.Cap
         ("not-a-token", "expected three sections"),
         (_jwt({"roles": []}, signature="abc$def"), "section 3 (signature) is not base64url"),
         (_jwt({"roles": []}, signature="a"), "section 3 (signature) is not base64url"),
-        ("eyJhbGciOiJub25lIn0." + base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + ".c2ln",
-         "claims (section 2) is not JSON"),
+        (
+            "eyJhbGciOiJub25lIn0." + base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + ".c2ln",
+            "claims (section 2) is not JSON",
+        ),
         ("eyJhbGciOiJub25lIn0.WzEsMl0.c2ln", "claims (section 2) is not a JSON object"),
         ('{"expiresOn": "x"}', "must hold 'accessToken'"),
     ],
@@ -192,8 +203,10 @@ def test_operation_import_gives_least_level_guid_and_az_line(capsys: pytest.Capt
     assert main(["permissions", "--operation", "import"]) == 0
     out = capsys.readouterr().out
     assert f"application: {WRITE} (privilege level 3, id 5ac13192-7ace-4fcf-b828-1a26f28068ee)" in out
-    assert ("AzureCloud (public): az ad app permission add --id <app-id> --api 00000003-0000-0000-c000-000000000000 "
-            "--api-permissions 5ac13192-7ace-4fcf-b828-1a26f28068ee=Role") in out
+    assert (
+        "AzureCloud (public): az ad app permission add --id <app-id> --api 00000003-0000-0000-c000-000000000000 "
+        "--api-permissions 5ac13192-7ace-4fcf-b828-1a26f28068ee=Role"
+    ) in out
     assert "--api-permissions 662ed50a-ac44-4eef-ad86-62eed9be2a29=Scope" in out
     for version in ("v1.0", "beta"):
         assert f"{version} importedWindowsAutopilotDeviceIdentity.import" in out
@@ -229,17 +242,30 @@ def test_operation_and_traffic_together_are_refused(har: Path, capsys: pytest.Ca
 def test_ndjson_and_dev_proxy_mocks_are_read_too(tmp_path: Path):
     ndjson = tmp_path / "calls.ndjson"
     lines = [
-        {"request": {"method": "post", "url": f"https://graph.microsoft.com{IMPORTED}/import"},
-         "response": {"status": 200}},
-        {"request": {"method": "GET", "url": f"https://graph.microsoft.com{DEVICES}('x')/"},
-         "response": {"status": 200}},
+        {
+            "request": {"method": "post", "url": f"https://graph.microsoft.com{IMPORTED}/import"},
+            "response": {"status": 200},
+        },
+        {
+            "request": {"method": "GET", "url": f"https://graph.microsoft.com{DEVICES}('x')/"},
+            "response": {"status": 200},
+        },
     ]
     ndjson.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     mocks = tmp_path / "mocks.json"
-    mocks.write_text(json.dumps({"mocks": [
-        {"request": {"url": f"https://graph.microsoft.com{DEVICES}/*", "method": "DELETE"},
-         "response": {"statusCode": 204}},
-    ]}), encoding="utf-8")
+    mocks.write_text(
+        json.dumps(
+            {
+                "mocks": [
+                    {
+                        "request": {"url": f"https://graph.microsoft.com{DEVICES}/*", "method": "DELETE"},
+                        "response": {"statusCode": 204},
+                    },
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     needs = traffic_needs(load_permission_data(), [ndjson, mocks])
     assert {(r.method, r.template, r.least("Application")) for r in needs.routes} == {
         ("POST", "/devicemanagement/importedwindowsautopilotdeviceidentities/import", WRITE),

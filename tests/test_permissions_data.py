@@ -96,7 +96,7 @@ def test_a_literal_action_beats_a_key_and_unknowns_say_why():
     [
         ('{"format": "graph-contracts/permissions@1", "source": {}, "permissions": {}, "rou', "truncated"),
         ('{"roles": ["a"]}', "not a permissions file"),
-        ('[1, 2]', "not a permissions file"),
+        ("[1, 2]", "not a permissions file"),
         ('{"format": "graph-contracts/permissions@0"}', "not a permissions file"),
         ('{"permissions": {"X.Read": {"pathSets": [{"schemeKeys": "DelegatedWork"}]}}}', "list of strings"),
         ('{"permissions": ["X.Read"]}', "expected an object"),
@@ -136,7 +136,9 @@ def test_the_build_reads_the_source_from_a_readme_and_reproduces_an_index(tmp_pa
     shutil.copytree(Path(__file__).parent / "fixtures" / "permissions", folder)
     (folder / "README.md").write_text(
         "Copied from microsoftgraph/microsoft-graph-devx-content at commit\n"
-        f"{'ab' * 20} (\"Weekly Permissions sync\"), MIT.\n", encoding="utf-8")
+        f'{"ab" * 20} ("Weekly Permissions sync"), MIT.\n',
+        encoding="utf-8",
+    )
     source = readme_source(folder)
     assert source is not None and source.commit == "ab" * 20 and source.title == "Weekly Permissions sync"
     root = tmp_path / "contracts"

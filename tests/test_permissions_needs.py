@@ -24,16 +24,24 @@ CONFIG = "DeviceManagementConfiguration.ReadWrite.All"
 
 def test_where_page_and_data_agree_the_data_is_followed_least_first():
     contracts = default_contracts()
-    need = requirement(contracts, contracts.operation("v1.0", "windowsAutopilotDeviceIdentity.get"), "Application",
-                       load_permission_data())
+    need = requirement(
+        contracts,
+        contracts.operation("v1.0", "windowsAutopilotDeviceIdentity.get"),
+        "Application",
+        load_permission_data(),
+    )
     assert need.accepted == (READ, WRITE) and need.least == READ
     assert "agree" in need.source and "6cbd6bbd665a" in need.source
 
 
 def test_where_they_disagree_the_overlay_is_followed_and_named():
     contracts = default_contracts()
-    need = requirement(contracts, contracts.operation("beta", "importedDeviceIdentityResult.create"), "DelegatedWork",
-                       load_permission_data())
+    need = requirement(
+        contracts,
+        contracts.operation("beta", "importedDeviceIdentityResult.create"),
+        "DelegatedWork",
+        load_permission_data(),
+    )
     assert need.accepted == (WRITE,)
     assert "beta.yaml/entries/" in need.source  # the overlay entry that settles it, with its source
 

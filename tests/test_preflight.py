@@ -38,16 +38,24 @@ def _hash(serial: str, *, capture: int = 0) -> str:
 
 STATE: dict[str, Any] = {
     "registered_devices": [
-        {"id": "dev-same", "serialNumber": "REG-SAME", "groupTag": "Sales", "userPrincipalName": "ada@contoso.example",
-         "hardwareIdentifier": _hash("REG-SAME")},
-        {"id": "dev-other", "serialNumber": "REG-OTHER", "groupTag": "Sales",
-         "hardwareIdentifier": _hash("REG-OTHER")},
+        {
+            "id": "dev-same",
+            "serialNumber": "REG-SAME",
+            "groupTag": "Sales",
+            "userPrincipalName": "ada@contoso.example",
+            "hardwareIdentifier": _hash("REG-SAME"),
+        },
+        {"id": "dev-other", "serialNumber": "REG-OTHER", "groupTag": "Sales", "hardwareIdentifier": _hash("REG-OTHER")},
         {"id": "dev-plain", "serialNumber": "REG-PLAIN", "groupTag": "Sales"},
         {"id": "dev-lab", "serialNumber": "REG-LAB", "groupTag": "Lab"},
     ],
     "imported_identities": [
-        {"id": "imp-808", "serialNumber": "STALE-808", "state": "error",
-         "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"},
+        {
+            "id": "imp-808",
+            "serialNumber": "STALE-808",
+            "state": "error",
+            "deviceErrorName": "ZtdDeviceAssignedToOtherTenant",
+        },
         {"id": "imp-pending", "serialNumber": "WAITING-1", "state": "pending"},
     ],
     "users": [{"userPrincipalName": "ada@contoso.example"}],
@@ -72,8 +80,7 @@ ROWS: list[tuple[str, str, str, str, str]] = [
 @pytest.fixture
 def devices_csv(tmp_path: Path) -> Path:
     path = tmp_path / "devices.csv"
-    path.write_text("\r\n".join([HEADER, *(f"{s},,{h},{t},{u}" for s, h, t, u, _ in ROWS)]) + "\r\n",
-                    encoding="utf-8")
+    path.write_text("\r\n".join([HEADER, *(f"{s},,{h},{t},{u}" for s, h, t, u, _ in ROWS)]) + "\r\n", encoding="utf-8")
     return path
 
 
@@ -90,8 +97,13 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def preflight(handle: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-              *args: str, token: str | None = None) -> tuple[int, str, str]:
+def preflight(
+    handle: EmulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    token: str | None = None,
+) -> tuple[int, str, str]:
     monkeypatch.setenv("GRAPH_TOKEN", token if token is not None else handle.token(READ_ONLY))
     status = main(["preflight", "--graph-endpoint", handle.base_url, *args])
     out, err = capsys.readouterr()
@@ -102,24 +114,34 @@ def verdicts(out: str) -> dict[str, dict[str, Any]]:
     return {d["serialNumber"]: d for d in json.loads(out)["devices"]}
 
 
-def test_each_device_gets_its_verdict(devices_csv: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_device_gets_its_verdict(
+    devices_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with tenant() as handle:
-        status, out, _ = preflight(handle, monkeypatch, capsys, str(devices_csv), "--format", "json",
-                                   token=handle.token(WITH_USERS))
+        status, out, _ = preflight(
+            handle, monkeypatch, capsys, str(devices_csv), "--format", "json", token=handle.token(WITH_USERS)
+        )
     assert status == 1
     found = verdicts(out)
     assert {s: found[s]["verdict"] for s, *_ in ROWS} == {s: v for s, _, _, _, v in ROWS}
     same, other = found["REG-SAME"], found["REG-OTHER"]
-    assert same["details"] | {"capture": ""} == {"id": "dev-same", "serialNumber": "REG-SAME", "groupTag": "Sales",
-                                                "userPrincipalName": "ada@contoso.example", "capture": "",
-                                                "registered": 1}
+    assert same["details"] | {"capture": ""} == {
+        "id": "dev-same",
+        "serialNumber": "REG-SAME",
+        "groupTag": "Sales",
+        "userPrincipalName": "ada@contoso.example",
+        "capture": "",
+        "registered": 1,
+    }
     assert same["details"]["capture"].startswith("the same capture")
     assert other["details"]["capture"].startswith("another capture of the same device")
     assert found["EDITED-1"]["details"]["id"] == "dev-plain"
     stale = found["STALE-808"]["details"]
     assert (stale["id"], stale["deviceErrorCode"], stale["deviceErrorName"]) == (
-        "imp-808", 808, "ZtdDeviceAssignedToOtherTenant")
+        "imp-808",
+        808,
+        "ZtdDeviceAssignedToOtherTenant",
+    )
     assert "deregister" in stale["step"]
     assert found["WAITING-1"]["details"]["deviceImportStatus"] == "pending"
     assert found["NEW-2"]["details"]["closest"] == [{"groupTag": "Sales", "devices": 3}]
@@ -156,7 +178,10 @@ def test_preflight_sends_only_reads_with_the_read_permission_alone(
     [("expired", "expired"), ("no-permission", "preflight needs DeviceManagementServiceConfig.Read.All")],
 )
 def test_a_token_that_cannot_run_preflight_is_one_line_exit_2_before_any_request(
-    devices_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], token_kind: str,
+    devices_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token_kind: str,
     says: str,
 ) -> None:
     with tenant() as handle:
@@ -188,8 +213,9 @@ def test_a_429_storm_leaves_every_device_not_checked_never_will_import(
     devices_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with tenant("429;retry-after=0.05") as handle:
-        status, out, _ = preflight(handle, monkeypatch, capsys, str(devices_csv), "--format", "json",
-                                   "--max-wait", "0.3")
+        status, out, _ = preflight(
+            handle, monkeypatch, capsys, str(devices_csv), "--format", "json", "--max-wait", "0.3"
+        )
         attempts = len(handle.received)
     found = verdicts(out)
     assert status == 1
@@ -234,8 +260,9 @@ def test_a_page_that_times_out_is_not_checked(
     devices_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with tenant("latency=2;path=importedWindowsAutopilotDeviceIdentities") as handle:
-        status, out, _ = preflight(handle, monkeypatch, capsys, str(devices_csv), "--format", "json",
-                                   "--timeout", "0.2", "--max-wait", "0.3")
+        status, out, _ = preflight(
+            handle, monkeypatch, capsys, str(devices_csv), "--format", "json", "--timeout", "0.2", "--max-wait", "0.3"
+        )
     found = verdicts(out)
     assert status == 1 and found["NEW-1"]["verdict"] == "not-checked"
     assert "imported identities could not be read" in found["NEW-1"]["reason"]
@@ -271,25 +298,37 @@ def test_csv_is_the_admins_rows_with_verdict_and_reason_and_no_live_formula(
 
 def test_csv_cells_that_start_a_formula_are_escaped() -> None:
     assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "Sales", "")] == [
-        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "Sales", ""]
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "Sales",
+        "",
+    ]
 
 
 def test_junit_has_a_failing_case_per_device_that_will_not_import(
     devices_csv: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with tenant() as handle:
-        _, out, _ = preflight(handle, monkeypatch, capsys, str(devices_csv), "--format", "junit",
-                              token=handle.token(WITH_USERS))
+        _, out, _ = preflight(
+            handle, monkeypatch, capsys, str(devices_csv), "--format", "junit", token=handle.token(WITH_USERS)
+        )
     suite = ET.fromstring(out).find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures")) == ("10", "8")
-    failed = {c.get("name"): c.find("failure").get("type") for c in suite.iter("testcase")  # type: ignore[union-attr]
-              if c.find("failure") is not None}
+    failed = {
+        c.get("name"): c.find("failure").get("type")
+        for c in suite.iter("testcase")  # type: ignore[union-attr]
+        if c.find("failure") is not None
+    }
     assert failed["row 9: NEW-3"] == "user-not-found"
 
 
-def test_all_devices_will_import_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_devices_will_import_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "good.csv"
     path.write_text(f"{HEADER}\r\nNEW-7,,{_hash('NEW-7')},Lab,\r\n", encoding="utf-8")
     with tenant() as handle:
@@ -297,16 +336,14 @@ def test_all_devices_will_import_exits_0(tmp_path: Path, monkeypatch: pytest.Mon
     assert status == 0 and out.startswith("will import: 1")
 
 
-def test_the_embedded_emulator_endpoint_takes_a_state_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_embedded_emulator_endpoint_takes_a_state_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "tenant.json"
-    state.write_text(json.dumps({"registered_devices": [{"serialNumber": "REG-9", "groupTag": "Lab"}]}),
-                     encoding="utf-8")
+    state.write_text(
+        json.dumps({"registered_devices": [{"serialNumber": "REG-9", "groupTag": "Lab"}]}), encoding="utf-8"
+    )
     path = tmp_path / "devices.csv"
     path.write_text(f"{HEADER}\r\nREG-9,,{_hash('REG-9')},Lab,\r\n", encoding="utf-8")
-    status = main(["preflight", str(path), "--graph-endpoint", "emulator", "--state", str(state),
-                   "--format", "json"])
+    status = main(["preflight", str(path), "--graph-endpoint", "emulator", "--state", str(state), "--format", "json"])
     assert status == 1
     assert verdicts(capsys.readouterr().out)["REG-9"]["verdict"] == "already-registered"
 

@@ -57,7 +57,10 @@ def test_old_homes_name_the_same_classes() -> None:
     from graph_contracts.validation import UnknownContractError
 
     assert (CompareError, MatrixError, TrafficFileError, SecretLeakError, UnknownContractError) == (
-        errors.CompareError, errors.MatrixError, errors.TrafficFileError, errors.SecretLeakError,
+        errors.CompareError,
+        errors.MatrixError,
+        errors.TrafficFileError,
+        errors.SecretLeakError,
         errors.UnknownContractError,
     )
 

@@ -29,17 +29,31 @@ TAG_TEXT = (
     "the service reads the base type `importedDeviceIdentity`"
 )
 TAG_BREAK = CheckResult(
-    "msgraph-beta", "1.66.0", "beta", "wire", "importedDeviceIdentityResult.create", "type-tag", "fail", 1,
+    "msgraph-beta",
+    "1.66.0",
+    "beta",
+    "wire",
+    "importedDeviceIdentityResult.create",
+    "type-tag",
+    "fail",
+    1,
     TAG_TEXT + ' in body {"status": true}: `ImportedDeviceIdentityResult` serializes without `@odata.type`',
     code="missing-type-tag",
 )
 FIDELITY = CheckResult(
     "msgraph", "1.65.0", "v1.0", "wire", "importedWindowsAutopilotDeviceIdentity.create", "body fidelity", "pass", 3
 )
-DROPPED = with_problems(FIDELITY, ["/serialNumber: dropped (sent 'ABC') in body {\"serialNumber\": \"ABC\"}"])
+DROPPED = with_problems(FIDELITY, ['/serialNumber: dropped (sent \'ABC\') in body {"serialNumber": "ABC"}'])
 PASSED = CheckResult("msgraph", "1.65.0", "v1.0", "wire", "windowsAutopilotDeviceIdentity.get", "accepted", "pass", 1)
 WARNED = CheckResult(
-    "msgraph", "1.65.0", "v1.0", "roundtrip", "windowsAutopilotDeviceIdentity", "date-time precision", "warn", 3,
+    "msgraph",
+    "1.65.0",
+    "v1.0",
+    "roundtrip",
+    "windowsAutopilotDeviceIdentity",
+    "date-time precision",
+    "warn",
+    3,
     "/lastContactedDateTime: precision: sent ...",
 )
 
@@ -60,25 +74,30 @@ def outcomes(results: list[CheckResult], baseline: Baseline) -> dict[FindingKey,
 def test_keys_are_stable_across_generated_values() -> None:
     assert key(TAG_BREAK) == ("beta", TAG_BREAK.target, "type-tag", "/@odata.type", TAG_TEXT.split(": ", 1)[1])
     assert key(DROPPED) == (*DROPPED.checked, "/serialNumber", "dropped (sent '...')")
-    other = with_problems(FIDELITY, ["/serialNumber: dropped (sent 'XYZ') in body {\"serialNumber\": \"XYZ\"}"])
+    other = with_problems(FIDELITY, ['/serialNumber: dropped (sent \'XYZ\') in body {"serialNumber": "XYZ"}'])
     assert key(other) == key(DROPPED)  # another generated value: the same problem
     assert break_key("/value/3/state/deviceImportStatus: changed: sent 'a', got 'b' in answer {}") == (
-        "/value/*/state/deviceImportStatus", "changed: sent '...', got '...'"
+        "/value/*/state/deviceImportStatus",
+        "changed: sent '...', got '...'",
     )
     assert break_key(
         "status 400, contract says 201: Invalid request body: /status: unknown property 'status'; body {}"
     ) == ("", "status 400, contract says 201: Invalid request body: /status: unknown property '...'")
     assert break_key("/id: changed: sent 0b7e5f2a-4c1d-4e8f-9a3b-2c6d8e0f1a2b at 2024-01-01T00:00:00Z") == (
-        "/id", "changed: sent <guid> at <date-time>"
+        "/id",
+        "changed: sent <guid> at <date-time>",
     )
 
 
 def test_every_problem_of_a_check_has_its_own_key() -> None:
-    two = with_problems(FIDELITY, [
-        "/serialNumber: dropped (sent 'A') in body {}",
-        "/serialNumber: dropped (sent 'B') in body {}",  # the same problem again: one key
-        "/groupTag: dropped (sent 'C') in body {}",
-    ])
+    two = with_problems(
+        FIDELITY,
+        [
+            "/serialNumber: dropped (sent 'A') in body {}",
+            "/serialNumber: dropped (sent 'B') in body {}",  # the same problem again: one key
+            "/groupTag: dropped (sent 'C') in body {}",
+        ],
+    )
     assert two.status == "fail" and len(two.details) == 2
     assert [k[3] for k in two.finding_keys] == ["/serialNumber", "/groupTag"]
 
@@ -86,7 +105,8 @@ def test_every_problem_of_a_check_has_its_own_key() -> None:
 def test_known_new_expired_and_fixed() -> None:
     baseline = Baseline("b.yaml", (entry(key(TAG_BREAK)), entry(key(DROPPED), expires=TODAY - dt.timedelta(days=1))))
     assert outcomes([TAG_BREAK, DROPPED, PASSED, WARNED], baseline) == {
-        key(TAG_BREAK): "known", key(DROPPED): "expired"
+        key(TAG_BREAK): "known",
+        key(DROPPED): "expired",
     }
     assert outcomes([TAG_BREAK], Baseline("b.yaml")) == {key(TAG_BREAK): "new"}
     # Fixed: the check ran and the problem is gone.
@@ -96,10 +116,13 @@ def test_known_new_expired_and_fixed() -> None:
 
 def test_a_hidden_new_break_in_an_acknowledged_check_is_reported() -> None:
     """The defect: only the first problem per operation and check was kept, so an acknowledged one hid the next."""
-    both = with_problems(FIDELITY, [
-        "/serialNumber: dropped (sent 'A') in body {}",
-        "/groupTag: dropped (sent 'B') in body {}",
-    ])
+    both = with_problems(
+        FIDELITY,
+        [
+            "/serialNumber: dropped (sent 'A') in body {}",
+            "/groupTag: dropped (sent 'B') in body {}",
+        ],
+    )
     baseline = Baseline("b.yaml", (entry(key(DROPPED)),))
     judged = judge([both], baseline, today=TODAY)
     assert {j.id[3]: j.outcome for j in judged} == {"/serialNumber": "known", "/groupTag": "new"}
@@ -109,13 +132,16 @@ def test_a_hidden_new_break_in_an_acknowledged_check_is_reported() -> None:
 def test_a_still_present_break_is_never_called_fixed() -> None:
     """Against a baseline written under one break, that break plus another: the first stays known, not fixed."""
     written = baseline_entries([DROPPED])
-    baseline = Baseline("b.yaml", tuple(
-        BaselineEntry(*e.id, reason="r", link="https://example.invalid/2") for e in written
-    ))
-    more = with_problems(FIDELITY, [
-        "/groupTag: dropped (sent 'B') in body {}",  # new, and shown first
-        "/serialNumber: dropped (sent 'Q') in body {}",  # the acknowledged one, with another value
-    ])
+    baseline = Baseline(
+        "b.yaml", tuple(BaselineEntry(*e.id, reason="r", link="https://example.invalid/2") for e in written)
+    )
+    more = with_problems(
+        FIDELITY,
+        [
+            "/groupTag: dropped (sent 'B') in body {}",  # new, and shown first
+            "/serialNumber: dropped (sent 'Q') in body {}",  # the acknowledged one, with another value
+        ],
+    )
     judged = judge([more], baseline, today=TODAY)
     assert sorted(j.outcome for j in judged) == ["known", "new"]
     assert not any(j.outcome == "fixed" for j in judged)
@@ -123,10 +149,12 @@ def test_a_still_present_break_is_never_called_fixed() -> None:
 
 def test_a_status_400_is_known_only_for_its_cause() -> None:
     accepted = CheckResult("msgraph-beta", "1", "beta", "wire", "importedDeviceIdentity.create", "accepted", "pass", 1)
-    one = with_problems(accepted, ["status 400, contract says 201: Invalid request body: /status: unknown property "
-                                   "'status'; body {}"])
-    other = with_problems(accepted, ["status 400, contract says 201: Invalid request body: /platform: 'IOS' is not "
-                                     "a member; body {}"])
+    one = with_problems(
+        accepted, ["status 400, contract says 201: Invalid request body: /status: unknown property 'status'; body {}"]
+    )
+    other = with_problems(
+        accepted, ["status 400, contract says 201: Invalid request body: /platform: 'IOS' is not a member; body {}"]
+    )
     baseline = Baseline("b.yaml", (entry(key(one)),))
     assert list(outcomes([one], baseline).values()) == ["known"]
     assert sorted(outcomes([other], baseline).values()) == ["fixed", "new"]
@@ -134,7 +162,14 @@ def test_a_status_400_is_known_only_for_its_cause() -> None:
 
 def test_the_python_gate_and_traffic_share_one_acknowledgement() -> None:
     traffic = CheckResult(
-        "traffic", "recorded", "beta", "traffic", TAG_BREAK.target, "type-tag", "fail", 1,
+        "traffic",
+        "recorded",
+        "beta",
+        "traffic",
+        TAG_BREAK.target,
+        "type-tag",
+        "fail",
+        1,
         TAG_TEXT + ' in body {"status": true} (it carries status) at x.har:entry 1',
         details=(TAG_TEXT + ' in body {"status": true} (it carries status)',),
     )
@@ -227,12 +262,18 @@ FULL = "{version: a, operation: b, check: c, pointer: '', message: d"
         (ENTRY_TEXT, "findings[0].link: required", 2),
         (ENTRY_TEXT + "  link: l\n  expiry: 2027-01-01\n", "findings[0]: unknown key 'expiry'", 2),
         (ENTRY_TEXT + "  link: l\n  expires: soon\n", "findings[0].expires: 'soon' is not a date", 2),
-        (f"findings:\n- {FULL}, reason: r, link: l}}\n- {FULL}, reason: r2, link: l2}}\n",
-         "findings[1] repeats findings[0]", 3),
+        (
+            f"findings:\n- {FULL}, reason: r, link: l}}\n- {FULL}, reason: r2, link: l2}}\n",
+            "findings[1] repeats findings[0]",
+            3,
+        ),
         (ENTRY_TEXT.replace("reason: r", "reason: TODO later") + "  link: l\n", "findings[0].reason: still TODO", 2),
         (ENTRY_TEXT + "  link: 'TODO: link'\n", "findings[0].link: still TODO", 2),
-        ("findings:\n- {sdk: a, operation: b, check: c, code: d, reason: r, link: l}\n",
-         "findings[0]: an entry of the old format", 2),
+        (
+            "findings:\n- {sdk: a, operation: b, check: c, code: d, reason: r, link: l}\n",
+            "findings[0]: an entry of the old format",
+            2,
+        ),
     ],
 )
 def test_a_malformed_baseline_names_the_place(tmp_path: Path, text: str, message: str, line: int) -> None:

@@ -62,10 +62,15 @@ def test_another_instant_or_a_lost_offset_still_breaks(v1: Comparer, written: st
 def test_a_dropped_tag_naming_the_declared_type_is_no_break(v1: Comparer) -> None:
     sent = {"@odata.type": f"#microsoft.graph.{DEVICE}", "serialNumber": "A"}
     assert v1.compare(DEVICE, sent, {"serialNumber": "A"}) == []
-    nested = {"state": {"@odata.type": "microsoft.graph.importedWindowsAutopilotDeviceIdentityState",
-                        "deviceImportStatus": "pending"}}
-    assert v1.compare("importedWindowsAutopilotDeviceIdentity", nested,
-                      {"state": {"deviceImportStatus": "pending"}}) == []
+    nested = {
+        "state": {
+            "@odata.type": "microsoft.graph.importedWindowsAutopilotDeviceIdentityState",
+            "deviceImportStatus": "pending",
+        }
+    }
+    assert (
+        v1.compare("importedWindowsAutopilotDeviceIdentity", nested, {"state": {"deviceImportStatus": "pending"}}) == []
+    )
 
 
 def test_a_dropped_tag_of_a_derived_type_posted_to_its_base_collection_breaks(beta: Comparer) -> None:
@@ -108,8 +113,9 @@ def test_a_value_the_model_holds_but_the_writer_lost_is_the_writers() -> None:
     class Page:
         value: list[Model]
 
-    read, written = split_by_side(listed, Page([Model(group_tag="G")]),
-                                  [Difference("/value/0/groupTag", "dropped", "G", None)])
+    read, written = split_by_side(
+        listed, Page([Model(group_tag="G")]), [Difference("/value/0/groupTag", "dropped", "G", None)]
+    )
     assert (read, [d.pointer for d in written]) == ([], ["/value/0/groupTag"])
 
 

@@ -87,19 +87,38 @@ def test_a_write_baseline_naming_a_folder_is_refused_before_the_run(
 def har(path: Path, urls: list[str]) -> Path:
     entries = [
         {
-            "startedDateTime": "2026-01-01T00:00:00.000Z", "time": 5,
-            "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1", "headers": [], "queryString": [],
-                        "cookies": [], "headersSize": -1, "bodySize": 0},
-            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
-                         "headers": [{"name": "Content-Type", "value": "application/json"}], "cookies": [],
-                         "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
-                         "redirectURL": "", "headersSize": -1, "bodySize": 2},
-            "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0},
+            "startedDateTime": "2026-01-01T00:00:00.000Z",
+            "time": 5,
+            "request": {
+                "method": "GET",
+                "url": url,
+                "httpVersion": "HTTP/1.1",
+                "headers": [],
+                "queryString": [],
+                "cookies": [],
+                "headersSize": -1,
+                "bodySize": 0,
+            },
+            "response": {
+                "status": 200,
+                "statusText": "OK",
+                "httpVersion": "HTTP/1.1",
+                "headers": [{"name": "Content-Type", "value": "application/json"}],
+                "cookies": [],
+                "content": {"size": 2, "mimeType": "application/json", "text": "{}"},
+                "redirectURL": "",
+                "headersSize": -1,
+                "bodySize": 2,
+            },
+            "cache": {},
+            "timings": {"send": 0, "wait": 5, "receive": 0},
         }
         for url in urls
     ]
-    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
-                                        "entries": entries}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": entries}}),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -107,8 +126,10 @@ def har(path: Path, urls: list[str]) -> Path:
     ("urls", "what"),
     [
         ([], "nothing to check: no requests"),
-        (["https://graph.microsoft.com/v1.0/me", "https://example.com/x"],
-         "nothing to check: 2 requests, none of them a contract operation"),
+        (
+            ["https://graph.microsoft.com/v1.0/me", "https://example.com/x"],
+            "nothing to check: 2 requests, none of them a contract operation",
+        ),
     ],
 )
 def test_traffic_with_nothing_to_check_exits_2(

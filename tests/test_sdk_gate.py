@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("msgraph", reason="needs msgraph-sdk: run `tox -e sdk` (or pip install \".[sdk]\")")
+pytest.importorskip("msgraph", reason='needs msgraph-sdk: run `tox -e sdk` (or pip install ".[sdk]")')
 
 from kiota_serialization_json.json_parse_node import JsonParseNode
 from kiota_serialization_json.json_serialization_writer import JsonSerializationWriter
@@ -93,7 +93,10 @@ def reader_rejects_unknown_members(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_unmodified_sdk_round_trips_imported_identities() -> None:
     results = roundtrip(IMPORTED)
     assert {c: r.status for c, r in results.items()} == {
-        "modelled": "pass", "parse": "pass", "schema": "pass", "fidelity": "pass"
+        "modelled": "pass",
+        "parse": "pass",
+        "schema": "pass",
+        "fidelity": "pass",
     }
 
 

@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip(
-    "msgraph_beta", reason="needs msgraph-beta-sdk: run `tox -e sdk` (or pip install \".[sdk]\")"
-)
-pytest.importorskip("msgraph", reason="needs msgraph-sdk: run `tox -e sdk` (or pip install \".[sdk]\")")
+pytest.importorskip("msgraph_beta", reason='needs msgraph-beta-sdk: run `tox -e sdk` (or pip install ".[sdk]")')
+pytest.importorskip("msgraph", reason='needs msgraph-sdk: run `tox -e sdk` (or pip install ".[sdk]")')
 
 from msgraph_beta.generated.models.imported_device_identity_result import ImportedDeviceIdentityResult
 from msgraph_beta.generated.models.imported_windows_autopilot_device_identity import (
@@ -37,7 +35,10 @@ IMPORTED = "importedWindowsAutopilotDeviceIdentity"
 RESULT_CREATE = "importedDeviceIdentityResult.create"
 TAG = "#microsoft.graph.importedDeviceIdentityResult"
 TAG_KEY = (
-    "beta", RESULT_CREATE, "type-tag", "/@odata.type",
+    "beta",
+    RESULT_CREATE,
+    "type-tag",
+    "/@odata.type",
     "missing-type-tag: a body of importedDeviceIdentityResult goes out without `@odata.type`; "
     "the service reads the base type `importedDeviceIdentity`",
 )
@@ -139,9 +140,22 @@ def test_the_cli_exits_0_with_the_shipped_baseline_and_1_with_an_empty_one(
     empty = tmp_path / "empty.yaml"
     empty.write_text("findings: []\n", encoding="utf-8")
     written = tmp_path / "written.yaml"
-    assert main([
-        "sdk-check", "--sdk", "both", "--examples", "1", "--baseline", str(empty), "--write-baseline", str(written)
-    ]) == 1
+    assert (
+        main(
+            [
+                "sdk-check",
+                "--sdk",
+                "both",
+                "--examples",
+                "1",
+                "--baseline",
+                str(empty),
+                "--write-baseline",
+                str(written),
+            ]
+        )
+        == 1
+    )
     assert "[NEW (not in the baseline)] beta importedDeviceIdentityResult.create" in capsys.readouterr().out
     assert [e.id for e in load_baseline(written, allow_todo=True).entries] == [
         e.id for e in load_baseline(EXAMPLE_BASELINE).entries

@@ -26,22 +26,30 @@ def fake_index(distribution: str) -> list[str]:
 
 def test_a_range_becomes_the_index_releases_it_admits_oldest_first() -> None:
     assert plan(["msgraph-sdk>=1.10"], versions=fake_index) == [
-        "msgraph-sdk==1.10.0", "msgraph-sdk==1.63.0", "msgraph-sdk==1.64.0", "msgraph-sdk==1.65.0"
+        "msgraph-sdk==1.10.0",
+        "msgraph-sdk==1.63.0",
+        "msgraph-sdk==1.64.0",
+        "msgraph-sdk==1.65.0",
     ]  # no pre-release, nothing unparsable
 
 
 def test_last_keeps_the_newest_and_pins_stay_as_they_are() -> None:
     assert plan(["msgraph-sdk>=1.0"], 2, versions=fake_index) == ["msgraph-sdk==1.64.0", "msgraph-sdk==1.65.0"]
     assert plan(["msgraph-beta-sdk==1.66.0", "msgraph-sdk>=1.0,<1.9"], versions=fake_index) == [
-        "msgraph-beta-sdk==1.66.0", "msgraph-sdk==1.0.0", "msgraph-sdk==1.2.0"
+        "msgraph-beta-sdk==1.66.0",
+        "msgraph-sdk==1.0.0",
+        "msgraph-sdk==1.2.0",
     ]
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("msgraph-sdk>=9", "no release of msgraph-sdk matches"),
-    ("msgraph-sdk>>1", "is not a version specifier"),
-    ("requests>=1", "not a requirement on an msgraph SDK"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("msgraph-sdk>=9", "no release of msgraph-sdk matches"),
+        ("msgraph-sdk>>1", "is not a version specifier"),
+        ("requests>=1", "not a requirement on an msgraph SDK"),
+    ],
+)
 def test_a_spec_that_plans_nothing_is_refused(spec: str, message: str) -> None:
     with pytest.raises(MatrixError if "msgraph" in spec else Exception, match=message) as caught:
         plan([spec], versions=fake_index)
@@ -63,8 +71,12 @@ def test_shards_split_the_releases_without_overlap() -> None:
 def fake_gate(requirement: str, sdk: SdkDistribution, examples: int, baseline: str | None) -> Row:
     version = requirement.split("==")[1]
     if version == "1.63.0":
-        return Row(requirement, version, {"new": 2, "expired": 0, "known": 1, "fixed": 0},
-                   ("v1.0 x.create body schema /a: unknown-property",))
+        return Row(
+            requirement,
+            version,
+            {"new": 2, "expired": 0, "known": 1, "fixed": 0},
+            ("v1.0 x.create body schema /a: unknown-property",),
+        )
     return Row(requirement, version, {"new": 0, "expired": 0, "known": 1, "fixed": 0})
 
 
@@ -76,7 +88,7 @@ def test_the_table_is_release_by_outcome_and_a_new_break_exits_1(capsys: pytest.
     assert done.code == 1
     assert progress[0] == "3 releases, 3 in this shard: msgraph-sdk==1.63.0, msgraph-sdk==1.64.0, msgraph-sdk==1.65.0"
     assert progress[1:] == [f"msgraph-sdk==1.6{i}.0: environment, then the gate ..." for i in (3, 4, 5)]
-    table = text[text.index("SDK matrix"):].splitlines()
+    table = text[text.index("SDK matrix") :].splitlines()
     assert table[1].split() == ["release", "new", "expired", "known", "fixed"]
     assert table[3].split() == ["msgraph-sdk==1.63.0", "2", "0", "1", "0"]
     assert table[4].split() == ["msgraph-sdk==1.64.0", "0", "0", "1", "0"]
@@ -144,11 +156,14 @@ def one_line(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--matrix", "msgraph-sdk==1.65.0", "--junitxml", "x.xml"], "--matrix: does not apply --junitxml"),
-    (["--matrix", "msgraph-sdk==1.65.0", "--shard", "4/3"], "is not I/N"),
-    (["--last", "3"], "--last/--shard: apply to --matrix only"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--matrix", "msgraph-sdk==1.65.0", "--junitxml", "x.xml"], "--matrix: does not apply --junitxml"),
+        (["--matrix", "msgraph-sdk==1.65.0", "--shard", "4/3"], "is not I/N"),
+        (["--last", "3"], "--last/--shard: apply to --matrix only"),
+    ],
+)
 def test_matrix_flags_are_refused_in_one_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

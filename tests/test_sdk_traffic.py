@@ -42,21 +42,29 @@ def record(emulator: EmulatorHandle, path: Path, posts: list[tuple[str, Any]]) -
 
 @pytest.fixture
 def clean_har(emulator: EmulatorHandle, tmp_path: Path) -> Path:
-    return record(emulator, tmp_path / "clean.har", [
-        (IDENTITIES, {"@odata.type": RESULT, "status": True, "importedDeviceIdentifier": "a"}),
-        (IDENTITIES, {"importedDeviceIdentifier": "b", "importedDeviceIdentityType": "imei"}),
-        (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.1234567+05:30", "enrollmentState": "enrolled"}),
-    ])
+    return record(
+        emulator,
+        tmp_path / "clean.har",
+        [
+            (IDENTITIES, {"@odata.type": RESULT, "status": True, "importedDeviceIdentifier": "a"}),
+            (IDENTITIES, {"importedDeviceIdentifier": "b", "importedDeviceIdentityType": "imei"}),
+            (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.1234567+05:30", "enrollmentState": "enrolled"}),
+        ],
+    )
 
 
 @pytest.fixture
 def broken_har(emulator: EmulatorHandle, tmp_path: Path) -> Path:
-    return record(emulator, tmp_path / "broken.har", [
-        (IDENTITIES, {"status": True, "importedDeviceIdentifier": "a"}),  # a result without its tag
-        (IDENTITIES, {"importedDeviceIdentifier": "b", "platform": "IOS"}),  # enum in the wrong case
-        (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.123456"}),  # no offset
-        (DEVICES, {"serialnumber": "X"}),  # a misspelt property
-    ])
+    return record(
+        emulator,
+        tmp_path / "broken.har",
+        [
+            (IDENTITIES, {"status": True, "importedDeviceIdentifier": "a"}),  # a result without its tag
+            (IDENTITIES, {"importedDeviceIdentifier": "b", "platform": "IOS"}),  # enum in the wrong case
+            (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.123456"}),  # no offset
+            (DEVICES, {"serialnumber": "X"}),  # a misspelt property
+        ],
+    )
 
 
 def by_check(results: list[Any]) -> dict[tuple[str, str], Any]:
@@ -103,17 +111,25 @@ def test_the_cli_judges_traffic_with_a_baseline(
     assert main(["sdk-check", "--traffic", str(broken_har), "--baseline", str(written)]) == 2
     assert "still TODO" in capsys.readouterr().err
     text = written.read_text(encoding="utf-8")
-    written.write_text(text.replace("'TODO: why this break is acceptable for now'", "accepted for the test")
-                       .replace("'TODO: link to the issue tracking the fix'", "https://example.invalid/1"),
-                       encoding="utf-8")
+    written.write_text(
+        text.replace("'TODO: why this break is acceptable for now'", "accepted for the test").replace(
+            "'TODO: link to the issue tracking the fix'", "https://example.invalid/1"
+        ),
+        encoding="utf-8",
+    )
     assert main(["sdk-check", "--traffic", str(broken_har), "--baseline", str(written)]) == 0
     # The same traffic plus one new break in an acknowledged check (another unknown property): exit 1, named.
-    worse = record(emulator, tmp_path / "worse.har", [
-        (DEVICES, {"serialnumber": "X"}), (DEVICES, {"serialNumber": "Y", "grouptag": "Z"}),
-        (IDENTITIES, {"status": True, "importedDeviceIdentifier": "a"}),
-        (IDENTITIES, {"importedDeviceIdentifier": "b", "platform": "IOS"}),
-        (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.123456"}),
-    ])
+    worse = record(
+        emulator,
+        tmp_path / "worse.har",
+        [
+            (DEVICES, {"serialnumber": "X"}),
+            (DEVICES, {"serialNumber": "Y", "grouptag": "Z"}),
+            (IDENTITIES, {"status": True, "importedDeviceIdentifier": "a"}),
+            (IDENTITIES, {"importedDeviceIdentifier": "b", "platform": "IOS"}),
+            (DEVICES, {"lastContactedDateTime": "2024-02-29T23:59:59.123456"}),
+        ],
+    )
     capsys.readouterr()
     assert main(["sdk-check", "--traffic", str(worse), "--baseline", str(written)]) == 1
     out = capsys.readouterr().out
@@ -186,6 +202,11 @@ def test_traffic_with_an_early_retry_and_a_stopped_read_fails_both(
     assert paging.counterexample.startswith("the page iterator stopped before the last @odata.nextLink; seen: ")
     # The same break as the Python gate's, by the same key: one baseline entry acknowledges both.
     assert paging.finding_keys == (
-        ("v1.0", "windowsAutopilotDeviceIdentity.list", "paging", "",
-         "the page iterator stopped before the last @odata.nextLink"),
+        (
+            "v1.0",
+            "windowsAutopilotDeviceIdentity.list",
+            "paging",
+            "",
+            "the page iterator stopped before the last @odata.nextLink",
+        ),
     )

@@ -86,7 +86,8 @@ def test_lint_reports_each_refusal_naming_the_page_and_the_source():
 )
 def test_a_malformed_service_entry_names_the_entry(contracts_copy: Path, service: object, message: str):
     _add_entry(
-        contracts_copy, "v1.0",
+        contracts_copy,
+        "v1.0",
         {"operation": "windowsAutopilotDeviceIdentity.delete", "service": service, "source": "test"},
     )
     with pytest.raises(ContractError) as info:
@@ -95,11 +96,15 @@ def test_a_malformed_service_entry_names_the_entry(contracts_copy: Path, service
 
 
 def test_a_route_entry_for_a_documented_route_must_name_the_operation(contracts_copy: Path):
-    _add_entry(contracts_copy, "v1.0", {
-        "route": "DELETE /deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentityId}",
-        "service": {"status": 400, "code": "c", "message": "m"},
-        "source": "test",
-    })
+    _add_entry(
+        contracts_copy,
+        "v1.0",
+        {
+            "route": "DELETE /deviceManagement/windowsAutopilotDeviceIdentities/{windowsAutopilotDeviceIdentityId}",
+            "service": {"status": 400, "code": "c", "message": "m"},
+            "source": "test",
+        },
+    )
     with pytest.raises(ContractError, match=r"documented as windowsAutopilotDeviceIdentity\.delete"):
         load_contracts(contracts_copy)
 
@@ -108,15 +113,16 @@ def test_report_shows_refused_operations_as_refused_not_as_pass_or_fail():
     refused = refused_operations()
     assert "v1.0 windowsAutopilotDeviceIdentity.create" in refused
     report = ContractReport(refused=refused)
-    report.items["a"] = Outcome("v1.0 windowsAutopilotDeviceIdentity.create", ("status",), outcome="failed",
-                                message="expected 201")
+    report.items["a"] = Outcome(
+        "v1.0 windowsAutopilotDeviceIdentity.create", ("status",), outcome="failed", message="expected 201"
+    )
     report.items["b"] = Outcome("v1.0 windowsAutopilotDeviceIdentity.list", ("shape",), examples=3)
     lines = report.lines()
     row = next(line for line in lines if line.startswith("v1.0 windowsAutopilotDeviceIdentity.create"))
     assert "refused" in row and "FAIL" not in row
     assert not any(line.startswith("FAILED") for line in lines)
     assert REFUSED_HEADING in lines
-    listed = lines[lines.index(REFUSED_HEADING) + 1:]
+    listed = lines[lines.index(REFUSED_HEADING) + 1 :]
     assert any("v1.0 windowsAutopilotDeviceIdentity.create: 400 No method match route template" in x for x in listed)
     other = next(line for line in lines if line.startswith("v1.0 windowsAutopilotDeviceIdentity.list"))
     assert Cell(passed=1, examples=3).render() in other

@@ -16,9 +16,7 @@ from graph_contracts.strategies import BodyStrategies, Broken, datetimes_with_of
 from graph_contracts.validation import Validator
 
 CONTRACTS = default_contracts()
-BODY_OPS = [
-    (v, o.id) for (v, _), o in sorted(CONTRACTS.operations.items()) if o.has_request_body
-]
+BODY_OPS = [(v, o.id) for (v, _), o in sorted(CONTRACTS.operations.items()) if o.has_request_body]
 
 
 @pytest.mark.parametrize(("version", "op_id"), BODY_OPS)

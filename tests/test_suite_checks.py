@@ -83,7 +83,8 @@ def test_schemathesis_failures_become_openapi_problems() -> None:
     assert checks.schemathesis_problems(lambda: None) == []
     assert checks.schemathesis_problems(single) == ["Undocumented status code: Received: 500"]
     assert checks.schemathesis_problems(grouped) == [
-        "Undocumented status code: Received: 500", "Response violates schema: 'id' is a required property",
+        "Undocumented status code: Received: 500",
+        "Response violates schema: 'id' is a required property",
         "Response violates schema: 'id' is a required property",
     ]
     with pytest.raises(KeyError):
@@ -101,7 +102,7 @@ def test_calls_are_noted_for_the_running_test() -> None:
     assert ran == ["shape", "lifecycle"]
 
 
-MODULE = '''
+MODULE = """
 import httpx
 import pytest
 
@@ -129,14 +130,17 @@ def test_named_like_nothing_the_report_knows(version, method, path):
 @OP
 def test_another_unknown_name_that_passes(version, method, path):
     status(_ok(), 200)
-'''
+"""
 
 
 def test_the_report_names_the_failing_check_whatever_the_test_is_called(tmp_path: Path) -> None:
     (tmp_path / "test_made_up.py").write_text(textwrap.dedent(MODULE), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "test_made_up.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1, done.stdout + done.stderr
     table = done.stdout.split("contract report", 1)[1].split("short test summary", 1)[0]
@@ -149,8 +153,15 @@ def test_the_report_names_the_failing_check_whatever_the_test_is_called(tmp_path
     lines = table.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("operation "))
     header, row = lines[start], lines[start + 2]
-    cells = {name: row[header.index(name):].split("  ")[0].strip() for name in report.CHECKS}
+    cells = {name: row[header.index(name) :].split("  ")[0].strip() for name in report.CHECKS}
     # status passed in the test that declares none; shape and lifecycle failed, each under its own name
     assert row.startswith("v1.0 GET /made/up"), table
-    assert cells == {"status": "ok 1", "shape": "FAIL 1/1", "negative": "-", "auth": "-", "lifecycle": "FAIL 1/1",
-                     "examples": "-", "openapi": "-"}, table
+    assert cells == {
+        "status": "ok 1",
+        "shape": "FAIL 1/1",
+        "negative": "-",
+        "auth": "-",
+        "lifecycle": "FAIL 1/1",
+        "examples": "-",
+        "openapi": "-",
+    }, table

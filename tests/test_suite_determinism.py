@@ -81,8 +81,21 @@ def test_many_random_serials_would_collide_which_is_why_the_suite_does_not_use_t
 
 @pytest.mark.slow  # suite tests end to end in a subprocess (.ci/run runs -m slow)
 def test_the_import_module_passes_with_40_examples(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite.test_import", "-q",
-               "-p", "no:cacheprovider", "-p", "no:randomly", "--graph-examples", "40", "--graph-no-report"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "graph_contracts.suite.test_import",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "--graph-examples",
+        "40",
+        "--graph-no-report",
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -93,10 +106,21 @@ def test_the_import_module_passes_with_40_examples(tmp_path: Path) -> None:
 def test_the_state_machine_leaves_nothing_a_later_list_test_would_meet(tmp_path: Path) -> None:
     """Its generated bodies carry no run tag; what it stores is deleted, so the order of tests does not matter."""
     suite = Path(__import__("graph_contracts.suite", fromlist=["_"]).__file__).parent
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
-               "--graph-no-report",
-               f"{suite / 'test_openapi.py'}::test_stateful_chains_follow_the_openapi_links[beta]",
-               f"{suite / 'test_crud.py'}::test_list_and_get_answer_in_the_documented_shape"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:xdist",
+        "--graph-no-report",
+        f"{suite / 'test_openapi.py'}::test_stateful_chains_follow_the_openapi_links[beta]",
+        f"{suite / 'test_crud.py'}::test_list_and_get_answer_in_the_documented_shape",
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:]

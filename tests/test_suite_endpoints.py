@@ -26,8 +26,19 @@ from graph_contracts.resources import cassettes_dir
 
 
 def _suite(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "-q", "-p", "no:cacheprovider",
-               "-p", "no:randomly", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "graph_contracts.suite",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        *args,
+    ]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
     full_env.update(env or {})
     return subprocess.run(command, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600)
@@ -65,8 +76,15 @@ def test_a_request_missing_from_a_cassette_fails_and_names_it(tmp_path: Path):
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
     data["interactions"] = []
     target.write_text(yaml.safe_dump(data), encoding="utf-8")
-    result = _suite("--graph-endpoint", "replay", "--graph-cassettes", str(folder),
-                    "-k", "test_list_and_get_answer_in_the_documented_shape and v1.0-windows", cwd=tmp_path)
+    result = _suite(
+        "--graph-endpoint",
+        "replay",
+        "--graph-cassettes",
+        str(folder),
+        "-k",
+        "test_list_and_get_answer_in_the_documented_shape and v1.0-windows",
+        cwd=tmp_path,
+    )
     assert result.returncode == 1
     assert "GET https://graph.replay.invalid/v1.0/deviceManagement/windowsAutopilotDeviceIdentities" in result.stdout
 
@@ -91,9 +109,19 @@ def tenant() -> EmulatorHandle:
 
 
 def _live(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return _suite("--graph-endpoint", "live", "--graph-base-url", tenant.base_url, "--graph-examples", "2",
-                  "--graph-poll-interval", "0", *args,
-                  env={"GRAPH_TOKEN": tenant.token()}, cwd=cwd)
+    return _suite(
+        "--graph-endpoint",
+        "live",
+        "--graph-base-url",
+        tenant.base_url,
+        "--graph-examples",
+        "2",
+        "--graph-poll-interval",
+        "0",
+        *args,
+        env={"GRAPH_TOKEN": tenant.token()},
+        cwd=cwd,
+    )
 
 
 @pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
@@ -113,8 +141,11 @@ def test_live_run_with_writes_deletes_exactly_what_it_created(tenant: EmulatorHa
 
     headers = tenant.headers()
     # beta: the service refuses creating registered devices in v1.0 (graph-facts 6.1), and so does the emulator
-    mine = httpx.post(tenant.graph_url("beta") + "/deviceManagement/windowsAutopilotDeviceIdentities",
-                      json={"groupTag": "admin-made", "serialNumber": "KEEPME01"}, headers=headers)
+    mine = httpx.post(
+        tenant.graph_url("beta") + "/deviceManagement/windowsAutopilotDeviceIdentities",
+        json={"groupTag": "admin-made", "serialNumber": "KEEPME01"},
+        headers=headers,
+    )
     assert mine.status_code == 201
     result = _live(tenant, "--graph-allow-writes", "-k", "test_crud or test_import", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -133,8 +164,9 @@ def test_live_run_with_writes_deletes_exactly_what_it_created(tenant: EmulatorHa
     assert not any(leftovers.values()), leftovers
 
 
-def test_cleanup_deletes_only_objects_with_the_tag(tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch):
+def test_cleanup_deletes_only_objects_with_the_tag(
+    tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
     import httpx
 
     headers = tenant.headers()
@@ -161,7 +193,8 @@ def test_recording_over_a_cassette_replaces_it_rather_than_keeping_old_exchanges
     folder = tmp_path / "recorded"
     folder.mkdir()
     [shipped] = cassettes_dir().glob(
-        "test_no_token_is_401_invalid_authentication_token_v1.0-windowsAutopilotDeviceIdentity.list-*.yaml")
+        "test_no_token_is_401_invalid_authentication_token_v1.0-windowsAutopilotDeviceIdentity.list-*.yaml"
+    )
     data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
     stale = json.loads(json.dumps(data["interactions"][0]))
     stale["request"]["uri"] += "/stale-exchange-of-an-older-emulator"
@@ -183,11 +216,19 @@ def test_the_suite_runs_against_an_emulator_started_by_hand(tmp_path: Path):
     from loopback import emulator_process
 
     with emulator_process() as (proc, base_url):
-        result = _suite("--graph-endpoint", "emulator", "--graph-base-url", base_url, "--graph-examples", "2",
-                        "-k", "(test_auth or test_crud) and v1.0-importedWindowsAutopilotDeviceIdentity"
-                        # the least-permission tests mint tokens of one chosen permission: embedded emulator only
-                        " and not least_permission and not one_step_down",
-                        cwd=tmp_path)
+        result = _suite(
+            "--graph-endpoint",
+            "emulator",
+            "--graph-base-url",
+            base_url,
+            "--graph-examples",
+            "2",
+            "-k",
+            "(test_auth or test_crud) and v1.0-importedWindowsAutopilotDeviceIdentity"
+            # the least-permission tests mint tokens of one chosen permission: embedded emulator only
+            " and not least_permission and not one_step_down",
+            cwd=tmp_path,
+        )
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -204,8 +245,9 @@ def test_the_suite_says_once_when_no_emulator_answers_at_the_url(tmp_path: Path)
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    result = _suite("--graph-endpoint", "emulator", "--graph-base-url", f"http://127.0.0.1:{port}",
-                    "-k", "test_auth", cwd=tmp_path)
+    result = _suite(
+        "--graph-endpoint", "emulator", "--graph-base-url", f"http://127.0.0.1:{port}", "-k", "test_auth", cwd=tmp_path
+    )
     assert result.returncode == 4, result.stdout[-2000:]  # pytest's usage error
     assert f"no graph-contracts emulator answers at http://127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -38,8 +38,24 @@ LIVE = ("--graph-allow-writes", "--graph-poll-interval", "0", "--graph-examples"
 
 
 def _suite(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "--pyargs", "graph_contracts.suite", "-q", "-p", "no:cacheprovider",
-               "-p", "no:randomly", "--graph-endpoint", "live", "--graph-base-url", tenant.base_url, *LIVE, *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "graph_contracts.suite",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "--graph-endpoint",
+        "live",
+        "--graph-base-url",
+        tenant.base_url,
+        *LIVE,
+        *args,
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
     env["GRAPH_TOKEN"] = tenant.token()
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
@@ -51,9 +67,18 @@ def _is_graph(scope: Scope) -> bool:
 
 
 async def _answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"request-id", b"00000000-0000-0000-0000-0000000000aa"), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"request-id", b"00000000-0000-0000-0000-0000000000aa"),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -87,9 +112,15 @@ class Throttle:
         if not throttle:
             await self.app(scope, receive, send)
             return
-        body = json.dumps({"error": {"code": "TooManyRequests", "message": "Please retry again later.",
-                                     "innerError": {"date": "2024-06-01T00:00:00",
-                                                    "request-id": "00000000-0000-0000-0000-0000000000aa"}}})
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "TooManyRequests",
+                    "message": "Please retry again later.",
+                    "innerError": {"date": "2024-06-01T00:00:00", "request-id": "00000000-0000-0000-0000-0000000000aa"},
+                }
+            }
+        )
         await _answer(send, 429, body.encode(), [(b"retry-after", b"0.01")])
 
 
@@ -210,13 +241,27 @@ def _500_on_malformed_json(method: str, path: str, sent: bytes, status: int, bod
 @pytest.mark.parametrize(
     ("change", "selection", "operation", "check"),
     [
-        pytest.param(_created_with_200, "test_valid_bodies and v1.0-importedWindowsAutopilotDeviceIdentity.create",
-                     "v1.0 importedWindowsAutopilotDeviceIdentity.create", "status", id="200-instead-of-201"),
-        pytest.param(_get_with_a_numeric_id, "test_list_and_get and v1.0-windowsAutopilotDeviceIdentity.list",
-                     "v1.0 windowsAutopilotDeviceIdentity.list", "shape", id="id-of-the-wrong-type"),
-        pytest.param(_500_on_malformed_json,
-                     "test_bodies_with_one_rule_broken and v1.0-importedWindowsAutopilotDeviceIdentity.create",
-                     "v1.0 importedWindowsAutopilotDeviceIdentity.create", "negative", id="500-on-malformed-json"),
+        pytest.param(
+            _created_with_200,
+            "test_valid_bodies and v1.0-importedWindowsAutopilotDeviceIdentity.create",
+            "v1.0 importedWindowsAutopilotDeviceIdentity.create",
+            "status",
+            id="200-instead-of-201",
+        ),
+        pytest.param(
+            _get_with_a_numeric_id,
+            "test_list_and_get and v1.0-windowsAutopilotDeviceIdentity.list",
+            "v1.0 windowsAutopilotDeviceIdentity.list",
+            "shape",
+            id="id-of-the-wrong-type",
+        ),
+        pytest.param(
+            _500_on_malformed_json,
+            "test_bodies_with_one_rule_broken and v1.0-importedWindowsAutopilotDeviceIdentity.create",
+            "v1.0 importedWindowsAutopilotDeviceIdentity.create",
+            "negative",
+            id="500-on-malformed-json",
+        ),
     ],
 )
 def test_a_broken_emulator_fails_the_suite_naming_operation_and_check(

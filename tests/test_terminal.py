@@ -55,7 +55,11 @@ def _cli_stderr_on_a_pty(env: dict[str, str]) -> str:
     try:
         subprocess.run(
             [sys.executable, "-m", "graph_contracts.cli", "cleanup", "--tag", "gc"],
-            stdout=subprocess.DEVNULL, stderr=slave, env=env, timeout=60, check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            env=env,
+            timeout=60,
+            check=False,
         )
         os.close(slave)
         chunks = []
@@ -90,7 +94,11 @@ def test_the_cli_honours_no_color_on_a_terminal() -> None:
 def test_the_cli_is_plain_when_piped() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "graph_contracts.cli", "cleanup", "--tag", "gc"],
-        capture_output=True, text=True, env=_env(), timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("graph-contracts: error: --tag") and ESC not in result.stderr

@@ -33,13 +33,18 @@ from loopback import serve
 FIXTURES = Path(__file__).parent / "fixtures" / "traffic"
 DEVICES = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
 IMPORTED = "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"
-GOOD_DEVICE = {"@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
-               "serialNumber": "SN-1", "hardwareIdentifier": "aGFyZHdhcmU="}
+GOOD_DEVICE = {
+    "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+    "serialNumber": "SN-1",
+    "hardwareIdentifier": "aGFyZHdhcmU=",
+}
 
 
 async def broken_item(request: Request) -> JSONResponse:
-    return JSONResponse({"id": request.path_params["id"], "serialNumber": ["not", "a", "string"]},
-                        headers={"request-id": "1f2e3d4c-0000-4000-8000-000000000001"})
+    return JSONResponse(
+        {"id": request.path_params["id"], "serialNumber": ["not", "a", "string"]},
+        headers={"request-id": "1f2e3d4c-0000-4000-8000-000000000001"},
+    )
 
 
 async def accepted_list(request: Request) -> JSONResponse:
@@ -83,8 +88,9 @@ def har_file(endpoints: tuple[str, str, str], tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="module", params=["yaml", "json"])
-def cassette_file(request: pytest.FixtureRequest, endpoints: tuple[str, str, str],
-                  tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cassette_file(
+    request: pytest.FixtureRequest, endpoints: tuple[str, str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     folder = tmp_path_factory.mktemp("vcr")
     recorder = vcr.VCR(cassette_library_dir=str(folder), serializer=request.param, record_mode="all")
     graph, bad = _clients(endpoints)
@@ -170,11 +176,20 @@ def test_upload_profile_adds_the_autopilot_rules(har_file: Path, tmp_path: Path)
     assert code == 1 and any(i["pointer"].startswith("/request/body/hardwareIdentifier") for i in report["issues"])
 
 
-@pytest.mark.parametrize("host", ["https://graph.microsoft.us", "https://microsoftgraph.chinacloudapi.cn",
-                                  "http://127.0.0.1:8080/graph-proxy", "https://dod-graph.microsoft.us"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "https://graph.microsoft.us",
+        "https://microsoftgraph.chinacloudapi.cn",
+        "http://127.0.0.1:8080/graph-proxy",
+        "https://dod-graph.microsoft.us",
+    ],
+)
 def test_any_host_and_version_from_the_path(host: str, tmp_path: Path) -> None:
-    line = {"request": {"method": "GET", "url": f"{host}/beta/deviceManagement/windowsAutopilotDeviceIdentities"},
-            "response": {"status": 201, "headers": {"request-id": "x"}, "body": {"value": []}}}
+    line = {
+        "request": {"method": "GET", "url": f"{host}/beta/deviceManagement/windowsAutopilotDeviceIdentities"},
+        "response": {"status": 201, "headers": {"request-id": "x"}, "body": {"value": []}},
+    }
     path = tmp_path / "t.ndjson"
     path.write_text(json.dumps(line) + "\n")
     code, report = _json_report(path)
@@ -200,8 +215,9 @@ def test_formats_and_exit_codes(har_file: Path, tmp_path: Path, capsys: pytest.C
     assert f"cannot read {bad}: entry 0:" in err and "Traceback" not in err
 
 
-def test_a_folder_is_read_as_traffic_scan_reads_it(har_file: Path, cassette_file: Path, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_is_read_as_traffic_scan_reads_it(
+    har_file: Path, cassette_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A folder's traffic files, recursively (its notes skipped); a missing path is one unreadable input."""
     folder = tmp_path / "recordings"
     (folder / "nested").mkdir(parents=True)
@@ -212,8 +228,10 @@ def test_a_folder_is_read_as_traffic_scan_reads_it(har_file: Path, cassette_file
     assert code == 1
     assert report["unreadable"] == 0
     assert report["exchanges"] == 2 * _json_report(har_file)[1]["exchanges"]
-    assert {i["location"]["file"] for i in report["issues"]} == {str(folder / "session.har"),
-                                                                 str(folder / "nested" / "cassette.yaml")}
+    assert {i["location"]["file"] for i in report["issues"]} == {
+        str(folder / "session.har"),
+        str(folder / "nested" / "cassette.yaml"),
+    }
     assert main(["traffic", "check", str(folder), str(tmp_path / "absent")]) == 2
     captured = capsys.readouterr()
     assert "Is a directory" not in captured.err and "Traceback" not in captured.err
@@ -221,8 +239,11 @@ def test_a_folder_is_read_as_traffic_scan_reads_it(har_file: Path, cassette_file
 
 
 async def accepting_create(request: Request) -> JSONResponse:
-    return JSONResponse({"id": "32633e7b-5c4e-4e4e-993c-e0ca7eae7f2c", **(await request.json())}, 201,
-                        headers={"request-id": "1f2e3d4c-0000-4000-8000-000000000003"})
+    return JSONResponse(
+        {"id": "32633e7b-5c4e-4e4e-993c-e0ca7eae7f2c", **(await request.json())},
+        201,
+        headers={"request-id": "1f2e3d4c-0000-4000-8000-000000000003"},
+    )
 
 
 def test_expect_refusals_passes_an_invalid_body_answered_400_but_not_one_accepted(
@@ -234,8 +255,10 @@ def test_expect_refusals_passes_an_invalid_body_answered_400_but_not_one_accepte
     assert code == 1  # the broken response and the undocumented status are still findings
     assert _findings(json.loads(out.getvalue())) == EXPECTED - {("/request/body/serialNumber", "type")}
     recorder = HarRecorder()
-    with serve(Starlette(routes=[Route(IMPORTED, accepting_create, methods=["POST"])])) as lax, \
-            httpx.Client(base_url=lax, event_hooks=recorder.hooks) as client:
+    with (
+        serve(Starlette(routes=[Route(IMPORTED, accepting_create, methods=["POST"])])) as lax,
+        httpx.Client(base_url=lax, event_hooks=recorder.hooks) as client,
+    ):
         assert client.post(IMPORTED, json={**GOOD_DEVICE, "serialNumber": 5}).status_code == 201
     accepted = recorder.save(tmp_path / "accepted.har")
     out = io.StringIO()

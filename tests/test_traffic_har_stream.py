@@ -21,27 +21,58 @@ def _entries() -> list[dict[str, Any]]:
     """Entries using every HAR field the reader reads: headers, postData text and params, base64 and gzip
     content, statusText, startedDateTime and a fractional ``time``, non-ASCII text."""
     return [
-        {"startedDateTime": "2026-12-07T10:00:00.250Z", "time": 12.75,
-         "request": {"method": "get", "url": ITEMS + "?$top=1", "headers": [{"name": "Accept", "value": "*/*"}]},
-         "response": {"status": 200, "statusText": "OK", "headers": [{"name": "Content-Type", "value": "json"}],
-                      "content": {"text": '{"value": [{"displayName": "Gerät ✓"}]}'}}},
-        {"startedDateTime": "2026-12-07T10:00:01+01:00", "time": 3,
-         "request": {"method": "POST", "url": ITEMS, "headers": [],
-                     "postData": {"mimeType": "application/json", "text": '{"serialNumber": "SN-1", "n": 1.5e3}'}},
-         "response": {"status": "201", "headers": [], "content": {"encoding": "base64", "text": "eyJpZCI6ICIxIn0="}}},
-        {"request": {"method": "POST", "url": "https://login.microsoftonline.com/t/oauth2/v2.0/token",
-                     "postData": {"params": [{"name": "grant_type", "value": "client_credentials"}]}},
-         "response": {"status": 200, "headers": [{"name": "Content-Encoding", "value": "gzip"}],
-                      "content": {"encoding": "base64",
-                                  "text": base64.b64encode(gzip.compress(b'{"ok": true}')).decode()}}},
-        {"startedDateTime": "not a date", "time": -1,
-         "request": {"method": "DELETE", "url": ITEMS + "/1"}, "response": {"status": 204}},
+        {
+            "startedDateTime": "2026-12-07T10:00:00.250Z",
+            "time": 12.75,
+            "request": {"method": "get", "url": ITEMS + "?$top=1", "headers": [{"name": "Accept", "value": "*/*"}]},
+            "response": {
+                "status": 200,
+                "statusText": "OK",
+                "headers": [{"name": "Content-Type", "value": "json"}],
+                "content": {"text": '{"value": [{"displayName": "Gerät ✓"}]}'},
+            },
+        },
+        {
+            "startedDateTime": "2026-12-07T10:00:01+01:00",
+            "time": 3,
+            "request": {
+                "method": "POST",
+                "url": ITEMS,
+                "headers": [],
+                "postData": {"mimeType": "application/json", "text": '{"serialNumber": "SN-1", "n": 1.5e3}'},
+            },
+            "response": {"status": "201", "headers": [], "content": {"encoding": "base64", "text": "eyJpZCI6ICIxIn0="}},
+        },
+        {
+            "request": {
+                "method": "POST",
+                "url": "https://login.microsoftonline.com/t/oauth2/v2.0/token",
+                "postData": {"params": [{"name": "grant_type", "value": "client_credentials"}]},
+            },
+            "response": {
+                "status": 200,
+                "headers": [{"name": "Content-Encoding", "value": "gzip"}],
+                "content": {"encoding": "base64", "text": base64.b64encode(gzip.compress(b'{"ok": true}')).decode()},
+            },
+        },
+        {
+            "startedDateTime": "not a date",
+            "time": -1,
+            "request": {"method": "DELETE", "url": ITEMS + "/1"},
+            "response": {"status": 204},
+        },
     ]
 
 
 def _document() -> dict[str, Any]:
-    return {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
-                    "pages": [{"id": "p", "title": "a page"}], "entries": _entries()}}
+    return {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "test", "version": "1"},
+            "pages": [{"id": "p", "title": "a page"}],
+            "entries": _entries(),
+        }
+    }
 
 
 LAYOUTS = {
@@ -73,8 +104,10 @@ def test_a_har_that_breaks_off_after_some_entries_names_the_file_and_the_entry(t
     cut = text.index('"DELETE"')  # inside the fourth entry
     big = _document()
     big["log"]["entries"] = _entries() * 500  # 2,000 entries, many reads of the parser's buffer
-    for name, data, before in (("t.har", text[:cut].encode(), 3),
-                               ("t.har.gz", gzip.compress(json.dumps(big).encode())[:-1000], None)):
+    for name, data, before in (
+        ("t.har", text[:cut].encode(), 3),
+        ("t.har.gz", gzip.compress(json.dumps(big).encode())[:-1000], None),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         got: list[object] = []
@@ -106,9 +139,13 @@ def test_a_har_broken_before_its_first_entry_keeps_the_whole_document_error(tmp_
 
 
 def test_other_json_formats_are_not_taken_for_a_har(tmp_path: Path) -> None:
-    for name, doc in (("c.json", {"interactions": []}), ("m.json", {"mocks": []}),
-                      ("dotted.json", {"log.entries": [{"request": {}}]}),
-                      ("list.json", {"log": [{"entries": []}]}), ("str.har", {"log": {"entries": "x"}})):
+    for name, doc in (
+        ("c.json", {"interactions": []}),
+        ("m.json", {"mocks": []}),
+        ("dotted.json", {"log.entries": [{"request": {}}]}),
+        ("list.json", {"log": [{"entries": []}]}),
+        ("str.har", {"log": {"entries": "x"}}),
+    ):
         path = tmp_path / name
         path.write_text(json.dumps(doc), encoding="utf-8")
         assert not reader._streams_as_har(path), name
@@ -120,10 +157,16 @@ def test_a_large_har_streams_in_bounded_memory(tmp_path: Path) -> None:
     """10,000 entries (~8 MB of JSON): the peak of Python memory while every exchange is read stays under a
     tenth of the file's size. Parsing the document whole holds its text (the file's size) and every entry's
     dicts and strings (several times that), so it cannot pass."""
-    entry = {"startedDateTime": "2026-12-07T10:00:00Z", "time": 1.5,
-             "request": {"method": "GET", "url": ITEMS + "/{n}", "headers": [{"name": "Accept", "value": "*/*"}]},
-             "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}],
-                          "content": {"text": '{"id": "{n}", "serialNumber": "SN-{n}", "hash": "' + "A" * 500 + '"}'}}}
+    entry = {
+        "startedDateTime": "2026-12-07T10:00:00Z",
+        "time": 1.5,
+        "request": {"method": "GET", "url": ITEMS + "/{n}", "headers": [{"name": "Accept", "value": "*/*"}]},
+        "response": {
+            "status": 200,
+            "headers": [{"name": "Content-Type", "value": "application/json"}],
+            "content": {"text": '{"id": "{n}", "serialNumber": "SN-{n}", "hash": "' + "A" * 500 + '"}'},
+        },
+    }
     template = json.dumps(entry)
     path = tmp_path / "big.har"
     with path.open("w", encoding="utf-8") as out:

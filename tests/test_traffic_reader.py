@@ -32,18 +32,23 @@ def emulator_har(tmp_path_factory: pytest.TempPathFactory) -> Path:
     recorder = HarRecorder()
     with open_endpoint("emulator") as endpoint:
         token = endpoint.token("write")
-        with httpx.Client(base_url=endpoint.base_url, event_hooks=recorder.hooks,
-                          headers={"Authorization": f"Bearer {token}"}) as client:
+        with httpx.Client(
+            base_url=endpoint.base_url, event_hooks=recorder.hooks, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
             client.get(ITEMS)
-            client.post("/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
-                        json={"serialNumber": "SN-1", "hardwareIdentifier": "aGFyZHdhcmU="})
+            client.post(
+                "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+                json={"serialNumber": "SN-1", "hardwareIdentifier": "aGFyZHdhcmU="},
+            )
     return recorder.save(tmp_path_factory.mktemp("har") / "emulator.har")
 
 
 def test_har_from_a_real_recorder_yields_each_entry(emulator_har: Path) -> None:
     exchanges = list(read_traffic(emulator_har))
     assert [(e.request.method, e.request.path) for e in exchanges] == [
-        ("GET", ITEMS), ("POST", "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities")]
+        ("GET", ITEMS),
+        ("POST", "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities"),
+    ]
     location, request, response = exchanges[1]
     assert (location.file, location.index, location.format) == (str(emulator_har), 1, "har")
     assert json.loads(request.body)["serialNumber"] == "SN-1"
@@ -53,17 +58,36 @@ def test_har_from_a_real_recorder_yields_each_entry(emulator_har: Path) -> None:
 
 
 def test_har_form_params_and_base64_content(tmp_path: Path) -> None:
-    har = {"log": {"version": "1.2", "entries": [{
-        "request": {"method": "post", "url": "https://login.microsoftonline.com/t/oauth2/v2.0/token", "headers": [],
-                    "postData": {"mimeType": "application/x-www-form-urlencoded",
-                                 "params": [{"name": "grant_type", "value": "client_credentials"},
-                                            {"name": "scope", "value": "a b"}]}},
-        "response": {"status": 200, "statusText": "OK", "headers": [],
-                     "content": {"mimeType": "application/json", "encoding": "base64", "text": "eyJhIjogMX0="}},
-    }]}}
+    har = {
+        "log": {
+            "version": "1.2",
+            "entries": [
+                {
+                    "request": {
+                        "method": "post",
+                        "url": "https://login.microsoftonline.com/t/oauth2/v2.0/token",
+                        "headers": [],
+                        "postData": {
+                            "mimeType": "application/x-www-form-urlencoded",
+                            "params": [
+                                {"name": "grant_type", "value": "client_credentials"},
+                                {"name": "scope", "value": "a b"},
+                            ],
+                        },
+                    },
+                    "response": {
+                        "status": 200,
+                        "statusText": "OK",
+                        "headers": [],
+                        "content": {"mimeType": "application/json", "encoding": "base64", "text": "eyJhIjogMX0="},
+                    },
+                }
+            ],
+        }
+    }
     path = tmp_path / "x.har"
     path.write_text(json.dumps(har))
-    (_, request, response), = read_traffic(path)
+    ((_, request, response),) = read_traffic(path)
     assert request.method == "POST"
     assert request.body == b"grant_type=client_credentials&scope=a+b"
     assert response.body == b'{"a": 1}'
@@ -73,17 +97,19 @@ def gzip_app() -> Starlette:
     async def items(request: StarletteRequest) -> StarletteResponse:
         body = gzip.compress(json.dumps({"value": [{"id": "1"}]}).encode())
         return StarletteResponse(body, 200, {"content-type": "application/json", "content-encoding": "gzip"})
+
     return Starlette(routes=[Route(ITEMS, items)])
 
 
 # vcrpy's JSON serializer cannot hold binary, so it gets the body vcrpy decompressed; YAML keeps the gzip.
 @pytest.mark.parametrize(("serializer", "decode"), [("yaml", False), ("json", True)])
 def test_cassettes_written_by_vcrpy_with_gzip_bodies(tmp_path: Path, serializer: str, decode: bool) -> None:
-    recorder = vcr.VCR(cassette_library_dir=str(tmp_path), serializer=serializer, record_mode="all",
-                       decode_compressed_response=decode)
+    recorder = vcr.VCR(
+        cassette_library_dir=str(tmp_path), serializer=serializer, record_mode="all", decode_compressed_response=decode
+    )
     with serve(gzip_app()) as base, recorder.use_cassette(f"c.{serializer}"):
         assert httpx.get(base + ITEMS + "?$top=1").json() == {"value": [{"id": "1"}]}
-    (location, request, response), = read_traffic(tmp_path / f"c.{serializer}")
+    ((location, request, response),) = read_traffic(tmp_path / f"c.{serializer}")
     assert location.format == "vcr"
     assert request.url.endswith(ITEMS + "?$top=1")
     assert response.status == 200
@@ -99,7 +125,7 @@ def test_every_cassette_in_the_repository_reads() -> None:
 
 
 def test_the_pre_1_0_vcrpy_layout() -> None:
-    (_, request, response), = read_traffic(FIXTURES / "vcrpy-0.x-layout.yaml")
+    ((_, request, response),) = read_traffic(FIXTURES / "vcrpy-0.x-layout.yaml")
     assert request.url == "https://graph.microsoft.com" + ITEMS
     assert request.header("accept") == "application/json"
     assert response.header("Request-Id") == "6f1b0c1e-8d0c-4c59-a6a4-0d3e5f0d9a11"
@@ -115,8 +141,10 @@ def test_dev_proxy_mocks_keep_wildcards_and_read_at_file_bodies() -> None:
 
 
 def test_ndjson_locations_are_lines(tmp_path: Path) -> None:
-    line = {"request": {"method": "GET", "url": "https://graph.microsoft.us" + ITEMS, "headers": {"a": "b"}},
-            "response": {"status": 200, "headers": {"content-type": "application/json"}, "body": {"value": []}}}
+    line = {
+        "request": {"method": "GET", "url": "https://graph.microsoft.us" + ITEMS, "headers": {"a": "b"}},
+        "response": {"status": 200, "headers": {"content-type": "application/json"}, "body": {"value": []}},
+    }
     path = tmp_path / "t.ndjson"
     path.write_text(json.dumps(line) + "\n\n" + json.dumps(line) + "\n")
     exchanges = list(read_traffic(path))
@@ -143,21 +171,36 @@ def _bad(tmp_path: Path, name: str, text: str) -> Iterator[TrafficFileError]:
     ("name", "text", "says", "entry", "line"),
     [
         ("a.har", '{"log": {"entries": [', "not valid JSON", None, 1),
-        ("a.har", '{"log": {"entries": [{"request": {"method": "GET"}, "response": {"status": 200}}]}}',
-         "request.url", 0, 0),
-        ("a.har", '{"log": {"entries": [{"request": {"method": "GET", "url": "/x"}, "response": {"status": "x"}}]}}',
-         "not an HTTP status", 0, 0),
+        (
+            "a.har",
+            '{"log": {"entries": [{"request": {"method": "GET"}, "response": {"status": 200}}]}}',
+            "request.url",
+            0,
+            0,
+        ),
+        (
+            "a.har",
+            '{"log": {"entries": [{"request": {"method": "GET", "url": "/x"}, "response": {"status": "x"}}]}}',
+            "not an HTTP status",
+            0,
+            0,
+        ),
         ("a.yaml", "interactions:\n\t- a\n", "neither JSON nor YAML", None, 2),
         ("a.yaml", "just: text\n", "not recorded traffic", None, 0),
-        ("a.ndjson", '{"request": {"method": "GET", "url": "/"}, "response": {"status": 200}}\nnope\n',
-         "line is not JSON", 1, 2),
+        (
+            "a.ndjson",
+            '{"request": {"method": "GET", "url": "/"}, "response": {"status": 200}}\nnope\n',
+            "line is not JSON",
+            1,
+            2,
+        ),
         ("m.json", '{"mocks": [{"request": {"method": "GET"}}]}', "request.url", 0, 0),
     ],
 )
 def test_bad_files_give_one_structured_error(
     tmp_path: Path, name: str, text: str, says: str, entry: int | None, line: int
 ) -> None:
-    error, = _bad(tmp_path, name, text)
+    (error,) = _bad(tmp_path, name, text)
     assert says in str(error)
     assert str(tmp_path / name) in str(error)
     assert (error.entry, error.line) == (entry, line)

@@ -54,15 +54,16 @@ def _key_lines(seed: str, count: int) -> list[str]:
     """Lines of made-up key material: 64 base64 characters each, as PEM writes them (no real key)."""
     raw = b"".join(hashlib.sha512(f"{seed}{i}".encode()).digest() for i in range(count))
     text = base64.b64encode(raw).decode()
-    return [text[i:i + 64] for i in range(0, 64 * count, 64)]
+    return [text[i : i + 64] for i in range(0, 64 * count, 64)]
 
 
 RSA_LINES = _key_lines("rsa", 6)
 PKCS8_LINES = _key_lines("pkcs8", 5)
 EC_LINES = _key_lines("ec", 3)
 RSA_KEY = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(RSA_LINES) + "\n-----END RSA PRIVATE KEY-----\n"
-PKCS8_KEY = ("-----BEGIN ENCRYPTED PRIVATE KEY-----\r\n" + "\r\n".join(PKCS8_LINES)
-             + "\r\n-----END ENCRYPTED PRIVATE KEY-----")
+PKCS8_KEY = (
+    "-----BEGIN ENCRYPTED PRIVATE KEY-----\r\n" + "\r\n".join(PKCS8_LINES) + "\r\n-----END ENCRYPTED PRIVATE KEY-----"
+)
 EC_KEY = "-----BEGIN EC PRIVATE KEY-----\n" + "\n".join(EC_LINES) + "\n-----END EC PRIVATE KEY-----\n"
 PASSWORD = "Qz7kP2mX9vLw4RtY8nBc"  # the issue's
 CLIENT_SECRET = "Qx8Q~planted.client_secret-Value2"
@@ -75,12 +76,16 @@ def _b64(text: str, *, urlsafe: bool = False) -> str:
     return encode(text.encode()).decode()
 
 
-PRINCIPAL = _b64(json.dumps({
-    "auth_typ": "aad",
-    "claims": [{"typ": "name", "val": "Alice"}, {"typ": "access_token", "val": OPAQUE}],
-    "name_typ": "name",
-    "role_typ": "roles",
-}))
+PRINCIPAL = _b64(
+    json.dumps(
+        {
+            "auth_typ": "aad",
+            "claims": [{"typ": "name", "val": "Alice"}, {"typ": "access_token", "val": OPAQUE}],
+            "name_typ": "name",
+            "role_typ": "roles",
+        }
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -100,31 +105,66 @@ def _key_parts(lines: list[str], label: str) -> tuple[str, ...]:
 FOLDED_BODY = json.dumps({"description": "x" * 40, "password": PASSWORD})
 
 PLACEMENTS = [
-    Placement("pem-json-request", _key_parts(RSA_LINES, "RSA"),
-              lambda c: c.post("/echo", json={"displayName": "signing", "pem": RSA_KEY}), "pem"),
-    Placement("pem-json-request-crlf-encrypted", _key_parts(PKCS8_LINES, "ENCRYPTED"),
-              lambda c: c.post("/echo", json={"certificate": {"data": PKCS8_KEY}}), "pem"),
-    Placement("pem-text-request-real-newlines", _key_parts(EC_LINES, "EC"),
-              lambda c: c.post("/echo", content=f"the key follows\n{EC_KEY}and ends here\n",
-                               headers={"Content-Type": "text/plain"}), "pem"),
-    Placement("pem-form-request-percent-encoded", _key_parts(RSA_LINES, "RSA"),
-              lambda c: c.post("/token", data={"grant_type": "client_credentials", "cert": RSA_KEY}), "pem"),
-    Placement("pem-json-response-error-message", _key_parts(RSA_LINES, "RSA"),
-              lambda c: c.get("/respond/pem-error"), "pem"),
-    Placement("pem-json-response-field", _key_parts(EC_LINES, "EC"),
-              lambda c: c.get("/respond/pem-field"), "pem"),
-    Placement("yaml-folded-password", (PASSWORD,),
-              lambda c: c.post("/echo", content=FOLDED_BODY, headers={"Content-Type": "application/json"}),
-              "fold"),
-    Placement("base64-form-client_secret", (CLIENT_SECRET,),
-              lambda c: c.post("/token", content=_b64(f"grant_type=client_credentials&client_id=app"
-                                                      f"&client_secret={CLIENT_SECRET}"),
-                               headers={"Content-Type": "text/plain"}), "base64"),
-    Placement("base64-json-field-urlsafe", (REFRESH,),
-              lambda c: c.post("/echo", json={"state": _b64(json.dumps({"refresh_token": REFRESH}),
-                                                            urlsafe=True).rstrip("=")}), "base64"),
-    Placement("x-ms-client-principal", (OPAQUE,),
-              lambda c: c.get("/echo", headers={"x-ms-client-principal": PRINCIPAL}), "base64"),
+    Placement(
+        "pem-json-request",
+        _key_parts(RSA_LINES, "RSA"),
+        lambda c: c.post("/echo", json={"displayName": "signing", "pem": RSA_KEY}),
+        "pem",
+    ),
+    Placement(
+        "pem-json-request-crlf-encrypted",
+        _key_parts(PKCS8_LINES, "ENCRYPTED"),
+        lambda c: c.post("/echo", json={"certificate": {"data": PKCS8_KEY}}),
+        "pem",
+    ),
+    Placement(
+        "pem-text-request-real-newlines",
+        _key_parts(EC_LINES, "EC"),
+        lambda c: c.post(
+            "/echo", content=f"the key follows\n{EC_KEY}and ends here\n", headers={"Content-Type": "text/plain"}
+        ),
+        "pem",
+    ),
+    Placement(
+        "pem-form-request-percent-encoded",
+        _key_parts(RSA_LINES, "RSA"),
+        lambda c: c.post("/token", data={"grant_type": "client_credentials", "cert": RSA_KEY}),
+        "pem",
+    ),
+    Placement(
+        "pem-json-response-error-message", _key_parts(RSA_LINES, "RSA"), lambda c: c.get("/respond/pem-error"), "pem"
+    ),
+    Placement("pem-json-response-field", _key_parts(EC_LINES, "EC"), lambda c: c.get("/respond/pem-field"), "pem"),
+    Placement(
+        "yaml-folded-password",
+        (PASSWORD,),
+        lambda c: c.post("/echo", content=FOLDED_BODY, headers={"Content-Type": "application/json"}),
+        "fold",
+    ),
+    Placement(
+        "base64-form-client_secret",
+        (CLIENT_SECRET,),
+        lambda c: c.post(
+            "/token",
+            content=_b64(f"grant_type=client_credentials&client_id=app&client_secret={CLIENT_SECRET}"),
+            headers={"Content-Type": "text/plain"},
+        ),
+        "base64",
+    ),
+    Placement(
+        "base64-json-field-urlsafe",
+        (REFRESH,),
+        lambda c: c.post(
+            "/echo", json={"state": _b64(json.dumps({"refresh_token": REFRESH}), urlsafe=True).rstrip("=")}
+        ),
+        "base64",
+    ),
+    Placement(
+        "x-ms-client-principal",
+        (OPAQUE,),
+        lambda c: c.get("/echo", headers={"x-ms-client-principal": PRINCIPAL}),
+        "base64",
+    ),
     Placement("base64-response-body", (OPAQUE,), lambda c: c.get("/respond/base64-token"), "base64"),
 ]
 
@@ -144,11 +184,13 @@ async def respond(request: Request) -> Response:
     return PlainTextResponse(_b64(json.dumps({"token_type": "Bearer", "access_token": OPAQUE})))
 
 
-APP = Starlette(routes=[
-    Route("/echo", echo, methods=["GET", "POST"]),
-    Route("/token", echo, methods=["POST"]),
-    Route("/respond/{kind}", respond, methods=["GET"]),
-])
+APP = Starlette(
+    routes=[
+        Route("/echo", echo, methods=["GET", "POST"]),
+        Route("/token", echo, methods=["POST"]),
+        Route("/respond/{kind}", respond, methods=["GET"]),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -175,8 +217,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Recorded]:
                     placement.send(client)
                 with ours.use_cassette(name):
                     placement.send(client)
-            out[placement.name] = Recorded(plain_dir / name, har.save(har_dir / f"{placement.name}.har"),
-                                           ours_dir / name)
+            out[placement.name] = Recorded(
+                plain_dir / name, har.save(har_dir / f"{placement.name}.har"), ours_dir / name
+            )
     return out
 
 
@@ -188,8 +231,12 @@ def _visible(path: Path) -> str:
     the text their base64 runs decode to. A secret piece in this text is a secret piece in the file."""
     pieces = []
     for _, request, response in read_traffic(path):
-        pieces += [request.url, *(f"{k}: {v}" for k, v in request.headers + response.headers),
-                   request.body.decode("utf-8", "replace"), response.body.decode("utf-8", "replace")]
+        pieces += [
+            request.url,
+            *(f"{k}: {v}" for k, v in request.headers + response.headers),
+            request.body.decode("utf-8", "replace"),
+            response.body.decode("utf-8", "replace"),
+        ]
     pieces += [unquote_plus(piece) for piece in pieces]  # forms and queries, percent-decoded
     text = "\n".join(pieces)
     for run in _BASE64.findall(text):
@@ -216,8 +263,9 @@ def test_the_kinds_are_all_placed() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("placement", PLACEMENTS, ids=lambda p: p.name)
-def test_scan_flags_the_plain_recording(recorded: dict[str, Recorded], placement: Placement, fmt: str,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_flags_the_plain_recording(
+    recorded: dict[str, Recorded], placement: Placement, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = getattr(recorded[placement.name], fmt)
     assert _left(path, placement) == list(placement.parts)  # the recording does hold every piece
     assert main(["traffic", "scan", str(path)]) == 1
@@ -233,22 +281,26 @@ def test_recorder_writes_none_of_it(recorded: dict[str, Recorded], placement: Pl
 
 
 @pytest.mark.parametrize("placement", PLACEMENTS, ids=lambda p: p.name)
-def test_recorder_refuses_to_write_it_when_its_scrubbing_is_taken_away(placement: Placement, tmp_path: Path
-                                                                       ) -> None:
+def test_recorder_refuses_to_write_it_when_its_scrubbing_is_taken_away(placement: Placement, tmp_path: Path) -> None:
     """The scan before writing is the scanner at full strength: it alone must stop each kind."""
     recorder = graph_vcr(tmp_path, "all")
     recorder.before_record_request = lambda request: request
     recorder.before_record_response = lambda response: response
-    with serve(APP) as base, httpx.Client(base_url=base) as client, pytest.raises(SecretLeakError), \
-            recorder.use_cassette("leak.yaml"):
+    with (
+        serve(APP) as base,
+        httpx.Client(base_url=base) as client,
+        pytest.raises(SecretLeakError),
+        recorder.use_cassette("leak.yaml"),
+    ):
         placement.send(client)
     assert not (tmp_path / "leak.yaml").exists()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("placement", PLACEMENTS, ids=lambda p: p.name)
-def test_scrub_leaves_none_of_it(recorded: dict[str, Recorded], placement: Placement, fmt: str, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_scrub_leaves_none_of_it(
+    recorded: dict[str, Recorded], placement: Placement, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = getattr(recorded[placement.name], fmt)
     out = tmp_path / source.name
     assert main(["traffic", "scrub", str(source), "-o", str(out)]) == 0
@@ -276,8 +328,10 @@ def test_every_fold_vcrpy_makes_is_flagged_and_scrubbed(tmp_path: Path) -> None:
     """Wherever vcrpy's line width puts the fold (descriptions of every third length from 0 to 99, both separators)."""
     folded = 0
     for length in range(0, 100, 3):
-        for body in (json.dumps({"description": "x" * length, "password": PASSWORD}),
-                     '{"description":"' + "y" * length + '", "password":"' + PASSWORD + '"}'):
+        for body in (
+            json.dumps({"description": "x" * length, "password": PASSWORD}),
+            '{"description":"' + "y" * length + '", "password":"' + PASSWORD + '"}',
+        ):
             source = tmp_path / "folded.yaml"
             source.write_text(_cassette(body))
             lines = source.read_text().splitlines()

@@ -38,8 +38,10 @@ from graph_contracts.traffic.scan import SecretLeakError, scan_paths, scan_text
 from graph_contracts.traffic.secrets import PLACEHOLDER, is_secret_key, scrub_text
 from loopback import serve
 
-JWT = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJ4In0."
-       "Zm9vYmFyLXNpZ25hdHVyZS12YWx1ZQ")
+JWT = (
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJ0aWQiOiJ4In0."
+    "Zm9vYmFyLXNpZ25hdHVyZS12YWx1ZQ"
+)
 OPAQUE = "EwBwA8l6BAAU7p9QDpi-opaque-access-token-value"
 CLIENT_SECRET = "Qx8Q~planted.client_secret-Value2"
 SAS_SIG = "k3Yx%2Bq9L0planted%2FSASsignature%3D"
@@ -67,38 +69,69 @@ def _get(path: str, **kw: Any) -> Callable[[httpx.Client], Any]:
 PLACEMENTS = [
     Placement("authorization-bearer", OPAQUE, _get("/echo", headers={"Authorization": f"Bearer {OPAQUE}"})),
     Placement("AUTHORIZATION-jwt", JWT, _get("/echo", headers={"AUTHORIZATION": f"Bearer {JWT}"})),
-    Placement("authorization-basic", "dXNlcjpQbGFudGVkLVA0c3N3MHJkIQ==",
-              _get("/echo", headers={"authorization": "Basic dXNlcjpQbGFudGVkLVA0c3N3MHJkIQ=="})),
-    Placement("proxy-authorization", "cHJveHk6cGxhbnRlZC1wcm94eS1zZWNyZXQ=",
-              _get("/echo", headers={"Proxy-Authorization": "Basic cHJveHk6cGxhbnRlZC1wcm94eS1zZWNyZXQ="})),
+    Placement(
+        "authorization-basic",
+        "dXNlcjpQbGFudGVkLVA0c3N3MHJkIQ==",
+        _get("/echo", headers={"authorization": "Basic dXNlcjpQbGFudGVkLVA0c3N3MHJkIQ=="}),
+    ),
+    Placement(
+        "proxy-authorization",
+        "cHJveHk6cGxhbnRlZC1wcm94eS1zZWNyZXQ=",
+        _get("/echo", headers={"Proxy-Authorization": "Basic cHJveHk6cGxhbnRlZC1wcm94eS1zZWNyZXQ="}),
+    ),
     Placement("cookie", "planted-session-cookie-value", _get("/echo", headers={"Cookie": COOKIE})),
-    Placement("x-ms-authorization-auxiliary", JWT,
-              _get("/echo", headers={"x-ms-authorization-auxiliary": f"Bearer {JWT}"})),
+    Placement(
+        "x-ms-authorization-auxiliary", JWT, _get("/echo", headers={"x-ms-authorization-auxiliary": f"Bearer {JWT}"})
+    ),
     Placement("ocp-apim-subscription-key", SUB_KEY, _get("/echo", headers={"Ocp-Apim-Subscription-Key": SUB_KEY})),
     Placement("api-key", "planted-api-key-0f3c9", _get("/echo", headers={"api-key": "planted-api-key-0f3c9"})),
     Placement("query-access_token", OPAQUE, _get("/echo", params={"access_token": OPAQUE})),
     Placement("query-jwt", JWT, _get("/echo", params={"state": JWT})),
     Placement("query-sas-sig", "planted", _get(f"/echo?sv=2022-11-02&se=2030-01-01&sp=r&sig={SAS_SIG}")),
-    Placement("userinfo-password", PASSWORD,
-              lambda c: c.get(str(c.base_url).replace("://", f"://admin:{PASSWORD}@") + "/echo")),
-    Placement("form-client_secret", CLIENT_SECRET,
-              lambda c: c.post("/token", data={"grant_type": "client_credentials", "client_secret": CLIENT_SECRET})),
-    Placement("form-without-content-type", CLIENT_SECRET,
-              lambda c: c.post("/token", content=f"grant_type=client_credentials&client_secret={CLIENT_SECRET}",
-                               headers={"Content-Type": "text/plain"})),
-    Placement("form-password", PASSWORD,
-              lambda c: c.post("/token", data={"grant_type": "password", "username": "u", "password": PASSWORD})),
-    Placement("form-client_assertion", JWT,
-              lambda c: c.post("/token", data={"client_assertion_type": "jwt-bearer", "client_assertion": JWT})),
-    Placement("multipart-client_secret", CLIENT_SECRET,
-              lambda c: c.post("/token", data={"client_secret": CLIENT_SECRET}, files={"f": ("a.txt", b"x")})),
+    Placement(
+        "userinfo-password",
+        PASSWORD,
+        lambda c: c.get(str(c.base_url).replace("://", f"://admin:{PASSWORD}@") + "/echo"),
+    ),
+    Placement(
+        "form-client_secret",
+        CLIENT_SECRET,
+        lambda c: c.post("/token", data={"grant_type": "client_credentials", "client_secret": CLIENT_SECRET}),
+    ),
+    Placement(
+        "form-without-content-type",
+        CLIENT_SECRET,
+        lambda c: c.post(
+            "/token",
+            content=f"grant_type=client_credentials&client_secret={CLIENT_SECRET}",
+            headers={"Content-Type": "text/plain"},
+        ),
+    ),
+    Placement(
+        "form-password",
+        PASSWORD,
+        lambda c: c.post("/token", data={"grant_type": "password", "username": "u", "password": PASSWORD}),
+    ),
+    Placement(
+        "form-client_assertion",
+        JWT,
+        lambda c: c.post("/token", data={"client_assertion_type": "jwt-bearer", "client_assertion": JWT}),
+    ),
+    Placement(
+        "multipart-client_secret",
+        CLIENT_SECRET,
+        lambda c: c.post("/token", data={"client_secret": CLIENT_SECRET}, files={"f": ("a.txt", b"x")}),
+    ),
     Placement("json-access_token-nested", OPAQUE, _json({"outer": {"inner": [{"access_token": OPAQUE}]}})),
     Placement("json-accessToken", OPAQUE, _json({"accessToken": OPAQUE})),
     Placement("json-clientSecret", CLIENT_SECRET, _json({"clientSecret": CLIENT_SECRET})),
     Placement("json-secretText", CLIENT_SECRET, _json({"passwordCredential": {"secretText": CLIENT_SECRET}})),
     Placement("json-Access_Token", OPAQUE, _json({"Access_Token": OPAQUE})),
-    Placement("json-sas-url", "planted",
-              _json({"uploadUrl": f"https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig={SAS_SIG}"})),
+    Placement(
+        "json-sas-url",
+        "planted",
+        _json({"uploadUrl": f"https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sig={SAS_SIG}"}),
+    ),
     Placement("set-cookie", "planted-session-cookie-value", _get("/respond/set-cookie")),
     Placement("set-cookie2", "planted-session-cookie-value", _get("/respond/set-cookie2")),
     Placement("location-sas", "planted", _get("/respond/location")),
@@ -128,17 +161,25 @@ async def respond(request: Request) -> Response:
         message = f"Token {JWT} is expired"
         return JSONResponse({"error": {"code": "InvalidAuthenticationToken", "message": message}}, 400)
     if kind == "token":
-        return JSONResponse({"token_type": "Bearer", "expires_in": 3599, "access_token": OPAQUE,
-                             "refresh_token": "0.AXoA-planted-refresh"})
+        return JSONResponse(
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "access_token": OPAQUE,
+                "refresh_token": "0.AXoA-planted-refresh",
+            }
+        )
     body = gzip.compress(json.dumps({"access_token": OPAQUE}).encode())
     return Response(body, headers={"content-type": "application/json", "content-encoding": "gzip"})
 
 
-APP = Starlette(routes=[
-    Route("/echo", echo, methods=["GET", "POST"]),
-    Route("/token", echo, methods=["POST"]),
-    Route("/respond/{kind}", respond, methods=["GET", "POST"]),
-])
+APP = Starlette(
+    routes=[
+        Route("/echo", echo, methods=["GET", "POST"]),
+        Route("/token", echo, methods=["POST"]),
+        Route("/respond/{kind}", respond, methods=["GET", "POST"]),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -205,16 +246,19 @@ def _bodies(path: Path) -> bytes:
 
 
 # Response-side placements have nothing to match on, and httpx draws a new multipart boundary per request.
-REQUEST_SIDE = [p for p in PLACEMENTS
-                if not p.name.startswith(("set-cookie", "location", "error", "token-r", "gzip", "multipart"))]
+REQUEST_SIDE = [
+    p for p in PLACEMENTS if not p.name.startswith(("set-cookie", "location", "error", "token-r", "gzip", "multipart"))
+]
 
 
 @pytest.mark.parametrize("placement", REQUEST_SIDE, ids=lambda p: p.name)
 def test_scrubbed_cassette_replays(recorded: dict[str, Recorded], placement: Placement) -> None:
     """The fakes are stable: the live request, scrubbed the same way, matches the recorded one."""
     scrubbed = recorded[placement.name].scrubbed
-    with graph_vcr(scrubbed.parent, "none").use_cassette(scrubbed.name), \
-            httpx.Client(base_url="http://127.0.0.1:9") as client:
+    with (
+        graph_vcr(scrubbed.parent, "none").use_cassette(scrubbed.name),
+        httpx.Client(base_url="http://127.0.0.1:9") as client,
+    ):
         assert placement.send(client).json() == {"ok": True}
 
 
@@ -253,13 +297,34 @@ def _secret_values() -> st.SearchStrategy[str]:
 def _jwt(seed: str) -> str:
     def part(obj: Any) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
     return f"{part({'typ': 'JWT', 'alg': 'RS256'})}.{part({'sub': seed})}.{seed}"
 
 
-KEY_SPELLINGS = ("access_token", "accessToken", "Access_Token", "ACCESS-TOKEN", "client_secret", "clientSecret",
-                 "secretText", "refresh_token", "id_token", "password", "client_assertion", "userPassword")
-HEADER_NAMES = ("Authorization", "authorization", "AUTHORIZATION", "x-ms-authorization-auxiliary",
-                "Ocp-Apim-Subscription-Key", "api-key", "Cookie", "Proxy-Authorization")
+KEY_SPELLINGS = (
+    "access_token",
+    "accessToken",
+    "Access_Token",
+    "ACCESS-TOKEN",
+    "client_secret",
+    "clientSecret",
+    "secretText",
+    "refresh_token",
+    "id_token",
+    "password",
+    "client_assertion",
+    "userPassword",
+)
+HEADER_NAMES = (
+    "Authorization",
+    "authorization",
+    "AUTHORIZATION",
+    "x-ms-authorization-auxiliary",
+    "Ocp-Apim-Subscription-Key",
+    "api-key",
+    "Cookie",
+    "Proxy-Authorization",
+)
 
 
 def _case(name: str, draw: st.DrawFn) -> str:
@@ -278,10 +343,13 @@ def planted_cassettes(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
         places = ["header", "form", "form-no-type", "json", "multipart", "error-text"]
     place = draw(st.sampled_from(places))
     key = draw(st.sampled_from(KEY_SPELLINGS))
-    request: dict[str, Any] = {"method": "POST", "uri": "https://graph.microsoft.com/v1.0/x", "body": None,
-                               "headers": {}}  # vcrpy's own Request below
-    response: dict[str, Any] = {"status": {"code": 200, "message": "OK"}, "headers": {},
-                                "body": {"string": "{}"}}
+    request: dict[str, Any] = {
+        "method": "POST",
+        "uri": "https://graph.microsoft.com/v1.0/x",
+        "body": None,
+        "headers": {},
+    }  # vcrpy's own Request below
+    response: dict[str, Any] = {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": "{}"}}
     if kind == "sas":
         carrier = f"https://a.blob.core.windows.net/c?sv=2022-11-02&sig={secret}"
     elif kind == "userinfo":
@@ -289,7 +357,7 @@ def planted_cassettes(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
     elif kind == "pem":
         label = draw(st.sampled_from(["RSA ", "EC ", "", "ENCRYPTED ", "OPENSSH "]))
         newline = draw(st.sampled_from(["\n", "\r\n"]))
-        lines = [(secret * 8)[i * 7:i * 7 + 64] for i in range(3)]
+        lines = [(secret * 8)[i * 7 : i * 7 + 64] for i in range(3)]
         carrier = newline.join([f"-----BEGIN {label}PRIVATE KEY-----", *lines, f"-----END {label}PRIVATE KEY-----"])
         if place in ("form", "form-no-type"):
             carrier = quote_plus(carrier)  # a form field as a form sends it, percent-encoded
@@ -308,8 +376,7 @@ def planted_cassettes(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
         request["uri"] = carrier or f"https://graph.microsoft.com/v1.0/x?{key}={secret}&$top=1"
     elif place in ("form", "form-no-type"):
         request["body"] = f"grant_type=x&{key}={secret}&scope=s" if carrier is None else f"redirect={carrier}"
-        request["headers"]["Content-Type"] = [
-            "application/x-www-form-urlencoded" if place == "form" else "text/plain"]
+        request["headers"]["Content-Type"] = ["application/x-www-form-urlencoded" if place == "form" else "text/plain"]
     elif place == "json":
         request["body"] = json.dumps({"outer": [{key: secret}]} if carrier is None else {"url": carrier})
     elif place == "multipart":
@@ -319,22 +386,25 @@ def planted_cassettes(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
     elif place == "error-text":
         response["status"] = {"code": 401, "message": "Unauthorized"}
         response["body"]["string"] = json.dumps(
-            {"error": {"code": "InvalidAuthenticationToken", "message": f"rejected: Bearer {secret} ({carrier})"}})
+            {"error": {"code": "InvalidAuthenticationToken", "message": f"rejected: Bearer {secret} ({carrier})"}}
+        )
     elif place == "location" and kind.startswith("base64"):
         response["headers"]["Location"] = [f"https://graph.microsoft.com/v1.0/x?state={carrier}"]
     elif place == "location":
         response["headers"]["Location"] = [carrier or f"https://graph.microsoft.com/v1.0/x?{key}={secret}"]
     else:
         response["headers"][_case("Set-Cookie2" if draw(st.booleans()) else "Set-Cookie", draw)] = [
-            f"ESTSAUTH={carrier if kind.startswith('base64') else secret}; path=/"]
+            f"ESTSAUTH={carrier if kind.startswith('base64') else secret}; path=/"
+        ]
     vcr_request = VcrRequest(request["method"], request["uri"], request["body"], request["headers"])
     return f"{kind} in {place}", secret, {"requests": [vcr_request], "responses": [response]}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(planted=planted_cassettes())
-def test_each_secret_in_each_place_is_flagged_then_gone(planted: tuple[str, str, dict[str, Any]],
-                                                       tmp_path: Path) -> None:
+def test_each_secret_in_each_place_is_flagged_then_gone(
+    planted: tuple[str, str, dict[str, Any]], tmp_path: Path
+) -> None:
     from vcr.serialize import serialize
     from vcr.serializers import yamlserializer
 
@@ -383,11 +453,15 @@ def test_a_random_looking_token_in_any_header_is_replaced_but_ids_and_plain_valu
     """The entropy rule (detect-secrets' limits): a header nobody named a secret can still carry one."""
     from graph_contracts.graph.recording import scrub_response
 
-    response = {"headers": {"X-Custom-Auth": ["9fK2mQ7xL0pR4sT8vW1yZ3bC6dE5gHjN"],
-                            "request-id": ["0d4c7f3e-2b1a-4c8e-9f6d-5a3b2c1d0e9f"],
-                            "X-Tag": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
-                            "ETag": ["W/\"datetime'2026-11-29T20%3A00%3A00.0000000Z'\""]},
-                "body": {"string": b""}}
+    response = {
+        "headers": {
+            "X-Custom-Auth": ["9fK2mQ7xL0pR4sT8vW1yZ3bC6dE5gHjN"],
+            "request-id": ["0d4c7f3e-2b1a-4c8e-9f6d-5a3b2c1d0e9f"],
+            "X-Tag": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+            "ETag": ["W/\"datetime'2026-11-29T20%3A00%3A00.0000000Z'\""],
+        },
+        "body": {"string": b""},
+    }
     headers = scrub_response(response)["headers"]
     assert headers["X-Custom-Auth"] == [PLACEHOLDER]
     assert headers["request-id"] == ["0d4c7f3e-2b1a-4c8e-9f6d-5a3b2c1d0e9f"]

@@ -80,9 +80,7 @@ def test_truncated_json_names_line_and_column(tmp_path: Path, capsys: pytest.Cap
     assert f"{path}:4:1: not valid JSON" in err
 
 
-def test_missing_file_and_directory_do_not_hide_other_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missing_file_and_directory_do_not_hide_other_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps(device("SN-1")), encoding="utf-8")
     code, out, err = run(capsys, "validate", str(tmp_path / "missing.json"), str(tmp_path), str(good))
@@ -92,9 +90,7 @@ def test_missing_file_and_directory_do_not_hide_other_files(
     assert "1 record checked, 0 errors, 0 warnings, 2 unreadable files" in out
 
 
-def test_huge_valid_value_is_an_error_with_a_short_message(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_huge_valid_value_is_an_error_with_a_short_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "huge.json"
     path.write_text('{"serialNumber": "' + "A" * 10_000_000 + '"}', encoding="utf-8")
     code, out, _err = run(capsys, "validate", str(path))
@@ -179,9 +175,7 @@ def test_get_windowsautopilotinfo_csv_with_bad_hash_duplicate_and_bom(
 # --- machine formats ------------------------------------------------------------
 
 
-def test_junit_is_parseable_with_one_testcase_per_record(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_junit_is_parseable_with_one_testcase_per_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = csv_file(tmp_path, ["SN-1", "SN-2", "SN-1"])
     code, out, _err = run(capsys, "validate", str(path), "--format", "junit")
     assert code == 1

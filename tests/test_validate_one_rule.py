@@ -39,8 +39,9 @@ def csv_text(*serials: str) -> str:
 # --- binary data: the start of the file decides; a NUL later is its row's error ----------------
 
 
-def test_a_file_that_does_not_start_as_text_is_refused_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                                             ) -> None:
+def test_a_file_that_does_not_start_as_text_is_refused_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     png = tmp_path / "photo.csv"
     png.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)))
     code, _out, err = run(capsys, "validate", str(png))
@@ -49,7 +50,7 @@ def test_a_file_that_does_not_start_as_text_is_refused_whole(tmp_path: Path, cap
 
 def test_a_nul_in_the_header_line_refuses_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "h.csv"
-    path.write_text("Device Serial\0 Number" + csv_text("S1")[len("Device Serial Number"):], encoding="ascii")
+    path.write_text("Device Serial\0 Number" + csv_text("S1")[len("Device Serial Number") :], encoding="ascii")
     assert run(capsys, "validate", str(path))[0] == 2
 
 
@@ -59,17 +60,21 @@ def test_a_nul_in_an_ndjson_line_is_that_lines_error(tmp_path: Path, capsys: pyt
     code, out, _err = run(capsys, "validate", str(path), "--format", "json")
     assert code == 1
     assert [(i["code"], i["location"]["line"]) for i in json.loads(out)["issues"] if i["code"] == "json"] == [
-        ("json", 2)]
+        ("json", 2)
+    ]
 
 
 # --- numbers past Python's digit limit: a record error in our words, in every JSON form -----------
 
 
-@pytest.mark.parametrize(("name", "text", "pointer"), [
-    ("body.json", f'{{"{DEVICES}": [{{"serialNumber": "S1", "x": {LONG}}}]}}', f"/{DEVICES}/0/x"),
-    ("array.json", f'[{{"serialNumber": "S1", "x": -{LONG}}}]', "/0/x"),
-    ("lines.ndjson", f'{{"serialNumber": "S1", "x": {LONG}}}\n{{"serialNumber": "S2"}}\n', "/x"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "pointer"),
+    [
+        ("body.json", f'{{"{DEVICES}": [{{"serialNumber": "S1", "x": {LONG}}}]}}', f"/{DEVICES}/0/x"),
+        ("array.json", f'[{{"serialNumber": "S1", "x": -{LONG}}}]', "/0/x"),
+        ("lines.ndjson", f'{{"serialNumber": "S1", "x": {LONG}}}\n{{"serialNumber": "S2"}}\n', "/x"),
+    ],
+)
 def test_a_5000_digit_integer_is_a_record_error_in_our_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, pointer: str
 ) -> None:
@@ -105,8 +110,10 @@ def test_a_named_pipe_is_read_as_a_stream(tmp_path: Path, capsys: pytest.Capture
     assert "duplicate-hash" in out and "2 records checked" in out
 
 
-@pytest.mark.skipif(sys.platform == "win32" or not Path("/bin/bash").exists(),
-                    reason="process substitution needs bash and /dev/fd (POSIX)")
+@pytest.mark.skipif(
+    sys.platform == "win32" or not Path("/bin/bash").exists(),
+    reason="process substitution needs bash and /dev/fd (POSIX)",
+)
 def test_process_substitution_is_read_as_a_stream(tmp_path: Path) -> None:
     good = tmp_path / "ok.csv"
     good.write_text(csv_text("S1", "S2"), encoding="ascii")
@@ -141,12 +148,15 @@ def test_a_csv_with_rows_gets_no_empty_batch_warning(tmp_path: Path, capsys: pyt
 # --- UTF-32 is named, not taken for UTF-16 ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("encoding", "bom", "named"), [
-    ("utf-32-le", codecs.BOM_UTF32_LE, "UTF-32LE with a BOM"),
-    ("utf-32-be", codecs.BOM_UTF32_BE, "UTF-32BE with a BOM"),
-    ("utf-32-le", b"", "UTF-32LE without a BOM"),
-    ("utf-32-be", b"", "UTF-32BE without a BOM"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "bom", "named"),
+    [
+        ("utf-32-le", codecs.BOM_UTF32_LE, "UTF-32LE with a BOM"),
+        ("utf-32-be", codecs.BOM_UTF32_BE, "UTF-32BE with a BOM"),
+        ("utf-32-le", b"", "UTF-32LE without a BOM"),
+        ("utf-32-be", b"", "UTF-32BE without a BOM"),
+    ],
+)
 def test_a_utf32_csv_is_named_as_such(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, bom: bytes, named: str
 ) -> None:
@@ -164,8 +174,9 @@ def _codes(capsys: pytest.CaptureFixture[str], path: Path) -> list[tuple[str, st
     return [(i["code"], i["message"]) for i in json.loads(out)["issues"]]
 
 
-def test_a_hash_cut_at_255_characters_is_only_the_excel_damage(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_hash_cut_at_255_characters_is_only_the_excel_damage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "cut.csv"
     path.write_text(f"{HEADER}\r\nS1,,{hw('S1')[:255]}\r\n", encoding="ascii")
     assert [code for code, _ in _codes(capsys, path)] == ["csv-excel-mangled"]  # not also base64, hash-length
@@ -180,8 +191,7 @@ def test_a_serial_excel_mangled_is_not_also_a_mismatch(
     assert [code for code, _ in _codes(capsys, path)] == ["csv-excel-mangled"]
 
 
-def test_a_mismatch_without_excel_damage_is_still_reported(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_mismatch_without_excel_damage_is_still_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "other.csv"
     path.write_text(f"{HEADER}\r\nPF3X9K2B,,{hw('PF3X9K2A')}\r\n", encoding="ascii")
     assert [code for code, _ in _codes(capsys, path)] == ["serial-mismatch"]
@@ -212,21 +222,32 @@ def test_root_causes_explains_by_value_and_by_object() -> None:
     from graph_contracts.autopilot.catalog import root_causes
     from graph_contracts.issues import Issue
 
-    issues = [Issue("/hardwareIdentifier", "csv-excel-mangled", ""), Issue("/hardwareIdentifier", "hash-length", ""),
-              Issue("/serialNumber", "serial-mismatch", "", "warning"), Issue("/a/@odata.type", "odata-type", ""),
-              Issue("/a/extra", "unknown-property", ""), Issue("/extra", "unknown-property", "")]
+    issues = [
+        Issue("/hardwareIdentifier", "csv-excel-mangled", ""),
+        Issue("/hardwareIdentifier", "hash-length", ""),
+        Issue("/serialNumber", "serial-mismatch", "", "warning"),
+        Issue("/a/@odata.type", "odata-type", ""),
+        Issue("/a/extra", "unknown-property", ""),
+        Issue("/extra", "unknown-property", ""),
+    ]
     assert [(i.pointer, i.code) for i in root_causes(issues)] == [
-        ("/hardwareIdentifier", "csv-excel-mangled"), ("/serialNumber", "serial-mismatch"),
-        ("/a/@odata.type", "odata-type"), ("/extra", "unknown-property")]
+        ("/hardwareIdentifier", "csv-excel-mangled"),
+        ("/serialNumber", "serial-mismatch"),
+        ("/a/@odata.type", "odata-type"),
+        ("/extra", "unknown-property"),
+    ]
 
 
 # --- "this row is the first ..." is reported with that row -------------------------------------------
 
 
-@pytest.mark.parametrize(("code", "row_text"), [
-    ("csv-quotes", '"S2","","{hash}"'),
-    ("csv-encoding", "S2,,{hash},Équipe"),
-])
+@pytest.mark.parametrize(
+    ("code", "row_text"),
+    [
+        ("csv-quotes", '"S2","","{hash}"'),
+        ("csv-encoding", "S2,,{hash},Équipe"),
+    ],
+)
 def test_a_first_row_issue_names_its_row_in_text_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], code: str, row_text: str
 ) -> None:
@@ -246,16 +267,24 @@ def test_a_first_row_issue_names_its_row_in_text_and_json(
 
 def test_quotes_in_the_header_say_the_header(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "qh.csv"
-    path.write_text('"Device Serial Number","Windows Product ID","Hardware Hash"\r\n' + f"S1,,{hw('S1')}\r\n",
-                    encoding="ascii")
+    path.write_text(
+        '"Device Serial Number","Windows Product ID","Hardware Hash"\r\n' + f"S1,,{hw('S1')}\r\n", encoding="ascii"
+    )
     _code, out, _err = run(capsys, "validate", str(path))
     assert "csv-quotes at /: the header wraps its names in quotation marks" in out
 
 
 # --- formula injection ------------------------------------------------------------------------------
 
-FORMULAS = ["=cmd|' /C calc'!A0", "=1+1", "=HYPERLINK(\"http://x\")", "@SUM(1+1)", "+cmd|' /C calc'!A0",
-            "-2+3+cmd|' /C calc'!A0", "-A1!B2"]
+FORMULAS = [
+    "=cmd|' /C calc'!A0",
+    "=1+1",
+    '=HYPERLINK("http://x")',
+    "@SUM(1+1)",
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "-A1!B2",
+]
 NOT_FORMULAS = ["-123", "+44", "@Home", "-ABC-1", "PF3X9K2A", "0000-0002-5364-9271-3245-9981-42", "+1+1", "="]
 
 

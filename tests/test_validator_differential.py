@@ -66,8 +66,25 @@ def test_one_rule_mutations(version: str, op: Any, data: st.DataObject) -> None:
 
 _HASH = encode_hardware_hash(build_hardware_hash("PF0DIFF1", "Contoso"))
 _HASH_VALUES: list[object] = [
-    _HASH, _HASH + "\n", _HASH[:-4], _HASH[:-1] + "=", _HASH.replace("A", "-", 1), " " + _HASH,
-    "QUFB", "QUFB\n", "QUE=", "QQ==", "Q===", "QUF", "QUFB QUFB", "Zm9v+/==", "Zm9v-_8=", "é", "", None, 5,
+    _HASH,
+    _HASH + "\n",
+    _HASH[:-4],
+    _HASH[:-1] + "=",
+    _HASH.replace("A", "-", 1),
+    " " + _HASH,
+    "QUFB",
+    "QUFB\n",
+    "QUE=",
+    "QQ==",
+    "Q===",
+    "QUF",
+    "QUFB QUFB",
+    "Zm9v+/==",
+    "Zm9v-_8=",
+    "é",
+    "",
+    None,
+    5,
 ]
 
 
@@ -85,9 +102,10 @@ def test_type_schema_fast_verdict_matches_jsonschema(value: object) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(value=st.one_of(st.sampled_from(_HASH_VALUES),
-                       st.text(alphabet="AQUFBZm9v+/=-_ \n", max_size=12)),
-       serial=st.sampled_from(["PF0DIFF1", " PF0DIFF1", "PF0OTHER", "", "Default string", "PF\x01"]))
+@given(
+    value=st.one_of(st.sampled_from(_HASH_VALUES), st.text(alphabet="AQUFBZm9v+/=-_ \n", max_size=12)),
+    serial=st.sampled_from(["PF0DIFF1", " PF0DIFF1", "PF0OTHER", "", "Default string", "PF\x01"]),
+)
 def test_upload_is_valid_is_validate_without_errors(value: object, serial: str) -> None:
     """``is_valid``'s shortcut for a single upload record answers what ``validate`` reports."""
     record = {"serialNumber": serial, "hardwareIdentifier": value}
@@ -96,17 +114,27 @@ def test_upload_is_valid_is_validate_without_errors(value: object, serial: str) 
 
 
 _RECORD_MUTATIONS: list[dict[str, object]] = [
-    {}, {"serialNumber": 5}, {"serialNumber": None}, {"serialNumber": 1.0}, {"productKey": True},
-    {"serialNumber": ["PF0DIFF1"]}, {"serialNumbr": "PF0DIFF1"}, {"@odata.type": "#microsoft.graph.device"},
-    {"@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity"}, {"state": {"deviceImportStatus": "x"}},
-    {"state": None}, {"groupTag": {"a": 1}}, {"id": "00000000-0000-0000-0000-000000000000"},
+    {},
+    {"serialNumber": 5},
+    {"serialNumber": None},
+    {"serialNumber": 1.0},
+    {"productKey": True},
+    {"serialNumber": ["PF0DIFF1"]},
+    {"serialNumbr": "PF0DIFF1"},
+    {"@odata.type": "#microsoft.graph.device"},
+    {"@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity"},
+    {"state": {"deviceImportStatus": "x"}},
+    {"state": None},
+    {"groupTag": {"a": 1}},
+    {"id": "00000000-0000-0000-0000-000000000000"},
 ]
 
 
 @pytest.mark.parametrize("profile", ["contract", "upload"])
 @pytest.mark.parametrize("change", _RECORD_MUTATIONS, ids=range(len(_RECORD_MUTATIONS)))
-def test_is_valid_takes_jsonschema_rs_rejections_only_where_jsonschema_agrees(change: dict[str, object],
-                                                                              profile: str) -> None:
+def test_is_valid_takes_jsonschema_rs_rejections_only_where_jsonschema_agrees(
+    change: dict[str, object], profile: str
+) -> None:
     """``is_valid`` trusts jsonschema-rs's "invalid" for plain JSON: it must be jsonschema's verdict too."""
     record = {"serialNumber": "PF0DIFF1", "hardwareIdentifier": _HASH, **change}
     ours = Validator.for_type(AUTOPILOT_TYPE, profile=profile)  # type: ignore[arg-type]
@@ -117,8 +145,19 @@ def test_is_valid_takes_jsonschema_rs_rejections_only_where_jsonschema_agrees(ch
 
 
 _FIELD_VALUES: dict[str, list[object]] = {
-    "serialNumber": ["PF0DIFF1", " PF0DIFF1", "PF0DIFF1 ", "pf0diff1", "PF0OTHER", "", "Default string",
-                     "0000000", "PF\x01", "PF0DIFF1\u00e9", 7],
+    "serialNumber": [
+        "PF0DIFF1",
+        " PF0DIFF1",
+        "PF0DIFF1 ",
+        "pf0diff1",
+        "PF0OTHER",
+        "",
+        "Default string",
+        "0000000",
+        "PF\x01",
+        "PF0DIFF1\u00e9",
+        7,
+    ],
     "productKey": ["", "ABCDE-ABCDE-ABCDE-ABCDE-ABCDE", "00329-00000-0003-AA606", "not a key", " ", 3],
     "assignedUserPrincipalName": ["", "a@contoso.com", "nobody", "a@b", "a@contoso.com\n"],
     "groupTag": ["", "Sales", " Sales", "Sales\t", "Sa\x7fles", "Ünïcode"],
@@ -150,8 +189,16 @@ def test_clean_record_shortcut_matches_the_full_analysis(data: st.DataObject) ->
     assert ours.is_valid(record) == (not any(i.severity == "error" for i in ours.validate(record)))
 
     def rows() -> list[Record]:
-        return [Record(dict(record), Location("f.csv", row=n), f"row {n}", target="device",
-                       columns={"serialNumber": "Device Serial Number"}) for n in (2, 3)]
+        return [
+            Record(
+                dict(record),
+                Location("f.csv", row=n),
+                f"row {n}",
+                target="device",
+                columns={"serialNumber": "Device Serial Number"},
+            )
+            for n in (2, 3)
+        ]
 
     fast = [issues for _, issues in ours.validate_many(rows(), batch=BatchChecker(limit=1))]
     full = []

@@ -19,7 +19,8 @@ SOURCE = Path(graph_contracts.__file__).parent
 def test_the_import_collection_and_type_are_spelt_once_in_the_code() -> None:
     for name in (AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, "windowsAutopilotDeviceIdentities"):
         defined = [
-            str(p.relative_to(SOURCE)) for p in SOURCE.rglob("*.py")
+            str(p.relative_to(SOURCE))
+            for p in SOURCE.rglob("*.py")
             for line in p.read_text(encoding="utf-8").splitlines()
             if line.split("#")[0].rstrip().endswith(f'= "{name}"')
         ]

@@ -78,7 +78,7 @@ def tag_matches(value: str, tag: str) -> bool:
     """True when ``value`` carries ``tag`` as a whole segment: the tag alone, or the tag, ``-`` and more."""
     if not value.startswith(tag):
         return False
-    rest = value[len(tag):]
+    rest = value[len(tag) :]
     return not rest or rest.startswith(TAG_SEPARATOR) or tag.endswith(TAG_SEPARATOR)
 
 

@@ -172,7 +172,6 @@ class TokenError(InputFileError):
     """
 
 
-
 class StateFileError(InputFileError):
     """A ``--state`` file that cannot be used: ``pointer`` is the JSON pointer of the offending value."""
 
@@ -182,6 +181,7 @@ class StateFileError(InputFileError):
 
     def __reduce__(self) -> tuple[type[StateFileError], tuple[str, str, str]]:  # type: ignore[override]
         return type(self), (self.file, self.pointer, self.detail.split(": ", 1)[-1])
+
 
 class EndpointError(GraphContractsError):
     """A request to an endpoint (emulator, replay or tenant) did not succeed.
@@ -386,6 +386,8 @@ class CheckFailed(GraphContractsError, AssertionError):
         self.problems = problems
         detail = "; ".join(problems) if problems else f"expected {expected!r}, got {got!r}"
         super().__init__(f"{check}: {what}: {detail}")
+
+
 class PagingError(GraphError):
     """A collection could not be read to its end: a paging cap was hit, or ``@odata.nextLink`` looped.
 

@@ -12,8 +12,18 @@ from . import textio
 from .errors import InputFileError
 from .issues import Issue, Location, pointer_join
 
-__all__ = ["MAX_RECORD_BYTES", "Loaded", "LongNumber", "LongNumberFound", "TextBuffer", "duplicate_hook",
-           "duplicate_key_issues", "duplicate_pointers", "loads", "parse_int"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "Loaded",
+    "LongNumber",
+    "LongNumberFound",
+    "TextBuffer",
+    "duplicate_hook",
+    "duplicate_key_issues",
+    "duplicate_pointers",
+    "loads",
+    "parse_int",
+]
 
 #: The largest record (an NDJSON line) read; an import body of 500 devices is about 2.2 MB.
 MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -51,10 +61,13 @@ def duplicate_pointers(root: Any, found: list[tuple[dict[str, Any], list[str]]])
 def duplicate_key_issues(pointers: list[str], location: Location | None = None) -> tuple[Issue, ...]:
     """One ``duplicate-key`` error per repeated name; the last value is the one validated."""
     return tuple(
-        Issue(p, "duplicate-key",
-              f"the name {p.rsplit('/', 1)[-1]!r} appears more than once in this object; JSON parsers keep "
-              "one of the values (most the last, as here) and OData services reject the payload; keep one",
-              location=location)
+        Issue(
+            p,
+            "duplicate-key",
+            f"the name {p.rsplit('/', 1)[-1]!r} appears more than once in this object; JSON parsers keep "
+            "one of the values (most the last, as here) and OData services reject the payload; keep one",
+            location=location,
+        )
         for p in pointers
     )
 
@@ -125,7 +138,7 @@ class TextBuffer:
         if self.eof:
             return False
         self._lines += self.text.count("\n", 0, self.pos)
-        parts = [self.text[self.pos:]]
+        parts = [self.text[self.pos :]]
         self.pos = 0
         got = 0
         while got < at_least:
@@ -182,16 +195,21 @@ class TextBuffer:
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(self.text) - 16 or exc.msg.startswith("Unterminated string")
                 if not cut or self.eof:
-                    raise InputFileError(self.display, f"not valid JSON in item {index}: {exc.msg}",
-                                         self._lines + exc.doc.count("\n", 0, exc.pos)) from None
+                    raise InputFileError(
+                        self.display,
+                        f"not valid JSON in item {index}: {exc.msg}",
+                        self._lines + exc.doc.count("\n", 0, exc.pos),
+                    ) from None
             except RecursionError:
-                raise InputFileError(self.display, f"not valid JSON in item {index}: nested too deeply to read",
-                                     self.line()) from None
+                raise InputFileError(
+                    self.display, f"not valid JSON in item {index}: nested too deeply to read", self.line()
+                ) from None
             except ValueError as exc:
                 if _digit_limit(exc) and decoder.parse_int is not parse_int:
                     raise LongNumberFound from None  # the caller reads the item again with parse_int
-                raise InputFileError(self.display, f"not valid JSON in item {index}: {str(exc)[:120]}",
-                                     self.line()) from None
+                raise InputFileError(
+                    self.display, f"not valid JSON in item {index}: {str(exc)[:120]}", self.line()
+                ) from None
             else:
                 if end < len(self.text) or self.eof:  # a number may go on in the next piece
                     size = end - self.pos

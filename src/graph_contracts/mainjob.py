@@ -235,4 +235,3 @@ def _worker_args(endpoint: str, jobs: int | None, extra: list[str], *, since: Cp
     if jobs <= 1 or importlib.util.find_spec("xdist") is None:
         return []
     return ["-n", str(jobs)]
-

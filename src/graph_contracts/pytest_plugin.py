@@ -160,9 +160,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     except GraphContractsError as exc:
         raise pytest.UsageError(f"graph-contracts: cannot tell which permissions the token holds: {exc}") from None
     selected = [
-        op for item in session.items
+        op
+        for item in session.items
         if isinstance(op := getattr(getattr(item, "callspec", None), "params", {}).get("op"), Operation)
-        and not item.get_closest_marker("skip") and not item.nodeid.split("::")[0].endswith("test_auth.py")
+        and not item.get_closest_marker("skip")
+        and not item.nodeid.split("::")[0].endswith("test_auth.py")
     ]
     missing = missing_permissions(claims, selected, default_contracts(), load_permission_data())
     if missing:

@@ -88,7 +88,11 @@ def file_issues(display: str, issues: list[Issue]) -> Record:
 
 
 def open_records(
-    name: str | Path, *, expand_bodies: bool = True, stdin: BinaryIO | None = None, import_body: bool = False,
+    name: str | Path,
+    *,
+    expand_bodies: bool = True,
+    stdin: BinaryIO | None = None,
+    import_body: bool = False,
     plain: bool = False,
 ) -> Iterator[Record | PlainRow]:
     """The records of one file (``-`` is standard input), read lazily.
@@ -100,8 +104,9 @@ def open_records(
     rows without reader issues come as ``PlainRow`` tuples (``AutopilotCsv.rows``).
     """
     if str(name) == "-":
-        yield from read_records(stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, "", expand_bodies,
-                                import_body, plain=plain)
+        yield from read_records(
+            stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, "", expand_bodies, import_body, plain=plain
+        )
         return
     display = str(name)
     path = Path(name)
@@ -122,8 +127,13 @@ def open_records(
 
 
 def read_records(
-    stream: ByteSource, display: str, suffix: str = "", expand_bodies: bool = True, import_body: bool = False,
-    *, plain: bool = False,
+    stream: ByteSource,
+    display: str,
+    suffix: str = "",
+    expand_bodies: bool = True,
+    import_body: bool = False,
+    *,
+    plain: bool = False,
 ) -> Iterator[Record | PlainRow]:
     """The records of one open binary stream, its format sniffed from the first bytes."""
     head = textio.read_head(stream, display)
@@ -150,12 +160,15 @@ def sniff(head: bytes, suffix: str = "", display: str = "") -> Format:
     """
     textio.check_encoding(head, display)
     encoding = textio.sniff_encoding(head)
-    body = head[len(encoding.bom):]
+    body = head[len(encoding.bom) :]
     if not encoding.utf16 and (at := textio.binary_start(body)) is not None:
         # Only the start decides: a NUL byte on a later line is that row's or line's error, wherever it is.
         what = "a NUL byte" if body[at] == 0 else f"control byte {body[at]:#04x}"
-        raise InputFileError(display, f"binary data ({what} at byte {at + len(encoding.bom)}): the file does not start "
-                             "as text, so it is not a JSON, NDJSON or CSV file")
+        raise InputFileError(
+            display,
+            f"binary data ({what} at byte {at + len(encoding.bom)}): the file does not start "
+            "as text, so it is not a JSON, NDJSON or CSV file",
+        )
     text = body.decode(_codec(encoding), errors="replace")
     if not text.strip():
         raise InputFileError(display, "the file is empty" if not body else "the file holds only blank space")
@@ -191,11 +204,27 @@ def _csv(source: ByteSource, display: str, plain: bool) -> Iterator[Record | Pla
     yield from csv_records(AutopilotCsv(source, name=display), plain=plain)
 
 
-def csv_record(file: str, row: int, record: dict[str, str], columns: Mapping[str, str], issues: tuple[Issue, ...] = (),
-               *, readable: bool = True, hash_optional: bool = False) -> Record:
+def csv_record(
+    file: str,
+    row: int,
+    record: dict[str, str],
+    columns: Mapping[str, str],
+    issues: tuple[Issue, ...] = (),
+    *,
+    readable: bool = True,
+    hash_optional: bool = False,
+) -> Record:
     """The device record of one CSV row (and of a ``PlainRow``, which the lane turns back into one)."""
-    return Record(record, Location(file, row=row), f"row {row}", issues=issues, readable=readable, target="device",
-                  columns=columns, hash_optional=hash_optional)
+    return Record(
+        record,
+        Location(file, row=row),
+        f"row {row}",
+        issues=issues,
+        readable=readable,
+        target="device",
+        columns=columns,
+        hash_optional=hash_optional,
+    )
 
 
 def csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Record | PlainRow]:
@@ -223,8 +252,15 @@ def csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Record
             yield row
             continue
         assert isinstance(row, CsvRow)
-        yield csv_record(display, row.row, row.record, row.columns, (*own, *row.issues), readable=row.shaped,
-                         hash_optional=row.hash_optional)
+        yield csv_record(
+            display,
+            row.row,
+            row.record,
+            row.columns,
+            (*own, *row.issues),
+            readable=row.shaped,
+            hash_optional=row.hash_optional,
+        )
     if len(reader.file_issues) > reported:
         yield file_issues(display, reader.file_issues[reported:])
 
@@ -300,27 +336,54 @@ _WRAPPER = f'{{"{AUTOPILOT_COLLECTION}": [...]}}'
 
 def _looks_like_device(value: Any) -> bool:
     return isinstance(value, dict) and (
-        "hardwareIdentifier" in value or "importedWindowsAutopilotDeviceIdentity" in str(value.get("@odata.type")))
+        "hardwareIdentifier" in value or "importedWindowsAutopilotDeviceIdentity" in str(value.get("@odata.type"))
+    )
 
 
 def _array_shape(first: Any, location: Location, import_body: bool) -> list[Record]:
     """A word on a top-level array's shape, given its first item: it holds (or should be) an import."""
     if import_body:
-        return [file_issues(location.file, [make_issue(
-            "import-wrapper", "", f"the import action's body is an object, not an array: wrap the devices as "
-            f"{_WRAPPER}; each item was checked as a device", location=location)])]
+        return [
+            file_issues(
+                location.file,
+                [
+                    make_issue(
+                        "import-wrapper",
+                        "",
+                        f"the import action's body is an object, not an array: wrap the devices as "
+                        f"{_WRAPPER}; each item was checked as a device",
+                        location=location,
+                    )
+                ],
+            )
+        ]
     if _looks_like_device(first):
-        return [file_issues(location.file, [make_issue(
-            "body-array", "", f"a JSON array of device records, each checked as a device; to import them, send "
-            f"{_WRAPPER}", location=location)])]
+        return [
+            file_issues(
+                location.file,
+                [
+                    make_issue(
+                        "body-array",
+                        "",
+                        f"a JSON array of device records, each checked as a device; to import them, send {_WRAPPER}",
+                        location=location,
+                    )
+                ],
+            )
+        ]
     return []
 
 
 def _misnamed_devices(value: dict[str, Any]) -> str | None:
     """The one key of an object holding a list of device records under a name other than the import's."""
     keys = [k for k in value if isinstance(k, str) and not k.startswith("@odata.")]
-    found = [k for k in keys if isinstance(value[k], list) and value[k]
-             and all(_looks_like_device(d) or (isinstance(d, dict) and "serialNumber" in d) for d in value[k][:10])]
+    found = [
+        k
+        for k in keys
+        if isinstance(value[k], list)
+        and value[k]
+        and all(_looks_like_device(d) or (isinstance(d, dict) and "serialNumber" in d) for d in value[k][:10])
+    ]
     return found[0] if len(found) == 1 and len(keys) == 1 else None
 
 
@@ -344,8 +407,17 @@ def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body
     if buffer.peek() == "]":
         buffer.advance(1)
         buffer.expect_end()
-        yield file_issues(display, [make_issue(
-            "empty-batch", "", "the file holds an empty JSON array: nothing would be uploaded", location=location)])
+        yield file_issues(
+            display,
+            [
+                make_issue(
+                    "empty-batch",
+                    "",
+                    "the file holds an empty JSON array: nothing would be uploaded",
+                    location=location,
+                )
+            ],
+        )
         return
     while True:
         found.clear()
@@ -356,9 +428,13 @@ def _json_array(pieces: Iterator[bytes], display: str, expand: bool, import_body
             decoder = json.JSONDecoder(object_pairs_hook=duplicate_hook(found), parse_int=parse_int)
             value, size = buffer.decode(decoder, index)
         if size < 0:
-            issue = Issue(f"/{index}", "record-too-large",
-                          f"item {index} is more than the {MAX_RECORD_BYTES} characters a record may have; "
-                          "reading the file stopped here", location=location)
+            issue = Issue(
+                f"/{index}",
+                "record-too-large",
+                f"item {index} is more than the {MAX_RECORD_BYTES} characters a record may have; "
+                "reading the file stopped here",
+                location=location,
+            )
             yield Record(None, location, f"item {index}", issues=(issue,), readable=False)
             return
         if found:
@@ -397,24 +473,36 @@ def _expand(value: Any, location: Location, label: str, pointer: str, expand: bo
     issues: list[Issue] = []
     if expand and isinstance(value, dict) and devices is None and (misnamed := _misnamed_devices(value)):
         key, devices = misnamed, value[misnamed]
-        issues.append(make_issue(
-            "import-wrapper", pointer_join(pointer, key),
-            f"{key!r} is not a parameter of the import action: the devices go in {AUTOPILOT_COLLECTION!r}, "
-            f"as {_WRAPPER}; rename {key!r}", location=location))
+        issues.append(
+            make_issue(
+                "import-wrapper",
+                pointer_join(pointer, key),
+                f"{key!r} is not a parameter of the import action: the devices go in {AUTOPILOT_COLLECTION!r}, "
+                f"as {_WRAPPER}; rename {key!r}",
+                location=location,
+            )
+        )
     if not isinstance(devices, list):
         yield Record(value, location, label, pointer)
         return
     if not devices:
-        issues.append(make_issue(
-            "empty-batch", pointer_join(pointer, AUTOPILOT_COLLECTION),
-            f"{AUTOPILOT_COLLECTION!r} is empty: nothing would be uploaded", location=location))
+        issues.append(
+            make_issue(
+                "empty-batch",
+                pointer_join(pointer, AUTOPILOT_COLLECTION),
+                f"{AUTOPILOT_COLLECTION!r} is empty: nothing would be uploaded",
+                location=location,
+            )
+        )
     envelope = {**{k: v for k, v in value.items() if k != key}, AUTOPILOT_COLLECTION: []}
-    yield Record(envelope, location, label or "import body", pointer, issues=tuple(issues), is_record=False,
-                 target="body")
+    yield Record(
+        envelope, location, label or "import body", pointer, issues=tuple(issues), is_record=False, target="body"
+    )
     for index, device in enumerate(devices):
         name = f"{key}[{index}]"
-        yield Record(device, location, f"{label}, {name}" if label else name,
-                     pointer_join(pointer, key, index), target="device")
+        yield Record(
+            device, location, f"{label}, {name}" if label else name, pointer_join(pointer, key, index), target="device"
+        )
 
 
 def _ndjson(source: ByteSource, display: str, encoding: textio.Encoding, expand: bool) -> Iterator[Record]:
@@ -423,16 +511,18 @@ def _ndjson(source: ByteSource, display: str, encoding: textio.Encoding, expand:
     yield from _ndjson_lines(textio.split_lines(pieces, MAX_RECORD_BYTES), display, expand)
 
 
-def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool, first: int = 1
-                  ) -> Iterator[Record]:
+def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool, first: int = 1) -> Iterator[Record]:
     """Each parsable line's records (the first numbered ``first``); a line that is not one JSON value is an issue."""
     for number, raw in enumerate(lines, first):
         location = Location(display, line=number)
         label = f"line {number}"
         if isinstance(raw, Overlong):
-            yield _bad_line(location, "record-too-large",
-                            f"the line is longer than the {MAX_RECORD_BYTES} bytes a record may have; "
-                            "reading the file stopped here")
+            yield _bad_line(
+                location,
+                "record-too-large",
+                f"the line is longer than the {MAX_RECORD_BYTES} bytes a record may have; "
+                "reading the file stopped here",
+            )
             return
         try:
             text = raw.decode("utf-8")
@@ -451,8 +541,14 @@ def _ndjson_lines(lines: Iterator[bytes | Overlong], display: str, expand: bool,
             yield _bad_line(location, "json", f"not valid JSON: {detail}")
             continue
         if loaded.duplicates:
-            yield Record(None, location, label, issues=duplicate_key_issues(loaded.duplicates, location),
-                         readable=False, is_record=False)
+            yield Record(
+                None,
+                location,
+                label,
+                issues=duplicate_key_issues(loaded.duplicates, location),
+                readable=False,
+                is_record=False,
+            )
         yield from _expand(loaded.value, location, label, "", expand)
 
 

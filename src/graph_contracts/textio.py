@@ -51,9 +51,12 @@ _UTF16_NOTE = (
 
 #: Byte order marks, most specific first.
 _BOMS = (
-    Encoding("utf-8", codecs.BOM_UTF8,
-             "the file starts with a UTF-8 byte order mark; the portal expects ANSI text and "
-             "may read the mark as part of the first header name; save without a BOM"),
+    Encoding(
+        "utf-8",
+        codecs.BOM_UTF8,
+        "the file starts with a UTF-8 byte order mark; the portal expects ANSI text and "
+        "may read the mark as part of the first header name; save without a BOM",
+    ),
     Encoding("utf-16-le", codecs.BOM_UTF16_LE, f"the file is UTF-16LE with a BOM, {_UTF16_NOTE}"),
     Encoding("utf-16-be", codecs.BOM_UTF16_BE, f"the file is UTF-16BE with a BOM, {_UTF16_NOTE}"),
 )
@@ -82,8 +85,11 @@ def check_encoding(head: bytes, display: str) -> None:
     """Raise ``InputFileError`` for an encoding the readers refuse (``unsupported_encoding``)."""
     name = unsupported_encoding(head)
     if name is not None:
-        raise InputFileError(display, f"the file is {name}, an encoding neither the Intune portal nor "
-                             "graph-contracts reads; save it as ANSI or UTF-8 (Out-File -Encoding ascii)")
+        raise InputFileError(
+            display,
+            f"the file is {name}, an encoding neither the Intune portal nor "
+            "graph-contracts reads; save it as ANSI or UTF-8 (Out-File -Encoding ascii)",
+        )
 
 
 #: Bytes no text file starts with: C0 controls but tab, CR and LF (images, archives, executables have them).

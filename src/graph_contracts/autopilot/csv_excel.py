@@ -25,10 +25,12 @@ def _scientific_serial(record: Mapping[str, str]) -> Issue | None:
     if not _SCIENTIFIC.match(serial):
         return None
     return make_issue(
-        "csv-excel-mangled", "/serialNumber",
+        "csv-excel-mangled",
+        "/serialNumber",
         f"serial number {quote(serial)} is in scientific notation: Excel turned a numeric serial "
         "into a number and its digits are lost; take the serial from the original export and "
-        "don't open the file in Excel")
+        "don't open the file in Excel",
+    )
 
 
 def _stripped_zeros(record: Mapping[str, str]) -> Issue | None:
@@ -39,9 +41,11 @@ def _stripped_zeros(record: Mapping[str, str]) -> Issue | None:
     if not in_hash or not in_hash.startswith("0") or in_hash.lstrip("0") != serial:
         return None
     return make_issue(
-        "csv-excel-mangled", "/serialNumber",
+        "csv-excel-mangled",
+        "/serialNumber",
         f"serial number {quote(serial)} is the hash's {quote(in_hash)} without its leading "
-        "zeros: Excel read it as a number; use the serial from the original export")
+        "zeros: Excel read it as a number; use the serial from the original export",
+    )
 
 
 def _cut_hash(record: Mapping[str, str]) -> Issue | None:
@@ -49,9 +53,11 @@ def _cut_hash(record: Mapping[str, str]) -> Issue | None:
     if length not in _EXCEL_CELL_LIMITS:
         return None
     return make_issue(
-        "csv-excel-mangled", "/hardwareIdentifier",
+        "csv-excel-mangled",
+        "/hardwareIdentifier",
         f"the hash is exactly {length} characters, a spreadsheet cell limit: it was cut "
-        "when the file was edited; a hash has 4000 characters")
+        "when the file was edited; a hash has 4000 characters",
+    )
 
 
 _EXCEL_SIGNS: tuple[Callable[[Mapping[str, str]], Issue | None], ...] = (
@@ -63,8 +69,12 @@ _EXCEL_SIGNS: tuple[Callable[[Mapping[str, str]], Issue | None], ...] = (
 
 def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
     serial = record.get("serialNumber", "")
-    if "E" not in serial and "e" not in serial and not serial.strip().isdigit() \
-            and len(record.get("hardwareIdentifier", "")) not in _EXCEL_CELL_LIMITS:
+    if (
+        "E" not in serial
+        and "e" not in serial
+        and not serial.strip().isdigit()
+        and len(record.get("hardwareIdentifier", "")) not in _EXCEL_CELL_LIMITS
+    ):
         return []  # none of the signs can apply: no exponent, not all digits, no cut length
     return [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
 
@@ -78,9 +88,14 @@ def _formulas(record: Mapping[str, str]) -> list[Issue]:
     serial, tag = record.get("serialNumber"), record.get("groupTag")
     if (not serial or serial[0] not in FORMULA_STARTS) and (not tag or tag[0] not in FORMULA_STARTS):
         return []  # the usual row: no value starts as a formula can
-    return [make_issue(
-        "csv-formula", f"/{prop}",
-        f"{label} {quote(value)} is a spreadsheet formula: Excel runs it when this file, or an export of "
-        "the devices, is opened (formula injection); unless the device really reports it, replace it "
-        "(reports show it escaped, with a leading single quote)")
-        for prop, label in _FORMULA_PROPERTIES if is_formula(value := record.get(prop, ""))]
+    return [
+        make_issue(
+            "csv-formula",
+            f"/{prop}",
+            f"{label} {quote(value)} is a spreadsheet formula: Excel runs it when this file, or an export of "
+            "the devices, is opened (formula injection); unless the device really reports it, replace it "
+            "(reports show it escaped, with a leading single quote)",
+        )
+        for prop, label in _FORMULA_PROPERTIES
+        if is_formula(value := record.get(prop, ""))
+    ]

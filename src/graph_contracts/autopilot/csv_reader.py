@@ -112,10 +112,14 @@ def _parse(line: str, separator: str = ",") -> list[str] | None:
 
 #: Separators other tools write instead of commas: (what it is, how to get commas back).
 OTHER_SEPARATORS: Mapping[str, tuple[str, str]] = {
-    ";": ("';', as Excel saves where the decimal mark is a comma",
-          "save as 'CSV UTF-8 (Comma delimited)' or replace each ';' with ','"),
-    "\t": ("tabs, as Excel's 'Text (Tab delimited)' saves",
-           "save as 'CSV (Comma delimited)' or replace each tab with ','"),
+    ";": (
+        "';', as Excel saves where the decimal mark is a comma",
+        "save as 'CSV UTF-8 (Comma delimited)' or replace each ';' with ','",
+    ),
+    "\t": (
+        "tabs, as Excel's 'Text (Tab delimited)' saves",
+        "save as 'CSV (Comma delimited)' or replace each tab with ','",
+    ),
 }
 _HASH_LIKE = re.compile(r"[A-Za-z0-9+/]{100,}={0,2}\Z")
 
@@ -162,8 +166,9 @@ class AutopilotCsv:
     raises ``InputFileError``, while anything wrong inside it becomes an ``Issue``.
     """
 
-    def __init__(self, source: str | os.PathLike[str] | ByteSource, *, name: str | None = None,
-                 part: Part | None = None) -> None:
+    def __init__(
+        self, source: str | os.PathLike[str] | ByteSource, *, name: str | None = None, part: Part | None = None
+    ) -> None:
         self._source = source
         self._part = part
         if isinstance(source, (str, os.PathLike)):
@@ -201,10 +206,8 @@ class AutopilotCsv:
             return _decode_ansi_line(raw)
         return raw.decode("utf-8", "surrogatepass"), False
 
-    def _file_issue(self, code: str, message: str, row: int | None = None,
-                    column: str | None = None) -> None:
-        self.file_issues.append(make_issue(
-            code, "", message, location=Location(self.file, row=row, column=column)))
+    def _file_issue(self, code: str, message: str, row: int | None = None, column: str | None = None) -> None:
+        self.file_issues.append(make_issue(code, "", message, location=Location(self.file, row=row, column=column)))
 
     # -- the file -------------------------------------------------------------
 
@@ -232,8 +235,9 @@ class AutopilotCsv:
     def _rows(self, stream: ByteSource, plain: bool) -> Iterator[CsvRow | PlainRow]:
         head = textio.read_head(stream, self.file, 8)  # the sniffers need eight bytes
         if not head:
-            self._file_issue("csv-header", "the file is empty; expected the header "
-                             f"{','.join(REQUIRED_COLUMNS)}", row=1)
+            self._file_issue(
+                "csv-header", f"the file is empty; expected the header {','.join(REQUIRED_COLUMNS)}", row=1
+            )
             return
         textio.check_encoding(head, self.file)
         encoding = textio.sniff_encoding(head)
@@ -261,20 +265,28 @@ class AutopilotCsv:
             if "\0" in line:
                 # One rule wherever the row is (validate refuses a file whose first line has one): the
                 # row's error, and the end of reading, as binary data may follow.
-                message = ("this row contains NUL bytes: this is not a text file (or UTF-16 that "
-                           "lost its byte order mark); the portal cannot read it; reading stopped here")
+                message = (
+                    "this row contains NUL bytes: this is not a text file (or UTF-16 that "
+                    "lost its byte order mark); the portal cannot read it; reading stopped here"
+                )
                 if not self.header:
                     self._file_issue("csv-binary", message, row=number)
                 else:
-                    yield CsvRow(number, {}, [make_issue("csv-binary", "", message,
-                                                         location=Location(self.file, row=number))], shaped=False)
+                    yield CsvRow(
+                        number,
+                        {},
+                        [make_issue("csv-binary", "", message, location=Location(self.file, row=number))],
+                        shaped=False,
+                    )
                 return
             if non_ascii and not state.non_ascii_seen:
                 state.non_ascii_seen = True
                 self._file_issue(
                     "csv-encoding",
                     "this row is the first with non-ASCII characters in UTF-8; the portal reads ANSI "
-                    "text, so they may arrive garbled (e.g. 'é' as 'Ã©')", row=number)
+                    "text, so they may arrive garbled (e.g. 'é' as 'Ã©')",
+                    row=number,
+                )
             row = self._line(number, line, state)
             if row is not None:
                 state.rows = True
@@ -283,30 +295,38 @@ class AutopilotCsv:
                 return
         if not self.header:
             only_blank = state.blank_start is not None
-            self._file_issue("csv-header", "the file has no header line"
-                             + (" (only empty lines or commas)" if only_blank else "")
-                             + f"; expected {','.join(REQUIRED_COLUMNS)}", row=1)
+            self._file_issue(
+                "csv-header",
+                "the file has no header line"
+                + (" (only empty lines or commas)" if only_blank else "")
+                + f"; expected {','.join(REQUIRED_COLUMNS)}",
+                row=1,
+            )
             self.stopped = False
             return
         if part is None or part.last:
             self._report_blank_run(state, trailing=True)
         if part is None and not state.rows and state.props is None:
             # No device row at all (a row the lane took sets props): "0 records checked" alone reads as a pass.
-            self._file_issue("empty-batch", "the file has a header but no device rows: an upload of it "
-                             "registers nothing")
+            self._file_issue(
+                "empty-batch", "the file has a header but no device rows: an upload of it registers nothing"
+            )
         self.lines = number
         self.stopped = False
 
     def _overlong(self, number: int, line: Overlong, state: _RowState) -> CsvRow | None:
-        message = (f"this row is longer than the {MAX_LINE} bytes a row may have (a real row is about "
-                   "4 KB): not an Autopilot CSV file; reading stopped here")
+        message = (
+            f"this row is longer than the {MAX_LINE} bytes a row may have (a real row is about "
+            "4 KB): not an Autopilot CSV file; reading stopped here"
+        )
         if not self.header:
             self.header = ("",)
             state.columns = [None]
             self._file_issue("csv-header", message, row=number)
             return None
-        return CsvRow(number, {}, [make_issue("csv-row", "", message,
-                                              location=Location(self.file, row=number))], shaped=False)
+        return CsvRow(
+            number, {}, [make_issue("csv-row", "", message, location=Location(self.file, row=number))], shaped=False
+        )
 
     def _line(self, number: int, line: str, state: _RowState) -> CsvRow | None:
         if not self.header and number == 1 and line.startswith(_TYPE_LINE):
@@ -314,7 +334,9 @@ class AutopilotCsv:
                 "csv-type-line",
                 f"the first line is {quote(line)}, the type line Export-Csv writes without "
                 "-NoTypeInformation; the portal expects the header on the first line, so delete "
-                "the line (or export with -NoTypeInformation)", row=number)
+                "the line (or export with -NoTypeInformation)",
+                row=number,
+            )
             return None
         if '"' in line and not state.quotes_seen:
             state.quotes_seen = True
@@ -323,15 +345,27 @@ class AutopilotCsv:
                 "csv-quotes",
                 f"{what} in quotation marks, as PowerShell's Export-Csv and "
                 "ConvertTo-Csv do; the portal does not allow quotation marks (which is why "
-                "Get-WindowsAutopilotInfo strips them): remove them", row=number)
+                "Get-WindowsAutopilotInfo strips them): remove them",
+                row=number,
+            )
         if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
             return None
         fields = _parse(line, state.separator)
         if fields is None:
-            return CsvRow(number, {}, [make_issue(
-                "csv-row", "", "this row could not be read as CSV (a quoted value longer than "
-                f"{csv.field_size_limit()} characters?)", location=Location(self.file, row=number))],
-                shaped=False)
+            return CsvRow(
+                number,
+                {},
+                [
+                    make_issue(
+                        "csv-row",
+                        "",
+                        "this row could not be read as CSV (a quoted value longer than "
+                        f"{csv.field_size_limit()} characters?)",
+                        location=Location(self.file, row=number),
+                    )
+                ],
+                shaped=False,
+            )
         if not any(f.strip() for f in fields):
             if state.blank_start is None:
                 state.blank_start = number
@@ -352,7 +386,8 @@ class AutopilotCsv:
                 "csv-separator",
                 f"the values are separated by {OTHER_SEPARATORS[separator][0]}; the portal needs commas: "
                 f"{OTHER_SEPARATORS[separator][1]}. The rows were checked with the separator found",
-                row=number)
+                row=number,
+            )
             return True
         if looks_autopilot(line):
             return True
@@ -364,7 +399,9 @@ class AutopilotCsv:
             "csv-not-autopilot",
             f"this is not an Autopilot CSV: the first line is {quote(line)}{many}, where the header "
             f"{','.join(REQUIRED_COLUMNS)} (optionally with Group Tag, Assigned User) is expected; "
-            "the rest of the file was not read", row=number)
+            "the rest of the file was not read",
+            row=number,
+        )
         return False
 
     def _report_blank_run(self, state: _RowState, *, trailing: bool) -> None:
@@ -379,7 +416,9 @@ class AutopilotCsv:
         self._file_issue(
             "csv-blank-line",
             f"{lines} {where} (empty or only commas); the portal may read them "
-            "as device rows without a serial number, so delete them", row=start)
+            "as device rows without a serial number, so delete them",
+            row=start,
+        )
 
     def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
         self.header = tuple(fields)
@@ -390,7 +429,9 @@ class AutopilotCsv:
             self._file_issue(
                 "csv-header",
                 f"the header names none of the Autopilot CSV columns ({len(fields)} columns, starting "
-                f"{quote(','.join(fields[:5]))}); the header must be {','.join(REQUIRED_COLUMNS)}", row=number)
+                f"{quote(','.join(fields[:5]))}); the header must be {','.join(REQUIRED_COLUMNS)}",
+                row=number,
+            )
             return
         canonical: list[str | None] = []
         unknown: list[str] = []
@@ -404,22 +445,27 @@ class AutopilotCsv:
                         "csv-extra-column",
                         f"column {shown} is not an Autopilot CSV column and extra columns are not "
                         f"allowed; the columns are {', '.join(KNOWN_COLUMNS)}",
-                        row=number, column=name)
+                        row=number,
+                        column=name,
+                    )
             elif known in canonical:
-                self._file_issue("csv-header", f"column {name!r} appears twice",
-                                 row=number, column=name)
+                self._file_issue("csv-header", f"column {name!r} appears twice", row=number, column=name)
                 known = None
             elif name != known:
                 self._file_issue(
                     "csv-header",
-                    f"column {name!r} must be spelled exactly {known!r}: the portal's headers are "
-                    "case-sensitive", row=number, column=name)
+                    f"column {name!r} must be spelled exactly {known!r}: the portal's headers are case-sensitive",
+                    row=number,
+                    column=name,
+                )
             canonical.append(known)
         if len(unknown) > MAX_COLUMN_ISSUES:
             self._file_issue(
                 "csv-extra-column",
                 f"and {len(unknown) - MAX_COLUMN_ISSUES} more columns that are not Autopilot CSV columns "
-                f"({len(fields)} columns in all); the columns are {', '.join(KNOWN_COLUMNS)}", row=number)
+                f"({len(fields)} columns in all); the columns are {', '.join(KNOWN_COLUMNS)}",
+                row=number,
+            )
         state.columns = canonical
         missing = [c for c in REQUIRED_COLUMNS if c not in canonical]
         self.partner = any(c in canonical for c in PARTNER_COLUMNS)
@@ -429,19 +475,26 @@ class AutopilotCsv:
             self._file_issue(
                 "csv-missing-column",
                 f"the header has no {column!r} column; the header must be "
-                f"{','.join(REQUIRED_COLUMNS)}" + (" with the partner columns "
-                f"{','.join(PARTNER_COLUMNS)}" if column in PARTNER_COLUMNS else ""),
-                row=number, column=column)
+                f"{','.join(REQUIRED_COLUMNS)}"
+                + (f" with the partner columns {','.join(PARTNER_COLUMNS)}" if column in PARTNER_COLUMNS else ""),
+                row=number,
+                column=column,
+            )
         if not missing and tuple(canonical[:3]) != REQUIRED_COLUMNS:
             self._file_issue(
                 "csv-header",
                 f"the columns are in the order {', '.join(map(repr, fields))}; the header must "
-                f"start with {','.join(REQUIRED_COLUMNS)}", row=number)
+                f"start with {','.join(REQUIRED_COLUMNS)}",
+                row=number,
+            )
 
     def _data_row(self, number: int, line: str, fields: list[str], state: _RowState) -> CsvRow:
         if state.names is None:
-            state.names = {COLUMN_TO_PROPERTY[c]: n for c, n in zip(state.columns, self.header, strict=True)
-                           if c is not None and c in COLUMN_TO_PROPERTY}
+            state.names = {
+                COLUMN_TO_PROPERTY[c]: n
+                for c, n in zip(state.columns, self.header, strict=True)
+                if c is not None and c in COLUMN_TO_PROPERTY
+            }
             state.all_known = None not in state.columns
             if state.all_known and not self.partner and all(c in COLUMN_TO_PROPERTY for c in state.columns):
                 state.props = tuple(COLUMN_TO_PROPERTY[cast("str", c)] for c in state.columns)
@@ -452,11 +505,17 @@ class AutopilotCsv:
             values = {column: value for column, value in zip(state.columns, fields, strict=False) if column}
         record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
         shape = _shape_fault(line, fields, len(state.columns))
-        issues = [make_issue("csv-row", "", shape)] if shape is not None else \
-            _excel_signs(record) + _formulas(record)
+        issues = [make_issue("csv-row", "", shape)] if shape is not None else _excel_signs(record) + _formulas(record)
         tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
-        return CsvRow(number, record, [self._locate(i, number, state.names) for i in issues] if issues else [],
-                      values, shaped=shape is None, columns=state.names, hash_optional=tuple_row)
+        return CsvRow(
+            number,
+            record,
+            [self._locate(i, number, state.names) for i in issues] if issues else [],
+            values,
+            shaped=shape is None,
+            columns=state.names,
+            hash_optional=tuple_row,
+        )
 
     def _locate(self, issue: Issue, row: int, names: Mapping[str, str]) -> Issue:
         """Place a row issue at its row and the column (as the header spells it) of its property."""
@@ -562,11 +621,15 @@ def _split_fields(line: str, separator: str, count: int) -> list[str] | None:
 
 def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:
     if '"' in line and line.count('"') % 2:
-        return (f"the row has an unbalanced quotation mark; read as {len(fields)} fields, "
-                f"expected {expected} like the header")
+        return (
+            f"the row has an unbalanced quotation mark; read as {len(fields)} fields, "
+            f"expected {expected} like the header"
+        )
     if len(fields) != expected:
-        return (f"the row has {len(fields)} fields where the header has {expected}; the portal "
-                "rejects the row (a comma inside a value, or a value missing?)")
+        return (
+            f"the row has {len(fields)} fields where the header has {expected}; the portal "
+            "rejects the row (a comma inside a value, or a value missing?)"
+        )
     return None
 
 
@@ -576,4 +639,3 @@ def column_of(pointer: str, names: Mapping[str, str]) -> str | None:
     if prop in names:
         return names[prop]
     return PROPERTY_TO_COLUMN.get(prop)
-

@@ -74,8 +74,9 @@ class DigestTable:
         found = self.first_seen_many([key for _, key in keys], [len(keys)], [value])
         return (keys[found[0][1]][0], found[0][2]) if found else None
 
-    def first_seen_many(self, digests: Sequence[int], widths: Iterable[int], values: Iterable[int]
-                        ) -> list[tuple[int, int, int]]:
+    def first_seen_many(
+        self, digests: Sequence[int], widths: Iterable[int], values: Iterable[int]
+    ) -> list[tuple[int, int, int]]:
         """``first_seen`` for many records in order, the probes inline: record ``i`` has the next
         ``widths[i]`` digests and the value ``values[i]``. Returns (record, index of its first known
         key, that key's stored value) for each record with a known key; the others are only stored."""
@@ -87,7 +88,7 @@ class DigestTable:
         for record, (width, value) in enumerate(zip(widths, values, strict=True)):
             index = -1
             hit = False
-            for key in digests[at:at + width]:
+            for key in digests[at : at + width]:
                 index += 1
                 slot = (key << 1) & mask
                 present = slots[slot]

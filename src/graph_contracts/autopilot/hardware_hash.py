@@ -96,12 +96,14 @@ def _base64_findings(text: str) -> tuple[bytes | None, list[_Finding]]:
         return None, findings
     blob = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
     if not findings and base64.b64encode(blob).decode("ascii") != text:
-        findings.append(_Finding(
-            "base64",
-            f"{quote(text)} is not canonical base64: the unused bits of its last character are "
-            "not zero, so it does not round-trip",
-            len(text) - 1,
-        ))
+        findings.append(
+            _Finding(
+                "base64",
+                f"{quote(text)} is not canonical base64: the unused bits of its last character are "
+                "not zero, so it does not round-trip",
+                len(text) - 1,
+            )
+        )
     return blob, findings
 
 
@@ -140,15 +142,23 @@ def _padding_fault(core: str) -> _Finding | None:
     stripped = core.rstrip("=")
     if "=" in stripped:
         position = stripped.index("=")
-        return _Finding("base64", f"'=' padding in the middle of the value at position {position}; "
-                        "'=' may only end the value", position)
+        return _Finding(
+            "base64",
+            f"'=' padding in the middle of the value at position {position}; '=' may only end the value",
+            position,
+        )
     if len(core) - len(stripped) > 2:
-        return _Finding("base64", f"{len(core) - len(stripped)} '=' padding characters; base64 "
-                        "ends with at most two", len(stripped))
+        return _Finding(
+            "base64", f"{len(core) - len(stripped)} '=' padding characters; base64 ends with at most two", len(stripped)
+        )
     if len(core) % 4:
-        return _Finding("base64", f"{len(core)} base64 characters is not a multiple of 4: "
-                        "padding is missing or characters were lost (a real hash has 4000 "
-                        "characters and no '=')", len(core))
+        return _Finding(
+            "base64",
+            f"{len(core)} base64 characters is not a multiple of 4: "
+            "padding is missing or characters were lost (a real hash has 4000 "
+            "characters and no '=')",
+            len(core),
+        )
     return None
 
 
@@ -162,69 +172,82 @@ def _walk(blob: bytes, text_length: int | None) -> tuple[HardwareHash | None, li
     size = len(blob)
     if size != HASH_SIZE:
         chars = f" ({text_length} base64 characters)" if text_length is not None else ""
-        findings.append(_Finding(
-            "hash-length",
-            f"the hash decodes to {size} bytes{chars}; real hardware hashes are exactly "
-            f"{HASH_SIZE} bytes ({HASH_TEXT_LENGTH} base64 characters): truncated, or not a hash",
-        ))
+        findings.append(
+            _Finding(
+                "hash-length",
+                f"the hash decodes to {size} bytes{chars}; real hardware hashes are exactly "
+                f"{HASH_SIZE} bytes ({HASH_TEXT_LENGTH} base64 characters): truncated, or not a hash",
+            )
+        )
     if blob[:2] != MAGIC:
-        findings.append(_Finding(
-            "hash-magic",
-            f"the hash starts with the bytes {quote(blob[:2])}; a hardware hash starts with 'OA' "
-            "(its base64 text with 'T0'), so this is not a hardware hash",
-            0,
-        ))
+        findings.append(
+            _Finding(
+                "hash-magic",
+                f"the hash starts with the bytes {quote(blob[:2])}; a hardware hash starts with 'OA' "
+                "(its base64 text with 'T0'), so this is not a hardware hash",
+                0,
+            )
+        )
         return None, findings
     if size < HEADER_SIZE:
-        findings.append(_Finding(
-            "hash-records", f"{size} bytes cannot hold the 4-byte header", size))
+        findings.append(_Finding("hash-records", f"{size} bytes cannot hold the 4-byte header", size))
         return None, findings
     end = struct.unpack_from("<H", blob, 2)[0]
     if end <= HEADER_SIZE:
-        findings.append(_Finding(
-            "hash-records",
-            f"the end offset is {end}, which leaves no room for records (it must be more than "
-            f"{HEADER_SIZE}: it counts the header)",
-            2,
-        ))
+        findings.append(
+            _Finding(
+                "hash-records",
+                f"the end offset is {end}, which leaves no room for records (it must be more than "
+                f"{HEADER_SIZE}: it counts the header)",
+                2,
+            )
+        )
         return None, findings
     records, records_ok = _walk_records(blob, min(end, size), findings)
     if end + TRAILER_SIZE > size:
-        findings.append(_Finding(
-            "hash-trailer",
-            f"the end offset {end} plus the {TRAILER_SIZE}-byte trailer runs past the "
-            f"{size}-byte hash: it was truncated",
-            end,
-        ))
+        findings.append(
+            _Finding(
+                "hash-trailer",
+                f"the end offset {end} plus the {TRAILER_SIZE}-byte trailer runs past the "
+                f"{size}-byte hash: it was truncated",
+                end,
+            )
+        )
         return None, findings
-    tag, trailer_length = blob[end:end + 2], struct.unpack_from("<H", blob, end + 2)[0]
+    tag, trailer_length = blob[end : end + 2], struct.unpack_from("<H", blob, end + 2)[0]
     if tag != TRAILER_TAG or trailer_length != TRAILER_SIZE:
-        findings.append(_Finding(
-            "hash-trailer",
-            f"at the end offset {end} the trailer should be 'CS' with length {TRAILER_SIZE}; "
-            f"found {quote(tag)} with length {trailer_length}",
-            end,
-        ))
+        findings.append(
+            _Finding(
+                "hash-trailer",
+                f"at the end offset {end} the trailer should be 'CS' with length {TRAILER_SIZE}; "
+                f"found {quote(tag)} with length {trailer_length}",
+                end,
+            )
+        )
         return None, findings
-    checksum_ok = hashlib.sha256(blob[:end]).digest() == blob[end + 4:end + TRAILER_SIZE]
+    checksum_ok = hashlib.sha256(blob[:end]).digest() == blob[end + 4 : end + TRAILER_SIZE]
     if not checksum_ok:
-        findings.append(_Finding(
-            "hash-checksum",
-            f"the SHA-256 of bytes 0..{end} does not match the checksum in the trailer: the hash "
-            "was edited or corrupted after it was generated",
-            end + 4,
-        ))
-    padding = blob[end + TRAILER_SIZE:]
+        findings.append(
+            _Finding(
+                "hash-checksum",
+                f"the SHA-256 of bytes 0..{end} does not match the checksum in the trailer: the hash "
+                "was edited or corrupted after it was generated",
+                end + 4,
+            )
+        )
+    padding = blob[end + TRAILER_SIZE :]
     # lstrip runs in C; a Python loop over ~2,900 zero bytes dominated decoding.
     first_set = len(padding) - len(padding.lstrip(b"\0")) if padding.strip(b"\0") else None
     if first_set is not None:
         offset = end + TRAILER_SIZE + first_set
-        findings.append(_Finding(
-            "hash-padding",
-            f"byte {offset} after the trailer is 0x{blob[offset]:02x}; everything after the "
-            "trailer is zero padding in real hashes",
-            offset,
-        ))
+        findings.append(
+            _Finding(
+                "hash-padding",
+                f"byte {offset} after the trailer is 0x{blob[offset]:02x}; everything after the "
+                "trailer is zero padding in real hashes",
+                offset,
+            )
+        )
     if not records_ok:
         return None, findings
     decoded = HardwareHash(size, end, records, checksum_ok, first_set is None)
@@ -232,37 +255,41 @@ def _walk(blob: bytes, text_length: int | None) -> tuple[HardwareHash | None, li
     return decoded, findings
 
 
-def _walk_records(
-    blob: bytes, limit: int, findings: list[_Finding]
-) -> tuple[tuple[HashRecord, ...], bool]:
+def _walk_records(blob: bytes, limit: int, findings: list[_Finding]) -> tuple[tuple[HashRecord, ...], bool]:
     records: list[HashRecord] = []
     pos = HEADER_SIZE
     while pos < limit:
         if pos + HEADER_SIZE > limit:
-            findings.append(_Finding(
-                "hash-records",
-                f"a record header at offset {pos} runs past the end of the record area at {limit}",
-                pos,
-            ))
+            findings.append(
+                _Finding(
+                    "hash-records",
+                    f"a record header at offset {pos} runs past the end of the record area at {limit}",
+                    pos,
+                )
+            )
             return tuple(records), False
         record_type, length = struct.unpack_from("<HH", blob, pos)
         if length < HEADER_SIZE:
-            findings.append(_Finding(
-                "hash-records",
-                f"the record at offset {pos} (type {record_type}) declares length {length}; a "
-                f"record is at least {HEADER_SIZE} bytes, its own header",
-                pos,
-            ))
+            findings.append(
+                _Finding(
+                    "hash-records",
+                    f"the record at offset {pos} (type {record_type}) declares length {length}; a "
+                    f"record is at least {HEADER_SIZE} bytes, its own header",
+                    pos,
+                )
+            )
             return tuple(records), False
         if pos + length > limit:
-            findings.append(_Finding(
-                "hash-records",
-                f"the record at offset {pos} (type {record_type}, {length} bytes) runs past the "
-                f"end of the record area at {limit}",
-                pos,
-            ))
+            findings.append(
+                _Finding(
+                    "hash-records",
+                    f"the record at offset {pos} (type {record_type}, {length} bytes) runs past the "
+                    f"end of the record area at {limit}",
+                    pos,
+                )
+            )
             return tuple(records), False
-        records.append(HashRecord(record_type, pos, length, blob[pos + HEADER_SIZE:pos + length]))
+        records.append(HashRecord(record_type, pos, length, blob[pos + HEADER_SIZE : pos + length]))
         pos += length
     return tuple(records), True
 
@@ -276,18 +303,22 @@ def _missing_fields(decoded: HardwareHash) -> list[_Finding]:
     for record_type, label in _REQUIRED_FIELDS:
         record = decoded.first(record_type)
         if record is None:
-            findings.append(_Finding(
-                "hash-missing-field",
-                f"the hash has no {label} record (type {record_type}); Intune needs both the "
-                "manufacturer and the serial number in the hash",
-            ))
+            findings.append(
+                _Finding(
+                    "hash-missing-field",
+                    f"the hash has no {label} record (type {record_type}); Intune needs both the "
+                    "manufacturer and the serial number in the hash",
+                )
+            )
         elif not record.text.strip():
-            findings.append(_Finding(
-                "hash-missing-field",
-                f"the {label} record (type {record_type}) in the hash is empty; Intune needs both "
-                "the manufacturer and the serial number in the hash",
-                record.offset,
-            ))
+            findings.append(
+                _Finding(
+                    "hash-missing-field",
+                    f"the {label} record (type {record_type}) in the hash is empty; Intune needs both "
+                    "the manufacturer and the serial number in the hash",
+                    record.offset,
+                )
+            )
     return findings
 
 
@@ -351,25 +382,29 @@ def decode_hardware_hash(value: str | bytes) -> HardwareHash:
     return decoded
 
 
-def analyse_hardware_hash(
-    value: object, pointer: str = ""
-) -> tuple[HardwareHash | None, list[Issue]]:
+def analyse_hardware_hash(value: object, pointer: str = "") -> tuple[HardwareHash | None, list[Issue]]:
     """Every issue with a hash value, plus the decoded hash when its layout could be walked.
 
     The record rules use the decoded hash to compare its serial with
     ``serialNumber`` without decoding twice.
     """
     if value is None or value == "" or value == b"":
-        return None, [make_issue(
-            "hash-missing", pointer,
-            "the hardware hash is missing; admin uploads need the 4000-character hash that "
-            "Get-WindowsAutopilotInfo writes",
-        )]
+        return None, [
+            make_issue(
+                "hash-missing",
+                pointer,
+                "the hardware hash is missing; admin uploads need the 4000-character hash that "
+                "Get-WindowsAutopilotInfo writes",
+            )
+        ]
     if not isinstance(value, (str, bytes)):
-        return None, [make_issue(
-            "base64", pointer,
-            f"the hardware hash must be a base64 string; got {type(value).__name__} {quote(value)}",
-        )]
+        return None, [
+            make_issue(
+                "base64",
+                pointer,
+                f"the hardware hash must be a base64 string; got {type(value).__name__} {quote(value)}",
+            )
+        ]
     decoded, findings = _analyse(value)
     return decoded, [make_issue(f.code, pointer, f.message) for f in findings]
 
@@ -377,5 +412,3 @@ def analyse_hardware_hash(
 def check_hardware_hash(value: object, pointer: str = "") -> list[Issue]:
     """All issues with a hash value (base64 text, or raw bytes), in layout order."""
     return analyse_hardware_hash(value, pointer)[1]
-
-

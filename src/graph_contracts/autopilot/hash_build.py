@@ -61,16 +61,14 @@ def build_hardware_hash(
         uuid = uuidlib.uuid5(_BUILDER_NAMESPACE, f"{manufacturer}|{model}|{serial}")
     guid = uuid if isinstance(uuid, uuidlib.UUID) else uuidlib.UUID(uuid)
     parts = [_record(TYPE_SMBIOS_UUID, guid.bytes_le)]
-    for record_type, text in ((TYPE_SERIAL, serial), (TYPE_MANUFACTURER, manufacturer),
-                              (TYPE_MODEL, model)):
+    for record_type, text in ((TYPE_SERIAL, serial), (TYPE_MANUFACTURER, manufacturer), (TYPE_MODEL, model)):
         if text is not None:
             parts.append(_record(record_type, _string_value(text)))
     parts.extend(_record(record_type, value) for record_type, value in extra_records)
     body = b"".join(parts)
     end = HEADER_SIZE + len(body)
     if end + TRAILER_SIZE > HASH_SIZE:
-        raise HardwareHashError(
-            "hash-length", f"{end + TRAILER_SIZE} bytes of records and trailer exceed {HASH_SIZE}")
+        raise HardwareHashError("hash-length", f"{end + TRAILER_SIZE} bytes of records and trailer exceed {HASH_SIZE}")
     head = MAGIC + struct.pack("<H", end) + body
     trailer = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE) + hashlib.sha256(head).digest()
     return (head + trailer).ljust(HASH_SIZE, b"\0")

@@ -113,13 +113,21 @@ def fast_identity(text: object) -> HashIdentity | None:
     blob, serial, manufacturer, uuid, checksum = found
     uuid_bytes = None
     if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
-        uuid_bytes = blob[uuid + HEADER_SIZE:uuid + HEADER_SIZE + 16]
+        uuid_bytes = blob[uuid + HEADER_SIZE : uuid + HEADER_SIZE + 16]
     # The two strings as HashRecord.text reads them (to the first NUL), without a call each.
-    serial_value = blob[serial + HEADER_SIZE:serial + (blob[serial + 2] | blob[serial + 3] << 8)]
-    maker_value = blob[manufacturer + HEADER_SIZE:manufacturer + (blob[manufacturer + 2] | blob[manufacturer + 3] << 8)]
-    return _new_identity(HashIdentity, (serial_value.partition(b"\0")[0].decode("utf-8", "replace"),
-                                        maker_value.partition(b"\0")[0].decode("utf-8", "replace"),
-                                        uuid_bytes, checksum))
+    serial_value = blob[serial + HEADER_SIZE : serial + (blob[serial + 2] | blob[serial + 3] << 8)]
+    maker_value = blob[
+        manufacturer + HEADER_SIZE : manufacturer + (blob[manufacturer + 2] | blob[manufacturer + 3] << 8)
+    ]
+    return _new_identity(
+        HashIdentity,
+        (
+            serial_value.partition(b"\0")[0].decode("utf-8", "replace"),
+            maker_value.partition(b"\0")[0].decode("utf-8", "replace"),
+            uuid_bytes,
+            checksum,
+        ),
+    )
 
 
 def hash_is_sound(text: object) -> bool:
@@ -135,7 +143,7 @@ def _record_text(blob: bytes, pos: int) -> str:
     """The string record at ``pos`` read as ``HashRecord.text`` reads it (to the first NUL)."""
     start, stop = pos + HEADER_SIZE, pos + (blob[pos + 2] | blob[pos + 3] << 8)
     nul = blob.find(0, start, stop)
-    return blob[start:stop if nul < 0 else nul].decode("utf-8", "replace")
+    return blob[start : stop if nul < 0 else nul].decode("utf-8", "replace")
 
 
 def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
@@ -154,11 +162,15 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
         return None
     end = blob[2] | blob[3] << 8
     tail = end + TRAILER_SIZE
-    if end <= HEADER_SIZE or tail > HASH_SIZE or not blob.startswith(_TRAILER_HEAD, end) \
-            or not blob.endswith(_ZERO_PADDING[tail:]):
+    if (
+        end <= HEADER_SIZE
+        or tail > HASH_SIZE
+        or not blob.startswith(_TRAILER_HEAD, end)
+        or not blob.endswith(_ZERO_PADDING[tail:])
+    ):
         return None
     checksum = _sha256(blob[:end]).digest()
-    if checksum != blob[end + 4:tail]:
+    if checksum != blob[end + 4 : tail]:
         return None
     serial = manufacturer = uuid = 0
     pos = HEADER_SIZE
@@ -188,10 +200,17 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
         return None
     # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
     # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.
-    if not (blob[serial + 2] | blob[serial + 3] << 8 > HEADER_SIZE and 0x20 < blob[serial + HEADER_SIZE] < 0x7F) \
-            and not _record_text(blob, serial).strip():
+    if (
+        not (blob[serial + 2] | blob[serial + 3] << 8 > HEADER_SIZE and 0x20 < blob[serial + HEADER_SIZE] < 0x7F)
+        and not _record_text(blob, serial).strip()
+    ):
         return None
-    if not (blob[manufacturer + 2] | blob[manufacturer + 3] << 8 > HEADER_SIZE
-            and 0x20 < blob[manufacturer + HEADER_SIZE] < 0x7F) and not _record_text(blob, manufacturer).strip():
+    if (
+        not (
+            blob[manufacturer + 2] | blob[manufacturer + 3] << 8 > HEADER_SIZE
+            and 0x20 < blob[manufacturer + HEADER_SIZE] < 0x7F
+        )
+        and not _record_text(blob, manufacturer).strip()
+    ):
         return None
     return blob, serial, manufacturer, uuid, checksum

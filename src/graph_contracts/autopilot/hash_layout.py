@@ -29,43 +29,44 @@ TYPE_MANUFACTURER = 16
 TYPE_MODEL = 17
 
 #: Record type names as the public decoders (SyncMLViewer, DecodeAutopilotHash) call them.
-RECORD_NAMES: Mapping[int, str] = MappingProxyType({
-    1: "Version",
-    2: "Processor",
-    3: "ProcessorManufacturer",
-    4: "ProcessorModel",
-    5: "Memory",
-    6: "DiskInfo",
-    7: "DiskSerial",
-    8: "NetworkAdapter",
-    9: "Display",
-    10: "Chassis",
-    11: "OfflineDeviceId",
-    12: "SmbiosUuid",
-    13: "TpmVersion",
-    14: "SmbiosSerial",
-    15: "SmbiosFirmwareVendor",
-    16: "SmbiosSystemManufacturer",
-    17: "SmbiosProductName",
-    18: "SmbiosSKUNumber",
-    19: "SmbiosSystemFamily",
-    20: "SmbiosFirmwareVendor2",
-    21: "SmbiosBoardProduct",
-    22: "SmbiosBoardVersion",
-    23: "SmbiosSystemVersion",
-    24: "ProductKeyID",
-    25: "TpmEkPub",
-    26: "ProductKeyPkPn",
-    28: "DiskSSNKernel",
-    29: "GpuMemory",
-    30: "GpuName",
-})
+RECORD_NAMES: Mapping[int, str] = MappingProxyType(
+    {
+        1: "Version",
+        2: "Processor",
+        3: "ProcessorManufacturer",
+        4: "ProcessorModel",
+        5: "Memory",
+        6: "DiskInfo",
+        7: "DiskSerial",
+        8: "NetworkAdapter",
+        9: "Display",
+        10: "Chassis",
+        11: "OfflineDeviceId",
+        12: "SmbiosUuid",
+        13: "TpmVersion",
+        14: "SmbiosSerial",
+        15: "SmbiosFirmwareVendor",
+        16: "SmbiosSystemManufacturer",
+        17: "SmbiosProductName",
+        18: "SmbiosSKUNumber",
+        19: "SmbiosSystemFamily",
+        20: "SmbiosFirmwareVendor2",
+        21: "SmbiosBoardProduct",
+        22: "SmbiosBoardVersion",
+        23: "SmbiosSystemVersion",
+        24: "ProductKeyID",
+        25: "TpmEkPub",
+        26: "ProductKeyPkPn",
+        28: "DiskSSNKernel",
+        29: "GpuMemory",
+        30: "GpuName",
+    }
+)
 
 #: Codes after which ``decode_hardware_hash`` can still return the records, so it reports
 #: them as fields of ``HardwareHash`` (or leaves them to ``check_hardware_hash``) instead of
 #: raising: the layout could be walked, only its integrity or content is off.
-_READABLE_DESPITE = frozenset(
-    {"hash-length", "hash-checksum", "hash-padding", "hash-missing-field"})
+_READABLE_DESPITE = frozenset({"hash-length", "hash-checksum", "hash-padding", "hash-missing-field"})
 
 #: A fixed namespace so the builder derives the same SMBIOS UUID for the same device each run.
 _BUILDER_NAMESPACE = uuidlib.UUID("6f1c3a52-4d0e-4b8e-9a57-3c2f0d6b8e11")

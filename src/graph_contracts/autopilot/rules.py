@@ -56,41 +56,45 @@ __all__ = [
 BATCH_LIMIT = 500
 
 #: Generic SMBIOS serials that firmware leaves in place of a real one, compared case-insensitively.
-PLACEHOLDER_SERIALS = frozenset(s.casefold() for s in (
-    "To be filled by O.E.M.",
-    "Default string",
-    "Default",
-    "System Serial Number",
-    "Chassis Serial Number",
-    "Base Board Serial Number",
-    "Serial Number",
-    "SerialNumber",
-    "Not Specified",
-    "Not Applicable",
-    "Not Available",
-    "N/A",
-    "NA",
-    "None",
-    "Null",
-    "Unknown",
-    "Invalid",
-    "OEM",
-    "O.E.M.",
-    "123456789",
-    "1234567890",
-    "0123456789",
-    "SMBIOS_STRING_INDEX_0",
-))
+PLACEHOLDER_SERIALS = frozenset(
+    s.casefold()
+    for s in (
+        "To be filled by O.E.M.",
+        "Default string",
+        "Default",
+        "System Serial Number",
+        "Chassis Serial Number",
+        "Base Board Serial Number",
+        "Serial Number",
+        "SerialNumber",
+        "Not Specified",
+        "Not Applicable",
+        "Not Available",
+        "N/A",
+        "NA",
+        "None",
+        "Null",
+        "Unknown",
+        "Invalid",
+        "OEM",
+        "O.E.M.",
+        "123456789",
+        "1234567890",
+        "0123456789",
+        "SMBIOS_STRING_INDEX_0",
+    )
+)
 
 #: The documented productKey forms: the 5x5 key (Partner Center sample) and the Windows
 #: Product ID (Microsoft's sample CSV: 00329-00000-0003-AA606). The third group also takes
 #: five digits because Win32_OperatingSystem.SerialNumber, which ConfigMgr exports use for
 #: this column, has the 5-5-5-5 shape.
 PRODUCT_KEY_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("5x5 product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
-     re.compile(r"[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\Z", re.IGNORECASE)),
-    ("Windows Product ID like 00329-00000-0003-AA606",
-     re.compile(r"[0-9]{5}-[0-9]{5}-[0-9]{4,5}-[A-Z0-9]{5}\Z", re.IGNORECASE)),
+    ("5x5 product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX", re.compile(r"[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}\Z", re.IGNORECASE)),
+    (
+        "Windows Product ID like 00329-00000-0003-AA606",
+        re.compile(r"[0-9]{5}-[0-9]{5}-[0-9]{4,5}-[A-Z0-9]{5}\Z", re.IGNORECASE),
+    ),
 )
 
 _UPN = re.compile(
@@ -113,15 +117,30 @@ def _has_unprintable(text: str) -> bool:
 
 #: Content rules for a non-empty serialNumber: (code, test, message).
 _SERIAL_RULES: tuple[tuple[str, Callable[[str], bool], Callable[[str], str]], ...] = (
-    ("serial-whitespace", lambda s: s != s.strip(), lambda s: (
-        f"serial number {quote(s)} has leading or trailing whitespace; Intune stores and "
-        f"compares it verbatim, so it would not match the device's {quote(s.strip())}")),
-    ("serial-unprintable", _has_unprintable, lambda s: (
-        f"serial number {quote(s)} contains control or non-printable characters; a serial "
-        "number is printable text as the firmware reports it")),
-    ("serial-placeholder", _is_placeholder, lambda s: (
-        f"serial number {quote(s)} is a generic firmware placeholder, not a real serial: "
-        "many devices report the same value, so it cannot tell them apart")),
+    (
+        "serial-whitespace",
+        lambda s: s != s.strip(),
+        lambda s: (
+            f"serial number {quote(s)} has leading or trailing whitespace; Intune stores and "
+            f"compares it verbatim, so it would not match the device's {quote(s.strip())}"
+        ),
+    ),
+    (
+        "serial-unprintable",
+        _has_unprintable,
+        lambda s: (
+            f"serial number {quote(s)} contains control or non-printable characters; a serial "
+            "number is printable text as the firmware reports it"
+        ),
+    ),
+    (
+        "serial-placeholder",
+        _is_placeholder,
+        lambda s: (
+            f"serial number {quote(s)} is a generic firmware placeholder, not a real serial: "
+            "many devices report the same value, so it cannot tell them apart"
+        ),
+    ),
 )
 
 
@@ -136,9 +155,7 @@ def hash_serial(value: object) -> str | None:
     return decoded.serial_number if decoded is not None else None
 
 
-def _serial_issues(
-    record: Mapping[str, object], pointer: str, decoded: Decoded | None
-) -> list[Issue]:
+def _serial_issues(record: Mapping[str, object], pointer: str, decoded: Decoded | None) -> list[Issue]:
     serial = _text(record, "serialNumber")
     if serial is not None:
         # The usual case in one pass: a clean serial, equal to the hash's; the rules below find nothing.
@@ -156,21 +173,26 @@ def _serial_issues(
         product_key = _text(record, "productKey")
         outcome = MISSING_SERIAL_AND_KEY if not (product_key and product_key.strip()) else None
         shown = "absent" if serial is None else f"empty ({quote(serial)})"
-        return [make_issue(
-            "serial-missing", where,
-            f"the serial number is {shown}; every device record needs one{hint}",
-            intune_outcome=outcome,
-        )]
-    issues = [make_issue(code, where, message(serial))
-              for code, test, message in _SERIAL_RULES if test(serial)]
+        return [
+            make_issue(
+                "serial-missing",
+                where,
+                f"the serial number is {shown}; every device record needs one{hint}",
+                intune_outcome=outcome,
+            )
+        ]
+    issues = [make_issue(code, where, message(serial)) for code, test, message in _SERIAL_RULES if test(serial)]
     in_hash = decoded.serial_number if decoded is not None else None
     if in_hash is not None and in_hash.strip() and in_hash.strip() != serial.strip():
-        issues.append(make_issue(
-            "serial-mismatch", where,
-            f"serial number {quote(serial)} differs from the serial number inside the hash, "
-            f"{quote(in_hash)}; both come from the same firmware, so the row's serial and hash "
-            "may belong to different devices, or the serial was edited",
-        ))
+        issues.append(
+            make_issue(
+                "serial-mismatch",
+                where,
+                f"serial number {quote(serial)} differs from the serial number inside the hash, "
+                f"{quote(in_hash)}; both come from the same firmware, so the row's serial and hash "
+                "may belong to different devices, or the serial was edited",
+            )
+        )
     return issues
 
 
@@ -179,45 +201,59 @@ def _product_key_issues(record: Mapping[str, object], pointer: str) -> list[Issu
     if not key or any(pattern.match(key) for _, pattern in PRODUCT_KEY_FORMS):
         return []
     forms = " or ".join(label for label, _ in PRODUCT_KEY_FORMS)
-    return [make_issue(
-        "product-key", pointer_join(pointer, "productKey"),
-        f"product key {quote(key)} is in neither documented form: expected a {forms}; "
-        "leave it empty when you do not have it (it is optional for admin uploads)",
-    )]
+    return [
+        make_issue(
+            "product-key",
+            pointer_join(pointer, "productKey"),
+            f"product key {quote(key)} is in neither documented form: expected a {forms}; "
+            "leave it empty when you do not have it (it is optional for admin uploads)",
+        )
+    ]
 
 
 def _upn_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
     upn = _text(record, "assignedUserPrincipalName")
     if not upn or _UPN.match(upn):
         return []
-    return [make_issue(
-        "upn", pointer_join(pointer, "assignedUserPrincipalName"),
-        f"assigned user {quote(upn)} is not a user principal name of the form "
-        "local@domain.tld; Intune checks that its domain is valid",
-    )]
+    return [
+        make_issue(
+            "upn",
+            pointer_join(pointer, "assignedUserPrincipalName"),
+            f"assigned user {quote(upn)} is not a user principal name of the form "
+            "local@domain.tld; Intune checks that its domain is valid",
+        )
+    ]
 
 
 def _group_tag_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
     tag = _text(record, "groupTag")
     if not tag:
         return []
-    faults = [label for label, test in (
-        ("leading or trailing whitespace", lambda t: t != t.strip()),
-        ("control or non-printable characters", _has_unprintable),
-    ) if test(tag)]
+    faults = [
+        label
+        for label, test in (
+            ("leading or trailing whitespace", lambda t: t != t.strip()),
+            ("control or non-printable characters", _has_unprintable),
+        )
+        if test(tag)
+    ]
     if not faults:
         return []
-    return [make_issue(
-        "group-tag", pointer_join(pointer, "groupTag"),
-        f"group tag {quote(tag)} has {' and '.join(faults)}; Entra ID stores it verbatim as "
-        "[OrderID]:<tag>, so dynamic group rules written with the clean tag will not match it",
-    )]
+    return [
+        make_issue(
+            "group-tag",
+            pointer_join(pointer, "groupTag"),
+            f"group tag {quote(tag)} has {' and '.join(faults)}; Entra ID stores it verbatim as "
+            "[OrderID]:<tag>, so dynamic group rules written with the clean tag will not match it",
+        )
+    ]
 
 
 def _ignored_issues(record: Mapping[str, object], pointer: str) -> list[Issue]:
     return [
         make_issue(
-            "ignored-property", pointer_join(pointer, name),
+            "ignored-property",
+            pointer_join(pointer, name),
             f"{name!r} is set by the service and ignored on import; drop it from the request",
         )
         for name in SERVICE_SET_PROPERTIES
@@ -233,9 +269,7 @@ _OTHER_RULES: tuple[Callable[[Mapping[str, object], str], list[Issue]], ...] = (
 )
 
 
-def check_device(
-    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True
-) -> list[Issue]:
+def check_device(record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True) -> list[Issue]:
     """Every record-level issue of one import record; ``pointer`` is the record's own pointer.
 
     ``require_hash=False`` is for partner CSV rows that register by
@@ -245,7 +279,10 @@ def check_device(
 
 
 def device_issues(
-    record: Mapping[str, object], pointer: str = "", *, require_hash: bool = True,
+    record: Mapping[str, object],
+    pointer: str = "",
+    *,
+    require_hash: bool = True,
     identity: HashIdentity | None = None,
 ) -> tuple[Decoded | None, list[Issue]]:
     """``check_device``, plus the decoded hash (None when unreadable) for the duplicate keys.
@@ -411,7 +448,6 @@ def duplicate_keys(record: Mapping[str, object], decoded: Decoded | None) -> Dup
     return tuple(keys)
 
 
-
 class BatchChecker:
     """Rules across the records of one upload (one file), fed one record at a time.
 
@@ -455,8 +491,9 @@ class BatchChecker:
 
     keys = staticmethod(duplicate_keys)  # the duplicate keys of one record, as the checks below use them
 
-    def check_keys(self, keys: DuplicateKeys, serial: object, pointer: str = "",
-                   location: Location | None = None) -> list[Issue]:
+    def check_keys(
+        self, keys: DuplicateKeys, serial: object, pointer: str = "", location: Location | None = None
+    ) -> list[Issue]:
         """``check`` for keys already computed (``keys``); ``serial`` is the record's serialNumber, for the message."""
         kind, number = _place(location, self.count + 1)
         current = location.file if location is not None else ""
@@ -478,18 +515,21 @@ class BatchChecker:
         widths = [len(codes) for codes in plain.patterns]
         kinds = plain.kinds
         found = self.duplicates.table.first_seen_many(
-            plain.digests, map(widths.__getitem__, kinds), [start + row for row in rows])
+            plain.digests, map(widths.__getitem__, kinds), [start + row for row in rows]
+        )
         count = self.count
         patterns = plain.patterns
         flagged: dict[int, tuple[str, int] | None] = {
-            index: (patterns[kinds[index]][key], first) for index, key, first in found}
+            index: (patterns[kinds[index]][key], first) for index, key, first in found
+        }
         if count < self.limit + 1 <= count + len(rows):
             flagged.setdefault(self.limit - count, None)  # the device past the limit: the batch size
         out: list[tuple[int, list[Issue]]] = []
         for index in sorted(flagged):
             self.count = count + index + 1
-            out.append((index, self._issues(flagged[index], plain.serials[index], "",
-                                            Location(file, row=rows[index]), file)))
+            out.append(
+                (index, self._issues(flagged[index], plain.serials[index], "", Location(file, row=rows[index]), file))
+            )
         self.count = count + len(rows)
         return out
 
@@ -506,42 +546,56 @@ class BatchChecker:
             positions.file(file, kind)
         return positions
 
-    def _issues(self, found: tuple[str, int] | None, serial: object, pointer: str, location: Location | None,
-                current: str) -> list[Issue]:
+    def _issues(
+        self, found: tuple[str, int] | None, serial: object, pointer: str, location: Location | None, current: str
+    ) -> list[Issue]:
         """The batch issues of the record just counted: the batch size, the key ``_lookup`` found."""
         issues: list[Issue] = []
         if self.count == self.limit + 1:
-            issues.append(make_issue(
-                "batch-size", pointer,
-                f"this is device {self.count}: Intune registers at most {self.limit} devices per "
-                "CSV file, and no larger batch is documented for the Graph import action; split "
-                "the batch and check each one registered before sending the next",
-                location=location,
-            ))
+            issues.append(
+                make_issue(
+                    "batch-size",
+                    pointer,
+                    f"this is device {self.count}: Intune registers at most {self.limit} devices per "
+                    "CSV file, and no larger batch is documented for the Graph import action; split "
+                    "the batch and check each one registered before sending the next",
+                    location=location,
+                )
+            )
         if found is not None:
             code, first = found
-            issues.append(self._duplicate(code, serial, pointer, location,
-                                          self.duplicates.positions.describe(first, current)))
+            issues.append(
+                self._duplicate(code, serial, pointer, location, self.duplicates.positions.describe(first, current))
+            )
         return issues
 
     @staticmethod
     def _duplicate(code: str, serial: object, pointer: str, location: Location | None, first: str) -> Issue:
         if code == "duplicate-hash":
             return make_issue(
-                code, pointer_join(pointer, "hardwareIdentifier"),
+                code,
+                pointer_join(pointer, "hardwareIdentifier"),
                 f"this hardware hash already appeared at {first}; Intune processes only one "
-                "of them and fails the others", location=location)
+                "of them and fails the others",
+                location=location,
+            )
         if code == "duplicate-serial":
             return make_issue(
-                code, pointer_join(pointer, "serialNumber"),
+                code,
+                pointer_join(pointer, "serialNumber"),
                 f"serial number {quote(serial)} already appeared at {first}; hashes "
                 "of one device differ each time they are generated, so this is most likely the "
-                "same device listed twice", location=location)
+                "same device listed twice",
+                location=location,
+            )
         return make_issue(
-            code, pointer_join(pointer, "hardwareIdentifier"),
+            code,
+            pointer_join(pointer, "hardwareIdentifier"),
             f"the device inside this hash (its serial number or its SMBIOS UUID) "
             f"already appeared at {first} under another hash: the same device captured twice, an "
-            "edited serial number, or a cloned virtual machine", location=location)
+            "edited serial number, or a cloned virtual machine",
+            location=location,
+        )
 
 
 def check_batch(records: Iterable[Mapping[str, object]], pointer: str = "/value") -> list[Issue]:
@@ -554,4 +608,3 @@ def check_batch(records: Iterable[Mapping[str, object]], pointer: str = "/value"
         issues += found
         issues += batch.check(record, where, decoded=decoded)
     return issues
-

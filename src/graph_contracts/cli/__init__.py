@@ -18,8 +18,16 @@ from .parser import build_parser, package_version
 from .terminal import error_line
 from .validate import request_names, resolve_target
 
-__all__ = ["BROKEN_PIPE_STATUS", "FLAGS", "build_parser", "error_text", "main", "package_version",
-           "request_names", "resolve_target"]
+__all__ = [
+    "BROKEN_PIPE_STATUS",
+    "FLAGS",
+    "build_parser",
+    "error_text",
+    "main",
+    "package_version",
+    "request_names",
+    "resolve_target",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 

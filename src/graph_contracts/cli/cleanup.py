@@ -43,8 +43,11 @@ def _cleanup(args: argparse.Namespace) -> int:
             failed += 1
             out.line(f"{out.paint(f'FAILED (HTTP {d.status}):', 'error')} {what}")
     problems = [f"{failed} could not be deleted"] * bool(failed) + [f"{refused} refused"] * bool(refused)
-    print(f"{len(done)} objects tagged {args.tag!r}" + "".join(f", {p}" for p in problems)
-          + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    print(
+        f"{len(done)} objects tagged {args.tag!r}"
+        + "".join(f", {p}" for p in problems)
+        + (" (dry run: nothing deleted)" if args.dry_run else "")
+    )
     return 1 if failed or refused else 0
 
 

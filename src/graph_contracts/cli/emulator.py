@@ -54,8 +54,10 @@ def _emulator(args: argparse.Namespace) -> int:
     try:
         serve(args.host, args.port, config, on_ready=ready, on_request=None if args.quiet else log_request)
     except OSError as exc:
-        print(f"graph-contracts emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(
+            f"graph-contracts emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     print("graph-contracts emulator: stopped", flush=True)
     return 0
@@ -67,38 +69,69 @@ def add_emulator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=port, default=0, help="port, 0-65535 (default 0: a free one)")
     emu.add_argument(
-        "--fault", action="append", type=fault,
+        "--fault",
+        action="append",
+        type=fault,
         help="inject a fault into every request, e.g. '429;retry-after=1.5;count=2'",
     )
-    emu.add_argument("--import-pending-reads", type=whole, default=None, metavar="N",
-                     help="reads before an import settles (0 or more)")
-    emu.add_argument("--import-pending-seconds", type=seconds, default=None, metavar="SECONDS",
-                     help="seconds before an import settles (0 or more)")
     emu.add_argument(
-        "--as-documented", action="store_true",
+        "--import-pending-reads",
+        type=whole,
+        default=None,
+        metavar="N",
+        help="reads before an import settles (0 or more)",
+    )
+    emu.add_argument(
+        "--import-pending-seconds",
+        type=seconds,
+        default=None,
+        metavar="SECONDS",
+        help="seconds before an import settles (0 or more)",
+    )
+    emu.add_argument(
+        "--as-documented",
+        action="store_true",
         help="serve what the service refuses (e.g. POST windowsAutopilotDeviceIdentities) as the doc pages say",
     )
     emu.add_argument(
-        "--tenant", action="append", metavar="TENANT",
+        "--tenant",
+        action="append",
+        metavar="TENANT",
         help="another tenant (GUID or domain) the token endpoint serves; others get AADSTS90002",
     )
     emu.add_argument(
-        "--no-admin-routes", dest="admin_routes", action="store_false", default=None,
+        "--no-admin-routes",
+        dest="admin_routes",
+        action="store_false",
+        default=None,
         help="answer /_emulator/reset and /_emulator/settle with 404",
     )
     emu.add_argument(
-        "--emulator-admin", action="append", metavar="CLIENT_ID",
+        "--emulator-admin",
+        action="append",
+        metavar="CLIENT_ID",
         help="an app whose admin-role tokens may reset or settle any tenant, or reset all at once "
         "(repeatable; by default an admin token acts on its own tenant only)",
     )
-    emu.add_argument("--request-log-size", type=positive, default=None, metavar="N",
-                     help="requests the in-memory request log keeps (default 10000)")
+    emu.add_argument(
+        "--request-log-size",
+        type=positive,
+        default=None,
+        metavar="N",
+        help="requests the in-memory request log keeps (default 10000)",
+    )
     emu.add_argument("-q", "--quiet", action="store_true", help="no line per request on the console")
     emu.add_argument(
-        "--state", metavar="FILE",
+        "--state",
+        metavar="FILE",
         help="start with a tenant's state (YAML or JSON): registered devices, imported identities, users, "
         "devices of another tenant",
     )
-    emu.add_argument("--page-size", type=positive, default=None, metavar="N",
-                     help="items per page of a list (default 100; Intune pages at about 1000)")
+    emu.add_argument(
+        "--page-size",
+        type=positive,
+        default=None,
+        metavar="N",
+        help="items per page of a list (default 100; Intune pages at about 1000)",
+    )
     emu.set_defaults(handler=_emulator)

@@ -46,11 +46,14 @@ class HashInput:
 
 def _text(data: bytes, name: str) -> str:
     """Bytes as text: UTF-16 and UTF-8 byte order marks honoured, else UTF-8, else Windows-1252."""
-    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-                       (codecs.BOM_UTF8, "utf-8")):
+    for bom, codec in (
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+    ):
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(codec)
+                return data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
                 raise InputFileError(name, f"not {codec.upper()} text despite its byte order mark") from None
     try:
@@ -70,8 +73,11 @@ def hash_inputs(value: str, *, stdin: BinaryIO | None = None) -> Iterator[HashIn
     and JSON that does not parse: one message for one mistake.
     """
     if not value.strip():
-        raise InputFileError("", "nothing to decode: give the base64 hash, a file holding it "
-                             "(or a JSON or CSV record), or - for standard input")
+        raise InputFileError(
+            "",
+            "nothing to decode: give the base64 hash, a file holding it "
+            "(or a JSON or CSV record), or - for standard input",
+        )
     if value == "-":
         source = stdin if stdin is not None else sys.stdin.buffer
         yield from _from_text(_text(source.read(), "<stdin>"), "<stdin>")
@@ -99,7 +105,8 @@ def _from_text(text: str, name: str) -> Iterator[HashInput]:
     if body[0] in "{[":
         yield from _from_json(body, name)
     elif "Hardware Hash" in body.split("\n", 2)[0] or (
-            body.startswith("#TYPE") and "Hardware Hash" in "".join(body.split("\n", 2)[1:2])):
+        body.startswith("#TYPE") and "Hardware Hash" in "".join(body.split("\n", 2)[1:2])
+    ):
         yield from _from_csv(body, name)
     else:
         yield HashInput("", {"hardwareIdentifier": body}, bare=True)
@@ -122,15 +129,18 @@ def _from_json(body: str, name: str) -> Iterator[HashInput]:
         items = [("", data)]
     for label, item in items:
         if not isinstance(item, dict):
-            raise InputFileError(name or "the argument", f"{label or 'the JSON'} is not an object with a "
-                                 "hardwareIdentifier")
+            raise InputFileError(
+                name or "the argument", f"{label or 'the JSON'} is not an object with a hardwareIdentifier"
+            )
         yield HashInput(label if len(items) > 1 else "", item)
 
 
 def _from_csv(body: str, name: str) -> Iterator[HashInput]:
     from ..autopilot.csv_reader import AutopilotCsv
 
-    rows = [(f"row {row.row}", row.record) for row in AutopilotCsv(io.BytesIO(body.encode("utf-8")),
-                                                                    name=name or "<argument>")]
+    rows = [
+        (f"row {row.row}", row.record)
+        for row in AutopilotCsv(io.BytesIO(body.encode("utf-8")), name=name or "<argument>")
+    ]
     for label, record in rows:
         yield HashInput(label if len(rows) > 1 else "", record)

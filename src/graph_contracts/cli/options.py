@@ -30,16 +30,18 @@ class _OldSpelling(argparse.Action):
 OLD_SPELLINGS = {"--version": "--graph-version"}
 
 
-def graph_version_option(
-    parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = VERSIONS
-) -> None:
+def graph_version_option(parser: argparse.ArgumentParser, *, default: str, choices: tuple[str, ...] = VERSIONS) -> None:
     parser.add_argument(
         "--graph-version", default=default, choices=choices, help=f"Graph API version (default: {default})"
     )
     for old, new in OLD_SPELLINGS.items():
         if new == "--graph-version":  # hidden from help and completion; still parsed, with a notice
             parser.add_argument(
-                old, dest="graph_version", action=_OldSpelling, choices=choices, default=argparse.SUPPRESS,
+                old,
+                dest="graph_version",
+                action=_OldSpelling,
+                choices=choices,
+                default=argparse.SUPPRESS,
                 help=argparse.SUPPRESS,
             )
 
@@ -49,10 +51,16 @@ def paging_options(parser: argparse.ArgumentParser) -> None:
     from ..graph.paging import DEFAULT_LIMITS
 
     parser.add_argument(
-        "--max-pages", type=positive, default=DEFAULT_LIMITS.max_pages, metavar="N",
+        "--max-pages",
+        type=positive,
+        default=DEFAULT_LIMITS.max_pages,
+        metavar="N",
         help=f"stop with exit 2 when a collection has more than N pages (default {DEFAULT_LIMITS.max_pages})",
     )
     parser.add_argument(
-        "--max-items", type=positive, default=DEFAULT_LIMITS.max_items, metavar="N",
+        "--max-items",
+        type=positive,
+        default=DEFAULT_LIMITS.max_items,
+        metavar="N",
         help=f"stop with exit 2 when a collection has more than N items (default {DEFAULT_LIMITS.max_items:,})",
     )

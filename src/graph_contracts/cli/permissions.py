@@ -60,7 +60,11 @@ def add_permissions(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     need.add_argument("--operation", metavar="NAME", help="an operation id or verb, e.g. import")
     need.add_argument("--all", action="store_true", help="every operation of the contracts")
     need.add_argument("--traffic", nargs="+", metavar="FILE", help="HAR, vcrpy cassettes, Dev Proxy mocks, NDJSON")
-    need.add_argument("--token", metavar="FILE", help="a JWT file or - (stdin), decoded locally and never verified; "
-                      "judged against --traffic, or else every operation of the contracts")
+    need.add_argument(
+        "--token",
+        metavar="FILE",
+        help="a JWT file or - (stdin), decoded locally and never verified; "
+        "judged against --traffic, or else every operation of the contracts",
+    )
     need.add_argument("--data", help="permissions data (default: the shipped index)")
     need.set_defaults(handler=_permissions)

@@ -52,10 +52,16 @@ def _preflight(args: argparse.Namespace) -> int:
                 sent[0] += 1
                 return super().handle_request(request)
 
-        client = stack.enter_context(GraphClient(
-            base_url, StaticToken(token), version=args.graph_version, retry=retry, timeout=args.timeout,
-            transport=Counting(verify=shared_ssl_context()),
-        ))
+        client = stack.enter_context(
+            GraphClient(
+                base_url,
+                StaticToken(token),
+                version=args.graph_version,
+                retry=retry,
+                timeout=args.timeout,
+                transport=Counting(verify=shared_ssl_context()),
+            )
+        )
         progress = terminal.Progress(terminal.stderr(), unit="items")
         read: dict[str, int] = {}
 
@@ -64,8 +70,15 @@ def _preflight(args: argparse.Namespace) -> int:
             read[path] = items
 
         try:
-            result = preflight(args.files, client, access, version=args.graph_version, limits=limits,
-                               on_page=on_page, count_requests=lambda: sent[0])
+            result = preflight(
+                args.files,
+                client,
+                access,
+                version=args.graph_version,
+                limits=limits,
+                on_page=on_page,
+                count_requests=lambda: sent[0],
+            )
         finally:
             progress.clear()
     if args.format == "text":
@@ -78,22 +91,40 @@ def _preflight(args: argparse.Namespace) -> int:
 
 def add_preflight(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pre = sub.add_parser(
-        "preflight", help="will each device import into this tenant? the offline checks, then read-only Graph calls",
+        "preflight",
+        help="will each device import into this tenant? the offline checks, then read-only Graph calls",
     )
     pre.add_argument("files", nargs="+", help="Autopilot CSV files or import bodies (JSON)")
     pre.add_argument(
-        "--graph-endpoint", type=endpoint_choice, default="live", metavar="emulator|live|URL",
+        "--graph-endpoint",
+        type=endpoint_choice,
+        default="live",
+        metavar="emulator|live|URL",
         help="live (default: the cloud's Graph, token from GRAPH_TOKEN or AZURE_* variables), emulator "
         "(embedded, with --state), or a Graph base URL",
     )
     pre.add_argument("--state", metavar="FILE", help="the embedded emulator's tenant state (YAML or JSON)")
     pre.add_argument("--cloud", default="global", help="global, usgov, usgov-dod or china")
     graph_version_option(pre, default="v1.0")
-    pre.add_argument("--format", default="text", choices=("text", "json", "csv", "junit"),
-                     help="text (default, grouped by verdict), json, csv (your rows + verdict, reason), junit")
-    pre.add_argument("--timeout", type=wait_seconds, default=60.0, metavar="SECONDS",
-                     help="how long one request may take before it is retried (default 60)")
-    pre.add_argument("--max-wait", type=wait_seconds, default=120.0, metavar="SECONDS",
-                     help="the most one request may wait on throttling (Retry-After) and retries (default 120)")
+    pre.add_argument(
+        "--format",
+        default="text",
+        choices=("text", "json", "csv", "junit"),
+        help="text (default, grouped by verdict), json, csv (your rows + verdict, reason), junit",
+    )
+    pre.add_argument(
+        "--timeout",
+        type=wait_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long one request may take before it is retried (default 60)",
+    )
+    pre.add_argument(
+        "--max-wait",
+        type=wait_seconds,
+        default=120.0,
+        metavar="SECONDS",
+        help="the most one request may wait on throttling (Retry-After) and retries (default 120)",
+    )
     paging_options(pre)
     pre.set_defaults(handler=_preflight)

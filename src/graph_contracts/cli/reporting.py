@@ -183,8 +183,16 @@ class Reporter:
             loc += f",col={column}" if column else ""
             print(f"::error {loc},title=unreadable::{_gh_data(message)}", file=self.out)
         elif self.fmt == "json":
-            self._json_entry({"file": name, "code": "unreadable", "severity": "error", "message": message,
-                              "line": line or None, "column": column or None})
+            self._json_entry(
+                {
+                    "file": name,
+                    "code": "unreadable",
+                    "severity": "error",
+                    "message": message,
+                    "line": line or None,
+                    "column": column or None,
+                }
+            )
         elif self.fmt == "junit":
             case = ET.Element("testcase", classname=_xml(name), name="file")
             error = ET.SubElement(case, "error", message=_xml(message), type="unreadable")
@@ -194,8 +202,10 @@ class Reporter:
     # -- output
 
     def summary(self) -> str:
-        text = (f"{self.records} record{'s' * (self.records != 1)} checked, "
-                f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}")
+        text = (
+            f"{self.records} record{'s' * (self.records != 1)} checked, "
+            f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}"
+        )
         if self.unreadable:
             text += f", {len(self.unreadable)} unreadable file{'s' * (len(self.unreadable) != 1)}"
         return text
@@ -209,14 +219,21 @@ class Reporter:
         self._end_file()
         self._open()
         if self.fmt == "json":
-            tail = {"records": self.records, "errors": self.errors, "warnings": self.warnings,
-                    "unreadable": len(self.unreadable), "by_code": dict(self.by_code.most_common())}
+            tail = {
+                "records": self.records,
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "unreadable": len(self.unreadable),
+                "by_code": dict(self.by_code.most_common()),
+            }
             body = json.dumps(tail, indent=2)[1:]  # the totals continue the object the issues opened
             self.out.write(("\n" if self._entries else "") + "]," + body + "\n")
         elif self.fmt == "junit":
             tests, failures, errors = self._junit_totals
-            self.out.write(f'<testsuites name="graph-contracts validate" tests="{tests}" failures="{failures}" '
-                           f'errors="{errors}">\n')
+            self.out.write(
+                f'<testsuites name="graph-contracts validate" tests="{tests}" failures="{failures}" '
+                f'errors="{errors}">\n'
+            )
             self._junit_done.seek(0)
             shutil.copyfileobj(self._junit_done, self.out)
             self.out.write("</testsuites>\n")
@@ -227,8 +244,7 @@ class Reporter:
         else:
             for line in self.file_lines():
                 print(line, file=self.out)
-            print(self._out.paint(self.summary(), "error" if self.errors or self.unreadable else "ok"),
-                  file=self.out)
+            print(self._out.paint(self.summary(), "error" if self.errors or self.unreadable else "ok"), file=self.out)
             if self.by_code:
                 print(f"by code: {self.code_summary()}", file=self.out)
         self._junit_done.close()
@@ -244,8 +260,10 @@ class Reporter:
             if name in unreadable:
                 lines.append(f"  {printable(name)}: unreadable")
             else:
-                lines.append(f"  {printable(name)}: {records} record{'s' * (records != 1)}, "
-                             f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+                lines.append(
+                    f"  {printable(name)}: {records} record{'s' * (records != 1)}, "
+                    f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+                )
         return lines
 
     def exit_code(self) -> int:
@@ -267,11 +285,20 @@ class Reporter:
         if self._file is None:
             return
         if self._omitted:
-            note = (f"{self._omitted} more issue{'s' * (self._omitted != 1)} in {self._file} not shown "
-                    f"(--max-issues {self.max_issues}); they are counted in the totals")
+            note = (
+                f"{self._omitted} more issue{'s' * (self._omitted != 1)} in {self._file} not shown "
+                f"(--max-issues {self.max_issues}); they are counted in the totals"
+            )
             if self.fmt == "json":
-                self._json_entry({"file": self._file, "code": "omitted", "severity": "warning", "message": note,
-                                  "count": self._omitted})
+                self._json_entry(
+                    {
+                        "file": self._file,
+                        "code": "omitted",
+                        "severity": "warning",
+                        "message": note,
+                        "count": self._omitted,
+                    }
+                )
             elif self.fmt == "github":
                 print(f"::notice file={_gh_property(self._file)},title=omitted::{_gh_data(note)}", file=self.out)
             elif self.fmt == "junit":
@@ -283,8 +310,9 @@ class Reporter:
                 print(printable(note), file=self.out)  # the note names the file once
         if self.fmt == "junit":
             tests, failures, errors = self._junit_counts
-            self._junit_done.write(f'<testsuite name="{_attr(self._file)}" tests="{tests}" failures="{failures}" '
-                                   f'errors="{errors}">\n')
+            self._junit_done.write(
+                f'<testsuite name="{_attr(self._file)}" tests="{tests}" failures="{failures}" errors="{errors}">\n'
+            )
             self._junit_file.seek(0)
             shutil.copyfileobj(self._junit_file, self._junit_done)
             self._junit_file.seek(0)
@@ -320,7 +348,7 @@ class Reporter:
         for issue in issues:
             text = issue_text(issue)
             severity = self._out.paint(issue.severity, "error" if issue.severity == "error" else "warning")
-            print(f"  {severity}{text[len(issue.severity):]}", file=self.out)
+            print(f"  {severity}{text[len(issue.severity) :]}", file=self.out)
 
     def _record_json(self, result: RecordResult) -> None:
         issues = result.issues
@@ -344,9 +372,7 @@ class Reporter:
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]
         if errors:
-            failure = ET.SubElement(
-                case, "failure", message=_xml(one_line(errors[0].message)), type=errors[0].code
-            )
+            failure = ET.SubElement(case, "failure", message=_xml(one_line(errors[0].message)), type=errors[0].code)
             failure.text = _xml("\n".join(issue_text(i) for i in issues))
         elif warnings:
             out = ET.SubElement(case, "system-out")

@@ -14,9 +14,13 @@ def _run(args: argparse.Namespace) -> int:
 
     start = CpuSample.now()  # how busy the cores are is measured over the lint and schema checks
     job = MainJob(
-        endpoint=args.graph_endpoint, version=getattr(args, "graph_version", "all"), examples=args.examples,
-        junitxml=getattr(args, "junitxml", None), jobs=getattr(args, "jobs", None),
-        pytest_args=tuple(args.pytest_args), durations=getattr(args, "durations", None),
+        endpoint=args.graph_endpoint,
+        version=getattr(args, "graph_version", "all"),
+        examples=args.examples,
+        junitxml=getattr(args, "junitxml", None),
+        jobs=getattr(args, "jobs", None),
+        pytest_args=tuple(args.pytest_args),
+        durations=getattr(args, "durations", None),
     )
     contracts = lint_contracts()
     for finding in contracts.new:
@@ -39,9 +43,7 @@ def add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``run [-- PYTEST_ARGS]``."""
     run = sub.add_parser("run", help="the main job: check the contracts and run the contract suite")
     run.add_argument("--graph-endpoint", default="emulator", choices=("emulator", "replay", "live"))
-    run.add_argument(
-        "--graph-version", default="all", choices=(*VERSIONS, "all"), help="Graph API versions to test"
-    )
+    run.add_argument("--graph-version", default="all", choices=(*VERSIONS, "all"), help="Graph API versions to test")
     run.add_argument("--examples", type=int, default=10, help="hypothesis examples per property-based test")
     run.add_argument("--junitxml", default=None, metavar="FILE", help="also write the suite's results as JUnit XML")
     run.add_argument(

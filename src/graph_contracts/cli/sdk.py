@@ -26,8 +26,14 @@ def _sdk_check(args: argparse.Namespace) -> int:
         from ..sdk.matrix import Shard, run_matrix
 
         _refuse_matrix_options(args)
-        done = run_matrix(args.matrix, last=args.last, shard=Shard.parse(args.shard), examples=args.examples,
-                          baseline=args.baseline, progress=_progress)
+        done = run_matrix(
+            args.matrix,
+            last=args.last,
+            shard=Shard.parse(args.shard),
+            examples=args.examples,
+            baseline=args.baseline,
+            progress=_progress,
+        )
     elif args.compare:
         from ..sdk.compare import run_compare
 
@@ -36,8 +42,12 @@ def _sdk_check(args: argparse.Namespace) -> int:
         done = run_compare(old, new, args.examples, progress=_progress)
     else:
         done = run_gate(
-            args.sdk, args.junitxml, args.examples,
-            baseline=args.baseline, write_baseline=args.write_baseline, strict_baseline=args.strict_baseline,
+            args.sdk,
+            args.junitxml,
+            args.examples,
+            baseline=args.baseline,
+            write_baseline=args.write_baseline,
+            strict_baseline=args.strict_baseline,
             traffic=args.traffic or (),
         )
     if done.missing:
@@ -59,7 +69,8 @@ def _refuse_gate_options(args: argparse.Namespace) -> None:
     given = [FLAGS[setting] for setting in NOT_WITH_COMPARE if getattr(args, setting, None)]
     if given:
         raise CompareError(
-            "compare", f"does not apply {', '.join(given)}; gate one release with them instead "
+            "compare",
+            f"does not apply {', '.join(given)}; gate one release with them instead "
             "(sdk-check --sdk NAME ... in an environment holding it)",
         )
 
@@ -68,8 +79,9 @@ def _refuse_matrix_options(args: argparse.Namespace) -> None:
     """``MatrixError`` naming every option given with ``--matrix`` that it would not apply."""
     given = [FLAGS[setting] for setting in NOT_WITH_MATRIX if getattr(args, setting, None)]
     if given:
-        raise MatrixError("matrix", f"does not apply {', '.join(given)}; it takes --baseline, --examples, "
-                          "--last and --shard")
+        raise MatrixError(
+            "matrix", f"does not apply {', '.join(given)}; it takes --baseline, --examples, --last and --shard"
+        )
 
 
 def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +90,9 @@ def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sdk.add_argument("--sdk", default="both", choices=("msgraph", "msgraph-beta", "both"))
     sdk.add_argument("--junitxml", default=None, help="also write the results as JUnit XML")
     sdk.add_argument(
-        "--examples", type=positive, default=25,
+        "--examples",
+        type=positive,
+        default=25,
         help="generated bodies per type in the round trip (at least 1); a third as many, at least 3, per "
         "operation on the wire",
     )
@@ -90,21 +104,31 @@ def add_sdk_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     sdk.add_argument("--write-baseline", metavar="FILE", help="write this run's breaks as a baseline file")
     sdk.add_argument(
-        "--traffic", nargs="+", metavar="FILE",
+        "--traffic",
+        nargs="+",
+        metavar="FILE",
         help="instead of running the Python SDKs, check the requests in traffic any SDK recorded (HAR, vcrpy "
         "cassette, NDJSON): bodies against the contract, type tags, date-time offsets, enum spelling",
     )
     sdk.add_argument(
-        "--compare", nargs=2, metavar=("OLD", "NEW"),
+        "--compare",
+        nargs=2,
+        metavar=("OLD", "NEW"),
         help="gate two releases (e.g. 'msgraph-beta-sdk==1.65.0' 'msgraph-beta-sdk==1.66.0'), each in a throwaway "
         "virtual environment, and print the breaks that are new, fixed and unchanged; exit 1 on a new one",
     )
     sdk.add_argument(
-        "--matrix", nargs="+", metavar="SPEC",
+        "--matrix",
+        nargs="+",
+        metavar="SPEC",
         help="gate every release a spec admits ('msgraph-sdk>=1.0', or pins), each in its own cached environment, "
         "and print release x new/expired/known/fixed (against --baseline); exit 1 on a new break",
     )
     sdk.add_argument("--last", type=positive, metavar="N", help="with --matrix: only the newest N releases of a range")
-    sdk.add_argument("--shard", default="1/1", metavar="I/N",
-                     help="with --matrix: gate the I-th of every N releases (one CI job of N)")
+    sdk.add_argument(
+        "--shard",
+        default="1/1",
+        metavar="I/N",
+        help="with --matrix: gate the I-th of every N releases (one CI job of N)",
+    )
     sdk.set_defaults(handler=_sdk_check)

@@ -13,15 +13,22 @@ def add_traffic(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     traffic = sub.add_parser("traffic", help="check recorded traffic against the contracts; find and scrub secrets")
     tsub = traffic.add_subparsers(dest="action", required=True)
     check = tsub.add_parser("check", help="check HAR files, cassettes, Dev Proxy mock files or NDJSON exchanges")
-    check.add_argument("files", nargs="+", help="traffic files or folders (format read from the content; a folder's "
-                       ".har, .json, .yaml, .yml, .ndjson and .jsonl files, gzipped or not, recursively)")
     check.add_argument(
-        "--profile", default="contract", choices=("contract", "upload"),
+        "files",
+        nargs="+",
+        help="traffic files or folders (format read from the content; a folder's "
+        ".har, .json, .yaml, .yml, .ndjson and .jsonl files, gzipped or not, recursively)",
+    )
+    check.add_argument(
+        "--profile",
+        default="contract",
+        choices=("contract", "upload"),
         help="contract (default): request bodies against the documented contract; upload: also the Autopilot rules",
     )
     check.add_argument("--format", default="text", choices=("text", "json", "junit", "github"))
     check.add_argument(
-        "--expect-refusals", action="store_true",
+        "--expect-refusals",
+        action="store_true",
         help="the traffic sends invalid bodies on purpose (a contract suite's negative tests, as in the shipped "
         "cassettes): a request body Graph answered 400 is not a finding; one it accepted still is",
     )
@@ -64,8 +71,10 @@ def _traffic_scrub(args: argparse.Namespace) -> int:
         return _cannot_read(exc)
     for finding in result.remaining:
         print(f"{finding.file}:{finding.line}: {finding.kind} (still there after scrubbing)")
-    print(f"wrote {result.out}" + (f"; {len(result.remaining)} possible secrets remain" if result.remaining else ""),
-          file=sys.stderr)
+    print(
+        f"wrote {result.out}" + (f"; {len(result.remaining)} possible secrets remain" if result.remaining else ""),
+        file=sys.stderr,
+    )
     return 1 if result.remaining else 0
 
 
@@ -73,5 +82,11 @@ def _traffic_check(args: argparse.Namespace) -> int:
     """``traffic check FILE...``: each exchange against its contract operation, reported like ``validate``."""
     from .traffic_check import check_files
 
-    return check_files(args.files, fmt=args.format, profile=args.profile, out=sys.stdout, err=sys.stderr,
-                       expect_refusals=args.expect_refusals)
+    return check_files(
+        args.files,
+        fmt=args.format,
+        profile=args.profile,
+        out=sys.stdout,
+        err=sys.stderr,
+        expect_refusals=args.expect_refusals,
+    )

@@ -24,8 +24,10 @@ def _record(result: ExchangeResult) -> RecordResult:
     where = f"line {location.line}" if location.line else f"entry {location.index}"
     kind = "mock " if location.format == "devproxy" else ""
     target = f" ({match.operation.id}, {match.version})" if match else ""
-    label = (f"{where}: {kind}{exchange.request.method} {urlsplit(exchange.request.url).path}"
-             f" -> {exchange.response.status}{target}")
+    label = (
+        f"{where}: {kind}{exchange.request.method} {urlsplit(exchange.request.url).path}"
+        f" -> {exchange.response.status}{target}"
+    )
     return RecordResult(location.file, label, list(result.issues), location.line)
 
 
@@ -45,15 +47,18 @@ class TrafficReporter(Reporter):
     def _record_json(self, result: RecordResult) -> None:
         # An exchange's issue says which file and exchange it is about; validate's says it via Location.
         for issue in result.issues:
-            self._json.append({**issue_json(issue), "location": {"file": result.file, "line": result.line},
-                               "exchange": result.label})
+            self._json.append(
+                {**issue_json(issue), "location": {"file": result.file, "line": result.line}, "exchange": result.label}
+            )
 
     def summary(self) -> str:
         covered = self.records
         total = covered + sum(self.not_covered.values())
-        text = (f"{total} exchange{'s' * (total != 1)} read, {covered} checked against a contract, "
-                f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}, "
-                f"{total - covered} not covered")
+        text = (
+            f"{total} exchange{'s' * (total != 1)} read, {covered} checked against a contract, "
+            f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}, "
+            f"{total - covered} not covered"
+        )
         if self.unreadable:
             text += f", {len(self.unreadable)} unreadable file{'s' * (len(self.unreadable) != 1)}"
         return text
@@ -61,9 +66,15 @@ class TrafficReporter(Reporter):
     def finish(self) -> None:
         if self.fmt == "json":
             self._clear_progress()
-            doc = {"exchanges": self.records + sum(self.not_covered.values()), "checked": self.records,
-                   "errors": self.errors, "warnings": self.warnings, "unreadable": len(self.unreadable),
-                   "not_covered": dict(self.not_covered.most_common()), "issues": self._json}
+            doc = {
+                "exchanges": self.records + sum(self.not_covered.values()),
+                "checked": self.records,
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "unreadable": len(self.unreadable),
+                "not_covered": dict(self.not_covered.most_common()),
+                "issues": self._json,
+            }
             json.dump(doc, self.out, indent=2)
             print(file=self.out)
             return
@@ -86,8 +97,15 @@ def _expanded(paths: Sequence[str], reporter: TrafficReporter) -> Iterator[str]:
         yield from (str(file) for file in files)
 
 
-def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Profile = "contract",
-                out: TextIO, err: TextIO, expect_refusals: bool = False) -> int:
+def check_files(
+    files: Sequence[str],
+    *,
+    fmt: ReportFormat = "text",
+    profile: Profile = "contract",
+    out: TextIO,
+    err: TextIO,
+    expect_refusals: bool = False,
+) -> int:
     """Check every exchange in ``files`` (files or folders, expanded as ``traffic scan`` expands them, a folder
     to its traffic files) and report; the exit code: 0 clean, 1 findings, 2 unreadable input."""
     reporter = TrafficReporter(fmt, out, err)
@@ -96,13 +114,12 @@ def check_files(files: Sequence[str], *, fmt: ReportFormat = "text", profile: Pr
         reporter.start_file(name)
         try:
             for exchange in read_traffic(name):
-                reporter.exchange(check_exchange(exchange, profile=profile, routes=routes,
-                                                 expect_refusals=expect_refusals))
+                reporter.exchange(
+                    check_exchange(exchange, profile=profile, routes=routes, expect_refusals=expect_refusals)
+                )
         except InputFileError as exc:
             reporter.file_error(exc.file, exc.detail, exc.line)
         except RecursionError:
             reporter.file_error(name, "the data is nested too deeply to check")
     reporter.finish()
     return reporter.exit_code()
-
-

@@ -66,8 +66,9 @@ def resolve_target(type_name: str | None, operation: str | None, version: str) -
             raise ConfigurationError("--operation", f"{operation!r} is not an operation of --type {type_name!r}")
         return None, operation
     if "." not in operation:
-        candidates = [o for o in operations if o.endswith(f".{operation}") and (
-            not type_name or o == f"{type_name}.{operation}")]
+        candidates = [
+            o for o in operations if o.endswith(f".{operation}") and (not type_name or o == f"{type_name}.{operation}")
+        ]
         if len(candidates) == 1:
             return None, candidates[0]
         if len(candidates) > 1:
@@ -168,13 +169,17 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
         errors = sum(r.errors for r in problems)
         with contextlib.suppress(OSError):
             if left := len(earlier_batches(out_dir)):
-                print(f"{out_dir} still holds {left} batch file{'s' * (left != 1)} of an earlier run, not of "
-                      f"{args.file}", file=sys.stderr)
+                print(
+                    f"{out_dir} still holds {left} batch file{'s' * (left != 1)} of an earlier run, not of {args.file}",
+                    file=sys.stderr,
+                )
         print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
         return 1
     if removed:
-        print(f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
-              + ", ".join(p.name for p in removed))
+        print(
+            f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
+            + ", ".join(p.name for p in removed)
+        )
     from ..autopilot.catalog import AUTOPILOT_COLLECTION
 
     devices = sum(len(json.loads(p.read_text(encoding="utf-8"))[AUTOPILOT_COLLECTION]) for p in written)
@@ -197,8 +202,10 @@ def _not_a_csv(path: Path) -> str:
         return ""
     if fmt == "csv":
         return ""
-    return (f"{path} holds {fmt.upper()}, not an Autopilot CSV: csv to-payload turns a CSV into import bodies; "
-            f"check a JSON body with: graph-contracts validate {path}")
+    return (
+        f"{path} holds {fmt.upper()}, not an Autopilot CSV: csv to-payload turns a CSV into import bodies; "
+        f"check a JSON body with: graph-contracts validate {path}"
+    )
 
 
 def add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -110,8 +110,14 @@ def import_pages(inputs: Sequence[str | Path]) -> ImportResult:
             except DocParseError as exc:
                 if exc.line == 0 and "readable" in exc.expected:
                     raise InputFileError(str(file), exc.found or "cannot be read") from exc
-                findings.append(_finding(name, exc.line, "unparsable", f"expected {exc.expected}"
-                                         + (f"; found {exc.found!r}" if exc.found else "")))
+                findings.append(
+                    _finding(
+                        name,
+                        exc.line,
+                        "unparsable",
+                        f"expected {exc.expected}" + (f"; found {exc.found!r}" if exc.found else ""),
+                    )
+                )
                 continue
             version = page.version or _version_from_folder(file)
             if version is None:

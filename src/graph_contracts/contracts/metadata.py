@@ -135,7 +135,10 @@ def read_csdl(path: Path) -> Metadata:
                     binding = params[0]
                     actions.append(
                         MetaAction(
-                            el.get("Name", ""), binding.type, binding.collection, tuple(params[1:]),
+                            el.get("Name", ""),
+                            binding.type,
+                            binding.collection,
+                            tuple(params[1:]),
                             _property(ret) if ret is not None else None,
                         )
                     )
@@ -166,7 +169,8 @@ def read_type_mappings(paths: list[Path]) -> Metadata:
                 types[name] = MetaType(name, kind, members=tuple((m, None) for m in spec), typed=False)
             else:
                 types[name] = MetaType(
-                    name, kind,
+                    name,
+                    kind,
                     properties=tuple(MetaProperty(p, "", nullable=None) for p in spec.get("properties", ())),
                     navigation=tuple(MetaProperty(p, "", nullable=None) for p in spec.get("navigationProperties", ())),
                     typed=False,
@@ -219,33 +223,51 @@ class _Compare:
         # an entity without a base type in its contract derives from graph.entity, as every Graph entity does
         ours_base = t.base_type or ("entity" if t.category == "entity" else None)
         if m.typed and ours_base != m.base_type:
-            yield self.finding(f"{t.name}:base-type", t.name,
-                               f"{t.name}: base type {ours_base} here, {m.base_type} in the metadata", src)
+            yield self.finding(
+                f"{t.name}:base-type",
+                t.name,
+                f"{t.name}: base type {ours_base} here, {m.base_type} in the metadata",
+                src,
+            )
         theirs = {p.name: p for p in self._declared(m)}
         ours = {p.name: p for p in t.properties}
         for name in sorted(set(theirs) - set(ours)):
             if any(p.name == name for p in self.contracts.all_properties(t.version, t.name)):
                 continue  # inherited in the contract, declared again by the metadata
-            yield self.finding(f"{t.name}.{name}:missing", f"{t.name}.{name}",
-                               f"{t.name}.{name} is in the metadata but not in the contract", src)
+            yield self.finding(
+                f"{t.name}.{name}:missing",
+                f"{t.name}.{name}",
+                f"{t.name}.{name} is in the metadata but not in the contract",
+                src,
+            )
         for name in sorted(set(ours) - set(theirs)):
-            yield self.finding(f"{t.name}.{name}:extra", f"{t.name}.{name}",
-                               f"{t.name}.{name} is in the contract but not in the metadata", str(ours[name].source))
+            yield self.finding(
+                f"{t.name}.{name}:extra",
+                f"{t.name}.{name}",
+                f"{t.name}.{name} is in the contract but not in the metadata",
+                str(ours[name].source),
+            )
         if not m.typed:
             return
         for name in sorted(set(ours) & set(theirs)):
             p, q = ours[name], theirs[name]
             if (p.type, p.collection) != (q.type, q.collection):
                 show = f"{'Collection(' if q.collection else ''}{q.type}{')' if q.collection else ''}"
-                yield self.finding(f"{t.name}.{name}:type", f"{t.name}.{name}",
-                                   f"{t.name}.{name}: {p.type}{' collection' if p.collection else ''} here, "
-                                   f"{show} in the metadata", str(p.source))
+                yield self.finding(
+                    f"{t.name}.{name}:type",
+                    f"{t.name}.{name}",
+                    f"{t.name}.{name}: {p.type}{' collection' if p.collection else ''} here, {show} in the metadata",
+                    str(p.source),
+                )
             # the key: never null in a response, never sent in a request (read_only), so its flag changes nothing
             is_key = name == "id" and p.read_only
             if q.nullable is not None and p.nullable != q.nullable and not is_key:
-                yield self.finding(f"{t.name}.{name}:nullable", f"{t.name}.{name}",
-                                   f"{t.name}.{name}: nullable={p.nullable} here, Nullable={str(q.nullable).lower()}"
-                                   " in the metadata", str(p.source))
+                yield self.finding(
+                    f"{t.name}.{name}:nullable",
+                    f"{t.name}.{name}",
+                    f"{t.name}.{name}: nullable={p.nullable} here, Nullable={str(q.nullable).lower()} in the metadata",
+                    str(p.source),
+                )
 
     def operations(self) -> Iterator[Finding]:
         root = self.meta.types.get("deviceManagement")
@@ -257,13 +279,19 @@ class _Compare:
             if root is not None and len(segments) >= 2 and segments[0] == "deviceManagement":
                 nav = navs.get(segments[1])
                 if nav is None:
-                    yield self.finding(f"{op.id}:path", op.id,
-                                       f"{op.id}: deviceManagement has no navigation property {segments[1]!r}",
-                                       str(op.source))
+                    yield self.finding(
+                        f"{op.id}:path",
+                        op.id,
+                        f"{op.id}: deviceManagement has no navigation property {segments[1]!r}",
+                        str(op.source),
+                    )
                 elif self.meta.types[root.name].typed and nav.type not in self._lineage(op.type):
-                    yield self.finding(f"{op.id}:path", op.id,
-                                       f"{op.id}: deviceManagement/{segments[1]} holds {nav.type}, not {op.type}",
-                                       str(op.source))
+                    yield self.finding(
+                        f"{op.id}:path",
+                        op.id,
+                        f"{op.id}: deviceManagement/{segments[1]} holds {nav.type}, not {op.type}",
+                        str(op.source),
+                    )
             if op.verb not in _CRUD and self.meta.actions:
                 yield from self._action(op)
 
@@ -272,11 +300,16 @@ class _Compare:
         ours = {(x.name, x.value if m.typed else None) for x in t.members}
         theirs = {(n, v if m.typed else None) for n, v in m.members}
         for name, value in sorted(theirs - ours, key=str):
-            yield self.finding(f"{t.name}:member-missing:{name}", t.name,
-                               f"{t.name}: the metadata has member {name}={value}; the contract does not", src)
+            yield self.finding(
+                f"{t.name}:member-missing:{name}",
+                t.name,
+                f"{t.name}: the metadata has member {name}={value}; the contract does not",
+                src,
+            )
         for name, value in sorted(ours - theirs, key=str):
-            yield self.finding(f"{t.name}:member-extra:{name}", t.name,
-                               f"{t.name}: member {name}={value} is not in the metadata", src)
+            yield self.finding(
+                f"{t.name}:member-extra:{name}", t.name, f"{t.name}: member {name}={value} is not in the metadata", src
+            )
 
     def _declared(self, m: MetaType) -> list[MetaProperty]:
         """The type's properties with those of its metadata base types the contract does not model (graph.entity)."""
@@ -307,22 +340,28 @@ class _Compare:
             yield self.finding(f"{op.id}:action", op.id, f"{op.id}: no action {op.verb} bound to {op.type}", src)
             return
         if op.binding and action.bound_collection != (op.binding == "collection"):
-            yield self.finding(f"{op.id}:binding", op.id,
-                               f"{op.id}: bound to the {op.binding} here, "
-                               f"to {'the collection' if action.bound_collection else 'one entity'} in the metadata",
-                               src)
+            yield self.finding(
+                f"{op.id}:binding",
+                op.id,
+                f"{op.id}: bound to the {op.binding} here, "
+                f"to {'the collection' if action.bound_collection else 'one entity'} in the metadata",
+                src,
+            )
         ours = {p.name: (p.type, p.collection) for p in op.parameters}
         theirs = {p.name: (p.type, p.collection) for p in action.parameters}
         if ours != theirs:
             yield self.finding(
-                f"{op.id}:parameters", op.id,
-                f"{op.id}: parameters {sorted(ours.items())} here, {sorted(theirs.items())} in the metadata", src,
+                f"{op.id}:parameters",
+                op.id,
+                f"{op.id}: parameters {sorted(ours.items())} here, {sorted(theirs.items())} in the metadata",
+                src,
             )
         returns = (action.returns.type, action.returns.collection) if action.returns else None
         ours_ret = (op.response_type, op.response_kind == "collection") if op.response_kind != "none" else None
         if returns != ours_ret:
-            yield self.finding(f"{op.id}:returns", op.id,
-                               f"{op.id}: returns {ours_ret} here, {returns} in the metadata", src)
+            yield self.finding(
+                f"{op.id}:returns", op.id, f"{op.id}: returns {ours_ret} here, {returns} in the metadata", src
+            )
 
 
 #: A metadata finding's fact -> the fact of the overlay finding that set it.
@@ -363,11 +402,14 @@ def gap_findings(contracts: ContractSet, meta: Metadata, recorded: tuple[str, ..
     found = cloud_gaps(contracts, meta)
     if meta.cloud == "Prod" or recorded is None or tuple(sorted(recorded)) == tuple(sorted(found)):
         return []
-    return [Finding(
-        f"metadata:{meta.cloud}:{meta.version}:cloud-gaps",
-        f"the {meta.cloud} cloud lacks [{', '.join(found)}]; contracts/clouds.yaml says [{', '.join(recorded)}]",
-        "contracts/clouds.yaml", meta.source,
-    )]
+    return [
+        Finding(
+            f"metadata:{meta.cloud}:{meta.version}:cloud-gaps",
+            f"the {meta.cloud} cloud lacks [{', '.join(found)}]; contracts/clouds.yaml says [{', '.join(recorded)}]",
+            "contracts/clouds.yaml",
+            meta.source,
+        )
+    ]
 
 
 def acknowledge(findings: list[Finding], acknowledged: set[str]) -> list[Finding]:

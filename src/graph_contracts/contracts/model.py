@@ -321,8 +321,12 @@ class ContractSet:
         """The service fact for a route template (``/x/things/{thingId}``), if the service refuses it whatever
         the query (facts that depend on the query, ``when``, are left out)."""
         return next(
-            (f for f in self.service_facts
-             if (f.version, f.method, f.path) == (version, method.upper(), path) and f.when is None), None
+            (
+                f
+                for f in self.service_facts
+                if (f.version, f.method, f.path) == (version, method.upper(), path) and f.when is None
+            ),
+            None,
         )
 
     def operations_in(self, version: str) -> Iterator[Operation]:

@@ -66,9 +66,7 @@ def parse_pages(paths: Iterable[str | Path]) -> list[DocPage]:
     pages: list[DocPage] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
-            )
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES)
             pages.extend(parse_page(p) for p in files)
         else:
             pages.append(parse_page(path))

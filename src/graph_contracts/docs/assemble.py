@@ -129,9 +129,7 @@ def _property_table(section: Section | None) -> Table | None:
     rows = []
     for line, cells in raw.rows:
         type_name, collection = common.parse_type(_column(raw, cells, "type"))
-        description, inherited, values = common.split_description(
-            _column(raw, cells, "description")
-        )
+        description, inherited, values = common.split_description(_column(raw, cells, "description"))
         rows.append(
             TableRow(
                 name=common.strip_markup(cells[0]).strip("`"),
@@ -166,8 +164,7 @@ def _headers(section: Section | None) -> tuple[Header, ...]:
     if section is None or section.table is None:
         return ()
     return tuple(
-        Header(common.strip_markup(cells[0]), common.strip_markup(cells[1]), line)
-        for line, cells in section.table.rows
+        Header(common.strip_markup(cells[0]), common.strip_markup(cells[1]), line) for line, cells in section.table.rows
     )
 
 
@@ -196,9 +193,7 @@ def _request_lines(outline: Outline) -> list[tuple[int, re.Match[str]]]:
     """The request lines of the HTTP request section (or a stub's line); raises when there are none."""
     section = outline.section("http request")
     if section is None:
-        following = [
-            s for s in outline.sections if s.name in ("request headers", "request body", "response")
-        ]
+        following = [s for s in outline.sections if s.name in ("request headers", "request body", "response")]
         line = following[0].line if following else len(outline.lines)
         found = following[0].heading if following else "end of page"
         raise DocParseError(outline.path, line, "an 'HTTP request' section before this", found)
@@ -208,15 +203,9 @@ def _request_lines(outline: Outline) -> list[tuple[int, re.Match[str]]]:
     stubs = [(n, m) for n, text in section.body if (m := common.STUB_REQUEST_LINE.match(text.strip()))]
     if stubs:
         return stubs[:1]
-    filled = [
-        (n, text.strip())
-        for n, text in section.body
-        if text.strip() and not _NOT_A_REQUEST.match(text.strip())
-    ]
+    filled = [(n, text.strip()) for n, text in section.body if text.strip() and not _NOT_A_REQUEST.match(text.strip())]
     line, found = filled[0] if filled else (section.line, f"nothing under {section.heading!r}")
-    raise DocParseError(
-        outline.path, line, "an HTTP request line such as 'POST /deviceManagement/...'", found
-    )
+    raise DocParseError(outline.path, line, "an HTTP request line such as 'POST /deviceManagement/...'", found)
 
 
 def _response(outline: Outline) -> tuple[int | None, str | None, str | None]:

@@ -364,6 +364,8 @@ def binding(path: str) -> tuple[str, str] | None:
     if bound.startswith("{"):
         return None
     return singular(bound), "collection"
+
+
 STATUS_LINE = re.compile(r"^HTTP/\d(?:\.\d)?\s+(?P<status>\d{3})\b")
 _HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*)\s*:\s*(?P<value>.*)$")
 _ROOT = re.compile(r"^https?://[^/]+/(?:v1\.0|beta)(?=/)")
@@ -401,9 +403,7 @@ def parse_example(chunk: list[Line]) -> Example | None:
         m = _HEADER_LINE.match(rest[index][1].strip())
         if not m:
             break
-        headers.append(
-            Header(m.group("name"), html.unescape(m.group("value").strip()), rest[index][0])
-        )
+        headers.append(Header(m.group("name"), html.unescape(m.group("value").strip()), rest[index][0]))
         index += 1
     body_lines = rest[index:]
     while body_lines and not body_lines[0][1].strip():

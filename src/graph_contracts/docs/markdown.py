@@ -37,14 +37,10 @@ def read_markdown(path: str, lines: list[str]) -> Outline:
     headings = _headings(lines, body_start)
     title_line, title = _title(path, lines, body_start, headings, front)
     sections = tuple(
-        cut_section(path, lines, headings, index, _table)
-        for index, (_, level, _) in enumerate(headings)
-        if level >= 2
+        cut_section(path, lines, headings, index, _table) for index, (_, level, _) in enumerate(headings) if level >= 2
     )
     first_section = sections[0].line if sections else len(lines) + 1
-    preamble = tuple(
-        (n, lines[n - 1]) for n in range(max(title_line, body_start) + 1, first_section)
-    )
+    preamble = tuple((n, lines[n - 1]) for n in range(max(title_line, body_start) + 1, first_section))
     request, response = _examples(sections)
     return Outline(
         path=path,
@@ -143,9 +139,7 @@ def _table(path: str, body: tuple[Line, ...], kind: TableKind) -> RawTable | Non
     if not match_header(kind, header):
         raise DocParseError(path, line, f"a header row {example}", first.strip())
     width = len(header)
-    cells = tuple(
-        (n, _fit(_cells(text), width)) for n, text in rest[1:] if not _SEPARATOR.match(text)
-    )
+    cells = tuple((n, _fit(_cells(text), width)) for n, text in rest[1:] if not _SEPARATOR.match(text))
     return RawTable(kind, header, line, cells)
 
 

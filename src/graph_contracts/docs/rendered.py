@@ -194,9 +194,7 @@ def _reject_headless_table(path: str, body: tuple[Line, ...], kind: TableKind) -
 # ---------------------------------------------------------------- examples
 
 
-def _examples(
-    lines: list[str], headings: list[tuple[int, int, str]]
-) -> tuple[Example | None, Example | None]:
+def _examples(lines: list[str], headings: list[tuple[int, int, str]]) -> tuple[Example | None, Example | None]:
     """The first request and response after the first "Example" heading.
 
     Each runs from its start line (``POST https://...``, ``HTTP/1.1 201 Created``)
@@ -210,9 +208,7 @@ def _examples(
     response: Example | None = None
     for number in range(starts[0] + 1, len(lines) + 1):
         text = lines[number - 1].strip()
-        wanted = (request is None and REQUEST_LINE.match(text)) or (
-            response is None and STATUS_LINE.match(text)
-        )
+        wanted = (request is None and REQUEST_LINE.match(text)) or (response is None and STATUS_LINE.match(text))
         if not wanted:
             continue
         stop = next(n for n in stops if n > number)

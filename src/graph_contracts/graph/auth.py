@@ -179,9 +179,7 @@ class ClientCredentials:
             "scope": self.scope,
         }
         try:
-            with httpx.Client(
-                transport=self._transport, timeout=self._timeout, verify=shared_ssl_context()
-            ) as http:
+            with httpx.Client(transport=self._transport, timeout=self._timeout, verify=shared_ssl_context()) as http:
                 response = http.post(self.endpoint, data=form)
         except httpx.TransportError as exc:
             raise TransportError(
@@ -243,9 +241,7 @@ def _azure_identity() -> Any:
     try:
         return importlib.import_module("azure.identity")
     except ImportError:
-        raise ConfigurationError(
-            "azure-identity", f"is not installed; install it with {AZURE_INSTALL_HINT}"
-        ) from None
+        raise ConfigurationError("azure-identity", f"is not installed; install it with {AZURE_INSTALL_HINT}") from None
 
 
 def _azure_auth_errors() -> tuple[type[BaseException], ...]:
@@ -291,14 +287,10 @@ class AzureIdentityToken:
         return cls(identity.EnvironmentCredential(authority=cloud.authority), cloud.scope)
 
     @classmethod
-    def client_secret(
-        cls, tenant: str, client_id: str, client_secret: str, cloud: Cloud
-    ) -> AzureIdentityToken:
+    def client_secret(cls, tenant: str, client_id: str, client_secret: str, cloud: Cloud) -> AzureIdentityToken:
         """``ClientSecretCredential`` for an app registration with a secret."""
         identity = _azure_identity()
-        credential = identity.ClientSecretCredential(
-            tenant, client_id, client_secret, authority=cloud.authority
-        )
+        credential = identity.ClientSecretCredential(tenant, client_id, client_secret, authority=cloud.authority)
         return cls(credential, cloud.scope)
 
     @classmethod

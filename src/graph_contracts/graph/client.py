@@ -291,7 +291,11 @@ class GraphClient:
             # Method, URL and ids only: headers (the token) are never logged.
             log.info(
                 "%s %s attempt %d failed; retrying in %.3g s (client-request-id %s)",
-                method, url, attempt, wait, client_request_id,
+                method,
+                url,
+                attempt,
+                wait,
+                client_request_id,
             )
             waits.append(wait)
             self.last_retry_waits = tuple(waits)
@@ -350,8 +354,7 @@ class GraphClient:
             raise GraphError(
                 response.status_code,
                 "InvalidJson",
-                f"GET {response.request.url} answered {response.headers.get('content-type', '')!r},"
-                " not JSON",
+                f"GET {response.request.url} answered {response.headers.get('content-type', '')!r}, not JSON",
                 response.headers.get("request-id", ""),
                 response.request.headers.get("client-request-id", ""),
             ) from None

@@ -40,18 +40,10 @@ def _cloud(name: str, graph_base: str, authority: str) -> Cloud:
 # US Gov L4 and L5 (DoD) share one login authority but not one Graph host.
 CLOUDS: Mapping[str, Cloud] = MappingProxyType(
     {
-        "global": _cloud(
-            "global", "https://graph.microsoft.com", "https://login.microsoftonline.com"
-        ),
-        "usgov": _cloud(
-            "usgov", "https://graph.microsoft.us", "https://login.microsoftonline.us"
-        ),
-        "usgov-dod": _cloud(
-            "usgov-dod", "https://dod-graph.microsoft.us", "https://login.microsoftonline.us"
-        ),
-        "china": _cloud(
-            "china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"
-        ),
+        "global": _cloud("global", "https://graph.microsoft.com", "https://login.microsoftonline.com"),
+        "usgov": _cloud("usgov", "https://graph.microsoft.us", "https://login.microsoftonline.us"),
+        "usgov-dod": _cloud("usgov-dod", "https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+        "china": _cloud("china", "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
     }
 )
 
@@ -65,6 +57,4 @@ def cloud(name: str) -> Cloud:
     try:
         return CLOUDS[name.strip().lower()]
     except KeyError:
-        raise ConfigurationError(
-            "cloud", f"unknown national cloud {name!r}", tuple(CLOUDS)
-        ) from None
+        raise ConfigurationError("cloud", f"unknown national cloud {name!r}", tuple(CLOUDS)) from None

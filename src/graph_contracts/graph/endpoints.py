@@ -115,7 +115,10 @@ class RunningEmulatorEndpoint:
                 "scratch": (SCRATCH_TENANT, DEFAULT_APP),
             }[kind]
             self._sources[kind] = ClientCredentials(
-                tenant, app.client_id, app.client_secret, authority=self.base_url,
+                tenant,
+                app.client_id,
+                app.client_secret,
+                authority=self.base_url,
                 scope="https://graph.microsoft.com/.default",
             )
         return self._sources[kind].token()
@@ -180,9 +183,7 @@ def open_endpoint(
         try:
             running.token("write")  # one clear message now, rather than a failure in every test
         except GraphContractsError as exc:
-            raise ConfigurationError(
-                "base_url", f"no graph-contracts emulator answers at {base_url}: {exc}"
-            ) from None
+            raise ConfigurationError("base_url", f"no graph-contracts emulator answers at {base_url}: {exc}") from None
         yield running
         return
     if kind == "emulator":

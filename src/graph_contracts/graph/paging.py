@@ -100,24 +100,32 @@ def iter_pages(
             return
         if link in seen:
             raise PagingError(
-                "loop", path,
+                "loop",
+                path,
                 f"{path}: @odata.nextLink loops: page {number} links to {link}, seen before; stopped after "
                 f"{number} pages and {items} items",
-                pages=number, items=items,
+                pages=number,
+                items=items,
             )
         if number >= limits.max_pages:
             raise PagingError(
-                "pages", path,
+                "pages",
+                path,
                 f"{path}: more than {limits.max_pages} pages (the page cap), each with a new @odata.nextLink; "
                 f"stopped after {items} items",
-                pages=number, items=items, cap=limits.max_pages,
+                pages=number,
+                items=items,
+                cap=limits.max_pages,
             )
         if items >= limits.max_items:
             raise PagingError(
-                "items", path,
+                "items",
+                path,
                 f"{path}: more than {limits.max_items} items (the item cap) and still an @odata.nextLink; "
                 f"stopped after {number} pages",
-                pages=number, items=items, cap=limits.max_items,
+                pages=number,
+                items=items,
+                cap=limits.max_items,
             )
         seen.add(link)
         number += 1

@@ -148,12 +148,7 @@ class _Scrubbing:
         return value
 
     def _member(self, key: str, value: Any) -> Any:
-        if (
-            self.hashes
-            and key == _HASH_KEY
-            and isinstance(value, str)
-            and len(value) >= _HASH_MIN_LENGTH
-        ):
+        if self.hashes and key == _HASH_KEY and isinstance(value, str) and len(value) >= _HASH_MIN_LENGTH:
             return _fake_hash(value)
         return self.json(value)
 
@@ -223,9 +218,7 @@ def scrub_request(request: Any, *, scrub_upns: bool = False, scrub_hashes: bool 
     return request
 
 
-def scrub_response(
-    response: dict[str, Any], *, scrub_upns: bool = False, scrub_hashes: bool = False
-) -> dict[str, Any]:
+def scrub_response(response: dict[str, Any], *, scrub_upns: bool = False, scrub_hashes: bool = False) -> dict[str, Any]:
     """vcrpy's before_record_response hook: the response as it may be written to disk.
 
     Set-Cookie and Set-Cookie2 (Entra sets session cookies on the token
@@ -357,16 +350,12 @@ def json_body(live: Any, recorded: Any) -> None:
     content_type = _header(live.headers, "content-type").lower()
     if "x-www-form-urlencoded" in content_type:
         live_form = sorted(parse_qsl(live_body.decode("utf-8", "replace"), keep_blank_values=True))
-        recorded_form = sorted(
-            parse_qsl(recorded_body.decode("utf-8", "replace"), keep_blank_values=True)
-        )
+        recorded_form = sorted(parse_qsl(recorded_body.decode("utf-8", "replace"), keep_blank_values=True))
         if live_form == recorded_form:
             return
         differing = sorted({k for k, _ in set(live_form) ^ set(recorded_form)})
         raise AssertionError(f"form bodies differ in {', '.join(differing)}")
-    raise AssertionError(
-        f"bodies differ ({len(live_body)} bytes in this request, {len(recorded_body)} recorded)"
-    )
+    raise AssertionError(f"bodies differ ({len(live_body)} bytes in this request, {len(recorded_body)} recorded)")
 
 
 def _method(live: Any, recorded: Any) -> None:
@@ -557,8 +546,9 @@ class _ScanningPersister:
         data = serialize(cassette_dict, serializer)
         leaks = sorted(set(scan_text(data)))
         if leaks:
-            raise SecretLeakError(str(cassette_path), [SecretFinding(str(cassette_path), line, kind)
-                                                       for line, kind in leaks])
+            raise SecretLeakError(
+                str(cassette_path), [SecretFinding(str(cassette_path), line, kind) for line, kind in leaks]
+            )
         path = Path(cassette_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(data, encoding="utf-8")

@@ -44,8 +44,9 @@ def contract_routes(contracts: ContractSet | None) -> tuple[OperationRef, ...]:
 
     cs = contracts if contracts is not None else default_contracts()
     return tuple(
-        OperationRef(version, op.id, op.method.upper(), tuple(dict.fromkeys(normalize_path(p) for p in op.paths)),
-                     op.writes)
+        OperationRef(
+            version, op.id, op.method.upper(), tuple(dict.fromkeys(normalize_path(p) for p in op.paths)), op.writes
+        )
         for version in cs.versions()
         for op in cs.operations_in(version)
     )
@@ -74,8 +75,10 @@ def _least_kinds(marker: str, file: str, pointer: str) -> set[str]:
             # A second permission needed together with this one: the index has no field for it yet,
             # and a route that needs two permissions must not be shown as needing one.
             raise PermissionsFileError(
-                file, f"{marker!r}: a contract route needs a second permission (AlsoRequires); "
-                "the index cannot record that yet", pointer,
+                file,
+                f"{marker!r}: a contract route needs a second permission (AlsoRequires); "
+                "the index cannot record that yet",
+                pointer,
             )
         else:
             raise PermissionsFileError(file, f"unknown path marker {part!r}", pointer)
@@ -140,8 +143,15 @@ def build_index(
         for path in op.paths:
             routes[path].setdefault(op.method, {})
     deployments = _deployments(provisioning, provisioning_file) if provisioning is not None else {}
-    named = sorted({r[2] for methods in routes.values() for kinds in methods.values()
-                    for least, others in kinds.values() for r in (*least, *others)})
+    named = sorted(
+        {
+            r[2]
+            for methods in routes.values()
+            for kinds in methods.values()
+            for least, others in kinds.values()
+            for r in (*least, *others)
+        }
+    )
     return {
         "format": FORMAT,
         "source": {
@@ -151,19 +161,25 @@ def build_index(
             "licence": source.licence,
             "files": ["permissions.json", "provisioningInfo.json"],
         },
-        "permissions": {name: _permission(name, schemes[name], deployments.get(name, {}), permissions_file)
-                        for name in named},
+        "permissions": {
+            name: _permission(name, schemes[name], deployments.get(name, {}), permissions_file) for name in named
+        },
         "routes": {
             path: {
-                method: {kind: {"least": [r[2] for r in sorted(least)], "others": [r[2] for r in sorted(others)]}
-                         for kind, (least, others) in sorted(kinds.items())}
+                method: {
+                    kind: {"least": [r[2] for r in sorted(least)], "others": [r[2] for r in sorted(others)]}
+                    for kind, (least, others) in sorted(kinds.items())
+                }
                 for method, kinds in sorted(methods.items())
             }
             for path, methods in sorted(routes.items())
         },
         "operations": {
-            version: {op.id: {"method": op.method, "paths": list(op.paths), "writes": op.writes}
-                      for op in ops if op.version == version}
+            version: {
+                op.id: {"method": op.method, "paths": list(op.paths), "writes": op.writes}
+                for op in ops
+                if op.version == version
+            }
             for version in dict.fromkeys(op.version for op in ops)
         },
     }
@@ -211,7 +227,9 @@ def _deployments(provisioning: Any, file: str) -> dict[str, dict[str, dict[str, 
             clouds = [c for c in str(dep.get("environment", "")).split(";") if c]
             # resourceAppId names another API than Graph when set: an app registration must name that API.
             out.setdefault(name, {})[kind] = {
-                "id": guid, "clouds": clouds, "resource": str(dep.get("resourceAppId") or "") or None,
+                "id": guid,
+                "clouds": clouds,
+                "resource": str(dep.get("resourceAppId") or "") or None,
                 "enabled": dep.get("isEnabled", True) is not False,
             }
     return out
@@ -230,12 +248,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..resources import contracts_dir
     from .data import readme_source, shipped_index_file
 
-    parser = argparse.ArgumentParser(prog="python -m graph_contracts.permissions.build", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m graph_contracts.permissions.build",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("folder", help="folder with permissions.json and provisioningInfo.json")
     parser.add_argument("--repository", help=f"default: as the folder's README.md states, else {REPOSITORY}")
-    parser.add_argument("--commit", help="the repository's commit the files come from (default: as the folder's "
-                        "README.md states, else unknown)")
+    parser.add_argument(
+        "--commit",
+        help="the repository's commit the files come from (default: as the folder's README.md states, else unknown)",
+    )
     parser.add_argument("--title", help="the commit's title, for the record (default: as the README states)")
     parser.add_argument("--contracts", help="contracts folder (default: the project's)")
     args = parser.parse_args(argv)
@@ -244,10 +267,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     stated = readme_source(folder) or DataSource(REPOSITORY, "unknown")
     try:
         index = build_index(
-            _load(folder / "permissions.json"), _load(folder / "provisioningInfo.json"),
+            _load(folder / "permissions.json"),
+            _load(folder / "provisioningInfo.json"),
             contract_routes(load_contracts(root)),
-            DataSource(args.repository or stated.repository, args.commit or stated.commit,
-                       stated.title if args.title is None else args.title),
+            DataSource(
+                args.repository or stated.repository,
+                args.commit or stated.commit,
+                stated.title if args.title is None else args.title,
+            ),
             permissions_file=str(folder / "permissions.json"),
             provisioning_file=str(folder / "provisioningInfo.json"),
         )

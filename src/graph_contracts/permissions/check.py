@@ -70,7 +70,8 @@ def _operation(version: str, op: Operation, data: PermissionData) -> Iterator[Fi
             yield Finding(
                 f"{key}:method-not-in-data",
                 f"{op.id}: the permissions data lists no permission for {op.method} {path} (it lists {listed})",
-                page, where,
+                page,
+                where,
             )
             continue
         rule = match.rule
@@ -83,7 +84,8 @@ def _operation(version: str, op: Operation, data: PermissionData) -> Iterator[Fi
                         f"{key}:page-only:{kind}:{name}",
                         f"{op.id} ({kind}): the page lists {name}; the data does not allow it there "
                         f"(it allows {', '.join(allowed) or 'none'})",
-                        page, where,
+                        page,
+                        where,
                     )
             for name in allowed:
                 if name not in on_page:
@@ -91,25 +93,33 @@ def _operation(version: str, op: Operation, data: PermissionData) -> Iterator[Fi
                         f"{key}:data-only:{kind}:{name}",
                         f"{op.id} ({kind}): the data allows {name}; the page does not list it "
                         f"(it lists {', '.join(on_page) or 'none'})",
-                        page, where,
+                        page,
+                        where,
                     )
             least = rule.least_one(kind)
             if on_page and least and on_page[0] != least:
                 yield Finding(
                     f"{key}:least:{kind}",
                     f"{op.id} ({kind}): the page's least privileged permission is {on_page[0]}; the data's is {least}",
-                    page, where,
+                    page,
+                    where,
                 )
         if op.writes:
-            readers = sorted({
-                n for kind in KINDS for n in (*page_permissions(op, kind), *rule.allowed(kind)) if is_read_permission(n)
-            })
+            readers = sorted(
+                {
+                    n
+                    for kind in KINDS
+                    for n in (*page_permissions(op, kind), *rule.allowed(kind))
+                    if is_read_permission(n)
+                }
+            )
             for name in readers:
                 says = [s for s, names in (("the page", _page_all(op)), ("the data", _rule_all(rule))) if name in names]
                 yield Finding(
                     f"{key}:write-with-read:{name}",
                     f"{op.id}: a write ({op.method}) allowed with the read permission {name} by {' and '.join(says)}",
-                    page, where,
+                    page,
+                    where,
                 )
 
 
@@ -162,7 +172,5 @@ def check_permissions(root: Path, data: PermissionData) -> PermissionCheck:
     acknowledged = {
         a if a.startswith(f"{v}:") else f"{v}:{a}" for v, o in load_overlays(root).items() for a in o.acknowledged
     }
-    findings = tuple(
-        replace(f, acknowledged=f.id in acknowledged) for f in permission_findings(contracts, data)
-    )
+    findings = tuple(replace(f, acknowledged=f.id in acknowledged) for f in permission_findings(contracts, data))
     return PermissionCheck(findings, str(data.source))

@@ -37,6 +37,7 @@ PAGE_KINDS: Mapping[Kind, str] = {
     "Application": "Application",
 }
 
+
 def kind_of(page_row: str) -> Kind:
     """The kind a doc page's permission-table row (``Delegated (work or school account)``) names."""
     return next((k for k, row in PAGE_KINDS.items() if row == page_row), "Application")
@@ -50,7 +51,6 @@ _TRAILING = frozenset({"$value", "$count"})
 _KEY_SEGMENT = re.compile(r"([^()]*)\((.*)\)\Z")
 _VERSION_SEGMENTS = frozenset({"v1.0", "beta"})
 ID = "{id}"
-
 
 
 @dataclass(frozen=True)
@@ -336,7 +336,7 @@ def _read_index(file: str, contracts_root: str | None = None) -> PermissionData:
         found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
         raise PermissionsFileError(
             file,
-            f"not a permissions file: expected Microsoft's permissions.json ({{\"permissions\": ...}}) "
+            f'not a permissions file: expected Microsoft\'s permissions.json ({{"permissions": ...}}) '
             f"or a graph-contracts index (format {FORMAT!r}); found {found!r}",
         )
     return index_from_dict(data, file)
@@ -398,7 +398,9 @@ def index_from_dict(data: Mapping[str, Any], file: str = "<index>") -> Permissio
     """A :class:`PermissionData` from the index's JSON form, checked field by field (pointer on error)."""
     src = _mapping(data.get("source"), file, "/source")
     source = DataSource(
-        str(src.get("repository", "")), str(src.get("commit", "")), str(src.get("title", "")),
+        str(src.get("repository", "")),
+        str(src.get("commit", "")),
+        str(src.get("title", "")),
         str(src.get("licence", "")),
     )
     permissions: dict[tuple[str, Kind], PermissionInfo] = {}
@@ -410,7 +412,8 @@ def index_from_dict(data: Mapping[str, Any], file: str = "<index>") -> Permissio
             info = _mapping(raw, file, where)
             level = info.get("level")
             permissions[(name, kind)] = PermissionInfo(
-                name, kind,
+                name,
+                kind,
                 level if isinstance(level, int) else None,
                 info.get("adminConsent") if isinstance(info.get("adminConsent"), bool) else None,
                 str(info["id"]) if info.get("id") else None,
@@ -436,10 +439,15 @@ def index_from_dict(data: Mapping[str, Any], file: str = "<index>") -> Permissio
         for op_id, raw in _mapping(ops, file, f"/operations/{version}").items():
             where = f"/operations/{version}/{op_id}"
             entry = _mapping(raw, file, where)
-            operations.append(OperationRef(
-                version, op_id, str(entry.get("method", "")).upper(),
-                _strings(entry.get("paths"), file, where + "/paths"), bool(entry.get("writes")),
-            ))
+            operations.append(
+                OperationRef(
+                    version,
+                    op_id,
+                    str(entry.get("method", "")).upper(),
+                    _strings(entry.get("paths"), file, where + "/paths"),
+                    bool(entry.get("writes")),
+                )
+            )
     return PermissionData(source, rules, permissions, tuple(operations), file)
 
 

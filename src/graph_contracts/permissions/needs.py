@@ -99,10 +99,13 @@ def az_commands(info: PermissionInfo) -> tuple[tuple[AzCommand, ...], tuple[str,
         if az_cloud is None:
             others.append(env)
             continue
-        commands.append(AzCommand(
-            env, az_cloud,
-            f"az ad app permission add --id <app-id> --api {api} --api-permissions {info.id}={AZ_TYPES[info.kind]}",
-        ))
+        commands.append(
+            AzCommand(
+                env,
+                az_cloud,
+                f"az ad app permission add --id <app-id> --api {api} --api-permissions {info.id}={AZ_TYPES[info.kind]}",
+            )
+        )
     return tuple(commands), tuple(others)
 
 
@@ -120,8 +123,7 @@ def _resolve(data: PermissionData, name: str | None) -> list[OperationRef]:
         return list(data.operations)
     wanted = name.casefold()
     found = [
-        o for o in data.operations
-        if wanted in (o.id.casefold(), o.verb.casefold(), f"{o.version}:{o.id}".casefold())
+        o for o in data.operations if wanted in (o.id.casefold(), o.verb.casefold(), f"{o.version}:{o.id}".casefold())
     ]
     if not found:
         choices = tuple(sorted({o.verb for o in data.operations}))
@@ -139,9 +141,11 @@ def operation_permissions(data: PermissionData, name: str | None = None) -> tupl
     for ref in _resolve(data, name):
         path = ref.paths[0]
         rule = data.rule(path, ref.method)
-        out.append(OperationPermissions(
-            ref.version, ref.id, ref.method, path, tuple(_kind_permission(data, rule, k) for k in KINDS)
-        ))
+        out.append(
+            OperationPermissions(
+                ref.version, ref.id, ref.method, path, tuple(_kind_permission(data, rule, k) for k in KINDS)
+            )
+        )
     return tuple(sorted(out, key=lambda o: (o.version != "v1.0", o.version, o.operation)))
 
 
@@ -172,20 +176,36 @@ def requirement(contracts: ContractSet, op: Operation, kind: Kind, data: Permiss
     rule = data.rule(op.path, op.method)
     if rule is None:
         why = f"the doc page ({op.source}); the permissions data lists nothing for {op.method} {op.path}"
-        return Requirement(op.id, kind, page, page[0] if page else None,
-                           f"{why}; {overlay.second_source}" if overlay else why)
+        return Requirement(
+            op.id, kind, page, page[0] if page else None, f"{why}; {overlay.second_source}" if overlay else why
+        )
     allowed = rule.allowed(kind)
     if set(page) == set(allowed):
         agreed = f"the doc page and the permissions data ({data.source}) agree"
-        return Requirement(op.id, kind, allowed, rule.least_one(kind),
-                           f"{agreed}; the page as the {overlay.second_source}" if overlay else agreed)
+        return Requirement(
+            op.id,
+            kind,
+            allowed,
+            rule.least_one(kind),
+            f"{agreed}; the page as the {overlay.second_source}" if overlay else agreed,
+        )
     if overlay is not None:
-        return Requirement(op.id, kind, page, next((n for n in allowed if n in page), page[0] if page else None),
-                           f"the service's behaviour per the {overlay.second_source}")
+        return Requirement(
+            op.id,
+            kind,
+            page,
+            next((n for n in allowed if n in page), page[0] if page else None),
+            f"the service's behaviour per the {overlay.second_source}",
+        )
     # No overlay settles the disagreement (check-permissions reports it): accept only what both accept.
     both = tuple(n for n in allowed if n in page)
-    return Requirement(op.id, kind, both, both[0] if both else None,
-                       f"what both the doc page ({op.source}) and the permissions data accept (they disagree)")
+    return Requirement(
+        op.id,
+        kind,
+        both,
+        both[0] if both else None,
+        f"what both the doc page ({op.source}) and the permissions data accept (they disagree)",
+    )
 
 
 def next_permission_down(name: str) -> str | None:
@@ -285,8 +305,11 @@ class NeedsBuilder:
             key = (match.method, match.template)
             tally = self._known.get(key) or self._known.setdefault(key, _Tally(match.rule))
         else:
-            reason = ("the data lists no permission for this method on this path" if match.status == "method"
-                      else "the data knows no such path")
+            reason = (
+                "the data lists no permission for this method on this path"
+                if match.status == "method"
+                else "the data knows no such path"
+            )
             key3 = (match.method, match.template or _shape(match.path), reason)
             if key3 not in self._unknown and len(self._unknown) >= UNKNOWN_ROUTES_KEPT:
                 # bounded: paths beyond the first UNKNOWN_ROUTES_KEPT share one tally
@@ -300,7 +323,8 @@ class NeedsBuilder:
     def result(self) -> Needs:
         routes = tuple(
             RouteNeed(method, template, t.rule, t.count, tuple(t.examples))
-            for (method, template), t in sorted(self._known.items()) if t.rule is not None
+            for (method, template), t in sorted(self._known.items())
+            if t.rule is not None
         )
         unknown = tuple(
             UnknownRequest(method, path, reason, t.count, tuple(t.examples))
@@ -319,9 +343,7 @@ def needs_of_requests(data: PermissionData, requests: Iterable[tuple[str, str, s
 
 def needs_of_operations(data: PermissionData) -> Needs:
     """What every operation of the contracts needs (each route once, named by its operations)."""
-    return needs_of_requests(
-        data, ((o.method, o.paths[0], f"{o.version}:{o.id}") for o in data.operations)
-    )
+    return needs_of_requests(data, ((o.method, o.paths[0], f"{o.version}:{o.id}") for o in data.operations))
 
 
 @dataclass(frozen=True)
@@ -358,9 +380,16 @@ class TokenReport:
         return not self.expired and not self.denied and not self.over_granted
 
 
-GRAPH_AUDIENCES = frozenset({"https://graph.microsoft.com", "https://graph.microsoft.com/", GRAPH_APP_ID,
-                             "https://graph.microsoft.us", "https://dod-graph.microsoft.us",
-                             "https://microsoftgraph.chinacloudapi.cn"})
+GRAPH_AUDIENCES = frozenset(
+    {
+        "https://graph.microsoft.com",
+        "https://graph.microsoft.com/",
+        GRAPH_APP_ID,
+        "https://graph.microsoft.us",
+        "https://dod-graph.microsoft.us",
+        "https://microsoftgraph.chinacloudapi.cn",
+    }
+)
 
 
 def token_report(claims: TokenClaims, needs: Needs, now: float) -> TokenReport:

@@ -77,8 +77,11 @@ def token_lines(report: TokenReport, now: float | None = None) -> Iterator[str]:
         missing = d.missing or "(the data lists no permission of this kind)"
         yield f"403 predicted: {d.method} {d.template} needs {missing} (e.g. {', '.join(d.examples)})"
     if report.over_granted:
-        caveat = (f" (not counting {sum(u.requests for u in report.unknown)} requests unknown to the data)"
-                  if report.unknown else "")
+        caveat = (
+            f" (not counting {sum(u.requests for u in report.unknown)} requests unknown to the data)"
+            if report.unknown
+            else ""
+        )
         yield f"over-granted: no request needs {', '.join(report.over_granted)}{caveat}"
     if report.ok:
         yield "the token holds what every request needs, and nothing more"

@@ -25,7 +25,6 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 _SECTIONS = ("header", "claims", "signature")
 
 
-
 @dataclass(frozen=True)
 class TokenClaims:
     """What a token says of itself: its kind, permissions, audience, app, tenant and lifetime."""

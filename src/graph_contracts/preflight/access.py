@@ -20,9 +20,13 @@ from ..errors import AccessError as AccessError
 #: What preflight needs: either grants reading the Autopilot collections (graph-facts 2.2).
 AUTOPILOT_READ = ("DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.ReadWrite.All")
 #: Permissions that let an app or user read other users (Graph's "Get user" page), least privileged first.
-USER_READ = ("User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
-             "Directory.ReadWrite.All")
-
+USER_READ = (
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,11 @@ def claims(token: str) -> dict[str, Any] | None:
 def check_token(token: str | None, *, now: float | None = None) -> Access:
     """The token's ``Access``, or ``AccessError`` when it is missing, expired or lacks the read permission."""
     if not token or not token.strip():
-        raise AccessError("missing", "no access token: set GRAPH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and "
-                          "AZURE_CLIENT_SECRET (preflight needs DeviceManagementServiceConfig.Read.All)")
+        raise AccessError(
+            "missing",
+            "no access token: set GRAPH_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+            "AZURE_CLIENT_SECRET (preflight needs DeviceManagementServiceConfig.Read.All)",
+        )
     found = claims(token.strip())
     if found is None:
         return Access(None, None)
@@ -67,6 +74,8 @@ def check_token(token: str | None, *, now: float | None = None) -> Access:
         held |= set(scopes.split())
     if not any(p in held for p in AUTOPILOT_READ):
         shown = ", ".join(sorted(held)) or "no permission"
-        raise AccessError("insufficient", f"the access token holds {shown}; preflight needs "
-                          f"{AUTOPILOT_READ[0]} (or {AUTOPILOT_READ[1]})")
+        raise AccessError(
+            "insufficient",
+            f"the access token holds {shown}; preflight needs {AUTOPILOT_READ[0]} (or {AUTOPILOT_READ[1]})",
+        )
     return Access(any(p in held for p in USER_READ), frozenset(held))

@@ -52,11 +52,11 @@ CLEARING_STEP: Mapping[str, str] = {
     "pending": "wait until it completes or fails (Intune settles imports within minutes), or delete it",
     "unknown": "read it again until it settles (808 shows as unknown at first); delete it if it ends in an error",
     "error": "delete the failed import (DELETE importedWindowsAutopilotDeviceIdentities/{id}, or Devices > "
-             "Windows Autopilot devices > Import status in the portal), then import again",
+    "Windows Autopilot devices > Import status in the portal), then import again",
     "ZtdDeviceAssignedToOtherTenant": "the device is registered to another tenant: have that tenant (or the "
-                                      "reseller) deregister it, then delete the failed import and import again",
+    "reseller) deregister it, then delete the failed import and import again",
     "ZtdDeviceAlreadyAssigned": "the device is registered here already: delete the failed import; import again "
-                                "only after deleting the registered device",
+    "only after deleting the registered device",
 }
 
 #: The import states that block a new import of the same device.
@@ -99,6 +99,7 @@ def read_devices(files: Sequence[str], *, version: str = "v1.0") -> list[Checked
 
 def _fields(record: Record, value: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """The admin's own columns, as the CSV header spells them (or the record's properties), with their values."""
+
     def shown(v: Any) -> str:
         return v if isinstance(v, str) else "" if v is None else str(v)
 
@@ -138,8 +139,9 @@ def preflight(
             registered = read_registered(client, wanted, limits, on_page)
         except GraphError as exc:
             if exc.status in (401, 403):  # a token whose claims could not be read, refused: an access error
-                raise AccessError("insufficient" if exc.status == 403 else "refused",
-                                  f"Graph refused the token: {exc}") from None
+                raise AccessError(
+                    "insufficient" if exc.status == 403 else "refused", f"Graph refused the token: {exc}"
+                ) from None
             registered_error = f"the registered devices could not be read: {exc}"
             notes.append(registered_error)
         except EndpointError as exc:
@@ -179,17 +181,22 @@ def preflight(
         upn = _text(checked.device.record, "assignedUserPrincipalName").strip()
         answer = users.get(upn.casefold()) if upn else None
         if answer is False:
-            verdicts[index] = DeviceVerdict(checked.device, USER_NOT_FOUND,
-                                            f"no user {upn!r} in this tenant (GET /users answered 404)",
-                                            {"assignedUserPrincipalName": upn})
+            verdicts[index] = DeviceVerdict(
+                checked.device,
+                USER_NOT_FOUND,
+                f"no user {upn!r} in this tenant (GET /users answered 404)",
+                {"assignedUserPrincipalName": upn},
+            )
         elif isinstance(answer, str):
             verdicts[index] = _not_checked(checked.device, answer)
         else:
             verdicts[index] = DeviceVerdict(checked.device, WILL_IMPORT, _will_import_reason(upn, answer))
     return PreflightResult(
-        tuple(verdicts[i] for i in range(len(devices))), tuple(notes),
+        tuple(verdicts[i] for i in range(len(devices))),
+        tuple(notes),
         count_requests() if count_requests is not None else 0,
-        registered.count if registered else 0, imported.count if imported else 0,
+        registered.count if registered else 0,
+        imported.count if imported else 0,
     )
 
 
@@ -201,9 +208,12 @@ def _text(record: Mapping[str, Any], name: str) -> str:
 def _offline(checked: Checked) -> DeviceVerdict:
     first = checked.errors[0]
     more = f" (and {len(checked.errors) - 1} more)" if len(checked.errors) > 1 else ""
-    return DeviceVerdict(checked.device, WILL_FAIL_OFFLINE, f"{first.code}: {first.message}{more}",
-                         {"issues": [{"code": i.code, "pointer": i.pointer, "message": i.message}
-                                     for i in checked.errors]})
+    return DeviceVerdict(
+        checked.device,
+        WILL_FAIL_OFFLINE,
+        f"{first.code}: {first.message}{more}",
+        {"issues": [{"code": i.code, "pointer": i.pointer, "message": i.message} for i in checked.errors]},
+    )
 
 
 def _not_checked(device: Device, why: str) -> DeviceVerdict:
@@ -216,10 +226,17 @@ def _already_registered(device: Device, found: list[Any], imported: Imported | N
     who = f"user {existing.user}" if existing.user else "no user"
     tag = f"group tag {existing.group_tag!r}" if existing.group_tag else "no group tag"
     return DeviceVerdict(
-        device, ALREADY_REGISTERED,
+        device,
+        ALREADY_REGISTERED,
         f"806 ZtdDeviceAlreadyAssigned: registered as {existing.id} ({tag}, {who}); {capture}",
-        {"id": existing.id, "serialNumber": existing.serial, "groupTag": existing.group_tag,
-         "userPrincipalName": existing.user, "capture": capture, "registered": len(found)},
+        {
+            "id": existing.id,
+            "serialNumber": existing.serial,
+            "groupTag": existing.group_tag,
+            "userPrincipalName": existing.user,
+            "capture": capture,
+            "registered": len(found),
+        },
     )
 
 
@@ -240,12 +257,20 @@ def _blocked(device: Device, earlier: ImportedIdentity) -> DeviceVerdict:
     step = CLEARING_STEP.get(earlier.error_name) or CLEARING_STEP[earlier.status]
     error = f", error {earlier.error_code} {earlier.error_name}" if earlier.error_name else ""
     same = {"duplicate-hash": "the same hash", "duplicate-serial": "the same serial"}.get(
-        earlier.matched_by, "the same device (identity in the hash)")
+        earlier.matched_by, "the same device (identity in the hash)"
+    )
     return DeviceVerdict(
-        device, BLOCKED,
+        device,
+        BLOCKED,
         f"import {earlier.id} of {same} is {earlier.status}{error}: {step}",
-        {"id": earlier.id, "serialNumber": earlier.serial, "deviceImportStatus": earlier.status,
-         "deviceErrorCode": earlier.error_code, "deviceErrorName": earlier.error_name, "step": step},
+        {
+            "id": earlier.id,
+            "serialNumber": earlier.serial,
+            "deviceImportStatus": earlier.status,
+            "deviceErrorCode": earlier.error_code,
+            "deviceErrorName": earlier.error_name,
+            "step": step,
+        },
     )
 
 
@@ -254,12 +279,19 @@ def _unknown_tag(device: Device, tag: str, tags: Counter[str]) -> DeviceVerdict:
     close += [t for t in tags if t.casefold() == tag.casefold() and t not in close]
     shown = "; ".join(f"{t!r} is on {tags[t]}" for t in close)
     hint = f"; closest in use: {shown}" if close else "; no tag in use is close"
-    return DeviceVerdict(device, GROUP_TAG_UNKNOWN, f"{tag!r} is on no registered device{hint}",
-                         {"groupTag": tag, "closest": [{"groupTag": t, "devices": tags[t]} for t in close]})
+    return DeviceVerdict(
+        device,
+        GROUP_TAG_UNKNOWN,
+        f"{tag!r} is on no registered device{hint}",
+        {"groupTag": tag, "closest": [{"groupTag": t, "devices": tags[t]} for t in close]},
+    )
 
 
 def _check_users(
-    client: GraphClient, devices: list[Checked], decided: Mapping[int, DeviceVerdict], access: Access,
+    client: GraphClient,
+    devices: list[Checked],
+    decided: Mapping[int, DeviceVerdict],
+    access: Access,
     notes: list[str],
 ) -> dict[str, bool | str | None]:
     """Distinct assigned users of the undecided devices -> True (found), False (404), None (skipped), or
@@ -275,8 +307,10 @@ def _check_users(
     }
     if not upns:
         return {}
-    skip = (f"assigned users not checked: the token may not read users (grant {USER_READ[1]} or "
-            f"{USER_READ[0]} to check them)")
+    skip = (
+        f"assigned users not checked: the token may not read users (grant {USER_READ[1]} or "
+        f"{USER_READ[0]} to check them)"
+    )
     if access.may_read_users is False:
         notes.append(skip)
         return {k: None for k in upns}

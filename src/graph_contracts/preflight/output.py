@@ -45,16 +45,24 @@ def text(result: PreflightResult, paint: Callable[[str, str], str] = lambda t, s
     for note in result.notes:
         lines.append(paint("note:", "note") + f" {note}")
     counts = ", ".join(f"{result.count(v)} {v}" for v in VERDICTS if result.count(v))
-    lines.append(f"{len(result.verdicts)} devices: {counts or 'none'} (read {result.registered_devices} registered "
-                 f"devices and {result.imported_identities} imported identities in {result.requests} requests)")
+    lines.append(
+        f"{len(result.verdicts)} devices: {counts or 'none'} (read {result.registered_devices} registered "
+        f"devices and {result.imported_identities} imported identities in {result.requests} requests)"
+    )
     return "\n".join(lines) + "\n"
 
 
 def as_json(result: PreflightResult) -> str:
     doc: dict[str, Any] = {
         "devices": [
-            {"file": v.device.file, "row": v.device.row, "serialNumber": v.device.serial, "verdict": v.code,
-             "reason": v.reason, "details": dict(v.details)}
+            {
+                "file": v.device.file,
+                "row": v.device.row,
+                "serialNumber": v.device.serial,
+                "verdict": v.code,
+                "reason": v.reason,
+                "details": dict(v.details),
+            }
             for v in result.verdicts
         ],
         "counts": {CODES[v]: result.count(v) for v in VERDICTS},
@@ -85,8 +93,14 @@ def as_junit(result: PreflightResult) -> str:
     """One test case per device, failing unless it will import; the notes as the suite's system-out."""
     failures = sum(v.verdict != WILL_IMPORT for v in result.verdicts)
     root = ET.Element("testsuites")
-    suite = ET.SubElement(root, "testsuite", name="graph-contracts preflight", tests=str(len(result.verdicts)),
-                       failures=str(failures), errors="0")
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name="graph-contracts preflight",
+        tests=str(len(result.verdicts)),
+        failures=str(failures),
+        errors="0",
+    )
     for v in result.verdicts:
         case = ET.SubElement(suite, "testcase", classname=v.device.file, name=f"{v.device.row}: {v.device.serial}")
         if v.verdict != WILL_IMPORT:

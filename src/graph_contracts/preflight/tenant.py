@@ -115,8 +115,11 @@ def read_registered(
                 out.tags[tag] += 1
             key = serial_key(item.get("serialNumber"))
             for index in wanted.get(key, ()) if key is not None else ():
-                out.matches.setdefault(index, []).append(RegisteredDevice(
-                    _text(item, "id"), _text(item, "serialNumber"), tag, _text(item, "userPrincipalName")))
+                out.matches.setdefault(index, []).append(
+                    RegisteredDevice(
+                        _text(item, "id"), _text(item, "serialNumber"), tag, _text(item, "userPrincipalName")
+                    )
+                )
         if on_page is not None:
             on_page(REGISTERED_PATH, out.count)
     return out
@@ -139,10 +142,18 @@ def read_imported(
             code = state.get("deviceErrorCode")
             hash_key = next((k for c, k in keys if c == "duplicate-hash"), 0)
             for index, kind in hits.items():
-                out.matches.setdefault(index, []).append(ImportedIdentity(
-                    _text(item, "id"), _text(item, "serialNumber"), _text(state, "deviceImportStatus"),
-                    code if isinstance(code, int) else 0, _text(state, "deviceErrorName"),
-                    _text(state, "deviceRegistrationId"), hash_key, kind))
+                out.matches.setdefault(index, []).append(
+                    ImportedIdentity(
+                        _text(item, "id"),
+                        _text(item, "serialNumber"),
+                        _text(state, "deviceImportStatus"),
+                        code if isinstance(code, int) else 0,
+                        _text(state, "deviceErrorName"),
+                        _text(state, "deviceRegistrationId"),
+                        hash_key,
+                        kind,
+                    )
+                )
         if on_page is not None:
             on_page(IMPORTED_PATH, out.count)
     return out

@@ -74,7 +74,9 @@ def tag_required(contracts: ContractSet, version: str, op: Operation) -> bool:
     if not ancestors:
         return False
     return any(
-        other is not op and other.method == op.method and set(other.paths) & set(op.paths)
+        other is not op
+        and other.method == op.method
+        and set(other.paths) & set(op.paths)
         and (other.body_type or other.type) in ancestors
         for other in contracts.operations_in(version)
     )

@@ -76,7 +76,10 @@ def check_stage(sdk: SdkDistribution, stage: str, examples: int = DEFAULT_EXAMPL
 #: (SDK, stage) in the order a process pool should start them: the longest first (measured, see
 #: benchmarks/README.md), so that two workers finish together: beta's wire check on one, the rest on the other.
 STAGE_ORDER: tuple[tuple[str, str], ...] = (
-    ("msgraph-beta", "wire"), ("msgraph-beta", "roundtrip"), ("msgraph", "wire"), ("msgraph", "roundtrip"),
+    ("msgraph-beta", "wire"),
+    ("msgraph-beta", "roundtrip"),
+    ("msgraph", "wire"),
+    ("msgraph", "roundtrip"),
 )
 
 

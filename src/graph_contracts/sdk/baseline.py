@@ -129,8 +129,10 @@ def _entry(raw: Any, index: int, path: str, line: int, *, allow_todo: bool) -> B
     keys = set(map(str, raw))
     if keys & OLD_KEYS and not keys & {"pointer", "message"}:
         raise InputFileError(
-            path, f"{where}: an entry of the old format (sdk, code); entries now name one problem by "
-            f"{', '.join(ID_KEYS)}: rewrite it with --write-baseline and copy the reasons over", line,
+            path,
+            f"{where}: an entry of the old format (sdk, code); entries now name one problem by "
+            f"{', '.join(ID_KEYS)}: rewrite it with --write-baseline and copy the reasons over",
+            line,
         )
     unknown = sorted(keys - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
@@ -146,8 +148,10 @@ def _entry(raw: Any, index: int, path: str, line: int, *, allow_todo: bool) -> B
             raise InputFileError(path, f"{where}.{key}: required, a non-empty string", line)
         if key in ("reason", "link") and not allow_todo and value.strip().upper().startswith("TODO"):
             raise InputFileError(
-                path, f"{where}.{key}: still TODO; an acknowledged break needs a real {key} "
-                "(why it is acceptable, and where its fix is tracked)", line,
+                path,
+                f"{where}.{key}: still TODO; an acknowledged break needs a real {key} "
+                "(why it is acceptable, and where its fix is tracked)",
+                line,
             )
         values[key] = value
     expires = raw.get("expires")
@@ -290,9 +294,9 @@ def _label(key: FindingKey) -> str:
 
 def render_judgement(judged: Sequence[Judged], baseline: Baseline) -> str:
     """The baseline section of the report: one line per problem or entry, worst first."""
-    lines = [f"Baseline {baseline.path}: " + ", ".join(
-        f"{sum(j.outcome == o for j in judged)} {o}" for o in OUTCOME_TEXT
-    )]
+    lines = [
+        f"Baseline {baseline.path}: " + ", ".join(f"{sum(j.outcome == o for j in judged)} {o}" for o in OUTCOME_TEXT)
+    ]
     for outcome in OUTCOME_TEXT:
         for j in (j for j in judged if j.outcome == outcome):
             text = OUTCOME_TEXT[outcome].format(expires=j.entry.expires if j.entry else "")

@@ -77,8 +77,10 @@ def _early_retries(attempts: Sequence[Answered]) -> list[str]:
             continue
         waited = after.arrived - before.answered
         if waited + SLACK < before.retry_after:
-            out.append(early_retry_problem(before.status)
-                       + f"; seen: retried after {waited:.3f} s, Retry-After: {before.retry_after:g}")
+            out.append(
+                early_retry_problem(before.status)
+                + f"; seen: retried after {waited:.3f} s, Retry-After: {before.retry_after:g}"
+            )
     return out
 
 
@@ -116,34 +118,47 @@ async def check_throttling(session: WireSession, results: _Results) -> None:
         attempts = _timeline(session, ids[name], since)
         problems = _early_retries(attempts)
         if len(attempts) < 2:
-            problems.insert(0, f"no retry of a {name} answer with Retry-After; seen: one request, answered {name} "
-                               f"with Retry-After: {RETRY_AFTER:g}; the SDK returned "
-                               f"{_error_text(error) if error else 'without an error'}")
+            problems.insert(
+                0,
+                f"no retry of a {name} answer with Retry-After; seen: one request, answered {name} "
+                f"with Retry-After: {RETRY_AFTER:g}; the SDK returned "
+                f"{_error_text(error) if error else 'without an error'}",
+            )
         elif error is not None or result is None:
-            problems.append("retried, but the call failed; seen: "
-                            + (_error_text(error) if error else "it returned None"))
+            problems.append(
+                "retried, but the call failed; seen: " + (_error_text(error) if error else "it returned None")
+            )
         note = ""
         if len(attempts) >= 2 and not problems:
-            note = (f"retried after {attempts[1].arrived - attempts[0].answered:.2f} s "
-                    f"(Retry-After: {RETRY_AFTER:g}), then {attempts[-1].status}")
+            note = (
+                f"retried after {attempts[1].arrived - attempts[0].answered:.2f} s "
+                f"(Retry-After: {RETRY_AFTER:g}), then {attempts[-1].status}"
+            )
         results.add_all(op, f"throttling {name}", problems, len(attempts), note=note)
     _judge_budget(op, _timeline(session, ids["budget"], since), outcomes[2], results)
 
 
-def _judge_budget(op: Operation, attempts: Sequence[Answered], outcome: tuple[Any, BaseException | None],
-                  results: _Results) -> None:
+def _judge_budget(
+    op: Operation, attempts: Sequence[Answered], outcome: tuple[Any, BaseException | None], results: _Results
+) -> None:
     result, error = outcome
     expected = RETRY_BUDGET + 1
     problems = _early_retries(attempts)
     if len(attempts) > expected:
-        problems.insert(0, f"kept retrying past the documented budget of {RETRY_BUDGET} retries; seen: "
-                           f"{len(attempts)} requests for one call throttled every time")
+        problems.insert(
+            0,
+            f"kept retrying past the documented budget of {RETRY_BUDGET} retries; seen: "
+            f"{len(attempts)} requests for one call throttled every time",
+        )
     elif len(attempts) < expected:
-        problems.insert(0, f"gave up before the documented budget of {RETRY_BUDGET} retries; seen: "
-                           f"{len(attempts) - 1} retries")
+        problems.insert(
+            0, f"gave up before the documented budget of {RETRY_BUDGET} retries; seen: {len(attempts) - 1} retries"
+        )
     if error is None:
-        problems.append("no error after the retries, so a caller cannot tell the throttled read from an empty "
-                        f"one; seen: the call returned {type(result).__name__}")
+        problems.append(
+            "no error after the retries, so a caller cannot tell the throttled read from an empty "
+            f"one; seen: the call returned {type(result).__name__}"
+        )
     elif getattr(error, "response_status_code", None) != 429:
         problems.append(f"the error does not carry the status 429; seen: {_error_text(error)}")
     note = f"gave up after {len(attempts) - 1} retries with {_error_text(error)}" if error and not problems else ""
@@ -170,8 +185,9 @@ async def check_paging(session: WireSession, results: _Results) -> None:
     pages = [a for a in _timeline(session, "/deviceManagement/", since) if a.method == "GET"]
     expected_pages = -(-PAGED_ITEMS // PAGE_SIZE)
     if not problems and set(read) != seeded:
-        problems.append(f"{STOPPED_PAGING}; seen: read {len(read)} of {PAGED_ITEMS} items in {len(pages)} of "
-                        f"{expected_pages} pages")
+        problems.append(
+            f"{STOPPED_PAGING}; seen: read {len(read)} of {PAGED_ITEMS} items in {len(pages)} of {expected_pages} pages"
+        )
     elif not problems and len(read) != PAGED_ITEMS:
         problems.append(f"the page iterator read an item twice; seen: {len(read)} items for {PAGED_ITEMS}")
     note = f"{PAGED_ITEMS} items in {len(pages)} pages of {PAGE_SIZE}" if not problems else ""

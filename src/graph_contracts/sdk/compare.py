@@ -89,12 +89,18 @@ def install(requirement: str, env: Path, sdk: SdkDistribution) -> tuple[Path, st
     uv = shutil.which("uv")
     if uv:
         _run([uv, "venv", "--quiet", "--python", sys.executable, str(env)], f"uv venv {env}", INSTALL_TIMEOUT)
-        _run([uv, "pip", "install", "--quiet", "--python", str(_venv_python(env)), requirement],
-             f"uv pip install {requirement}", INSTALL_TIMEOUT)
+        _run(
+            [uv, "pip", "install", "--quiet", "--python", str(_venv_python(env)), requirement],
+            f"uv pip install {requirement}",
+            INSTALL_TIMEOUT,
+        )
     else:
         _run([sys.executable, "-m", "venv", str(env)], f"python -m venv {env}", INSTALL_TIMEOUT)
-        _run([str(_venv_python(env)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
-             f"pip install {requirement}", INSTALL_TIMEOUT)
+        _run(
+            [str(_venv_python(env)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement],
+            f"pip install {requirement}",
+            INSTALL_TIMEOUT,
+        )
     code = (
         "import sysconfig, importlib.metadata as m; "
         f"print(sysconfig.get_paths()['purelib']); print(m.version({sdk.distribution!r}))"
@@ -146,8 +152,9 @@ def ensure_env(
     env.parent.mkdir(parents=True, exist_ok=True)
     site, version = installer(requirement, env, sdk)
     partial = marker.with_suffix(".partial")
-    partial.write_text(json.dumps({"requirement": requirement, "site": str(site), "version": version}),
-                       encoding="utf-8")
+    partial.write_text(
+        json.dumps({"requirement": requirement, "site": str(site), "version": version}), encoding="utf-8"
+    )
     partial.replace(marker)  # atomic: a killed install leaves no marker
     return site, version, False
 
@@ -160,8 +167,18 @@ def gate_findings(
     out = workdir / f"findings-{label}.yaml"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
-    cmd = [sys.executable, "-m", "graph_contracts.cli", "sdk-check", "--sdk", sdk.name,
-           "--examples", str(examples), "--write-baseline", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "graph_contracts.cli",
+        "sdk-check",
+        "--sdk",
+        sdk.name,
+        "--examples",
+        str(examples),
+        "--write-baseline",
+        str(out),
+    ]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=GATE_TIMEOUT, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -173,8 +190,10 @@ def gate_findings(
 
 
 def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
-    lines = [f"SDK version diff: {old} -> {new}",
-             f"  {len(diff.new)} new, {len(diff.fixed)} fixed, {len(diff.unchanged)} unchanged"]
+    lines = [
+        f"SDK version diff: {old} -> {new}",
+        f"  {len(diff.new)} new, {len(diff.fixed)} fixed, {len(diff.unchanged)} unchanged",
+    ]
     for label, entries in (("new", diff.new), ("fixed", diff.fixed), ("unchanged", diff.unchanged)):
         for e in entries:
             where = f"{e.pointer}: " if e.pointer else ""

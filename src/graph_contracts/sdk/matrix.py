@@ -83,7 +83,7 @@ def index_versions(distribution: str) -> list[str]:
 
 def _split(spec: str) -> tuple[str, str]:
     name = re.split(r"[\s\[<>=!~;@]", spec.strip(), maxsplit=1)[0]
-    return name, spec.strip()[len(name):].strip()
+    return name, spec.strip()[len(name) :].strip()
 
 
 def plan(
@@ -174,11 +174,15 @@ def render_matrix(rows: Sequence[Row], baseline: str | None, shard: Shard) -> st
     against = f"against {baseline}" if baseline else "without a baseline: every break counts as new"
     title = f"SDK matrix ({against})" + (f", shard {shard.index}/{shard.count}" if shard.count > 1 else "")
     header = ("release", *COLUMNS)
-    table = [(r.requirement, *(("error",) * 4 if r.error else tuple(str(r.counts.get(c, 0)) for c in COLUMNS)))
-             for r in rows]
+    table = [
+        (r.requirement, *(("error",) * 4 if r.error else tuple(str(r.counts.get(c, 0)) for c in COLUMNS))) for r in rows
+    ]
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(header)]
-    lines = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        title,
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip() for t in table]
     for r in rows:
         if r.error:

@@ -42,7 +42,7 @@ SDKS: Mapping[str, SdkDistribution] = {
 #: What to install when an SDK is missing (the README and the exit-2 message say the same). graph-contracts is
 #: not on PyPI, so ``pip install graph-contracts[sdk]`` fails: the extra installs from a clone, or the SDKs alone.
 INSTALL_HINT = (
-    "from a clone of graph-contracts run `pip install \".[sdk]\"` (or `tox -e sdk`); "
+    'from a clone of graph-contracts run `pip install ".[sdk]"` (or `tox -e sdk`); '
     "or install the SDKs into this environment: `pip install msgraph-sdk msgraph-beta-sdk`"
 )
 
@@ -128,6 +128,7 @@ ACTION_BODY_CLASSES: Mapping[str, str] = {
         ".search_existing_identities_post_request_body.SearchExistingIdentitiesPostRequestBody"
     ),
 }
+
 
 def _load(dotted: str) -> Any:
     module_name, _, attr = dotted.rpartition(".")

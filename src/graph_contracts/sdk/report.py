@@ -92,7 +92,6 @@ class CheckResult:
         return f"status {m[1]}" if m is not None else ""
 
 
-
 _POINTED = re.compile(r"^(?P<pointer>/\S*?): (?:(?:error|warning) )?(?P<kind>[A-Za-z][\w-]*)")
 _STATUS = re.compile(r"^status (\d{3})")
 _LEADING_POINTER = re.compile(r"^(?P<pointer>/\S*?): ")
@@ -121,7 +120,7 @@ def break_key(problem: str) -> tuple[str, str]:
     m = _LEADING_POINTER.match(text)
     if m is not None:
         pointer = re.sub(r"/[0-9]+(?=/|$)", "/*", m["pointer"])
-        text = text[m.end():]
+        text = text[m.end() :]
     text = _INPUT_TAIL.sub("", text)
     for pattern, placeholder in _VALUES:
         text = pattern.sub(placeholder, text)
@@ -182,8 +181,14 @@ def render_table(results: Sequence[CheckResult], acknowledged: Mapping[FindingKe
 
     header = ("SDK", "stage", "target", "check", "result", "n")
     rows = [
-        (f"{r.sdk} {r.sdk_version}", r.stage, f"{r.api_version} {r.target}", r.check, status(r).upper(),
-         str(r.examples))
+        (
+            f"{r.sdk} {r.sdk_version}",
+            r.stage,
+            f"{r.api_version} {r.target}",
+            r.check,
+            status(r).upper(),
+            str(r.examples),
+        )
         for r in results
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
@@ -192,8 +197,13 @@ def render_table(results: Sequence[CheckResult], acknowledged: Mapping[FindingKe
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     counts = Counter(status(r) for r in results)
     lines.append("")
-    lines.append(", ".join(f"{counts.get(s, 0)} {s}" for s in ("pass", "fail", "known", "warn", "skip")
-                           if s != "known" or counts.get(s)))
+    lines.append(
+        ", ".join(
+            f"{counts.get(s, 0)} {s}"
+            for s in ("pass", "fail", "known", "warn", "skip")
+            if s != "known" or counts.get(s)
+        )
+    )
     notable = findings(results)
     if notable:
         lines.append("")

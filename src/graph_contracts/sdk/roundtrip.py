@@ -57,7 +57,7 @@ EDGE_VALUES: Mapping[str, tuple[Any, ...]] = {
     ),
     "Binary": ("AA==", "/+8=", "aGVsbG8gd29ybGQ="),
     "Boolean": (True, False),
-    "String": ("", "Ünïcødé ✓ \"quoted\""),
+    "String": ("", 'Ünïcødé ✓ "quoted"'),
 }
 
 _DATETIME = re.compile(
@@ -328,8 +328,10 @@ def combined_edges(singles: Sequence[Any]) -> list[Any]:
 
 def reoffset_note(diff: Difference) -> str:
     """What a ``reoffset`` difference is worth: a note that the SDK rewrites offsets, never a failure."""
-    return (f"the SDK writes the same instant with another offset ({diff.pointer or '/'}: sent {quote(diff.sent)}, "
-            f"wrote {quote(diff.got)}): the same value, not a break")
+    return (
+        f"the SDK writes the same instant with another offset ({diff.pointer or '/'}: sent {quote(diff.sent)}, "
+        f"wrote {quote(diff.got)}): the same value, not a break"
+    )
 
 
 def _describe(diff: Difference | str, body: Any) -> str:
@@ -414,8 +416,11 @@ def _has_datetime(contracts: ContractSet, version: str, type_name: str, seen: fr
         if p.type == "DateTimeOffset":
             return True
         t = contracts.types.get((version, p.type))
-        if t is not None and t.category != "enum" and t.name not in seen and _has_datetime(
-            contracts, version, t.name, seen | {type_name}
+        if (
+            t is not None
+            and t.category != "enum"
+            and t.name not in seen
+            and _has_datetime(contracts, version, t.name, seen | {type_name})
         ):
             return True
     return False
@@ -429,9 +434,15 @@ def check_type(
     base = CheckResult(sdk.name, sdk_version, version, "roundtrip", type_name, "", "pass")
     cls = model_class(sdk, type_name)
     if cls is None:
-        return [_replace(base, check="modelled", status="fail",
-                         counterexample=f"cannot run: the SDK has no model class for {type_name} "
-                         "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)")]
+        return [
+            _replace(
+                base,
+                check="modelled",
+                status="fail",
+                counterexample=f"cannot run: the SDK has no model class for {type_name} "
+                "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)",
+            )
+        ]
     out = [_modelled(cls, base, contracts, type_name)]
     validator = Validator.for_type(type_name, version=version, direction="request")
     bodies = [b for b in edge_bodies(contracts, version, type_name) if validator.is_valid(b)]
@@ -451,7 +462,10 @@ def _modelled(cls: Any, base: CheckResult, contracts: ContractSet, type_name: st
     note = f"SDK-only properties (contract silent): {', '.join(extra)}" if extra else ""
     if missing:
         return _replace(
-            base, check="modelled", status="fail", note=note,
+            base,
+            check="modelled",
+            status="fail",
+            note=note,
             counterexample=f"contract properties the SDK model lacks: {', '.join(missing)}",
         )
     return _replace(base, check="modelled", status="pass", note=note)
@@ -462,8 +476,12 @@ def check_enum(sdk: SdkDistribution, sdk_version: str, t: TypeContract) -> Check
     base = CheckResult(sdk.name, sdk_version, sdk.version, "roundtrip", t.name, "enum members", "pass")
     cls = model_class(sdk, t.name)
     if cls is None:
-        return _replace(base, status="fail", counterexample=f"cannot run: the SDK has no enum class for {t.name} "
-                        "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)")
+        return _replace(
+            base,
+            status="fail",
+            counterexample=f"cannot run: the SDK has no enum class for {t.name} "
+            "(or graph_contracts.sdk.models.MODEL_CLASSES does not name it)",
+        )
     sdk_values = [str(m.value) for m in cls]
     contract_values = [m.name for m in t.members]
     missing = [v for v in contract_values if v not in sdk_values]
@@ -471,7 +489,10 @@ def check_enum(sdk: SdkDistribution, sdk_version: str, t: TypeContract) -> Check
     note = f"SDK-only members (contract silent): {', '.join(extra)}" if extra else ""
     if missing:
         return _replace(
-            base, status="fail", examples=len(contract_values), note=note,
+            base,
+            status="fail",
+            examples=len(contract_values),
+            note=note,
             counterexample=f"contract members the SDK lacks (it reads them as None): {', '.join(missing)}",
         )
     return _replace(base, examples=len(contract_values), note=note)

@@ -68,8 +68,10 @@ def early_retry_problem(status: int) -> str:
 
 def type_tag_problem(derived: str, base: str) -> str:
     """The type-tag break, worded once for the Python gate and for traffic (one baseline entry for both)."""
-    return (f"/@odata.type: missing-type-tag: a body of {derived} goes out without `@odata.type`; "
-            f"the service reads the base type `{base}`")
+    return (
+        f"/@odata.type: missing-type-tag: a body of {derived} goes out without `@odata.type`; "
+        f"the service reads the base type `{base}`"
+    )
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,10 @@ def _derived_target(contracts: ContractSet, version: str, op: Operation, body: d
 
 
 def _enum_hint(issue: Issue) -> str:
-    return f"{issue.message} (case matters: Graph's enums are camelCase)" if "' is not a member" in issue.message else (
-        issue.message
+    return (
+        f"{issue.message} (case matters: Graph's enums are camelCase)"
+        if "' is not a member" in issue.message
+        else (issue.message)
     )
 
 
@@ -104,14 +108,15 @@ def _findings(contracts: ContractSet, version: str, op: Operation, body: Any) ->
     if isinstance(body, dict):
         derived = _derived_target(contracts, version, op, body)
         if derived is not None:
-            own = sorted(
-                body.keys() - {p.name for p in contracts.all_properties(version, op.body_type or op.type)}
+            own = sorted(body.keys() - {p.name for p in contracts.all_properties(version, op.body_type or op.type)})
+            out.append(
+                _Finding(
+                    "type-tag",
+                    "missing-type-tag",
+                    type_tag_problem(derived.body_type or derived.type, op.body_type or op.type)
+                    + f" in body {json.dumps(body, ensure_ascii=False)[:160]} (it carries {', '.join(own)})",
+                )
             )
-            out.append(_Finding(
-                "type-tag", "missing-type-tag",
-                type_tag_problem(derived.body_type or derived.type, op.body_type or op.type)
-                + f" in body {json.dumps(body, ensure_ascii=False)[:160]} (it carries {', '.join(own)})",
-            ))
             body = {"@odata.type": f"#microsoft.graph.{derived.body_type}", **body}
             target = derived
     for check, problem in schema_problems(target.id, version, body):
@@ -159,8 +164,11 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
         # Zero entries, or none a contract covers: "0 pass, 0 fail" and exit 0 would read as a clean SDK.
         n = len(exchanges)
         what = f"{n} request{'s' * (n != 1)}, none of them a contract operation" if n else "no requests"
-        raise InputFileError(", ".join(files), f"nothing to check: {what} (a recording of the SDK's tests against "
-                             "the emulator or a tenant, see README 'SDKs in any language')")
+        raise InputFileError(
+            ", ".join(files),
+            f"nothing to check: {what} (a recording of the SDK's tests against "
+            "the emulator or a tenant, see README 'SDKs in any language')",
+        )
     return _results(seen, counts, found_by_check, uncovered, contracts) + behaviour_results(matched)
 
 
@@ -187,14 +195,30 @@ def _results(
                 out.append(_replace(base, check=check))
             else:
                 finding, exchange = hits[0]
-                out.append(_replace(
-                    base, check=check, status="fail", code=finding.code,
-                    counterexample=f"{finding.text} at {exchange.location}",
-                    details=tuple(dict.fromkeys(f.text for f, _ in hits)),
-                ))
+                out.append(
+                    _replace(
+                        base,
+                        check=check,
+                        status="fail",
+                        code=finding.code,
+                        counterexample=f"{finding.text} at {exchange.location}",
+                        details=tuple(dict.fromkeys(f.text for f, _ in hits)),
+                    )
+                )
     for key, n in sorted(uncovered.items()):
-        out.append(CheckResult(SDK_NAME, "recorded", "", "traffic", key, "covered", "skip", n,
-                               note="no contract operation covers this request"))
+        out.append(
+            CheckResult(
+                SDK_NAME,
+                "recorded",
+                "",
+                "traffic",
+                key,
+                "covered",
+                "skip",
+                n,
+                note="no contract operation covers this request",
+            )
+        )
     return out
 
 
@@ -250,7 +274,7 @@ def behaviour_results(matched: Sequence[tuple[Exchange, str, Operation]]) -> lis
         timed = all("started" in e.extra for e, _, _ in items)
         ordered = sorted(items, key=lambda i: i[0].extra.get("started", 0.0)) if timed else items
         for index, (exchange, version, op) in enumerate(ordered):
-            later = ordered[index + 1:]
+            later = ordered[index + 1 :]
             wait = _retry_after(exchange)
             if exchange.response.status in THROTTLED and wait is not None and timed:
                 key = (version, op.id, f"throttling {exchange.response.status}")

@@ -75,14 +75,33 @@ class _Results:
         self.session = session
         self.items: list[CheckResult] = []
 
-    def add(self, op: Operation, check: str, status: Any, examples: int, counterexample: str = "",
-            note: str = "", *, code: str = "") -> None:
+    def add(
+        self,
+        op: Operation,
+        check: str,
+        status: Any,
+        examples: int,
+        counterexample: str = "",
+        note: str = "",
+        *,
+        code: str = "",
+    ) -> None:
         s = self.session
-        self.items.append(CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, status, examples,
-                                      counterexample, note, code))
+        self.items.append(
+            CheckResult(
+                s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, status, examples, counterexample, note, code
+            )
+        )
 
-    def add_all(self, op: Operation, check: str, problems: Sequence[str | None], examples: int,
-                status_if: Any = "fail", note: str = "") -> None:
+    def add_all(
+        self,
+        op: Operation,
+        check: str,
+        problems: Sequence[str | None],
+        examples: int,
+        status_if: Any = "fail",
+        note: str = "",
+    ) -> None:
         """The check passed, or failed with every distinct problem (the first is the counterexample)."""
         s = self.session
         base = CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, "pass", examples)
@@ -142,7 +161,10 @@ async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, re
     ex = await session.exchange(op, call, body, model=model)
     shown = "without `@odata.type`" if written is None else f"with `@odata.type` {written!r}"
     results.add(
-        op, "type-tag", "fail", 1,
+        op,
+        "type-tag",
+        "fail",
+        1,
         f"{type_tag_problem(derived, base)} in body {_compact(body)}: `{cls.__name__}` serializes {shown} "
         f"(the emulator answered {_graph_message(ex.answer)})",
         f"{session.sdk.distribution} {session.sdk_version}, model {cls.__module__}.{cls.__name__}: "
@@ -151,8 +173,9 @@ async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, re
     )
 
 
-async def _check_operation(session: WireSession, op: Operation, call: SdkCall, examples: int,
-                           results: _Results) -> None:
+async def _check_operation(
+    session: WireSession, op: Operation, call: SdkCall, examples: int, results: _Results
+) -> None:
     version = session.version
     bodies: list[Any] = [None]
     if op.has_request_body:
@@ -191,9 +214,7 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
                 diffs = response_differences(session.comparer, op, ex.answer_json(), ex.result)
             read, written = split_by_side(op, ex.result, [d for d in diffs if d.breaking])
             for side, side_diffs in (("response read", read), ("response write-back", written)):
-                per_check.setdefault(side, []).extend(
-                    f"{d} in answer {_compact(ex.answer_json())}" for d in side_diffs
-                )
+                per_check.setdefault(side, []).extend(f"{d} in answer {_compact(ex.answer_json())}" for d in side_diffs)
             if op.response_kind == "none":
                 per_check.pop("response read", None)
                 per_check.pop("response write-back", None)
@@ -204,8 +225,14 @@ async def _check_operation(session: WireSession, op: Operation, call: SdkCall, e
     for check, problems_list in per_check.items():
         results.add_all(op, check, problems_list, n, note=notes[0] if notes and check == "body fidelity" else "")
     if precision:
-        results.add_all(op, "date-time precision", precision, n, "warn",
-                        "7th fraction digit truncated on the way out; not a break (see roundtrip.py)")
+        results.add_all(
+            op,
+            "date-time precision",
+            precision,
+            n,
+            "warn",
+            "7th fraction digit truncated on the way out; not a break (see roundtrip.py)",
+        )
     if tag_required(session.contracts, version, op):
         await _check_type_tag(session, op, call, results)
     if op.verb in ("get", "list"):
@@ -221,8 +248,14 @@ async def _serve(session: WireSession, op: Operation, call: SdkCall, entity: Any
     return ex, answer
 
 
-async def _check_responses(session: WireSession, op: Operation, call: SdkCall, examples: int,
-                           results: _Results, write_back: list[str] | None = None) -> None:
+async def _check_responses(
+    session: WireSession,
+    op: Operation,
+    call: SdkCall,
+    examples: int,
+    results: _Results,
+    write_back: list[str] | None = None,
+) -> None:
     """The SDK reading answers the contract allows: generated, documented, and the contract's silent corners.
 
     A difference only the SDK's writer made (the model holds the value) goes to ``response write-back``.
@@ -245,17 +278,27 @@ async def _check_responses(session: WireSession, op: Operation, call: SdkCall, e
         precision += [f"{d} in answer {_compact(answer)}" for d in diffs if d.kind == "precision"]
     results.add_all(op, "generated responses", breaks, len(generated))
     if precision:
-        results.add_all(op, "response date-time precision", precision, len(generated), "warn",
-                        "the 7th fraction digit Graph sends is truncated on reading; not a break (see roundtrip.py)")
+        results.add_all(
+            op,
+            "response date-time precision",
+            precision,
+            len(generated),
+            "warn",
+            "the 7th fraction digit Graph sends is truncated on reading; not a break (see roundtrip.py)",
+        )
 
     validator = Validator.for_operation(op.id, version=session.version, direction="response")
     documented = [e.response_body for e in op.examples if e.response_body is not None]
     valid = [d for d in documented if validator.is_valid(d)]
     if not valid:
         if documented:  # documented, but none the contract allows: the check cannot run, and someone must look
-            results.add(op, "documented examples", "fail", 0,
-                        f"cannot run: none of the {len(documented)} documented response examples is valid against "
-                        "the contract")
+            results.add(
+                op,
+                "documented examples",
+                "fail",
+                0,
+                f"cannot run: none of the {len(documented)} documented response examples is valid against the contract",
+            )
     else:
         problems: list[str] = []
         for doc in valid:
@@ -277,8 +320,9 @@ async def _check_responses(session: WireSession, op: Operation, call: SdkCall, e
     await _check_derived(session, op, call, results)
 
 
-async def _check_unknown_enum(session: WireSession, op: Operation, call: SdkCall, entity: Any,
-                              results: _Results) -> None:
+async def _check_unknown_enum(
+    session: WireSession, op: Operation, call: SdkCall, entity: Any, results: _Results
+) -> None:
     paths = enum_paths(session.contracts, session.version, op.response_type or op.type)
     if not paths:
         return
@@ -296,27 +340,43 @@ async def _check_unknown_enum(session: WireSession, op: Operation, call: SdkCall
     if errors:
         results.add_all(op, "unknown enum member", errors, len(paths))
     elif lost:
-        results.add_all(op, "unknown enum member", lost, len(paths), "warn",
-                        "contract silent: an unknown member is read as None, not kept (not even in additional_data), "
-                        "and a PATCH of the model would not send it back")
+        results.add_all(
+            op,
+            "unknown enum member",
+            lost,
+            len(paths),
+            "warn",
+            "contract silent: an unknown member is read as None, not kept (not even in additional_data), "
+            "and a PATCH of the model would not send it back",
+        )
     else:
         results.add(op, "unknown enum member", "pass", len(paths))
 
 
-async def _check_extra_properties(session: WireSession, op: Operation, call: SdkCall, entity: Any,
-                                  results: _Results) -> None:
+async def _check_extra_properties(
+    session: WireSession, op: Operation, call: SdkCall, entity: Any, results: _Results
+) -> None:
     body = {**entity, **EXTRA_PROPERTIES}
     ex, answer = await _serve(session, op, call, body)
     if ex.error:
         results.add(op, "extra properties", "fail", 1, f"{ex.error} reading {_compact(answer)}")
         return
-    changed = [d for d in response_differences(session.comparer, op, answer, ex.result)
-               if d.pointer.split("/")[-1] in EXTRA_PROPERTIES or d.kind == "unmodelled"]
+    changed = [
+        d
+        for d in response_differences(session.comparer, op, answer, ex.result)
+        if d.pointer.split("/")[-1] in EXTRA_PROPERTIES or d.kind == "unmodelled"
+    ]
     if changed:
-        results.add_all(op, "extra properties", [str(d) for d in changed], 1, "warn",
-                    "contract silent: unknown properties are kept in additional_data, but a string that looks "
-                    "like a date-time or GUID is converted, so it is written back re-encoded "
-                    "(6 fraction digits, +00:00)")
+        results.add_all(
+            op,
+            "extra properties",
+            [str(d) for d in changed],
+            1,
+            "warn",
+            "contract silent: unknown properties are kept in additional_data, but a string that looks "
+            "like a date-time or GUID is converted, so it is written back re-encoded "
+            "(6 fraction digits, +00:00)",
+        )
     else:
         results.add(op, "extra properties", "pass", 1, note="unknown properties are kept in additional_data")
 
@@ -335,8 +395,13 @@ async def _check_derived(session: WireSession, op: Operation, call: SdkCall, res
         ex, answer = await _serve(session, op, call, tagged)
         model = _single(ex.result, op)
         if ex.error or not isinstance(model, cls):
-            results.add(op, f"derived type {derived}", "fail", 1,
-                        ex.error or f"read as {type(model).__name__} despite @odata.type in {_compact(answer)}")
+            results.add(
+                op,
+                f"derived type {derived}",
+                "fail",
+                1,
+                ex.error or f"read as {type(model).__name__} despite @odata.type in {_compact(answer)}",
+            )
         else:
             results.add(op, f"derived type {derived}", "pass", 1)
         untagged = {k: v for k, v in entity.items() if k != "@odata.type"}
@@ -346,10 +411,15 @@ async def _check_derived(session: WireSession, op: Operation, call: SdkCall, res
             results.add(op, f"derived {derived} without @odata.type", "fail", 1, ex.error)
         elif not isinstance(model, cls):
             own = [p.name for p in session.contracts.type(session.version, derived).properties]
-            results.add(op, f"derived {derived} without @odata.type", "warn", 1,
-                        f"read as {type(model).__name__}: {_compact(untagged)}",
-                        f"contract silent (@odata.type is optional): the derived type's own properties "
-                        f"({', '.join(own)}) land in additional_data")
+            results.add(
+                op,
+                f"derived {derived} without @odata.type",
+                "warn",
+                1,
+                f"read as {type(model).__name__}: {_compact(untagged)}",
+                f"contract silent (@odata.type is optional): the derived type's own properties "
+                f"({', '.join(own)}) land in additional_data",
+            )
         else:
             results.add(op, f"derived {derived} without @odata.type", "pass", 1)
 
@@ -362,7 +432,11 @@ def _single(result: Any, op: Operation) -> Any:
 
 
 async def _run(
-    sdk: SdkDistribution, sdk_version: str, examples: int, contracts: ContractSet, only: Collection[str] | None,
+    sdk: SdkDistribution,
+    sdk_version: str,
+    examples: int,
+    contracts: ContractSet,
+    only: Collection[str] | None,
     behaviour: bool,
 ) -> list[CheckResult]:
     from ..graph.emulator import EmulatorConfig, running_emulator
@@ -380,19 +454,34 @@ async def _run(
                     continue
                 call = OPERATION_CALLS.get(op.id)
                 if call is None:
-                    results.add(op, "exposed", "fail", 0,
-                                f"the gate knows no SDK request builder for {op.method} {op.path} "
-                                "(add it to graph_contracts.sdk.wire.OPERATION_CALLS)")
+                    results.add(
+                        op,
+                        "exposed",
+                        "fail",
+                        0,
+                        f"the gate knows no SDK request builder for {op.method} {op.path} "
+                        "(add it to graph_contracts.sdk.wire.OPERATION_CALLS)",
+                    )
                     continue
                 lacking = missing_builder(session.client, call)
                 if lacking is not None:
-                    results.add(op, "exposed", "fail", 0,
-                                f"the SDK has no request builder {builder_path(call)}: {lacking!r} is missing")
+                    results.add(
+                        op,
+                        "exposed",
+                        "fail",
+                        0,
+                        f"the SDK has no request builder {builder_path(call)}: {lacking!r} is missing",
+                    )
                     continue
                 if op.has_request_body and op.body_type is None and action_body_class(sdk, op.id) is None:
-                    results.add(op, "exposed", "fail", 0,
-                                f"the SDK has no request body class for {builder_path(call)} "
-                                "(or graph_contracts.sdk.models.ACTION_BODY_CLASSES does not name it)")
+                    results.add(
+                        op,
+                        "exposed",
+                        "fail",
+                        0,
+                        f"the SDK has no request body class for {builder_path(call)} "
+                        "(or graph_contracts.sdk.models.ACTION_BODY_CLASSES does not name it)",
+                    )
                     continue
                 results.add(op, "exposed", "pass", 0, note=builder_path(call))
                 session.reset()

@@ -30,9 +30,7 @@ from .wire_session import Exchange
 
 
 def _path_pattern(op: Operation, version: str) -> re.Pattern[str]:
-    alternatives = [
-        "/" + re.escape(version) + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(p)) for p in op.paths
-    ]
+    alternatives = ["/" + re.escape(version) + re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(p)) for p in op.paths]
     return re.compile("^(?:" + "|".join(alternatives) + ")$")
 
 
@@ -90,8 +88,11 @@ def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> d
 def body_differences(comparer: Comparer, op: Operation, sent: Any, arrived: Any) -> list[Difference]:
     if op.body_type is not None:
         # The receiver expects the collection's type: the base type where a derived type is posted to it.
-        declared = base_types(comparer.contracts, comparer.version, op.body_type)[0] if tag_required(
-            comparer.contracts, comparer.version, op) else op.body_type
+        declared = (
+            base_types(comparer.contracts, comparer.version, op.body_type)[0]
+            if tag_required(comparer.contracts, comparer.version, op)
+            else op.body_type
+        )
         return comparer.compare(op.body_type, sent, arrived, declared=declared)
     out: list[Difference] = []
     for p in op.parameters:

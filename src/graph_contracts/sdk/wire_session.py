@@ -117,10 +117,17 @@ class ResponseOverlay:
                 headers.append((b"content-length", str(len(body)).encode("ascii")))
             if is_graph:
                 self.tap.sent.append((scope["method"], scope["path"], status, body))
-                self.tap.timeline.append(Answered(
-                    scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), status,
-                    _retry_after(headers), arrived, time.monotonic(),
-                ))
+                self.tap.timeline.append(
+                    Answered(
+                        scope["method"],
+                        scope["path"],
+                        scope.get("query_string", b"").decode("latin-1"),
+                        status,
+                        _retry_after(headers),
+                        arrived,
+                        time.monotonic(),
+                    )
+                )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -170,8 +177,9 @@ class Exchange:
 class WireSession:
     """One SDK client against one running emulator, with the checks' shared state."""
 
-    def __init__(self, sdk: SdkDistribution, sdk_version: str, emulator: Any, tap: ResponseTap,
-                 contracts: ContractSet) -> None:
+    def __init__(
+        self, sdk: SdkDistribution, sdk_version: str, emulator: Any, tap: ResponseTap, contracts: ContractSet
+    ) -> None:
         self.sdk = sdk
         self.sdk_version = sdk_version
         self.emulator = emulator
@@ -224,8 +232,9 @@ class WireSession:
             builder = getattr(builder, call.action)
         return builder
 
-    async def exchange(self, op: Operation, call: SdkCall, body: Any = None, entity_id: str | None = None,
-                       *, model: Any = None) -> Exchange:
+    async def exchange(
+        self, op: Operation, call: SdkCall, body: Any = None, entity_id: str | None = None, *, model: Any = None
+    ) -> Exchange:
         """One call through the SDK; ``model`` sends a model built by the caller instead of one parsed from ``body``."""
         before = len(self.emulator.received)
         result: Any = None
@@ -270,9 +279,11 @@ class WireSession:
             singles = edge_bodies(self.contracts, self.version, op.body_type)
             for combined in combined_edges(singles):
                 # A combination the schema refuses (properties that exclude each other) falls back to its parts.
-                bodies += [combined] if validator.is_valid(combined) else [
-                    b for b in singles if b.items() <= combined.items()
-                ]
+                bodies += (
+                    [combined]
+                    if validator.is_valid(combined)
+                    else [b for b in singles if b.items() <= combined.items()]
+                )
         bodies += draw_examples(self.strategies.request_body(op), count)
         return [b for b in bodies if validator.is_valid(b)]
 

@@ -51,12 +51,14 @@ def add_up(reports: Iterable[tuple[str, float, list[tuple[str, object]]]]) -> li
     for nodeid, total in seconds.items():
         operation = props[nodeid].get(OPERATION)
         checks = props[nodeid].get(CHECKS)
-        out.append(ItemTime(
-            nodeid,
-            total,
-            operation if isinstance(operation, str) else OTHER,
-            tuple(str(checks).split("+")) if checks else (),
-        ))
+        out.append(
+            ItemTime(
+                nodeid,
+                total,
+                operation if isinstance(operation, str) else OTHER,
+                tuple(str(checks).split("+")) if checks else (),
+            )
+        )
     return out
 
 

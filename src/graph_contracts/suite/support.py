@@ -79,8 +79,11 @@ def query_refusal(
         return None
     raw = urlencode(dict(query or {}), doseq=True)
     for fact in default_contracts().service_facts:
-        if fact.when is not None and (fact.version, fact.method, fact.path) == (version, method.upper(), path) \
-                and holds(fact.when, raw):
+        if (
+            fact.when is not None
+            and (fact.version, fact.method, fact.path) == (version, method.upper(), path)
+            and holds(fact.when, raw)
+        ):
             return fact.refusal
     return None
 
@@ -194,8 +197,10 @@ def echo_differences(
         )
         # A replayed response holds the cassette's pseudonym of a UPN we sent, or the placeholder
         # for a credential (deviceAccountPassword).
-        same_scrubbed = isinstance(value, str) and isinstance(got, str) and (
-            pseudonymize_upns(value) == got or (got == PLACEHOLDER and is_secret_key(key))
+        same_scrubbed = (
+            isinstance(value, str)
+            and isinstance(got, str)
+            and (pseudonymize_upns(value) == got or (got == PLACEHOLDER and is_secret_key(key)))
         )
         if same_instant or same_fields or same_scrubbed:
             continue
@@ -273,9 +278,7 @@ def import_devices(
     client: GraphClient, op: Operation, devices: list[dict[str, Any]], created: Created, contracts: ContractSet
 ) -> list[dict[str, Any]]:
     """POST ``devices`` to the import ``op``, register each imported identity for cleanup, check the answer."""
-    response = client.request(
-        op.method, op.path, json={AUTOPILOT_COLLECTION: devices}, check=False
-    )
+    response = client.request(op.method, op.path, json={AUTOPILOT_COLLECTION: devices}, check=False)
     get = contracts.operation(op.version, f"{op.type}.get")
     if response.is_success:
         for item in response.json().get("value", []):

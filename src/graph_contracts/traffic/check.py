@@ -61,8 +61,9 @@ class ExchangeResult:
 @lru_cache(maxsize=256)
 def _validator(op_id: str, version: str, direction: str, profile: Profile) -> Validator | None:
     try:
-        return Validator.for_operation(op_id, version=version, direction="request" if direction == "request"
-                                       else "response", profile=profile)
+        return Validator.for_operation(
+            op_id, version=version, direction="request" if direction == "request" else "response", profile=profile
+        )
     except UnknownContractError:
         return None
 
@@ -105,12 +106,22 @@ def _response_issues(exchange: Exchange, match: Match) -> list[Issue]:
     issues: list[Issue] = []
     documented = {op.success_status} | GRAPH_ERROR_STATUSES
     if response.status not in documented:
-        issues.append(Issue("/response/status", "undocumented-status",
-                            f"{response.status} is not documented for {op.id} (success is {op.success_status}, "
-                            "errors are Graph's documented 4xx/5xx)"))
+        issues.append(
+            Issue(
+                "/response/status",
+                "undocumented-status",
+                f"{response.status} is not documented for {op.id} (success is {op.success_status}, "
+                "errors are Graph's documented 4xx/5xx)",
+            )
+        )
     if response.header("request-id") is None:
-        issues.append(Issue("/response/headers/request-id", "request-id-missing",
-                            "Graph sends a request-id header with every response"))
+        issues.append(
+            Issue(
+                "/response/headers/request-id",
+                "request-id-missing",
+                "Graph sends a request-id header with every response",
+            )
+        )
     if response.status >= 400:
         issues += _envelope_issues(response.body)
     elif response.status == op.success_status:
@@ -145,8 +156,13 @@ def _body_issues(exchange: Exchange, match: Match) -> list[Issue]:
     return _under("/response/body", issues)
 
 
-def check_exchange(exchange: Exchange, *, profile: Profile = "contract", routes: RouteTable | None = None,
-                   expect_refusals: bool = False) -> ExchangeResult:
+def check_exchange(
+    exchange: Exchange,
+    *,
+    profile: Profile = "contract",
+    routes: RouteTable | None = None,
+    expect_refusals: bool = False,
+) -> ExchangeResult:
     """Every finding in one exchange; no findings and no match means "not covered"."""
     request = exchange.request
     match = (routes or default_routes()).match(request.method, request.url)

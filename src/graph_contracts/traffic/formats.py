@@ -170,8 +170,10 @@ def _har_exchange(raw: Any, file: str, index: int) -> Exchange:
         Response(
             status,
             res_headers,
-            _decode_content(_har_body(_object(content, file, index, "response.content"), file, index,
-                                      "response.content"), res_headers),
+            _decode_content(
+                _har_body(_object(content, file, index, "response.content"), file, index, "response.content"),
+                res_headers,
+            ),
             _scalar(res.get("statusText", reason)),
         ),
         _har_timing(entry),

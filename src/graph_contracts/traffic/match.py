@@ -45,7 +45,7 @@ def _split(url: str) -> tuple[str | None, tuple[str, ...]]:
     lowered = [s.lower() for s in segments]
     for index, segment in enumerate(lowered):
         if segment in VERSIONS:
-            return segment, tuple(segments[index + 1:])
+            return segment, tuple(segments[index + 1 :])
     return None, tuple(segments)
 
 

@@ -126,8 +126,9 @@ def _stream_har(path: Path, file: str) -> Iterator[Exchange]:
                 except _STREAM_ERRORS as exc:
                     if index == 0:  # broken before its first entry: the whole-document reader's error says where
                         break
-                    raise TrafficFileError(file, f"the HAR breaks off or is not valid JSON here: {_reason(exc)}",
-                                           entry=index) from None
+                    raise TrafficFileError(
+                        file, f"the HAR breaks off or is not valid JSON here: {_reason(exc)}", entry=index
+                    ) from None
                 yield _har_exchange(raw, file, index)
                 index += 1
     except _STREAM_ERRORS as exc:  # opening, or closing a gzip stream
@@ -199,8 +200,9 @@ def _parse(text: str, file: str, plain: bool = False) -> tuple[DocumentKind, Any
         return "yaml", yaml.load(text, Loader=_PlainLoader if plain else _CassetteLoader)  # both safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise TrafficFileError(file, f"neither JSON nor YAML: {getattr(exc, 'problem', exc)}",
-                               line=(mark.line + 1) if mark else 0) from None
+        raise TrafficFileError(
+            file, f"neither JSON nor YAML: {getattr(exc, 'problem', exc)}", line=(mark.line + 1) if mark else 0
+        ) from None
 
 
 _OLD_VCR_TAGS = (
@@ -219,8 +221,20 @@ def parse_text(text: str, file: str, *, plain: bool = False) -> tuple[DocumentKi
 
 #: What a folder's files must end with to be read as traffic by ``traffic check`` (a file named on its own is
 #: always read): HAR, cassettes, mock files, NDJSON, each possibly gzip-compressed.
-TRAFFIC_SUFFIXES = (".har", ".json", ".yaml", ".yml", ".ndjson", ".jsonl", ".har.gz", ".json.gz", ".yaml.gz",
-                    ".yml.gz", ".ndjson.gz", ".jsonl.gz")
+TRAFFIC_SUFFIXES = (
+    ".har",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".ndjson",
+    ".jsonl",
+    ".har.gz",
+    ".json.gz",
+    ".yaml.gz",
+    ".yml.gz",
+    ".ndjson.gz",
+    ".jsonl.gz",
+)
 
 
 def expand_paths(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> list[Path]:
@@ -234,8 +248,9 @@ def expand_paths(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None =
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file()
-                            and (suffixes is None or p.name.lower().endswith(suffixes)))
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and (suffixes is None or p.name.lower().endswith(suffixes))
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -301,6 +316,7 @@ def _read_document(path: Path, file: str) -> Iterator[Exchange]:
         yield _ndjson_exchange(data, file, 0, 1)
     else:
         raise TrafficFileError(
-            file, "not recorded traffic: expected HAR (log.entries), a vcrpy cassette (interactions), "
-            "a Dev Proxy mock file (mocks) or NDJSON of {request, response}"
+            file,
+            "not recorded traffic: expected HAR (log.entries), a vcrpy cassette (interactions), "
+            "a Dev Proxy mock file (mocks) or NDJSON of {request, response}",
         )

@@ -139,8 +139,7 @@ def _locate(text: str, needle: str, line_of: Callable[[int], int], start: int = 
     """
     words = needle.split()
     word = max(words, key=len)[:40] if words else ""
-    for candidate in (word, json.dumps(word)[1:-1], word.replace("'", "''"), quote_plus(word), quote(word),
-                      word[:12]):
+    for candidate in (word, json.dumps(word)[1:-1], word.replace("'", "''"), quote_plus(word), quote(word), word[:12]):
         if len(candidate) >= 4:
             position = text.find(candidate, start)
             if position != -1:
@@ -155,8 +154,11 @@ def _exchanges(document: Any) -> int | None:
         return 1
     if kind is None:
         return None
-    items = {"har": lambda: document["log"]["entries"], "devproxy": lambda: document["mocks"],
-             "vcr": lambda: document["interactions"] if isinstance(document, Mapping) else document}[kind]()
+    items = {
+        "har": lambda: document["log"]["entries"],
+        "devproxy": lambda: document["mocks"],
+        "vcr": lambda: document["interactions"] if isinstance(document, Mapping) else document,
+    }[kind]()
     return len(items) if isinstance(items, list) else 0
 
 
@@ -247,9 +249,11 @@ class ScanReport:
         """One line: what was found, and truthfully what was read."""
         found, files = len(self.findings), len({f.file for f in self.findings})
         other = self.files - self.traffic_files
-        return (f"{found} possible secret{'s' * (found != 1)} in {files} file{'s' * (files != 1)}; scanned "
-                f"{self.files} file{'s' * (self.files != 1)}: {self.traffic_files} of recorded traffic with "
-                f"{self.exchanges} exchange{'s' * (self.exchanges != 1)}, {other} read as text only")
+        return (
+            f"{found} possible secret{'s' * (found != 1)} in {files} file{'s' * (files != 1)}; scanned "
+            f"{self.files} file{'s' * (self.files != 1)}: {self.traffic_files} of recorded traffic with "
+            f"{self.exchanges} exchange{'s' * (self.exchanges != 1)}, {other} read as text only"
+        )
 
 
 def scan_files(paths: Iterable[str | Path], *, workers: int | None = None) -> ScanReport:

@@ -52,8 +52,9 @@ def scrub_file(src: str | Path, out: str | Path) -> ScrubResult:
     file = str(src)
     kind, data, compressed = parse_document(Path(src))
     if kind == "ndjson":
-        lines = [json.dumps(scrub_document(json.loads(line)), ensure_ascii=False) if line.strip() else line
-                 for line in data]
+        lines = [
+            json.dumps(scrub_document(json.loads(line)), ensure_ascii=False) if line.strip() else line for line in data
+        ]
         text = "\n".join(lines) + "\n"
     elif kind == "json":
         text = json.dumps(scrub_document(data), indent=2, ensure_ascii=False) + "\n"

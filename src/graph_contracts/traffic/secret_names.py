@@ -30,9 +30,23 @@ def normalize_name(name: str) -> str:
 _SECRET_SUFFIXES = tuple(
     sorted(
         {
-            "accesstoken", "refreshtoken", "idtoken", "sessiontoken", "authtoken", "bearertoken",
-            "sastoken", "securitytoken", "apitoken", "csrftoken", "xsrftoken", "secrettext",
-            "clientassertion", "subscriptionkey", "signature", "credential", "credentials",
+            "accesstoken",
+            "refreshtoken",
+            "idtoken",
+            "sessiontoken",
+            "authtoken",
+            "bearertoken",
+            "sastoken",
+            "securitytoken",
+            "apitoken",
+            "csrftoken",
+            "xsrftoken",
+            "secrettext",
+            "clientassertion",
+            "subscriptionkey",
+            "signature",
+            "credential",
+            "credentials",
             # detect-secrets' keyword plugin denylist, normalised the same way (api_?key -> apikey)
             *(normalize_name(term.replace("_?", "")) for term in DENYLIST),
         }
@@ -41,15 +55,35 @@ _SECRET_SUFFIXES = tuple(
 #: Names that are secrets only when they are the whole name.
 _SECRET_NAMES = frozenset(
     {
-        "authorization", "proxyauthorization", "xmsauthorizationauxiliary", "cookie", "cookie2",
-        "setcookie", "setcookie2", "sig", "assertion", "token", "code", "key", "sharedkey",
+        "authorization",
+        "proxyauthorization",
+        "xmsauthorizationauxiliary",
+        "cookie",
+        "cookie2",
+        "setcookie",
+        "setcookie2",
+        "sig",
+        "assertion",
+        "token",
+        "code",
+        "key",
+        "sharedkey",
     }
 )
 #: Names that end like a secret but are not one: OData paging, Graph's product key, token metadata.
 _NOT_SECRET = frozenset(
     {
-        "skiptoken", "odataskiptoken", "deltatoken", "odatadeltatoken", "nexttoken", "continuationtoken",
-        "pagetoken", "synctoken", "productkey", "tokentype", "passwordrequired",
+        "skiptoken",
+        "odataskiptoken",
+        "deltatoken",
+        "odatadeltatoken",
+        "nexttoken",
+        "continuationtoken",
+        "pagetoken",
+        "synctoken",
+        "productkey",
+        "tokentype",
+        "passwordrequired",
     }
 )
 
@@ -71,12 +105,43 @@ def is_secret_key(name: str) -> bool:
 #: Headers that never carry a credential, so the entropy rule leaves their (random-looking) values alone.
 _PLAIN_HEADERS = frozenset(
     {
-        "requestid", "clientrequestid", "xmsrequestid", "xmsclientrequestid", "date", "etag", "ifmatch",
-        "ifnonematch", "contenttype", "contentlength", "contentencoding", "location", "contentlocation",
-        "odataversion", "xmsagsdiagnostic", "cachecontrol", "vary", "server", "retryafter", "useragent",
-        "accept", "acceptencoding", "host", "connection", "transferencoding", "strictransportsecurity",
-        "stricttransportsecurity", "sdkversion", "xmsresourceunit", "contentmd5", "xmsthrottlelimitpercentage",
-        "traceparent", "tracestate", "xcache", "xazureref", "xmsedgeref", "link",
+        "requestid",
+        "clientrequestid",
+        "xmsrequestid",
+        "xmsclientrequestid",
+        "date",
+        "etag",
+        "ifmatch",
+        "ifnonematch",
+        "contenttype",
+        "contentlength",
+        "contentencoding",
+        "location",
+        "contentlocation",
+        "odataversion",
+        "xmsagsdiagnostic",
+        "cachecontrol",
+        "vary",
+        "server",
+        "retryafter",
+        "useragent",
+        "accept",
+        "acceptencoding",
+        "host",
+        "connection",
+        "transferencoding",
+        "strictransportsecurity",
+        "stricttransportsecurity",
+        "sdkversion",
+        "xmsresourceunit",
+        "contentmd5",
+        "xmsthrottlelimitpercentage",
+        "traceparent",
+        "tracestate",
+        "xcache",
+        "xazureref",
+        "xmsedgeref",
+        "link",
     }
 )
 _BASE64_ENTROPY = Base64HighEntropyString()

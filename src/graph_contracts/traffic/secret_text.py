@@ -52,8 +52,26 @@ _NAME_CHARS = re.compile(r"[A-Za-z0-9_.$@ñ-]*\Z")
 
 # "code" is a secret only as a form field or query parameter (as a JSON key it is Graph's error code),
 # and "sig" only as the whole name, so their triggers carry the separator.
-_NAME_TRIGGERS = ("token", "secret", "assertion", "pass", "pwd", "key", "credential", "cookie", "authori",
-                  "auxiliary", "code=", "contrase", "signature", "sig=", 'sig"', "sig'", "sig:", "sig\\")
+_NAME_TRIGGERS = (
+    "token",
+    "secret",
+    "assertion",
+    "pass",
+    "pwd",
+    "key",
+    "credential",
+    "cookie",
+    "authori",
+    "auxiliary",
+    "code=",
+    "contrase",
+    "signature",
+    "sig=",
+    'sig"',
+    "sig'",
+    "sig:",
+    "sig\\",
+)
 #: detect-secrets' provider detectors, and the literals their patterns start with (lower-cased).
 _PROVIDERS = (
     (AzureStorageKeyDetector, ("accountkey=",)),
@@ -88,8 +106,13 @@ _KEY_REST = re.compile(r"(?:[A-Za-z0-9+/=:,.\- \t\r\n]|\\[nrt])*")
 _KEY_RULES = (
     TextRule(PrivateKeyDetector.secret_type, _PEM_BEGIN, 0, triggers=("-----begin",), until=(_PEM_END, _KEY_REST)),
     *(
-        TextRule(PrivateKeyDetector.secret_type, pattern, 0, triggers=("private key", "putty-user-key"),
-                 until=(_PUTTY_END if "PuTTY" in pattern.pattern else _PEM_END, _KEY_REST))
+        TextRule(
+            PrivateKeyDetector.secret_type,
+            pattern,
+            0,
+            triggers=("private key", "putty-user-key"),
+            until=(_PUTTY_END if "PuTTY" in pattern.pattern else _PEM_END, _KEY_REST),
+        )
         for pattern in PrivateKeyDetector.denylist
     ),
 )
@@ -98,16 +121,24 @@ _KEY_RULES = (
 # Rules marked lowered=True are written in lower case and run on the lower-cased text (same offsets), which
 # is several times faster than (?i); the value is then read from the original text.
 TEXT_RULES: tuple[TextRule, ...] = (
-    TextRule("jwt", re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), 0,
-             triggers=("eyj",)),
+    TextRule(
+        "jwt",
+        re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+        0,
+        triggers=("eyj",),
+    ),
     TextRule(
         "auth-scheme-credential",
         re.compile(rf"\b(?:bearer|basic|negotiate|pop)\s+{_NOT_PH}(?P<v>[a-z0-9\-._~+/]{{12,}}=*)"),
         triggers=("bearer", "basic", "negotiate", "pop"),
         lowered=True,
     ),
-    TextRule("sas-signature", re.compile(rf"(?<![a-z0-9_-])sig=\s*{_NOT_PH}(?P<v>[^&\s\"'\\<>]+)"),
-             triggers=("sig=",), lowered=True),
+    TextRule(
+        "sas-signature",
+        re.compile(rf"(?<![a-z0-9_-])sig=\s*{_NOT_PH}(?P<v>[^&\s\"'\\<>]+)"),
+        triggers=("sig=",),
+        lowered=True,
+    ),
     TextRule(
         "userinfo-password",
         re.compile(rf"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'\\]*:{_NOT_PH}(?P<v>[^@/\s\"'\\]+)@"),
@@ -126,8 +157,13 @@ TEXT_RULES: tuple[TextRule, ...] = (
         lowered=True,
     ),
     # a YAML header list, as vcrpy writes it: "Authorization:\n    - Bearer ..."
-    TextRule("secret-header", re.compile(rf"{_NAME_TAIL}:[ \t]*\r?\n[ \t]*-[ \t]+(?P<v>[^\n]+)"), key="name",
-             triggers=_NAME_TRIGGERS, lowered=True),
+    TextRule(
+        "secret-header",
+        re.compile(rf"{_NAME_TAIL}:[ \t]*\r?\n[ \t]*-[ \t]+(?P<v>[^\n]+)"),
+        key="name",
+        triggers=_NAME_TRIGGERS,
+        lowered=True,
+    ),
     # a HAR header, as {"name": "...", "value": "..."}
     TextRule(
         "secret-header",
@@ -211,7 +247,7 @@ def find_secrets(text: str) -> Iterator[SecretHit]:
 
 def _key_block(text: str, start: int, end: int, until: tuple[re.Pattern[str], ...]) -> tuple[int, int]:
     """A key's match widened to its whole block: back over the BEGIN line's dashes, on to its END line."""
-    dashes = len(text[max(0, start - 5):start]) - len(text[max(0, start - 5):start].rstrip("-"))
+    dashes = len(text[max(0, start - 5) : start]) - len(text[max(0, start - 5) : start].rstrip("-"))
     for pattern in until:
         found = pattern.match(text, end)
         if found:

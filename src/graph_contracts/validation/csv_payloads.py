@@ -74,12 +74,12 @@ def _batches(path: Path, size: int) -> Iterator[tuple[list[int], list[dict[str, 
 #: CSV issues that only the portal's upload minds: the JSON bodies ``csv to-payload`` writes are unaffected.
 PORTAL_ONLY: dict[str, str] = {
     "csv-quotes": "the portal would refuse the quotation marks; the values were read without them, so the "
-                  "import bodies are unaffected",
+    "import bodies are unaffected",
     "csv-type-line": "the portal would refuse the #TYPE line; it was skipped, so the import bodies are unaffected",
     "csv-encoding": "the file was decoded as such; the import bodies are written as UTF-8, so there is nothing "
-                    "to change for them",
+    "to change for them",
     "csv-separator": "the portal would refuse the file; the values were read with the separator found, so the "
-                     "import bodies are unaffected",
+    "import bodies are unaffected",
 }
 
 
@@ -145,8 +145,12 @@ def earlier_batches(out_dir: Path) -> list[Path]:
         except OSError:
             ours = False
         if not ours:
-            raise FileExistsError(errno.EEXIST, f"{path} is in the way: csv to-payload did not write it, so it "
-                                  "will not replace it; move it, or write to another folder (-o)", str(path))
+            raise FileExistsError(
+                errno.EEXIST,
+                f"{path} is in the way: csv to-payload did not write it, so it "
+                "will not replace it; move it, or write to another folder (-o)",
+                str(path),
+            )
         found.append(path)
     return found
 
@@ -160,9 +164,7 @@ class Payloads(NamedTuple):
     removed: list[Path]
 
 
-def csv_to_payloads(
-    path: Path, out_dir: Path, *, batch_size: int = BATCH_LIMIT, version: str = "v1.0"
-) -> Payloads:
+def csv_to_payloads(path: Path, out_dir: Path, *, batch_size: int = BATCH_LIMIT, version: str = "v1.0") -> Payloads:
     """Write ``batch-0001.json``... for a CSV without errors; with any error, write nothing.
 
     The file is read twice rather than held: the first pass proves it valid,

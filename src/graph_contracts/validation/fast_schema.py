@@ -17,7 +17,7 @@ def _object_schema(schema: Mapping[str, Any]) -> tuple[str | None, Mapping[str, 
     ref = schema.get("$ref")
     defs = schema.get("$defs")
     if isinstance(ref, str) and ref.startswith("#/$defs/") and isinstance(defs, Mapping):
-        name = ref[len("#/$defs/"):]
+        name = ref[len("#/$defs/") :]
         target = defs.get(name)
         if isinstance(target, Mapping) and isinstance(target.get("properties"), Mapping):
             return name, target
@@ -42,7 +42,8 @@ def base64_names(target: Mapping[str, Any]) -> tuple[str, ...]:
     if not isinstance(props, Mapping):
         return ()
     return tuple(
-        name for name, sub in props.items() if isinstance(sub, Mapping) and sub.get("pattern") == BASE64_PATTERN)
+        name for name, sub in props.items() if isinstance(sub, Mapping) and sub.get("pattern") == BASE64_PATTERN
+    )
 
 
 def base64_properties(schema: Mapping[str, Any]) -> tuple[str, ...]:
@@ -61,12 +62,13 @@ def collection_records(schema: Mapping[str, Any]) -> str | None:
         items = branch.get("items") if isinstance(branch, Mapping) else None
         ref = items.get("$ref") if isinstance(items, Mapping) else None
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return ref[len("#/$defs/"):]
+            return ref[len("#/$defs/") :]
     return None
 
 
-def _without_patterns(schema: Mapping[str, Any], names: tuple[str, ...], records: str | None = None,
-                      record_names: tuple[str, ...] = ()) -> dict[str, Any]:
+def _without_patterns(
+    schema: Mapping[str, Any], names: tuple[str, ...], records: str | None = None, record_names: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """``schema`` with the ``pattern`` of the payload object's properties ``names`` left out, and of the
     properties ``record_names`` of the ``$defs`` entry ``records`` (an import body's records)."""
     changed = dict(schema)
@@ -86,8 +88,12 @@ def _without_patterns(schema: Mapping[str, Any], names: tuple[str, ...], records
     return changed
 
 
-def fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...], records: str | None = None,
-                    record_names: tuple[str, ...] = ()) -> Any:
+def fast_validator(
+    schema: Mapping[str, Any],
+    without_pattern: tuple[str, ...],
+    records: str | None = None,
+    record_names: tuple[str, ...] = (),
+) -> Any:
     """A jsonschema-rs validator for ``schema``, minus the ``pattern`` of ``without_pattern`` (and of an import
     body's records' ``record_names``, see ``_without_patterns``); None if unusable.
 
@@ -108,8 +114,9 @@ def fast_validator(schema: Mapping[str, Any], without_pattern: tuple[str, ...], 
     except ImportError:  # pragma: no cover - a dependency; kept optional for odd platforms
         return None
     try:
-        return jsonschema_rs.validator_for(_without_patterns(schema, without_pattern, records, record_names),
-                                           validate_formats=False)
+        return jsonschema_rs.validator_for(
+            _without_patterns(schema, without_pattern, records, record_names), validate_formats=False
+        )
     except Exception:  # an accelerator: any failure means "not used"
         return None
 

@@ -109,8 +109,9 @@ class Run:
 
     def _file_results(self, name: str | Path, stdin: BinaryIO | None, counted: bool) -> Iterator[RecordResult | int]:
         if self.pool is not None and str(name) != "-":
-            results = check_file_parallel(self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes,
-                                          counted=counted)
+            results = check_file_parallel(
+                self, str(name), self.pool, self.jobs, part_bytes=self.part_bytes, counted=counted
+            )
             if results is not None:
                 yield from results  # it calls reserve once the workers have started
                 return
@@ -119,7 +120,8 @@ class Run:
         import_body = self.operation == f"{AUTOPILOT_TYPE}.import"
         yield from self.check_stream(
             open_records(name, expand_bodies=self.expand_bodies, stdin=stdin, import_body=import_body, plain=True),
-            counted=counted)
+            counted=counted,
+        )
 
     def reserve(self, name: str | Path) -> None:
         """Size the run's digest table for the file before its rows are looked up: a device with a hash
@@ -137,8 +139,9 @@ class Run:
             if isinstance(item, RecordResult):  # always, when not counted
                 yield item
 
-    def check_stream(self, records: Iterable[Record | PlainRow], *, counted: bool = False
-                     ) -> Iterator[RecordResult | int]:
+    def check_stream(
+        self, records: Iterable[Record | PlainRow], *, counted: bool = False
+    ) -> Iterator[RecordResult | int]:
         """``check_records``, taking the CSV reader's ``PlainRow``s too; with ``counted``, records without
         issues among them come as counts (``Validator.check_stream``, which judges them)."""
         pick = _Picker(self)
@@ -162,8 +165,7 @@ class _Picker:
             return self.device()
         if record.target == "body":
             if self._body is None:
-                self._body = validator_for("operation", f"{AUTOPILOT_TYPE}.import", run.version, "request",
-                                           run.profile)
+                self._body = validator_for("operation", f"{AUTOPILOT_TYPE}.import", run.version, "request", run.profile)
             return self._body
         if self._chosen is None:
             self._chosen = self._pick(record.value)
@@ -235,8 +237,7 @@ def csv_issues(reader: AutopilotCsv, profile: Profile = "upload") -> Iterator[Is
         yield from result.issues
 
 
-def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None
-                        ) -> list[Issue]:
+def check_autopilot_csv(source: str | os.PathLike[str] | ByteSource, *, name: str | None = None) -> list[Issue]:
     """Every issue of a CSV file, file-level and per row, with the upload profile's rules, as one list.
 
     It lives here, not in ``autopilot``, because it needs the validator's door:

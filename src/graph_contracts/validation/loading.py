@@ -17,10 +17,15 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,199}")
 
 def check_name(name: str, version: str) -> None:
     """Refuse a name that cannot be a schema's before it reaches the file system (NUL, 5000 characters)."""
-    if not isinstance(name, str) or _NAME.fullmatch(name) is None or not isinstance(version, str) \
-            or _NAME.fullmatch(version) is None:
+    if (
+        not isinstance(name, str)
+        or _NAME.fullmatch(name) is None
+        or not isinstance(version, str)
+        or _NAME.fullmatch(version) is None
+    ):
         raise UnknownContractError(
-            f"no contract for {quote(name)} in {quote(version)}: a type or operation name is letters, digits and dots")
+            f"no contract for {quote(name)} in {quote(version)}: a type or operation name is letters, digits and dots"
+        )
 
 
 @lru_cache(maxsize=256)

@@ -140,8 +140,9 @@ def _check_piece(piece: _Piece) -> _Outcome:
     failure: InputFileError | None = None
     try:
         with open(piece.path, "rb") as handle:
-            reader = AutopilotCsv(_PartSource(handle, piece.head_end, piece.start, piece.end),
-                                  name=piece.display, part=piece.lines)
+            reader = AutopilotCsv(
+                _PartSource(handle, piece.head_end, piece.start, piece.end), name=piece.display, part=piece.lines
+            )
             for result in validator.check_stream(csv_records(reader, plain=True), batch=batch, counted=True):
                 out += batch.plain  # handed over before anything after them is yielded: input order
                 batch.plain.clear()
@@ -183,9 +184,13 @@ def _cut_near(handle: BinaryIO, target: int) -> int | None:
         after = data.find(b"\n", at + 1)
         if after < 0 or (before < 0 and low > 0):
             return None
-        previous, following = data[before + 1:at].removesuffix(b"\r"), data[at + 1:after].removesuffix(b"\r")
-        if (b"\r" not in previous and b"\r" not in following
-                and _NOT_BLANK.search(previous) and _NOT_BLANK.search(following)):
+        previous, following = data[before + 1 : at].removesuffix(b"\r"), data[at + 1 : after].removesuffix(b"\r")
+        if (
+            b"\r" not in previous
+            and b"\r" not in following
+            and _NOT_BLANK.search(previous)
+            and _NOT_BLANK.search(following)
+        ):
             return low + at + 1
         at = after
     return None
@@ -199,8 +204,7 @@ def _plan(path: str, display: str, make_validator: Callable[[], Validator], part
             return None
         with open(path, "rb") as handle:
             head = handle.read(textio.CHUNK)
-            if sniff(head, os.path.splitext(path)[1].lower(), display) != "csv" \
-                    or textio.sniff_encoding(head).utf16:
+            if sniff(head, os.path.splitext(path)[1].lower(), display) != "csv" or textio.sniff_encoding(head).utf16:
                 return None
             reader = AutopilotCsv(path, name=display)
             rows = iter(reader)
@@ -224,15 +228,25 @@ def _plan(path: str, display: str, make_validator: Callable[[], Validator], part
         return None
     cuts.append(size)
     spans = list(itertools.pairwise(cuts))
-    return [_Piece(path, display, make_validator, head_end, start, end,
-                   Part(reader.header_row, keep_head=index == 0, last=index == len(spans) - 1))
-            for index, (start, end) in enumerate(spans)]
+    return [
+        _Piece(
+            path,
+            display,
+            make_validator,
+            head_end,
+            start,
+            end,
+            Part(reader.header_row, keep_head=index == 0, last=index == len(spans) - 1),
+        )
+        for index, (start, end) in enumerate(spans)
+    ]
 
 
 def _once_key(issue: Issue) -> str | None:
     """File issues one pass reports once per file: each part reports its own first."""
-    if issue.code == "csv-quotes" or (issue.code == "csv-encoding" and issue.location is not None
-                                      and issue.location.row is not None):
+    if issue.code == "csv-quotes" or (
+        issue.code == "csv-encoding" and issue.location is not None and issue.location.row is not None
+    ):
         return issue.code
     return None
 
@@ -281,8 +295,11 @@ def _settle(result: RecordResult, calls: dict[int, DeferredCall], merge: Merge, 
             issues += merge.deferred(calls[int(issue.message)], move)
             continue
         moved = move(issue.location)
-        issues.append(issue if moved is issue.location else
-                      Issue(issue.pointer, issue.code, issue.message, issue.severity, moved, issue.intune_outcome))
+        issues.append(
+            issue
+            if moved is issue.location
+            else Issue(issue.pointer, issue.code, issue.message, issue.severity, moved, issue.intune_outcome)
+        )
     line, label = shift.line(result)
     return RecordResult(result.file, label, issues, line, result.is_record)
 
@@ -315,8 +332,9 @@ def widen_result_pipe(pool: Executor) -> bool:
     return True
 
 
-def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES,
-                        counted: bool = False) -> Iterator[RecordResult | int] | None:
+def check_file_parallel(
+    run: PartedRun, name: str, pool: Executor, jobs: int, *, part_bytes: int = PART_BYTES, counted: bool = False
+) -> Iterator[RecordResult | int] | None:
     """The results of one file validated by ``pool``'s processes, in order; None when it is not worth cutting.
 
     Exactly what ``run.check_file(name)`` yields (with ``counted``, what ``run.check_file_counts``
@@ -329,15 +347,17 @@ def check_file_parallel(run: PartedRun, name: str, pool: Executor, jobs: int, *,
     return _merge(run, pieces, pool, 2 * jobs, counted)
 
 
-def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, counted: bool
-           ) -> Iterator[RecordResult | int]:
+def _merge(
+    run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, counted: bool
+) -> Iterator[RecordResult | int]:
     name = pieces[0].display
     merge = Merge(run.duplicates)
     waiting = iter(pieces)
     head_lines = pieces[0].lines.head_lines
     before = 0  # the lines of the parts already back, but for the head
     pending: deque[Future[_Outcome]] = deque(
-        pool.submit(_check_piece, piece) for piece in itertools.islice(waiting, window))
+        pool.submit(_check_piece, piece) for piece in itertools.islice(waiting, window)
+    )
     once: set[str] = set()
     reserved = False
     try:
@@ -345,8 +365,9 @@ def _merge(run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, co
             try:
                 results, calls, stopped, lines, failure = pending.popleft().result()
             except BrokenExecutor:  # a process pool's BrokenProcessPool
-                raise InputFileError(name, "a worker process stopped unexpectedly (out of memory?); "
-                                           "try again without --jobs") from None
+                raise InputFileError(
+                    name, "a worker process stopped unexpectedly (out of memory?); try again without --jobs"
+                ) from None
             if not reserved:
                 reserved = True
                 # Only now, with the workers forked and busy: the table's pages are this process's

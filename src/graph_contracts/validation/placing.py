@@ -9,8 +9,9 @@ from ..autopilot.csv_reader import column_of
 from ..issues import Issue, Location
 
 
-def place_issues(issues: list[Issue], prefix: str, location: Location, columns: Mapping[str, str] | None
-                 ) -> list[Issue]:
+def place_issues(
+    issues: list[Issue], prefix: str, location: Location, columns: Mapping[str, str] | None
+) -> list[Issue]:
     """The issues of a record read from a file, placed in it: ``prefix`` (the record's pointer) before
     their pointers, their location the record's, with the CSV column (``columns``) of their property."""
     if not prefix and columns is None:

@@ -59,24 +59,42 @@ def not_json(obj: Any) -> list[Issue]:
     while stack and len(issues) < 20:
         value, pointer, depth = stack.pop()
         if type(value) is LongNumber:
-            issues.append(Issue(pointer, "not-json", f"a number of {len(value.lstrip('-'))} digits: no JSON reader "
-                                "takes integers this long (Python's stops at 4,300 digits) and no Graph property "
-                                "holds one (Int64 has 19 digits)"))
+            issues.append(
+                Issue(
+                    pointer,
+                    "not-json",
+                    f"a number of {len(value.lstrip('-'))} digits: no JSON reader "
+                    "takes integers this long (Python's stops at 4,300 digits) and no Graph property "
+                    "holds one (Int64 has 19 digits)",
+                )
+            )
             continue
         if value is None or isinstance(value, (str, bool)):
             continue
         if isinstance(value, int):
             if value.bit_length() > _MAX_INT_BITS:
-                issues.append(Issue(pointer, "not-json", f"an integer of {value.bit_length()} bits is too large for "
-                                    "JSON readers (Python prints at most about 4,300 digits)"))
+                issues.append(
+                    Issue(
+                        pointer,
+                        "not-json",
+                        f"an integer of {value.bit_length()} bits is too large for "
+                        "JSON readers (Python prints at most about 4,300 digits)",
+                    )
+                )
             continue
         if isinstance(value, float):
             if value != value or value in (float("inf"), float("-inf")):
                 issues.append(Issue(pointer, "not-json", f"{value!r} is not a JSON number"))
             continue
         if not isinstance(value, (dict, list)):
-            issues.append(Issue(pointer, "not-json", f"a Python {type(value).__name__} is not a JSON value "
-                                "(JSON has objects as dict, arrays as list, strings, numbers, true, false, null)"))
+            issues.append(
+                Issue(
+                    pointer,
+                    "not-json",
+                    f"a Python {type(value).__name__} is not a JSON value "
+                    "(JSON has objects as dict, arrays as list, strings, numbers, true, false, null)",
+                )
+            )
             continue
         if depth >= MAX_NESTING:
             issues.append(Issue(pointer, "not-json", f"nested more than {MAX_NESTING} levels deep"))
@@ -88,6 +106,11 @@ def not_json(obj: Any) -> list[Issue]:
             if isinstance(key, str):
                 stack.append((item, pointer_join(pointer, key), depth + 1))
             else:
-                issues.append(Issue(pointer, "not-json", f"a property name is a Python {type(key).__name__}; "
-                                    "JSON property names are strings"))
+                issues.append(
+                    Issue(
+                        pointer,
+                        "not-json",
+                        f"a property name is a Python {type(key).__name__}; JSON property names are strings",
+                    )
+                )
     return sorted(issues, key=lambda i: i.pointer)

@@ -20,7 +20,6 @@ PROFILES: tuple[Profile, ...] = ("contract", "upload")
 DIRECTIONS: tuple[Direction, ...] = ("request", "response")
 
 
-
 def check_choice(argument: str, value: object, choices: tuple[str, ...]) -> None:
     """Refuse a value outside ``choices``, spelled exactly (``"Response"`` is not ``"response"``): a
     misspelt direction used to select the request schema without a word."""

@@ -32,7 +32,6 @@ JSON_TYPE_NAMES: Mapping[type, str] = {
 }
 
 
-
 def _json_type(value: Any) -> str:
     return JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
@@ -100,7 +99,6 @@ def _a(word: str) -> str:
     return ("an " if word[0] in "aeiou" else "a ") + word
 
 
-
 @lru_cache(maxsize=64)
 def _anchored(pattern: str) -> re.Pattern[str]:
     """The schema's regular expression with a final ``$`` read as JSON Schema (ECMA 262) means it.
@@ -139,16 +137,22 @@ def _reported_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationEr
         if branch is None:
             yield error
         else:
-            yield from _reported_errors(e for e in error.context or ()
-                                        if e.relative_schema_path and e.relative_schema_path[0] == branch)
+            yield from _reported_errors(
+                e for e in error.context or () if e.relative_schema_path and e.relative_schema_path[0] == branch
+            )
 
 
 def _value_branch(error: ValidationError) -> int | None:
     """For an ``anyOf``/``oneOf`` error of a nullable slot holding a value other than null, the index of
     the branch that is not ``{"type": "null"}``; else None."""
     branches = error.validator_value
-    if error.validator not in ("anyOf", "oneOf") or error.instance is None or not isinstance(branches, list) \
-            or len(branches) != 2 or {"type": "null"} not in branches:
+    if (
+        error.validator not in ("anyOf", "oneOf")
+        or error.instance is None
+        or not isinstance(branches, list)
+        or len(branches) != 2
+        or {"type": "null"} not in branches
+    ):
         return None
     return 1 - branches.index({"type": "null"})
 

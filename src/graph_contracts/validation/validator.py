@@ -58,8 +58,10 @@ class Validator:
     ) -> None:
         if not isinstance(schema, Mapping):
             raise InvalidArgumentError(
-                "schema", f"a JSON Schema is a mapping (such as a dict), not {type(schema).__name__}; "
-                "Validator.for_type(name) and Validator.for_operation(name) load the shipped ones")
+                "schema",
+                f"a JSON Schema is a mapping (such as a dict), not {type(schema).__name__}; "
+                "Validator.for_type(name) and Validator.for_operation(name) load the shipped ones",
+            )
         check_choice("profile", profile, PROFILES)
         self.schema = schema
         self.profile = profile
@@ -133,8 +135,9 @@ class Validator:
                 return answer
         return not any(i.severity == "error" for i in self.validate(obj))
 
-    def validate_many(self, items: Iterable[Any], *, batch: BatchChecker | None = None
-                      ) -> Iterator[tuple[int, list[Issue]]]:
+    def validate_many(
+        self, items: Iterable[Any], *, batch: BatchChecker | None = None
+    ) -> Iterator[tuple[int, list[Issue]]]:
         """Validate a stream lazily, yielding ``(index, issues)`` per item in order.
 
         ``batch`` must be a ``BatchChecker`` or None (``InvalidArgumentError`` at the call, not at the
@@ -152,8 +155,8 @@ class Validator:
         """
         if batch is not None and not isinstance(batch, BatchChecker):
             raise InvalidArgumentError(
-                "batch", f"expected a graph_contracts.autopilot.rules.BatchChecker or None, not "
-                f"{type(batch).__name__}")
+                "batch", f"expected a graph_contracts.autopilot.rules.BatchChecker or None, not {type(batch).__name__}"
+            )
         return self._validate_many(items, self._batch() if batch is None else batch)
 
     def _validate_many(self, items: Iterable[Any], batch: BatchChecker | None) -> Iterator[tuple[int, list[Issue]]]:
@@ -184,9 +187,15 @@ class Validator:
             issues += batch.check({}, "", location)  # it still counts towards the batch size
         return place_issues(issues, record.pointer, location, record.columns)
 
-    def check_stream(self, records: Iterable[Record | PlainRow], *, duplicates: DuplicateIndex | None = None,
-                     batch: BatchChecker | None = None, counted: bool = False, pick: Targets | None = None
-                     ) -> Iterator[RecordResult | int]:
+    def check_stream(
+        self,
+        records: Iterable[Record | PlainRow],
+        *,
+        duplicates: DuplicateIndex | None = None,
+        batch: BatchChecker | None = None,
+        counted: bool = False,
+        pick: Targets | None = None,
+    ) -> Iterator[RecordResult | int]:
         """A ``RecordResult`` per record of one file's stream, in order, with one batch for the file.
 
         ``records`` are what a reader yields (``records.open_records``): ``Record``s, and with
@@ -334,8 +343,15 @@ class Validator:
                         return False
         return True
 
-    def _check(self, obj: Any, batch: BatchChecker | None, location: Location | None, prefix: str, *,
-               hash_optional: bool = False) -> list[Issue]:
+    def _check(
+        self,
+        obj: Any,
+        batch: BatchChecker | None,
+        location: Location | None,
+        prefix: str,
+        *,
+        hash_optional: bool = False,
+    ) -> list[Issue]:
         # Fast path: a payload jsonschema-rs finds valid has no schema errors; any other payload gets
         # jsonschema's errors (none if jsonschema finds it valid). jsonschema's own is_valid first
         # would gain nothing: on a valid payload it costs what iter_errors costs.
@@ -447,8 +463,9 @@ def _lane_results(batch: BatchChecker, plain: PlainRows, counted: bool) -> Itera
             yield from (RecordResult(file, f"row {row}", [], row) for row in rows[done:index])
         if index < len(rows):
             row = rows[index]
-            yield RecordResult(file, f"row {row}", place_issues(issues, "", Location(file, row=row), plain.columns),
-                               row)
+            yield RecordResult(
+                file, f"row {row}", place_issues(issues, "", Location(file, row=row), plain.columns), row
+            )
         done = index + 1
 
 
@@ -474,8 +491,9 @@ class DeferredBatch(BatchChecker):
         #: Lane rows handed over since the last look (the worker moves them to its outcome).
         self.plain: list[PlainRows] = []
 
-    def check_keys(self, keys: DuplicateKeys, serial: object, pointer: str = "",
-                   location: Location | None = None) -> list[Issue]:
+    def check_keys(
+        self, keys: DuplicateKeys, serial: object, pointer: str = "", location: Location | None = None
+    ) -> list[Issue]:
         current: Any = self.record
         self.calls.append((keys, serial, pointer, location, current.pointer, current.columns, current.location))
         return [Issue(pointer, DEFERRED, str(len(self.calls) - 1), location=location)]

@@ -163,7 +163,10 @@ class Emulator:
     ) -> str:
         tid = tenant_id_for(tenant or self.config.tenant_id) or self.config.tenant_id
         return self.issuer.mint(
-            tid, client_id or DEFAULT_APP.client_id, roles=roles, scopes=scopes,
+            tid,
+            client_id or DEFAULT_APP.client_id,
+            roles=roles,
+            scopes=scopes,
             lifetime=self.config.token_lifetime if lifetime is None else lifetime,
         )
 
@@ -177,8 +180,13 @@ class Emulator:
         self._record(request, body, request_id)
         try:
             return issue_token(
-                self.issuer, self._apps, self._tenants, self.config.token_lifetime, request.path_params["tenant"],
-                body, request.headers.get("content-type", ""),
+                self.issuer,
+                self._apps,
+                self._tenants,
+                self.config.token_lifetime,
+                request.path_params["tenant"],
+                body,
+                request.headers.get("content-type", ""),
             )
         except Exception:
             log.exception("emulator token route failed")
@@ -197,9 +205,7 @@ class Emulator:
 
         return await self._admin(request, settle, everything=False)
 
-    async def _admin(
-        self, request: Request, action: Callable[[str | None], None], *, everything: bool
-    ) -> Response:
+    async def _admin(self, request: Request, action: Callable[[str | None], None], *, everything: bool) -> Response:
         request_id = str(uuid.uuid4())
         client_request_id = request.headers.get("client-request-id") or request_id
         body = b""
@@ -208,7 +214,8 @@ class Emulator:
                 raise GraphFailure(404, "ResourceNotFound", _NOT_SERVED.format("_emulator"))
             if request.method != "POST":
                 raise GraphFailure(
-                    405, "MethodNotAllowed",
+                    405,
+                    "MethodNotAllowed",
                     f"The HTTP method '{request.method}' is not allowed for the request URI; allowed: POST.",
                     headers=(("Allow", "POST"),),
                 )
@@ -216,7 +223,8 @@ class Emulator:
             principal = self._authenticate(request)
             if ADMIN_ROLE not in principal.roles:
                 raise GraphFailure(
-                    403, "Authorization_RequestDenied",
+                    403,
+                    "Authorization_RequestDenied",
                     f"The emulator's admin routes need a token with the '{ADMIN_ROLE}' role.",
                 )
             action(self._admin_scope(request, principal, everything))
@@ -242,7 +250,8 @@ class Emulator:
             raise GraphFailure(404, "ResourceNotFound", f"The emulator serves no tenant '{name}'.")
         if tid != principal.tenant_id and not emulator_wide:
             raise GraphFailure(
-                403, "Authorization_RequestDenied",
+                403,
+                "Authorization_RequestDenied",
                 f"An admin token of tenant '{principal.tenant_id}' acts on that tenant only; another tenant "
                 "needs an emulator-wide admin (EmulatorConfig.emulator_admins, "
                 "graph-contracts emulator --emulator-admin CLIENT_ID).",
@@ -278,20 +287,24 @@ class Emulator:
         except ClientDisconnect:
             # The client's fault, not the emulator's: a 400 in the log, no traceback (nobody reads the answer).
             raise GraphFailure(
-                400, "BadRequest", "The client closed the connection before the request body arrived.",
+                400,
+                "BadRequest",
+                "The client closed the connection before the request body arrived.",
                 headers=CLOSE,
             ) from None
 
     def _record(self, request: Request, body: bytes, request_id: str) -> None:
-        self.store.record_request(RecordedRequest(
-            method=request.method,
-            path=request.url.path,
-            query=request.url.query,
-            headers=tuple((k, v) for k, v in request.headers.items()),
-            body=body,
-            request_id=request_id,
-            received_at=time.time(),
-        ))
+        self.store.record_request(
+            RecordedRequest(
+                method=request.method,
+                path=request.url.path,
+                query=request.url.query,
+                headers=tuple((k, v) for k, v in request.headers.items()),
+                body=body,
+                request_id=request_id,
+                received_at=time.time(),
+            )
+        )
 
     async def _graph_endpoint(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -351,8 +364,9 @@ class Emulator:
         )
         handler = ACTION_HANDLERS.get(route.operation.id) or VERB_HANDLERS.get(route.operation.verb)
         if handler is None:
-            raise GraphFailure(501, "NotImplemented",
-                               f"The emulator has no handler for the action '{route.operation.id}'.")
+            raise GraphFailure(
+                501, "NotImplemented", f"The emulator has no handler for the action '{route.operation.id}'."
+            )
         response = handler(self, call)
         looped = loop_next_link(bytes(response.body), str(request.url)) if loops else None
         if looped is not None:  # the next-link=loop fault: the page links back to itself
@@ -371,7 +385,8 @@ class Emulator:
     async def _inject_faults(self, request: Request) -> bool:
         """Apply the faults that match the request; True when one asks for a looping next link."""
         faults: list[tuple[str, Fault]] = [
-            (f"config:{i}", f) for i, f in enumerate(self.config.faults)
+            (f"config:{i}", f)
+            for i, f in enumerate(self.config.faults)
             if f.applies_to(request.method, request.url.path)
         ]
         header = request.headers.get("x-emulator-fault")

@@ -103,26 +103,35 @@ class EmulatorProtocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         request_id = str(uuid.uuid4())
-        body = json.dumps({"error": {
-            "code": "BadRequest",
-            "message": f"The request is not valid HTTP/1.1: {msg}",
-            "innerError": {
-                "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
-                "request-id": request_id,
-                "client-request-id": request_id,
-            },
-        }}).encode()
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "BadRequest",
+                    "message": f"The request is not valid HTTP/1.1: {msg}",
+                    "innerError": {
+                        "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+                        "request-id": request_id,
+                        "client-request-id": request_id,
+                    },
+                }
+            }
+        ).encode()
         headers = [
-            (b"content-type", b"application/json;odata.metadata=minimal;odata.streaming=true;"
-                              b"IEEE754Compatible=false;charset=utf-8"),
+            (
+                b"content-type",
+                b"application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            ),
             (b"odata-version", b"4.0"),
             (b"request-id", request_id.encode()),
             (b"client-request-id", request_id.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]
-        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
-                      h11.Data(data=body), h11.EndOfMessage()):
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
             self.transport.write(self.conn.send(event))
         self.transport.close()
 

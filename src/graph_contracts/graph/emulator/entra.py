@@ -20,26 +20,44 @@ from .tokens import TokenIssuer, tenant_id_for
 
 #: Entra's error for each token-endpoint failure: status, error, AADSTS number, description.
 ENTRA_ERRORS: Mapping[str, tuple[int, str, int, str]] = {
-    "missing": (400, "invalid_request", 900144,
-                "The request body must contain the following parameter: '{0}'."),
-    "grant": (400, "unsupported_grant_type", 70003,
-              "The app requested an unsupported grant type '{0}'."),
-    "client": (400, "unauthorized_client", 700016,
-               "Application with identifier '{0}' was not found in the directory '{1}'. This can happen if the "
-               "application has not been installed by the administrator of the tenant or consented to by any user "
-               "in the tenant. You may have sent your authentication request to the wrong tenant."),
-    "secret": (401, "invalid_client", 7000215,
-               "Invalid client secret provided. Ensure the secret being sent in the request is the client "
-               "secret value, not the client secret ID, for a secret added to app '{0}'."),
-    "scope": (400, "invalid_scope", 1002012,
-              "The provided value for scope {0} is not valid. Client credential flows must have a scope "
-              "value with /.default suffixed to the resource identifier (application ID URI)."),
-    "tenant": (400, "invalid_request", 900023,
-               "Specified tenant identifier '{0}' is neither a valid DNS name, nor a valid external domain."),
-    "unknown-tenant": (400, "invalid_tenant", 90002,
-                       "Tenant '{0}' not found. Check to make sure you have the correct tenant ID and are signing "
-                       "into the correct cloud. Check with your subscription administrator, this may happen if there "
-                       "are no active subscriptions for the tenant."),
+    "missing": (400, "invalid_request", 900144, "The request body must contain the following parameter: '{0}'."),
+    "grant": (400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '{0}'."),
+    "client": (
+        400,
+        "unauthorized_client",
+        700016,
+        "Application with identifier '{0}' was not found in the directory '{1}'. This can happen if the "
+        "application has not been installed by the administrator of the tenant or consented to by any user "
+        "in the tenant. You may have sent your authentication request to the wrong tenant.",
+    ),
+    "secret": (
+        401,
+        "invalid_client",
+        7000215,
+        "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+        "secret value, not the client secret ID, for a secret added to app '{0}'.",
+    ),
+    "scope": (
+        400,
+        "invalid_scope",
+        1002012,
+        "The provided value for scope {0} is not valid. Client credential flows must have a scope "
+        "value with /.default suffixed to the resource identifier (application ID URI).",
+    ),
+    "tenant": (
+        400,
+        "invalid_request",
+        900023,
+        "Specified tenant identifier '{0}' is neither a valid DNS name, nor a valid external domain.",
+    ),
+    "unknown-tenant": (
+        400,
+        "invalid_tenant",
+        90002,
+        "Tenant '{0}' not found. Check to make sure you have the correct tenant ID and are signing "
+        "into the correct cloud. Check with your subscription administrator, this may happen if there "
+        "are no active subscriptions for the tenant.",
+    ),
     "server": (500, "server_error", 50000, "{0}"),
 }
 
@@ -48,8 +66,10 @@ def entra_error(kind: str, *args: str) -> Response:
     status, error, number, template = ENTRA_ERRORS[kind]
     trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-    description = (f"AADSTS{number}: {template.format(*args)}\r\nTrace ID: {trace}\r\n"
-                   f"Correlation ID: {correlation}\r\nTimestamp: {stamp}")
+    description = (
+        f"AADSTS{number}: {template.format(*args)}\r\nTrace ID: {trace}\r\n"
+        f"Correlation ID: {correlation}\r\nTimestamp: {stamp}"
+    )
     body = {
         "error": error,
         "error_description": description,
@@ -63,8 +83,13 @@ def entra_error(kind: str, *args: str) -> Response:
 
 
 def issue_token(
-    issuer: TokenIssuer, apps: Mapping[str, AppRegistration], tenants: frozenset[str], lifetime: int, tenant: str,
-    body: bytes, content_type: str,
+    issuer: TokenIssuer,
+    apps: Mapping[str, AppRegistration],
+    tenants: frozenset[str],
+    lifetime: int,
+    tenant: str,
+    body: bytes,
+    content_type: str,
 ) -> Response:
     """Entra's answer to a token request: a token for a known app with the right secret, or the AADSTS error.
 
@@ -98,8 +123,7 @@ def issue_token(
         return entra_error("scope", form["scope"])
     token = issuer.mint(tid, app.client_id, roles=app.roles, lifetime=lifetime)
     return Response(
-        json.dumps({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
-                    "access_token": token}),
+        json.dumps({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}),
         media_type="application/json; charset=utf-8",
         headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"},
     )

@@ -78,9 +78,7 @@ class Fault:
         return cls(**fields)
 
     def applies_to(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method.upper() == method) and (
-            self.path is None or self.path in path
-        )
+        return (self.method is None or self.method.upper() == method) and (self.path is None or self.path in path)
 
 
 #: The longest latency or Retry-After a fault may ask for, in seconds (a typo should not hang a test for days).

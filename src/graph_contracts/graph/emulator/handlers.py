@@ -79,14 +79,16 @@ Handler = Callable[[EmulatorParts, Call], Response]
 
 def _not_found(call: Call) -> GraphFailure:
     # Intune wraps its own error object in the message; clients branch on the code.
-    inner = json.dumps({
-        "_version": 3,
-        "Message": f"No {call.op.type} with id '{call.entity_id()}' exists. - Url: {call.url}",
-        "CustomApiErrorPhrase": "",
-        "RetryAfter": None,
-        "ErrorSourceService": "",
-        "HttpHeaders": "{}",
-    })
+    inner = json.dumps(
+        {
+            "_version": 3,
+            "Message": f"No {call.op.type} with id '{call.entity_id()}' exists. - Url: {call.url}",
+            "CustomApiErrorPhrase": "",
+            "RetryAfter": None,
+            "ErrorSourceService": "",
+            "HttpHeaders": "{}",
+        }
+    )
     return GraphFailure(404, "ResourceNotFound", inner)
 
 
@@ -122,7 +124,7 @@ def _handle_list(emulator: EmulatorParts, call: Call) -> Response:
             # $filter compares rendered values (defaults included), so every entity is rendered.
             rendered = ((r, emulator.renderer.entity(call.version, call.op.type, r.data)) for r in records.values())
             matching = [(r, e) for r, e in rendered if query.predicate(e)]
-            page = matching[query.offset: query.offset + page_size]
+            page = matching[query.offset : query.offset + page_size]
             total = len(matching)
         for record, _ in page:
             emulator.store.read(record)
@@ -304,10 +306,7 @@ def new_record(emulator: EmulatorParts, call: Call, declared: str, body: Mapping
     actual = emulator.renderer.actual_type(call.version, declared, body.get("@odata.type"))
     props = emulator.renderer.properties(call.version, actual)
     owned = SERVER_OWNED.get(declared, frozenset())
-    data: dict[str, Any] = {
-        k: v for k, v in body.items()
-        if k in props and not props[k].read_only and k not in owned
-    }
+    data: dict[str, Any] = {k: v for k, v in body.items() if k in props and not props[k].read_only and k not in owned}
     if actual != declared:
         data["@odata.type"] = f"#microsoft.graph.{actual}"
     data["id"] = str(uuid.uuid4())
@@ -315,6 +314,7 @@ def new_record(emulator: EmulatorParts, call: Call, declared: str, body: Mapping
     for stamp in CREATED_STAMPS & props.keys():
         data[stamp] = now
     return Record(data=data, created=time.monotonic())
+
 
 def admit(emulator: EmulatorParts, record: Record, declared: str, seen_hashes: set[str]) -> None:
     """Run what creating an entity of ``declared`` sets in motion (``CREATE_HOOKS``)."""

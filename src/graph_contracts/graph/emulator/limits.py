@@ -29,7 +29,8 @@ CLOSE = (("Connection", "close"),)
 
 def too_large(limit: int) -> GraphFailure:
     return GraphFailure(
-        413, "RequestEntityTooLarge",
+        413,
+        "RequestEntityTooLarge",
         f"The request body is larger than the limit of {limit} bytes ({limit // (1024 * 1024)} MB).",
         headers=CLOSE,
     )
@@ -72,12 +73,16 @@ async def read_body(chunks: AsyncIterator[bytes], limits: Limits, stopping: asyn
     except asyncio.TimeoutError:
         if stopping.is_set():
             raise GraphFailure(
-                503, "serviceNotAvailable", "The emulator is shutting down; retry against another instance.",
+                503,
+                "serviceNotAvailable",
+                "The emulator is shutting down; retry against another instance.",
                 headers=CLOSE,
             ) from None
         raise GraphFailure(
-            408, "RequestTimeout",
-            f"The request body did not arrive within {limits.body_timeout:g} seconds.", headers=CLOSE,
+            408,
+            "RequestTimeout",
+            f"The request body did not arrive within {limits.body_timeout:g} seconds.",
+            headers=CLOSE,
         ) from None
 
 

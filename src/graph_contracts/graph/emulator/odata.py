@@ -253,9 +253,7 @@ def parse_query(renderer: Renderer, route: GraphRoute, query_string: str) -> Que
         props = renderer.properties(version, type_name)
         for name in select:
             if name not in props:
-                raise bad_request(
-                    f"Could not find a property named '{name}' on type 'microsoft.graph.{type_name}'."
-                )
+                raise bad_request(f"Could not find a property named '{name}' on type 'microsoft.graph.{type_name}'.")
     if "$filter" in seen:
         predicate = FilterParser(renderer, version, type_name).parse(seen["$filter"])
     if "$skiptoken" in seen:

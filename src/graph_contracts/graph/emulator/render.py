@@ -170,8 +170,10 @@ ODATA_HEADERS: Mapping[str, str] = {"OData-Version": "4.0"}
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
     """A Graph JSON answer: UTF-8 without escapes, Graph's content type and ``OData-Version``."""
     return Response(
-        json.dumps(body, ensure_ascii=False).encode("utf-8"), status_code=status,
-        headers={**ODATA_HEADERS, **(headers or {})}, media_type=GRAPH_JSON,
+        json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        status_code=status,
+        headers={**ODATA_HEADERS, **(headers or {})},
+        media_type=GRAPH_JSON,
     )
 
 
@@ -185,7 +187,5 @@ def envelope(failure: GraphFailure, request_id: str, client_request_id: str) -> 
     inner.update(dict(failure.inner))
     error: dict[str, Any] = {"code": failure.code, "message": failure.message, "innerError": inner}
     if failure.details:
-        error["details"] = [
-            {"code": i.code, "message": i.message, "target": i.pointer or "/"} for i in failure.details
-        ]
+        error["details"] = [{"code": i.code, "message": i.message, "target": i.pointer or "/"} for i in failure.details]
     return json_response(failure.status, {"error": error}, dict(failure.headers))

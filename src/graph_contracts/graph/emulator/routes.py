@@ -103,7 +103,8 @@ class RouteTable:
         if not allowed:
             methods = ", ".join(sorted({e.method for e in fitting}))
             raise GraphFailure(
-                405, "MethodNotAllowed",
+                405,
+                "MethodNotAllowed",
                 f"The HTTP method '{method}' is not allowed for the request URI; allowed: {methods}.",
                 headers=(("Allow", methods),),
             )
@@ -118,8 +119,11 @@ class RouteTable:
     def refusal(self, version: str, segments: Sequence[str], method: str, query: str = "") -> ServiceFact | None:
         """The service fact for a request, when the service refuses it (route template, and query if the fact says)."""
         for fact in self.facts:
-            if (fact.version, fact.method) == (version, method) and _fits(_segments(fact.path), segments) \
-                    and holds(fact.when, query):
+            if (
+                (fact.version, fact.method) == (version, method)
+                and _fits(_segments(fact.path), segments)
+                and holds(fact.when, query)
+            ):
                 return fact
         return None
 

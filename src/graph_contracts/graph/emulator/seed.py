@@ -51,7 +51,6 @@ IMPORT_STATES = ("pending", "unknown", "error", "complete")
 KNOWN_ERRORS = {e.name: e.code for e in (ALREADY_ASSIGNED, ASSIGNED_TO_OTHER_TENANT, DUPLICATED, INVALID_HASH)}
 
 
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -66,18 +65,34 @@ Check = tuple[str, Callable[[Any], bool]]
 #: Each section's fields: name -> (what it must be, test); the first field listed is required.
 FIELDS: Mapping[str, Mapping[str, Check]] = {
     "registered_devices": {
-        "serialNumber": _STRING, "id": _STRING, "groupTag": _OPTIONAL_STRING, "userPrincipalName": _OPTIONAL_STRING,
-        "manufacturer": _OPTIONAL_STRING, "model": _OPTIONAL_STRING, "productKey": _OPTIONAL_STRING,
-        "displayName": _OPTIONAL_STRING, "hardwareIdentifier": _OPTIONAL_STRING,
+        "serialNumber": _STRING,
+        "id": _STRING,
+        "groupTag": _OPTIONAL_STRING,
+        "userPrincipalName": _OPTIONAL_STRING,
+        "manufacturer": _OPTIONAL_STRING,
+        "model": _OPTIONAL_STRING,
+        "productKey": _OPTIONAL_STRING,
+        "displayName": _OPTIONAL_STRING,
+        "hardwareIdentifier": _OPTIONAL_STRING,
     },
     "imported_identities": {
-        "state": _STATE, "id": _STRING, "serialNumber": _OPTIONAL_STRING, "hardwareIdentifier": _OPTIONAL_STRING,
-        "groupTag": _OPTIONAL_STRING, "assignedUserPrincipalName": _OPTIONAL_STRING, "productKey": _OPTIONAL_STRING,
-        "importId": _OPTIONAL_STRING, "deviceErrorCode": _INT, "deviceErrorName": _OPTIONAL_STRING,
+        "state": _STATE,
+        "id": _STRING,
+        "serialNumber": _OPTIONAL_STRING,
+        "hardwareIdentifier": _OPTIONAL_STRING,
+        "groupTag": _OPTIONAL_STRING,
+        "assignedUserPrincipalName": _OPTIONAL_STRING,
+        "productKey": _OPTIONAL_STRING,
+        "importId": _OPTIONAL_STRING,
+        "deviceErrorCode": _INT,
+        "deviceErrorName": _OPTIONAL_STRING,
         "deviceRegistrationId": _OPTIONAL_STRING,
     },
     "users": {
-        "userPrincipalName": _STRING, "id": _STRING, "displayName": _OPTIONAL_STRING, "mail": _OPTIONAL_STRING,
+        "userPrincipalName": _STRING,
+        "id": _STRING,
+        "displayName": _OPTIONAL_STRING,
+        "mail": _OPTIONAL_STRING,
     },
     "other_tenant_devices": {"serialNumber": _STRING},
 }
@@ -124,16 +139,23 @@ def _registering_import(device: Mapping[str, Any], given: Mapping[str, Any]) -> 
         "hardwareIdentifier": given["hardwareIdentifier"],
         "groupTag": device.get("groupTag"),
         "assignedUserPrincipalName": device.get("userPrincipalName"),
-        "state": {"deviceImportStatus": "complete", "deviceRegistrationId": device["id"],
-                  "deviceErrorCode": 0, "deviceErrorName": ""},
+        "state": {
+            "deviceImportStatus": "complete",
+            "deviceRegistrationId": device["id"],
+            "deviceErrorCode": 0,
+            "deviceErrorName": "",
+        },
     }
 
 
 def _imported(identity: Mapping[str, Any]) -> dict[str, Any]:
     status = identity["state"]
     name = identity.get("deviceErrorName") or ""
-    data = {k: v for k, v in identity.items() if k not in ("state", "deviceErrorCode", "deviceErrorName",
-                                                         "deviceRegistrationId")}
+    data = {
+        k: v
+        for k, v in identity.items()
+        if k not in ("state", "deviceErrorCode", "deviceErrorName", "deviceRegistrationId")
+    }
     data.setdefault("id", str(uuid.uuid4()))
     data["state"] = {
         "deviceImportStatus": status,
@@ -154,8 +176,9 @@ def read_state_file(path: str | Path) -> TenantSeed:
     try:
         data = json.loads(text) if file.lower().endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise StateFileError(file, "", f"not valid {'JSON' if file.lower().endswith('.json') else 'YAML'}: "
-                             f"{str(exc).splitlines()[0]}") from None
+        raise StateFileError(
+            file, "", f"not valid {'JSON' if file.lower().endswith('.json') else 'YAML'}: {str(exc).splitlines()[0]}"
+        ) from None
     return check_state(data, file)
 
 
@@ -213,6 +236,7 @@ def _unique(file: str, sections: Mapping[str, tuple[Mapping[str, Any], ...]]) ->
                     continue
                 folded = value.casefold() if fold else value
                 if folded in seen:
-                    raise StateFileError(file, f"/{section}/{i}/{key}",
-                                         f"{value!r} is given already at /{section}/{seen[folded]}/{key}")
+                    raise StateFileError(
+                        file, f"/{section}/{i}/{key}", f"{value!r} is given already at /{section}/{seen[folded]}/{key}"
+                    )
                 seen[folded] = i

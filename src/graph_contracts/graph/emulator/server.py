@@ -32,9 +32,7 @@ class _Server(uvicorn.Server):
     """uvicorn, plus what the emulator needs from the server: drop a connection, report readiness,
     and stop on SIGINT/SIGTERM without re-raising the signal (uvicorn's default), so the CLI exits 0."""
 
-    def __init__(
-        self, config: uvicorn.Config, emulator: Emulator, on_ready: Callable[[], None] | None = None
-    ) -> None:
+    def __init__(self, config: uvicorn.Config, emulator: Emulator, on_ready: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self._emulator = emulator
         self._on_ready = on_ready
@@ -95,8 +93,16 @@ def _bind(host: str, port: int) -> socket.socket:
 def _uvicorn_config(emulator: Emulator, host: str, port: int) -> uvicorn.Config:
     limits = emulator.config.limits
     return uvicorn.Config(
-        emulator.asgi, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-        http=protocol_for(limits.header_timeout), loop="asyncio", interface="asgi3", proxy_headers=False,
+        emulator.asgi,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        http=protocol_for(limits.header_timeout),
+        loop="asyncio",
+        interface="asgi3",
+        proxy_headers=False,
         timeout_keep_alive=max(1, math.ceil(limits.keep_alive_timeout)),
         timeout_graceful_shutdown=max(1, math.ceil(limits.shutdown_timeout)),
     )
@@ -218,7 +224,8 @@ def serve(
     sock = _bind(host, port)
     handle = EmulatorHandle(emulator, _base_url(host, sock.getsockname()[1]))
     server = _Server(
-        _uvicorn_config(emulator, host, sock.getsockname()[1]), emulator,
+        _uvicorn_config(emulator, host, sock.getsockname()[1]),
+        emulator,
         on_ready=None if on_ready is None else (lambda: on_ready(handle)),
     )
     emulator.drop_connection = server.drop

@@ -225,8 +225,10 @@ class EmulatorStore:
         error = record.planned_error
         if error is None and folded is not None and state.registered(folded):
             error = ALREADY_ASSIGNED
-        if error is None and folded is not None and any(
-            other.registered(folded) for tid, other in self._tenants.items() if tid != tenant_id
+        if (
+            error is None
+            and folded is not None
+            and any(other.registered(folded) for tid, other in self._tenants.items() if tid != tenant_id)
         ):
             error = ASSIGNED_TO_OTHER_TENANT
         if error is not None:

@@ -182,8 +182,6 @@ def satisfies(held: frozenset[str], required: str) -> bool:
     return False
 
 
-
-
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
 
 

@@ -26,13 +26,26 @@ if TYPE_CHECKING:
 
 #: Application permissions that let an app read another user (Graph's "Get user" page, least privileged first).
 USER_READ_PERMISSIONS = (
-    "User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
 )
 
 #: The properties Graph returns for a user without ``$select``.
 DEFAULT_PROPERTIES = (
-    "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation",
-    "preferredLanguage", "surname", "userPrincipalName", "id",
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
 )
 
 
@@ -45,15 +58,19 @@ def may_read_users(principal: Principal) -> bool:
     return any(satisfies(principal.permissions, p) for p in USER_READ_PERMISSIONS)
 
 
-def answer_users(emulator: Emulator, version: str, segments: Sequence[str], method: str, base_url: str,
-                 principal: Principal) -> Response:
+def answer_users(
+    emulator: Emulator, version: str, segments: Sequence[str], method: str, base_url: str, principal: Principal
+) -> Response:
     """The answer to a request on ``/users...``: one user by id or UPN, or Graph's error."""
     if len(segments) != 2 or not segments[1]:
         raise GraphFailure(400, "BadRequest", "The emulator serves only GET /users/{id | userPrincipalName}.")
     if method != "GET":
-        raise GraphFailure(405, "MethodNotAllowed",
-                           f"The HTTP method '{method}' is not allowed for the request URI; allowed: GET.",
-                           headers=(("Allow", "GET"),))
+        raise GraphFailure(
+            405,
+            "MethodNotAllowed",
+            f"The HTTP method '{method}' is not allowed for the request URI; allowed: GET.",
+            headers=(("Allow", "GET"),),
+        )
     if not may_read_users(principal):
         raise GraphFailure(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
     key = segments[1]
@@ -66,7 +83,8 @@ def answer_users(emulator: Emulator, version: str, segments: Sequence[str], meth
         data = dict(found.data) if found is not None else None
     if data is None:
         raise GraphFailure(
-            404, "Request_ResourceNotFound",
+            404,
+            "Request_ResourceNotFound",
             f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
         )
     body: dict[str, Any] = {"@odata.context": f"{base_url}/{version}/$metadata#users/$entity"}
