@@ -14,13 +14,16 @@ from graph_contracts.sdk.baseline import (
     Baseline,
     BaselineEntry,
     baseline_entries,
-    baseline_exit_code,
+    baseline_verdict,
     dump_baseline,
     judge,
     load_baseline,
     render_judgement,
 )
+from graph_contracts.sdk.models import Verdict
 from graph_contracts.sdk.report import CheckResult, FindingKey, break_key, render_table, with_problems, write_junit
+
+PASS, BREAK = Verdict.PASS, Verdict.BREAK
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sdk-baseline.yaml"
 TODAY = dt.date(2026, 11, 29)
@@ -126,7 +129,7 @@ def test_a_hidden_new_break_in_an_acknowledged_check_is_reported() -> None:
     baseline = Baseline("b.yaml", (entry(key(DROPPED)),))
     judged = judge([both], baseline, today=TODAY)
     assert {j.id[3]: j.outcome for j in judged} == {"/serialNumber": "known", "/groupTag": "new"}
-    assert baseline_exit_code(judged) == 1
+    assert baseline_verdict(judged) is Verdict.BREAK
 
 
 def test_a_still_present_break_is_never_called_fixed() -> None:
@@ -189,16 +192,16 @@ def test_an_entry_expiring_today_still_holds() -> None:
     }
 
 
-def test_exit_codes() -> None:
+def test_verdicts() -> None:
     ran = CheckResult("msgraph-beta", "1", "beta", "wire", TAG_BREAK.target, "type-tag", "pass", 1)
     known = judge([TAG_BREAK], Baseline("b", (entry(key(TAG_BREAK)),)), today=TODAY)
     new = judge([TAG_BREAK], Baseline("b"), today=TODAY)
     expired = judge([TAG_BREAK], Baseline("b", (entry(key(TAG_BREAK), TODAY - dt.timedelta(1)),)), today=TODAY)
     fixed = judge([ran], Baseline("b", (entry(key(TAG_BREAK)),)), today=TODAY)
     assert [j.outcome for j in fixed] == ["fixed"]
-    assert [baseline_exit_code(j) for j in (known, new, expired, fixed)] == [0, 1, 1, 0]
-    assert baseline_exit_code(fixed, strict=True) == 1
-    assert baseline_exit_code(known, strict=True) == 0
+    assert [baseline_verdict(j) for j in (known, new, expired, fixed)] == [PASS, BREAK, BREAK, PASS]
+    assert baseline_verdict(fixed, strict=True) is BREAK
+    assert baseline_verdict(known, strict=True) is PASS
 
 
 def test_the_summary_names_each_outcome() -> None:
@@ -342,7 +345,7 @@ def test_a_missing_sdk_is_a_result_the_cli_prints(
 
     monkeypatch.setattr(type(SDKS["msgraph"]), "installed", lambda self: False)
     done = run_gate("msgraph", None, 1)
-    assert (done.code, done.report) == (2, ())
+    assert (done.verdict, done.report) == (Verdict.NOT_GATED, ())
     assert 'pip install ".[sdk]"' in done.missing_text
     assert "graph-contracts[sdk]" not in done.missing_text  # not on the index: that command fails
     assert capsys.readouterr() == ("", "")

@@ -16,7 +16,7 @@ from kiota_serialization_json.json_parse_node import JsonParseNode
 from kiota_serialization_json.json_serialization_writer import JsonSerializationWriter
 
 from graph_contracts.contracts import default_contracts
-from graph_contracts.sdk import SDKS, CheckResult, run_gate
+from graph_contracts.sdk import SDKS, CheckResult, Verdict, run_gate
 from graph_contracts.sdk.roundtrip import check_type
 from graph_contracts.sdk.wire import run_wire
 
@@ -159,7 +159,7 @@ def test_a_break_makes_the_gate_exit_1_and_fail_in_junit(
 ) -> None:
     junit = tmp_path / "sdk.xml"
     done = run_gate("msgraph", str(junit), 1)
-    assert done.code == 1
+    assert done.verdict is Verdict.BREAK
     assert "FAIL" in done.report[0] and done.report[-1] == f"wrote {junit}"
     assert capsys.readouterr().out == ""  # the library returns what it found; the CLI prints it
     failures = [c for c in ET.parse(junit).iter("testcase") if c.find("failure") is not None]
@@ -171,7 +171,7 @@ def test_a_missing_sdk_exits_2_naming_the_extra(
 ) -> None:
     monkeypatch.setattr(type(V1), "installed", lambda self: False)
     done = run_gate("msgraph", None, 1)
-    assert (done.code, done.report) == (2, ())
+    assert (done.verdict, done.report) == (Verdict.NOT_GATED, ())
     assert capsys.readouterr() == ("", "")  # the library printed nothing
     from graph_contracts.cli import main
 

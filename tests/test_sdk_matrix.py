@@ -14,7 +14,7 @@ import pytest
 from graph_contracts.cli import main
 from graph_contracts.sdk.compare import READY, ensure_env, env_dir
 from graph_contracts.sdk.matrix import MatrixError, Row, Shard, plan, run_matrix
-from graph_contracts.sdk.models import SDKS, SdkDistribution
+from graph_contracts.sdk.models import SDKS, SdkDistribution, Verdict
 
 RELEASES = ["1.65.0", "1.64.0", "1.63.0", "1.64.1rc1", "1.10.0", "1.9.0", "1.2.0", "1.0.0", "not-a-version"]
 
@@ -85,7 +85,7 @@ def test_the_table_is_release_by_outcome_and_a_new_break_exits_1(capsys: pytest.
     done = run_matrix(["msgraph-sdk>=1.60"], examples=1, progress=progress.append, versions=fake_index, gate=fake_gate)
     assert capsys.readouterr() == ("", "")  # the library returns the table and says progress through the callback
     text = "\n".join(done.report)
-    assert done.code == 1
+    assert done.verdict is Verdict.BREAK
     assert progress[0] == "3 releases, 3 in this shard: msgraph-sdk==1.63.0, msgraph-sdk==1.64.0, msgraph-sdk==1.65.0"
     assert progress[1:] == [f"msgraph-sdk==1.6{i}.0: environment, then the gate ..." for i in (3, 4, 5)]
     table = text[text.index("SDK matrix") :].splitlines()
@@ -94,7 +94,7 @@ def test_the_table_is_release_by_outcome_and_a_new_break_exits_1(capsys: pytest.
     assert table[4].split() == ["msgraph-sdk==1.64.0", "0", "0", "1", "0"]
     assert "[msgraph-sdk==1.63.0] NEW v1.0 x.create body schema /a: unknown-property" in text
     clean = run_matrix(["msgraph-sdk>=1.64"], versions=fake_index, gate=fake_gate)
-    assert clean.code == 0
+    assert clean.verdict is Verdict.PASS
 
 
 def test_a_release_that_cannot_be_gated_exits_2_after_the_rest() -> None:
@@ -104,7 +104,7 @@ def test_a_release_that_cannot_be_gated_exits_2_after_the_rest() -> None:
         return fake_gate(requirement, sdk, examples, baseline)
 
     done = run_matrix(["msgraph-sdk>=1.64"], shard=Shard(1, 1), versions=fake_index, gate=broken)
-    assert done.code == 2
+    assert done.verdict is Verdict.NOT_GATED
     assert "[msgraph-sdk==1.64.0] the gate failed: ImportError" in done.report[0]
     assert "msgraph-sdk==1.65.0  0" in done.report[0]
 

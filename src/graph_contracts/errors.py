@@ -38,12 +38,45 @@ hypothesis's errors are.
 
 As in httpx, a failed answer (``GraphError``) and no usable answer
 (``TransportError``) are siblings: catch ``EndpointError`` for both.
+
+A message that says which setting to change names the setting (``jobs``,
+``type``), not a command-line flag: it is kept as ``Words`` with ``Setting``
+parts, which the CLI says as its flags.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting named inside a message: what to change (``jobs``, ``type``, ``write_baseline``).
+
+    A message that says what to do names the setting, never the flag that sets it: the library
+    knows no flags. Such a message is kept as ``Words``, so that the library says the setting's
+    name and the CLI (``cli/flags.py``) its flag, from the same words and without reading text.
+    """
+
+    name: str
+
+
+#: A message as its parts: text, and the settings it names, e.g. ``("try again without ", Setting("jobs"))``.
+Words: TypeAlias = tuple["str | Setting", ...]
+
+
+def say(words: str | Words, name: Callable[[str], str] = str) -> str:
+    """``words`` as one text, each ``Setting`` said by ``name`` (by default its own name, as the library says it)."""
+    if isinstance(words, str):
+        return words
+    return "".join(word if isinstance(word, str) else name(word.name) for word in words)
+
+
+def words_of(message: str | Words) -> Words:
+    """A message as ``Words``: plain text is one part."""
+    return (message,) if isinstance(message, str) else message
 
 
 class GraphContractsError(Exception):
@@ -114,20 +147,28 @@ class InputFileError(GraphContractsError, ValueError):
 
     Raised for a missing file, an undecodable byte stream or JSON that does not
     parse. Problems inside a readable file are reported as ``Issue`` objects
-    instead, so that one bad row never hides the others.
+    instead, so that one bad row never hides the others. A message that says
+    what to change names the setting (``words`` holds it as a ``Setting``).
     """
 
-    def __init__(self, file: str, message: str, line: int = 0, column: int = 0) -> None:
+    def __init__(self, file: str, message: str | Words, line: int = 0, column: int = 0) -> None:
         self.file = file
         self.line = line
         self.column = column
-        self.detail = message
-        where = file + (f":{line}" if line else "") + (f":{column}" if column else "")
-        super().__init__(f"{where}: {message}")
+        self.words = words_of(message)
+        self.detail = say(self.words)
+        super().__init__(f"{self.where}: {self.detail}")
 
-    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str, int, int]]:
-        # Rebuilt from its fields, so that it crosses a process boundary (validate --jobs) intact.
-        return type(self), (self.file, self.detail, self.line, self.column)
+    @property
+    def where(self) -> str:
+        """The file, with its line and column when known (``devices.csv:12``)."""
+        return self.file + (f":{self.line}" if self.line else "") + (f":{self.column}" if self.column else "")
+
+    def __reduce__(self) -> tuple[type[InputFileError], tuple[str, str | Words, int, int]]:
+        # Rebuilt from its fields, so that it crosses a process boundary (validate --jobs) intact; the
+        # words only when they name a setting (a subclass's own __init__ takes its message as text).
+        message = self.detail if self.words == (self.detail,) else self.words
+        return type(self), (self.file, message, self.line, self.column)
 
 
 class TrafficFileError(InputFileError):
@@ -274,15 +315,17 @@ class ConfigurationError(GraphContractsError, ValueError):
     credentials that cannot be found in the environment, or azure-identity
     being needed but not installed. ``setting`` names what to change and
     ``choices`` lists the accepted values when there is a fixed set, so the
-    fix is always in the message.
+    fix is always in the message; other settings the message names are
+    ``Setting`` parts of its ``words``.
     """
 
-    def __init__(self, setting: str, message: str, choices: tuple[str, ...] = ()) -> None:
+    def __init__(self, setting: str, message: str | Words, choices: tuple[str, ...] = ()) -> None:
         self.setting = setting
         self.choices = choices
-        self.detail = message
+        self.words = words_of(message)
+        self.detail = say(self.words)
         valid = f" (valid: {', '.join(choices)})" if choices else ""
-        super().__init__(f"{setting}: {message}{valid}")
+        super().__init__(f"{setting}: {self.detail}{valid}")
 
 
 class CompareError(ConfigurationError):

@@ -7,8 +7,10 @@ people and may change. ``pointer`` is an RFC 6901 JSON pointer into the payload.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from .errors import Words
 
 Severity = Literal["error", "warning"]
 
@@ -43,6 +45,9 @@ class Issue:
     ``intune_outcome`` is set by the Autopilot rules when the facts say what
     Intune will do with such a record, e.g. ``"806 ZtdDeviceAlreadyAssigned"``
     or ``"ZtdDeviceDuplicated"`` (no numeric code is documented for that one).
+    ``words``: the message as ``errors.Words`` when it names a setting to change
+    (``Setting("type")``: name the type), so the CLI can say the setting's flag;
+    empty otherwise. ``message`` says the same with the setting's own name.
     """
 
     pointer: str
@@ -51,6 +56,7 @@ class Issue:
     severity: Severity = "error"
     location: Location | None = None
     intune_outcome: str | None = None
+    words: Words = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -16,7 +16,6 @@ from ..errors import GraphContractsError
 from .flags import FLAGS, error_text
 from .parser import build_parser, package_version
 from .terminal import error_line
-from .validate import request_names, resolve_target
 
 __all__ = [
     "BROKEN_PIPE_STATUS",
@@ -25,8 +24,6 @@ __all__ = [
     "error_text",
     "main",
     "package_version",
-    "request_names",
-    "resolve_target",
 ]
 
 Handler = Callable[[argparse.Namespace], int]

@@ -20,6 +20,7 @@ from typing import IO, Any, Literal, TextIO
 
 from ..issues import Issue
 from ..validation.results import RecordResult
+from .flags import issue_message
 from .terminal import Progress, Terminal
 
 ReportFormat = Literal["text", "json", "junit", "github"]
@@ -56,7 +57,7 @@ def issue_text(issue: Issue) -> str:
     loc = issue.location
     where = f"column {loc.column!r} ({issue.pointer or '/'})" if loc and loc.column else issue.pointer or "/"
     outcome = f" [Intune: {issue.intune_outcome}]" if issue.intune_outcome else ""
-    return one_line(f"{issue.severity} {issue.code} at {where}: {issue.message}{outcome}")
+    return one_line(f"{issue.severity} {issue.code} at {where}: {issue_message(issue)}{outcome}")
 
 
 def issue_json(issue: Issue) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def issue_json(issue: Issue) -> dict[str, Any]:
         "pointer": issue.pointer,
         "code": issue.code,
         "severity": issue.severity,
-        "message": shorten(issue.message),
+        "message": shorten(issue_message(issue)),
         "intune_outcome": issue.intune_outcome,
         "location": None if loc is None else {"file": loc.file, "row": loc.row, "line": loc.line, "column": loc.column},
     }
@@ -372,7 +373,9 @@ class Reporter:
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"]
         if errors:
-            failure = ET.SubElement(case, "failure", message=_xml(one_line(errors[0].message)), type=errors[0].code)
+            failure = ET.SubElement(
+                case, "failure", message=_xml(one_line(issue_message(errors[0]))), type=errors[0].code
+            )
             failure.text = _xml("\n".join(issue_text(i) for i in issues))
         elif warnings:
             out = ET.SubElement(case, "system-out")

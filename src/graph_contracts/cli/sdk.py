@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import CompareError, ConfigurationError, MatrixError
 from .argtypes import positive
 from .flags import FLAGS
+
+if TYPE_CHECKING:
+    from ..sdk import Verdict
+
+
+def exit_status(verdict: Verdict) -> int:
+    """``sdk-check``'s exit status: 0 pass, 1 a contract break, 2 not gated (an SDK not installed, a release
+    the matrix could not gate)."""
+    from ..sdk import Verdict
+
+    return {Verdict.PASS: 0, Verdict.BREAK: 1, Verdict.NOT_GATED: 2}[verdict]
 
 
 def _progress(line: str) -> None:
@@ -54,7 +66,7 @@ def _sdk_check(args: argparse.Namespace) -> int:
         print(f"graph-contracts sdk-check: {done.missing_text}", file=sys.stderr)
     for paragraph in done.report:
         print(paragraph)
-    return done.code
+    return exit_status(done.verdict)
 
 
 #: Options of a single gate run that ``--compare`` does not apply (settings; ``FLAGS`` names them). A diff has

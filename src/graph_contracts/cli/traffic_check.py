@@ -15,6 +15,7 @@ from ..traffic.match import default_routes
 from ..traffic.reader import TRAFFIC_SUFFIXES, expand_paths, read_traffic
 from ..validation import Profile
 from ..validation.results import RecordResult
+from .flags import said
 from .reporting import Reporter, ReportFormat, issue_json
 
 
@@ -92,7 +93,7 @@ def _expanded(paths: Sequence[str], reporter: TrafficReporter) -> Iterator[str]:
             files = expand_paths([path], TRAFFIC_SUFFIXES)
         except InputFileError as exc:
             reporter.start_file(path)
-            reporter.file_error(exc.file, exc.detail, exc.line)
+            reporter.file_error(exc.file, said(exc.words), exc.line)
             continue
         yield from (str(file) for file in files)
 
@@ -118,7 +119,7 @@ def check_files(
                     check_exchange(exchange, profile=profile, routes=routes, expect_refusals=expect_refusals)
                 )
         except InputFileError as exc:
-            reporter.file_error(exc.file, exc.detail, exc.line)
+            reporter.file_error(exc.file, said(exc.words), exc.line)
         except RecursionError:
             reporter.file_error(name, "the data is nested too deeply to check")
     reporter.finish()

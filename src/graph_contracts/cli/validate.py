@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..contracts import VERSIONS
 from ..errors import ConfigurationError, GraphContractsError
-from ..resources import schemas_dir
 from .argtypes import batch_size, positive
-from .flags import error_text
+from .flags import error_text, said
 from .options import graph_version_option
 from .terminal import error_line
 
@@ -22,70 +20,13 @@ if TYPE_CHECKING:
     from .reporting import Reporter
 
 
-def request_names(version: str, kind: str) -> list[str]:
-    """The type or operation names that have a request schema in ``version`` (``kind``: types, operations)."""
-    folder = schemas_dir() / version / kind
-    suffix = ".request.json"
-    if not folder.is_dir():
-        return []
-    return sorted(p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
-
-
-def _unknown(option: str, name: str, version: str, kind: str, names: list[str]) -> ConfigurationError:
-    """A usage error naming the valid choices, the closest one first, and another version that has ``name``."""
-    import difflib
-
-    elsewhere = [v for v in VERSIONS if v != version and name in request_names(v, kind)]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    if elsewhere:
-        hint = f"it exists in {elsewhere[0]} (add --graph-version {elsewhere[0]}); "
-    else:
-        hint = f"did you mean {close[0]!r}? " if close else ""
-    listed = ", ".join(names) or "none"
-    article = "an" if kind == "operations" else "a"
-    return ConfigurationError(
-        option, f"{name!r} is not {article} {kind[:-1]} in {version}; {hint}the {kind} are: {listed}"
-    )
-
-
-def resolve_target(type_name: str | None, operation: str | None, version: str) -> tuple[str | None, str | None]:
-    """The full type and operation names a user meant, or ``ConfigurationError`` listing the valid ones.
-
-    An operation may be given short (``import``, ``create``) when only one
-    type has it, or with ``--type`` naming the type.
-    """
-    if type_name:
-        types = request_names(version, "types")
-        if type_name not in types:
-            raise _unknown("--type", type_name, version, "types", types)
-    if not operation:
-        return type_name, None
-    operations = request_names(version, "operations")
-    if operation in operations:
-        if type_name and not operation.startswith(f"{type_name}."):
-            raise ConfigurationError("--operation", f"{operation!r} is not an operation of --type {type_name!r}")
-        return None, operation
-    if "." not in operation:
-        candidates = [
-            o for o in operations if o.endswith(f".{operation}") and (not type_name or o == f"{type_name}.{operation}")
-        ]
-        if len(candidates) == 1:
-            return None, candidates[0]
-        if len(candidates) > 1:
-            raise ConfigurationError(
-                "--operation",
-                f"{operation!r} is ambiguous in {version}: {', '.join(candidates)}; give the full name, or --type",
-            )
-    raise _unknown("--operation", operation, version, "operations", operations)
-
-
 def _validate(args: argparse.Namespace) -> int:
     """Validate each file, record by record; an unreadable file is reported and the others still checked.
 
     Exit 0 when every record is valid (warnings allowed), 1 when any has an
     error, 2 when a file could not be read at all or the arguments are wrong.
     """
-    from ..validation import Run, UnknownContractError, Validator
+    from ..validation import Run, UnknownContractError, Validator, resolve_target
     from .reporting import Reporter
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
@@ -131,7 +72,7 @@ def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
             raise  # the reader of our output went away (`| head`): not the input's fault; main() stops
         except InputFileError as exc:
             # One unreadable file must not hide what the others contain.
-            reporter.file_error(exc.file, exc.detail, exc.line, exc.column)
+            reporter.file_error(exc.file, said(exc.words), exc.line, exc.column)
         except GraphContractsError as exc:
             reporter.file_error(STDIN_NAME if name == "-" else name, error_text(exc))
         except RecursionError:

@@ -21,22 +21,23 @@ from pathlib import Path
 
 from ..errors import ConfigurationError
 from .baseline import acknowledged as acknowledged_problems
-from .baseline import baseline_exit_code, judge, load_baseline, render_judgement
+from .baseline import baseline_verdict, judge, load_baseline, render_judgement
 from .baseline import write_baseline as write_baseline_file
-from .models import SDKS, GateRun, SdkDistribution
-from .report import CheckResult, exit_code, findings, render_table, write_junit
+from .models import SDKS, GateRun, SdkDistribution, Verdict
+from .report import CheckResult, findings, render_table, verdict, write_junit
 
 __all__ = [
     "SDKS",
     "CheckResult",
     "GateRun",
     "SdkDistribution",
+    "Verdict",
     "check_all",
     "check_sdk",
-    "exit_code",
     "findings",
     "render_table",
     "run_gate",
+    "verdict",
     "write_junit",
 ]
 
@@ -138,14 +139,14 @@ def run_gate(
 ) -> GateRun:
     """Run the gate for ``sdk`` (msgraph, msgraph-beta or both); write JUnit XML and a baseline if asked.
 
-    With ``baseline`` the exit code follows the baseline (see ``sdk.baseline``): known breaks pass, new
+    With ``baseline`` the verdict follows the baseline (see ``sdk.baseline``): known breaks pass, new
     or expired ones fail, entries nothing matches are reported as fixed (failing with ``strict_baseline``).
     ``write_baseline`` writes this run's breaks as a baseline, keeping the reasons of ``baseline``.
 
     ``traffic`` (files) replaces the SDK runs with the request checks on recorded traffic (``sdk.traffic``).
 
-    Nothing is printed; the ``GateRun`` says the exit code (0 pass, 1 contract break, 2 an SDK not installed)
-    and what to show. Raised before anything runs: ``InputFileError`` for an unreadable baseline or traffic
+    Nothing is printed; the ``GateRun`` says the verdict (pass, a contract break, or not gated: an SDK not
+    installed) and what to show. Raised before anything runs: ``InputFileError`` for an unreadable baseline or traffic
     file, or traffic with nothing to check; ``ConfigurationError`` for ``examples`` below 1 or an output path
     that cannot be written (naming the setting: ``examples``, ``junitxml``, ``write_baseline``).
     """
@@ -162,19 +163,19 @@ def run_gate(
     else:
         missing = tuple(s for s in chosen if not s.installed())
         if missing:
-            return GateRun(2, missing=missing)
+            return GateRun(Verdict.NOT_GATED, missing=missing)
         results = check_all(chosen, examples)
-    code = exit_code(results)
+    outcome = verdict(results)
     judged = judge(results, known) if known is not None else []
     acknowledged = acknowledged_problems(judged)
     report = [render_table(results, acknowledged)]
     if known is not None:
         report += ["", render_judgement(judged, known)]
-        code = baseline_exit_code(judged, strict=strict_baseline)
+        outcome = baseline_verdict(judged, strict=strict_baseline)
     if junitxml:
         write_junit(results, junitxml, acknowledged)
         report.append(f"wrote {junitxml}")
     if write_baseline:
         count = write_baseline_file(write_baseline, results, known)
         report.append(f"wrote {write_baseline} ({count} findings)")
-    return GateRun(code, tuple(report))
+    return GateRun(outcome, tuple(report))

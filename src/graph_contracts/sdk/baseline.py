@@ -36,7 +36,8 @@ from typing import Any, Literal
 
 import yaml
 
-from ..errors import InputFileError
+from ..errors import InputFileError, Setting
+from .models import Verdict
 from .report import CheckResult, FindingKey, break_key
 
 Outcome = Literal["known", "new", "expired", "fixed"]
@@ -130,8 +131,12 @@ def _entry(raw: Any, index: int, path: str, line: int, *, allow_todo: bool) -> B
     if keys & OLD_KEYS and not keys & {"pointer", "message"}:
         raise InputFileError(
             path,
-            f"{where}: an entry of the old format (sdk, code); entries now name one problem by "
-            f"{', '.join(ID_KEYS)}: rewrite it with --write-baseline and copy the reasons over",
+            (
+                f"{where}: an entry of the old format (sdk, code); entries now name one problem by "
+                f"{', '.join(ID_KEYS)}: rewrite it with ",
+                Setting("write_baseline"),
+                " and copy the reasons over",
+            ),
             line,
         )
     unknown = sorted(keys - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
@@ -272,10 +277,10 @@ def acknowledged(judged: Iterable[Judged]) -> dict[FindingKey, str]:
     return {j.id: f"{j.entry.reason} ({j.entry.link})" for j in judged if j.outcome == "known" and j.entry}
 
 
-def baseline_exit_code(judged: Iterable[Judged], *, strict: bool = False) -> int:
-    """1 on a new or expired break (or, with ``strict``, an entry that is fixed), else 0."""
+def baseline_verdict(judged: Iterable[Judged], *, strict: bool = False) -> Verdict:
+    """A break on a new or expired break (or, with ``strict``, an entry that is fixed), else a pass."""
     failing = {"new", "expired", "fixed"} if strict else {"new", "expired"}
-    return 1 if any(j.outcome in failing for j in judged) else 0
+    return Verdict.BREAK if any(j.outcome in failing for j in judged) else Verdict.PASS
 
 
 #: How each outcome reads in the summary; the order is the order of the summary.

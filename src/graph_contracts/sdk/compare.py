@@ -29,9 +29,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CompareError
+from ..errors import CompareError, GraphContractsError
 from .baseline import Baseline, BaselineEntry, FindingId, load_baseline
-from .models import SDKS, GateRun, SdkDistribution
+from .models import SDKS, GateRun, SdkDistribution, Verdict
 
 #: How long one install may take (msgraph-beta-sdk is a 50 MB wheel of some 20,000 files).
 INSTALL_TIMEOUT = 1800
@@ -159,6 +159,24 @@ def ensure_env(
     return site, version, False
 
 
+#: The program of the child process that gates a release (``_gate_child``), in that release's environment.
+GATE_CHILD = "import sys; from graph_contracts.sdk.compare import _gate_child; sys.exit(_gate_child(sys.argv[1:]))"
+
+
+def _gate_child(argv: Sequence[str]) -> int | str:
+    """In the child process (the release's environment first on the path): the gate's breaks written as a
+    baseline (``argv``: SDK name, examples, file). 0 when written, whatever it found; else why not, which
+    ``sys.exit`` writes to the child's stderr for the parent to quote."""
+    from . import run_gate
+
+    sdk_name, examples, out = argv
+    try:
+        done = run_gate(sdk_name, None, int(examples), write_baseline=out)
+    except GraphContractsError as exc:
+        return str(exc)
+    return done.missing_text if done.verdict is Verdict.NOT_GATED else 0
+
+
 def gate_findings(
     requirement: str, sdk: SdkDistribution, workdir: Path, label: str, examples: int
 ) -> tuple[Baseline, str]:
@@ -167,23 +185,12 @@ def gate_findings(
     out = workdir / f"findings-{label}.yaml"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
-    cmd = [
-        sys.executable,
-        "-m",
-        "graph_contracts.cli",
-        "sdk-check",
-        "--sdk",
-        sdk.name,
-        "--examples",
-        str(examples),
-        "--write-baseline",
-        str(out),
-    ]
+    cmd = [sys.executable, "-c", GATE_CHILD, sdk.name, str(examples), str(out)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=GATE_TIMEOUT, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CompareError("compare", f"the gate on {requirement}: {exc}") from None
-    if done.returncode not in (0, 1) or not out.exists():
+    if done.returncode != 0 or not out.exists():
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise CompareError("compare", f"the gate on {requirement} failed (exit {done.returncode}):\n{tail}")
     return load_baseline(out, allow_todo=True), version
@@ -208,7 +215,7 @@ def _quiet(line: str) -> None:
 
 
 def run_compare(old: str, new: str, examples: int, *, progress: Callable[[str], None] = _quiet) -> GateRun:
-    """Gate ``old`` and ``new`` (requirements on the same SDK); the diff is the report, code 1 when ``new`` breaks.
+    """Gate ``old`` and ``new`` (requirements on one SDK): the diff is the report, a break when ``new`` has one.
 
     Nothing is printed: ``progress`` is called with one line before each install-and-gate (minutes each),
     and the CLI prints the returned ``GateRun``.
@@ -231,4 +238,4 @@ def run_compare(old: str, new: str, examples: int, *, progress: Callable[[str], 
     (old_findings, old_version), (new_findings, new_version) = found["old"], found["new"]
     diff = diff_findings(old_findings, new_findings)
     text = render_diff(diff, f"{sdk.distribution} {old_version}", f"{sdk.distribution} {new_version}")
-    return GateRun(1 if diff.new else 0, (text,))
+    return GateRun(Verdict.BREAK if diff.new else Verdict.PASS, (text,))

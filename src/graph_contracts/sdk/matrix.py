@@ -14,7 +14,7 @@ release: new, expired, known and fixed problems.
 ``--shard I/N`` keeps every N-th release starting at the I-th, so N CI jobs
 split a matrix of 20 releases (see the README's workflow). Every function that
 touches the network or a process is a parameter, so the selection, sharding,
-table and exit code are tested with a fake index and a fake gate.
+table and verdict are tested with a fake index and a fake gate.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import CompareError, MatrixError
 from .compare import GATE_TIMEOUT, _quiet, distribution_of, ensure_env
-from .models import GateRun, SdkDistribution
+from .models import GateRun, SdkDistribution, Verdict
 
 #: The outcomes a row counts, in the table's order.
 COLUMNS = ("new", "expired", "known", "fixed")
@@ -192,11 +192,12 @@ def render_matrix(rows: Sequence[Row], baseline: str | None, shard: Shard) -> st
     return "\n".join(lines)
 
 
-def matrix_exit_code(rows: Sequence[Row]) -> int:
-    """2 when a release could not be gated, else 1 when one has a new or expired break, else 0."""
+def matrix_verdict(rows: Sequence[Row]) -> Verdict:
+    """Not gated when a release could not be gated, else a break when one has a new or expired break, else a pass."""
     if any(r.error for r in rows):
-        return 2
-    return 1 if any(r.counts.get("new", 0) or r.counts.get("expired", 0) for r in rows) else 0
+        return Verdict.NOT_GATED
+    broken = any(r.counts.get("new", 0) or r.counts.get("expired", 0) for r in rows)
+    return Verdict.BREAK if broken else Verdict.PASS
 
 
 def run_matrix(
@@ -228,4 +229,4 @@ def run_matrix(
             rows.append(gate(requirement, distribution_of(requirement), examples, baseline))
         except CompareError as exc:
             rows.append(Row(requirement, "", {}, error=str(exc)))
-    return GateRun(matrix_exit_code(rows), (render_matrix(rows, baseline, shard),))
+    return GateRun(matrix_verdict(rows), (render_matrix(rows, baseline, shard),))

@@ -7,6 +7,7 @@ guessed around. Nothing here imports an SDK until a class is asked for.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import importlib.metadata
 import importlib.util
@@ -47,17 +48,28 @@ INSTALL_HINT = (
 )
 
 
+class Verdict(enum.Enum):
+    """What a gate run says of the SDK; the CLI turns it into its exit status (``cli/sdk.py``)."""
+
+    #: Every check passed, or every break is acknowledged by the baseline.
+    PASS = "pass"
+    #: A contract break: a new or expired one (with a strict baseline, an entry no longer observed too).
+    BREAK = "break"
+    #: Nothing to judge: an SDK asked for is not installed (nothing ran), or a matrix release could not be gated.
+    NOT_GATED = "not gated"
+
+
 @dataclass(frozen=True)
 class GateRun:
     """What one ``sdk-check`` run (gate, ``--compare`` or ``--matrix``) found; the CLI prints it (nothing here prints).
 
-    ``code``: 0 pass, 1 contract break, 2 an SDK asked for is not installed
-    (``missing``; then nothing ran) or a matrix release could not be gated.
+    ``verdict``: pass, a contract break, or not gated (an SDK asked for is not
+    installed: ``missing``, and nothing ran; or a matrix release could not be gated).
     ``report``: what to show, in order, one paragraph an item (the table, the
     baseline's judgement, the files written; a compare's diff, a matrix's table).
     """
 
-    code: int
+    verdict: Verdict
     report: tuple[str, ...] = ()
     missing: tuple[SdkDistribution, ...] = ()
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .models import Verdict
+
 Status = Literal["pass", "fail", "warn", "skip"]
 #: What a baseline names one problem by: Graph version, operation (or type), check, JSON pointer, normalized
 #: message. No SDK name: the same break seen by the Python gate and in recorded traffic is one acknowledgement.
@@ -146,9 +148,9 @@ def with_problems(
     return replace(base, status=status_if, counterexample=found[0], details=found, **changes)
 
 
-def exit_code(results: Iterable[CheckResult]) -> int:
-    """0 when nothing failed, 1 on any contract break (warnings do not count)."""
-    return 1 if any(r.status == "fail" for r in results) else 0
+def verdict(results: Iterable[CheckResult]) -> Verdict:
+    """A break when any check failed (warnings do not count), else a pass."""
+    return Verdict.BREAK if any(r.status == "fail" for r in results) else Verdict.PASS
 
 
 def findings(results: Iterable[CheckResult]) -> list[CheckResult]:

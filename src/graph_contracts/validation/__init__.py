@@ -11,6 +11,7 @@
   (``check_stream``: the clean-row lane, the batch and duplicate checks, issue placing), and
   ``validate``;
 - ``parallel``: one large CSV file validated by worker processes, with one process's output;
+- ``targets``: the type and operation names a user gives, resolved to the contract's (``resolve_target``);
 - ``files``: files on disk opened and their target picked (``Run``, ``check_file``);
 - ``csv_payloads``: ``csv to-payload``, a valid CSV as import-action bodies.
 
@@ -27,6 +28,7 @@ from .plain_json import MAX_NESTING
 from .profiles import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, DIRECTIONS, PROFILES, Direction, Profile
 from .results import RecordResult
 from .schema_errors import JSON_TYPE_NAMES, PATTERN_CODES, SchemaValidator, schema_issues
+from .targets import request_names, resolve_target
 from .validator import Validator, odata_type_validator, validate
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "earlier_batches",
     "odata_type_validator",
     "place_issues",
+    "request_names",
+    "resolve_target",
     "schema_issues",
     "validate",
     "validate_file",

@@ -23,6 +23,7 @@ from ..autopilot import AutopilotCsv
 from ..autopilot.csv_reader import PlainRow
 from ..autopilot.duplicates import DuplicateIndex
 from ..autopilot.hash_layout import HASH_TEXT_LENGTH
+from ..errors import Setting, say
 from ..issues import Issue
 from ..records import MAX_JSON_BYTES, STDIN_NAME, Record, csv_records, open_records, sniff
 from ..textio import ByteSource
@@ -192,7 +193,8 @@ class _Picker:
         if run.type is None:
             found = odata_type_validator(sample, run.version, profile=run.profile)
             if isinstance(found, Issue):
-                return None, replace(found, message=f"{found.message}; name one with --type")
+                words = (found.message, "; name one with ", Setting("type"))
+                return None, replace(found, message=say(words), words=words)
             if found is not None:
                 return found, None
         return Validator.for_type(run.type or AUTOPILOT_TYPE, version=run.version, profile=run.profile), None

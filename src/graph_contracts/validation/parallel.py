@@ -52,7 +52,7 @@ from .. import textio
 from ..autopilot.csv_reader import AutopilotCsv, Part
 from ..autopilot.duplicates import DuplicateIndex
 from ..autopilot.rules import PlainRows
-from ..errors import InputFileError
+from ..errors import InputFileError, Setting
 from ..issues import Issue, Location
 from ..records import csv_records, sniff
 from .results import RecordResult
@@ -366,7 +366,8 @@ def _merge(
                 results, calls, stopped, lines, failure = pending.popleft().result()
             except BrokenExecutor:  # a process pool's BrokenProcessPool
                 raise InputFileError(
-                    name, "a worker process stopped unexpectedly (out of memory?); try again without --jobs"
+                    name,
+                    ("a worker process stopped unexpectedly (out of memory?); try again without ", Setting("jobs")),
                 ) from None
             if not reserved:
                 reserved = True

@@ -252,9 +252,11 @@ class Emulator:
             raise GraphFailure(
                 403,
                 "Authorization_RequestDenied",
+                # An answer to an HTTP client, which cannot know how the emulator was started: it names
+                # the setting and the app to add to it (the README gives the setting's flag beside it).
                 f"An admin token of tenant '{principal.tenant_id}' acts on that tenant only; another tenant "
-                "needs an emulator-wide admin (EmulatorConfig.emulator_admins, "
-                "graph-contracts emulator --emulator-admin CLIENT_ID).",
+                f"needs an emulator-wide admin: start the emulator with app '{principal.client_id}' in its "
+                "emulator_admins setting (EmulatorConfig.emulator_admins).",
             )
         return tid
 
