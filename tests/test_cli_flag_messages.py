@@ -21,7 +21,6 @@ from graph_contracts.cli import main
 from graph_contracts.cli.flags import FLAGS, error_text
 from graph_contracts.cli.parser import build_parser
 from graph_contracts.errors import ConfigurationError, InputFileError, Setting
-from graph_contracts.sdk import Verdict
 from graph_contracts.sdk.baseline import load_baseline
 from graph_contracts.validation import Run, check_file, resolve_target
 from test_cli_boundary import parser_flags
@@ -183,13 +182,7 @@ def test_the_target_resolves_short_names() -> None:
     )
 
 
-# --------------------------------------------------------------------------- sdk-check: verdict -> exit status
-
-
-def test_every_verdict_has_its_own_exit_status() -> None:
-    from graph_contracts.cli.sdk import exit_status
-
-    assert [exit_status(v) for v in Verdict] == [0, 1, 2]
+# --------------------------------------------------------------------------- sdk-check --compare
 
 
 def test_the_compare_child_gates_without_the_command_line(tmp_path: Path) -> None:

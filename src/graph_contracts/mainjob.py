@@ -128,13 +128,11 @@ def suite_command(job: MainJob, *, since: CpuSample | None = None) -> SuiteComma
 
 
 def run_suite(command: SuiteCommand) -> int:
-    """Run the suite in this process; pytest's exit status, but 2 (not pytest's 4) for a usage error."""
+    """Run the suite in this process; pytest's exit status (``pytest.ExitCode``: 4 a usage error)."""
     import pytest
 
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(user_cache_dir() / "hypothesis"))
-    status = pytest.main(list(command.argv))
-    # pytest says 4 for a usage error (bad arguments, live credentials missing); our CLI says 2.
-    return 2 if status == pytest.ExitCode.USAGE_ERROR else int(status)
+    return int(pytest.main(list(command.argv)))
 
 
 def usable_cores() -> int:

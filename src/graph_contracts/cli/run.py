@@ -36,7 +36,15 @@ def _run(args: argparse.Namespace) -> int:
     command = suite_command(job, since=start)
     if command.workers:
         print(f"suite: {command.workers} pytest-xdist workers (--jobs 1 for one process)")
-    return run_suite(command)
+    return exit_status(run_suite(command))
+
+
+def exit_status(pytest_status: int) -> int:
+    """``run``'s exit status from pytest's: the same, but 2 (not pytest's 4) for a usage error (bad
+    arguments, live credentials missing), as every command of this CLI says it."""
+    import pytest  # loaded already: the suite ran in this process
+
+    return 2 if pytest_status == pytest.ExitCode.USAGE_ERROR else pytest_status
 
 
 def add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
