@@ -61,6 +61,18 @@ def test_validate_says_the_type_flag(unknown_type: Path, fmt: str, capsys: pytes
     assert "name one with --type" in capsys.readouterr().out
 
 
+def test_words_left_behind_by_a_new_message_are_not_said() -> None:
+    from dataclasses import replace
+
+    from graph_contracts.cli.flags import issue_message
+    from graph_contracts.issues import Issue
+
+    words = ("x; name one with ", Setting("type"))
+    issue = Issue("/", "odata-type", "x; name one with type", words=words)
+    assert issue_message(issue) == "x; name one with --type"
+    assert issue_message(replace(issue, message="another message")) == "another message"
+
+
 # --------------------------------------------------------------------------- validate --jobs: a worker died
 
 

@@ -49,8 +49,14 @@ def said(words: str | Words) -> str:
 
 
 def issue_message(issue: Issue) -> str:
-    """An issue's message as the CLI says it: a setting it names (``Issue.words``) said as its flag."""
-    return said(issue.words) if issue.words else issue.message
+    """An issue's message as the CLI says it: a setting it names (``Issue.words``) said as its flag.
+
+    The words are used only while they still say the message (a ``replace`` of the message alone
+    leaves them behind): a stale copy must never replace what the library said.
+    """
+    if issue.words and say(issue.words) == issue.message:
+        return said(issue.words)
+    return issue.message
 
 
 def error_text(exc: GraphContractsError) -> str:
