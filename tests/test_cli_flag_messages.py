@@ -210,3 +210,14 @@ def test_the_compare_child_gates_without_the_command_line(tmp_path: Path) -> Non
     )
     assert done.returncode == 1 and not out.exists()
     assert done.stderr.strip() == "examples: must be at least 1, not 0"
+
+
+def test_an_error_naming_a_setting_crosses_a_process_boundary_intact() -> None:
+    import pickle
+
+    error = InputFileError("big.csv", ("stopped; try again without ", Setting("jobs")), 3)
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.words, back.detail, back.line, str(back)) == (error.words, error.detail, 3, str(error))
+    assert error_text(back) == "big.csv:3: stopped; try again without --jobs"
+    plain = pickle.loads(pickle.dumps(InputFileError("a.json", "not JSON", 1, 2)))
+    assert (plain.words, str(plain)) == (("not JSON",), "a.json:1:2: not JSON")
