@@ -122,3 +122,43 @@ def test_every_allowed_exception_is_still_needed() -> None:
         (name, flag) for name, path in library_modules() for _, flag in flag_strings(path.read_text("utf-8"), flags)
     }
     assert set(ALLOWED) <= used, f"no longer needed, remove from ALLOWED: {sorted(set(ALLOWED) - used)}"
+
+
+#: Library modules that may parse arguments and print: a maintainer's script of its own (``python -m``).
+OWN_SCRIPTS = {"permissions/build.py": "python -m graph_contracts.permissions.build, run by maintainers"}
+
+
+def command_line_uses(source: str) -> list[tuple[int, str]]:
+    """(line, what) for each use of argparse, print, exit or sys.stdout/stderr in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import) and any(alias.name == "argparse" for alias in node.names):
+            found.append((node.lineno, "import argparse"))
+        elif isinstance(node, ast.ImportFrom) and node.module == "argparse":
+            found.append((node.lineno, "from argparse import"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"print", "exit"}:
+            found.append((node.lineno, f"{node.func.id}()"))
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+            and node.attr in {"exit", "stdout", "stderr", "argv"}
+        ):
+            found.append((node.lineno, f"sys.{node.attr}"))
+    return sorted(found)
+
+
+def test_the_scan_finds_printing_and_parsing() -> None:
+    source = 'import argparse\nimport sys\nprint("x")\nsys.stderr.write("y")\ncode = "sys.exit(1)"\n'
+    assert command_line_uses(source) == [(1, "import argparse"), (3, "print()"), (4, "sys.stderr")]
+
+
+def test_no_library_module_parses_arguments_prints_or_exits() -> None:
+    found = [
+        f"{name}:{line}: {what}"
+        for name, path in library_modules()
+        if name not in OWN_SCRIPTS
+        for line, what in command_line_uses(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "only graph_contracts.cli parses arguments, prints or exits:\n" + "\n".join(found)
+    assert all(command_line_uses((SOURCE / name).read_text(encoding="utf-8")) for name in OWN_SCRIPTS)
