@@ -17,7 +17,6 @@ Usage: ``python benchmarks/permissions.py [--requests N] [--big N] [--repeats R]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -29,8 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from graph_contracts.permissions import load_permission_data
-from graph_contracts.traffic import Exchange, read_traffic
+from graph_contracts.traffic import read_traffic
 from graph_contracts.traffic.permissions import traffic_needs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # har.py beside this script
+from har import write_har
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
@@ -45,61 +47,14 @@ def _best(fn: Callable[[], Any], repeats: int) -> float:
     return min(times)
 
 
-def _entry(exchange: Exchange) -> dict[str, Any]:
-    request, response = exchange.request, exchange.response
-    entry: dict[str, Any] = {
-        "request": {
-            "method": request.method,
-            "url": request.url,
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": k, "value": v} for k, v in request.headers],
-            "queryString": [],
-            "cookies": [],
-            "headersSize": -1,
-            "bodySize": len(request.body),
-        },
-        "response": {
-            "status": response.status,
-            "statusText": response.reason,
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": k, "value": v} for k, v in response.headers],
-            "cookies": [],
-            "content": {
-                "size": len(response.body),
-                "mimeType": "application/json",
-                "text": response.body.decode("utf-8", "replace"),
-            },
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": len(response.body),
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": 0, "receive": 0},
-    }
-    if request.body:
-        entry["request"]["postData"] = {"mimeType": "application/json", "text": request.body.decode("utf-8", "replace")}
-    return entry
-
-
-def write_har(path: Path, requests: int, *, slim: bool = False) -> Path:
-    """A HAR of ``requests`` recorded exchanges; ``slim`` drops bodies and headers (a 100,000-entry HAR of
-    the cassettes' full exchanges would be ~240 MB, too much to parse beside other work on a shared host)."""
+def write_cassette_har(path: Path, requests: int, *, slim: bool = False) -> Path:
+    """A HAR of ``requests`` entries: every exchange of the repository's cassettes, repeated."""
     source = [e for p in sorted(CASSETTES.glob("*.yaml")) for e in read_traffic(p)]
-    entries = [_entry(source[i % len(source)]) for i in range(requests)]
-    if slim:
-        for entry in entries:
-            entry["request"]["headers"] = entry["response"]["headers"] = []
-            entry["request"].pop("postData", None)
-            entry["response"]["content"]["text"] = ""
-    path.write_text(
-        json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": entries}}),
-        encoding="utf-8",
-    )
-    return path
+    return write_har(path, source, requests, slim=slim)
 
 
 def bench_traffic(requests: int, repeats: int, folder: Path) -> None:
-    har = write_har(folder / "traffic.har", requests)
+    har = write_cassette_har(folder / "traffic.har", requests)
     data = load_permission_data()
 
     def read_only() -> None:
@@ -145,7 +100,7 @@ print(elapsed, hwm)
 
 
 def bench_big(requests: int, folder: Path) -> None:
-    har = write_har(folder / "big.har", requests, slim=True)
+    har = write_cassette_har(folder / "big.har", requests, slim=True)
     print(f"2. {requests} requests ({har.stat().st_size / 1e6:.0f} MB HAR), one process each")
     for mode in ("whole", "read", "permissions"):
         out = subprocess.run(
