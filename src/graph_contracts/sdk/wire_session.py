@@ -3,7 +3,9 @@
 :func:`make_client` builds the SDK's own ``GraphServiceClient`` on a static
 emulator token; :class:`ResponseOverlay` is the ASGI middleware that swaps the
 body of the emulator's 2xx answer for a crafted one; :class:`WireSession`
-performs one call and reads back what arrived (an :class:`Exchange`).
+performs one call and reads back what arrived (an :class:`Exchange`);
+:class:`WireResults` collects a run's results, for the operation checks
+(``wire``) and the behaviour checks (``behaviour``) alike.
 """
 
 from __future__ import annotations
