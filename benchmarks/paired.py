@@ -61,6 +61,15 @@ class Summary:
         q1, _, q3 = statistics.quantiles(self.values, n=4, method="inclusive")
         return q1, q3
 
+    def at_most(self, limit: float) -> str:
+        """The verdict on an "at most" target (a cost ratio, seconds, megabytes): **met** when the high end
+        of the IQR is within ``limit``, **not met** when its low end is over it, **not shown** in between."""
+        if self.high <= limit:
+            return "met"
+        if self.low > limit:
+            return "not met"
+        return "not shown"
+
     def text(self, fmt: str = "{:.2f}", unit: str = "") -> str:
         """``1.23x (IQR 1.18-1.29, 9%; 7 runs)``"""
         median, low, high = (fmt.format(v) + unit for v in (self.median, self.low, self.high))

@@ -45,6 +45,18 @@ def test_met_only_when_the_low_end_clears_the_target(rounds: tuple[float, ...], 
     assert "spread not under 10%" in ratio.text()
 
 
+@pytest.mark.parametrize(
+    ("values", "verdict"),
+    [
+        ((1.5, 1.6, 1.8, 1.9, 2.0), "met"),  # high end 1.9 within 2
+        ((1.5, 1.8, 2.0, 2.4, 2.6), "not shown"),  # median within 2, high end over: not settled
+        ((2.1, 2.2, 2.3, 2.4, 2.5), "not met"),
+    ],
+)
+def test_an_at_most_target_is_met_only_when_the_high_end_is_within_it(values: tuple[float, ...], verdict: str) -> None:
+    assert Summary(values).at_most(2.0) == verdict
+
+
 def _clock(values: list[float], calls: list[str], name: str):  # type: ignore[no-untyped-def]
     feed = itertools.cycle(values)
 

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from graph_contracts.cli import main
+from graph_contracts.permissions import load_permission_data
 from graph_contracts.permissions.check import check_permissions, is_read_permission
-from graph_contracts.permissions.data import load_permission_data
 from graph_contracts.resources import contracts_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "permissions" / "permissions.json"

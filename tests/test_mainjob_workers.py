@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from graph_contracts import mainjob
+from suite_runs import clean_env, run_main_job
 
 
 @pytest.mark.parametrize(
@@ -53,27 +54,15 @@ def test_workers_by_endpoint_idle_cores_and_the_users_own_arguments(
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path.parent / "hypothesis")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "graph_contracts.cli",
-            "run",
-            "--graph-version",
-            "v1.0",
-            *args,
-            "--",
-            "-k",
-            "test_auth or test_examples",
-            "-p",
-            "no:randomly",
-        ],
-        capture_output=True,
-        text=True,
+    result = run_main_job(
+        *args,
+        "--",
+        "-k",
+        "test_auth or test_examples",
+        "-p",
+        "no:randomly",
         cwd=tmp_path,
-        env=env,
+        hypothesis=tmp_path.parent / "hypothesis",
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
@@ -109,29 +98,10 @@ def test_a_pytest_plugin_installed_for_other_work_does_not_load_into_the_main_jo
         f"def pytest_configure(config):\n    pathlib.Path({str(mark)!r}).write_text('loaded')\n"
         "def pytest_runtest_call(item):\n    raise AssertionError('hostile plugin')\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
-    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path / "hypothesis")
+    env = clean_env({"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))})
     (tmp_path / "run").mkdir()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "graph_contracts.cli",
-            "run",
-            "--graph-version",
-            "v1.0",
-            "--jobs",
-            "1",
-            "--",
-            "-k",
-            "test_auth",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path / "run",
-        env=env,
-        timeout=300,
+    result = run_main_job(
+        "--jobs", "1", "--", "-k", "test_auth", cwd=tmp_path / "run", hypothesis=tmp_path / "hypothesis", env=env
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert not mark.exists(), "the plugin was loaded"

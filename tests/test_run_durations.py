@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from graph_contracts.suite.durations import OTHER, ItemTime, add_up, summary_lines
+from suite_runs import run_main_job
 
 
 def _section(lines: list[str], title: str) -> list[tuple[str, float]]:
@@ -101,30 +102,17 @@ def test_a_pytest_run_with_the_plugin_prints_the_slowest_first(tmp_path: Path) -
 @pytest.mark.slow
 def test_graph_contracts_run_durations_names_the_suites_operations(tmp_path: Path) -> None:
     """End to end: the main job on the emulator (the auth tests of v1.0) ends with the summary, ordered."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(tmp_path / "hypothesis")
     (tmp_path / "run").mkdir()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "graph_contracts.cli",
-            "run",
-            "--graph-version",
-            "v1.0",
-            "--jobs",
-            "1",
-            "--durations",
-            "3",
-            "--",
-            "-k",
-            "test_auth",
-        ],
-        capture_output=True,
-        text=True,
+    result = run_main_job(
+        "--jobs",
+        "1",
+        "--durations",
+        "3",
+        "--",
+        "-k",
+        "test_auth",
         cwd=tmp_path / "run",
-        env=env,
-        timeout=600,
+        hypothesis=tmp_path / "hypothesis",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "where the time went (--durations 3)" in result.stdout, result.stdout[-3000:]

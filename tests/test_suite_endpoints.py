@@ -9,11 +9,9 @@ did not create.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,25 +21,7 @@ from graph_contracts.cli import main
 from graph_contracts.graph.emulator import DEFAULT_TENANT, EmulatorHandle, running_emulator
 from graph_contracts.graph.recording import scan_for_secrets
 from graph_contracts.resources import cassettes_dir
-
-
-def _suite(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "graph_contracts.suite",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        *args,
-    ]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    full_env.update(env or {})
-    return subprocess.run(command, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=600)
+from suite_runs import run_live_suite, run_suite
 
 
 def _json(body: bytes) -> object:
@@ -57,14 +37,14 @@ def _summary(result: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_suite_passes_against_the_embedded_emulator(tmp_path: Path):
-    result = _suite("--graph-examples", "3", cwd=tmp_path)
+    result = run_suite("--graph-examples", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert " passed" in _summary(result) and "failed" not in _summary(result)
 
 
 @pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_suite_replays_the_shipped_cassettes_offline(tmp_path: Path):
-    result = _suite("--graph-endpoint", "replay", cwd=tmp_path)
+    result = run_suite("--graph-endpoint", "replay", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert "137 passed" in _summary(result) or "passed" in _summary(result)
 
@@ -76,7 +56,7 @@ def test_a_request_missing_from_a_cassette_fails_and_names_it(tmp_path: Path):
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
     data["interactions"] = []
     target.write_text(yaml.safe_dump(data), encoding="utf-8")
-    result = _suite(
+    result = run_suite(
         "--graph-endpoint",
         "replay",
         "--graph-cassettes",
@@ -92,7 +72,7 @@ def test_a_request_missing_from_a_cassette_fails_and_names_it(tmp_path: Path):
 def test_recording_writes_scrubbed_cassettes(tmp_path: Path):
     folder = tmp_path / "recorded"
     selection = "test_import and not test_actions"
-    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
+    result = run_suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     files = sorted(folder.glob("*.yaml"))
     assert len(files) == 4
@@ -109,22 +89,9 @@ def tenant() -> EmulatorHandle:
 
 
 def _live(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return _suite(
-        "--graph-endpoint",
-        "live",
-        "--graph-base-url",
-        tenant.base_url,
-        "--graph-examples",
-        "2",
-        "--graph-poll-interval",
-        "0",
-        *args,
-        env={"GRAPH_TOKEN": tenant.token()},
-        cwd=cwd,
-    )
+    return run_live_suite(tenant, "--graph-examples", "2", "--graph-poll-interval", "0", *args, cwd=cwd)
 
 
-@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_live_run_without_the_allow_flag_only_reads(tenant: EmulatorHandle, tmp_path: Path):
     result = _live(tenant, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -201,7 +168,7 @@ def test_recording_over_a_cassette_replaces_it_rather_than_keeping_old_exchanges
     data["interactions"].append(stale)
     (folder / shipped.name).write_text(yaml.safe_dump(data), encoding="utf-8")
     selection = "test_no_token_is_401_invalid_authentication_token and v1.0-windowsAutopilotDeviceIdentity.list"
-    result = _suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
+    result = run_suite("--graph-record", "--graph-cassettes", str(folder), "-k", selection, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     assert [f.name for f in folder.glob("*.yaml")] == [shipped.name]
     recorded = yaml.safe_load((folder / shipped.name).read_text(encoding="utf-8"))["interactions"]
@@ -216,7 +183,7 @@ def test_the_suite_runs_against_an_emulator_started_by_hand(tmp_path: Path):
     from loopback import emulator_process
 
     with emulator_process() as (proc, base_url):
-        result = _suite(
+        result = run_suite(
             "--graph-endpoint",
             "emulator",
             "--graph-base-url",
@@ -245,7 +212,7 @@ def test_the_suite_says_once_when_no_emulator_answers_at_the_url(tmp_path: Path)
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    result = _suite(
+    result = run_suite(
         "--graph-endpoint", "emulator", "--graph-base-url", f"http://127.0.0.1:{port}", "-k", "test_auth", cwd=tmp_path
     )
     assert result.returncode == 4, result.stdout[-2000:]  # pytest's usage error

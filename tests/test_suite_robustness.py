@@ -9,11 +9,9 @@ subprocess against it as a "live" tenant with writes allowed.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import subprocess
-import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 import pytest
 
 from graph_contracts.graph.emulator import EmulatorHandle, running_emulator
+from suite_runs import run_live_suite
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,27 +37,7 @@ LIVE = ("--graph-allow-writes", "--graph-poll-interval", "0", "--graph-examples"
 
 
 def _suite(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "graph_contracts.suite",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        "--graph-endpoint",
-        "live",
-        "--graph-base-url",
-        tenant.base_url,
-        *LIVE,
-        *args,
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    env["GRAPH_TOKEN"] = tenant.token()
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return run_live_suite(tenant, *LIVE, *args, cwd=cwd, timeout=300)
 
 
 def _is_graph(scope: Scope) -> bool:

@@ -42,7 +42,8 @@ def lint(root: Path) -> LintReport:
 def _permission_findings(root: Path, contracts: ContractSet) -> list[Finding]:
     """The contracts against the permissions index shipped beside them (none when a contracts folder has none)."""
     from .permissions.check import permission_findings
-    from .permissions.data import load_permission_data, shipped_index_file
+    from .permissions.data import shipped_index_file
+    from .permissions.load import load_permission_data
 
     index = shipped_index_file(root)
     return permission_findings(contracts, load_permission_data(index)) if index.is_file() else []

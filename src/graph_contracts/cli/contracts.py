@@ -73,7 +73,7 @@ def _contracts_check_metadata(args: argparse.Namespace) -> int:
 def _contracts_check_permissions(args: argparse.Namespace) -> int:
     """Exit 0 when every disagreement with the permissions data is acknowledged, 1 otherwise, 2 if unreadable."""
     from ..permissions.check import check_permissions
-    from ..permissions.data import load_permission_data
+    from ..permissions.load import load_permission_data
 
     root = Path(args.contracts) if args.contracts else contracts_dir()
     report = check_permissions(root, load_permission_data(args.file, contracts_root=root))

@@ -14,6 +14,9 @@ here, so the rules hold everywhere at once:
   client's business: each page is one ``GraphClient`` GET, which retries as its
   ``RetryPolicy`` says. Retries are written once, there.
 
+The reader takes any ``PageSource`` (``GraphClient`` is one): the client's own
+``iter_all`` and ``list_all`` come here, so this module does not import it back.
+
 Each stop raises ``PagingError`` naming the limit, the collection and how far
 it got, so a caller can refuse to act on a partial listing (cleanup deletes
 nothing) or report what it could not check (preflight).
@@ -23,14 +26,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import PagingError
-from .client import GraphClient
 
-__all__ = ["DEFAULT_LIMITS", "Page", "PageLimits", "iter_items", "iter_pages", "read_all"]
+__all__ = ["DEFAULT_LIMITS", "Page", "PageLimits", "PageSource", "iter_items", "iter_pages", "read_all"]
 
 _Params = Mapping[str, str | int | float | bool] | None
+
+
+class PageSource(Protocol):
+    """What the reader uses of ``graph.client.GraphClient``: one GET for JSON, and where a next link points."""
+
+    def get_json(self, path: str, params: _Params = None) -> Any: ...
+
+    def same_origin(self, link: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class Page:
 
 
 def iter_pages(
-    client: GraphClient,
+    client: PageSource,
     path: str,
     params: _Params = None,
     *,
@@ -133,7 +143,7 @@ def iter_pages(
 
 
 def iter_items(
-    client: GraphClient, path: str, params: _Params = None, *, limits: PageLimits = DEFAULT_LIMITS
+    client: PageSource, path: str, params: _Params = None, *, limits: PageLimits = DEFAULT_LIMITS
 ) -> Iterator[dict[str, Any]]:
     """Every item of the collection, page after page (see ``iter_pages``)."""
     for page in iter_pages(client, path, params, limits=limits):
@@ -141,7 +151,7 @@ def iter_items(
 
 
 def read_all(
-    client: GraphClient, path: str, params: _Params = None, *, limits: PageLimits = DEFAULT_LIMITS
+    client: PageSource, path: str, params: _Params = None, *, limits: PageLimits = DEFAULT_LIMITS
 ) -> list[dict[str, Any]]:
     """Every item of the collection, all pages read; nothing is returned unless the listing finished."""
     return list(iter_items(client, path, params, limits=limits))

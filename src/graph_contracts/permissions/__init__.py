@@ -3,7 +3,7 @@
 The data (``contracts/permissions/graph-permissions.json``, cut from
 microsoftgraph/microsoft-graph-devx-content by :mod:`.build`) is a third
 source beside the doc pages' permission tables and the metadata. This package
-reads it (:mod:`.data`), compares it with the contracts (:mod:`.check`),
+reads it (:mod:`.data`, :mod:`.load`), compares it with the contracts (:mod:`.check`),
 decodes tokens locally (:mod:`.token`) and answers what operations, traffic
 or a token need (:mod:`.needs`). Everything returns frozen dataclasses.
 """
@@ -20,9 +20,9 @@ from .data import (
     PermissionInfo,
     PermissionsFileError,
     RouteRule,
-    load_permission_data,
     normalize_path,
 )
+from .load import load_permission_data
 
 __all__ = [
     "KINDS",

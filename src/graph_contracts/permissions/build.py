@@ -29,7 +29,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .data import FORMAT, KINDS, DataSource, OperationRef, PermissionsFileError, normalize_path
+from .data import (
+    FORMAT,
+    KINDS,
+    DataSource,
+    OperationRef,
+    PermissionsFileError,
+    normalize_path,
+    read_json,
+    readme_source,
+    shipped_index_file,
+)
 
 if TYPE_CHECKING:
     from ..contracts import ContractSet
@@ -236,9 +246,7 @@ def _deployments(provisioning: Any, file: str) -> dict[str, dict[str, dict[str, 
 
 
 def _load(path: Path) -> Any:
-    from .data import _read_json
-
-    return _read_json(str(path))
+    return read_json(str(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -246,7 +254,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..contracts import load_contracts
     from ..errors import GraphContractsError
     from ..resources import contracts_dir
-    from .data import readme_source, shipped_index_file
 
     parser = argparse.ArgumentParser(
         prog="python -m graph_contracts.permissions.build",

@@ -1,4 +1,4 @@
-"""Microsoft's permissions data, cut to the contracts' paths: load it, build it, and match a request path to it.
+"""Microsoft's permissions data, cut to the contracts' paths: its model, its index form, and matching a path to it.
 
 Microsoft publishes which permission each Graph path and method needs in
 ``permissions.json`` (schema microsoftgraph/kibali ``specs/permissions-schema.json``)
@@ -6,7 +6,7 @@ and each permission's GUID and clouds in ``provisioningInfo.json``; Graph
 Explorer and Kibali read them. Those files are 3.8 MB and cover all of Graph,
 so the package ships a compact index of the part the contracts use
 (``contracts/permissions/graph-permissions.json``), written by
-:func:`build_index` and read by :func:`load_permission_data`.
+:func:`.build.build_index` and read by :func:`.load.load_permission_data`.
 
 The data names no API version (one table serves v1.0 and beta); its paths are
 lower-cased with ``{id}`` for every key segment. :func:`normalize_path` brings
@@ -19,7 +19,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -293,24 +292,8 @@ def shipped_index_file(root: Path | None = None) -> Path:
     return (root or contracts_dir()) / "permissions" / "graph-permissions.json"
 
 
-@lru_cache(maxsize=4)
-def _load_cached(path: str, contracts_root: str | None) -> PermissionData:
-    return _read_index(path, contracts_root)
-
-
-def load_permission_data(path: str | Path | None = None, *, contracts_root: Path | None = None) -> PermissionData:
-    """The index at ``path`` (default: the one shipped with the contracts), read once per process.
-
-    Microsoft's own ``permissions.json`` is accepted too (with
-    ``provisioningInfo.json`` read from beside it when present) and cut to the
-    routes of the contracts under ``contracts_root`` (default: the shipped
-    ones), so ``check-permissions`` can compare a newer copy.
-    """
-    target = Path(path) if path is not None else shipped_index_file()
-    return _load_cached(str(target.resolve()), str(contracts_root) if contracts_root is not None else None)
-
-
-def _read_json(file: str) -> Any:
+def read_json(file: str) -> Any:
+    """A permissions file's JSON (Microsoft's or the index), or ``PermissionsFileError`` naming the file and line."""
     try:
         text = Path(file).read_text(encoding="utf-8-sig")
     except OSError as exc:
@@ -326,33 +309,6 @@ def _read_json(file: str) -> Any:
         raise PermissionsFileError(file, f"not valid JSON{ending}: {exc.msg}", line=exc.lineno) from None
     except RecursionError:
         raise PermissionsFileError(file, "nested too deeply to be a permissions file") from None
-
-
-def _read_index(file: str, contracts_root: str | None = None) -> PermissionData:
-    data = _read_json(file)
-    if isinstance(data, Mapping) and "format" not in data and "permissions" in data:
-        return _from_microsoft(data, file, contracts_root)
-    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-        found = data.get("format") if isinstance(data, Mapping) else type(data).__name__
-        raise PermissionsFileError(
-            file,
-            f'not a permissions file: expected Microsoft\'s permissions.json ({{"permissions": ...}}) '
-            f"or a graph-contracts index (format {FORMAT!r}); found {found!r}",
-        )
-    return index_from_dict(data, file)
-
-
-def _from_microsoft(data: Mapping[str, Any], file: str, contracts_root: str | None) -> PermissionData:
-    """Microsoft's full ``permissions.json`` cut to the contracts' routes (provisioning read beside it)."""
-    from ..contracts import load_contracts
-    from .build import build_index, contract_routes
-
-    beside = Path(file).with_name("provisioningInfo.json")
-    provisioning = _read_json(str(beside)) if beside.is_file() else None
-    source = _source_beside(Path(file))
-    routes = contract_routes(load_contracts(contracts_root) if contracts_root is not None else None)
-    built = build_index(data, provisioning, routes, source, permissions_file=file, provisioning_file=str(beside))
-    return index_from_dict(built, file)
 
 
 def readme_source(folder: Path) -> DataSource | None:
@@ -372,14 +328,6 @@ def readme_source(folder: Path) -> DataSource | None:
         commit.group(1) if commit else "(commit unknown)",
         commit.group(2) or "" if commit else "",
     )
-
-
-def _source_beside(file: Path) -> DataSource:
-    """The source of a Microsoft file being checked: as its README states, naming the file, else unknown."""
-    found = readme_source(file.parent)
-    if found is None:
-        return DataSource("(repository unknown)", "(commit unknown)", str(file))
-    return DataSource(found.repository, found.commit, f"{file}, as its README.md states")
 
 
 def _strings(value: Any, file: str, pointer: str) -> tuple[str, ...]:

@@ -34,9 +34,8 @@ from typing import Any
 
 from ..contracts import Operation
 from .traffic import STOPPED_PAGING, early_retry_problem
-from .wire import _Results
 from .wire_calls import OPERATION_CALLS, SdkCall
-from .wire_session import Answered, WireSession
+from .wire_session import Answered, WireResults, WireSession
 
 #: Retries a Graph SDK makes before it gives up: kiota's documented default (RetryHandlerOption.DEFAULT_MAX_RETRIES).
 RETRY_BUDGET = 3
@@ -97,7 +96,7 @@ async def _get(session: WireSession, op: Operation, call: SdkCall, entity_id: st
         return None, exc
 
 
-async def check_throttling(session: WireSession, results: _Results) -> None:
+async def check_throttling(session: WireSession, results: WireResults) -> None:
     """429 and 503 once each (retried, honouring Retry-After), and 429 every time (given up after the budget)."""
     from ..graph.emulator.faults import Fault
 
@@ -139,7 +138,7 @@ async def check_throttling(session: WireSession, results: _Results) -> None:
 
 
 def _judge_budget(
-    op: Operation, attempts: Sequence[Answered], outcome: tuple[Any, BaseException | None], results: _Results
+    op: Operation, attempts: Sequence[Answered], outcome: tuple[Any, BaseException | None], results: WireResults
 ) -> None:
     result, error = outcome
     expected = RETRY_BUDGET + 1
@@ -165,7 +164,7 @@ def _judge_budget(
     results.add_all(op, "retry budget", problems, len(attempts), note=note)
 
 
-async def check_paging(session: WireSession, results: _Results) -> None:
+async def check_paging(session: WireSession, results: WireResults) -> None:
     """A list in pages of ``PAGE_SIZE``, read with the SDK's ``PageIterator``: every item, every nextLink."""
     op = session.contracts.operations[(session.version, LIST_OP)]
     call = OPERATION_CALLS[op.id]
@@ -205,7 +204,7 @@ def _page_iterator(first: Any, request_adapter: Any) -> Any:
     return module.PageIterator(first, request_adapter)
 
 
-async def run_behaviour(session: WireSession, results: _Results) -> None:
+async def run_behaviour(session: WireSession, results: WireResults) -> None:
     """The behaviour checks, after the payload checks, on the same emulator and client."""
     await check_throttling(session, results)
     await check_paging(session, results)

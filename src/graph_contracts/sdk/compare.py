@@ -210,11 +210,11 @@ def render_diff(diff: FindingsDiff, old: str, new: str) -> str:
     return "\n".join(lines)
 
 
-def _quiet(line: str) -> None:
+def quiet(line: str) -> None:
     """The default ``progress``: say nothing."""
 
 
-def run_compare(old: str, new: str, examples: int, *, progress: Callable[[str], None] = _quiet) -> GateRun:
+def run_compare(old: str, new: str, examples: int, *, progress: Callable[[str], None] = quiet) -> GateRun:
     """Gate ``old`` and ``new`` (requirements on one SDK): the diff is the report, a break when ``new`` has one.
 
     Nothing is printed: ``progress`` is called with one line before each install-and-gate (minutes each),

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CompareError, MatrixError
-from .compare import GATE_TIMEOUT, _quiet, distribution_of, ensure_env
+from .compare import GATE_TIMEOUT, distribution_of, ensure_env, quiet
 from .models import GateRun, SdkDistribution, Verdict
 
 #: The outcomes a row counts, in the table's order.
@@ -207,7 +207,7 @@ def run_matrix(
     shard: Shard = Shard(),
     examples: int = 25,
     baseline: str | None = None,
-    progress: Callable[[str], None] = _quiet,
+    progress: Callable[[str], None] = quiet,
     versions: Callable[[str], list[str]] = index_versions,
     gate: Callable[[str, SdkDistribution, int, str | None], Row] = gate_release,
 ) -> GateRun:

@@ -335,10 +335,12 @@ def reoffset_note(diff: Difference) -> str:
 
 
 def _describe(diff: Difference | str, body: Any) -> str:
-    return f"{diff} in body {_compact(body)}"
+    return f"{diff} in body {compact_body(body)}"
 
 
-def _compact(body: Any) -> str:
+def compact_body(body: Any) -> str:
+    """``body`` as one line of JSON for a counterexample, each long string cut to its start and length."""
+
     def shorten(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: shorten(v) for k, v in value.items()}

@@ -37,9 +37,9 @@ from ..schemas import base_types, tag_required
 from ..schemas.jsonschema import odata_type_names
 from ..validation import Validator
 from .models import SdkDistribution, action_body_class, model_class
-from .report import CheckResult, with_problems
+from .report import CheckResult
 from .roundtrip import (
-    _compact,
+    compact_body,
     parse_model,
     reoffset_note,
     serialize_model,
@@ -55,58 +55,19 @@ from .wire_calls import (
     wire_examples,
 )
 from .wire_checks import (
-    _entity_body,
-    _set_pointer,
     body_differences,
+    entity_body,
     enum_paths,
     request_problems,
     response_differences,
+    set_pointer,
     split_by_side,
 )
 from .wire_session import Answered as Answered
-from .wire_session import Exchange, ResponseOverlay, ResponseTap, WireSession
+from .wire_session import Exchange, ResponseOverlay, ResponseTap, WireResults, WireSession
 from .wire_session import make_client as make_client
 
 # --------------------------------------------------------------------------- the run
-
-
-class _Results:
-    def __init__(self, session: WireSession) -> None:
-        self.session = session
-        self.items: list[CheckResult] = []
-
-    def add(
-        self,
-        op: Operation,
-        check: str,
-        status: Any,
-        examples: int,
-        counterexample: str = "",
-        note: str = "",
-        *,
-        code: str = "",
-    ) -> None:
-        s = self.session
-        self.items.append(
-            CheckResult(
-                s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, status, examples, counterexample, note, code
-            )
-        )
-
-    def add_all(
-        self,
-        op: Operation,
-        check: str,
-        problems: Sequence[str | None],
-        examples: int,
-        status_if: Any = "fail",
-        note: str = "",
-    ) -> None:
-        """The check passed, or failed with every distinct problem (the first is the counterexample)."""
-        s = self.session
-        base = CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, "pass", examples)
-        found = [p for p in problems if p]
-        self.items.append(with_problems(base, found, status_if, note=note))
 
 
 def _first(problems: Sequence[str | None]) -> str | None:
@@ -135,7 +96,7 @@ def caller_model(cls: Any, parsed: Any) -> Any:
     return cls(**values)
 
 
-async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, results: _Results) -> None:
+async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, results: WireResults) -> None:
     """A derived model posted to its base type's collection must serialize its ``@odata.type``.
 
     The model is built as a caller builds it (the constructor, then the
@@ -165,7 +126,7 @@ async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, re
         "type-tag",
         "fail",
         1,
-        f"{type_tag_problem(derived, base)} in body {_compact(body)}: `{cls.__name__}` serializes {shown} "
+        f"{type_tag_problem(derived, base)} in body {compact_body(body)}: `{cls.__name__}` serializes {shown} "
         f"(the emulator answered {_graph_message(ex.answer)})",
         f"{session.sdk.distribution} {session.sdk_version}, model {cls.__module__}.{cls.__name__}: "
         f"fix: set odata_type = {tag!r} before posting, or the SDK generator should default it",
@@ -174,7 +135,7 @@ async def _check_type_tag(session: WireSession, op: Operation, call: SdkCall, re
 
 
 async def _check_operation(
-    session: WireSession, op: Operation, call: SdkCall, examples: int, results: _Results
+    session: WireSession, op: Operation, call: SdkCall, examples: int, results: WireResults
 ) -> None:
     version = session.version
     bodies: list[Any] = [None]
@@ -196,16 +157,16 @@ async def _check_operation(
         if arrived:
             diffs = body_differences(session.comparer, op, ex.sent_body, json.loads(arrived[0]))
             for d in (d for d in diffs if d.breaking):
-                per_check.setdefault("body fidelity", []).append(f"{d} in body {_compact(ex.sent_body)}")
+                per_check.setdefault("body fidelity", []).append(f"{d} in body {compact_body(ex.sent_body)}")
             notes += [reoffset_note(d) for d in diffs if d.kind == "reoffset"][:1]
-            precision += [f"{d} in body {_compact(ex.sent_body)}" for d in diffs if d.kind == "precision"]
+            precision += [f"{d} in body {compact_body(ex.sent_body)}" for d in diffs if d.kind == "precision"]
         status = ex.answer[2] if ex.answer else None
         if ex.error or status != op.success_status:
             # The cause is part of the problem (a baseline names it): the service's error message, or the SDK's.
             cause = _graph_message(ex.answer).partition(" ")[2] if ex.answer and status != op.success_status else ""
             problems["accepted"] = [
                 f"status {status}, contract says {op.success_status}: {cause or ex.error or 'no answer'}"
-                + (f"; body {_compact(ex.sent_body)}" if ex.sent_body is not None else "")
+                + (f"; body {compact_body(ex.sent_body)}" if ex.sent_body is not None else "")
             ]
         else:
             problems["accepted"] = []
@@ -214,7 +175,9 @@ async def _check_operation(
                 diffs = response_differences(session.comparer, op, ex.answer_json(), ex.result)
             read, written = split_by_side(op, ex.result, [d for d in diffs if d.breaking])
             for side, side_diffs in (("response read", read), ("response write-back", written)):
-                per_check.setdefault(side, []).extend(f"{d} in answer {_compact(ex.answer_json())}" for d in side_diffs)
+                per_check.setdefault(side, []).extend(
+                    f"{d} in answer {compact_body(ex.answer_json())}" for d in side_diffs
+                )
             if op.response_kind == "none":
                 per_check.pop("response read", None)
                 per_check.pop("response write-back", None)
@@ -242,7 +205,7 @@ async def _check_operation(
 async def _serve(session: WireSession, op: Operation, call: SdkCall, entity: Any) -> tuple[Exchange, Any]:
     fixture = session.fixture(op)
     entity_id = fixture if call.item is not None else None
-    answer = _entity_body(entity, op)
+    answer = entity_body(entity, op)
     session.tap.serve_next(answer)
     ex = await session.exchange(op, call, None, entity_id)
     return ex, answer
@@ -253,7 +216,7 @@ async def _check_responses(
     op: Operation,
     call: SdkCall,
     examples: int,
-    results: _Results,
+    results: WireResults,
     write_back: list[str] | None = None,
 ) -> None:
     """The SDK reading answers the contract allows: generated, documented, and the contract's silent corners.
@@ -269,13 +232,13 @@ async def _check_responses(
     for entity in generated:
         ex, answer = await _serve(session, op, call, entity)
         if ex.error:
-            breaks.append(f"{ex.error} reading {_compact(answer)}")
+            breaks.append(f"{ex.error} reading {compact_body(answer)}")
             continue
         diffs = response_differences(comparer, op, answer, ex.result)
         read, written = split_by_side(op, ex.result, [d for d in diffs if d.breaking])
-        breaks += [f"{d} in answer {_compact(answer)}" for d in read]
-        write_back += [f"{d} in answer {_compact(answer)}" for d in written]
-        precision += [f"{d} in answer {_compact(answer)}" for d in diffs if d.kind == "precision"]
+        breaks += [f"{d} in answer {compact_body(answer)}" for d in read]
+        write_back += [f"{d} in answer {compact_body(answer)}" for d in written]
+        precision += [f"{d} in answer {compact_body(answer)}" for d in diffs if d.kind == "precision"]
     results.add_all(op, "generated responses", breaks, len(generated))
     if precision:
         results.add_all(
@@ -309,8 +272,8 @@ async def _check_responses(
             read, written = split_by_side(
                 op, ex.result, [d for d in response_differences(comparer, op, answer, ex.result) if d.breaking]
             )
-            problems += [f"{x} reading {_compact(answer)}" for x in ([ex.error] if ex.error else read)]
-            write_back += [f"{d} in answer {_compact(answer)}" for d in written]
+            problems += [f"{x} reading {compact_body(answer)}" for x in ([ex.error] if ex.error else read)]
+            write_back += [f"{d} in answer {compact_body(answer)}" for d in written]
         results.add_all(op, "documented examples", problems, len(valid))
     results.add_all(op, "response write-back", write_back, len(generated) + len(valid))
 
@@ -321,7 +284,7 @@ async def _check_responses(
 
 
 async def _check_unknown_enum(
-    session: WireSession, op: Operation, call: SdkCall, entity: Any, results: _Results
+    session: WireSession, op: Operation, call: SdkCall, entity: Any, results: WireResults
 ) -> None:
     paths = enum_paths(session.contracts, session.version, op.response_type or op.type)
     if not paths:
@@ -329,10 +292,10 @@ async def _check_unknown_enum(
     errors: list[str] = []
     lost: list[str] = []
     for path in paths:
-        body = _set_pointer(entity, path, UNKNOWN_MEMBER)
+        body = set_pointer(entity, path, UNKNOWN_MEMBER)
         ex, answer = await _serve(session, op, call, body)
         if ex.error:
-            errors.append(f"{ex.error} reading {_compact(answer)}")
+            errors.append(f"{ex.error} reading {compact_body(answer)}")
             continue
         for d in response_differences(session.comparer, op, answer, ex.result):
             if d.sent == UNKNOWN_MEMBER:
@@ -354,12 +317,12 @@ async def _check_unknown_enum(
 
 
 async def _check_extra_properties(
-    session: WireSession, op: Operation, call: SdkCall, entity: Any, results: _Results
+    session: WireSession, op: Operation, call: SdkCall, entity: Any, results: WireResults
 ) -> None:
     body = {**entity, **EXTRA_PROPERTIES}
     ex, answer = await _serve(session, op, call, body)
     if ex.error:
-        results.add(op, "extra properties", "fail", 1, f"{ex.error} reading {_compact(answer)}")
+        results.add(op, "extra properties", "fail", 1, f"{ex.error} reading {compact_body(answer)}")
         return
     changed = [
         d
@@ -381,7 +344,7 @@ async def _check_extra_properties(
         results.add(op, "extra properties", "pass", 1, note="unknown properties are kept in additional_data")
 
 
-async def _check_derived(session: WireSession, op: Operation, call: SdkCall, results: _Results) -> None:
+async def _check_derived(session: WireSession, op: Operation, call: SdkCall, results: WireResults) -> None:
     declared = op.response_type or op.type
     for derived in session.contracts.derived_types(session.version, declared):
         cls = model_class(session.sdk, derived)
@@ -400,7 +363,7 @@ async def _check_derived(session: WireSession, op: Operation, call: SdkCall, res
                 f"derived type {derived}",
                 "fail",
                 1,
-                ex.error or f"read as {type(model).__name__} despite @odata.type in {_compact(answer)}",
+                ex.error or f"read as {type(model).__name__} despite @odata.type in {compact_body(answer)}",
             )
         else:
             results.add(op, f"derived type {derived}", "pass", 1)
@@ -416,7 +379,7 @@ async def _check_derived(session: WireSession, op: Operation, call: SdkCall, res
                 f"derived {derived} without @odata.type",
                 "warn",
                 1,
-                f"read as {type(model).__name__}: {_compact(untagged)}",
+                f"read as {type(model).__name__}: {compact_body(untagged)}",
                 f"contract silent (@odata.type is optional): the derived type's own properties "
                 f"({', '.join(own)}) land in additional_data",
             )
@@ -447,7 +410,7 @@ async def _run(
     with running_emulator(EmulatorConfig(as_documented=True)) as emulator:
         emulator.emulator.app.add_middleware(ResponseOverlay, tap=tap)
         session = WireSession(sdk, sdk_version, emulator, tap, contracts)
-        results = _Results(session)
+        results = WireResults(session)
         try:
             for op in contracts.operations_in(sdk.version):
                 if only is not None and op.id not in only:

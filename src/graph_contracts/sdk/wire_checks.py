@@ -20,7 +20,7 @@ from ..schemas import base_types, tag_required
 from .roundtrip import (
     Comparer,
     Difference,
-    _compact,
+    compact_body,
     serialize_model,
 )
 from .traffic import SCHEMA_CHECKS, schema_problems
@@ -80,7 +80,7 @@ def request_problems(op: Operation, version: str, ex: Exchange, token: str) -> d
         for check in SCHEMA_CHECKS:
             out[check] = []
         for check, problem in schema_problems(op.id, version, arrived):
-            out[check].append(f"{problem} in body {_compact(arrived)}")
+            out[check].append(f"{problem} in body {compact_body(arrived)}")
         return out | {"body fidelity": [], "_arrived": [json.dumps(arrived)]}
     return out
 
@@ -168,14 +168,15 @@ def split_by_side(op: Operation, result: Any, diffs: Sequence[Difference]) -> tu
     return read, written
 
 
-def _entity_body(raw: Any, op: Operation) -> Any:
+def entity_body(raw: Any, op: Operation) -> Any:
     """The single entity the answer carries, for a get (entity) or list (first item)."""
     if op.response_kind == "collection":
         return {"value": [raw]}
     return raw
 
 
-def _set_pointer(body: Any, path: Sequence[str], value: Any) -> Any:
+def set_pointer(body: Any, path: Sequence[str], value: Any) -> Any:
+    """A copy of ``body`` with ``value`` at ``path`` (objects made on the way)."""
     out = copy.deepcopy(body)
     target = out
     for key in path[:-1]:

@@ -3,7 +3,9 @@
 :func:`make_client` builds the SDK's own ``GraphServiceClient`` on a static
 emulator token; :class:`ResponseOverlay` is the ASGI middleware that swaps the
 body of the emulator's 2xx answer for a crafted one; :class:`WireSession`
-performs one call and reads back what arrived (an :class:`Exchange`).
+performs one call and reads back what arrived (an :class:`Exchange`);
+:class:`WireResults` collects a run's results, for the operation checks
+(``wire``) and the behaviour checks (``behaviour``) alike.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..errors import UnknownContractError
 from ..strategies import BodyStrategies, guids
 from ..validation import Validator
 from .models import SdkDistribution, action_body_class, model_class
+from .report import CheckResult, with_problems
 from .roundtrip import (
     Comparer,
     combined_edges,
@@ -296,3 +299,47 @@ class WireSession:
         )
         validator = Validator.for_type(type_name, version=self.version, direction="response")
         return [b for b in draw_examples(strategy, count) if validator.is_valid(b)]
+
+
+class WireResults:
+    """The results of one wire run, as ``CheckResult`` rows naming the session's SDK, version and Graph version.
+
+    Filled by the operation checks (``wire``) and the behaviour checks (``behaviour``), which both take it.
+    """
+
+    def __init__(self, session: WireSession) -> None:
+        self.session = session
+        self.items: list[CheckResult] = []
+
+    def add(
+        self,
+        op: Operation,
+        check: str,
+        status: Any,
+        examples: int,
+        counterexample: str = "",
+        note: str = "",
+        *,
+        code: str = "",
+    ) -> None:
+        s = self.session
+        self.items.append(
+            CheckResult(
+                s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, status, examples, counterexample, note, code
+            )
+        )
+
+    def add_all(
+        self,
+        op: Operation,
+        check: str,
+        problems: Sequence[str | None],
+        examples: int,
+        status_if: Any = "fail",
+        note: str = "",
+    ) -> None:
+        """The check passed, or failed with every distinct problem (the first is the counterexample)."""
+        s = self.session
+        base = CheckResult(s.sdk.name, s.sdk_version, s.version, "wire", op.id, check, "pass", examples)
+        found = [p for p in problems if p]
+        self.items.append(with_problems(base, found, status_if, note=note))

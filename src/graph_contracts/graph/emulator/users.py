@@ -12,17 +12,26 @@ describe the Autopilot APIs, and this is the one directory read they need.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.responses import Response
 
 from .failures import GraphFailure
 from .render import json_response
 from .seed import USER_COLLECTION
+from .state import EmulatorStore
 from .tokens import Principal, satisfies
 
-if TYPE_CHECKING:
-    from .app import Emulator
+
+class UserDirectory(Protocol):
+    """What the route uses of the emulator (``app.Emulator``): its store, where the seeded users live.
+
+    Named here rather than imported from ``app``, which imports this module.
+    """
+
+    @property
+    def store(self) -> EmulatorStore: ...
+
 
 #: Application permissions that let an app read another user (Graph's "Get user" page, least privileged first).
 USER_READ_PERMISSIONS = (
@@ -59,7 +68,7 @@ def may_read_users(principal: Principal) -> bool:
 
 
 def answer_users(
-    emulator: Emulator, version: str, segments: Sequence[str], method: str, base_url: str, principal: Principal
+    emulator: UserDirectory, version: str, segments: Sequence[str], method: str, base_url: str, principal: Principal
 ) -> Response:
     """The answer to a request on ``/users...``: one user by id or UPN, or Graph's error."""
     if len(segments) != 2 or not segments[1]:
