@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,27 @@ def _sweep_tagged(
     clients = {v: graph_client(v) for v in graph_versions(pytestconfig)}
     failed = [d for d in cleanup(graph_contracts, clients, graph_run_tag) if d.status not in (204, 404)]
     lifecycle("the run's tagged leftovers are deleted", failed, [])
+
+
+@pytest.fixture
+def graph_http_session(graph_endpoint: Endpoint) -> Iterator[Any]:
+    """One ``requests`` session for a test's schemathesis calls: its examples share a keep-alive connection.
+
+    Without it schemathesis builds a session (adapters, pools) and opens a TCP
+    connection for every case, and the emulator accepts one: about a third of
+    the suite's requests. It is schemathesis's own class, whose cookies are
+    dropped after every call, and it starts with no headers, as the fresh
+    session did. One per test, not per run: a recorded connection belongs to
+    the test's cassette. On loopback it skips reading proxy settings from the
+    environment on every request (a proxy there could not reach the emulator).
+    """
+    from schemathesis.transport.requests import ManagedCookiesSession
+
+    session = ManagedCookiesSession()
+    session.headers.clear()
+    session.trust_env = graph_endpoint.kind == "live"
+    with session:
+        yield session
 
 
 @pytest.fixture

@@ -108,6 +108,7 @@ def test_endpoint_conforms_to_the_openapi_document(
     graph_endpoint: Endpoint,
     pytestconfig: pytest.Config,
     request: pytest.FixtureRequest,
+    graph_http_session: Any,
 ) -> None:
     if graph_endpoint.kind == "live" and method != "GET":
         pytest.skip("fuzzed writes would create untagged objects on a live tenant")
@@ -122,7 +123,9 @@ def test_endpoint_conforms_to_the_openapi_document(
         max_examples=examples, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     def run(case: Any) -> None:
-        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+        response = case.call_and_validate(
+            base_url=base_url, headers=headers, checks=CHECKS, session=graph_http_session
+        )
         statuses.append(response.status_code)
 
     # run's source seeds its derandomized cases (and so its cassette): the check wraps it, unchanged
@@ -139,6 +142,7 @@ def test_stateful_chains_follow_the_openapi_links(
     pytestconfig: pytest.Config,
     graph_contracts: ContractSet,
     graph_client: Callable[..., GraphClient],
+    graph_http_session: Any,
 ) -> None:
     """schemathesis's state machine: create or list or import, then get, update, delete and act by the id.
 
@@ -160,7 +164,7 @@ def test_stateful_chains_follow_the_openapi_links(
 
     class Chains(machine):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"base_url": base_url, "headers": headers}
+            return {"base_url": base_url, "headers": headers, "session": graph_http_session}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             steps.append((case.method, case.path, response.status_code))
