@@ -13,7 +13,7 @@ once, in the order ``paired.py`` rotates; the per-round cost ratios (candidate /
 the candidate is cheaper) are summarized as median and interquartile range. A target is met only
 when the high end of the IQR stays within it.
 
-Usage: ``python benchmarks/run_vs_baseline.py --baseline /work/wt/old130 [--rounds 7] [-- RUN_ARGS]``
+Usage: ``python benchmarks/run_vs_baseline.py --baseline DIR [--baseline DIR2] [--rounds 7] [-- RUN_ARGS]``
 (``RUN_ARGS`` go to both ``graph-contracts run``, e.g. ``--jobs 1``).
 """
 
@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,25 +67,38 @@ def run_once(python: str, extra: Sequence[str]) -> Run:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--baseline", required=True, type=Path, help="the baseline checkout, with its .venv")
+    parser.add_argument(
+        "--baseline",
+        required=True,
+        type=Path,
+        action="append",
+        help="a baseline checkout with its .venv (repeat it to compare against several in the same rounds)",
+    )
     parser.add_argument("--rounds", type=int, default=7, help="at most this many paired rounds (default 7)")
-    parser.add_argument("run_args", nargs=argparse.REMAINDER, help="arguments for both runs (after --)")
+    parser.add_argument("run_args", nargs=argparse.REMAINDER, help="arguments for every run (after --)")
     args = parser.parse_args(argv)
     extra = [a for a in args.run_args if a != "--"]
-    sides = {"baseline": str(args.baseline / ".venv" / "bin" / "python"), "candidate": sys.executable}
+    sides = {str(b): str(b / ".venv" / "bin" / "python") for b in args.baseline}
+    sides["candidate"] = sys.executable
     runs: dict[str, list[Run]] = {name: [] for name in sides}
 
-    def measure(name: str) -> float:
-        run = run_once(sides[name], extra)
-        runs[name].append(run)
-        print(f"  {name}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, exit {run.status} ({run.summary})", flush=True)
-        return run.wall
+    def measure(name: str) -> Callable[[], float]:
+        def once() -> float:
+            run = run_once(sides[name], extra)
+            runs[name].append(run)
+            print(
+                f"  {name}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, exit {run.status} ({run.summary})", flush=True
+            )
+            return run.wall
+
+        return once
 
     print(f"{os.cpu_count()} cores; load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"baseline {args.baseline}; candidate {Path(__file__).resolve().parents[1]}; run {' '.join(extra)}")
+    print(f"candidate {Path(__file__).resolve().parents[1]}; run {' '.join(extra)}")
+    names = list(sides)
     paired_rounds(
-        ("baseline", lambda: measure("baseline")),
-        [("candidate", lambda: measure("candidate"))],
+        (names[0], measure(names[0])),
+        [(n, measure(n)) for n in names[1:]],
         min_rounds=min(3, args.rounds),
         max_rounds=args.rounds,
         warmup=False,
@@ -96,11 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         cpu = Summary(tuple(r.cpu for r in runs[name]))
         passed = sum(1 for r in runs[name] if r.status == 0)
         print(f"{name}: wall {wall.text('{:.1f}', ' s')}; CPU {cpu.text('{:.1f}', ' s')}; {passed} exit 0")
-    for what, target in TARGETS.items():
-        pick = (lambda r: r.cpu) if what == "CPU" else (lambda r: r.wall)
-        ratio = Summary(tuple(pick(c) / pick(b) for b, c in zip(runs["baseline"], runs["candidate"], strict=True)))
-        verdict = "met" if ratio.high <= target else "not met" if ratio.low > target else "not shown"
-        print(f"{what} candidate / baseline, per round: {ratio.text(unit='x')}; target <= {target}x: {verdict}")
+    for baseline in names[:-1]:
+        for what, target in TARGETS.items():
+            pick: Callable[[Run], float] = (lambda r: r.cpu) if what == "CPU" else (lambda r: r.wall)
+            pairs = zip(runs[baseline], runs["candidate"], strict=True)
+            ratio = Summary(tuple(pick(c) / pick(b) for b, c in pairs))
+            verdict = "met" if ratio.high <= target else "not met" if ratio.low > target else "not shown"
+            print(f"{what} candidate / {baseline}, per round: {ratio.text(unit='x')}; target <= {target}x: {verdict}")
     return 0
 
 

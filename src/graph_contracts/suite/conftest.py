@@ -13,7 +13,7 @@ from ..graph.endpoints import Endpoint
 from ..pytest_plugin import graph_versions
 from ..strategies import SerialSource
 from .checks import lifecycle
-from .support import Created
+from .support import Created, http_session
 
 
 @pytest.fixture(autouse=True)
@@ -47,22 +47,11 @@ def _sweep_tagged(
 
 @pytest.fixture
 def graph_http_session(graph_endpoint: Endpoint) -> Iterator[Any]:
-    """One ``requests`` session for a test's schemathesis calls: its examples share a keep-alive connection.
+    """One ``requests`` session for a test's schemathesis calls (``support.http_session``).
 
-    Without it schemathesis builds a session (adapters, pools) and opens a TCP
-    connection for every case, and the emulator accepts one: about a third of
-    the suite's requests. It is schemathesis's own class, whose cookies are
-    dropped after every call, and it starts with no headers, as the fresh
-    session did. One per test, not per run: a recorded connection belongs to
-    the test's cassette. On loopback it skips reading proxy settings from the
-    environment on every request (a proxy there could not reach the emulator).
+    One per test, not per run: a recorded connection belongs to the test's cassette.
     """
-    from schemathesis.transport.requests import ManagedCookiesSession
-
-    session = ManagedCookiesSession()
-    session.headers.clear()
-    session.trust_env = graph_endpoint.kind == "live"
-    with session:
+    with http_session(graph_endpoint) as session:
         yield session
 
 
