@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from ..graph.endpoints import Endpoint
 from ..pytest_plugin import graph_versions
 from ..strategies import SerialSource
 from .checks import lifecycle
-from .support import Created
+from .support import Created, http_session
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +43,16 @@ def _sweep_tagged(
     clients = {v: graph_client(v) for v in graph_versions(pytestconfig)}
     failed = [d for d in cleanup(graph_contracts, clients, graph_run_tag) if d.status not in (204, 404)]
     lifecycle("the run's tagged leftovers are deleted", failed, [])
+
+
+@pytest.fixture
+def graph_http_session(graph_endpoint: Endpoint) -> Iterator[Any]:
+    """One ``requests`` session for a test's schemathesis calls (``support.http_session``).
+
+    One per test, not per run: a recorded connection belongs to the test's cassette.
+    """
+    with http_session(graph_endpoint) as session:
+        yield session
 
 
 @pytest.fixture

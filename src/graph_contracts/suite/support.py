@@ -16,6 +16,7 @@ from ..autopilot.catalog import AUTOPILOT_COLLECTION
 from ..cleanup import collections, id_refusal
 from ..contracts import VERSIONS, ContractSet, Operation, ServiceRefusal, default_contracts
 from ..graph.client import GraphClient, parse_retry_after
+from ..graph.endpoints import Endpoint
 from ..graph.paging import iter_items
 from ..graph.recording import pseudonymize_upns
 from ..traffic.secrets import PLACEHOLDER, is_secret_key
@@ -116,6 +117,25 @@ def unless_refused(checks: list[Any]) -> list[Any]:
         return checked
 
     return [wrap(c) for c in checks]
+
+
+def http_session(endpoint: Endpoint) -> Any:
+    """A ``requests`` session for schemathesis's calls: a test's examples share a keep-alive connection.
+
+    Without one schemathesis builds a session (adapters, pools) and opens a TCP
+    connection for every case, and the emulator accepts one: about a third of
+    the suite's requests. It is schemathesis's own class, whose cookies are
+    dropped after every call, and it starts with no headers, as the fresh
+    session did. On loopback (emulator, replay) it skips reading proxy
+    settings from the environment on every request: a proxy could not reach
+    the emulator anyway.
+    """
+    from schemathesis.transport.requests import ManagedCookiesSession
+
+    session = ManagedCookiesSession()
+    session.headers.clear()
+    session.trust_env = endpoint.kind == "live"
+    return session
 
 
 def assert_refused(response: httpx.Response, refusal: ServiceRefusal) -> None:

@@ -133,16 +133,25 @@ def test_import_identity_list_then_search_finds_them_and_a_repeat_is_refused_wit
         strategies = BodyStrategies(graph_contracts, op.version)
         identities = data.draw(st.lists(strategies.entity("importedDeviceIdentity"), min_size=1, max_size=3))
         identities = [
-            {**d, "importedDeviceIdentifier": f"{graph_run_tag}-{i}-{data.draw(st.uuids())}",
-             "description": f"{graph_run_tag}-list"}
+            {
+                **d,
+                "importedDeviceIdentifier": f"{graph_run_tag}-{i}-{data.draw(st.uuids())}",
+                "description": f"{graph_run_tag}-list",
+            }
             for i, d in enumerate(identities)
         ]
         client = graph_client(op.version)
         get = sibling(graph_contracts, op, "get")
         assert get is not None
-        response = client.request(op.method, op.path, json={
-            "importedDeviceIdentities": identities, "overwriteImportedDeviceIdentities": False,
-        }, check=False)
+        response = client.request(
+            op.method,
+            op.path,
+            json={
+                "importedDeviceIdentities": identities,
+                "overwriteImportedDeviceIdentities": False,
+            },
+            check=False,
+        )
         results = response.json().get("value", []) if response.is_success else []
         for item in results:
             if item.get("status") and isinstance(item.get("id"), str):
@@ -156,9 +165,14 @@ def test_import_identity_list_then_search_finds_them_and_a_repeat_is_refused_wit
         found = client.request(search.method, search.path, json={"importedDeviceIdentities": identities[:1]})
         finds = [f["importedDeviceIdentifier"] for f in found.json()["value"]]
         lifecycle("the search finds the identity imported", finds, [identities[0]["importedDeviceIdentifier"]])
-        again = client.request(op.method, op.path, json={
-            "importedDeviceIdentities": identities[:1], "overwriteImportedDeviceIdentities": False,
-        })
+        again = client.request(
+            op.method,
+            op.path,
+            json={
+                "importedDeviceIdentities": identities[:1],
+                "overwriteImportedDeviceIdentities": False,
+            },
+        )
         lifecycle("a repeat without overwrite is refused", [r["status"] for r in again.json()["value"]], [False])
 
 
@@ -183,8 +197,9 @@ def test_updates_change_what_a_later_get_shows_or_are_refused_as_the_service_doe
         get = sibling(graph_contracts, op, "get")
         assert create is not None and get is not None
         client = graph_client(op.version)
-        made = client.request(create.method, create.path, json=tagged(data.draw(strategies.request_body(create)),
-                                                                       create, graph_run_tag))
+        made = client.request(
+            create.method, create.path, json=tagged(data.draw(strategies.request_body(create)), create, graph_run_tag)
+        )
         path = item_path(get, made.json()["id"])
         created.add(op.version, path)
         entity = client.request("GET", path).json()

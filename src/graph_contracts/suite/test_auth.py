@@ -76,8 +76,9 @@ def test_read_permission_does_not_allow_a_write(
 #: The emulator tenant of the minimum tests (no other test reads or writes it).
 MINIMUM_TENANT = "7e1a57e0-0000-4000-8000-0000000e1a57"
 
-MINIMUM_CASES = [(o, kind) for _, o in sorted(default_contracts().operations.items())
-                 for kind in ("Application", "DelegatedWork")]
+MINIMUM_CASES = [
+    (o, kind) for _, o in sorted(default_contracts().operations.items()) for kind in ("Application", "DelegatedWork")
+]
 
 
 def _minimum_token(graph_endpoint: Endpoint, kind: str, permissions: tuple[str, ...]) -> str:
@@ -96,8 +97,9 @@ def _least(op: Operation, kind: str, graph_contracts: ContractSet) -> str:
     from ..permissions import load_permission_data
     from ..permissions.needs import requirement
 
-    need = requirement(graph_contracts, op, "Application" if kind == "Application" else "DelegatedWork",
-                       load_permission_data())
+    need = requirement(
+        graph_contracts, op, "Application" if kind == "Application" else "DelegatedWork", load_permission_data()
+    )
     if need.least is None:
         pytest.skip(f"no {kind} permission allows {op.id} ({need.source})")
     return need.least

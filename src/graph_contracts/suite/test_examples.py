@@ -87,8 +87,10 @@ def test_documented_example_request(
         return
 
     expected = example.response_status or op.success_status
-    examples(f"the documented status {expected}",
-             [] if response.status_code == expected else [f"got {response.status_code}: {response.text[:500]}"])
+    examples(
+        f"the documented status {expected}",
+        [] if response.status_code == expected else [f"got {response.status_code}: {response.text[:500]}"],
+    )
     payload = response.json()
     examples(f"the answer to {op.id} has its documented shape", schema_problems(op, payload))
     documented = example.response_body

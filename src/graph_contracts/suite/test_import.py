@@ -61,8 +61,9 @@ def test_imported_devices_settle_complete_and_a_second_import_fails_with_806(
         for sent, item in zip(devices, results, strict=True):
             lifecycle("the imported identity's id is a GUID", bool(GUID.match(item["id"])), True)
             lifecycle("the serial number imported", item["serialNumber"], sent["serialNumber"])
-            lifecycle("the import status at first", item["state"]["deviceImportStatus"],
-                      one_of=("unknown", "pending", *FINAL))
+            lifecycle(
+                "the import status at first", item["state"]["deviceImportStatus"], one_of=("unknown", "pending", *FINAL)
+            )
             entity = _settle(client, item_path(get, item["id"]), pause)
             _register_cleanup(entity, op, created, graph_contracts)
             lifecycle(f"the settled import ({entity['state']})", entity["state"]["deviceImportStatus"], "complete")
@@ -103,7 +104,11 @@ def test_a_hash_repeated_in_one_import_fails_as_duplicated(
             entity = _settle(client, item_path(get, item["id"]), graph_poll_interval)
             _register_cleanup(entity, op, created, graph_contracts)
             states.append((entity["state"]["deviceImportStatus"], entity["state"]["deviceErrorName"]))
-        lifecycle("one import of the repeated hash completes, the other fails as duplicated", sorted(states), one_of=(
-            [("complete", ""), ("error", "ZtdDeviceDuplicated")],
-            [("complete", None), ("error", "ZtdDeviceDuplicated")],
-        ))
+        lifecycle(
+            "one import of the repeated hash completes, the other fails as duplicated",
+            sorted(states),
+            one_of=(
+                [("complete", ""), ("error", "ZtdDeviceDuplicated")],
+                [("complete", None), ("error", "ZtdDeviceDuplicated")],
+            ),
+        )

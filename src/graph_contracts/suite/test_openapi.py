@@ -75,9 +75,7 @@ def _chaining_schema(version: str) -> Any:
 
 def _served(version: str, method: str, path: str) -> bool:
     """False for a route whose only operations still wait for an emulator handler (see ``awaiting_emulator``)."""
-    ops = [
-        o for o in default_contracts().operations_in(version) if o.method == method.upper() and path in o.paths
-    ]
+    ops = [o for o in default_contracts().operations_in(version) if o.method == method.upper() and path in o.paths]
     return not ops or not all(awaiting_emulator(o) for o in ops)
 
 
@@ -108,6 +106,7 @@ def test_endpoint_conforms_to_the_openapi_document(
     graph_endpoint: Endpoint,
     pytestconfig: pytest.Config,
     request: pytest.FixtureRequest,
+    graph_http_session: Any,
 ) -> None:
     if graph_endpoint.kind == "live" and method != "GET":
         pytest.skip("fuzzed writes would create untagged objects on a live tenant")
@@ -122,7 +121,7 @@ def test_endpoint_conforms_to_the_openapi_document(
         max_examples=examples, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
     def run(case: Any) -> None:
-        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS)
+        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, session=graph_http_session)
         statuses.append(response.status_code)
 
     # run's source seeds its derandomized cases (and so its cassette): the check wraps it, unchanged
@@ -139,6 +138,7 @@ def test_stateful_chains_follow_the_openapi_links(
     pytestconfig: pytest.Config,
     graph_contracts: ContractSet,
     graph_client: Callable[..., GraphClient],
+    graph_http_session: Any,
 ) -> None:
     """schemathesis's state machine: create or list or import, then get, update, delete and act by the id.
 
@@ -160,7 +160,7 @@ def test_stateful_chains_follow_the_openapi_links(
 
     class Chains(machine):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"base_url": base_url, "headers": headers}
+            return {"base_url": base_url, "headers": headers, "session": graph_http_session}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             steps.append((case.method, case.path, response.status_code))
@@ -178,10 +178,17 @@ def test_stateful_chains_follow_the_openapi_links(
 
     # a chain needs a producer step, then a step that follows its link: more scenarios than single calls need
     examples = max(40, 4 * (pytestconfig.getoption("--graph-examples") or 10))
-    chains = functools.partial(Chains.run, settings=settings(
-        max_examples=examples, stateful_step_count=6, deadline=None, database=None, derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    ))
+    chains = functools.partial(
+        Chains.run,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
     # The machine's source seeds its derandomized scenarios (hypothesis digests the class): the check
     # wraps the whole run and leaves the class as it was, so the scenarios and their cassette stay.
     openapi(f"the {version} chains", schemathesis_problems(chains))
@@ -190,5 +197,7 @@ def test_stateful_chains_follow_the_openapi_links(
     chained = [(m, p) for m, p, s in steps if "{" in p and 200 <= s < 300]
     openapi("a link carried an id: a call by id succeeded", [] if chained else [f"none of {sorted(set(steps))}"])
     left = entity_paths(graph_contracts, client, version)
-    openapi("the scenarios left the tenant as they found it",
-            [f"left {p}" for p in sorted(left - found)] + [f"took {p}" for p in sorted(found - left)])
+    openapi(
+        "the scenarios left the tenant as they found it",
+        [f"left {p}" for p in sorted(left - found)] + [f"took {p}" for p in sorted(found - left)],
+    )
