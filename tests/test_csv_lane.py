@@ -178,11 +178,7 @@ def test_a_reporter_given_counts_writes_what_it_writes_for_results(fmt: str) -> 
         reporter = Reporter(fmt, out, io.StringIO())  # type: ignore[arg-type]
         assert reporter.takes_counts
         reporter.start_file("x.csv")
-        for item in lane(data, counted=counted):
-            if isinstance(item, int):
-                reporter.clean(item)
-            else:
-                reporter.record(item)
+        reporter.take(lane(data, counted=counted))
         reporter.finish()
         outputs.append((out.getvalue(), reporter.records, reporter.per_file))
     assert outputs[0] == outputs[1]
