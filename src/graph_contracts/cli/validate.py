@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..contracts import VERSIONS
 from ..errors import ConfigurationError, GraphContractsError
-from ..resources import schemas_dir
+from ..resources import VERSIONS, schemas_dir
 from .argtypes import batch_size, positive
 from .flags import error_text
 from .options import graph_version_option

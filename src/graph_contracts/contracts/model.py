@@ -8,10 +8,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..resources import VERSIONS as VERSIONS  # defined there (the CLI reads it without this model)
+
 TypeCategory = Literal["entity", "complex", "enum"]
 ResponseKind = Literal["entity", "collection", "none"]
-
-VERSIONS: tuple[str, ...] = ("v1.0", "beta")
 
 #: Edm.Guid as Graph writes it (8-4-4-4-12 hex digits, either case): the one GUID pattern of the project.
 GUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PagingError
-from .client import GraphClient
+
+if TYPE_CHECKING:  # annotations only: the CLI reads DEFAULT_LIMITS for every command, httpx is not needed
+    from .client import GraphClient
 
 __all__ = ["DEFAULT_LIMITS", "Page", "PageLimits", "iter_items", "iter_pages", "read_all"]
 
