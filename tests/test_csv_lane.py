@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
@@ -319,3 +319,43 @@ def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(
     text = encode_hardware_hash(build_hardware_hash(hash_serial or "X", "Contoso")) if hash_serial else ""
     record = {"serialNumber": serial, "hardwareIdentifier": text if cut is None else ("A" * cut)}
     assert _excel_signs(record) == [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
+
+
+@settings(max_examples=150, deadline=None)
+@example(serial="ABC1", inner="same", uuid=bytes(16), tag="")  # an all-zero UUID: no device key
+@example(serial="ABC1", inner="same", uuid=None, tag="Sales")  # the builder's UUID: a device key
+@given(
+    serial=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20),
+    inner=st.sampled_from(["same", "empty", "other case"]),
+    uuid=st.one_of(st.none(), st.just(bytes(16)), st.binary(min_size=16, max_size=16)),
+    tag=st.sampled_from(["", "Sales"]),
+)
+def test_add_clean_holds_the_keys_batchchecker_gives_a_clean_record(
+    serial: str, inner: str, uuid: bytes | None, tag: str
+) -> None:
+    """The lane's keys (``PlainRows.add_clean``) are ``BatchChecker.keys`` of every record ``record_clean``
+    passes: a UUID or none, an all-zero UUID, the serial inside the hash equal to the field or empty."""
+    import uuid as uuidlib
+
+    from graph_contracts.autopilot.hash_fast import fast_identity
+    from graph_contracts.autopilot.rules import record_clean
+
+    inside = {"same": serial, "empty": "", "other case": serial.swapcase()}[inner]
+    guid = uuidlib.UUID(bytes_le=uuid) if uuid is not None else None
+    text = encode_hardware_hash(build_hardware_hash(inside, "Contoso", "Laptop", uuid=guid))
+    record = {"serialNumber": serial, "productKey": "", "hardwareIdentifier": text, "groupTag": tag}
+    identity = fast_identity(text)
+    if identity is None or not record_clean(record, identity):
+        assert serial != "ABC1"  # the examples are clean rows
+        return  # not a row the lane holds (add_clean is only for those)
+    general, lane = PlainRows("a.csv", {}), PlainRows("a.csv", {})
+    for row in (2, 3):
+        general.add(row, BatchChecker.keys(record, identity), serial)
+        lane.add_clean(row, record, identity)
+    assert (lane.rows, lane.kinds, lane.digests, lane.patterns, lane.serials) == (
+        general.rows,
+        general.kinds,
+        general.digests,
+        general.patterns,
+        general.serials,
+    )

@@ -597,7 +597,7 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
     fields = _split_fields(line, state.separator, len(props))
     if fields is None or not any(map(str.strip, fields)):
         return None
-    record = dict(zip(props, fields, strict=True))
+    record = dict(zip(props, fields, strict=False))  # equal lengths (``_split_fields``); strict costs a check
     if _excel_signs(record) or _formulas(record):
         return None
     return number, record, file, cast("dict[str, str]", state.names)

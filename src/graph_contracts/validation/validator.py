@@ -208,8 +208,9 @@ class Validator:
 
         The clean-row lane. The CSV reader hands over a row it can prove free of reader issues as a
         plain tuple (``PlainRow``). The lane judges it with this validator's happy path
-        (``_clean_keys``: the jsonschema-rs verdict, the hash and the record rules, each True only
-        where the full analysis finds nothing) and holds its duplicate keys in ``PlainRows``; the
+        (``clean_device``: the jsonschema-rs verdict, the hash and the record rules, each True only
+        where the full analysis finds nothing) and holds its duplicate keys in ``PlainRows``
+        (``add_clean``: the keys ``BatchChecker.keys`` gives such a row, without its tuples); the
         batch checks of up to ``LANE_ROWS`` held rows then run in one call
         (``BatchChecker.check_rows``), always before the next record's, so they see the rows in
         input order. Only a row with a batch issue becomes a ``RecordResult``; the others are counts
@@ -222,17 +223,17 @@ class Validator:
         """
         if batch is None:
             batch = BatchChecker(duplicates=duplicates)
-        lane = self.record_rules
+        clean = self.clean_device if self.record_rules else None
         pending: PlainRows | None = None  # rows found clean, before their batch checks
         try:
             for record in records:
                 if type(record) is tuple:
                     number, value, file, columns = record
-                    keys = self._clean_keys(value) if lane else None
-                    if keys is not None:
+                    identity = clean(value) if clean is not None else None
+                    if identity is not None:
                         if pending is None:
                             pending = PlainRows(file, columns)
-                        pending.add(number, keys, value["serialNumber"])
+                        pending.add_clean(number, value, identity)  # BatchChecker.keys, for a clean row
                         if len(pending) >= LANE_ROWS:
                             held, pending = pending, None
                             yield from _lane_results(batch, held, counted)
