@@ -39,7 +39,9 @@ HASHES = {
 }
 
 #: A row's parts, each a mix of clean values and the faults the rules and the reader know.
-serials = st.sampled_from([*SERIALS, "ln0001", " LN0002", "Default string", "", "LN\x07X", "1234"])
+serials = st.sampled_from(
+    [*SERIALS, "ln0001", " LN0002", "Default string", "", "LN\x07X", "1234", "=1+2", "@SUM(A1)", "+LN0003", "SN-é"]
+)
 keys = st.sampled_from(["", "", "00329-00000-0003-AA606", "bad key"])
 hashes = st.one_of(
     st.sampled_from(SERIALS).map(HASHES.__getitem__),
@@ -47,27 +49,33 @@ hashes = st.one_of(
     st.sampled_from(SERIALS).map(lambda s: HASHES[s][:-4] + "AAA="),
     st.sampled_from(["", "not base64!", "QUFB"]),
 )
-tags = st.sampled_from(["", "Sales", " Sales", "Ventes é"])
-shapes = st.sampled_from(["plain"] * 6 + ["quoted", "extra", "short", "blank", "commas", "nul"])
+tags = st.sampled_from(["", "Sales", " Sales", "Ventes é", "-Sales", "=HYPERLINK(1)", "a;b", "a,b", "a\tb"])
+shapes = st.sampled_from(["plain"] * 6 + ["quoted", "quoted separator", "extra", "short", "blank", "commas", "nul"])
 
 
 @st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
-    lines = [HEADER]
+    """Autopilot CSV files as people have them: comma or ';' or tab separated, with or without a UTF-8
+    BOM, CRLF, LF or CR line ends, quoted values (a separator inside some), formula signs, non-ASCII
+    text, and rows of the wrong shape, blank or with NUL bytes."""
+    sep = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
+    lines = [HEADER.replace(",", sep)]
     for _ in range(draw(st.integers(1, 14))):
         serial, key, text, tag, shape = draw(serials), draw(keys), draw(hashes), draw(tags), draw(shapes)
-        line = f"{serial},{key},{text},{tag}"
+        line = sep.join((serial, key, text, tag))
         line = {
-            "quoted": f'"{serial}",{key},{text},{tag}',
-            "extra": line + ",x",
-            "short": f"{serial},{key}",
+            "quoted": sep.join((f'"{serial}"', key, text, tag)),
+            "quoted separator": sep.join((serial, key, text, f'"{tag}{sep}x"')),
+            "extra": line + sep + "x",
+            "short": serial + sep + key,
             "blank": "",
-            "commas": ",,,",
-            "nul": line.replace(",", "\0", 1),
+            "commas": sep * 3,
+            "nul": line.replace(sep, "\0", 1),
         }.get(shape, line)
         lines.append(line)
-    newline = draw(st.sampled_from(["\r\n", "\n"]))
-    return (newline.join(lines) + newline).encode("utf-8")
+    newline = draw(st.sampled_from(["\r\n", "\n", "\r"]))
+    bom = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))
+    return bom + (newline.join(lines) + newline).encode("utf-8")
 
 
 def general(data: bytes, run: Run | None = None, name: str = "x.csv") -> list[RecordResult]:
