@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+
 #: Modules ``validate`` has no use for on the happy path.
 NOT_NEEDED = ("httpx", "rich", "starlette", "uvicorn", "hypothesis", "schemathesis", "vcr")
 
@@ -21,16 +23,34 @@ import contextlib, io, json, sys
 from graph_contracts.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(["validate", sys.argv[1]])
-print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2:])}))
+print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2:]))}))
 """
+
+
+def _child(path: Path, modules: tuple[str, ...]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), *modules], capture_output=True, text=True, check=True
+    )
+    found: dict[str, object] = json.loads(done.stdout)
+    return found
 
 
 def test_validate_a_csv_file_imports_no_http_client_emulator_or_suite(tmp_path: Path) -> None:
     path = tmp_path / "devices.csv"
     path.write_text("Device Serial Number,Windows Product ID,Hardware Hash\r\nSN1,,\r\n", encoding="ascii")
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), *NOT_NEEDED], capture_output=True, text=True, check=True
-    )
-    found = json.loads(done.stdout)
+    found = _child(path, NOT_NEEDED)
     assert found["code"] == 1  # the row has no hash: the file was really validated
     assert found["modules"] == []
+
+
+def test_validate_a_valid_csv_file_does_not_import_jsonschema(tmp_path: Path) -> None:
+    """jsonschema explains a record the fast verdict rejects; a file of valid records never needs it."""
+    text = encode_hardware_hash(build_hardware_hash("SN1", "Contoso", "Laptop"))
+    path = tmp_path / "devices.csv"
+    path.write_text(f"Device Serial Number,Windows Product ID,Hardware Hash\r\nSN1,,{text}\r\n", encoding="ascii")
+    found = _child(path, ("jsonschema", *NOT_NEEDED))
+    assert found["code"] == 0
+    assert found["modules"] == []
+    broken = tmp_path / "broken.json"  # a type the schema rejects: jsonschema says where and why
+    broken.write_text(json.dumps({"serialNumber": 5, "hardwareIdentifier": text}), encoding="utf-8")
+    assert _child(broken, ("jsonschema",)) == {"code": 1, "modules": ["jsonschema"]}

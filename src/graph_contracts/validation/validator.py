@@ -10,7 +10,7 @@ places each issue in the file. What the profiles mean is in ``profiles``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal, Protocol, cast
 
 from ..autopilot.catalog import root_causes
@@ -36,7 +36,7 @@ from .placing import located, place_issues
 from .plain_json import FLAT_VALUES, not_json, plain_json
 from .profiles import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, DIRECTIONS, PROFILES, Direction, Profile, check_choice
 from .results import RecordResult
-from .schema_errors import SchemaValidator, schema_issues
+from .schema_errors import schema_issues, schema_validator_class
 
 __all__ = ["DEFERRED", "LANE_ROWS", "DeferredBatch", "Merge", "Targets", "Validator", "validate", "validator_for"]
 
@@ -65,7 +65,6 @@ class Validator:
         check_choice("profile", profile, PROFILES)
         self.schema = schema
         self.profile = profile
-        self._compiled = SchemaValidator(schema)
         # Set by for_type/for_operation only: the equivalence argued in fast_validator holds for
         # the project's generated schemas, not for any schema a caller passes in.
         self._fast: Any = None
@@ -77,6 +76,12 @@ class Validator:
         self._names: frozenset[str] | None = None
         self._autopilot = autopilot if profile == "upload" else None
         self.location = location
+
+    @cached_property
+    def _compiled(self) -> Any:
+        """The schema compiled for jsonschema's errors, on first use: a stream of valid records never
+        asks (the fast verdict answers for them), so validating it does not import jsonschema."""
+        return schema_validator_class()(self.schema)
 
     @classmethod
     def for_type(
