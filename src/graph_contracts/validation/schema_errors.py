@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # imported when a payload needs jsonschema's errors: a file o
     from jsonschema.exceptions import ValidationError
 
 from ..issues import Issue, pointer_join, quote
-from ..schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN
+from ..patterns import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN
 
 PATTERN_CODES: Mapping[str, str] = {
     BASE64_PATTERN: "base64",

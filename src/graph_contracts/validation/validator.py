@@ -28,8 +28,8 @@ from ..autopilot.rules import (
 )
 from ..errors import InvalidArgumentError
 from ..issues import Issue, Location, pointer_join, quote
+from ..patterns import def_name
 from ..records import Record, csv_record
-from ..schemas import def_name
 from .fast_schema import b64_ok, base64_names, base64_properties, closed_names, collection_records, fast_validator
 from .loading import UnknownContractError, check_name, load_schema
 from .placing import located, place_issues
