@@ -15,8 +15,9 @@ from pathlib import Path
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 
-#: Modules ``validate`` has no use for on the happy path (YAML: the contracts, not the generated schemas).
-NOT_NEEDED = ("httpx", "rich", "yaml", "starlette", "uvicorn", "hypothesis", "schemathesis", "vcr")
+#: Modules ``validate`` has no use for on the happy path (YAML: the contracts, not the generated schemas;
+#: concurrent.futures: --jobs only).
+NOT_NEEDED = ("httpx", "rich", "yaml", "concurrent", "starlette", "uvicorn", "hypothesis", "schemathesis", "vcr")
 
 _CHILD = """
 import contextlib, io, json, sys
