@@ -17,7 +17,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import IO, Any, Literal, TextIO, cast
+from typing import IO, Any, Literal, TextIO
 
 from ..issues import Issue
 from ..validation.results import RecordResult
@@ -175,10 +175,10 @@ class Reporter:
         standing for that many records without issues (``Run.check_file_counts``)."""
         record, clean = self.record, self.clean
         for item in items:
-            if type(item) is int:
+            if isinstance(item, int):
                 clean(item)
             else:
-                record(cast("RecordResult", item))
+                record(item)
 
     def file_error(self, name: str, message: str, line: int = 0, column: int = 0) -> None:
         """A file that could not be read at all: one line on stderr, and in the report."""
