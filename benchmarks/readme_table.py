@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paired import Ratio, Summary, paired_rounds, timed
+from paired import Ratio, Summary, installed_env, paired_rounds, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -100,8 +100,9 @@ def run_process(command: Sequence[str], cwd: Path, *, env: dict[str, str] | None
 
 
 def clean_env() -> dict[str, str]:
-    """The environment without tenant settings, so a run never reaches a live tenant."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
+    """The environment without tenant settings, so a run never reaches a live tenant, and with
+    compiled bytecode as an installed package has it (``paired.installed_env``)."""
+    return installed_env({k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))})
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ from graph_contracts.resources import schemas_dir
 from graph_contracts.validation import Run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # paired.py beside this script, also under tox
-from paired import Ratio, Summary, paired_rounds, timed
+from paired import Ratio, Summary, installed_env, paired_rounds, timed
 
 OPERATION = "importedWindowsAutopilotDeviceIdentity.import"
 SCHEMA_PATH = f"v1.0/operations/{OPERATION}.request.json"
@@ -783,18 +783,28 @@ def reader_scaling(path: Path) -> float:
     ceiling of ``--jobs 2`` on this file at this moment (each child's own clock, process start excluded)."""
     one = run_child("csv", path)["seconds"]
     children = [
-        subprocess.Popen([sys.executable, "-c", CHILD, "csv", str(path)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, "csv", str(path)], stdout=subprocess.PIPE, text=True, env=_CHILD_ENV
+        )
         for _ in range(2)
     ]
     both = max(json.loads(child.communicate()[0])["seconds"] for child in children)
     return 2 * one / both
 
 
+#: The children's environment (``paired.installed_env``), made on first use.
+_CHILD_ENV: dict[str, str] | None = None
+
+
 def run_child(mode: str, path: Path) -> dict[str, Any]:
     """Run ``CHILD`` in a fresh interpreter; its own figures plus ``wall``, the whole process's seconds
     (interpreter start and imports included) as seen from here."""
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, mode, str(path)], check=True, capture_output=True, text=True)
+    global _CHILD_ENV
+    _CHILD_ENV = _CHILD_ENV or installed_env()  # compiled bytecode, as a pip install has it
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(path)], check=True, capture_output=True, text=True, env=_CHILD_ENV
+    )
     wall = time.perf_counter() - started
     result: dict[str, Any] = json.loads(out.stdout)
     result["wall"] = wall

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
@@ -39,7 +39,9 @@ HASHES = {
 }
 
 #: A row's parts, each a mix of clean values and the faults the rules and the reader know.
-serials = st.sampled_from([*SERIALS, "ln0001", " LN0002", "Default string", "", "LN\x07X", "1234"])
+serials = st.sampled_from(
+    [*SERIALS, "ln0001", " LN0002", "Default string", "", "LN\x07X", "1234", "=1+2", "@SUM(A1)", "+LN0003", "SN-é"]
+)
 keys = st.sampled_from(["", "", "00329-00000-0003-AA606", "bad key"])
 hashes = st.one_of(
     st.sampled_from(SERIALS).map(HASHES.__getitem__),
@@ -47,27 +49,33 @@ hashes = st.one_of(
     st.sampled_from(SERIALS).map(lambda s: HASHES[s][:-4] + "AAA="),
     st.sampled_from(["", "not base64!", "QUFB"]),
 )
-tags = st.sampled_from(["", "Sales", " Sales", "Ventes é"])
-shapes = st.sampled_from(["plain"] * 6 + ["quoted", "extra", "short", "blank", "commas", "nul"])
+tags = st.sampled_from(["", "Sales", " Sales", "Ventes é", "-Sales", "=HYPERLINK(1)", "a;b", "a,b", "a\tb"])
+shapes = st.sampled_from(["plain"] * 6 + ["quoted", "quoted separator", "extra", "short", "blank", "commas", "nul"])
 
 
 @st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
-    lines = [HEADER]
+    """Autopilot CSV files as people have them: comma or ';' or tab separated, with or without a UTF-8
+    BOM, CRLF, LF or CR line ends, quoted values (a separator inside some), formula signs, non-ASCII
+    text, and rows of the wrong shape, blank or with NUL bytes."""
+    sep = draw(st.sampled_from([",", ",", ",", ";", "\t"]))
+    lines = [HEADER.replace(",", sep)]
     for _ in range(draw(st.integers(1, 14))):
         serial, key, text, tag, shape = draw(serials), draw(keys), draw(hashes), draw(tags), draw(shapes)
-        line = f"{serial},{key},{text},{tag}"
+        line = sep.join((serial, key, text, tag))
         line = {
-            "quoted": f'"{serial}",{key},{text},{tag}',
-            "extra": line + ",x",
-            "short": f"{serial},{key}",
+            "quoted": sep.join((f'"{serial}"', key, text, tag)),
+            "quoted separator": sep.join((serial, key, text, f'"{tag}{sep}x"')),
+            "extra": line + sep + "x",
+            "short": serial + sep + key,
             "blank": "",
-            "commas": ",,,",
-            "nul": line.replace(",", "\0", 1),
+            "commas": sep * 3,
+            "nul": line.replace(sep, "\0", 1),
         }.get(shape, line)
         lines.append(line)
-    newline = draw(st.sampled_from(["\r\n", "\n"]))
-    return (newline.join(lines) + newline).encode("utf-8")
+    newline = draw(st.sampled_from(["\r\n", "\n", "\r"]))
+    bom = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))
+    return bom + (newline.join(lines) + newline).encode("utf-8")
 
 
 def general(data: bytes, run: Run | None = None, name: str = "x.csv") -> list[RecordResult]:
@@ -178,11 +186,7 @@ def test_a_reporter_given_counts_writes_what_it_writes_for_results(fmt: str) -> 
         reporter = Reporter(fmt, out, io.StringIO())  # type: ignore[arg-type]
         assert reporter.takes_counts
         reporter.start_file("x.csv")
-        for item in lane(data, counted=counted):
-            if isinstance(item, int):
-                reporter.clean(item)
-            else:
-                reporter.record(item)
+        reporter.take(lane(data, counted=counted))
         reporter.finish()
         outputs.append((out.getvalue(), reporter.records, reporter.per_file))
     assert outputs[0] == outputs[1]
@@ -323,3 +327,43 @@ def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(
     text = encode_hardware_hash(build_hardware_hash(hash_serial or "X", "Contoso")) if hash_serial else ""
     record = {"serialNumber": serial, "hardwareIdentifier": text if cut is None else ("A" * cut)}
     assert _excel_signs(record) == [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
+
+
+@settings(max_examples=150, deadline=None)
+@example(serial="ABC1", inner="same", uuid=bytes(16), tag="")  # an all-zero UUID: no device key
+@example(serial="ABC1", inner="same", uuid=None, tag="Sales")  # the builder's UUID: a device key
+@given(
+    serial=st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20),
+    inner=st.sampled_from(["same", "empty", "other case"]),
+    uuid=st.one_of(st.none(), st.just(bytes(16)), st.binary(min_size=16, max_size=16)),
+    tag=st.sampled_from(["", "Sales"]),
+)
+def test_add_clean_holds_the_keys_batchchecker_gives_a_clean_record(
+    serial: str, inner: str, uuid: bytes | None, tag: str
+) -> None:
+    """The lane's keys (``PlainRows.add_clean``) are ``BatchChecker.keys`` of every record ``record_clean``
+    passes: a UUID or none, an all-zero UUID, the serial inside the hash equal to the field or empty."""
+    import uuid as uuidlib
+
+    from graph_contracts.autopilot.hash_fast import fast_identity
+    from graph_contracts.autopilot.rules import record_clean
+
+    inside = {"same": serial, "empty": "", "other case": serial.swapcase()}[inner]
+    guid = uuidlib.UUID(bytes_le=uuid) if uuid is not None else None
+    text = encode_hardware_hash(build_hardware_hash(inside, "Contoso", "Laptop", uuid=guid))
+    record = {"serialNumber": serial, "productKey": "", "hardwareIdentifier": text, "groupTag": tag}
+    identity = fast_identity(text)
+    if identity is None or not record_clean(record, identity):
+        assert serial != "ABC1"  # the examples are clean rows
+        return  # not a row the lane holds (add_clean is only for those)
+    general, lane = PlainRows("a.csv", {}), PlainRows("a.csv", {})
+    for row in (2, 3):
+        general.add(row, BatchChecker.keys(record, identity), serial)
+        lane.add_clean(row, record, identity)
+    assert (lane.rows, lane.kinds, lane.digests, lane.patterns, lane.serials) == (
+        general.rows,
+        general.kinds,
+        general.digests,
+        general.patterns,
+        general.serials,
+    )

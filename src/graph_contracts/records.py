@@ -236,6 +236,9 @@ def csv_records(reader: AutopilotCsv, *, plain: bool = False) -> Iterator[Record
     display = reader.file
     reported = 0
     for row in reader.rows(plain=plain):
+        if type(row) is tuple and len(reader.file_issues) == reported:
+            yield row  # the lane's row (the usual one): nothing to report before it
+            continue
         own: list[Issue] = []
         if len(reader.file_issues) > reported:
             found = reader.file_issues[reported:]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The Graph API versions the project ships contracts and schemas for (a folder each). Here, not in
+#: ``contracts``, so that the CLI can name them without importing the contract model and YAML.
+VERSIONS: tuple[str, ...] = ("v1.0", "beta")
+
 _PACKAGE = Path(__file__).resolve().parent
 _CHECKOUT = _PACKAGE.parent.parent
 

@@ -593,14 +593,15 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
         return None
     if '"' in line or "\0" in line:
         return None
-    props = cast("tuple[str, ...]", state.props)
+    props: tuple[str, ...] = state.props  # type: ignore[assignment]  # not None: the caller checks (cast() is a call)
     fields = _split_fields(line, state.separator, len(props))
     if fields is None or not any(map(str.strip, fields)):
         return None
-    record = dict(zip(props, fields, strict=True))
+    record = dict(zip(props, fields, strict=False))  # equal lengths (``_split_fields``); strict costs a check
     if _excel_signs(record) or _formulas(record):
         return None
-    return number, record, file, cast("dict[str, str]", state.names)
+    names: dict[str, str] = state.names  # type: ignore[assignment]  # set with props
+    return number, record, file, names
 
 
 def _split_fields(line: str, separator: str, count: int) -> list[str] | None:

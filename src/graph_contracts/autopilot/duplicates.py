@@ -32,12 +32,18 @@ _STARTS: dict[bytes, Any] = {}
 def digest(kind: bytes, key: str | bytes) -> int:
     """A nonzero 64-bit digest of one key; ``kind`` keeps serials and hashes apart."""
     data = key.encode("utf-8", "surrogatepass") if isinstance(key, str) else key
+    state = digest_start(kind).copy()
+    state.update(data)
+    return int.from_bytes(state.digest(), "little") or 1
+
+
+def digest_start(kind: bytes) -> Any:
+    """The BLAKE2b state ``digest`` copies for a key of ``kind``: a caller that digests many keys of one
+    kind in a loop (``rules.PlainRows.add_clean``) holds it, ``copy``, ``update``, then as ``digest``."""
     start = _STARTS.get(kind)
     if start is None:
         start = _STARTS[kind] = hashlib.blake2b(digest_size=8, person=kind)
-    state = start.copy()
-    state.update(data)
-    return int.from_bytes(state.digest(), "little") or 1
+    return start
 
 
 class DigestTable:

@@ -17,7 +17,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graph_contracts.autopilot.catalog import (
     MISSING_SERIAL_AND_KEY,
@@ -26,7 +26,7 @@ from graph_contracts.autopilot.catalog import (
     Rule,
     make_issue,
 )
-from graph_contracts.autopilot.duplicates import DuplicateIndex, Positions, digest
+from graph_contracts.autopilot.duplicates import DuplicateIndex, Positions, digest, digest_start
 from graph_contracts.autopilot.hardware_hash import analyse_hardware_hash
 from graph_contracts.autopilot.hash_fast import HashIdentity, fast_identity
 from graph_contracts.autopilot.hash_layout import HardwareHash
@@ -409,12 +409,51 @@ class PlainRows:
         self.digests.extend(digests)
         self.serials.append(serial)
 
+    def add_clean(self, row: int, record: Mapping[str, Any], identity: HashIdentity) -> None:
+        """``add(row, duplicate_keys(record, identity), record["serialNumber"])`` for a record that
+        ``record_clean(record, identity)`` accepted, without the keys' tuples: the lane's rows.
+
+        What ``record_clean`` proved makes ``duplicate_keys`` short: the hash is a sound
+        4000-character text (no whitespace: its key is ``identity.text_key``); the serial is a
+        non-empty string without surrounding whitespace; the serial inside the hash is empty or that
+        serial, so it shares the serial's key and adds none. Only the SMBIOS UUID may add a
+        ``duplicate-device`` key. A test compares the two on every kind of clean record.
+        """
+        serial: str = record["serialNumber"]
+        state = _SERIAL_START.copy()
+        state.update(serial.casefold().encode("utf-8", "surrogatepass"))
+        uuid = identity.uuid_bytes
+        codes = _HASH_SERIAL_UUID if uuid is not None and uuid.strip(b"\0") else _HASH_SERIAL
+        patterns = self.patterns
+        try:
+            kind = patterns.index(codes)
+        except ValueError:
+            kind = len(patterns)
+            patterns.append(codes)
+        self.rows.append(row)
+        self.kinds.append(kind)
+        digests = self.digests
+        digests.append(int.from_bytes(identity.checksum[:8], "little") or 1)  # HashIdentity.text_key
+        digests.append(int.from_bytes(state.digest(), "little") or 1)  # digest(b"serial", ...)
+        if len(codes) == 3:
+            state = _UUID_START.copy()
+            state.update(cast("bytes", uuid))
+            digests.append(int.from_bytes(state.digest(), "little") or 1)  # digest(b"uuid", uuid)
+        self.serials.append(serial)
+
     def __getstate__(self) -> tuple[Any, ...]:
         return self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, serials = state
         self.serials = serials.split("\n") if self.rows else []
+
+
+#: The key codes of a clean record (``PlainRows.add_clean``), without and with an SMBIOS UUID.
+_HASH_SERIAL = ("duplicate-hash", "duplicate-serial")
+_HASH_SERIAL_UUID = ("duplicate-hash", "duplicate-serial", "duplicate-device")
+_SERIAL_START = digest_start(b"serial")
+_UUID_START = digest_start(b"uuid")
 
 
 def duplicate_keys(record: Mapping[str, object], decoded: Decoded | None) -> DuplicateKeys:

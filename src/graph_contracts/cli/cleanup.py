@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..contracts import VERSIONS
+from ..resources import VERSIONS
 from . import terminal
 from .options import graph_version_option, paging_options
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ..contracts import VERSIONS
+from ..resources import VERSIONS
 from .argtypes import positive
 from .terminal import error_line
 

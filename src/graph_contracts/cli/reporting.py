@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import IO, Any, Literal, TextIO
 
@@ -169,6 +170,16 @@ class Reporter:
         name = self._file or file
         self.per_file.setdefault(name, [0, 0, 0])[0] += count
         self._progress.advance(count, name)
+
+    def take(self, items: Iterable[RecordResult | int]) -> None:
+        """One file's results, in order: ``RecordResult``s, and where ``takes_counts`` is True numbers
+        standing for that many records without issues (``Run.check_file_counts``)."""
+        record, clean = self.record, self.clean
+        for item in items:
+            if isinstance(item, int):
+                clean(item)
+            else:
+                record(item)
 
     def file_error(self, name: str, message: str, line: int = 0, column: int = 0) -> None:
         """A file that could not be read at all: one line on stderr, and in the report."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..contracts import VERSIONS
+from ..resources import VERSIONS
 from .argtypes import positive
 
 

@@ -17,7 +17,6 @@ from .terminal import error_line
 
 if TYPE_CHECKING:
     from ..validation import Run
-    from .reporting import Reporter
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -27,7 +26,6 @@ def _validate(args: argparse.Namespace) -> int:
     error, 2 when a file could not be read at all or the arguments are wrong.
     """
     from ..validation import Run, UnknownContractError, Validator, resolve_target
-    from .reporting import Reporter
 
     try:  # a misspelt --type or --operation is a usage error, not a finding in every file
         type_name, operation = resolve_target(args.type, args.operation, args.graph_version)
@@ -38,7 +36,6 @@ def _validate(args: argparse.Namespace) -> int:
     except (UnknownContractError, ConfigurationError) as exc:
         error_line("graph-contracts validate", error_text(exc))
         return 2
-    reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
     # One run for all the files, so a device listed in two of them is a duplicate too.
     run = Run(type=type_name, operation=operation, version=args.graph_version, profile=args.profile)
     with contextlib.ExitStack() as stack:
@@ -46,28 +43,22 @@ def _validate(args: argparse.Namespace) -> int:
             from concurrent.futures import ProcessPoolExecutor
 
             run.use_processes(stack.enter_context(ProcessPoolExecutor(args.jobs)), args.jobs)
-        _validate_files(args.files, run, reporter)
-    reporter.finish()
-    return reporter.exit_code()
+        return _validate_files(args, run)
 
 
-def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
-    """Each file's results to the reporter; an unreadable file is reported and the others still checked."""
+def _validate_files(args: argparse.Namespace, run: Run) -> int:
+    """Each file's results to the report; an unreadable file is reported and the others still checked."""
     from ..errors import InputFileError
     from ..validation import STDIN_NAME
+    from .reporting import Reporter
 
-    for name in files:
+    reporter = Reporter(args.format, sys.stdout, sys.stderr, max_issues=args.max_issues)
+    for name in args.files:
         reporter.start_file(STDIN_NAME if name == "-" else name)
         try:
-            if reporter.takes_counts:  # the records without issues as numbers: no object per clean CSV row
-                for item in run.check_file_counts(name):
-                    if isinstance(item, int):
-                        reporter.clean(item)
-                    else:
-                        reporter.record(item)
-            else:
-                for result in run.check_file(name):
-                    reporter.record(result)
+            # The records without issues as numbers where the format writes nothing for them: no
+            # object per clean CSV row.
+            reporter.take(run.check_file_counts(name) if reporter.takes_counts else run.check_file(name))
         except BrokenPipeError:
             raise  # the reader of our output went away (`| head`): not the input's fault; main() stops
         except InputFileError as exc:
@@ -79,6 +70,8 @@ def _validate_files(files: list[str], run: Run, reporter: Reporter) -> None:
             reporter.file_error(STDIN_NAME if name == "-" else name, "the data is nested too deeply to validate")
         except OSError as exc:
             reporter.file_error(STDIN_NAME if name == "-" else name, exc.strerror or str(exc))
+    reporter.finish()
+    return reporter.exit_code()
 
 
 def _csv_to_payload(args: argparse.Namespace) -> int:

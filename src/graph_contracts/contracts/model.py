@@ -8,13 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..patterns import GUID_PATTERN as GUID_PATTERN  # defined there (the validator reads it without this model)
+from ..resources import VERSIONS as VERSIONS  # defined there (the CLI reads it without this model)
+
 TypeCategory = Literal["entity", "complex", "enum"]
 ResponseKind = Literal["entity", "collection", "none"]
 
-VERSIONS: tuple[str, ...] = ("v1.0", "beta")
-
-#: Edm.Guid as Graph writes it (8-4-4-4-12 hex digits, either case): the one GUID pattern of the project.
-GUID_PATTERN = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 #: ``GUID_PATTERN`` compiled; use ``GUID.fullmatch`` so that a trailing newline is no GUID.
 GUID = re.compile(GUID_PATTERN)
 

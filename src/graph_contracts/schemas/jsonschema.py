@@ -10,22 +10,17 @@ Each schema is self-contained: referenced types live in its ``$defs``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from ..contracts import ContractSet, Operation, Property, TypeContract
-from ..contracts.model import GUID_PATTERN
+from ..patterns import BASE64_PATTERN as BASE64_PATTERN  # the patterns and names are shared with the validator
+from ..patterns import DATETIME_PATTERN as DATETIME_PATTERN
+from ..patterns import GUID_PATTERN as GUID_PATTERN
+from ..patterns import Direction as Direction
+from ..patterns import def_name as def_name
 
-Direction = Literal["request", "response"]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://graph-contracts.invalid/schemas"
-
-#: Standard base64 with padding: what Get-WindowsAutopilotInfo and the msgraph SDKs send.
-BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-#: RFC 3339 with a mandatory offset; checked by pattern so no optional format package is needed.
-DATETIME_PATTERN = (
-    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:"
-    r"(?:[0-5][0-9]|60)(?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
-)
 
 
 def _int(bits: int) -> dict[str, Any]:
@@ -90,10 +85,6 @@ def base_types(contracts: ContractSet, version: str, name: str) -> tuple[str, ..
         out.append(current)
         current = contracts.types[(version, current)].base_type
     return tuple(out)
-
-
-def def_name(type_name: str, direction: Direction) -> str:
-    return type_name if direction == "response" else f"{type_name}.request"
 
 
 def odata_type_names(contracts: ContractSet, version: str, t: TypeContract) -> list[str]:

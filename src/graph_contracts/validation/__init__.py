@@ -20,6 +20,8 @@ This package is the public face: import from ``graph_contracts.validation``, not
 
 from __future__ import annotations
 
+from typing import Any
+
 from .csv_payloads import Payloads, csv_problems, csv_to_payloads, device_record, earlier_batches
 from .files import MAX_JSON_BYTES, STDIN_NAME, Run, check_autopilot_csv, check_file, csv_issues, validate_file
 from .loading import UnknownContractError
@@ -27,7 +29,7 @@ from .placing import place_issues
 from .plain_json import MAX_NESTING
 from .profiles import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, DIRECTIONS, PROFILES, Direction, Profile
 from .results import RecordResult
-from .schema_errors import JSON_TYPE_NAMES, PATTERN_CODES, SchemaValidator, schema_issues
+from .schema_errors import JSON_TYPE_NAMES, PATTERN_CODES, schema_issues, schema_validator_class
 from .targets import request_names, resolve_target
 from .validator import Validator, odata_type_validator, validate
 
@@ -64,3 +66,10 @@ __all__ = [
     "validate",
     "validate_file",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``SchemaValidator``, built (and jsonschema imported) when first asked for (``schema_errors``)."""
+    if name == "SchemaValidator":
+        return schema_validator_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..autopilot.hash_fast import strict_b64decode
-from ..schemas import BASE64_PATTERN
+from ..patterns import BASE64_PATTERN
 from .profiles import AUTOPILOT_COLLECTION
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..autopilot import AutopilotCsv
 from ..autopilot.csv_reader import PlainRow
@@ -31,6 +30,9 @@ from .parallel import PART_BYTES, check_file_parallel, widen_result_pipe
 from .profiles import AUTOPILOT_TYPE, Profile
 from .results import RecordResult
 from .validator import Validator, odata_type_validator, validator_for
+
+if TYPE_CHECKING:  # a pool is made by the caller (validate --jobs)
+    from concurrent.futures import Executor
 
 __all__ = [
     "MAX_JSON_BYTES",

@@ -39,9 +39,8 @@ import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 try:
     import fcntl
@@ -57,6 +56,9 @@ from ..issues import Issue, Location
 from ..records import csv_records, sniff
 from .results import RecordResult
 from .validator import DEFERRED, DeferredBatch, DeferredCall, Merge, Validator
+
+if TYPE_CHECKING:  # concurrent.futures (and logging) are imported by the callers that make a pool
+    from concurrent.futures import Executor, Future
 
 __all__ = ["PART_BYTES", "check_file_parallel", "widen_result_pipe"]
 
@@ -350,6 +352,8 @@ def check_file_parallel(
 def _merge(
     run: PartedRun, pieces: list[_Piece], pool: Executor, window: int, counted: bool
 ) -> Iterator[RecordResult | int]:
+    from concurrent.futures import BrokenExecutor
+
     name = pieces[0].display
     merge = Merge(run.duplicates)
     waiting = iter(pieces)

@@ -6,14 +6,14 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from jsonschema.validators import extend
+if TYPE_CHECKING:  # imported when a payload needs jsonschema's errors: a file of valid records never does
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 from ..issues import Issue, pointer_join, quote
-from ..schemas import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN
+from ..patterns import BASE64_PATTERN, DATETIME_PATTERN, GUID_PATTERN
 
 PATTERN_CODES: Mapping[str, str] = {
     BASE64_PATTERN: "base64",
@@ -43,6 +43,8 @@ def _pointer(path: Iterable[Any]) -> str:
 def _issue_from_error(error: ValidationError) -> Issue:
     """One jsonschema error as an ``Issue`` with a stable code and a message naming the value."""
     if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         # A nullable slot fails both branches; the non-null branch explains it better.
         deepest = best_match(e for e in error.context if e.validator != "type" or e.validator_value != "null")
         if deepest is not None:
@@ -113,11 +115,30 @@ def _anchored(pattern: str) -> re.Pattern[str]:
 
 def _pattern_keyword(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if isinstance(instance, str) and _anchored(pattern).search(instance) is None:
+        from jsonschema.exceptions import ValidationError
+
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-#: Draft 2020-12 with ``pattern`` anchored as JSON Schema means it (see ``_anchored``).
-SchemaValidator: Any = extend(Draft202012Validator, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
+@lru_cache(maxsize=1)
+def schema_validator_class() -> Any:
+    """``SchemaValidator``: Draft 2020-12 with ``pattern`` anchored as JSON Schema means it (see ``_anchored``).
+
+    Built, and jsonschema imported, on first use: importing jsonschema is about a quarter of the
+    start of ``graph-contracts validate``, and a file of valid records never needs its errors
+    (``Validator`` compiles its schema with this class only when a payload fails the fast verdict).
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+
+    return extend(Draft202012Validator, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
+
+
+def __getattr__(name: str) -> Any:
+    """``SchemaValidator``, the class ``schema_validator_class`` builds on first use."""
+    if name == "SchemaValidator":
+        return schema_validator_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def schema_issues(validator: Draft202012Validator, obj: Any) -> list[Issue]:

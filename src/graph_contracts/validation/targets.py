@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import difflib
 
-from ..contracts import VERSIONS
 from ..errors import ConfigurationError, Setting, Words
-from ..resources import schemas_dir
+from ..resources import VERSIONS, schemas_dir
 
 _KINDS = {"types": "a type", "operations": "an operation"}
 

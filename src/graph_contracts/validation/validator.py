@@ -10,7 +10,7 @@ places each issue in the file. What the profiles mean is in ``profiles``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Literal, Protocol, cast
 
 from ..autopilot.catalog import root_causes
@@ -28,15 +28,15 @@ from ..autopilot.rules import (
 )
 from ..errors import InvalidArgumentError
 from ..issues import Issue, Location, pointer_join, quote
+from ..patterns import def_name
 from ..records import Record, csv_record
-from ..schemas import def_name
 from .fast_schema import b64_ok, base64_names, base64_properties, closed_names, collection_records, fast_validator
 from .loading import UnknownContractError, check_name, load_schema
 from .placing import located, place_issues
 from .plain_json import FLAT_VALUES, not_json, plain_json
 from .profiles import AUTOPILOT_COLLECTION, AUTOPILOT_TYPE, DIRECTIONS, PROFILES, Direction, Profile, check_choice
 from .results import RecordResult
-from .schema_errors import SchemaValidator, schema_issues
+from .schema_errors import schema_issues, schema_validator_class
 
 __all__ = ["DEFERRED", "LANE_ROWS", "DeferredBatch", "Merge", "Targets", "Validator", "validate", "validator_for"]
 
@@ -65,7 +65,6 @@ class Validator:
         check_choice("profile", profile, PROFILES)
         self.schema = schema
         self.profile = profile
-        self._compiled = SchemaValidator(schema)
         # Set by for_type/for_operation only: the equivalence argued in fast_validator holds for
         # the project's generated schemas, not for any schema a caller passes in.
         self._fast: Any = None
@@ -77,6 +76,12 @@ class Validator:
         self._names: frozenset[str] | None = None
         self._autopilot = autopilot if profile == "upload" else None
         self.location = location
+
+    @cached_property
+    def _compiled(self) -> Any:
+        """The schema compiled for jsonschema's errors, on first use: a stream of valid records never
+        asks (the fast verdict answers for them), so validating it does not import jsonschema."""
+        return schema_validator_class()(self.schema)
 
     @classmethod
     def for_type(
@@ -208,8 +213,9 @@ class Validator:
 
         The clean-row lane. The CSV reader hands over a row it can prove free of reader issues as a
         plain tuple (``PlainRow``). The lane judges it with this validator's happy path
-        (``_clean_keys``: the jsonschema-rs verdict, the hash and the record rules, each True only
-        where the full analysis finds nothing) and holds its duplicate keys in ``PlainRows``; the
+        (``clean_device``: the jsonschema-rs verdict, the hash and the record rules, each True only
+        where the full analysis finds nothing) and holds its duplicate keys in ``PlainRows``
+        (``add_clean``: the keys ``BatchChecker.keys`` gives such a row, without its tuples); the
         batch checks of up to ``LANE_ROWS`` held rows then run in one call
         (``BatchChecker.check_rows``), always before the next record's, so they see the rows in
         input order. Only a row with a batch issue becomes a ``RecordResult``; the others are counts
@@ -222,17 +228,17 @@ class Validator:
         """
         if batch is None:
             batch = BatchChecker(duplicates=duplicates)
-        lane = self.record_rules
+        clean = self.clean_device if self.record_rules else None
         pending: PlainRows | None = None  # rows found clean, before their batch checks
         try:
             for record in records:
                 if type(record) is tuple:
                     number, value, file, columns = record
-                    keys = self._clean_keys(value) if lane else None
-                    if keys is not None:
+                    identity = clean(value) if clean is not None else None
+                    if identity is not None:
                         if pending is None:
                             pending = PlainRows(file, columns)
-                        pending.add(number, keys, value["serialNumber"])
+                        pending.add_clean(number, value, identity)  # BatchChecker.keys, for a clean row
                         if len(pending) >= LANE_ROWS:
                             held, pending = pending, None
                             yield from _lane_results(batch, held, counted)
