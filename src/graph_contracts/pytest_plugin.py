@@ -20,10 +20,9 @@ from .contracts.clouds import CloudGap, load_cloud_gaps, skip_reason
 from .graph.auth import StaticToken
 from .graph.client import GraphClient, RetryPolicy
 from .graph.endpoints import Endpoint, TokenKind, open_endpoint
-from .resources import cassettes_dir
+from .resources import VERSIONS, cassettes_dir
 
 ENDPOINTS = ("emulator", "replay", "live")
-VERSIONS = ("v1.0", "beta")
 MARKERS = {
     "graph_live": "needs a live tenant (--graph-endpoint live)",
     "graph_write": "creates or deletes objects; on a live tenant only with --graph-allow-writes",

@@ -13,9 +13,9 @@ from typing import Literal
 from ..autopilot.catalog import AUTOPILOT_COLLECTION as AUTOPILOT_COLLECTION  # the Autopilot import's body
 from ..autopilot.catalog import AUTOPILOT_TYPE as AUTOPILOT_TYPE  # the type the Autopilot rules apply to
 from ..errors import InvalidArgumentError
+from ..patterns import Direction as Direction  # one definition, beside def_name that takes it
 
 Profile = Literal["contract", "upload"]
-Direction = Literal["request", "response"]
 PROFILES: tuple[Profile, ...] = ("contract", "upload")
 DIRECTIONS: tuple[Direction, ...] = ("request", "response")
 
