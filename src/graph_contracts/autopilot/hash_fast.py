@@ -23,10 +23,8 @@ from graph_contracts.autopilot.hash_layout import (
     MAGIC,
     TRAILER_SIZE,
     TRAILER_TAG,
-    TYPE_MANUFACTURER,
-    TYPE_SERIAL,
-    TYPE_SMBIOS_UUID,
 )
+from graph_contracts.autopilot.hash_walk import walk as _walk
 
 
 def _stdlib_strict_b64(text: str | bytes) -> bytes:
@@ -86,12 +84,7 @@ class HashIdentity(NamedTuple):
 
 _ZERO_PADDING = memoryview(bytes(HASH_SIZE))
 _TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
-#: A record header read in one call: (type as the full walk reads it, a uint16 whose high byte must
-#: be 0 for the wanted types; total length). Beats indexing the four bytes on hashes of 30 records.
-_RECORD_HEADER = struct.Struct("<HH").unpack_from
-_RECORD_LENGTH = struct.Struct("<2xH").unpack_from
 _MAGIC_0, _MAGIC_1 = MAGIC
-_WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
 _sha256 = hashlib.sha256
 _new_identity = tuple.__new__  # HashIdentity's generated __new__ is a Python function; this is its C core
 
@@ -104,8 +97,8 @@ def fast_identity(text: object) -> HashIdentity | None:
     diagnosis to say what is wrong only then. The happy path of a real 4000-character hash:
     one strict decode (no regular expressions, no round trip: 4000 characters without ``=``
     have no unused bits), the SHA-256, a comparison of the padding with zeros, and a
-    ``struct`` walk that keeps only the offsets of the three records the rules read; no
-    object per record.
+    walk of the records (``hash_walk``: in C where it built) that keeps only the offsets of the
+    three records the rules read; no object per record.
     """
     found = _sound_layout(text)
     if found is None:
@@ -172,32 +165,12 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
     checksum = _sha256(blob[:end]).digest()
     if checksum != blob[end + 4 : tail]:
         return None
-    serial = manufacturer = uuid = 0
-    pos = HEADER_SIZE
-    # A record running past ``end`` leaves ``pos > end``: one test after the loops replaces the full
-    # walk's test per record (a header read near ``end`` reads the trailer: safe).
-    while pos < end:
-        kind, length = _RECORD_HEADER(blob, pos)
-        if length < HEADER_SIZE:
-            return None
-        if kind in _WANTED:
-            if kind == TYPE_SERIAL:
-                serial = serial or pos
-            elif kind == TYPE_MANUFACTURER:
-                manufacturer = manufacturer or pos
-            else:
-                uuid = uuid or pos
-            if serial and manufacturer and uuid:
-                pos += length
-                break
-        pos += length
-    while pos < end:  # the three records found: only the lengths are left to check
-        length = _RECORD_LENGTH(blob, pos)[0]
-        if length < HEADER_SIZE:
-            return None
-        pos += length
-    if pos != end or not serial or not manufacturer:
+    # The records (hash_walk: C where it built, else the Python reference). Every header it reads
+    # lies before ``end`` + 3, inside the trailer at most: ``tail`` <= HASH_SIZE was checked above.
+    offsets = _walk(blob, end)
+    if offsets is None:
         return None
+    serial, manufacturer, uuid = offsets
     # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
     # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.
     if (
