@@ -46,7 +46,11 @@ class HashWalkBuildHook(BuildHookInterface):
         relative = "graph_contracts/autopilot/" + built.name
         if version == "editable":
             target = Path(self.root, "src", relative)
-            shutil.copyfile(built, target)
+            # A new file moved over the old one, not written into it: a process that has the old one
+            # loaded (a test run) keeps its copy intact.
+            staged = target.with_name(target.name + ".new")
+            shutil.copyfile(built, staged)
+            os.replace(staged, target)
             self._say(f"built {target.relative_to(self.root)} in place for the editable install")
         else:
             build_data["force_include"][str(built)] = relative

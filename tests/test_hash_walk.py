@@ -1,7 +1,8 @@
-"""The record walk of the hash fast path: the C extension (``_hashwalk``) against the Python reference.
+"""The layout checks of the hash fast path: the C extension (``_hashwalk``) against the Python reference.
 
-``hash_walk.walk_records`` is the reference; ``_hashwalk.walk`` must give the same answer on any
-bytes and any end offset, including headers near or past the end of the buffer. The extension is
+``hash_walk.walk_records`` and ``hash_walk.sound_records_py`` are the reference; ``_hashwalk.walk``
+and ``_hashwalk.sound_records`` must give the same answers on any bytes (and any end offset),
+including headers near or past the end of the buffer and broken framing. The extension is
 built by ``pip install`` wherever a compiler is available; only a build that was pure Python on
 purpose (``GRAPH_CONTRACTS_PURE_PYTHON``) may skip the comparison.
 """
@@ -42,7 +43,8 @@ def test_the_extension_was_built_and_is_the_walk_in_use() -> None:
     compiled = _compiled()
     assert hash_walk.IMPLEMENTATION == "c"
     assert hash_walk.walk is compiled.walk
-    assert hash_fast._walk is compiled.walk
+    assert hash_walk.sound_records is compiled.sound_records
+    assert hash_fast._sound_records is compiled.sound_records
 
 
 def _real_layout(index: int) -> bytes:
@@ -148,6 +150,48 @@ def test_c_and_python_agree_on_mutated_real_hashes(
     blob = bytes(data[:cut] if cut is not None else data)
     for at in (end, end + end_shift, _end(blob) if len(blob) >= 4 else 0):
         assert compiled.walk(blob, at) == hash_walk.walk_records(blob, at)
+    assert compiled.sound_records(blob) == hash_walk.sound_records_py(blob)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    index=st.integers(0, 50),
+    where=st.sampled_from(["magic", "end", "trailer", "padding", "records", "none"]),
+    offset=st.integers(0, 40),
+    value=st.integers(0, 255),
+)
+def test_c_and_python_agree_on_the_framing_of_real_hashes(index: int, where: str, offset: int, value: int) -> None:
+    """One byte set in each part of the framing (the magic, the end offset, the trailer's tag and
+    size, the padding, the records) of a real-size hash, and the hash as built."""
+    compiled = _compiled()
+    data = bytearray(_real_layout(index))
+    end = _end(data)
+    at = {
+        "magic": offset % 2,
+        "end": 2 + offset % 2,
+        "trailer": end + offset % 4,
+        "padding": end + TRAILER_SIZE + offset * 37,
+        "records": HEADER_SIZE + offset,
+        "none": None,
+    }[where]
+    if at is not None:
+        data[at] = value
+    blob = bytes(data)
+    found = compiled.sound_records(blob)
+    assert found == hash_walk.sound_records_py(blob)
+    if where == "none":
+        assert found is not None and found[0] == end
+
+
+def test_sound_records_reads_only_hash_sized_buffers() -> None:
+    compiled = _compiled()
+    blob = _real_layout(1)
+    assert compiled.sound_records(blob) is not None
+    for cut in (blob[:-1], blob + b"\0", b"", b"OA"):
+        assert compiled.sound_records(cut) is None
+        assert hash_walk.sound_records_py(cut) is None
+    with pytest.raises(TypeError):
+        compiled.sound_records(bytearray(blob))
 
 
 def test_the_c_walk_refuses_what_is_not_bytes_and_int() -> None:
@@ -171,7 +215,8 @@ def test_the_environment_variable_forces_the_python_walk() -> None:
         "from graph_contracts.autopilot import hash_walk, hash_fast\n"
         "import sys\n"
         "assert hash_walk.IMPLEMENTATION == 'python', hash_walk.IMPLEMENTATION\n"
-        "assert hash_fast._walk is hash_walk.walk_records\n"
+        "assert hash_walk.walk is hash_walk.walk_records\n"
+        "assert hash_fast._sound_records is hash_walk.sound_records_py\n"
         "identity = hash_fast.fast_identity(sys.argv[1])\n"
         "assert identity is not None and identity.serial_number == 'SN00003', identity\n"
         "assert not hash_fast.hash_is_sound('A' + sys.argv[1][1:])\n"

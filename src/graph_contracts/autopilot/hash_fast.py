@@ -10,21 +10,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import struct
 import sys
 import uuid as uuidlib
 from collections.abc import Callable
 from typing import NamedTuple
 
 from graph_contracts.autopilot.hash_layout import (
-    HASH_SIZE,
     HASH_TEXT_LENGTH,
     HEADER_SIZE,
-    MAGIC,
     TRAILER_SIZE,
-    TRAILER_TAG,
 )
-from graph_contracts.autopilot.hash_walk import walk as _walk
+from graph_contracts.autopilot.hash_walk import sound_records as _sound_records
 
 
 def _stdlib_strict_b64(text: str | bytes) -> bytes:
@@ -82,9 +78,6 @@ class HashIdentity(NamedTuple):
         return str(uuidlib.UUID(bytes_le=self.uuid_bytes)) if self.uuid_bytes else None
 
 
-_ZERO_PADDING = memoryview(bytes(HASH_SIZE))
-_TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
-_MAGIC_0, _MAGIC_1 = MAGIC
 _sha256 = hashlib.sha256
 _new_identity = tuple.__new__  # HashIdentity's generated __new__ is a Python function; this is its C core
 
@@ -151,26 +144,14 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
         blob = _b64decode(text, None, True)  # strict; 4000 characters without '=': 3000 bytes
     except (ValueError, TypeError):
         return None
-    if blob[0] != _MAGIC_0 or blob[1] != _MAGIC_1:
+    # The framing and the records (hash_walk: in C where it built, else the Python reference).
+    found = _sound_records(blob)
+    if found is None:
         return None
-    end = blob[2] | blob[3] << 8
-    tail = end + TRAILER_SIZE
-    if (
-        end <= HEADER_SIZE
-        or tail > HASH_SIZE
-        or not blob.startswith(_TRAILER_HEAD, end)
-        or not blob.endswith(_ZERO_PADDING[tail:])
-    ):
-        return None
+    end, serial, manufacturer, uuid = found
     checksum = _sha256(blob[:end]).digest()
-    if checksum != blob[end + 4 : tail]:
+    if checksum != blob[end + 4 : end + TRAILER_SIZE]:
         return None
-    # The records (hash_walk: C where it built, else the Python reference). Every header it reads
-    # lies before ``end`` + 3, inside the trailer at most: ``tail`` <= HASH_SIZE was checked above.
-    offsets = _walk(blob, end)
-    if offsets is None:
-        return None
-    serial, manufacturer, uuid = offsets
     # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
     # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.
     if (

@@ -1,11 +1,12 @@
-"""The record walk of a decoded hardware hash: the C extension where it built, else the Python reference.
+"""The layout checks of a decoded hardware hash: the C extension where it built, else the Python reference.
 
-``walk_records`` is the reference: what the fast path (``hash_fast``) asks of the records
-between offset 4 and ``end``. ``_hashwalk.walk`` (``_hashwalk.c``) is the same loop in C,
+``walk_records`` (the records between offset 4 and ``end``) and ``sound_records_py`` (the
+framing around them, then the walk) are the reference: what the fast path (``hash_fast``) asks
+of a decoded hash besides its checksum. ``_hashwalk`` (``_hashwalk.c``) does the same in C,
 compiled when the package is installed (``hatch_build.py``); on a real hash of about 30
-records it takes a fraction of the interpreter's time, which is most of what the upload
-profile's ``is_valid`` spent (benchmarks/README.md, "Where the time of upload is_valid goes").
-A property test checks the two agree. ``walk`` is the one in use: the C one unless it did
+records the Python walk was most of what the upload profile's ``is_valid`` spent
+(benchmarks/README.md, "Where the time of upload is_valid goes"). Property tests check the two
+agree. ``walk`` and ``sound_records`` are the ones in use: the C ones unless the extension did
 not build or ``GRAPH_CONTRACTS_PURE_PYTHON`` is set (to anything but ``0``) at import.
 """
 
@@ -15,9 +16,18 @@ import os
 import struct
 from collections.abc import Callable
 
-from graph_contracts.autopilot.hash_layout import HEADER_SIZE, TYPE_MANUFACTURER, TYPE_SERIAL, TYPE_SMBIOS_UUID
+from graph_contracts.autopilot.hash_layout import (
+    HASH_SIZE,
+    HEADER_SIZE,
+    MAGIC,
+    TRAILER_SIZE,
+    TRAILER_TAG,
+    TYPE_MANUFACTURER,
+    TYPE_SERIAL,
+    TYPE_SMBIOS_UUID,
+)
 
-__all__ = ["IMPLEMENTATION", "PURE_PYTHON_ENV", "walk", "walk_records"]
+__all__ = ["IMPLEMENTATION", "PURE_PYTHON_ENV", "sound_records", "sound_records_py", "walk", "walk_records"]
 
 #: Set to anything but ``0`` (or empty) to use the Python walk even where the C one built.
 PURE_PYTHON_ENV = "GRAPH_CONTRACTS_PURE_PYTHON"
@@ -27,6 +37,9 @@ PURE_PYTHON_ENV = "GRAPH_CONTRACTS_PURE_PYTHON"
 _RECORD_HEADER = struct.Struct("<HH").unpack_from
 _RECORD_LENGTH = struct.Struct("<2xH").unpack_from
 _WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
+_ZERO_PADDING = memoryview(bytes(HASH_SIZE))
+_TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
+_MAGIC_0, _MAGIC_1 = MAGIC
 
 
 def walk_records(blob: bytes, end: int) -> tuple[int, int, int] | None:
@@ -69,14 +82,40 @@ def walk_records(blob: bytes, end: int) -> tuple[int, int, int] | None:
     return serial, manufacturer, uuid
 
 
-def _pick() -> tuple[Callable[[bytes, int], tuple[int, int, int] | None], str]:
+def sound_records_py(blob: bytes) -> tuple[int, int, int, int] | None:
+    """(end, serial, manufacturer, uuid) of a decoded hash whose framing holds and whose records
+    ``walk_records`` accepts, else None. The framing: 3000 bytes, the magic, an end offset past the
+    header that leaves room for the trailer, the trailer's tag and size at it, zeros after the
+    trailer. The checksum is left to the caller, which compares it with hashlib's SHA-256.
+    """
+    if len(blob) != HASH_SIZE or blob[0] != _MAGIC_0 or blob[1] != _MAGIC_1:
+        return None
+    end = blob[2] | blob[3] << 8
+    tail = end + TRAILER_SIZE
+    if (
+        end <= HEADER_SIZE
+        or tail > HASH_SIZE
+        or not blob.startswith(_TRAILER_HEAD, end)
+        or not blob.endswith(_ZERO_PADDING[tail:])
+    ):
+        return None
+    found = walk_records(blob, end)
+    return None if found is None else (end, *found)
+
+
+Walk = Callable[[bytes, int], "tuple[int, int, int] | None"]
+SoundRecords = Callable[[bytes], "tuple[int, int, int, int] | None"]
+
+
+def _pick() -> tuple[Walk, SoundRecords, str]:
     if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
-        return walk_records, "python"
+        return walk_records, sound_records_py, "python"
     try:
-        from graph_contracts.autopilot._hashwalk import walk as compiled
+        from graph_contracts.autopilot import _hashwalk
     except ImportError:  # not built: no compiler at install, or a platform without wheels
-        return walk_records, "python"
-    return compiled, "c"
+        return walk_records, sound_records_py, "python"
+    return _hashwalk.walk, _hashwalk.sound_records, "c"
 
 
-walk, IMPLEMENTATION = _pick()
+#: The walks in use: the C ones where the extension built (and the environment does not say no).
+walk, sound_records, IMPLEMENTATION = _pick()
