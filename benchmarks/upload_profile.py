@@ -74,8 +74,9 @@ def parts(rounds: int) -> None:
         ("  hash_is_sound: the hash rules", hash_fast.hash_is_sound, texts),
         ("    of it, pybase64 strict decode", lambda t: pybase64.b64decode(t, None, True), texts),
         ("    of it, sha256(blob[:end]).digest()", lambda b: sha256(b[: b[2] | b[3] << 8]).digest(), blobs),
-        (f"    of it, the record walk ({hash_walk.IMPLEMENTATION})", lambda be: hash_walk.walk(*be), ends),
-        ("    the Python record walk, for comparison", lambda be: hash_walk.walk_records(*be), ends),
+        (f"    of it, framing and record walk ({hash_walk.IMPLEMENTATION})", hash_walk.sound_records, blobs),
+        ("    the same in Python (sound_records_py), for comparison", hash_walk.sound_records_py, blobs),
+        ("    of which the Python record walk (walk_records)", lambda be: hash_walk.walk_records(*be), ends),
         ("  record_free_of_errors: the other upload rules", record_free_of_errors, valid),
         ("a Python call that does nothing", lambda x: None, texts),
     ]
