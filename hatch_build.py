@@ -37,6 +37,8 @@ class HashWalkBuildHook(BuildHookInterface):
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         self._temp: str | None = None
+        if version == "editable":
+            self._remove_in_place()  # an editable install must not keep running an older build's walk
         if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
             self._say(f"{PURE_PYTHON_ENV} is set: building without the C record walk (pure Python)")
             return
@@ -87,6 +89,16 @@ class HashWalkBuildHook(BuildHookInterface):
             return None
         outputs = [Path(p) for p in command.get_outputs()]
         return outputs[0] if outputs and outputs[0].is_file() else None
+
+    def _remove_in_place(self) -> None:
+        """Delete what an earlier editable install compiled beside the source (a process that has it
+        loaded keeps its copy on POSIX; on Windows a loaded file cannot go, and is left)."""
+        for path in Path(self.root, "src", "graph_contracts", "autopilot").glob("_hashwalk*"):
+            if path.suffix in (".so", ".pyd"):
+                try:
+                    path.unlink()
+                except OSError as e:
+                    self._say(f"could not remove {path.name} ({e}); it stays in use")
 
     def _say(self, message: str) -> None:
         print(f"graph-contracts build: {message}", file=sys.stderr)
