@@ -89,6 +89,28 @@ def test_each_layout_fault_is_none_in_both_walks(blob: bytes, end: int, why: str
     assert hash_walk.walk(blob, end) is None, why
 
 
+def _area(*kinds: int) -> tuple[bytes, int]:
+    """Empty records of these types from offset 4, and their end offset."""
+    body = b"".join(struct.pack("<HH", kind, HEADER_SIZE) for kind in kinds)
+    return b"OA\0\0" + body, HEADER_SIZE + len(body)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        ((12, 12, 14, 16), (12, 16, 4)),  # the first UUID record, not the second
+        ((14, 14, 12, 16), (4, 16, 12)),  # the first serial record
+        ((16, 16, 12, 14), (16, 4, 12)),  # the first manufacturer record
+        ((14, 16, 17, 12, 12), (4, 8, 16)),  # the UUID found after the others; the search stops there
+        ((14, 1, 16), (4, 12, 0)),  # no UUID record: 0
+    ],
+)
+def test_both_walks_keep_the_first_record_of_each_type(kinds: tuple[int, ...], expected: tuple[int, int, int]) -> None:
+    blob, end = _area(*kinds)
+    assert hash_walk.walk_records(blob, end) == expected
+    assert hash_walk.walk(blob, end) == expected
+
+
 def test_the_smallest_sound_layout_in_both_walks() -> None:
     blob = b"OA\x0c\x00" + bytes((14, 0, 4, 0, 16, 0, 4, 0))
     assert hash_walk.walk_records(blob, 12) == (4, 8, 0)
