@@ -205,6 +205,26 @@ def test_c_and_python_agree_on_the_framing_of_real_hashes(index: int, where: str
         assert found is not None and found[0] == end
 
 
+def _trailer_at(end: int) -> bytes:
+    """3000 bytes: a serial and a manufacturer record, a filler record up to ``end``, the trailer there."""
+    records = struct.pack("<HH", 14, 4) + struct.pack("<HH", 16, 4) + struct.pack("<HH", 1, end - 12)
+    head = b"OA" + struct.pack("<H", end) + records
+    head = head.ljust(end, b"\1")
+    return (head + b"CS" + struct.pack("<H", TRAILER_SIZE) + bytes(32)).ljust(HASH_SIZE, b"\0")[:HASH_SIZE]
+
+
+def test_the_trailer_may_end_exactly_at_the_last_byte_and_not_past_it() -> None:
+    """End offset 2964: the trailer fills the bytes to 3000, no padding. 2965: it would run one byte
+    past them (no layout; the C code must not read the padding from offset 3001)."""
+    fits = _trailer_at(HASH_SIZE - TRAILER_SIZE)
+    assert hash_walk.sound_records_py(fits) == (HASH_SIZE - TRAILER_SIZE, 4, 8, 0)
+    assert hash_walk.sound_records(fits) == (HASH_SIZE - TRAILER_SIZE, 4, 8, 0)
+    past = _trailer_at(HASH_SIZE - TRAILER_SIZE + 1)
+    assert past[HASH_SIZE - TRAILER_SIZE + 1 : HASH_SIZE - TRAILER_SIZE + 3] == b"CS"
+    assert hash_walk.sound_records_py(past) is None
+    assert hash_walk.sound_records(past) is None
+
+
 def test_sound_records_reads_only_hash_sized_buffers() -> None:
     compiled = _compiled()
     blob = _real_layout(1)
