@@ -112,9 +112,12 @@ def _pick() -> tuple[Walk, SoundRecords, str]:
         return walk_records, sound_records_py, "python"
     try:
         from graph_contracts.autopilot import _hashwalk
+
+        return _hashwalk.walk, _hashwalk.sound_records, "c"
     except ImportError:  # not built: no compiler at install, or a platform without wheels
         return walk_records, sound_records_py, "python"
-    return _hashwalk.walk, _hashwalk.sound_records, "c"
+    except AttributeError:  # a stale build from before a function was added: the reference, not a crash
+        return walk_records, sound_records_py, "python"
 
 
 #: The walks in use: the C ones where the extension built (and the environment does not say no).
