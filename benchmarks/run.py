@@ -517,6 +517,17 @@ def bench_hash(cfg: Config) -> None:
 # 4. record stream: upload profile vs jsonschema-rs
 
 
+def _hash_walk() -> str:
+    """Which record walk the fast path uses: the C extension, or the Python fallback (and why)."""
+    try:
+        from graph_contracts.autopilot import hash_walk
+    except ImportError:  # a checkout from before the C walk
+        return "Python (this checkout has no C walk)"
+    if hash_walk.IMPLEMENTATION == "c":
+        return "C (graph_contracts.autopilot._hashwalk)"
+    return f"Python (the C extension is not built, or {hash_walk.PURE_PYTHON_ENV} is set)"
+
+
 def _load_jsonschema_rs() -> Any:
     try:
         import importlib
@@ -580,6 +591,7 @@ def bench_records(cfg: Config) -> None:
         f"built in {time.perf_counter() - started:.1f} s"
     )
     print("  each record is validated on its own (no cross-record duplicate check); paired rounds")
+    print(f"  the hash's framing and record walk: {_hash_walk()}")
     schema: dict[str, Any] = json.loads((schemas_dir() / RECORD_SCHEMA_PATH).read_text(encoding="utf-8"))
     compiled = jsonschema.Draft202012Validator(schema)
     upload = graph_contracts.Validator.for_type(RECORD_TYPE, profile="upload")

@@ -10,23 +10,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import struct
 import sys
 import uuid as uuidlib
 from collections.abc import Callable
 from typing import NamedTuple
 
 from graph_contracts.autopilot.hash_layout import (
-    HASH_SIZE,
     HASH_TEXT_LENGTH,
     HEADER_SIZE,
-    MAGIC,
     TRAILER_SIZE,
-    TRAILER_TAG,
-    TYPE_MANUFACTURER,
-    TYPE_SERIAL,
-    TYPE_SMBIOS_UUID,
 )
+from graph_contracts.autopilot.hash_walk import sound_records as _sound_records
 
 
 def _stdlib_strict_b64(text: str | bytes) -> bytes:
@@ -84,14 +78,6 @@ class HashIdentity(NamedTuple):
         return str(uuidlib.UUID(bytes_le=self.uuid_bytes)) if self.uuid_bytes else None
 
 
-_ZERO_PADDING = memoryview(bytes(HASH_SIZE))
-_TRAILER_HEAD = TRAILER_TAG + struct.pack("<H", TRAILER_SIZE)
-#: A record header read in one call: (type as the full walk reads it, a uint16 whose high byte must
-#: be 0 for the wanted types; total length). Beats indexing the four bytes on hashes of 30 records.
-_RECORD_HEADER = struct.Struct("<HH").unpack_from
-_RECORD_LENGTH = struct.Struct("<2xH").unpack_from
-_MAGIC_0, _MAGIC_1 = MAGIC
-_WANTED = frozenset((TYPE_SERIAL, TYPE_MANUFACTURER, TYPE_SMBIOS_UUID))
 _sha256 = hashlib.sha256
 _new_identity = tuple.__new__  # HashIdentity's generated __new__ is a Python function; this is its C core
 
@@ -104,8 +90,8 @@ def fast_identity(text: object) -> HashIdentity | None:
     diagnosis to say what is wrong only then. The happy path of a real 4000-character hash:
     one strict decode (no regular expressions, no round trip: 4000 characters without ``=``
     have no unused bits), the SHA-256, a comparison of the padding with zeros, and a
-    ``struct`` walk that keeps only the offsets of the three records the rules read; no
-    object per record.
+    walk of the records (``hash_walk``: in C where it built) that keeps only the offsets of the
+    three records the rules read; no object per record.
     """
     found = _sound_layout(text)
     if found is None:
@@ -158,45 +144,13 @@ def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
         blob = _b64decode(text, None, True)  # strict; 4000 characters without '=': 3000 bytes
     except (ValueError, TypeError):
         return None
-    if blob[0] != _MAGIC_0 or blob[1] != _MAGIC_1:
+    # The framing and the records (hash_walk: in C where it built, else the Python reference).
+    found = _sound_records(blob)
+    if found is None:
         return None
-    end = blob[2] | blob[3] << 8
-    tail = end + TRAILER_SIZE
-    if (
-        end <= HEADER_SIZE
-        or tail > HASH_SIZE
-        or not blob.startswith(_TRAILER_HEAD, end)
-        or not blob.endswith(_ZERO_PADDING[tail:])
-    ):
-        return None
+    end, serial, manufacturer, uuid = found
     checksum = _sha256(blob[:end]).digest()
-    if checksum != blob[end + 4 : tail]:
-        return None
-    serial = manufacturer = uuid = 0
-    pos = HEADER_SIZE
-    # A record running past ``end`` leaves ``pos > end``: one test after the loops replaces the full
-    # walk's test per record (a header read near ``end`` reads the trailer: safe).
-    while pos < end:
-        kind, length = _RECORD_HEADER(blob, pos)
-        if length < HEADER_SIZE:
-            return None
-        if kind in _WANTED:
-            if kind == TYPE_SERIAL:
-                serial = serial or pos
-            elif kind == TYPE_MANUFACTURER:
-                manufacturer = manufacturer or pos
-            else:
-                uuid = uuid or pos
-            if serial and manufacturer and uuid:
-                pos += length
-                break
-        pos += length
-    while pos < end:  # the three records found: only the lengths are left to check
-        length = _RECORD_LENGTH(blob, pos)[0]
-        if length < HEADER_SIZE:
-            return None
-        pos += length
-    if pos != end or not serial or not manufacturer:
+    if checksum != blob[end + 4 : end + TRAILER_SIZE]:
         return None
     # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
     # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.

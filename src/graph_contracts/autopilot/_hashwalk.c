@@ -1,0 +1,206 @@
+/*
+ * The record walk of a hardware hash in C: graph_contracts.autopilot._hashwalk.
+ *
+ * The references are the pure-Python walk_records and sound_records in hash_walk.py; these are
+ * the same checks without the interpreter (about 30 records per real hash, each a struct unpack
+ * in Python). Property tests (tests/test_hash_walk.py) check that both give the same answers on
+ * arbitrary bytes and on mutations of real-layout hashes. SHA-256 and base64 stay in hashlib
+ * and pybase64.
+ *
+ * The layout (hardware-hash.md section 1): 3000 bytes; the magic "OA"; the end offset of the
+ * records (uint16 little-endian); from offset 4 up to it, records of a 4-byte header (uint16
+ * little-endian type, uint16 little-endian total length, header included) and a value; at the
+ * end offset the trailer "CS", its size 36 (uint16) and the SHA-256 of the bytes before it;
+ * zeros after it.
+ *
+ * walk(blob: bytes, end: int) -> tuple[int, int, int] | None
+ *   (serial, manufacturer, uuid): the offsets of the first SmbiosSerial (14), SmbiosSystem-
+ *   Manufacturer (16) and SmbiosUuid (12) records, uuid 0 when there is none; None when a record
+ *   is shorter than its header, the records do not end exactly at `end`, the serial or the
+ *   manufacturer record is missing, or a header would lie past the end of `blob`.
+ *
+ * sound_records(blob: bytes) -> tuple[int, int, int, int] | None
+ *   (end, serial, manufacturer, uuid) when the framing above holds (all but the checksum, which
+ *   the caller compares with hashlib) and walk(blob, end) finds the records; else None.
+ *
+ * Never reads past the buffer: each header is bounds-checked before it is read, and
+ * sound_records reads only a buffer of exactly 3000 bytes, below offsets checked against it.
+ * Owns no references except the tuple it returns.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define HASH_SIZE 3000
+#define HEADER_SIZE 4
+#define TRAILER_SIZE 36
+#define TYPE_SMBIOS_UUID 12
+#define TYPE_SERIAL 14
+#define TYPE_MANUFACTURER 16
+
+/* What the padding is compared with (static storage: zero-initialised, read-only). */
+static const unsigned char ZEROS[HASH_SIZE];
+
+/* The walk proper: fills the three offsets and returns 1, or returns 0 for no layout. `blob` has
+   `size` bytes; `end` is any value (the caller's int, or the header's uint16). */
+static int
+walk_area(const unsigned char *blob, Py_ssize_t size, long long end,
+          Py_ssize_t *serial_out, Py_ssize_t *manufacturer_out, Py_ssize_t *uuid_out)
+{
+    const long long last_header = (long long)size - HEADER_SIZE; /* the last offset a header fits at */
+    Py_ssize_t serial = 0, manufacturer = 0, uuid = 0;
+    /* long long, not Py_ssize_t: pos can step up to 65,535 bytes past the buffer before the loop
+       test stops it, and `end` may be any int a caller passes. */
+    long long pos = HEADER_SIZE;
+    int found_all = 0;
+    while (pos < end) {
+        /* The header is bytes pos..pos+3: past the buffer means no layout (the Python walk's
+           struct.error). Signed arithmetic: a buffer under 4 bytes gives a negative last_header. */
+        if (pos > last_header) {
+            return 0;
+        }
+        const unsigned int length = (unsigned int)blob[pos + 2] | (unsigned int)blob[pos + 3] << 8;
+        if (length < HEADER_SIZE) {
+            return 0;
+        }
+        if (!found_all) {
+            /* The type as the Python walk reads it: a uint16, so a nonzero high byte is no wanted type. */
+            const unsigned int kind = (unsigned int)blob[pos] | (unsigned int)blob[pos + 1] << 8;
+            /* pos <= last_header here, so it fits a Py_ssize_t. */
+            if (kind == TYPE_SERIAL) {
+                if (!serial) serial = (Py_ssize_t)pos;
+            } else if (kind == TYPE_MANUFACTURER) {
+                if (!manufacturer) manufacturer = (Py_ssize_t)pos;
+            } else if (kind == TYPE_SMBIOS_UUID) {
+                if (!uuid) uuid = (Py_ssize_t)pos;
+            }
+            found_all = serial && manufacturer && uuid;
+        }
+        /* pos <= last_header and length <= 65,535: no overflow. */
+        pos += (long long)length;
+    }
+    if (pos != end || !serial || !manufacturer) {
+        return 0;
+    }
+    *serial_out = serial;
+    *manufacturer_out = manufacturer;
+    *uuid_out = uuid;
+    return 1;
+}
+
+/* walk(blob, end): the records between offset 4 and `end` (hash_walk.walk_records). */
+static PyObject *
+walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "walk() takes 2 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyBytes_Check(args[0])) {
+        PyErr_Format(PyExc_TypeError, "walk() argument 1 must be bytes, not %.100s", Py_TYPE(args[0])->tp_name);
+        return NULL;
+    }
+    if (!PyLong_Check(args[1])) {
+        PyErr_Format(PyExc_TypeError, "walk() argument 2 must be int, not %.100s", Py_TYPE(args[1])->tp_name);
+        return NULL;
+    }
+    int overflow = 0;
+    const long long end = PyLong_AsLongLongAndOverflow(args[1], &overflow);
+    if (end == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (overflow != 0) {
+        /* An end beyond any buffer: the walk would run off the bytes (None); one below zero
+           never starts, and 4 != end (None). Either way no layout. */
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t serial, manufacturer, uuid;
+    if (!walk_area((const unsigned char *)PyBytes_AS_STRING(args[0]), PyBytes_GET_SIZE(args[0]), end,
+                   &serial, &manufacturer, &uuid)) {
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(nnn)", serial, manufacturer, uuid);
+}
+
+/* sound_records(blob): the framing of a decoded hash, then its records (hash_walk.sound_records). */
+static PyObject *
+sound_records(PyObject *module, PyObject *blob_obj)
+{
+    (void)module;
+    if (!PyBytes_Check(blob_obj)) {
+        PyErr_Format(PyExc_TypeError, "sound_records() argument must be bytes, not %.100s",
+                     Py_TYPE(blob_obj)->tp_name);
+        return NULL;
+    }
+    const unsigned char *blob = (const unsigned char *)PyBytes_AS_STRING(blob_obj);
+    /* Exactly HASH_SIZE bytes: every index below is then inside the buffer. */
+    if (PyBytes_GET_SIZE(blob_obj) != HASH_SIZE || blob[0] != 'O' || blob[1] != 'A') {
+        Py_RETURN_NONE;
+    }
+    const Py_ssize_t end = (Py_ssize_t)blob[2] | (Py_ssize_t)blob[3] << 8;
+    const Py_ssize_t tail = end + TRAILER_SIZE;
+    if (end <= HEADER_SIZE || tail > HASH_SIZE) {
+        Py_RETURN_NONE;
+    }
+    /* The trailer's header: tag "CS", then its size (36) as a uint16 little-endian. */
+    if (blob[end] != 'C' || blob[end + 1] != 'S' || blob[end + 2] != TRAILER_SIZE || blob[end + 3] != 0) {
+        Py_RETURN_NONE;
+    }
+    /* The padding after the trailer: zeros. memcmp, not a loop over the ~2,000 bytes: the C
+       library's is vectorised (the loop cost more than the rest of the call). */
+    if (memcmp(blob + tail, ZEROS, (size_t)(HASH_SIZE - tail)) != 0) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t serial, manufacturer, uuid;
+    if (!walk_area(blob, HASH_SIZE, end, &serial, &manufacturer, &uuid)) {
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(nnnn)", end, serial, manufacturer, uuid);
+}
+
+static PyMethodDef hashwalk_methods[] = {
+    {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
+     "walk(blob, end, /)\n--\n\n"
+     "The offsets (serial, manufacturer, uuid) of a hash's first SmbiosSerial, SmbiosSystemManufacturer\n"
+     "and SmbiosUuid records (uuid 0 when absent), or None when the records from offset 4 do not end\n"
+     "exactly at end, one is shorter than its header, a header lies past the bytes, or the serial or\n"
+     "the manufacturer record is missing. The C twin of hash_walk.walk_records."},
+    {"sound_records", (PyCFunction)sound_records, METH_O,
+     "sound_records(blob, /)\n--\n\n"
+     "(end, serial, manufacturer, uuid) of a decoded hash whose framing is sound (3000 bytes, magic\n"
+     "'OA', an end offset leaving room for the trailer, the trailer's 'CS' and size, zero padding)\n"
+     "and whose records walk() accepts; else None. The checksum is the caller's (hashlib).\n"
+     "The C twin of hash_walk.sound_records."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot hashwalk_slots[] = {
+#if PY_VERSION_HEX >= 0x030C0000
+    /* No module state and no globals: safe in every sub-interpreter. */
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* Pure function of its arguments, no shared state: fine without the GIL. */
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef hashwalk_module = {
+    PyModuleDef_HEAD_INIT,
+    "_hashwalk",
+    "The record walk of a hardware hash in C (see graph_contracts.autopilot.hash_walk).",
+    0,
+    hashwalk_methods,
+    hashwalk_slots,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__hashwalk(void)
+{
+    return PyModuleDef_Init(&hashwalk_module);
+}
