@@ -48,7 +48,8 @@ def _imports(path: Path, modules: set[str], root: Path = PACKAGE) -> set[str]:
 def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
     """Each module of the package under ``root`` and the package's modules it imports."""
     paths = sorted(root.rglob("*.py"))
-    modules = {_module_name(p, root) for p in paths}
+    # A compiled extension (autopilot/_hashwalk) is a module too: its stub names it, and it imports nothing.
+    modules = {_module_name(p, root) for p in paths} | {_module_name(p, root) for p in root.rglob("*.pyi")}
     return {_module_name(p, root): _imports(p, modules, root) for p in paths}
 
 
