@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from graph_contracts import InvalidArgumentError, Validator, validate
-from graph_contracts.autopilot.rules import BatchChecker
+from graph_contracts.autopilot.batch import BatchChecker
 
 DEVICE = "importedWindowsAutopilotDeviceIdentity"
 

@@ -292,7 +292,7 @@ def test_a_hash_text_gets_one_duplicate_key_on_either_path(first_pad: str, secon
     """A hash on the fast path is keyed by its SHA-256, any other text by a digest: the same text
     (after stripping) must still repeat, whichever path each copy took; another capture must not."""
     from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
-    from graph_contracts.autopilot.rules import BatchChecker
+    from graph_contracts.autopilot.batch import BatchChecker
 
     text = encode_hardware_hash(build_hardware_hash("PF0KEY1", "Contoso"))
     other = encode_hardware_hash(build_hardware_hash("PF0KEY2", "Contoso"))

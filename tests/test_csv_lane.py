@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
+from graph_contracts.autopilot.batch import BatchChecker, PlainRows
 from graph_contracts.autopilot.csv_reader import AutopilotCsv, CsvRow
 from graph_contracts.autopilot.duplicates import DigestTable
-from graph_contracts.autopilot.rules import BatchChecker, PlainRows
 from graph_contracts.cli.reporting import Reporter
 from graph_contracts.issues import Location
 from graph_contracts.records import csv_records

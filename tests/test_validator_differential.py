@@ -172,8 +172,9 @@ def test_clean_record_shortcut_matches_the_full_analysis(data: st.DataObject) ->
     """``record_clean`` (the happy path of ``is_valid`` and of CSV rows) says "clean" only when
     ``device_issues`` finds nothing, and ``validate_many``'s clean-row path reports what the full
     path reports, duplicates and batch counts included."""
+    from graph_contracts.autopilot.batch import BatchChecker
     from graph_contracts.autopilot.hardware_hash import fast_identity
-    from graph_contracts.autopilot.rules import BatchChecker, device_issues, record_clean
+    from graph_contracts.autopilot.rules import device_issues, record_clean
     from graph_contracts.issues import Location
     from graph_contracts.records import Record
 

@@ -8,6 +8,7 @@ not public.
 
 from __future__ import annotations
 
+from graph_contracts.autopilot.batch import BatchChecker, check_batch
 from graph_contracts.autopilot.catalog import RULES, RULES_BY_CODE, Rule
 from graph_contracts.autopilot.csv_reader import (
     COLUMN_TO_PROPERTY,
@@ -33,8 +34,6 @@ from graph_contracts.autopilot.hash_layout import (
 from graph_contracts.autopilot.rules import (
     BATCH_LIMIT,
     PLACEHOLDER_SERIALS,
-    BatchChecker,
-    check_batch,
     check_device,
     hash_serial,
 )

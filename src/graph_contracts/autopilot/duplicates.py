@@ -39,7 +39,7 @@ def digest(kind: bytes, key: str | bytes) -> int:
 
 def digest_start(kind: bytes) -> Any:
     """The BLAKE2b state ``digest`` copies for a key of ``kind``: a caller that digests many keys of one
-    kind in a loop (``rules.PlainRows.add_clean``) holds it, ``copy``, ``update``, then as ``digest``."""
+    kind in a loop (``batch.PlainRows.add_clean``) holds it, ``copy``, ``update``, then as ``digest``."""
     start = _STARTS.get(kind)
     if start is None:
         start = _STARTS[kind] = hashlib.blake2b(digest_size=8, person=kind)

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..autopilot.batch import duplicate_keys
 from ..autopilot.catalog import AUTOPILOT_COLLECTION, DEVICE_COLLECTION
 from ..autopilot.duplicates import digest
 from ..autopilot.hash_fast import fast_identity
-from ..autopilot.rules import duplicate_keys
 from ..graph.client import GraphClient
 from ..graph.paging import PageLimits, iter_pages
 
@@ -32,7 +32,7 @@ PageCallback = Callable[[str, int], None]
 
 
 def device_keys(record: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
-    """A record's identity digests as the validator keys duplicates (``autopilot.rules.duplicate_keys``).
+    """A record's identity digests as the validator keys duplicates (``autopilot.batch.duplicate_keys``).
 
     The hash text (``duplicate-hash``: the same capture), the serial number
     and, decoded from the hash, the serial inside it and the SMBIOS UUID

@@ -48,9 +48,9 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 from .. import textio
+from ..autopilot.batch import PlainRows
 from ..autopilot.csv_reader import AutopilotCsv, Part
 from ..autopilot.duplicates import DuplicateIndex
-from ..autopilot.rules import PlainRows
 from ..errors import InputFileError, Setting
 from ..issues import Issue, Location
 from ..records import csv_records, sniff

@@ -13,15 +13,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from typing import Any, Literal, Protocol, cast
 
+from ..autopilot.batch import BatchChecker, PlainRows
 from ..autopilot.catalog import root_causes
 from ..autopilot.csv_reader import PlainRow
 from ..autopilot.duplicates import DuplicateIndex
 from ..autopilot.hash_fast import HashIdentity, fast_identity, hash_is_sound
 from ..autopilot.rules import (
     BATCH_LIMIT,
-    BatchChecker,
     DuplicateKeys,
-    PlainRows,
     device_issues,
     record_clean,
     record_free_of_errors,
@@ -160,7 +159,7 @@ class Validator:
         """
         if batch is not None and not isinstance(batch, BatchChecker):
             raise InvalidArgumentError(
-                "batch", f"expected a graph_contracts.autopilot.rules.BatchChecker or None, not {type(batch).__name__}"
+                "batch", f"expected a graph_contracts.autopilot.batch.BatchChecker or None, not {type(batch).__name__}"
             )
         return self._validate_many(items, self._batch() if batch is None else batch)
 
