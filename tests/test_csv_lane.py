@@ -319,14 +319,14 @@ _SERIALS_FOR_SIGNS = st.one_of(
 def test_the_excel_signs_shortcut_skips_only_records_no_sign_flags(
     serial: str, hash_serial: str, cut: int | None
 ) -> None:
-    """``_excel_signs`` returns early for a record none of ``_EXCEL_SIGNS`` can flag (no exponent, not
+    """``excel_signs`` returns early for a record none of ``_EXCEL_SIGNS`` can flag (no exponent, not
     all digits, no cut length), so its quick test repeats the signs' own triggers; here both must agree
     with running every sign, so a new sign or a changed trigger cannot be skipped unseen."""
-    from graph_contracts.autopilot.csv_excel import _EXCEL_SIGNS, _excel_signs
+    from graph_contracts.autopilot.csv_excel import _EXCEL_SIGNS, excel_signs
 
     text = encode_hardware_hash(build_hardware_hash(hash_serial or "X", "Contoso")) if hash_serial else ""
     record = {"serialNumber": serial, "hardwareIdentifier": text if cut is None else ("A" * cut)}
-    assert _excel_signs(record) == [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
+    assert excel_signs(record) == [issue for sign in _EXCEL_SIGNS if (issue := sign(record)) is not None]
 
 
 @settings(max_examples=150, deadline=None)

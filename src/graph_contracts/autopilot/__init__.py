@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from graph_contracts.autopilot.batch import BatchChecker, check_batch
 from graph_contracts.autopilot.catalog import RULES, RULES_BY_CODE, Rule
-from graph_contracts.autopilot.csv_reader import (
+from graph_contracts.autopilot.csv_lines import (
     COLUMN_TO_PROPERTY,
     KNOWN_COLUMNS,
     PARTNER_COLUMNS,
     REQUIRED_COLUMNS,
-    AutopilotCsv,
-    CsvRow,
 )
+from graph_contracts.autopilot.csv_reader import AutopilotCsv, CsvRow
 from graph_contracts.autopilot.hardware_hash import (
     analyse_hardware_hash,
     check_hardware_hash,

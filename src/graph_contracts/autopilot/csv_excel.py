@@ -67,7 +67,7 @@ _EXCEL_SIGNS: tuple[Callable[[Mapping[str, str]], Issue | None], ...] = (
 )
 
 
-def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
+def excel_signs(record: Mapping[str, str]) -> list[Issue]:
     serial = record.get("serialNumber", "")
     if (
         "E" not in serial
@@ -83,7 +83,7 @@ def _excel_signs(record: Mapping[str, str]) -> list[Issue]:
 _FORMULA_PROPERTIES = (("serialNumber", "serial number"), ("groupTag", "group tag"))
 
 
-def _formulas(record: Mapping[str, str]) -> list[Issue]:
+def formula_cells(record: Mapping[str, str]) -> list[Issue]:
     """A ``csv-formula`` warning for each value a spreadsheet would run as a formula (``is_formula``)."""
     serial, tag = record.get("serialNumber"), record.get("groupTag")
     if (not serial or serial[0] not in FORMULA_STARTS) and (not tag or tag[0] not in FORMULA_STARTS):

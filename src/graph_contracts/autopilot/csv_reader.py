@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -38,25 +37,26 @@ from typing import cast
 
 from graph_contracts import textio
 from graph_contracts.autopilot.catalog import make_issue
-from graph_contracts.autopilot.csv_excel import _excel_signs, _formulas
+from graph_contracts.autopilot.csv_excel import excel_signs, formula_cells
+from graph_contracts.autopilot.csv_lines import (
+    COLUMN_TO_PROPERTY,
+    KNOWN_BY_KEY,
+    KNOWN_COLUMNS,
+    OTHER_SEPARATORS,
+    PARTNER_COLUMNS,
+    REQUIRED_COLUMNS,
+    column_key,
+    column_of,
+    decode_ansi_line,
+    looks_autopilot,
+    parse_line,
+    shape_fault,
+    sniff_separator,
+    split_fields,
+)
 from graph_contracts.errors import InputFileError
 from graph_contracts.issues import Issue, Location, quote
 from graph_contracts.textio import ByteSource, Overlong
-
-#: CSV column -> Graph property of importedWindowsAutopilotDeviceIdentity (graph-facts.md §3.3).
-COLUMN_TO_PROPERTY: Mapping[str, str] = {
-    "Device Serial Number": "serialNumber",
-    "Windows Product ID": "productKey",
-    "Hardware Hash": "hardwareIdentifier",
-    "Group Tag": "groupTag",
-    "Assigned User": "assignedUserPrincipalName",
-}
-PROPERTY_TO_COLUMN: Mapping[str, str] = {v: k for k, v in COLUMN_TO_PROPERTY.items()}
-#: The columns every variant starts with, in this order.
-REQUIRED_COLUMNS = ("Device Serial Number", "Windows Product ID", "Hardware Hash")
-#: What ``Get-WindowsAutopilotInfo -Partner`` adds; they have no Graph import property.
-PARTNER_COLUMNS = ("Manufacturer name", "Device model")
-KNOWN_COLUMNS = (*COLUMN_TO_PROPERTY, *PARTNER_COLUMNS)
 
 #: A line longer than this is one ``csv-row`` issue, read past in constant memory (a real row is ~4 KB).
 MAX_LINE = 4 * 1024 * 1024
@@ -86,74 +86,6 @@ class CsvRow:
     shaped: bool = True
     columns: Mapping[str, str] = field(default_factory=dict)
     hash_optional: bool = False
-
-
-def _decode_ansi_line(raw: bytes) -> tuple[str, bool]:
-    """UTF-8 when the bytes are valid UTF-8, else Windows-1252 (ANSI); True for non-ASCII UTF-8."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("cp1252"), False
-        except UnicodeDecodeError:
-            return raw.decode("latin-1"), False
-    return text, not text.isascii()
-
-
-def _parse(line: str, separator: str = ",") -> list[str] | None:
-    """The fields of one line: a plain split when it has no quotes, else the csv module (None when it fails)."""
-    if '"' not in line:
-        return line.split(separator)
-    try:
-        return next(csv.reader([line], delimiter=separator), [])
-    except csv.Error:  # e.g. a quoted field past the csv module's field size limit
-        return None
-
-
-#: Separators other tools write instead of commas: (what it is, how to get commas back).
-OTHER_SEPARATORS: Mapping[str, tuple[str, str]] = {
-    ";": (
-        "';', as Excel saves where the decimal mark is a comma",
-        "save as 'CSV UTF-8 (Comma delimited)' or replace each ';' with ','",
-    ),
-    "\t": (
-        "tabs, as Excel's 'Text (Tab delimited)' saves",
-        "save as 'CSV (Comma delimited)' or replace each tab with ','",
-    ),
-}
-_HASH_LIKE = re.compile(r"[A-Za-z0-9+/]{100,}={0,2}\Z")
-
-
-def _known_columns(fields: list[str]) -> int:
-    return sum(_column_key(f) in _KNOWN_BY_KEY for f in fields)
-
-
-def sniff_separator(line: str) -> str | None:
-    """The separator a header line uses when it is not a comma (``;`` or tab), or None."""
-    comma = _parse(line) or []
-    if _known_columns(comma) >= 2:
-        return None
-    for separator in OTHER_SEPARATORS:
-        fields = _parse(line, separator) or []
-        if _known_columns(fields) >= 2:
-            return separator
-    return None
-
-
-def looks_autopilot(line: str) -> bool:
-    """True when a first line could start an Autopilot CSV: a known column, or a value shaped like a hash."""
-    for separator in (",", *OTHER_SEPARATORS):
-        fields = _parse(line, separator) or []
-        if _known_columns(fields) or any(_HASH_LIKE.match(f.strip().strip('"')) for f in fields):
-            return True
-    return False
-
-
-def _column_key(name: str) -> str:
-    return re.sub(r"\s+", "", name).casefold()
-
-
-_KNOWN_BY_KEY = {_column_key(name): name for name in KNOWN_COLUMNS}
 
 
 class AutopilotCsv:
@@ -203,7 +135,7 @@ class AutopilotCsv:
     def _decode(raw: bytes, ansi: bool) -> tuple[str, bool]:
         """A line's text, with True when it was non-ASCII UTF-8 (the ANSI path only)."""
         if ansi:
-            return _decode_ansi_line(raw)
+            return decode_ansi_line(raw)
         return raw.decode("utf-8", "surrogatepass"), False
 
     def _file_issue(self, code: str, message: str, row: int | None = None, column: str | None = None) -> None:
@@ -350,7 +282,7 @@ class AutopilotCsv:
             )
         if not self.header and line.strip(" ,;\t\r\n") and not self._autopilot_start(number, line, state):
             return None
-        fields = _parse(line, state.separator)
+        fields = parse_line(line, state.separator)
         if fields is None:
             return CsvRow(
                 number,
@@ -423,7 +355,7 @@ class AutopilotCsv:
     def _read_header(self, number: int, fields: list[str], state: _RowState) -> None:
         self.header = tuple(fields)
         self.header_row = number
-        if not any(_column_key(name) in _KNOWN_BY_KEY for name in fields):
+        if not any(column_key(name) in KNOWN_BY_KEY for name in fields):
             # Data, or a header of another tool: one issue, not one per column (a line may have a million).
             state.columns = [None] * len(fields)
             self._file_issue(
@@ -436,7 +368,7 @@ class AutopilotCsv:
         canonical: list[str | None] = []
         unknown: list[str] = []
         for name in fields:
-            known = _KNOWN_BY_KEY.get(_column_key(name))
+            known = KNOWN_BY_KEY.get(column_key(name))
             if known is None:
                 unknown.append(name)
                 if len(unknown) <= MAX_COLUMN_ISSUES:
@@ -504,8 +436,10 @@ class AutopilotCsv:
         else:
             values = {column: value for column, value in zip(state.columns, fields, strict=False) if column}
         record = {COLUMN_TO_PROPERTY[c]: v for c, v in values.items() if c in COLUMN_TO_PROPERTY}
-        shape = _shape_fault(line, fields, len(state.columns))
-        issues = [make_issue("csv-row", "", shape)] if shape is not None else _excel_signs(record) + _formulas(record)
+        shape = shape_fault(line, fields, len(state.columns))
+        issues = (
+            [make_issue("csv-row", "", shape)] if shape is not None else excel_signs(record) + formula_cells(record)
+        )
         tuple_row = self.partner and all(values.get(c, "").strip() for c in PARTNER_COLUMNS)
         return CsvRow(
             number,
@@ -584,7 +518,7 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
     Exactly that case and nothing more: an ASCII line (both paths decode it alike, and it sets no
     encoding warning) without quotation marks or NUL, no run of blank lines waiting to be reported
     before it, split into the header's number of fields (the shape test), not blank, and none of the
-    Excel signs (the same ``_excel_signs``). Anything else returns None and the line takes the
+    Excel signs (the same ``excel_signs``). Anything else returns None and the line takes the
     general path, which reports what it finds.
     """
     try:
@@ -594,49 +528,11 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
     if '"' in line or "\0" in line:
         return None
     props: tuple[str, ...] = state.props  # type: ignore[assignment]  # not None: the caller checks (cast() is a call)
-    fields = _split_fields(line, state.separator, len(props))
+    fields = split_fields(line, state.separator, len(props))
     if fields is None or not any(map(str.strip, fields)):
         return None
-    record = dict(zip(props, fields, strict=False))  # equal lengths (``_split_fields``); strict costs a check
-    if _excel_signs(record) or _formulas(record):
+    record = dict(zip(props, fields, strict=False))  # equal lengths (``split_fields``); strict costs a check
+    if excel_signs(record) or formula_cells(record):
         return None
     names: dict[str, str] = state.names  # type: ignore[assignment]  # set with props
     return number, record, file, names
-
-
-def _split_fields(line: str, separator: str, count: int) -> list[str] | None:
-    """``line.split(separator)`` when that has ``count`` fields, else None; found with ``str.find``,
-    which skips to each separator where ``split`` steps through every character (half the time for
-    a row with a 4000-character hash), and stops at the first field too many."""
-    fields: list[str] = []
-    start = 0
-    find = line.find
-    while (end := find(separator, start)) >= 0:
-        if len(fields) == count:
-            return None
-        fields.append(line[start:end])
-        start = end + 1
-    fields.append(line[start:])
-    return fields if len(fields) == count else None
-
-
-def _shape_fault(line: str, fields: list[str], expected: int) -> str | None:
-    if '"' in line and line.count('"') % 2:
-        return (
-            f"the row has an unbalanced quotation mark; read as {len(fields)} fields, "
-            f"expected {expected} like the header"
-        )
-    if len(fields) != expected:
-        return (
-            f"the row has {len(fields)} fields where the header has {expected}; the portal "
-            "rejects the row (a comma inside a value, or a value missing?)"
-        )
-    return None
-
-
-def column_of(pointer: str, names: Mapping[str, str]) -> str | None:
-    """The column (as ``names`` spells it) holding the property a record pointer starts with."""
-    prop = pointer.split("/")[1] if pointer.count("/") >= 1 else ""
-    if prop in names:
-        return names[prop]
-    return PROPERTY_TO_COLUMN.get(prop)

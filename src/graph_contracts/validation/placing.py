@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from ..autopilot.csv_reader import column_of
+from ..autopilot.csv_lines import column_of
 from ..issues import Issue, Location
 
 
