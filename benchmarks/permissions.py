@@ -96,8 +96,8 @@ if sys.argv[1] == "read":
     for _ in read_traffic(sys.argv[2]):
         pass
 elif sys.argv[1] == "whole":  # the HAR parsed as one document, as every HAR was before it streamed
-    from graph_contracts.traffic.reader import _read_document
-    for _ in _read_document(Path(sys.argv[2]), sys.argv[2]):
+    from graph_contracts.traffic.reader import read_document
+    for _ in read_document(Path(sys.argv[2]), sys.argv[2]):
         pass
 else:
     from graph_contracts.cli import main

@@ -90,7 +90,7 @@ def test_a_streamed_har_gives_the_exchanges_the_whole_document_reader_gives(tmp_
     path.write_bytes(LAYOUTS[layout](_document()))
     assert reader._streams_as_har(path)  # the streaming path is the one under test
     streamed = list(read_traffic(path))
-    whole = list(reader._read_har(_document(), str(path)))
+    whole = list(reader.read_har(_document(), str(path)))
     assert streamed == whole
     assert [e.extra for e in streamed] == [e.extra for e in whole]  # extra (the timings) is not compared by ==
     assert streamed[0].extra == {"started": 1796637600.25, "elapsed": 0.01275}

@@ -35,16 +35,16 @@ from graph_contracts.autopilot.hash_fast import fast_identity as fast_identity
 from graph_contracts.autopilot.hash_fast import hash_is_sound as hash_is_sound
 from graph_contracts.autopilot.hash_fast import strict_b64decode as strict_b64decode
 from graph_contracts.autopilot.hash_layout import (
-    _BASE64_CHARS,
-    _FOREIGN,
-    _READABLE_DESPITE,
-    _URL_SAFE,
-    _WHITESPACE,
+    BASE64_CHARS,
+    FOREIGN,
     HEADER_SIZE,
     MAGIC,
+    READABLE_DESPITE,
     TRAILER_TAG,
     TYPE_MANUFACTURER,
     TYPE_SERIAL,
+    URL_SAFE,
+    WHITESPACE,
 )
 from graph_contracts.autopilot.hash_layout import HASH_SIZE as HASH_SIZE
 from graph_contracts.autopilot.hash_layout import HASH_TEXT_LENGTH as HASH_TEXT_LENGTH
@@ -80,16 +80,16 @@ def _base64_findings(text: str) -> tuple[bytes | None, list[_Finding]]:
         except (ValueError, TypeError):
             pass  # the scans below say what is wrong
     findings: list[_Finding] = []
-    if _BASE64_CHARS.match(text) is None:
+    if BASE64_CHARS.match(text) is None:
         for pattern, explain in _ALPHABET_FAULTS:
             match = pattern.search(text)
             if match is not None:
                 findings.append(_Finding("base64", explain(text, match), match.start()))
-    core = _WHITESPACE.sub("", text).replace("-", "+").replace("_", "/")
+    core = WHITESPACE.sub("", text).replace("-", "+").replace("_", "/")
     padding = _padding_fault(core)
     if padding is not None:
         findings.append(padding)
-    if _FOREIGN.search(text) is not None:
+    if FOREIGN.search(text) is not None:
         return None, findings
     body = core.replace("=", "")
     if len(body) % 4 == 1:
@@ -131,9 +131,9 @@ def _foreign(text: str, match: re.Match[str]) -> str:
 
 
 _ALPHABET_FAULTS = (
-    (_URL_SAFE, _url_safe),
-    (_WHITESPACE, _whitespace),
-    (_FOREIGN, _foreign),
+    (URL_SAFE, _url_safe),
+    (WHITESPACE, _whitespace),
+    (FOREIGN, _foreign),
 )
 
 
@@ -375,7 +375,7 @@ def decode_hardware_hash(value: str | bytes) -> HardwareHash:
     """
     decoded, findings = _analyse(value)
     for finding in findings:
-        if finding.code not in _READABLE_DESPITE:
+        if finding.code not in READABLE_DESPITE:
             raise HardwareHashError(finding.code, finding.message, finding.offset)
     if decoded is None:  # pragma: no cover - every unreadable path records a finding
         raise HardwareHashError("hash-records", "the hash could not be decoded")

@@ -13,7 +13,7 @@ import uuid as uuidlib
 from collections.abc import Iterable
 
 from graph_contracts.autopilot.hash_layout import (
-    _BUILDER_NAMESPACE,
+    BUILDER_NAMESPACE,
     HASH_SIZE,
     HEADER_SIZE,
     MAGIC,
@@ -58,7 +58,7 @@ def build_hardware_hash(
     strings. Raises ``HardwareHashError`` when the records do not fit.
     """
     if uuid is None:
-        uuid = uuidlib.uuid5(_BUILDER_NAMESPACE, f"{manufacturer}|{model}|{serial}")
+        uuid = uuidlib.uuid5(BUILDER_NAMESPACE, f"{manufacturer}|{model}|{serial}")
     guid = uuid if isinstance(uuid, uuidlib.UUID) else uuidlib.UUID(uuid)
     parts = [_record(TYPE_SMBIOS_UUID, guid.bytes_le)]
     for record_type, text in ((TYPE_SERIAL, serial), (TYPE_MANUFACTURER, manufacturer), (TYPE_MODEL, model)):

@@ -66,15 +66,15 @@ RECORD_NAMES: Mapping[int, str] = MappingProxyType(
 #: Codes after which ``decode_hardware_hash`` can still return the records, so it reports
 #: them as fields of ``HardwareHash`` (or leaves them to ``check_hardware_hash``) instead of
 #: raising: the layout could be walked, only its integrity or content is off.
-_READABLE_DESPITE = frozenset({"hash-length", "hash-checksum", "hash-padding", "hash-missing-field"})
+READABLE_DESPITE = frozenset({"hash-length", "hash-checksum", "hash-padding", "hash-missing-field"})
 
 #: A fixed namespace so the builder derives the same SMBIOS UUID for the same device each run.
-_BUILDER_NAMESPACE = uuidlib.UUID("6f1c3a52-4d0e-4b8e-9a57-3c2f0d6b8e11")
+BUILDER_NAMESPACE = uuidlib.UUID("6f1c3a52-4d0e-4b8e-9a57-3c2f0d6b8e11")
 
-_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]*\Z")
-_URL_SAFE = re.compile(r"[-_]")
-_WHITESPACE = re.compile(r"\s")
-_FOREIGN = re.compile(r"[^A-Za-z0-9+/=\s\-_]")
+BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]*\Z")
+URL_SAFE = re.compile(r"[-_]")
+WHITESPACE = re.compile(r"\s")
+FOREIGN = re.compile(r"[^A-Za-z0-9+/=\s\-_]")
 
 
 @dataclass(frozen=True)

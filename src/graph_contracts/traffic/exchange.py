@@ -31,7 +31,7 @@ class TrafficLocation:
         return f"{self.file}:{self.line}" if self.line else f"{self.file}#{self.index}"
 
 
-def _header(headers: Headers, name: str) -> str | None:
+def header_value(headers: Headers, name: str) -> str | None:
     lowered = name.lower()
     for key, value in headers:
         if key.lower() == lowered:
@@ -50,7 +50,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name``, any case; None when absent."""
-        return _header(self.headers, name)
+        return header_value(self.headers, name)
 
     @property
     def path(self) -> str:
@@ -69,7 +69,7 @@ class Response:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name``, any case; None when absent."""
-        return _header(self.headers, name)
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Each traffic format's entries into :class:`~.exchange.Exchange` values: HAR, vcrpy, Dev Proxy, NDJSON.
 
 ``reader`` recognises the format of a document and calls the matching
-``_read_*`` here (``reader`` also streams a large HAR, entry by entry, into ``_har_exchange``).
+``_read_*`` here (``reader`` also streams a large HAR, entry by entry, into ``har_exchange``).
 Every fault raises :class:`TrafficFileError` naming the file and entry.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import TrafficFileError
-from .exchange import Exchange, Headers, Request, Response, TrafficLocation, _header
+from .exchange import Exchange, Headers, Request, Response, TrafficLocation, header_value
 
 # -- helpers shared by every format
 
@@ -37,7 +37,7 @@ def _text(value: Any) -> bytes:
 
 def _decode_content(body: bytes, headers: Headers) -> bytes:
     """Undo Content-Encoding gzip/deflate when the body is still compressed (vcrpy may keep it so)."""
-    encoding = (_header(headers, "content-encoding") or "").lower()
+    encoding = (header_value(headers, "content-encoding") or "").lower()
     if body[:2] == b"\x1f\x8b" and ("gzip" in encoding or not encoding):
         try:
             return gzip.decompress(body)
@@ -138,16 +138,16 @@ def _har_body(holder: Mapping[str, Any], file: str, entry: int, what: str) -> by
     return text.encode("utf-8", "surrogateescape")
 
 
-def _read_har(data: Mapping[str, Any], file: str) -> Iterator[Exchange]:
+def read_har(data: Mapping[str, Any], file: str) -> Iterator[Exchange]:
     log = _object(data.get("log"), file, 0, "log")
     entries = log.get("entries")
     if not isinstance(entries, list):
         raise TrafficFileError(file, "log.entries is not a list (not a HAR 1.2 file?)")
     for index, raw in enumerate(entries):
-        yield _har_exchange(raw, file, index)
+        yield har_exchange(raw, file, index)
 
 
-def _har_exchange(raw: Any, file: str, index: int) -> Exchange:
+def har_exchange(raw: Any, file: str, index: int) -> Exchange:
     """One HAR entry (parsed JSON) as an exchange; the whole-document and the streaming reader share it."""
     entry = _object(raw, file, index, "the entry")
     req = _object(entry.get("request"), file, index, "request")
@@ -231,7 +231,7 @@ def _vcr_url(req: Mapping[str, Any], file: str, index: int) -> str:
     raise TrafficFileError(file, "request has no uri", entry=index)
 
 
-def _read_vcr(interactions: list[Any], file: str) -> Iterator[Exchange]:
+def read_vcr(interactions: list[Any], file: str) -> Iterator[Exchange]:
     for index, raw in enumerate(interactions):
         item = _object(raw, file, index, "the interaction")
         req = _object(item.get("request"), file, index, "request")
@@ -264,7 +264,7 @@ def _mock_body(value: Any, base: Path) -> bytes:
     return _text(value)
 
 
-def _read_devproxy(data: Mapping[str, Any], file: str) -> Iterator[Exchange]:
+def read_devproxy(data: Mapping[str, Any], file: str) -> Iterator[Exchange]:
     mocks = data.get("mocks")
     if not isinstance(mocks, list):
         raise TrafficFileError(file, "mocks is not a list")
@@ -295,7 +295,7 @@ def _read_devproxy(data: Mapping[str, Any], file: str) -> Iterator[Exchange]:
 # -- NDJSON
 
 
-def _ndjson_exchange(obj: Any, file: str, index: int, line: int) -> Exchange:
+def ndjson_exchange(obj: Any, file: str, index: int, line: int) -> Exchange:
     item = _object(obj, file, index, "the line")
     req = _object(item.get("request"), file, index, "request")
     res = _object(item.get("response"), file, index, "response")
@@ -314,7 +314,7 @@ def _ndjson_exchange(obj: Any, file: str, index: int, line: int) -> Exchange:
     )
 
 
-def _read_ndjson(lines: Iterable[str], file: str) -> Iterator[Exchange]:
+def read_ndjson(lines: Iterable[str], file: str) -> Iterator[Exchange]:
     index = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -323,5 +323,5 @@ def _read_ndjson(lines: Iterable[str], file: str) -> Iterator[Exchange]:
             obj = json.loads(line)
         except ValueError as exc:
             raise TrafficFileError(file, f"line is not JSON: {exc}", line=number, entry=index) from None
-        yield _ndjson_exchange(obj, file, index, number)
+        yield ndjson_exchange(obj, file, index, number)
         index += 1

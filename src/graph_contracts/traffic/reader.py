@@ -40,7 +40,7 @@ import yaml
 
 from ..errors import InputFileError, TrafficFileError
 from .exchange import FORMATS, Exchange, Headers, Request, Response, TrafficFormat, TrafficLocation
-from .formats import _har_exchange, _ndjson_exchange, _read_devproxy, _read_har, _read_ndjson, _read_vcr
+from .formats import har_exchange, ndjson_exchange, read_devproxy, read_har, read_ndjson, read_vcr
 
 __all__ = [
     "FORMATS",
@@ -129,11 +129,11 @@ def _stream_har(path: Path, file: str) -> Iterator[Exchange]:
                     raise TrafficFileError(
                         file, f"the HAR breaks off or is not valid JSON here: {_reason(exc)}", entry=index
                     ) from None
-                yield _har_exchange(raw, file, index)
+                yield har_exchange(raw, file, index)
                 index += 1
     except _STREAM_ERRORS as exc:  # opening, or closing a gzip stream
         raise TrafficFileError(file, f"cannot be read: {_reason(exc)}", entry=index) from None
-    yield from _read_document(path, file)
+    yield from read_document(path, file)
 
 
 def _reason(exc: BaseException) -> str:
@@ -293,27 +293,27 @@ def read_traffic(path: str | Path) -> Iterator[Exchange]:
     if _streams_as_har(Path(path)):
         yield from _stream_har(Path(path), file)
     else:
-        yield from _read_document(Path(path), file)
+        yield from read_document(Path(path), file)
 
 
-def _read_document(path: Path, file: str) -> Iterator[Exchange]:
+def read_document(path: Path, file: str) -> Iterator[Exchange]:
     """The exchanges of a file parsed whole: every format but a well-formed HAR, which streams."""
     document, data, _ = parse_document(path)
     if document == "ndjson":
-        yield from _read_ndjson(data, file)
+        yield from read_ndjson(data, file)
         return
     kind = detect_format(data)
     if kind == "har":
-        yield from _read_har(data, file)
+        yield from read_har(data, file)
     elif kind == "devproxy":
-        yield from _read_devproxy(data, file)
+        yield from read_devproxy(data, file)
     elif kind == "vcr":
         interactions = data["interactions"] if isinstance(data, Mapping) else data
         if not isinstance(interactions, list):
             raise TrafficFileError(file, "interactions is not a list")
-        yield from _read_vcr(interactions, file)
+        yield from read_vcr(interactions, file)
     elif kind == "ndjson":
-        yield _ndjson_exchange(data, file, 0, 1)
+        yield ndjson_exchange(data, file, 0, 1)
     else:
         raise TrafficFileError(
             file,

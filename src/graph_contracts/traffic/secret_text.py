@@ -255,7 +255,7 @@ def _key_block(text: str, start: int, end: int, until: tuple[re.Pattern[str], ..
     return start - dashes, end
 
 
-def _spans(hits: Iterable[SecretHit]) -> list[tuple[int, int, str]]:
+def hit_spans(hits: Iterable[SecretHit]) -> list[tuple[int, int, str]]:
     """Hits sorted and merged where they overlap (a JWT inside "Bearer <jwt>" is one replacement)."""
     spans: list[tuple[int, int, str]] = []
     for hit in sorted(hits, key=lambda h: (h.start, -h.end)):

@@ -69,8 +69,8 @@ from .secret_text import (
     TRIGGERS,
     SecretHit,
     TextRule,
-    _spans,
     find_secrets,
+    hit_spans,
     lower_same_length,
 )
 
@@ -376,7 +376,7 @@ class Redactor:
         return self._text(text)
 
     def _text(self, text: str) -> str:
-        spans = _spans(find_secrets(text))
+        spans = hit_spans(find_secrets(text))
         if spans:
             parts: list[str] = []
             position = 0
