@@ -13,7 +13,13 @@ from ..graph.endpoints import Endpoint
 from ..pytest_plugin import graph_versions
 from ..strategies import SerialSource
 from .checks import lifecycle
+from .drawing import install as install_drawing
 from .support import Created, http_session
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """schemathesis builds one object strategy per shape, not per drawn value (``drawing``: the same draws)."""
+    install_drawing()
 
 
 @pytest.fixture(autouse=True)
