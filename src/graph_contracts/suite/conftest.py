@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,7 +14,31 @@ from ..graph.endpoints import Endpoint
 from ..pytest_plugin import graph_versions
 from ..strategies import SerialSource
 from .checks import lifecycle
+from .drawing import install as install_drawing
 from .support import Created, http_session
+
+#: A full collection after this many young ones (CPython: 10). The run's strategies, schemas and
+#: contracts live to its end; with the default every full collection walked them again: 13 of them,
+#: 1.4 s of a 22 s one-process run, against 4 and 0.7 s with this (gc.callbacks; peak RSS 137 -> 152 MB).
+FULL_COLLECTION_AFTER = 100
+_thresholds: list[tuple[int, int, int]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """schemathesis builds one object strategy per shape, not per drawn value (``drawing``: the same draws).
+
+    Full garbage collections come ten times rarer while the suite runs (``FULL_COLLECTION_AFTER``).
+    """
+    install_drawing()
+    young, middle, _ = gc.get_threshold()
+    _thresholds.append(gc.get_threshold())
+    gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The process's own collection thresholds again, for whatever runs after the suite."""
+    if _thresholds:
+        gc.set_threshold(*_thresholds.pop())
 
 
 @pytest.fixture(autouse=True)
