@@ -92,6 +92,7 @@ def _live(tenant: EmulatorHandle, *args: str, cwd: Path) -> subprocess.Completed
     return run_live_suite(tenant, "--graph-examples", "2", "--graph-poll-interval", "0", *args, cwd=cwd)
 
 
+@pytest.mark.slow  # the whole suite, end to end (.ci/run runs -m slow)
 def test_live_run_without_the_allow_flag_only_reads(tenant: EmulatorHandle, tmp_path: Path):
     result = _live(tenant, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
