@@ -124,3 +124,27 @@ def test_the_tag_is_checked_before_credentials(
     assert main(["cleanup", "--tag", tag, "--base-url", "http://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err
     assert says in err and "credentials" not in err
+
+
+#: v1.0 and beta list the same objects: cleanup must count and delete each once (the two tests below).
+PAGING_TAG = "gc-beef0001"
+
+
+def test_dry_run_counts_each_object_once_though_v1_and_beta_both_list_it(
+    tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"{tenant.graph_url('beta')}/deviceManagement/windowsAutopilotDeviceIdentities"
+    for suffix in ("a", "b"):
+        assert httpx.post(url, json={"groupTag": f"{PAGING_TAG}-{suffix}"}, headers=tenant.headers()).status_code == 201
+    assert main(["cleanup", "--base-url", tenant.base_url, "--tag", PAGING_TAG, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"2 objects tagged {PAGING_TAG!r}" in out
+    assert out.count("would delete:") == 2
+
+
+def test_cleanup_deletes_each_object_once(tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"{tenant.graph_url('beta')}/deviceManagement/windowsAutopilotDeviceIdentities"
+    assert httpx.post(url, json={"groupTag": f"{PAGING_TAG}-a"}, headers=tenant.headers()).status_code == 201
+    assert main(["cleanup", "--base-url", tenant.base_url, "--tag", PAGING_TAG]) == 0
+    assert [r.method for r in tenant.received].count("DELETE") == 1
+    assert f"1 objects tagged {PAGING_TAG!r}" in capsys.readouterr().out

@@ -8,9 +8,7 @@ must stop at its cap, and cleanup must delete nothing when listing did not finis
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,7 +19,6 @@ from graph_contracts.cli import main
 from graph_contracts.errors import PagingError
 from graph_contracts.graph.auth import StaticToken
 from graph_contracts.graph.client import GraphClient, RetryPolicy
-from graph_contracts.graph.emulator import EmulatorConfig, EmulatorHandle, running_emulator
 from graph_contracts.graph.paging import PageLimits, iter_pages, read_all
 from loopback import serve
 
@@ -129,32 +126,3 @@ def test_cleanup_against_a_looping_next_link_deletes_nothing(
     with serve(graph.app) as base:
         assert main(["cleanup", "--base-url", base, "--tag", TAG]) == 2
     assert "loops" in capsys.readouterr().err and graph.deletes() == []
-
-
-@pytest.fixture
-def tenant(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
-    with running_emulator(EmulatorConfig(as_documented=True)) as handle:
-        for name in ("GRAPH_TOKEN_NO_PERMISSION", "GRAPH_TOKEN_READ_ONLY", "AZURE_CLIENT_SECRET"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("GRAPH_TOKEN", handle.token())
-        yield handle
-
-
-def test_dry_run_counts_each_object_once_though_v1_and_beta_both_list_it(
-    tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str]
-) -> None:
-    url = f"{tenant.graph_url('beta')}/deviceManagement/windowsAutopilotDeviceIdentities"
-    for suffix in ("a", "b"):
-        assert httpx.post(url, json={"groupTag": f"{TAG}-{suffix}"}, headers=tenant.headers()).status_code == 201
-    assert main(["cleanup", "--base-url", tenant.base_url, "--tag", TAG, "--dry-run"]) == 0
-    out = capsys.readouterr().out
-    assert f"2 objects tagged {TAG!r}" in out
-    assert out.count("would delete:") == 2
-
-
-def test_cleanup_deletes_each_object_once(tenant: EmulatorHandle, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"{tenant.graph_url('beta')}/deviceManagement/windowsAutopilotDeviceIdentities"
-    assert httpx.post(url, json={"groupTag": f"{TAG}-a"}, headers=tenant.headers()).status_code == 201
-    assert main(["cleanup", "--base-url", tenant.base_url, "--tag", TAG]) == 0
-    assert [r.method for r in tenant.received].count("DELETE") == 1
-    assert f"1 objects tagged {TAG!r}" in capsys.readouterr().out
