@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from loopback import serve
+from suite_runs import run_suite
 
 READ = "DeviceManagementServiceConfig.Read.All"
 WRITE = "DeviceManagementServiceConfig.ReadWrite.All"
@@ -52,32 +51,9 @@ def tenant() -> Iterator[tuple[str, list[str]]]:
 
 
 def _run_suite(url: str, token: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_", "AZURE_"))}
-    env["GRAPH_TOKEN"] = token
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "graph_contracts.suite",
-            "--graph-endpoint",
-            "live",
-            "--graph-base-url",
-            url,
-            "--graph-no-report",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-x",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    """The suite against the fake tenant at ``url`` as a live tenant, with ``token`` (stops at the first failure)."""
+    live = ("--graph-endpoint", "live", "--graph-base-url", url, "--graph-no-report", "-x")
+    return run_suite(*live, *args, env={"GRAPH_TOKEN": token}, cwd=tmp_path, timeout=300)
 
 
 def test_a_token_without_the_write_permission_is_refused_before_any_request(
