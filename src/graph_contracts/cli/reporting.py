@@ -22,7 +22,7 @@ from typing import IO, Any, Literal, TextIO
 from ..issues import Issue
 from ..validation.results import RecordResult
 from .flags import issue_message
-from .terminal import Progress, Terminal
+from .terminal import Progress, Terminal, counted
 
 ReportFormat = Literal["text", "json", "junit", "github"]
 FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")
@@ -214,13 +214,15 @@ class Reporter:
     # -- output
 
     def summary(self) -> str:
-        text = (
-            f"{self.records} record{'s' * (self.records != 1)} checked, "
-            f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}"
-        )
-        if self.unreadable:
-            text += f", {len(self.unreadable)} unreadable file{'s' * (len(self.unreadable) != 1)}"
-        return text
+        return f"{counted(self.records, 'record')} checked, {self.issue_counts()}{self.unreadable_count()}"
+
+    def issue_counts(self) -> str:
+        """``N errors, M warnings``: the middle of every summary line."""
+        return f"{counted(self.errors, 'error')}, {counted(self.warnings, 'warning')}"
+
+    def unreadable_count(self) -> str:
+        """``, N unreadable files`` when a file could not be read, else nothing: the end of every summary line."""
+        return f", {counted(len(self.unreadable), 'unreadable file')}" if self.unreadable else ""
 
     def code_summary(self) -> str:
         """Issues by code, most frequent first: what to fix first in a large file."""
@@ -273,8 +275,8 @@ class Reporter:
                 lines.append(f"  {printable(name)}: unreadable")
             else:
                 lines.append(
-                    f"  {printable(name)}: {records} record{'s' * (records != 1)}, "
-                    f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+                    f"  {printable(name)}: {counted(records, 'record')}, "
+                    f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
                 )
         return lines
 
@@ -298,7 +300,7 @@ class Reporter:
             return
         if self._omitted:
             note = (
-                f"{self._omitted} more issue{'s' * (self._omitted != 1)} in {self._file} not shown "
+                f"{counted(self._omitted, 'more issue')} in {self._file} not shown "
                 f"(--max-issues {self.max_issues}); they are counted in the totals"
             )
             if self.fmt == "json":

@@ -85,6 +85,11 @@ def stderr() -> Terminal:
 LABELS: dict[str, Style] = {"error": "error", "warning": "warning", "note": "note"}
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless ``n`` is 1: ``counted(2, "error")`` is ``"2 errors"``."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def error_line(program: str, message: str, *, label: str = "error") -> None:
     """``program: error: message`` on stderr, the label painted: the CLI's one shape for failures and notes."""
     err = stderr()

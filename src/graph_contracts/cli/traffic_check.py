@@ -17,6 +17,7 @@ from ..validation import Profile
 from ..validation.results import RecordResult
 from .flags import said
 from .reporting import Reporter, ReportFormat, issue_json
+from .terminal import counted
 
 
 def _record(result: ExchangeResult) -> RecordResult:
@@ -55,14 +56,10 @@ class TrafficReporter(Reporter):
     def summary(self) -> str:
         covered = self.records
         total = covered + sum(self.not_covered.values())
-        text = (
-            f"{total} exchange{'s' * (total != 1)} read, {covered} checked against a contract, "
-            f"{self.errors} error{'s' * (self.errors != 1)}, {self.warnings} warning{'s' * (self.warnings != 1)}, "
-            f"{total - covered} not covered"
+        return (
+            f"{counted(total, 'exchange')} read, {covered} checked against a contract, {self.issue_counts()}, "
+            f"{total - covered} not covered{self.unreadable_count()}"
         )
-        if self.unreadable:
-            text += f", {len(self.unreadable)} unreadable file{'s' * (len(self.unreadable) != 1)}"
-        return text
 
     def finish(self) -> None:
         if self.fmt == "json":

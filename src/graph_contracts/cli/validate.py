@@ -13,7 +13,7 @@ from ..errors import ConfigurationError, GraphContractsError
 from .argtypes import batch_size, positive
 from .flags import error_text, said
 from .options import graph_version_option
-from .terminal import error_line
+from .terminal import counted, error_line
 
 if TYPE_CHECKING:
     from ..validation import Run
@@ -104,20 +104,20 @@ def _csv_to_payload(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError):
             if left := len(earlier_batches(out_dir)):
                 print(
-                    f"{out_dir} still holds {left} batch file{'s' * (left != 1)} of an earlier run, not of {args.file}",
+                    f"{out_dir} still holds {counted(left, 'batch file')} of an earlier run, not of {args.file}",
                     file=sys.stderr,
                 )
-        print(f"{args.file}: {errors} error{'s' * (errors != 1)}; nothing written", file=sys.stderr)
+        print(f"{args.file}: {counted(errors, 'error')}; nothing written", file=sys.stderr)
         return 1
     if removed:
         print(
-            f"removed {len(removed)} batch file{'s' * (len(removed) != 1)} of an earlier run from {out_dir}: "
+            f"removed {counted(len(removed), 'batch file')} of an earlier run from {out_dir}: "
             + ", ".join(p.name for p in removed)
         )
     from ..autopilot.catalog import AUTOPILOT_COLLECTION
 
     devices = sum(len(json.loads(p.read_text(encoding="utf-8"))[AUTOPILOT_COLLECTION]) for p in written)
-    print(f"wrote {devices} devices in {len(written)} file{'s' * (len(written) != 1)} to {out_dir}")
+    print(f"wrote {devices} devices in {counted(len(written), 'file')} to {out_dir}")
     return 0
 
 
