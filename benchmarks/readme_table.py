@@ -31,12 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paired import Ratio, Summary, installed_env, paired_rounds, timed
+from paired import Process, Ratio, Summary, installed_env, paired_rounds, run_process, sittings, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -73,32 +73,6 @@ QUICK = Sizes(
 )
 
 
-@dataclass(frozen=True)
-class Process:
-    """One finished subprocess: wall seconds, CPU seconds (itself and the children it waited for), peak RSS."""
-
-    wall: float
-    cpu: float
-    peak_mb: float
-    status: int
-    tail: str
-
-
-def run_process(command: Sequence[str], cwd: Path, *, env: dict[str, str] | None = None) -> Process:
-    """Run ``command`` to the end with its output in a temporary file; measured around the whole process."""
-    with tempfile.TemporaryFile("w+") as out:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(command), cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
-        out.seek(0)
-        lines = [line.rstrip() for line in out.read().splitlines() if line.strip()]
-    # ru_maxrss: kilobytes on Linux, bytes on macOS
-    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return Process(wall, usage.ru_utime + usage.ru_stime, peak, proc.returncode, lines[-1] if lines else "")
-
-
 def clean_env() -> dict[str, str]:
     """The environment without tenant settings, so a run never reaches a live tenant, and with
     compiled bytecode as an installed package has it (``paired.installed_env``)."""
@@ -116,7 +90,8 @@ class Row:
 def ratio_row(measure: str, ratio: Ratio) -> Row:
     s = ratio.rounds
     figure = f"**{s.median:.2f}x** (IQR {s.low:.2f}-{s.high:.2f}x, {s.spread:.0%}; {len(s.values)} rounds"
-    figure += ")" if ratio.converged else "; spread not under 10%)"
+    figure += "" if ratio.converged else "; spread not under 10%"
+    figure += f"; {ratio.sittings_text()})" if ratio.sitting_medians else ")"
     return Row(measure, figure, f">= {ratio.target:g}x" if ratio.target is not None else "", ratio.verdict())
 
 
@@ -188,67 +163,85 @@ CSV_READER = (
 )
 
 
-def csv_rows(sizes: Sizes, write_csv: Callable[..., None], workdir: Path) -> tuple[list[Row], str]:
-    path = workdir / "devices.csv"
-    write_csv(path, sizes.csv_rows, real_size=True)
-    env = clean_env()
-    commands = {
-        "reader": [sys.executable, "-c", CSV_READER, str(path)],
-        "one": [sys.executable, "-m", "graph_contracts.cli", "validate", str(path)],
-        "two": [sys.executable, "-m", "graph_contracts.cli", "validate", str(path), "--jobs", "2"],
-    }
-    peaks: list[float] = []
+class CsvSittings:
+    """``validate`` against ``csv.reader`` and ``--jobs 2`` against one job, in several sittings of paired rounds.
 
-    def measure(name: str) -> Callable[[], float]:
+    The file is written once; ``sit()`` runs one sitting of rounds and is called between the other
+    rows' measurements, so the sittings are minutes apart and see the machine in different states
+    (``paired.sittings`` says why one sitting is not enough). ``rows()`` pools them.
+    """
+
+    def __init__(self, sizes: Sizes, write_csv: Callable[..., None], workdir: Path) -> None:
+        self.sizes = sizes
+        self.path = workdir / "devices.csv"
+        write_csv(self.path, sizes.csv_rows, real_size=True)
+        self.workdir = workdir
+        self.env = clean_env()
+        self.commands = {
+            "reader": [sys.executable, "-c", CSV_READER, str(self.path)],
+            "one": [sys.executable, "-m", "graph_contracts.cli", "validate", str(self.path)],
+            "two": [sys.executable, "-m", "graph_contracts.cli", "validate", str(self.path), "--jobs", "2"],
+        }
+        self.peaks: list[float] = []
+        self.validate_parts: list[Ratio] = []
+        self.jobs_parts: list[Ratio] = []
+
+    def _measure(self, name: str) -> Callable[[], float]:
         def run() -> float:
-            done = run_process(commands[name], workdir, env=env)
+            done = run_process(self.commands[name], self.workdir, env=self.env)
             # validate may exit 1: past row 500 the file breaks the 500-devices-per-upload rule
             allowed = (0,) if name == "reader" else (0, 1)
             if done.status not in allowed:
-                sys.exit(f"{shlex.join(commands[name])} exited {done.status}: {done.tail}")
+                sys.exit(f"{shlex.join(self.commands[name])} exited {done.status}: {done.tail}")
             if name == "one":
-                peaks.append(done.peak_mb)
+                self.peaks.append(done.peak_mb)
             return done.wall
 
         return run
 
-    seconds: dict[str, list[float]] = {}
-    ratios = paired_rounds(
-        ("reader", measure("reader")),
-        [("one", measure("one")), ("two", measure("two"))],
-        min_rounds=sizes.min_rounds,
-        max_rounds=sizes.max_rounds,
-        warmup=False,
-        samples=seconds,
-        targets={"one": 1.0},
-    )
-    jobs = Summary(tuple(a / b for a, b in zip(seconds["one"], seconds["two"], strict=True)))
-    jobs_ratio = Ratio("two", "one", jobs, jobs.spread < 0.10, 1.8)
-    rows = [
-        ratio_row(
-            f"`graph-contracts validate FILE.csv` vs a do-nothing `csv.reader` pass, whole process against "
-            f"whole process, one job ({sizes.csv_rows:,} rows, unique real-size hashes)",
-            ratios["one"],
-        ),
-        ratio_row(
-            "`validate --jobs 2` vs one job, the same file, whole processes (2 cores: needs both free)", jobs_ratio
-        ),
-    ]
-    peak = Summary(tuple(peaks))
-    target, verdict = (
-        ("< 150 MB", "met" if peak.high < 150 else "not met")
-        if sizes.csv_rows >= 1_000_000
-        else ("< 150 MB at 1,000,000 rows", "not judged at this size")
-    )
-    rows.append(
-        Row(
-            f"peak RSS of `graph-contracts validate FILE.csv`, {sizes.csv_rows:,} rows",
-            seconds_text(peak, "MB"),
-            target,
-            verdict,
+    def sit(self) -> None:
+        """One sitting: paired rounds until the spread is under 10% or ``max_rounds`` ran."""
+        seconds: dict[str, list[float]] = {}
+        ratios = paired_rounds(
+            ("reader", self._measure("reader")),
+            [("one", self._measure("one")), ("two", self._measure("two"))],
+            min_rounds=self.sizes.min_rounds,
+            max_rounds=self.sizes.max_rounds,
+            warmup=False,
+            samples=seconds,
+            targets={"one": 1.0},
         )
-    )
-    return rows, f"{sizes.csv_rows:,}-row CSV"
+        self.validate_parts.append(ratios["one"])
+        jobs = Summary(tuple(a / b for a, b in zip(seconds["one"], seconds["two"], strict=True)))
+        self.jobs_parts.append(Ratio("two", "one", jobs, jobs.spread < 0.10, 1.8))
+
+    def rows(self) -> tuple[list[Row], str]:
+        rows = [
+            ratio_row(
+                f"`graph-contracts validate FILE.csv` vs a do-nothing `csv.reader` pass, whole process against "
+                f"whole process, one job ({self.sizes.csv_rows:,} rows, unique real-size hashes)",
+                sittings(self.validate_parts),
+            ),
+            ratio_row(
+                "`validate --jobs 2` vs one job, the same file, whole processes (2 cores: needs both free)",
+                sittings(self.jobs_parts),
+            ),
+        ]
+        peak = Summary(tuple(self.peaks))
+        target, verdict = (
+            ("< 150 MB", "met" if peak.high < 150 else "not met")
+            if self.sizes.csv_rows >= 1_000_000
+            else ("< 150 MB at 1,000,000 rows", "not judged at this size")
+        )
+        rows.append(
+            Row(
+                f"peak RSS of `graph-contracts validate FILE.csv`, {self.sizes.csv_rows:,} rows",
+                seconds_text(peak, "MB"),
+                target,
+                verdict,
+            )
+        )
+        return rows, f"{self.sizes.csv_rows:,}-row CSV"
 
 
 def run_rows(sizes: Sizes) -> tuple[list[Row], Process | None, Summary | None]:
@@ -274,6 +267,30 @@ def run_rows(sizes: Sizes) -> tuple[list[Row], Process | None, Summary | None]:
         Row(f"`graph-contracts run{extra}`: CPU, the whole process and its workers", seconds_text(cpu)),
     ]
     return rows, last, wall
+
+
+def baseline_rows(sizes: Sizes, baseline: Path) -> list[Row]:
+    """``graph-contracts run`` here against ``baseline``'s, in paired rounds: cost ratios with issue 24's targets."""
+    from run_vs_baseline import TARGETS, compare
+
+    least, most = sizes.run_rounds
+    against = compare([baseline], sizes.run_extra, min_rounds=least, max_rounds=most)[0]
+    extra = f" {shlex.join(sizes.run_extra)}" if sizes.run_extra else ""
+    passed = sum(1 for r in (*against.runs, *against.base_runs) if r.status == 0)
+    rows = []
+    for what, target in TARGETS.items():
+        ratio = against.ratio(what)
+        figure = f"**{ratio.median:.2f}x** (IQR {ratio.low:.2f}-{ratio.high:.2f}x; {len(ratio.values)} rounds)"
+        rows.append(
+            Row(
+                f"`graph-contracts run{extra}` {what}, this commit / {against.baseline}, paired rounds "
+                f"({passed}/{2 * len(ratio.values)} runs exit 0)",
+                figure,
+                f"<= {target:g}x",
+                ratio.at_most(target),
+            )
+        )
+    return rows
 
 
 def test_command_row() -> tuple[Row, Process]:
@@ -346,12 +363,19 @@ def build(
     max_rounds: int | None = None,
     skip_test_command: bool = False,
     command: str = "python benchmarks/run.py --readme",
+    sittings_count: int | None = None,
+    baseline: Path | None = None,
 ) -> tuple[str, str]:
     """Measure every row; the table block and the Quickstart block, both in markdown.
 
-    ``command`` is the command line that reproduces the run, printed in the block's head.
+    ``command`` is the command line that reproduces the run, printed in the block's head. The CSV
+    rows are measured in ``sittings_count`` sittings (default: 3, quick 1) spread between the other
+    rows. ``baseline``, a checkout of an earlier commit with its own ``.venv``, adds
+    ``graph-contracts run`` against it in paired rounds (issue 24's relative targets).
     """
     sizes = QUICK if quick else FULL
+    if sittings_count is None:
+        sittings_count = 1 if quick else 3
     if csv_rows_count:
         sizes = dataclasses.replace(sizes, csv_rows=csv_rows_count)
     if max_rounds:
@@ -359,12 +383,40 @@ def build(
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load_start = load()
     started = time.perf_counter()
-    rows = record_rows(sizes, import_records)
+    records: list[Row] = []
+    runs: list[Row] = []
+    against: list[Row] = []
+    run: Process | None = None
+    run_wall: Summary | None = None
+
+    def measure_records() -> None:
+        records.extend(record_rows(sizes, import_records))
+
+    def measure_run() -> None:
+        nonlocal run, run_wall
+        more, run, run_wall = run_rows(sizes)
+        runs.extend(more)
+
+    others: list[Callable[[], None]] = [measure_records, measure_run]
+    if baseline is not None:
+        checkout = baseline
+
+        def measure_baseline() -> None:
+            against.extend(baseline_rows(sizes, checkout))
+
+        others.append(measure_baseline)
     with tempfile.TemporaryDirectory(prefix="gc-readme-") as tmp:
-        more, _ = csv_rows(sizes, write_csv, Path(tmp))
-    rows += more
-    more, run, run_wall = run_rows(sizes)
-    rows += more
+        csv = CsvSittings(sizes, write_csv, Path(tmp))
+        # the CSV's sittings go between the other rows' measurements: minutes apart, the machine in other states
+        count = max(1, sittings_count)
+        for sitting in range(count):
+            csv.sit()
+            if sitting < count - 1 and others:
+                others.pop(0)()
+        for later in others:
+            later()
+        csv_table, _ = csv.rows()
+    rows = records + csv_table + runs + against
     test = install = None
     if sizes.slow_commands and not skip_test_command:
         row, test = test_command_row()

@@ -1036,6 +1036,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --readme: do not run the README's test command (minutes; the row says it was not measured)",
     )
+    parser.add_argument(
+        "--sittings",
+        type=int,
+        help="with --readme: measure the CSV rows in this many sittings between the other rows (default 3, quick 1)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="with --readme: a checkout of an earlier commit with its own .venv; adds graph-contracts run "
+        "against it in paired rounds (issue 24's CPU and wall targets)",
+    )
     args = parser.parse_args(argv)
     if args.readme or args.write_readme:
         import readme_table
@@ -1046,6 +1057,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown += [f"--csv-rows={args.csv_rows}"] if args.csv_rows else []
         shown += [f"--max-rounds={args.max_rounds}"] if args.max_rounds else []
         shown += ["--skip-test-command"] if args.skip_test_command else []
+        shown += [f"--sittings={args.sittings}"] if args.sittings else []
+        shown += [f"--baseline={args.baseline}"] if args.baseline else []
         table, quickstart = readme_table.build(
             args.quick,
             import_records,
@@ -1054,6 +1067,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_rounds=args.max_rounds,
             skip_test_command=args.skip_test_command,
             command=" ".join(shown),
+            sittings_count=args.sittings,
+            baseline=args.baseline,
         )
         print(table)
         print()

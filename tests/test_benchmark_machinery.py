@@ -16,7 +16,7 @@ if not (BENCHMARKS / "paired.py").exists():  # pragma: no cover - an sdist ships
     pytest.skip("benchmarks/ is not in this checkout", allow_module_level=True)
 sys.path.insert(0, str(BENCHMARKS))
 
-from paired import TOLERANCE, Ratio, Summary, paired_rounds  # noqa: E402
+from paired import TOLERANCE, Ratio, Summary, paired_rounds, sittings  # noqa: E402
 from readme_table import END, QS_END, QS_START, START, write_readme  # noqa: E402
 
 
@@ -55,6 +55,34 @@ def test_met_only_when_the_low_end_clears_the_target(rounds: tuple[float, ...], 
 )
 def test_an_at_most_target_is_met_only_when_the_high_end_is_within_it(values: tuple[float, ...], verdict: str) -> None:
     assert Summary(values).at_most(2.0) == verdict
+
+
+def _sitting(*values: float) -> Ratio:
+    return Ratio("candidate", "baseline", Summary(values), converged=True, target=1.0)
+
+
+def test_sittings_pool_their_rounds_and_one_contrary_sitting_unsettles_the_verdict() -> None:
+    # each sitting alone is narrow and clear, but the second contradicts the first (seen on this project:
+    # 1.11x in one sitting, 0.96x half an hour later)
+    first, second = _sitting(1.10, 1.11, 1.12, 1.13, 1.14), _sitting(0.95, 0.96, 0.97, 0.98, 0.99)
+    assert first.verdict() == "met" and second.verdict() == "not met"
+    pooled = sittings([first, second])
+    assert pooled.rounds.values == first.rounds.values + second.rounds.values
+    assert pooled.sitting_medians == (1.12, 0.97)
+    assert pooled.verdict() == "not shown"
+    assert "2 sittings: 1.12, 0.97x" in pooled.text()
+
+
+def test_sittings_that_agree_are_met_and_a_pooled_iqr_above_target_is_not_enough_alone() -> None:
+    agree = sittings([_sitting(1.30, 1.32, 1.35), _sitting(1.25, 1.28, 1.31), _sitting(1.29, 1.30, 1.33)])
+    assert agree.verdict() == "met"
+    # the pooled IQR clears 1.0, but one sitting's median (0.99) does not: not settled
+    split = sittings([_sitting(1.3, 1.3, 1.3, 1.3), _sitting(1.3, 1.3, 1.3, 1.3), _sitting(0.9, 0.99, 1.2)])
+    assert split.rounds.low >= 1.0
+    assert split.verdict() == "not shown"
+    # one sitting is the plain ratio: no medians listed
+    alone = sittings([_sitting(1.2, 1.3, 1.4)])
+    assert alone.sitting_medians == () and "sittings" not in alone.text() and alone.verdict() == "met"
 
 
 def _clock(values: list[float], calls: list[str], name: str):  # type: ignore[no-untyped-def]
