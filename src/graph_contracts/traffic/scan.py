@@ -36,6 +36,7 @@ from urllib.parse import quote, quote_plus
 
 from ..errors import InputFileError, SecretLeakError, TrafficFileError
 from ..patterns import BASE64_DIGITS
+from ..wording import counted
 from .reader import detect_format, expand_paths, parse_text
 from .secret_text import TRIGGERS, SecretHit, find_secrets, lower_same_length
 from .secrets import find_in_document, find_wrapped, unwrap_base64
@@ -251,9 +252,9 @@ class ScanReport:
         found, files = len(self.findings), len({f.file for f in self.findings})
         other = self.files - self.traffic_files
         return (
-            f"{found} possible secret{'s' * (found != 1)} in {files} file{'s' * (files != 1)}; scanned "
-            f"{self.files} file{'s' * (self.files != 1)}: {self.traffic_files} of recorded traffic with "
-            f"{self.exchanges} exchange{'s' * (self.exchanges != 1)}, {other} read as text only"
+            f"{counted(found, 'possible secret')} in {counted(files, 'file')}; scanned "
+            f"{counted(self.files, 'file')}: {self.traffic_files} of recorded traffic with "
+            f"{counted(self.exchanges, 'exchange')}, {other} read as text only"
         )
 
 
