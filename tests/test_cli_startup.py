@@ -16,8 +16,20 @@ from pathlib import Path
 from graph_contracts.autopilot import build_hardware_hash, encode_hardware_hash
 
 #: Modules ``validate`` has no use for on the happy path (YAML: the contracts, not the generated schemas;
-#: concurrent.futures: --jobs only).
-NOT_NEEDED = ("httpx", "rich", "yaml", "concurrent", "starlette", "uvicorn", "hypothesis", "schemathesis", "vcr")
+#: concurrent.futures: --jobs only; xml and tempfile: the JUnit format and ``csv to-payload`` only).
+NOT_NEEDED = (
+    "httpx",
+    "rich",
+    "yaml",
+    "concurrent",
+    "starlette",
+    "uvicorn",
+    "hypothesis",
+    "schemathesis",
+    "vcr",
+    "xml",
+    "tempfile",
+)
 
 _CHILD = """
 import contextlib, io, json, sys

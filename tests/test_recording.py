@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from vcr.request import Request as VcrRequest
 
 from graph_contracts.errors import CassetteMissError, ConfigurationError, InputFileError
 from graph_contracts.graph.auth import ClientCredentials
@@ -38,6 +39,7 @@ from graph_contracts.graph.recording import (
     scan_for_secrets,
     scrub_request,
 )
+from graph_contracts.traffic.exchange import header_value
 from loopback import serve
 
 TENANT = "8b0e1c7a-52f3-4d6e-9a41-3f2d7c9e0b15"
@@ -279,6 +281,25 @@ def test_json_body_compares_forms_as_unordered_fields() -> None:
     json_body(FakeVcrRequest(b"a=1&b=2", form), FakeVcrRequest(b"b=2&a=1", form))
     with pytest.raises(AssertionError, match="differ in b"):
         json_body(FakeVcrRequest(b"a=1&b=2", form), FakeVcrRequest(b"a=1&b=3", form))
+
+
+def test_json_body_reads_a_vcr_requests_content_type_in_any_case() -> None:
+    """The matcher reads the header through traffic's one lookup, ``header_value``, on vcrpy's own requests."""
+    uri = "https://graph.microsoft.com/v1.0/x"
+    form = {"CONTENT-type": "Application/X-WWW-Form-Urlencoded; charset=utf-8"}
+    json_body(VcrRequest("POST", uri, b"a=1&b=2", form), VcrRequest("POST", uri, b"b=2&a=1", form))
+    with pytest.raises(AssertionError, match="differ in b"):
+        json_body(VcrRequest("POST", uri, b"a=1&b=2", form), VcrRequest("POST", uri, b"a=1&b=3", form))
+    with pytest.raises(AssertionError, match=r"bodies differ \(7 bytes"):  # no form without the header
+        json_body(VcrRequest("POST", uri, b"a=1&b=2", {}), VcrRequest("POST", uri, b"b=2&a=1", {}))
+
+
+def test_header_value_reads_recorded_headers_and_a_mappings_items_alike() -> None:
+    pairs = (("Content-Type", "text/plain"), ("content-type", "application/json"), ("X-A", ""))
+    assert header_value(pairs, "CONTENT-TYPE") == "text/plain"  # the first, as written
+    assert header_value(dict(pairs[1:]).items(), "Content-Type") == "application/json"
+    assert header_value(pairs, "x-a") == ""
+    assert header_value(pairs, "x-b") is None
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,7 @@ def har(path: Path, urls: list[str]) -> Path:
     ("urls", "what"),
     [
         ([], "nothing to check: no requests"),
+        (["https://example.com/x"], "nothing to check: 1 request, none of them a contract operation"),
         (
             ["https://graph.microsoft.com/v1.0/me", "https://example.com/x"],
             "nothing to check: 2 requests, none of them a contract operation",

@@ -12,6 +12,8 @@ import csv
 import re
 from collections.abc import Mapping
 
+from ..patterns import BASE64_DIGITS
+
 __all__ = [
     "COLUMN_TO_PROPERTY",
     "KNOWN_BY_KEY",
@@ -79,7 +81,7 @@ OTHER_SEPARATORS: Mapping[str, tuple[str, str]] = {
         "save as 'CSV (Comma delimited)' or replace each tab with ','",
     ),
 }
-_HASH_LIKE = re.compile(r"[A-Za-z0-9+/]{100,}={0,2}\Z")
+_HASH_LIKE = re.compile(rf"[{BASE64_DIGITS}]{{100,}}={{0,2}}\Z")
 
 
 def _known_columns(fields: list[str]) -> int:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ..patterns import BASE64_DIGITS
+
 HASH_SIZE = 3000
 HASH_TEXT_LENGTH = 4000
 MAGIC = b"OA"
@@ -71,10 +73,10 @@ READABLE_DESPITE = frozenset({"hash-length", "hash-checksum", "hash-padding", "h
 #: A fixed namespace so the builder derives the same SMBIOS UUID for the same device each run.
 BUILDER_NAMESPACE = uuidlib.UUID("6f1c3a52-4d0e-4b8e-9a57-3c2f0d6b8e11")
 
-BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]*\Z")
+BASE64_CHARS = re.compile(rf"[{BASE64_DIGITS}=]*\Z")
 URL_SAFE = re.compile(r"[-_]")
 WHITESPACE = re.compile(r"\s")
-FOREIGN = re.compile(r"[^A-Za-z0-9+/=\s\-_]")
+FOREIGN = re.compile(rf"[^{BASE64_DIGITS}=\s\-_]")
 
 
 @dataclass(frozen=True)

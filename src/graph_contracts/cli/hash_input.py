@@ -22,13 +22,14 @@ from typing import Any, BinaryIO
 
 from ..autopilot.catalog import AUTOPILOT_COLLECTION
 from ..errors import InputFileError
+from ..patterns import BASE64_DIGITS
 
 __all__ = ["HashInput", "hash_inputs"]
 
 #: Longer than any path a shell passes; a hash is 4000 characters.
 _MAX_PATH = 1024
 #: Characters a base64 hash may hold; a short argument with others is a file name.
-_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
+_NOT_BASE64 = re.compile(rf"[^{BASE64_DIGITS}=\s]")
 
 
 @dataclass(frozen=True)

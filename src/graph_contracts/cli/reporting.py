@@ -10,19 +10,21 @@ record may quote a 10 MB value and a report line must stay readable.
 from __future__ import annotations
 
 import collections
+import io
 import json
 import re
 import shutil
-import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import IO, Any, Literal, TextIO
+from typing import IO, TYPE_CHECKING, Any, Literal, TextIO
 
 from ..issues import Issue
 from ..validation.results import RecordResult
 from .flags import issue_message
 from .terminal import Progress, Terminal, counted
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET  # imported where a JUnit case is built: no other format needs it
 
 ReportFormat = Literal["text", "json", "junit", "github"]
 FORMATS: tuple[ReportFormat, ...] = ("text", "json", "junit", "github")
@@ -115,8 +117,9 @@ class Reporter:
         self._collect = type(self)._record_json is not Reporter._record_json
         # JUnit puts counts on the opening tags, so each file's cases are spooled (to disk past
         # SPOOL_BYTES) and its testsuite written when it ends; memory stays bounded either way.
-        self._junit_file: IO[str] = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")  # noqa: SIM115 - closed in finish
-        self._junit_done: IO[str] = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")  # noqa: SIM115 - closed in finish
+        # The other formats never write to them: empty in-memory files, and no tempfile import.
+        self._junit_file: IO[str] = _junit_spool() if fmt == "junit" else io.StringIO()
+        self._junit_done: IO[str] = _junit_spool() if fmt == "junit" else io.StringIO()
         self._junit_counts = [0, 0, 0]  # tests, failures, errors of the current file
         self._junit_totals = [0, 0, 0]
 
@@ -206,6 +209,8 @@ class Reporter:
                 }
             )
         elif self.fmt == "junit":
+            import xml.etree.ElementTree as ET
+
             case = ET.Element("testcase", classname=_xml(name), name="file")
             error = ET.SubElement(case, "error", message=_xml(message), type="unreadable")
             error.text = _xml(where + ": " + message)
@@ -316,6 +321,8 @@ class Reporter:
             elif self.fmt == "github":
                 print(f"::notice file={_gh_property(self._file)},title=omitted::{_gh_data(note)}", file=self.out)
             elif self.fmt == "junit":
+                import xml.etree.ElementTree as ET
+
                 case = ET.Element("testcase", classname=_xml(self._file), name="omitted")
                 ET.SubElement(case, "system-out").text = _xml(note)
                 self._write_case(case)
@@ -345,6 +352,8 @@ class Reporter:
 
     def _write_case(self, case: ET.Element) -> None:
         """A testcase into the current file's spool: JUnit wants the counts before the cases."""
+        import xml.etree.ElementTree as ET
+
         self._junit_file.write(ET.tostring(case, encoding="unicode") + "\n")
         counts = self._junit_counts
         counts[0] += 1
@@ -381,6 +390,8 @@ class Reporter:
             print(f"::{level} {props}::{_gh_data(prefix + issue_text(issue))}", file=self.out)
 
     def _record_junit(self, result: RecordResult) -> None:
+        import xml.etree.ElementTree as ET
+
         issues = result.issues
         case = ET.Element("testcase", classname=_xml(result.file), name=_xml(result.label or "payload"))
         errors = [i for i in issues if i.severity == "error"]
@@ -398,6 +409,13 @@ class Reporter:
 
     def _clear_progress(self) -> None:
         self._progress.clear()
+
+
+def _junit_spool() -> IO[str]:
+    """A spool for JUnit's cases, on disk past ``SPOOL_BYTES``; tempfile is imported for JUnit only."""
+    import tempfile
+
+    return tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8")  # Reporter.finish closes it
 
 
 def _attr(text: str) -> str:

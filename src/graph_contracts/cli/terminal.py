@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Literal, TextIO
 
+# The CLI's name for the library's one plural rule (the reporters import it from here).
+from ..wording import counted as counted
+
 Style = Literal["error", "warning", "ok", "note", "strong", "dim"]
 
 #: ANSI SGR parameters per style; the reset is always ``0``.
@@ -83,11 +86,6 @@ def stderr() -> Terminal:
 
 #: The label of a stderr line and its style: failures and notices look the same in every command.
 LABELS: dict[str, Style] = {"error": "error", "warning": "warning", "note": "note"}
-
-
-def counted(n: int, noun: str) -> str:
-    """``n`` and the noun, plural unless ``n`` is 1: ``counted(2, "error")`` is ``"2 errors"``."""
-    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def error_line(program: str, message: str, *, label: str = "error") -> None:

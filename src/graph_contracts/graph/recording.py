@@ -47,6 +47,7 @@ from vcr.serialize import serialize
 
 from graph_contracts.contracts.model import GUID
 from graph_contracts.errors import CassetteMissError, ConfigurationError
+from graph_contracts.traffic.exchange import header_value
 from graph_contracts.traffic.scan import SecretFinding, SecretLeakError, scan_paths, scan_text
 from graph_contracts.traffic.secrets import PLACEHOLDER, Redactor, rewrite_body, scrub_header
 
@@ -177,13 +178,6 @@ class _Scrubbing:
         if self.upns:
             path, query = pseudonymize_upns(path), pseudonymize_upns(query)
         return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
-
-
-def _header(headers: Any, name: str) -> str:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return str(value[0] if isinstance(value, list) and value else value)
-    return ""
 
 
 def _scrub_header(name: str, value: str, scrubbing: _Scrubbing) -> str:
@@ -347,7 +341,7 @@ def json_body(live: Any, recorded: Any) -> None:
             where = _first_difference(json.loads(live_body), json.loads(recorded_body))
             raise AssertionError(f"JSON bodies differ at {where or '/'}")
         return
-    content_type = _header(live.headers, "content-type").lower()
+    content_type = (header_value(live.headers.items(), "content-type") or "").lower()
     if "x-www-form-urlencoded" in content_type:
         live_form = sorted(parse_qsl(live_body.decode("utf-8", "replace"), keep_blank_values=True))
         recorded_form = sorted(parse_qsl(recorded_body.decode("utf-8", "replace"), keep_blank_values=True))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from ..wording import counted
 from .models import Verdict
 
 Status = Literal["pass", "fail", "warn", "skip"]
@@ -214,7 +215,7 @@ def render_table(results: Sequence[CheckResult], acknowledged: Mapping[FindingKe
             lines.append(f"  [{status(r).upper()}] {r.sdk} {r.sdk_version} {r.api_version} {r.target} {r.check}")
             if r.counterexample:
                 more = len(r.finding_keys) - 1
-                extra = f" (and {more} more distinct problem{'s' * (more != 1)})" if more > 0 else ""
+                extra = f" (and {counted(more, 'more distinct problem')})" if more > 0 else ""
                 lines.append(f"      counterexample: {_short(r.counterexample)}{extra}")
             if r.note:
                 lines.append(f"      note: {_short(r.note)}")

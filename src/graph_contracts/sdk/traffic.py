@@ -34,6 +34,7 @@ from ..schemas import tag_required
 from ..traffic import Exchange, read_traffic
 from ..traffic.match import coverage_key, default_routes
 from ..validation import Validator
+from ..wording import counted
 from .report import CheckResult, with_problems
 
 SDK_NAME = "traffic"
@@ -163,7 +164,7 @@ def check_traffic(files: Sequence[str], contracts: ContractSet | None = None) ->
     if not seen:
         # Zero entries, or none a contract covers: "0 pass, 0 fail" and exit 0 would read as a clean SDK.
         n = len(exchanges)
-        what = f"{n} request{'s' * (n != 1)}, none of them a contract operation" if n else "no requests"
+        what = f"{counted(n, 'request')}, none of them a contract operation" if n else "no requests"
         raise InputFileError(
             ", ".join(files),
             f"nothing to check: {what} (a recording of the SDK's tests against "

@@ -6,7 +6,7 @@ values, so the checks downstream never see which format a file was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -31,7 +31,12 @@ class TrafficLocation:
         return f"{self.file}:{self.line}" if self.line else f"{self.file}#{self.index}"
 
 
-def header_value(headers: Headers, name: str) -> str | None:
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (any case) in ``headers``, or None: the one header lookup.
+
+    Takes any (name, value) pairs, so recorded ``Headers`` and a mapping's
+    ``.items()`` (a vcrpy request's headers) are read by the same rule.
+    """
     lowered = name.lower()
     for key, value in headers:
         if key.lower() == lowered:

@@ -35,6 +35,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from ..errors import InputFileError, SecretLeakError, TrafficFileError
+from ..patterns import BASE64_DIGITS
+from ..wording import counted
 from .reader import detect_format, expand_paths, parse_text
 from .secret_text import TRIGGERS, SecretHit, find_secrets, lower_same_length
 from .secrets import find_in_document, find_wrapped, unwrap_base64
@@ -56,13 +58,13 @@ class SecretFinding:
 
 _ENCODED = (
     # YAML's binary tag, as vcrpy writes bytes it cannot show as text (gzip bodies, for one)
-    re.compile(r"!!binary\s*\|?[-+]?[ \t]*\r?\n(?P<b>(?:[ \t]+[A-Za-z0-9+/=]+[ \t]*(?:\r?\n|\Z))+)"),
-    re.compile(r"!!binary[ \t]+[\"']?(?P<b>[A-Za-z0-9+/=]{8,})"),
+    re.compile(rf"!!binary\s*\|?[-+]?[ \t]*\r?\n(?P<b>(?:[ \t]+[{BASE64_DIGITS}=]+[ \t]*(?:\r?\n|\Z))+)"),
+    re.compile(rf"!!binary[ \t]+[\"']?(?P<b>[{BASE64_DIGITS}=]{{8,}})"),
     # HAR content in base64, either member order
-    re.compile(r"\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\"\s*,\s*\"encoding\"\s*:\s*\"base64\""),
-    re.compile(r"\"encoding\"\s*:\s*\"base64\"\s*,\s*\"text\"\s*:\s*\"(?P<b>[A-Za-z0-9+/]{8,}={0,2})\""),
+    re.compile(rf"\"text\"\s*:\s*\"(?P<b>[{BASE64_DIGITS}]{{8,}}={{0,2}})\"\s*,\s*\"encoding\"\s*:\s*\"base64\""),
+    re.compile(rf"\"encoding\"\s*:\s*\"base64\"\s*,\s*\"text\"\s*:\s*\"(?P<b>[{BASE64_DIGITS}]{{8,}}={{0,2}})\""),
     # gzip in base64 anywhere (H4sI is the gzip magic in base64); the literal first keeps the search fast
-    re.compile(r"(?P<b>H4sI[A-Za-z0-9+/]{8,}={0,2})"),
+    re.compile(rf"(?P<b>H4sI[{BASE64_DIGITS}]{{8,}}={{0,2}})"),
 )
 #: Lines after a trigger's own that a match may reach: a YAML or HAR header's value is on the next line,
 #: a multipart part's two lines further down. A secret's name is always on the trigger's line.
@@ -108,7 +110,7 @@ def _find(text: str) -> Iterator[SecretHit]:
 
 
 _NEWLINE = re.compile("\n")
-_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_BASE64_DIGIT = re.compile(f"[{BASE64_DIGITS}]")
 
 
 def _decoded(blob: str) -> str | None:
@@ -122,7 +124,7 @@ def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[i
         yield line_of(hit.start), hit.kind
     for pattern in _ENCODED:
         for match in pattern.finditer(text):
-            if match.start() and text[match.start() - 1] in _BASE64_CHARS:
+            if match.start() and _BASE64_DIGIT.match(text, match.start() - 1):
                 continue  # inside a longer base64 string, not its start
             inner = _decoded(match.group("b"))
             if inner:
@@ -250,9 +252,9 @@ class ScanReport:
         found, files = len(self.findings), len({f.file for f in self.findings})
         other = self.files - self.traffic_files
         return (
-            f"{found} possible secret{'s' * (found != 1)} in {files} file{'s' * (files != 1)}; scanned "
-            f"{self.files} file{'s' * (self.files != 1)}: {self.traffic_files} of recorded traffic with "
-            f"{self.exchanges} exchange{'s' * (self.exchanges != 1)}, {other} read as text only"
+            f"{counted(found, 'possible secret')} in {counted(files, 'file')}; scanned "
+            f"{counted(self.files, 'file')}: {self.traffic_files} of recorded traffic with "
+            f"{counted(self.exchanges, 'exchange')}, {other} read as text only"
         )
 
 

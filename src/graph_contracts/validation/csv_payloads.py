@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -184,6 +183,8 @@ def csv_to_payloads(path: Path, out_dir: Path, *, batch_size: int = BATCH_LIMIT,
     earlier = earlier_batches(out_dir)  # before anything is written: a file in the way stops the run here
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    import tempfile  # here, not at the top: `validate` imports this package and never writes payloads
+
     staging = Path(tempfile.mkdtemp(prefix=".graph-contracts-", dir=out_dir))
     try:
         staged: list[Path] = []
