@@ -7,6 +7,9 @@ next to the last byte with a trailer tag there, sometimes cut short, and an arbi
 ``walk``; each is a ``bytes`` of its own, so with ``PYTHONMALLOC=malloc`` a read past it is a read
 past a malloc'd block, which memcheck reports as "Invalid read" in ``sound_records`` or
 ``walk_area``. The answers are compared with the Python reference (``hash_walk``) on the way.
+The CSV lane's ``plain_record`` gets the same treatment: real rows (a 4000-character hash among
+their fields) with separators, quotes, NUL, whitespace and bytes past ASCII written in, cut at any
+length (the tail after its 8-byte words), against ``csv_lines.plain_record_py``.
 CPython's own start-up reports a few "uninitialised value" lines without a suppression file; those
 name no ``_hashwalk`` frame.
 """
@@ -18,8 +21,8 @@ import random
 import struct
 import sys
 
-from graph_contracts.autopilot import hash_walk
-from graph_contracts.autopilot.hash_build import build_hardware_hash
+from graph_contracts.autopilot import csv_lines, hash_walk
+from graph_contracts.autopilot.hash_build import build_hardware_hash, encode_hardware_hash
 from graph_contracts.autopilot.hash_layout import HASH_SIZE
 
 
@@ -43,7 +46,18 @@ def main() -> int:
         end = rng.randrange(-5, len(blob) + 10)
         assert _hashwalk.walk(blob, end) == hash_walk.walk_records(blob, end), (blob.hex(), end)
         assert _hashwalk.sound_records(blob) == hash_walk.sound_records_py(blob), blob.hex()
-    print(f"{args.cases} cases: the C and the Python walks agree")
+    names = ("serialNumber", "productKey", "hardwareIdentifier", "groupTag")
+    special = b',;\t"\0 \r\x0b\x1c\x1f\x7f\x80\xc3\xa9\xffA'
+    for _ in range(args.cases):
+        separator = rng.choice(",;\t")
+        data = bytearray(separator.join(("LN0001", "", encode_hardware_hash(base), "Sales")).encode())
+        for _ in range(rng.randint(0, 3)):
+            data[rng.randrange(len(data))] = rng.choice(special)
+        line = bytes(data[: rng.randrange(0, len(data) + 1)] if rng.random() < 0.5 else data)
+        count = rng.choice((4, 4, 4, 1, 3, 5))
+        expected = csv_lines.plain_record_py(line, separator, names[:count] + ("x",) * (count - 4))
+        assert _hashwalk.plain_record(line, separator, names[:count] + ("x",) * (count - 4)) == expected, line
+    print(f"{args.cases} cases each: the C and the Python walks agree, and the C and the Python plain_record")
     return 0
 
 

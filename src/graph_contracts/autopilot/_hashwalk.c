@@ -23,6 +23,12 @@
  *   (end, serial, manufacturer, uuid) when the framing above holds (all but the checksum, which
  *   the caller compares with hashlib) and walk(blob, end) finds the records; else None.
  *
+ * plain_record(line: bytes, separator: str, names: tuple[str, ...]) -> dict[str, str] | None
+ *   The CSV reader's lane (csv_lines.plain_record_py is the reference): {names[i]: field i} of a
+ *   line that is ASCII, has no '"' and no NUL, splits at `separator` into exactly len(names)
+ *   fields and is not blank (some byte is neither the separator nor str.isspace whitespace); else
+ *   None. One pass for the ASCII test, memchr for the rest, each field's str made with one copy.
+ *
  * Never reads past the buffer: each header is bounds-checked before it is read, and
  * sound_records reads only a buffer of exactly 3000 bytes, below offsets checked against it.
  * Owns no references except the tuple it returns.
@@ -159,6 +165,137 @@ sound_records(PyObject *module, PyObject *blob_obj)
     return Py_BuildValue("(nnnn)", end, serial, manufacturer, uuid);
 }
 
+/* ---- One CSV line of the reader's lane (csv_lines.plain_record_py is the reference) ---------- */
+
+/* The ASCII bytes str.strip() removes (str.isspace): tab, LF, VT, FF, CR, the four information
+   separators 0x1C-0x1F, and space. */
+static int
+is_python_space(unsigned char c)
+{
+    return (c >= 9 && c <= 13) || (c >= 28 && c <= 32);
+}
+
+/* 1 when every byte is below 0x80: eight bytes at a time, then the tail. */
+static int
+all_ascii(const unsigned char *p, Py_ssize_t n)
+{
+    const unsigned long long high = 0x8080808080808080ULL;
+    unsigned long long seen = 0;
+    Py_ssize_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        unsigned long long a, b, c, d;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        memcpy(&c, p + i + 16, 8);
+        memcpy(&d, p + i + 24, 8);
+        seen |= a | b | c | d;
+    }
+    for (; i + 8 <= n; i += 8) {
+        unsigned long long a;
+        memcpy(&a, p + i, 8);
+        seen |= a;
+    }
+    if (seen & high) {
+        return 0;
+    }
+    for (; i < n; i++) {
+        if (p[i] & 0x80) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* plain_record(line, separator, names): the dict {names[i]: field i} of a line of ASCII bytes
+   without '"' or NUL that splits at `separator` into exactly len(names) fields, not all of them
+   empty or whitespace; else None. */
+static PyObject *
+plain_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "plain_record() takes 3 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *raw = args[0], *sep_obj = args[1], *names = args[2];
+    if (!PyBytes_Check(raw)) {
+        PyErr_Format(PyExc_TypeError, "plain_record() argument 1 must be bytes, not %.100s", Py_TYPE(raw)->tp_name);
+        return NULL;
+    }
+    if (!PyUnicode_Check(sep_obj)) {
+        PyErr_Format(PyExc_TypeError, "plain_record() argument 2 must be str, not %.100s", Py_TYPE(sep_obj)->tp_name);
+        return NULL;
+    }
+    if (!PyTuple_Check(names)) {
+        PyErr_Format(PyExc_TypeError, "plain_record() argument 3 must be tuple, not %.100s", Py_TYPE(names)->tp_name);
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(sep_obj) < 0) {
+        return NULL;
+    }
+#endif
+    if (PyUnicode_GET_LENGTH(sep_obj) != 1 || PyUnicode_READ_CHAR(sep_obj, 0) >= 0x80
+        || PyUnicode_READ_CHAR(sep_obj, 0) == '"' || PyUnicode_READ_CHAR(sep_obj, 0) == 0) {
+        PyErr_SetString(PyExc_ValueError, "plain_record() separator must be one ASCII character other than '\"' and NUL");
+        return NULL;
+    }
+    const unsigned char sep = (unsigned char)PyUnicode_READ_CHAR(sep_obj, 0);
+    const Py_ssize_t count = PyTuple_GET_SIZE(names);
+    const unsigned char *line = (const unsigned char *)PyBytes_AS_STRING(raw);
+    const Py_ssize_t size = PyBytes_GET_SIZE(raw);
+    const unsigned char *stop = line + size;
+
+    if (!all_ascii(line, size) || memchr(line, '"', (size_t)size) != NULL || memchr(line, 0, (size_t)size) != NULL) {
+        Py_RETURN_NONE;
+    }
+    /* The fields: exactly count - 1 separators (memchr from one to the next, stopping at one too many). */
+    Py_ssize_t separators = 0;
+    for (const unsigned char *at = line; (at = memchr(at, sep, (size_t)(stop - at))) != NULL; at++) {
+        if (++separators >= count) {
+            Py_RETURN_NONE;
+        }
+    }
+    if (separators != count - 1) {
+        Py_RETURN_NONE;
+    }
+    /* Not blank: some byte that is neither a separator nor whitespace (usually the first). */
+    Py_ssize_t i = 0;
+    while (i < size && (line[i] == sep || is_python_space(line[i]))) {
+        i++;
+    }
+    if (i == size) {
+        Py_RETURN_NONE;
+    }
+    PyObject *record = PyDict_New();
+    if (record == NULL) {
+        return NULL;
+    }
+    const unsigned char *start = line;
+    for (Py_ssize_t field = 0; field < count; field++) {
+        const unsigned char *end = field + 1 < count ? memchr(start, sep, (size_t)(stop - start)) : stop;
+        if (end == NULL) { /* cannot happen: the separators were counted above */
+            Py_DECREF(record);
+            Py_RETURN_NONE;
+        }
+        /* ASCII checked above: a compact ASCII str, filled with one copy. */
+        PyObject *value = PyUnicode_New(end - start, 127);
+        if (value == NULL) {
+            Py_DECREF(record);
+            return NULL;
+        }
+        memcpy(PyUnicode_DATA(value), start, (size_t)(end - start));
+        int failed = PyDict_SetItem(record, PyTuple_GET_ITEM(names, field), value);
+        Py_DECREF(value);
+        if (failed < 0) {
+            Py_DECREF(record);
+            return NULL;
+        }
+        start = end + 1;
+    }
+    return record;
+}
+
 static PyMethodDef hashwalk_methods[] = {
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
      "walk(blob, end, /)\n--\n\n"
@@ -172,6 +309,11 @@ static PyMethodDef hashwalk_methods[] = {
      "'OA', an end offset leaving room for the trailer, the trailer's 'CS' and size, zero padding)\n"
      "and whose records walk() accepts; else None. The checksum is the caller's (hashlib).\n"
      "The C twin of hash_walk.sound_records."},
+    {"plain_record", (PyCFunction)(void (*)(void))plain_record, METH_FASTCALL,
+     "plain_record(line, separator, names, /)\n--\n\n"
+     "The record {names[i]: field i} of a CSV line (bytes) that is ASCII, holds no '\"' and no NUL,\n"
+     "splits at separator (one ASCII character) into exactly len(names) fields and is not blank\n"
+     "(some field has more than whitespace); else None. The C twin of csv_lines.plain_record_py."},
     {NULL, NULL, 0, NULL},
 };
 

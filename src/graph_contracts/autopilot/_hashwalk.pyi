@@ -5,3 +5,6 @@ def walk(blob: bytes, end: int, /) -> tuple[int, int, int] | None:
 
 def sound_records(blob: bytes, /) -> tuple[int, int, int, int] | None:
     """(end, serial, manufacturer, uuid) of a decoded hash whose framing and records are sound, else None."""
+
+def plain_record(line: bytes, separator: str, names: tuple[str, ...], /) -> dict[str, str] | None:
+    """{names[i]: field i} of an ASCII line without '"' or NUL, of exactly len(names) fields, not blank; else None."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable
+from typing import Any
 
 from graph_contracts.autopilot.hash_layout import (
     HASH_SIZE,
@@ -27,7 +28,15 @@ from graph_contracts.autopilot.hash_layout import (
     TYPE_SMBIOS_UUID,
 )
 
-__all__ = ["IMPLEMENTATION", "PURE_PYTHON_ENV", "sound_records", "sound_records_py", "walk", "walk_records"]
+__all__ = [
+    "IMPLEMENTATION",
+    "PURE_PYTHON_ENV",
+    "native",
+    "sound_records",
+    "sound_records_py",
+    "walk",
+    "walk_records",
+]
 
 #: Set to anything but ``0`` (or empty) to use the Python walk even where the C one built.
 PURE_PYTHON_ENV = "GRAPH_CONTRACTS_PURE_PYTHON"
@@ -105,6 +114,20 @@ def sound_records_py(blob: bytes) -> tuple[int, int, int, int] | None:
 
 Walk = Callable[[bytes, int], "tuple[int, int, int] | None"]
 SoundRecords = Callable[[bytes], "tuple[int, int, int, int] | None"]
+
+
+def native(name: str) -> Callable[..., Any] | None:
+    """The extension's function ``name``, or None: the extension did not build, it is a stale build
+    from before the function was added, or ``GRAPH_CONTRACTS_PURE_PYTHON`` asks for Python.
+    For the other modules with a C twin (``csv_lines.plain_record``), picked as the walks are."""
+    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return None
+    try:
+        from graph_contracts.autopilot import _hashwalk
+    except ImportError:
+        return None
+    found: Callable[..., Any] | None = getattr(_hashwalk, name, None)
+    return found
 
 
 def _pick() -> tuple[Walk, SoundRecords, str]:
