@@ -6,7 +6,7 @@ Each case is a real-size hash (``hash_build``) with bytes overwritten, often an 
 next to the last byte with a trailer tag there, sometimes cut short, and an arbitrary ``end`` for
 ``walk``; each is a ``bytes`` of its own, so with ``PYTHONMALLOC=malloc`` a read past it is a read
 past a malloc'd block, which memcheck reports as "Invalid read" in ``sound_records`` or
-``walk_area``. The answers are compared with the Python reference (``hash_walk``) on the way.
+``walk_area`` (or ``identity_parts``, which reads the serial, manufacturer and UUID values). The answers are compared with the Python reference (``hash_walk``) on the way.
 The CSV lane's ``plain_record`` gets the same treatment: real rows (a 4000-character hash among
 their fields) with separators, quotes, NUL, whitespace and bytes past ASCII written in, cut at any
 length (the tail after its 8-byte words), against ``csv_lines.plain_record_py``.
@@ -46,6 +46,7 @@ def main() -> int:
         end = rng.randrange(-5, len(blob) + 10)
         assert _hashwalk.walk(blob, end) == hash_walk.walk_records(blob, end), (blob.hex(), end)
         assert _hashwalk.sound_records(blob) == hash_walk.sound_records_py(blob), blob.hex()
+        assert _hashwalk.identity_parts(blob) == hash_walk.identity_parts_py(blob), blob.hex()
     names = ("serialNumber", "productKey", "hardwareIdentifier", "groupTag")
     special = b',;\t"\0 \r\x0b\x1c\x1f\x7f\x80\xc3\xa9\xffA'
     for _ in range(args.cases):
@@ -57,7 +58,7 @@ def main() -> int:
         count = rng.choice((4, 4, 4, 1, 3, 5))
         expected = csv_lines.plain_record_py(line, separator, names[:count] + ("x",) * (count - 4))
         assert _hashwalk.plain_record(line, separator, names[:count] + ("x",) * (count - 4)) == expected, line
-    print(f"{args.cases} cases each: the C and the Python walks agree, and the C and the Python plain_record")
+    print(f"{args.cases} cases each: the C and the Python walks and identity_parts agree, and the C and the Python plain_record")
     return 0
 
 

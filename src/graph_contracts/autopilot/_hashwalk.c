@@ -23,6 +23,12 @@
  *   (end, serial, manufacturer, uuid) when the framing above holds (all but the checksum, which
  *   the caller compares with hashlib) and walk(blob, end) finds the records; else None.
  *
+ * identity_parts(blob: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes | None] | None
+ *   What the fast path reads of a hash sound_records accepts (hash_walk.identity_parts_py is the
+ *   reference): the bytes before the trailer (what its SHA-256 covers), the SHA-256 the trailer
+ *   carries, the first serial and manufacturer records' values up to their first NUL, and the
+ *   first UUID record's 16 bytes (None without one, or when it is shorter); else None.
+ *
  * plain_record(line: bytes, separator: str, names: tuple[str, ...]) -> dict[str, str] | None
  *   The CSV reader's lane (csv_lines.plain_record_py is the reference): {names[i]: field i} of a
  *   line that is ASCII, has no '"' and no NUL, splits at `separator` into exactly len(names)
@@ -129,6 +135,37 @@ walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return Py_BuildValue("(nnn)", serial, manufacturer, uuid);
 }
 
+/* The framing of a decoded hash, then its records: fills the four offsets and returns 1, or returns
+   0 for no layout. `blob` must have exactly HASH_SIZE bytes (the caller checks). */
+static int
+sound_area(const unsigned char *blob, Py_ssize_t *end_out, Py_ssize_t *serial, Py_ssize_t *manufacturer,
+           Py_ssize_t *uuid)
+{
+    /* Exactly HASH_SIZE bytes: every index below is then inside the buffer. */
+    if (blob[0] != 'O' || blob[1] != 'A') {
+        return 0;
+    }
+    const Py_ssize_t end = (Py_ssize_t)blob[2] | (Py_ssize_t)blob[3] << 8;
+    const Py_ssize_t tail = end + TRAILER_SIZE;
+    if (end <= HEADER_SIZE || tail > HASH_SIZE) {
+        return 0;
+    }
+    /* The trailer's header: tag "CS", then its size (36) as a uint16 little-endian. */
+    if (blob[end] != 'C' || blob[end + 1] != 'S' || blob[end + 2] != TRAILER_SIZE || blob[end + 3] != 0) {
+        return 0;
+    }
+    /* The padding after the trailer: zeros. memcmp, not a loop over the ~2,000 bytes: the C
+       library's is vectorised (the loop cost more than the rest of the call). */
+    if (memcmp(blob + tail, ZEROS, (size_t)(HASH_SIZE - tail)) != 0) {
+        return 0;
+    }
+    if (!walk_area(blob, HASH_SIZE, end, serial, manufacturer, uuid)) {
+        return 0;
+    }
+    *end_out = end;
+    return 1;
+}
+
 /* sound_records(blob): the framing of a decoded hash, then its records (hash_walk.sound_records). */
 static PyObject *
 sound_records(PyObject *module, PyObject *blob_obj)
@@ -139,30 +176,64 @@ sound_records(PyObject *module, PyObject *blob_obj)
                      Py_TYPE(blob_obj)->tp_name);
         return NULL;
     }
-    const unsigned char *blob = (const unsigned char *)PyBytes_AS_STRING(blob_obj);
-    /* Exactly HASH_SIZE bytes: every index below is then inside the buffer. */
-    if (PyBytes_GET_SIZE(blob_obj) != HASH_SIZE || blob[0] != 'O' || blob[1] != 'A') {
-        Py_RETURN_NONE;
-    }
-    const Py_ssize_t end = (Py_ssize_t)blob[2] | (Py_ssize_t)blob[3] << 8;
-    const Py_ssize_t tail = end + TRAILER_SIZE;
-    if (end <= HEADER_SIZE || tail > HASH_SIZE) {
-        Py_RETURN_NONE;
-    }
-    /* The trailer's header: tag "CS", then its size (36) as a uint16 little-endian. */
-    if (blob[end] != 'C' || blob[end + 1] != 'S' || blob[end + 2] != TRAILER_SIZE || blob[end + 3] != 0) {
-        Py_RETURN_NONE;
-    }
-    /* The padding after the trailer: zeros. memcmp, not a loop over the ~2,000 bytes: the C
-       library's is vectorised (the loop cost more than the rest of the call). */
-    if (memcmp(blob + tail, ZEROS, (size_t)(HASH_SIZE - tail)) != 0) {
-        Py_RETURN_NONE;
-    }
-    Py_ssize_t serial, manufacturer, uuid;
-    if (!walk_area(blob, HASH_SIZE, end, &serial, &manufacturer, &uuid)) {
+    Py_ssize_t end, serial, manufacturer, uuid;
+    if (PyBytes_GET_SIZE(blob_obj) != HASH_SIZE
+        || !sound_area((const unsigned char *)PyBytes_AS_STRING(blob_obj), &end, &serial, &manufacturer, &uuid)) {
         Py_RETURN_NONE;
     }
     return Py_BuildValue("(nnnn)", end, serial, manufacturer, uuid);
+}
+
+/* The value of the record at `pos` up to its first NUL, as bytes (HashRecord.text before decoding).
+   walk_area proved the record lies within the records: pos + length <= end < HASH_SIZE. */
+static PyObject *
+record_text(const unsigned char *blob, Py_ssize_t pos)
+{
+    const Py_ssize_t length = (Py_ssize_t)blob[pos + 2] | (Py_ssize_t)blob[pos + 3] << 8;
+    const unsigned char *start = blob + pos + HEADER_SIZE;
+    const unsigned char *nul = memchr(start, 0, (size_t)(length - HEADER_SIZE));
+    return PyBytes_FromStringAndSize((const char *)start, (nul != NULL ? nul : blob + pos + length) - start);
+}
+
+/* identity_parts(blob): what hash_fast.fast_identity reads of a sound decoded hash (hash_walk.identity_parts_py). */
+static PyObject *
+identity_parts(PyObject *module, PyObject *blob_obj)
+{
+    (void)module;
+    if (!PyBytes_Check(blob_obj)) {
+        PyErr_Format(PyExc_TypeError, "identity_parts() argument must be bytes, not %.100s",
+                     Py_TYPE(blob_obj)->tp_name);
+        return NULL;
+    }
+    const unsigned char *blob = (const unsigned char *)PyBytes_AS_STRING(blob_obj);
+    Py_ssize_t end, serial, manufacturer, uuid;
+    if (PyBytes_GET_SIZE(blob_obj) != HASH_SIZE || !sound_area(blob, &end, &serial, &manufacturer, &uuid)) {
+        Py_RETURN_NONE;
+    }
+    PyObject *parts = PyTuple_New(5);
+    if (parts == NULL) {
+        return NULL;
+    }
+    /* The records (what the checksum covers) and the checksum the trailer carries: end + 36 <= HASH_SIZE. */
+    PyTuple_SET_ITEM(parts, 0, PyBytes_FromStringAndSize((const char *)blob, end));
+    PyTuple_SET_ITEM(parts, 1, PyBytes_FromStringAndSize((const char *)blob + end + HEADER_SIZE,
+                                                         TRAILER_SIZE - HEADER_SIZE));
+    PyTuple_SET_ITEM(parts, 2, record_text(blob, serial));
+    PyTuple_SET_ITEM(parts, 3, record_text(blob, manufacturer));
+    PyObject *uuid_bytes = Py_None;
+    if (uuid != 0 && ((Py_ssize_t)blob[uuid + 2] | (Py_ssize_t)blob[uuid + 3] << 8) >= HEADER_SIZE + 16) {
+        uuid_bytes = PyBytes_FromStringAndSize((const char *)blob + uuid + HEADER_SIZE, 16);
+    } else {
+        Py_INCREF(uuid_bytes);
+    }
+    PyTuple_SET_ITEM(parts, 4, uuid_bytes);
+    for (Py_ssize_t i = 0; i < 5; i++) {
+        if (PyTuple_GET_ITEM(parts, i) == NULL) { /* a failed allocation above */
+            Py_DECREF(parts);
+            return NULL;
+        }
+    }
+    return parts;
 }
 
 /* ---- One CSV line of the reader's lane (csv_lines.plain_record_py is the reference) ---------- */
@@ -309,6 +380,12 @@ static PyMethodDef hashwalk_methods[] = {
      "'OA', an end offset leaving room for the trailer, the trailer's 'CS' and size, zero padding)\n"
      "and whose records walk() accepts; else None. The checksum is the caller's (hashlib).\n"
      "The C twin of hash_walk.sound_records."},
+    {"identity_parts", (PyCFunction)identity_parts, METH_O,
+     "identity_parts(blob, /)\n--\n\n"
+     "(records, checksum, serial, manufacturer, uuid) of a decoded hash sound_records() accepts: the\n"
+     "bytes before the trailer, the SHA-256 the trailer carries, the first serial and manufacturer\n"
+     "records' values up to their first NUL, the first UUID record's 16 bytes (None when there is none\n"
+     "or it is shorter); else None. The C twin of hash_walk.identity_parts_py.\n"},
     {"plain_record", (PyCFunction)(void (*)(void))plain_record, METH_FASTCALL,
      "plain_record(line, separator, names, /)\n--\n\n"
      "The record {names[i]: field i} of a CSV line (bytes) that is ASCII, holds no '\"' and no NUL,\n"

@@ -8,3 +8,6 @@ def sound_records(blob: bytes, /) -> tuple[int, int, int, int] | None:
 
 def plain_record(line: bytes, separator: str, names: tuple[str, ...], /) -> dict[str, str] | None:
     """{names[i]: field i} of an ASCII line without '"' or NUL, of exactly len(names) fields, not blank; else None."""
+
+def identity_parts(blob: bytes, /) -> tuple[bytes, bytes, bytes, bytes, bytes | None] | None:
+    """(records, checksum, serial, manufacturer, uuid) of a hash sound_records accepts, else None."""

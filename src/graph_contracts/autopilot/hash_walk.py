@@ -31,6 +31,8 @@ from graph_contracts.autopilot.hash_layout import (
 __all__ = [
     "IMPLEMENTATION",
     "PURE_PYTHON_ENV",
+    "identity_parts",
+    "identity_parts_py",
     "native",
     "sound_records",
     "sound_records_py",
@@ -112,6 +114,36 @@ def sound_records_py(blob: bytes) -> tuple[int, int, int, int] | None:
     return None if found is None else (end, *found)
 
 
+#: (the bytes before the trailer, the SHA-256 the trailer carries, the serial, the manufacturer, the UUID).
+IdentityParts = tuple[bytes, bytes, bytes, bytes, "bytes | None"]
+
+
+def _record_text(blob: bytes, pos: int) -> bytes:
+    """The value of the record at ``pos`` up to its first NUL (``HashRecord.text`` before decoding)."""
+    return blob[pos + HEADER_SIZE : pos + (blob[pos + 2] | blob[pos + 3] << 8)].partition(b"\0")[0]
+
+
+def identity_parts_py(blob: bytes) -> IdentityParts | None:
+    """What the fast path (``hash_fast.fast_identity``) reads of a hash ``sound_records_py`` accepts,
+    else None: the bytes before the trailer (what its SHA-256 covers), the SHA-256 the trailer
+    carries, the values of the first serial and manufacturer records up to their first NUL, and the
+    first SMBIOS UUID record's 16 bytes (None when there is none, or it is shorter)."""
+    found = sound_records_py(blob)
+    if found is None:
+        return None
+    end, serial, manufacturer, uuid = found
+    uuid_bytes = None
+    if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
+        uuid_bytes = blob[uuid + HEADER_SIZE : uuid + HEADER_SIZE + 16]
+    return (
+        blob[:end],
+        blob[end + HEADER_SIZE : end + TRAILER_SIZE],
+        _record_text(blob, serial),
+        _record_text(blob, manufacturer),
+        uuid_bytes,
+    )
+
+
 Walk = Callable[[bytes, int], "tuple[int, int, int] | None"]
 SoundRecords = Callable[[bytes], "tuple[int, int, int, int] | None"]
 
@@ -145,3 +177,7 @@ def _pick() -> tuple[Walk, SoundRecords, str]:
 
 #: The walks in use: the C ones where the extension built (and the environment does not say no).
 walk, sound_records, IMPLEMENTATION = _pick()
+#: The same for ``identity_parts`` (a build from before it was added has the walks without it).
+identity_parts: Callable[[bytes], IdentityParts | None] = (
+    native("identity_parts") if IMPLEMENTATION == "c" else None
+) or identity_parts_py
