@@ -6,7 +6,8 @@ Each case is a real-size hash (``hash_build``) with bytes overwritten, often an 
 next to the last byte with a trailer tag there, sometimes cut short, and an arbitrary ``end`` for
 ``walk``; each is a ``bytes`` of its own, so with ``PYTHONMALLOC=malloc`` a read past it is a read
 past a malloc'd block, which memcheck reports as "Invalid read" in ``sound_records`` or
-``walk_area`` (or ``identity_parts``, which reads the serial, manufacturer and UUID values). The answers are compared with the Python reference (``hash_walk``) on the way.
+``walk_area`` (or ``identity_parts``, which reads the serial, manufacturer and UUID values). The
+answers are compared with the Python reference (``hash_walk``) on the way.
 The CSV lane's ``plain_record`` gets the same treatment: real rows (a 4000-character hash among
 their fields) with separators, quotes, NUL, whitespace and bytes past ASCII written in, cut at any
 length (the tail after its 8-byte words), against ``csv_lines.plain_record_py``.
@@ -58,7 +59,7 @@ def main() -> int:
         count = rng.choice((4, 4, 4, 1, 3, 5))
         expected = csv_lines.plain_record_py(line, separator, names[:count] + ("x",) * (count - 4))
         assert _hashwalk.plain_record(line, separator, names[:count] + ("x",) * (count - 4)) == expected, line
-    print(f"{args.cases} cases each: the C and the Python walks and identity_parts agree, and the C and the Python plain_record")
+    print(f"{args.cases} cases each: the C and the Python walks, identity_parts and plain_record agree")
     return 0
 
 
