@@ -35,12 +35,20 @@
  *   fields and is not blank (some byte is neither the separator nor str.isspace whitespace); else
  *   None. One pass for the ASCII test, memchr for the rest, each field's str made with one copy.
  *
+ * probe_rows(slots, digests, kinds, widths, rows, start) -> tuple[list[tuple[int, int, int]], int]
+ *   The duplicate table's probes for a block of the lane's rows (duplicates.DigestTable.
+ *   first_seen_many is the reference): each row's keys looked up and stored in the open-addressing
+ *   table `slots`, which the caller has made room in; (the first known key of each row that has
+ *   one, the keys added). Checks that the kinds, widths and digests agree, and stops (ValueError)
+ *   rather than loop in a full table.
+ *
  * Never reads past the buffer: each header is bounds-checked before it is read, and
  * sound_records reads only a buffer of exactly 3000 bytes, below offsets checked against it.
  * Owns no references except the tuple it returns.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
 #define HASH_SIZE 3000
@@ -367,6 +375,159 @@ plain_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return record;
 }
 
+/* ---- The duplicate table's probes for a block of rows (duplicates.DigestTable.first_seen_many) ---- */
+
+/* An unsigned integer of `itemsize` bytes (4 or 8) at index i of a buffer. */
+static unsigned long long
+item_at(const Py_buffer *view, Py_ssize_t i)
+{
+    if (view->itemsize == 4) {
+        uint32_t v;
+        memcpy(&v, (const char *)view->buf + i * 4, 4);
+        return v;
+    }
+    unsigned long long v;
+    memcpy(&v, (const char *)view->buf + i * 8, 8);
+    return v;
+}
+
+/* A buffer of unsigned integers (array codes B, I, L, Q) of one of the item sizes allowed. */
+static int
+get_unsigned(PyObject *obj, Py_buffer *view, int flags, int sizes, const char *what)
+{
+    if (PyObject_GetBuffer(obj, view, flags | PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        return 0;
+    }
+    const char *format = view->format != NULL ? view->format : "B";
+    if (format[0] == '@' || format[0] == '=' || format[0] == '<') {
+        format++;
+    }
+    const int size_ok = (view->itemsize == 1 && (sizes & 1)) || (view->itemsize == 4 && (sizes & 4))
+                        || (view->itemsize == 8 && (sizes & 8));
+    if (!size_ok || format[1] != '\0' || strchr("BILQ", format[0]) == NULL) {
+        PyErr_Format(PyExc_TypeError, "probe_rows(): %s must be an array of unsigned integers of a supported size",
+                     what);
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
+/* probe_rows(slots, digests, kinds, widths, rows, start) -> (found, added)
+
+   DigestTable.first_seen_many(digests, [widths[k] for k in kinds], [start + r for r in rows]) on the
+   table `slots` (array 'Q': digest, value, digest, value, ...; a power of two of slots), which must
+   have room for every digest (the caller reserves it: this never grows the table). `found` lists
+   (record, index of its first known key, that key's stored value) for each record with a known
+   key; `added` is the number of keys stored. */
+static PyObject *
+probe_rows(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "probe_rows() takes 6 positional arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyBytes_Check(args[3])) {
+        PyErr_Format(PyExc_TypeError, "probe_rows() argument 4 must be bytes, not %.100s", Py_TYPE(args[3])->tp_name);
+        return NULL;
+    }
+    const unsigned long long start = PyLong_AsUnsignedLongLong(args[5]);
+    if (start == (unsigned long long)-1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer slots_view, digests_view, kinds_view, rows_view;
+    if (!get_unsigned(args[0], &slots_view, PyBUF_WRITABLE, 8, "slots")) {
+        return NULL;
+    }
+    if (!get_unsigned(args[1], &digests_view, 0, 8, "digests")) {
+        PyBuffer_Release(&slots_view);
+        return NULL;
+    }
+    if (!get_unsigned(args[2], &kinds_view, 0, 1, "kinds")) {
+        PyBuffer_Release(&slots_view);
+        PyBuffer_Release(&digests_view);
+        return NULL;
+    }
+    if (!get_unsigned(args[4], &rows_view, 0, 4 | 8, "rows")) {
+        PyBuffer_Release(&slots_view);
+        PyBuffer_Release(&digests_view);
+        PyBuffer_Release(&kinds_view);
+        return NULL;
+    }
+    PyObject *result = NULL, *found = NULL;
+    unsigned long long *slots = (unsigned long long *)slots_view.buf;
+    const Py_ssize_t slot_items = slots_view.len / 8, digest_count = digests_view.len / 8;
+    const Py_ssize_t records = kinds_view.len;
+    const unsigned char *kinds = (const unsigned char *)kinds_view.buf;
+    const unsigned char *widths = (const unsigned char *)PyBytes_AS_STRING(args[3]);
+    const Py_ssize_t patterns = PyBytes_GET_SIZE(args[3]);
+    if (slot_items < 2 || (slot_items & (slot_items - 1)) != 0 || rows_view.len / rows_view.itemsize != records) {
+        PyErr_SetString(PyExc_ValueError, "probe_rows(): a table of a power of two of slots, a row for each kind");
+        goto done;
+    }
+    /* Every kind names a width, and the widths add up to the digests: no read past either. */
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < records; i++) {
+        if (kinds[i] >= patterns) {
+            PyErr_SetString(PyExc_ValueError, "probe_rows(): a kind with no width");
+            goto done;
+        }
+        total += widths[kinds[i]];
+    }
+    if (total != digest_count) {
+        PyErr_SetString(PyExc_ValueError, "probe_rows(): the widths do not add up to the digests");
+        goto done;
+    }
+    found = PyList_New(0);
+    if (found == NULL) {
+        goto done;
+    }
+    const unsigned long long mask = (unsigned long long)slot_items - 2; /* an even index: a slot's digest */
+    Py_ssize_t at = 0, added = 0;
+    for (Py_ssize_t record = 0; record < records; record++) {
+        const unsigned long long value = start + item_at(&rows_view, record);
+        int hit = 0;
+        for (Py_ssize_t index = 0; index < widths[kinds[record]]; index++) {
+            unsigned long long key;
+            memcpy(&key, (const char *)digests_view.buf + (at + index) * 8, 8);
+            unsigned long long slot = (key << 1) & mask;
+            Py_ssize_t probes = 0;
+            while (slots[slot] != 0 && slots[slot] != key) {
+                slot = (slot + 2) & mask;
+                if (++probes > slot_items) { /* full: the caller did not reserve (never loops forever) */
+                    PyErr_SetString(PyExc_ValueError, "probe_rows(): the table is full");
+                    goto done;
+                }
+            }
+            if (slots[slot] != 0) {
+                if (!hit) {
+                    hit = 1;
+                    PyObject *entry = Py_BuildValue("(nnK)", record, index, slots[slot + 1]);
+                    if (entry == NULL || PyList_Append(found, entry) < 0) {
+                        Py_XDECREF(entry);
+                        goto done;
+                    }
+                    Py_DECREF(entry);
+                }
+                continue;
+            }
+            slots[slot] = key;
+            slots[slot + 1] = value;
+            added++;
+        }
+        at += widths[kinds[record]];
+    }
+    result = Py_BuildValue("(On)", found, added);
+done:
+    Py_XDECREF(found);
+    PyBuffer_Release(&slots_view);
+    PyBuffer_Release(&digests_view);
+    PyBuffer_Release(&kinds_view);
+    PyBuffer_Release(&rows_view);
+    return result;
+}
+
 static PyMethodDef hashwalk_methods[] = {
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
      "walk(blob, end, /)\n--\n\n"
@@ -386,6 +547,10 @@ static PyMethodDef hashwalk_methods[] = {
      "bytes before the trailer, the SHA-256 the trailer carries, the first serial and manufacturer\n"
      "records' values up to their first NUL, the first UUID record's 16 bytes (None when there is none\n"
      "or it is shorter); else None. The C twin of hash_walk.identity_parts_py.\n"},
+    {"probe_rows", (PyCFunction)(void (*)(void))probe_rows, METH_FASTCALL,
+     "probe_rows(slots, digests, kinds, widths, rows, start, /)\n--\n\n"
+     "DigestTable.first_seen_many(digests, [widths[k] for k in kinds], [start + r for r in rows]) on\n"
+     "the table's slots (array 'Q'), which must have room for every digest: (found, keys added).\n"},
     {"plain_record", (PyCFunction)(void (*)(void))plain_record, METH_FASTCALL,
      "plain_record(line, separator, names, /)\n--\n\n"
      "The record {names[i]: field i} of a CSV line (bytes) that is ASCII, holds no '\"' and no NUL,\n"

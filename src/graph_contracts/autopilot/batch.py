@@ -220,11 +220,9 @@ class BatchChecker:
         positions = self._positions(file, "row")
         start = positions.start
         positions.encode(max(rows))  # the top position, as encoding each row would leave it
-        widths = [len(codes) for codes in plain.patterns]
+        widths = bytes(len(codes) for codes in plain.patterns)
         kinds = plain.kinds
-        found = self.duplicates.table.first_seen_many(
-            plain.digests, map(widths.__getitem__, kinds), [start + row for row in rows]
-        )
+        found = self.duplicates.table.first_seen_rows(plain.digests, kinds, widths, rows, start)
         count = self.count
         patterns = plain.patterns
         flagged: dict[int, tuple[str, int] | None] = {
