@@ -8,6 +8,9 @@ records the Python walk was most of what the upload profile's ``is_valid`` spent
 (benchmarks/README.md, "Where the time of upload is_valid goes"). Property tests check the two
 agree. ``walk`` and ``sound_records`` are the ones in use: the C ones unless the extension did
 not build or ``GRAPH_CONTRACTS_PURE_PYTHON`` is set (to anything but ``0``) at import.
+``identity_parts`` (``identity_parts_py``: what ``fast_identity`` reads of a sound hash besides its
+checksum) is picked the same way, and ``native`` picks the extension's other functions for the
+modules that hold their references (``csv_lines.plain_record``, ``duplicates.DigestTable``).
 """
 
 from __future__ import annotations

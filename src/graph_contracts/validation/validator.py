@@ -227,7 +227,7 @@ class Validator:
         """
         if batch is None:
             batch = BatchChecker(duplicates=duplicates)
-        # clean_device, written out in the loop below (a PlainRow's record is a dict): one call less a row.
+        # clean_device, written out in the loop below: one call less a row.
         lane = self.record_rules and self._fast is not None
         verdict = self._fast_verdict
         pending: PlainRows | None = None  # rows found clean, before their batch checks
@@ -236,7 +236,7 @@ class Validator:
             for record in records:
                 if type(record) is tuple:
                     number, value, file, columns = record
-                    identity = fast_identity(value.get("hardwareIdentifier")) if lane else None
+                    identity = fast_identity(value.get("hardwareIdentifier")) if lane and type(value) is dict else None
                     if identity is not None and record_clean(value, identity) and verdict(value) is True:
                         if pending is None:
                             pending, held_rows = PlainRows(file, columns), 0
