@@ -367,3 +367,36 @@ def test_add_clean_holds_the_keys_batchchecker_gives_a_clean_record(
         general.patterns,
         general.serials,
     )
+
+
+#: Clean rows whose hashes carry a UUID (a device key), an all-zero one (none), or the builder's.
+_MIXED_UUIDS = {"uuid": bytes(range(1, 17)), "zero": bytes(16), "builder": None}
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.lists(st.sampled_from(sorted(_MIXED_UUIDS)), min_size=1, max_size=8))
+def test_add_clean_keeps_each_rows_kind_in_a_block_of_mixed_rows(order: list[str]) -> None:
+    """``add_clean`` remembers where its two code tuples sit in ``patterns``: rows with and without a
+    device key, in any order in one block, get the kinds (and keys) ``add`` gives them."""
+    import uuid as uuidlib
+
+    from graph_contracts.autopilot.hash_fast import fast_identity
+
+    general, lane = PlainRows("a.csv", {}), PlainRows("a.csv", {})
+    for row, kind in enumerate(order, 2):
+        raw = _MIXED_UUIDS[kind]
+        guid = uuidlib.UUID(bytes_le=raw) if raw is not None else None
+        serial = f"MX{row:04d}"
+        text = encode_hardware_hash(build_hardware_hash(serial, "Contoso", "Laptop", uuid=guid))
+        record = {"serialNumber": serial, "productKey": "", "hardwareIdentifier": text, "groupTag": ""}
+        identity = fast_identity(text)
+        assert identity is not None
+        general.add(row, BatchChecker.keys(record, identity), serial)
+        lane.add_clean(row, record, identity)
+    assert (lane.rows, lane.kinds, lane.digests, lane.patterns, lane.serials) == (
+        general.rows,
+        general.kinds,
+        general.digests,
+        general.patterns,
+        general.serials,
+    )

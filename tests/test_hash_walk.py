@@ -45,6 +45,8 @@ def test_the_extension_was_built_and_is_the_walk_in_use() -> None:
     assert hash_walk.walk is compiled.walk
     assert hash_walk.sound_records is compiled.sound_records
     assert hash_fast._sound_records is compiled.sound_records
+    assert hash_walk.identity_parts is compiled.identity_parts
+    assert hash_fast._identity_parts is compiled.identity_parts
 
 
 def _real_layout(index: int) -> bytes:
@@ -173,6 +175,7 @@ def test_c_and_python_agree_on_mutated_real_hashes(
     for at in (end, end + end_shift, _end(blob) if len(blob) >= 4 else 0):
         assert compiled.walk(blob, at) == hash_walk.walk_records(blob, at)
     assert compiled.sound_records(blob) == hash_walk.sound_records_py(blob)
+    assert compiled.identity_parts(blob) == hash_walk.identity_parts_py(blob)
 
 
 @settings(max_examples=300, deadline=None)
@@ -201,6 +204,7 @@ def test_c_and_python_agree_on_the_framing_of_real_hashes(index: int, where: str
     blob = bytes(data)
     found = compiled.sound_records(blob)
     assert found == hash_walk.sound_records_py(blob)
+    assert compiled.identity_parts(blob) == hash_walk.identity_parts_py(blob)
     if where == "none":
         assert found is not None and found[0] == end
 
@@ -211,6 +215,40 @@ def _trailer_at(end: int) -> bytes:
     head = b"OA" + struct.pack("<H", end) + records
     head = head.ljust(end, b"\1")
     return (head + b"CS" + struct.pack("<H", TRAILER_SIZE) + bytes(32)).ljust(HASH_SIZE, b"\0")[:HASH_SIZE]
+
+
+def _strings_layout(serial: bytes, manufacturer: bytes, uuid: bytes | None) -> bytes:
+    """3000 bytes: records of these values (a UUID record only when given), the trailer after them."""
+    records = b"".join(
+        struct.pack("<HH", kind, HEADER_SIZE + len(value)) + value
+        for kind, value in ((12, uuid), (14, serial), (16, manufacturer))
+        if value is not None
+    )
+    end = HEADER_SIZE + len(records)
+    blob = b"OA" + struct.pack("<H", end) + records + b"CS" + struct.pack("<H", TRAILER_SIZE) + bytes(32)
+    return blob.ljust(HASH_SIZE, b"\0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    serial=st.binary(max_size=12),
+    manufacturer=st.binary(max_size=12),
+    uuid=st.one_of(st.none(), st.binary(max_size=20)),
+)
+def test_c_and_python_read_the_same_identity_parts(serial: bytes, manufacturer: bytes, uuid: bytes | None) -> None:
+    """The values up to their first NUL (empty, all NUL, NUL inside, none), a UUID record of any
+    length (16 bytes read from one of 16 or more, None below), and the records and checksum."""
+    compiled = _compiled()
+    blob = _strings_layout(serial, manufacturer, uuid)
+    parts = hash_walk.identity_parts_py(blob)
+    assert parts is not None
+    assert parts[2:] == (
+        serial.partition(b"\0")[0],
+        manufacturer.partition(b"\0")[0],
+        uuid[:16] if uuid is not None and len(uuid) >= 16 else None,
+    )
+    assert parts[:2] == (blob[: _end(blob)], bytes(32))
+    assert compiled.identity_parts(blob) == parts
 
 
 def test_the_trailer_may_end_exactly_at_the_last_byte_and_not_past_it() -> None:
@@ -259,6 +297,7 @@ def test_the_environment_variable_forces_the_python_walk() -> None:
         "assert hash_walk.IMPLEMENTATION == 'python', hash_walk.IMPLEMENTATION\n"
         "assert hash_walk.walk is hash_walk.walk_records\n"
         "assert hash_fast._sound_records is hash_walk.sound_records_py\n"
+        "assert hash_fast._identity_parts is hash_walk.identity_parts_py\n"
         "identity = hash_fast.fast_identity(sys.argv[1])\n"
         "assert identity is not None and identity.serial_number == 'SN00003', identity\n"
         "assert not hash_fast.hash_is_sound('A' + sys.argv[1][1:])\n"

@@ -62,6 +62,9 @@ class PlainRows:
     digests: array[int] = field(default_factory=lambda: array("Q"))
     patterns: list[tuple[str, ...]] = field(default_factory=list)
     serials: list[str] = field(default_factory=list)
+    #: The indexes of ``add_clean``'s two code tuples in ``patterns``, -1 until first used (not pickled).
+    _two: int = field(default=-1, init=False, repr=False, compare=False)
+    _three: int = field(default=-1, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -92,23 +95,33 @@ class PlainRows:
         state = _SERIAL_START.copy()
         state.update(serial.casefold().encode("utf-8", "surrogatepass"))
         uuid = identity.uuid_bytes
-        codes = _HASH_SERIAL_UUID if uuid is not None and uuid.strip(b"\0") else _HASH_SERIAL
-        patterns = self.patterns
-        try:
-            kind = patterns.index(codes)
-        except ValueError:
-            kind = len(patterns)
-            patterns.append(codes)
+        three = uuid is not None and uuid.strip(b"\0") != b""
+        kind = self._three if three else self._two
+        if kind < 0:
+            kind = self._kind(_HASH_SERIAL_UUID if three else _HASH_SERIAL)
         self.rows.append(row)
         self.kinds.append(kind)
-        digests = self.digests
-        digests.append(int.from_bytes(identity.checksum[:8], "little") or 1)  # HashIdentity.text_key
-        digests.append(int.from_bytes(state.digest(), "little") or 1)  # digest(b"serial", ...)
-        if len(codes) == 3:
+        append = self.digests.append
+        append(int.from_bytes(identity.checksum[:8], "little") or 1)  # HashIdentity.text_key
+        append(int.from_bytes(state.digest(), "little") or 1)  # digest(b"serial", ...)
+        if three:
             state = _UUID_START.copy()
             state.update(cast("bytes", uuid))
-            digests.append(int.from_bytes(state.digest(), "little") or 1)  # digest(b"uuid", uuid)
+            append(int.from_bytes(state.digest(), "little") or 1)  # digest(b"uuid", uuid)
         self.serials.append(serial)
+
+    def _kind(self, codes: tuple[str, ...]) -> int:
+        """The index of ``codes`` in ``patterns`` (added when new), remembered for ``add_clean``'s two."""
+        try:
+            kind = self.patterns.index(codes)
+        except ValueError:
+            kind = len(self.patterns)
+            self.patterns.append(codes)
+        if codes is _HASH_SERIAL_UUID:
+            self._three = kind
+        elif codes is _HASH_SERIAL:
+            self._two = kind
+        return kind
 
     def __getstate__(self) -> tuple[Any, ...]:
         return self.file, self.columns, self.rows, self.kinds, self.digests, self.patterns, "\n".join(self.serials)
@@ -220,11 +233,9 @@ class BatchChecker:
         positions = self._positions(file, "row")
         start = positions.start
         positions.encode(max(rows))  # the top position, as encoding each row would leave it
-        widths = [len(codes) for codes in plain.patterns]
+        widths = bytes(len(codes) for codes in plain.patterns)
         kinds = plain.kinds
-        found = self.duplicates.table.first_seen_many(
-            plain.digests, map(widths.__getitem__, kinds), [start + row for row in rows]
-        )
+        found = self.duplicates.table.first_seen_rows(plain.digests, kinds, widths, rows, start)
         count = self.count
         patterns = plain.patterns
         flagged: dict[int, tuple[str, int] | None] = {

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from graph_contracts.autopilot.hash_walk import native
 
 from ..patterns import BASE64_DIGITS
 
@@ -27,6 +29,8 @@ __all__ = [
     "decode_ansi_line",
     "looks_autopilot",
     "parse_line",
+    "plain_record",
+    "plain_record_py",
     "shape_fault",
     "sniff_separator",
     "split_fields",
@@ -130,6 +134,35 @@ def split_fields(line: str, separator: str, count: int) -> list[str] | None:
         start = end + 1
     fields.append(line[start:])
     return fields if len(fields) == count else None
+
+
+def plain_record_py(line: bytes, separator: str, names: tuple[str, ...]) -> dict[str, str] | None:
+    """The record ``{names[i]: field i}`` of a line the reader's lane may take, else None.
+
+    The line's part of ``csv_reader._plain_row``: ASCII (both of the reader's decodings read it
+    alike, and it sets no encoding warning), no quotation mark or NUL, split at ``separator`` into
+    exactly ``len(names)`` fields (the shape test), not blank (some field is more than whitespace).
+    The reference for the extension's ``plain_record`` (``_hashwalk.c``), which does this in one
+    pass over the bytes without the ``str`` of the whole line; property tests check they agree.
+    ``separator`` is one ASCII character other than ``"`` and NUL (else ``ValueError``).
+    """
+    if len(separator) != 1 or not separator.isascii() or separator in '"\0':
+        raise ValueError("plain_record() separator must be one ASCII character other than '\"' and NUL")
+    try:
+        text = line.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if '"' in text or "\0" in text:
+        return None
+    fields = split_fields(text, separator, len(names))
+    if fields is None or not any(map(str.strip, fields)):
+        return None
+    return dict(zip(names, fields, strict=True))
+
+
+PlainRecord = Callable[[bytes, str, tuple[str, ...]], "dict[str, str] | None"]
+#: The one in use: the C twin where the extension built (``hash_walk.native``), else the reference.
+plain_record: PlainRecord = native("plain_record") or plain_record_py
 
 
 def shape_fault(line: str, fields: list[str], expected: int) -> str | None:

@@ -50,9 +50,9 @@ from graph_contracts.autopilot.csv_lines import (
     decode_ansi_line,
     looks_autopilot,
     parse_line,
+    plain_record,
     shape_fault,
     sniff_separator,
-    split_fields,
 )
 from graph_contracts.errors import InputFileError
 from graph_contracts.issues import Issue, Location, quote
@@ -517,22 +517,14 @@ def _plain_row(raw: bytes, state: _RowState, number: int, file: str) -> PlainRow
 
     Exactly that case and nothing more: an ASCII line (both paths decode it alike, and it sets no
     encoding warning) without quotation marks or NUL, no run of blank lines waiting to be reported
-    before it, split into the header's number of fields (the shape test), not blank, and none of the
-    Excel signs (the same ``excel_signs``). Anything else returns None and the line takes the
-    general path, which reports what it finds.
+    before it, split into the header's number of fields (the shape test), not blank (these four in
+    one call, ``plain_record``: in C where the extension built), and none of the Excel signs (the
+    same ``excel_signs``). Anything else returns None and the line takes the general path, which
+    reports what it finds.
     """
-    try:
-        line = raw.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    if '"' in line or "\0" in line:
-        return None
     props: tuple[str, ...] = state.props  # type: ignore[assignment]  # not None: the caller checks (cast() is a call)
-    fields = split_fields(line, state.separator, len(props))
-    if fields is None or not any(map(str.strip, fields)):
-        return None
-    record = dict(zip(props, fields, strict=False))  # equal lengths (``split_fields``); strict costs a check
-    if excel_signs(record) or formula_cells(record):
+    record = plain_record(raw, state.separator, props)
+    if record is None or excel_signs(record) or formula_cells(record):
         return None
     names: dict[str, str] = state.names  # type: ignore[assignment]  # set with props
     return number, record, file, names

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_contracts.autopilot.hash_walk import native
+
 #: Slots in a new table; the table doubles when three quarters are used.
 _INITIAL_SLOTS = 1024
 
@@ -119,6 +121,21 @@ class DigestTable:
         self._used = self.size * 3 // 4 - room
         return out
 
+    def first_seen_rows(
+        self, digests: Sequence[int], kinds: Sequence[int], widths: bytes, rows: Sequence[int], start: int
+    ) -> list[tuple[int, int, int]]:
+        """``first_seen_many(digests, [widths[k] for k in kinds], [start + r for r in rows])``: the form
+        in which ``BatchChecker.check_rows`` has a block of rows (``PlainRows``). The table makes room
+        for every digest first, then the probes run in one C call (``_hashwalk.probe_rows``) where the
+        extension built, else in ``first_seen_many``; the answers and the table are the same (room
+        made earlier changes neither: a grown table holds the same keys and values)."""
+        self.reserve(len(digests))
+        if _probe_rows is None:
+            return self.first_seen_many(digests, map(widths.__getitem__, kinds), [start + row for row in rows])
+        found, added = _probe_rows(self._slots, digests, kinds, widths, rows, start)
+        self._used += added
+        return found  # type: ignore[no-any-return]
+
     def _grow(self, size: int) -> None:
         old = self._slots
         self._slots = slots = array("Q", bytes(16 * size))
@@ -131,6 +148,10 @@ class DigestTable:
                     slot = (slot + 2) & mask
                 slots[slot] = key
                 slots[slot + 1] = old[at + 1]
+
+
+#: The probes of ``first_seen_rows`` in C, or None (``hash_walk.native``: not built, or pure Python asked for).
+_probe_rows = native("probe_rows")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from graph_contracts.autopilot.hash_layout import (
     HEADER_SIZE,
     TRAILER_SIZE,
 )
+from graph_contracts.autopilot.hash_walk import identity_parts as _identity_parts
 from graph_contracts.autopilot.hash_walk import sound_records as _sound_records
 
 
@@ -91,29 +92,30 @@ def fast_identity(text: object) -> HashIdentity | None:
     one strict decode (no regular expressions, no round trip: 4000 characters without ``=``
     have no unused bits), the SHA-256, a comparison of the padding with zeros, and a
     walk of the records (``hash_walk``: in C where it built) that keeps only the offsets of the
-    three records the rules read; no object per record.
+    three records the rules read, with their values (``identity_parts``); no object per record.
+    ``hash_is_sound`` makes the same checks (``_sound_layout``); tests hold the two to one answer.
     """
-    found = _sound_layout(text)
-    if found is None:
+    if type(text) is not str or len(text) != HASH_TEXT_LENGTH or text[-1] == "=":
         return None
-    blob, serial, manufacturer, uuid, checksum = found
-    uuid_bytes = None
-    if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
-        uuid_bytes = blob[uuid + HEADER_SIZE : uuid + HEADER_SIZE + 16]
-    # The two strings as HashRecord.text reads them (to the first NUL), without a call each.
-    serial_value = blob[serial + HEADER_SIZE : serial + (blob[serial + 2] | blob[serial + 3] << 8)]
-    maker_value = blob[
-        manufacturer + HEADER_SIZE : manufacturer + (blob[manufacturer + 2] | blob[manufacturer + 3] << 8)
-    ]
-    return _new_identity(
-        HashIdentity,
-        (
-            serial_value.partition(b"\0")[0].decode("utf-8", "replace"),
-            maker_value.partition(b"\0")[0].decode("utf-8", "replace"),
-            uuid_bytes,
-            checksum,
-        ),
-    )
+    try:
+        blob = _b64decode(text, None, True)  # strict; 4000 characters without '=': 3000 bytes
+    except (ValueError, TypeError):
+        return None
+    # The framing, the records and the values the rules read, in one call (hash_walk: in C where it built).
+    parts = _identity_parts(blob)
+    if parts is None:
+        return None
+    records, stored, serial, manufacturer, uuid_bytes = parts
+    checksum = _sha256(records).digest()
+    if checksum != stored:
+        return None
+    # The two strings as HashRecord.text reads them; each must be non-empty after strip
+    # (hash-missing-field), the test _sound_layout makes.
+    serial_number = serial.decode("utf-8", "replace")
+    maker = manufacturer.decode("utf-8", "replace")
+    if not serial_number.strip() or not maker.strip():
+        return None
+    return _new_identity(HashIdentity, (serial_number, maker, uuid_bytes, checksum))
 
 
 def hash_is_sound(text: object) -> bool:

@@ -8,6 +8,9 @@ records the Python walk was most of what the upload profile's ``is_valid`` spent
 (benchmarks/README.md, "Where the time of upload is_valid goes"). Property tests check the two
 agree. ``walk`` and ``sound_records`` are the ones in use: the C ones unless the extension did
 not build or ``GRAPH_CONTRACTS_PURE_PYTHON`` is set (to anything but ``0``) at import.
+``identity_parts`` (``identity_parts_py``: what ``fast_identity`` reads of a sound hash besides its
+checksum) is picked the same way, and ``native`` picks the extension's other functions for the
+modules that hold their references (``csv_lines.plain_record``, ``duplicates.DigestTable``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable
+from typing import Any
 
 from graph_contracts.autopilot.hash_layout import (
     HASH_SIZE,
@@ -27,7 +31,17 @@ from graph_contracts.autopilot.hash_layout import (
     TYPE_SMBIOS_UUID,
 )
 
-__all__ = ["IMPLEMENTATION", "PURE_PYTHON_ENV", "sound_records", "sound_records_py", "walk", "walk_records"]
+__all__ = [
+    "IMPLEMENTATION",
+    "PURE_PYTHON_ENV",
+    "identity_parts",
+    "identity_parts_py",
+    "native",
+    "sound_records",
+    "sound_records_py",
+    "walk",
+    "walk_records",
+]
 
 #: Set to anything but ``0`` (or empty) to use the Python walk even where the C one built.
 PURE_PYTHON_ENV = "GRAPH_CONTRACTS_PURE_PYTHON"
@@ -103,8 +117,52 @@ def sound_records_py(blob: bytes) -> tuple[int, int, int, int] | None:
     return None if found is None else (end, *found)
 
 
+#: (the bytes before the trailer, the SHA-256 the trailer carries, the serial, the manufacturer, the UUID).
+IdentityParts = tuple[bytes, bytes, bytes, bytes, "bytes | None"]
+
+
+def _record_text(blob: bytes, pos: int) -> bytes:
+    """The value of the record at ``pos`` up to its first NUL (``HashRecord.text`` before decoding)."""
+    return blob[pos + HEADER_SIZE : pos + (blob[pos + 2] | blob[pos + 3] << 8)].partition(b"\0")[0]
+
+
+def identity_parts_py(blob: bytes) -> IdentityParts | None:
+    """What the fast path (``hash_fast.fast_identity``) reads of a hash ``sound_records_py`` accepts,
+    else None: the bytes before the trailer (what its SHA-256 covers), the SHA-256 the trailer
+    carries, the values of the first serial and manufacturer records up to their first NUL, and the
+    first SMBIOS UUID record's 16 bytes (None when there is none, or it is shorter)."""
+    found = sound_records_py(blob)
+    if found is None:
+        return None
+    end, serial, manufacturer, uuid = found
+    uuid_bytes = None
+    if uuid and blob[uuid + 2] | blob[uuid + 3] << 8 >= HEADER_SIZE + 16:
+        uuid_bytes = blob[uuid + HEADER_SIZE : uuid + HEADER_SIZE + 16]
+    return (
+        blob[:end],
+        blob[end + HEADER_SIZE : end + TRAILER_SIZE],
+        _record_text(blob, serial),
+        _record_text(blob, manufacturer),
+        uuid_bytes,
+    )
+
+
 Walk = Callable[[bytes, int], "tuple[int, int, int] | None"]
 SoundRecords = Callable[[bytes], "tuple[int, int, int, int] | None"]
+
+
+def native(name: str) -> Callable[..., Any] | None:
+    """The extension's function ``name``, or None: the extension did not build, it is a stale build
+    from before the function was added, or ``GRAPH_CONTRACTS_PURE_PYTHON`` asks for Python.
+    For the other modules with a C twin (``csv_lines.plain_record``), picked as the walks are."""
+    if os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0"):
+        return None
+    try:
+        from graph_contracts.autopilot import _hashwalk
+    except ImportError:
+        return None
+    found: Callable[..., Any] | None = getattr(_hashwalk, name, None)
+    return found
 
 
 def _pick() -> tuple[Walk, SoundRecords, str]:
@@ -122,3 +180,7 @@ def _pick() -> tuple[Walk, SoundRecords, str]:
 
 #: The walks in use: the C ones where the extension built (and the environment does not say no).
 walk, sound_records, IMPLEMENTATION = _pick()
+#: The same for ``identity_parts`` (a build from before it was added has the walks without it).
+identity_parts: Callable[[bytes], IdentityParts | None] = (
+    native("identity_parts") if IMPLEMENTATION == "c" else None
+) or identity_parts_py

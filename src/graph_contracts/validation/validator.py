@@ -227,18 +227,22 @@ class Validator:
         """
         if batch is None:
             batch = BatchChecker(duplicates=duplicates)
-        clean = self.clean_device if self.record_rules else None
+        # clean_device, written out in the loop below: one call less a row.
+        lane = self.record_rules and self._fast is not None
+        verdict = self._fast_verdict
         pending: PlainRows | None = None  # rows found clean, before their batch checks
+        held_rows = 0  # len(pending), without a call
         try:
             for record in records:
                 if type(record) is tuple:
                     number, value, file, columns = record
-                    identity = clean(value) if clean is not None else None
-                    if identity is not None:
+                    identity = fast_identity(value.get("hardwareIdentifier")) if lane and type(value) is dict else None
+                    if identity is not None and record_clean(value, identity) and verdict(value) is True:
                         if pending is None:
-                            pending = PlainRows(file, columns)
+                            pending, held_rows = PlainRows(file, columns), 0
                         pending.add_clean(number, value, identity)  # BatchChecker.keys, for a clean row
-                        if len(pending) >= LANE_ROWS:
+                        held_rows += 1
+                        if held_rows >= LANE_ROWS:
                             held, pending = pending, None
                             yield from _lane_results(batch, held, counted)
                         continue
