@@ -17,11 +17,8 @@ from typing import NamedTuple
 
 from graph_contracts.autopilot.hash_layout import (
     HASH_TEXT_LENGTH,
-    HEADER_SIZE,
-    TRAILER_SIZE,
 )
 from graph_contracts.autopilot.hash_walk import identity_parts as _identity_parts
-from graph_contracts.autopilot.hash_walk import sound_records as _sound_records
 
 
 def _stdlib_strict_b64(text: str | bytes) -> bytes:
@@ -93,7 +90,40 @@ def fast_identity(text: object) -> HashIdentity | None:
     have no unused bits), the SHA-256, a comparison of the padding with zeros, and a
     walk of the records (``hash_walk``: in C where it built) that keeps only the offsets of the
     three records the rules read, with their values (``identity_parts``); no object per record.
-    ``hash_is_sound`` makes the same checks (``_sound_layout``); tests hold the two to one answer.
+    """
+    found = _sound_parts(text)
+    if found is None:
+        return None
+    serial, manufacturer, uuid_bytes, checksum = found
+    # The two strings as HashRecord.text reads them (_sound_parts has checked they are not blank).
+    return _new_identity(
+        HashIdentity,
+        (serial.decode("utf-8", "replace"), manufacturer.decode("utf-8", "replace"), uuid_bytes, checksum),
+    )
+
+
+def hash_is_sound(text: object) -> bool:
+    """``fast_identity(text) is not None`` without building the identity: the hash has no error.
+
+    The question of ``Validator.is_valid``, whose rules need nothing from the hash (the serial
+    comparison only warns).
+    """
+    return _sound_parts(text) is not None
+
+
+def _has_text(value: bytes) -> bool:
+    """A record value (to its first NUL) that is not blank once decoded and stripped, as
+    ``HashRecord.text`` reads it (hash-missing-field). A visible ASCII byte first decodes to itself
+    and strip keeps it: the usual case needs no decoding."""
+    return (bool(value) and 0x20 < value[0] < 0x7F) or bool(value.decode("utf-8", "replace").strip())
+
+
+def _sound_parts(text: object) -> tuple[bytes, bytes, bytes | None, bytes] | None:
+    """Every check of the fast path, or None when one fails: the one door of ``fast_identity`` and
+    ``hash_is_sound``.
+
+    Returns the serial and manufacturer values (bytes, to their first NUL), the SMBIOS UUID
+    record's 16 bytes (None without one) and the SHA-256 the hash carries.
     """
     if type(text) is not str or len(text) != HASH_TEXT_LENGTH or text[-1] == "=":
         return None
@@ -107,66 +137,6 @@ def fast_identity(text: object) -> HashIdentity | None:
         return None
     records, stored, serial, manufacturer, uuid_bytes = parts
     checksum = _sha256(records).digest()
-    if checksum != stored:
+    if checksum != stored or not _has_text(serial) or not _has_text(manufacturer):
         return None
-    # The two strings as HashRecord.text reads them; each must be non-empty after strip
-    # (hash-missing-field), the test _sound_layout makes.
-    serial_number = serial.decode("utf-8", "replace")
-    maker = manufacturer.decode("utf-8", "replace")
-    if not serial_number.strip() or not maker.strip():
-        return None
-    return _new_identity(HashIdentity, (serial_number, maker, uuid_bytes, checksum))
-
-
-def hash_is_sound(text: object) -> bool:
-    """``fast_identity(text) is not None`` without building the identity: the hash has no error.
-
-    The question of ``Validator.is_valid``, whose rules need nothing from the hash (the serial
-    comparison only warns).
-    """
-    return _sound_layout(text) is not None
-
-
-def _record_text(blob: bytes, pos: int) -> str:
-    """The string record at ``pos`` read as ``HashRecord.text`` reads it (to the first NUL)."""
-    start, stop = pos + HEADER_SIZE, pos + (blob[pos + 2] | blob[pos + 3] << 8)
-    nul = blob.find(0, start, stop)
-    return blob[start : stop if nul < 0 else nul].decode("utf-8", "replace")
-
-
-def _sound_layout(text: object) -> tuple[bytes, int, int, int, bytes] | None:
-    """Every check of the fast path, or None when one fails.
-
-    Returns the decoded hash, the offsets of its first serial, manufacturer and SMBIOS UUID
-    records (0 for no UUID record) and the SHA-256 it carries.
-    """
-    if type(text) is not str or len(text) != HASH_TEXT_LENGTH or text[-1] == "=":
-        return None
-    try:
-        blob = _b64decode(text, None, True)  # strict; 4000 characters without '=': 3000 bytes
-    except (ValueError, TypeError):
-        return None
-    # The framing and the records (hash_walk: in C where it built, else the Python reference).
-    found = _sound_records(blob)
-    if found is None:
-        return None
-    end, serial, manufacturer, uuid = found
-    checksum = _sha256(blob[:end]).digest()
-    if checksum != blob[end + 4 : end + TRAILER_SIZE]:
-        return None
-    # Both strings not empty after strip (hash-missing-field). A visible ASCII character first, in a
-    # record with a value, decodes to itself and strip keeps it: the usual case needs no decoding.
-    if (
-        not (blob[serial + 2] | blob[serial + 3] << 8 > HEADER_SIZE and 0x20 < blob[serial + HEADER_SIZE] < 0x7F)
-        and not _record_text(blob, serial).strip()
-    ):
-        return None
-    if (
-        not (
-            blob[manufacturer + 2] | blob[manufacturer + 3] << 8 > HEADER_SIZE
-            and 0x20 < blob[manufacturer + HEADER_SIZE] < 0x7F
-        )
-        and not _record_text(blob, manufacturer).strip()
-    ):
-        return None
-    return blob, serial, manufacturer, uuid, checksum
+    return serial, manufacturer, uuid_bytes, checksum
