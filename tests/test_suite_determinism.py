@@ -10,11 +10,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from graph_contracts import strategies as strategies_module
 from graph_contracts.autopilot import decode_hardware_hash
 from graph_contracts.contracts import default_contracts
 from graph_contracts.strategies import SERIAL_ALPHABET, BodyStrategies, SerialSource
@@ -141,3 +143,50 @@ def test_the_scratch_token_writes_in_a_tenant_nothing_else_touches() -> None:
         assert httpx.post(endpoint.base_url + path, json={"groupTag": "scratch"}, headers=scratch).status_code == 201
         listed = httpx.get(endpoint.base_url + path, headers=default).json()["value"]
         assert [e["groupTag"] for e in listed] == ["default"]
+
+
+def _drawn_per_example(built_once: bool) -> list[Any]:
+    """What the suite's tests draw, with a ``BodyStrategies`` built inside every example (as they build it)."""
+    contracts = default_contracts()
+    create = contracts.operation("v1.0", "importedWindowsAutopilotDeviceIdentity.create")
+    update = contracts.operation("v1.0", "windowsAutopilotDeviceIdentity.updateDeviceProperties")
+    source = SerialSource("run/built-once")
+    drawn: list[Any] = []
+
+    @given(data=st.data())
+    @settings(max_examples=25, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    def draw(data: st.DataObject) -> None:
+        if not built_once:
+            strategies_module._BUILT.clear()
+        bodies = BodyStrategies(contracts, "v1.0", serials=source)
+        others = BodyStrategies(contracts, "v1.0")
+        drawn.append(data.draw(st.tuples(bodies.autopilot_device(), bodies.request_body(create))))
+        drawn.append(data.draw(st.tuples(bodies.broken_body(create), others.request_body(update))))
+
+    draw()
+    return drawn
+
+
+def test_strategies_built_once_draw_what_strategies_built_per_example_draw() -> None:
+    """The strategies ``BodyStrategies`` keeps are the ones it would build again: the same derandomized draws."""
+    once = _drawn_per_example(built_once=True)
+    assert once == _drawn_per_example(built_once=False)
+    assert len(once) >= 50
+
+
+def test_kept_strategies_stay_with_their_serial_source() -> None:
+    """Two tests' sources, same contracts and version: each one's bodies carry its own serials."""
+    contracts = default_contracts()
+    drawn: dict[str, list[str]] = {"run/a": [], "run/b": []}
+    for name, seen in drawn.items():
+        strategies = BodyStrategies(contracts, "v1.0", serials=SerialSource(name))
+
+        @given(device=strategies.autopilot_device())
+        @settings(max_examples=5, database=None, derandomize=True)
+        def draw(device: dict[str, str]) -> None:
+            seen.append(device["serialNumber"])  # noqa: B023 (run at once, inside this iteration)
+
+        draw()
+    for name, seen in drawn.items():
+        expected = SerialSource(name)
+        assert seen == [expected.next() for _ in seen]

@@ -147,11 +147,26 @@ PROPERTY_HINTS: Mapping[str, Callable[[], Strategy]] = {
 }
 
 
+#: Strategies already built, per (contracts, version, serial source): see ``BodyStrategies``.
+_BUILT: dict[tuple[int, str, int], tuple[tuple[object, object], dict[tuple[Any, ...], tuple[object, Strategy]]]] = {}
+#: Sources remembered before ``_BUILT`` starts again (a suite run has one per test that draws serials).
+MAX_BUILT = 256
+
+
 class BodyStrategies:
     """Strategies for one version's request bodies, from the contracts.
 
     With ``serials``, every serial number and hardware hash comes from that
     source, unique within it; without, they are drawn at random.
+
+    The suite's tests build their ``BodyStrategies`` inside each example, and
+    hypothesis validates a strategy the first time it draws from it (its
+    emptiness, walked over every part), so every example validated the same
+    bodies again. The strategies an instance builds are kept per (contracts,
+    version, serial source) and handed to the next instance: the same
+    strategy objects, so the same draws (a strategy is an immutable
+    description of what to draw; ``tests/test_suite_determinism.py``
+    compares the draws with and without).
     """
 
     def __init__(self, contracts: ContractSet, version: str, *, serials: SerialSource | None = None) -> None:
@@ -162,11 +177,32 @@ class BodyStrategies:
         if serials is not None:
             self._hints["serialNumber"] = serials.serials
             self._hints["hardwareIdentifier"] = lambda: hardware_hashes(serial_strategy=serials.serials())
+        key = (id(contracts), version, id(serials))
+        entry = _BUILT.get(key)
+        if entry is None:
+            if len(_BUILT) >= MAX_BUILT:
+                _BUILT.clear()
+            # the entry holds its contracts and source, so their ids in the key are not reused while it lives
+            entry = _BUILT[key] = ((contracts, serials), {})
+        self._built = entry[1]
+
+    def _once(self, key: tuple[Any, ...], build: Callable[[], Strategy], keep: object = None) -> Strategy:
+        """The strategy ``build`` gives, built once for this (contracts, version, serial source).
+
+        ``keep`` is an object whose ``id`` is in ``key``: held with the strategy, so the id stays its own.
+        """
+        hit = self._built.get(key)
+        if hit is None:
+            hit = self._built[key] = (keep, build())
+        return hit[1]
 
     def _serials(self) -> Strategy:
         return self.serial_source.serials() if self.serial_source is not None else serials()
 
     def value(self, type_name: str, collection: bool = False, name: str = "") -> Strategy:
+        return self._once(("value", type_name, collection, name), lambda: self._value(type_name, collection, name))
+
+    def _value(self, type_name: str, collection: bool, name: str) -> Strategy:
         if name in self._hints:
             item = self._hints[name]()
         elif type_name in PRIMITIVE_STRATEGIES:
@@ -181,6 +217,9 @@ class BodyStrategies:
 
     def entity(self, type_name: str, *, require: tuple[str, ...] = ()) -> Strategy:
         """A valid request body for ``type_name``: any subset of its writable properties."""
+        return self._once(("entity", type_name, tuple(require)), lambda: self._entity(type_name, tuple(require)))
+
+    def _entity(self, type_name: str, require: tuple[str, ...]) -> Strategy:
         t = self.contracts.type(self.version, type_name)
         props = self.writable(type_name)
         required = {p.name: self.value(p.type, p.collection, p.name) for p in props if p.required or p.name in require}
@@ -194,6 +233,9 @@ class BodyStrategies:
 
     def autopilot_device(self) -> Strategy:
         """An import record Intune would accept: serial, and a hash that carries the same serial."""
+        return self._once(("autopilot_device",), self._autopilot_device)
+
+    def _autopilot_device(self) -> Strategy:
         return self._serials().flatmap(
             lambda serial: st.fixed_dictionaries(
                 {
@@ -206,6 +248,9 @@ class BodyStrategies:
         )
 
     def request_body(self, op: Operation) -> Strategy:
+        return self._once(("request_body", id(op)), lambda: self._request_body(op), keep=op)
+
+    def _request_body(self, op: Operation) -> Strategy:
         if op.body_type is not None:
             return self.entity(op.body_type)
         fields = {p.name: self.value(p.type, p.collection, p.name) for p in op.parameters}
@@ -213,6 +258,9 @@ class BodyStrategies:
 
     def broken_body(self, op: Operation) -> Strategy:
         """A body with exactly one rule broken, as ``Broken(rule, pointer, body)``."""
+        return self._once(("broken_body", id(op)), lambda: self._broken_body(op), keep=op)
+
+    def _broken_body(self, op: Operation) -> Strategy:
         if op.body_type is None:
             return st.just(Broken("malformed-json", "", None, raw=b'{"'))
         return self.request_body(op).flatmap(lambda body: _break_one(self, op.body_type or "", body))

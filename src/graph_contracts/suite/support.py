@@ -95,16 +95,26 @@ def unless_refused(checks: list[Any]) -> list[Any]:
     A fuzzed list of the registered devices with ``$select`` gets the service's
     500; each check is skipped for exactly that answer (status and error code)
     to a query the service fact covers, and runs as before on anything else.
-    The cases drawn stay the same: the test's own code is unchanged.
+    The cases drawn stay the same: the test's own code is unchanged. The
+    checks run one after another on each response, so the fact is looked up
+    once per response, not once per check.
     """
     import functools
     from urllib.parse import urlsplit
 
+    last: list[Any] = [None, None]  # the last response checked and its refusal (held: its id stays its own)
+
+    def refusal_for(response: Any, case: Any) -> ServiceRefusal | None:
+        if last[0] is not response:
+            version = urlsplit(str(response.request.url)).path.strip("/").split("/")[0]
+            last[:] = [response, query_refusal(version, case.method, case.operation.path, case.query)]
+        refusal: ServiceRefusal | None = last[1]
+        return refusal
+
     def wrap(check: Any) -> Any:
         @functools.wraps(check)
         def checked(ctx: Any, response: Any, case: Any) -> Any:
-            version = urlsplit(str(response.request.url)).path.strip("/").split("/")[0]
-            refusal = query_refusal(version, case.method, case.operation.path, case.query)
+            refusal = refusal_for(response, case)
             if refusal is not None and response.status_code == refusal.status:
                 try:
                     code = response.json()["error"]["code"]
