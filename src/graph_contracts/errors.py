@@ -289,6 +289,21 @@ class HardwareHashError(GraphContractsError, ValueError):
         super().__init__(f"{code}{where}: {message}")
 
 
+class InflateLimitError(GraphContractsError, ValueError):
+    """Compressed data (gzip, zlib or raw deflate) inflates past ``limit`` bytes, so it was not inflated.
+
+    Raised by :func:`graph_contracts.traffic.compression.inflate` as soon as the output passes the cap,
+    never after building it (a 1 MB "zip bomb" would be 1 GB). Callers that know the file and entry
+    turn it into a :class:`TrafficFileError` or a scan finding; ``limit`` is the cap that was hit.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        units = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1, "bytes"))
+        size = next(f"{limit // n} {unit}" for n, unit in units if limit % n == 0)
+        super().__init__(f"inflates past {size}")
+
+
 class InvalidArgumentError(GraphContractsError, TypeError, ValueError):
     """A function or class of the Python API was called with an argument it cannot take.
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import gzip
 import json
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from ..errors import TrafficFileError
+from ..errors import InflateLimitError, TrafficFileError
+from .compression import GZIP_MAGIC, inflate
 from .exchange import Exchange, Headers, Request, Response, TrafficLocation, header_value
 
 # -- helpers shared by every format
@@ -35,20 +34,18 @@ def _text(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode("utf-8")
 
 
-def _decode_content(body: bytes, headers: Headers) -> bytes:
-    """Undo Content-Encoding gzip/deflate when the body is still compressed (vcrpy may keep it so)."""
+def _decode_content(body: bytes, headers: Headers, file: str, entry: int, what: str) -> bytes:
+    """Undo Content-Encoding gzip/deflate when the body is still compressed (vcrpy may keep it so).
+
+    A body that does not inflate is kept as recorded; one that inflates past the cap raises
+    ``TrafficFileError`` naming the entry, since checking what is left would judge a body never read."""
     encoding = (header_value(headers, "content-encoding") or "").lower()
-    if body[:2] == b"\x1f\x8b" and ("gzip" in encoding or not encoding):
+    if (body[:2] == GZIP_MAGIC and ("gzip" in encoding or not encoding)) or "deflate" in encoding:
         try:
-            return gzip.decompress(body)
-        except (OSError, EOFError, zlib.error):
-            return body
-    if "deflate" in encoding:
-        for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
-            try:
-                return zlib.decompress(body, wbits)
-            except zlib.error:
-                continue
+            plain = inflate(body)
+        except InflateLimitError as exc:
+            raise TrafficFileError(file, f"{what} {exc}; not read", entry=entry) from None
+        return body if plain is None else plain
     return body
 
 
@@ -173,6 +170,9 @@ def har_exchange(raw: Any, file: str, index: int) -> Exchange:
             _decode_content(
                 _har_body(_object(content, file, index, "response.content"), file, index, "response.content"),
                 res_headers,
+                file,
+                index,
+                "response.content",
             ),
             _scalar(res.get("statusText", reason)),
         ),
@@ -245,9 +245,14 @@ def read_vcr(interactions: list[Any], file: str) -> Iterator[Exchange]:
                 _string(req.get("method"), file, index, "request.method").upper(),
                 _vcr_url(req, file, index),
                 req_headers,
-                _decode_content(_vcr_body(req.get("body")), req_headers),
+                _decode_content(_vcr_body(req.get("body")), req_headers, file, index, "request.body"),
             ),
-            Response(status, res_headers, _decode_content(_vcr_body(res.get("body")), res_headers), reason),
+            Response(
+                status,
+                res_headers,
+                _decode_content(_vcr_body(res.get("body")), res_headers, file, index, "response.body"),
+                reason,
+            ),
         )
 
 

@@ -28,7 +28,6 @@ in :mod:`.exchange` and each format's entries are read in :mod:`.formats`.
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -38,7 +37,8 @@ from typing import Any, BinaryIO, Literal, cast
 import ijson  # type: ignore[import-untyped]
 import yaml
 
-from ..errors import InputFileError, TrafficFileError
+from ..errors import InflateLimitError, InputFileError, TrafficFileError
+from .compression import GZIP_MAGIC, inflate, open_gzip
 from .exchange import FORMATS, Exchange, Headers, Request, Response, TrafficFormat, TrafficLocation
 from .formats import har_exchange, ndjson_exchange, read_devproxy, read_har, read_ndjson, read_vcr
 
@@ -70,15 +70,16 @@ _BUFFER = 16 * 1024
 
 
 def _open_json(path: Path) -> BinaryIO:
-    """``path`` opened for reading as a byte stream, gunzipped when it is gzip, past a UTF-8 BOM."""
+    """``path`` opened for reading as a byte stream, gunzipped when it is gzip (reading past the whole-file
+    cap raises ``InflateLimitError``), past a UTF-8 BOM."""
     raw = path.open("rb")
     try:
-        gzipped = raw.read(2) == b"\x1f\x8b"
+        gzipped = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
-        stream = cast(BinaryIO, gzip.GzipFile(fileobj=raw) if gzipped else raw)
+        stream = open_gzip(raw) if gzipped else cast(BinaryIO, raw)
         if stream.read(3) != b"\xef\xbb\xbf":  # what parse_document's utf-8-sig decoding drops
             stream.seek(0)
-    except _STREAM_ERRORS:
+    except (*_STREAM_ERRORS, InflateLimitError):
         raw.close()
         raise
     return stream
@@ -106,7 +107,7 @@ def _streams_as_har(path: Path) -> bool:
                 # a map_key under prefix "log" is a key of the top-level "log" object (a dotted key such as
                 # "log.x" has a dotted prefix), so this is log.entries and nothing else
                 after_entries_key = event == "map_key" and prefix == "log" and value == "entries"
-    except _STREAM_ERRORS:
+    except (*_STREAM_ERRORS, InflateLimitError):  # past the cap: parse_document reports it
         return False
     return False
 
@@ -123,6 +124,8 @@ def _stream_har(path: Path, file: str) -> Iterator[Exchange]:
                     raw = next(entries)
                 except StopIteration:
                     return
+                except InflateLimitError as exc:
+                    raise TrafficFileError(file, f"is gzip-compressed and {exc}; not read", entry=index) from None
                 except _STREAM_ERRORS as exc:
                     if index == 0:  # broken before its first entry: the whole-document reader's error says where
                         break
@@ -131,7 +134,7 @@ def _stream_har(path: Path, file: str) -> Iterator[Exchange]:
                     ) from None
                 yield har_exchange(raw, file, index)
                 index += 1
-    except _STREAM_ERRORS as exc:  # opening, or closing a gzip stream
+    except (*_STREAM_ERRORS, InflateLimitError) as exc:  # opening, or closing a gzip stream
         raise TrafficFileError(file, f"cannot be read: {_reason(exc)}", entry=index) from None
     yield from read_document(path, file)
 
@@ -266,12 +269,15 @@ def parse_document(path: Path) -> tuple[DocumentKind, Any, bool]:
         raw = path.read_bytes()
     except OSError as exc:
         raise TrafficFileError(file, exc.strerror or "cannot be read") from None
-    compressed = raw[:2] == b"\x1f\x8b"
+    compressed = raw[:2] == GZIP_MAGIC
     if compressed:
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error):
-            raise TrafficFileError(file, "is gzip-compressed but does not decompress") from None
+            plain = inflate(raw, whole_file=True)
+        except InflateLimitError as exc:
+            raise TrafficFileError(file, f"is gzip-compressed and {exc}; not read") from None
+        if plain is None:
+            raise TrafficFileError(file, "is gzip-compressed but does not decompress")
+        raw = plain
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

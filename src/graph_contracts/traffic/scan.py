@@ -21,12 +21,9 @@ A line is reported once, by the text reading when both see it.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gzip
 import json
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,12 +31,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from ..errors import InputFileError, SecretLeakError, TrafficFileError
+from ..errors import InflateLimitError, InputFileError, SecretLeakError, TrafficFileError
 from ..patterns import BASE64_DIGITS
 from ..wording import counted
+from .compression import GZIP_MAGIC, inflate
 from .reader import detect_format, expand_paths, parse_text
 from .secret_text import TRIGGERS, SecretHit, find_secrets, lower_same_length
-from .secrets import find_in_document, find_wrapped, unwrap_base64
+from .secrets import find_in_document, find_wrapped, not_scanned, unwrap_base64
 
 __all__ = ["ScanReport", "SecretFinding", "SecretLeakError", "scan_files", "scan_paths", "scan_text"]
 
@@ -126,7 +124,11 @@ def _text_findings(text: str, line_of: Callable[[int], int]) -> Iterator[tuple[i
         for match in pattern.finditer(text):
             if match.start() and _BASE64_DIGIT.match(text, match.start() - 1):
                 continue  # inside a longer base64 string, not its start
-            inner = _decoded(match.group("b"))
+            try:
+                inner = _decoded(match.group("b"))
+            except InflateLimitError as exc:  # reported, never skipped: it could hold anything. At the line
+                yield line_of(match.start("b")), not_scanned(exc)  # of its first digits, as the structure has it
+                continue
             if inner:
                 line = line_of(match.start())
                 for hit in find_secrets(inner):
@@ -225,9 +227,11 @@ def _scan_file(file: Path) -> _FileScan:
         raw = file.read_bytes()
     except OSError as exc:
         raise InputFileError(str(file), exc.strerror or "cannot be read") from None
-    if raw[:2] == b"\x1f\x8b":  # a gzip file: scan what it holds
-        with contextlib.suppress(OSError, EOFError, zlib.error):
-            raw = gzip.decompress(raw)
+    if raw[:2] == GZIP_MAGIC:  # a gzip file: scan what it holds (a broken one: its bytes as text)
+        try:
+            raw = inflate(raw, whole_file=True) or raw
+        except InflateLimitError as exc:  # not read, so reported: it could hold anything
+            return _FileScan([SecretFinding(str(file), 1, not_scanned(exc))], None)
     text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
     findings, exchanges = _scan(text)
     return _FileScan([SecretFinding(str(file), line, kind) for line, kind in findings], exchanges)

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import InflateLimitError
 from .reader import TrafficFileError, parse_document
 from .scan import SecretFinding, scan_text
 from .secrets import scrub_document
@@ -42,26 +43,35 @@ def _dump_yaml(data: Any) -> str:
     return str(yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False))
 
 
-def scrub_file(src: str | Path, out: str | Path) -> ScrubResult:
-    """Write a scrubbed copy of traffic file ``src`` to ``out`` (the same format) and scan it.
-
-    Raises ``TrafficFileError`` for a file that cannot be read (``out`` is
-    then not written). ``ScrubResult.remaining`` lists what the scanner still
-    finds in the copy; empty means clean.
-    """
-    file = str(src)
-    kind, data, compressed = parse_document(Path(src))
+def _scrubbed_text(kind: str, data: Any, file: str) -> str:
+    """A parsed document's scrubbed copy as text, in its own format. Raises ``InflateLimitError`` for a
+    compressed body past the cap (the walk cannot look inside it)."""
     if kind == "ndjson":
         lines = [
             json.dumps(scrub_document(json.loads(line)), ensure_ascii=False) if line.strip() else line for line in data
         ]
-        text = "\n".join(lines) + "\n"
-    elif kind == "json":
-        text = json.dumps(scrub_document(data), indent=2, ensure_ascii=False) + "\n"
-    elif kind == "yaml":
-        text = _dump_yaml(scrub_document(data))
-    else:
-        raise TrafficFileError(file, "cannot be scrubbed: not JSON, YAML or NDJSON")
+        return "\n".join(lines) + "\n"
+    if kind == "json":
+        return json.dumps(scrub_document(data), indent=2, ensure_ascii=False) + "\n"
+    if kind == "yaml":
+        return _dump_yaml(scrub_document(data))
+    raise TrafficFileError(file, "cannot be scrubbed: not JSON, YAML or NDJSON")
+
+
+def scrub_file(src: str | Path, out: str | Path) -> ScrubResult:
+    """Write a scrubbed copy of traffic file ``src`` to ``out`` (the same format) and scan it.
+
+    Raises ``TrafficFileError`` for a file that cannot be read, or that holds
+    a compressed body past the cap (``out`` is then not written).
+    ``ScrubResult.remaining`` lists what the scanner still finds in the copy;
+    empty means clean.
+    """
+    file = str(src)
+    kind, data, compressed = parse_document(Path(src))
+    try:
+        text = _scrubbed_text(kind, data, file)
+    except InflateLimitError as exc:  # a body not looked inside: the copy cannot be shown clean
+        raise TrafficFileError(file, f"cannot be scrubbed: a compressed body {exc}; nothing written") from None
     target = Path(out)
     try:
         payload = text.encode("utf-8", "surrogateescape")

@@ -53,9 +53,11 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..errors import InflateLimitError
+from .compression import GZIP_MAGIC, inflate
 from .secret_names import (
     PLACEHOLDER,
     is_high_entropy_token,
@@ -89,6 +91,7 @@ __all__ = [
     "is_secret_header",
     "is_secret_key",
     "lower_same_length",
+    "not_scanned",
     "rewrite_body",
     "scrub_body",
     "scrub_document",
@@ -115,6 +118,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 #: JSON of the caller's claims, tokens among them). What they decode to is a credential when it is one token.
 _CARRIER_HEADERS = frozenset({"xmsclientprincipal"})
 _MAX_DEPTH = 3
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,8 @@ class _Wrapping:
 
 def unwrap_base64(run: str) -> tuple[str, _Wrapping] | None:
     """The text a base64 value (standard or URL-safe, padded or not, gzip inside or not) decodes to,
-    when it decodes to UTF-8 text with no control characters; None when it is not such a value."""
+    when it decodes to UTF-8 text with no control characters; None when it is not such a value.
+    Raises ``InflateLimitError`` for gzip inside that inflates past the body cap."""
     body = run.strip().rstrip("=")
     urlsafe = "-" in body or "_" in body
     if len(body) < 16 or len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
@@ -147,9 +152,9 @@ def unwrap_base64(run: str) -> tuple[str, _Wrapping] | None:
         raw = base64.urlsafe_b64decode(padded) if urlsafe else base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-    gzipped = raw[:2] == b"\x1f\x8b"
-    if gzipped:
-        raw = _decompress(raw) or b""
+    gzipped = raw[:2] == GZIP_MAGIC
+    if gzipped:  # raises InflateLimitError past the cap: the caller says it could not look inside
+        raw = inflate(raw) or b""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -163,7 +168,11 @@ def find_wrapped(text: str) -> Iterator[SecretHit]:
     """Every base64 run in ``text`` whose decoded text holds a credential (``client_secret=...`` or a JSON
     token response, base64-encoded); the hit spans the run, its kind says what was inside."""
     for match in _BASE64_RUN.finditer(text):
-        inner = unwrap_base64(match.group(0))
+        try:
+            inner = unwrap_base64(match.group(0))
+        except InflateLimitError as exc:  # not looked inside: reported, as it could hold anything
+            yield SecretHit(match.start(), match.end(), not_scanned(exc))
+            continue
         if inner is None:
             continue
         found: list[Found] = []
@@ -173,6 +182,12 @@ def find_wrapped(text: str) -> Iterator[SecretHit]:
 
 
 # -- structured values: one walk for the scrubbers and the scanner
+
+
+def not_scanned(exc: InflateLimitError) -> str:
+    """The kind the scanner reports for compressed content it did not look inside (it inflates past the
+    cap): never skipped in silence, since what it holds is unknown."""
+    return f"not-scanned({exc})"
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,14 @@ class Redactor:
         if self.found is not None:
             self.found.append(Found(kind, self._outer or _needle(original)))
         return PLACEHOLDER
+
+    def _uninspected(self, exc: InflateLimitError, needle: str, original: _T) -> _T:
+        """Compressed content too large to inflate: the scanner reports it as not scanned (the needle says
+        where); a scrubber raises, since it cannot prove a copy clean without looking inside."""
+        if self.found is None:
+            raise exc
+        self.found.append(Found(not_scanned(exc), self._outer or needle))
+        return original
 
     def _secret(self, kind: str, value: Any) -> Any:
         """A value under a secret name: every string or object in it replaced, placeholders and numbers kept."""
@@ -315,7 +338,10 @@ class Redactor:
         if is_secret_header(name, text):
             return self._replace("high-entropy-header", text)
         if normalize_name(name) in _CARRIER_HEADERS:
-            inner = unwrap_base64(text)
+            try:
+                inner = unwrap_base64(text)
+            except InflateLimitError as exc:
+                return self._uninspected(exc, text, value)
             if inner is not None and is_high_entropy_token(inner[0]):
                 return self._replace("base64(high-entropy-token)", text)
         scrubbed = self.string(text)
@@ -325,16 +351,20 @@ class Redactor:
 
     def body(self, body: bytes, content_encoding: str = "") -> bytes:
         """A request or response body; the same bytes when nothing was replaced. gzip/deflate is undone
-        and redone; a body that is not UTF-8 (after that) is left alone."""
+        and redone; a body that is not UTF-8 (after that) is left alone. One that inflates past the cap
+        is reported as not scanned, or raises ``InflateLimitError`` when scrubbing (see ``_uninspected``)."""
         if not body:
             return body
-        if body[:2] == b"\x1f\x8b" or "deflate" in content_encoding.lower():
-            plain = _decompress(body)
+        if body[:2] == GZIP_MAGIC or "deflate" in content_encoding.lower():
+            try:
+                plain = inflate(body)
+            except InflateLimitError as exc:  # the first 30 bytes are the first 40 base64 digits written
+                return self._uninspected(exc, base64.b64encode(body[:30]).decode("ascii"), body)
             if plain is not None:
                 scrubbed = self.body(plain)
                 if scrubbed == plain:
                     return body
-                return gzip.compress(scrubbed, mtime=0) if body[:2] == b"\x1f\x8b" else zlib.compress(scrubbed)
+                return gzip.compress(scrubbed, mtime=0) if body[:2] == GZIP_MAGIC else zlib.compress(scrubbed)
         return rewrite_body(body, self.value, self.string)
 
     def string(self, text: str) -> str:
@@ -392,7 +422,10 @@ class Redactor:
 
     def _unwrapped(self, match: re.Match[str]) -> str:
         run = match.group(0)
-        inner = unwrap_base64(run)
+        try:
+            inner = unwrap_base64(run)
+        except InflateLimitError as exc:
+            return self._uninspected(exc, run, run)
         if inner is None:
             return run
         decoded, wrapping = inner
@@ -412,14 +445,21 @@ _SHORT = 256
 
 @lru_cache(maxsize=8192)
 def _is_clean(text: str) -> bool:
-    """True when ``text`` holds nothing any rule replaces (what ``Redactor.text`` would keep as it is)."""
-    return Redactor()._text(text) == text
+    """True when ``text`` holds nothing any rule replaces (what ``Redactor.text`` would keep as it is);
+    False for one with compressed content past the cap, which the caller's own walk then reports."""
+    try:
+        return Redactor()._text(text) == text
+    except InflateLimitError:
+        return False
 
 
 @lru_cache(maxsize=8192)
 def _is_clean_header(name: str, value: str) -> bool:
     """True when header ``name: value`` holds nothing any rule replaces (a document repeats its headers)."""
-    return bool(Redactor()._header(name, value) == value)
+    try:
+        return bool(Redactor()._header(name, value) == value)
+    except InflateLimitError:
+        return False
 
 
 def scrub_header(name: str, value: str) -> str:
@@ -509,15 +549,3 @@ def rewrite_body(body: bytes, rewrite_json: Callable[[Any], Any], rewrite_text: 
     if rewritten == parsed:
         return body
     return json.dumps(rewritten, ensure_ascii=False).encode("utf-8")
-
-
-def _decompress(body: bytes) -> bytes | None:
-    try:
-        if body[:2] == b"\x1f\x8b":
-            return gzip.decompress(body)
-        return zlib.decompress(body)
-    except (OSError, EOFError, zlib.error):
-        try:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-        except zlib.error:
-            return None
