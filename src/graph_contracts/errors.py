@@ -20,6 +20,7 @@ can print them plainly instead of a traceback::
     ├── CassetteMissError        replay: a request the cassette does not hold
     ├── SecretLeakError          a cassette would have held a credential
     ├── HardwareHashError        an Autopilot hardware hash could not be decoded
+    ├── InflateLimitError        a gzip/deflate body or file inflates past its cap (not inflated)
     ├── InvalidArgumentError     a Python API call got an argument of the wrong type or value
     ├── CheckFailed              a check of the contract suite failed (an AssertionError too)
     ├── AccessError              preflight: the token is missing, expired or lacks the permission
