@@ -41,23 +41,23 @@ def _inflate(data: bytes, wbits: int, limit: int) -> bytes | None:
     ``gzip.decompress`` reads them; zlib and raw deflate: the one stream, trailing bytes ignored, as
     ``zlib.decompress``), or None when ``data`` is not that, or stops short. Never more than ``limit``
     bytes are produced: asked for one byte past the room left, zlib stops there."""
-    out = bytearray()
+    chunks: list[bytes] = []
+    produced = 0
     while True:
         stream = zlib.decompressobj(wbits)
         try:
-            out += stream.decompress(data, limit - len(out) + 1)
+            chunk = stream.decompress(data, limit - produced + 1)
         except zlib.error:
             return None
-        if len(out) > limit:
+        produced += len(chunk)
+        if produced > limit:
             raise InflateLimitError(limit)
         if not stream.eof:
             return None
-        data = stream.unused_data
-        if wbits != _GZIP:
-            return bytes(out)
-        data = data.lstrip(b"\x00")
+        chunks.append(chunk)
+        data = stream.unused_data.lstrip(b"\x00") if wbits == _GZIP else b""
         if not data:
-            return bytes(out)
+            return b"".join(chunks)  # one member: the chunk itself, not a copy
 
 
 def inflate(data: bytes, *, whole_file: bool = False) -> bytes | None:

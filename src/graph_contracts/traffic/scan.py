@@ -15,7 +15,10 @@ Two readings of each file, both with :mod:`.secrets`' one rule table:
   content and gzip decoded first, a secret inside reported at the line where
   the encoded block starts.
 
-A line is reported once, by the text reading when both see it.
+A line is reported once, by the text reading when both see it. Compressed content that
+inflates past :mod:`.compression`'s cap is not looked inside but reported, ``not-scanned(...)``
+at the line where its base64 (or the gzipped file) starts: a scanner that skipped it could
+hide a secret.
 """
 
 from __future__ import annotations
