@@ -223,6 +223,7 @@ def scan_text(text: str) -> Iterator[tuple[int, str]]:
 class _FileScan:
     findings: list[SecretFinding]
     exchanges: int | None
+    read: bool = True  # False: the file was not read at all (it inflates past the cap)
 
 
 def _scan_file(file: Path) -> _FileScan:
@@ -234,7 +235,7 @@ def _scan_file(file: Path) -> _FileScan:
         try:
             raw = inflate(raw, whole_file=True) or raw
         except InflateLimitError as exc:  # not read, so reported: it could hold anything
-            return _FileScan([SecretFinding(str(file), 1, not_scanned(exc))], None)
+            return _FileScan([SecretFinding(str(file), 1, not_scanned(exc))], None, read=False)
     text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
     findings, exchanges = _scan(text)
     return _FileScan([SecretFinding(str(file), line, kind) for line, kind in findings], exchanges)
@@ -247,21 +248,24 @@ _PARALLEL_BYTES = 8 << 20
 @dataclass(frozen=True)
 class ScanReport:
     """What a scan read and found: ``files`` scanned, of which ``traffic_files`` parsed as recorded traffic
-    (HAR, cassette, mock file, NDJSON) holding ``exchanges`` exchanges; the others were read as text only."""
+    (HAR, cassette, mock file, NDJSON) holding ``exchanges`` exchanges; the others were read as text only,
+    but for ``unread`` files not read at all (gzip that inflates past the cap: each has its finding)."""
 
     findings: tuple[SecretFinding, ...]
     files: int
     traffic_files: int
     exchanges: int
+    unread: int = 0
 
     def summary(self) -> str:
         """One line: what was found, and truthfully what was read."""
         found, files = len(self.findings), len({f.file for f in self.findings})
-        other = self.files - self.traffic_files
+        other = self.files - self.traffic_files - self.unread
+        unread = f", {self.unread} not read (past the inflate cap)" if self.unread else ""
         return (
             f"{counted(found, 'possible secret')} in {counted(files, 'file')}; scanned "
             f"{counted(self.files, 'file')}: {self.traffic_files} of recorded traffic with "
-            f"{counted(self.exchanges, 'exchange')}, {other} read as text only"
+            f"{counted(self.exchanges, 'exchange')}, {other} read as text only{unread}"
         )
 
 
@@ -286,7 +290,8 @@ def scan_files(paths: Iterable[str | Path], *, workers: int | None = None) -> Sc
     for scan in scans:
         findings.update(scan.findings)
     traffic = [s.exchanges for s in scans if s.exchanges is not None]
-    return ScanReport(tuple(sorted(findings)), len(files), len(traffic), sum(traffic))
+    unread = sum(1 for s in scans if not s.read)
+    return ScanReport(tuple(sorted(findings)), len(files), len(traffic), sum(traffic), unread)
 
 
 def scan_paths(paths: Iterable[str | Path], *, workers: int | None = None) -> list[SecretFinding]:
