@@ -227,22 +227,18 @@ class Validator:
         """
         if batch is None:
             batch = BatchChecker(duplicates=duplicates)
-        # clean_device, written out in the loop below: one call less a row.
-        lane = self.record_rules and self._fast is not None
-        verdict = self._fast_verdict
+        clean = self.clean_device if self.record_rules else None
         pending: PlainRows | None = None  # rows found clean, before their batch checks
-        held_rows = 0  # len(pending), without a call
         try:
             for record in records:
                 if type(record) is tuple:
                     number, value, file, columns = record
-                    identity = fast_identity(value.get("hardwareIdentifier")) if lane and type(value) is dict else None
-                    if identity is not None and record_clean(value, identity) and verdict(value) is True:
+                    identity = clean(value) if clean is not None else None
+                    if identity is not None:
                         if pending is None:
-                            pending, held_rows = PlainRows(file, columns), 0
+                            pending = PlainRows(file, columns)
                         pending.add_clean(number, value, identity)  # BatchChecker.keys, for a clean row
-                        held_rows += 1
-                        if held_rows >= LANE_ROWS:
+                        if len(pending) >= LANE_ROWS:
                             held, pending = pending, None
                             yield from _lane_results(batch, held, counted)
                         continue
