@@ -360,13 +360,12 @@ def test_add_clean_holds_the_keys_batchchecker_gives_a_clean_record(
     for row in (2, 3):
         general.add(row, BatchChecker.keys(record, identity), serial)
         lane.add_clean(row, record, identity)
-    assert (lane.rows, lane.kinds, lane.digests, lane.patterns, lane.serials) == (
-        general.rows,
-        general.kinds,
-        general.digests,
-        general.patterns,
-        general.serials,
-    )
+    assert _held(lane) == _held(general)
+
+
+def _held(rows: PlainRows) -> tuple[object, ...]:
+    """What a block of rows holds for the batch checks: ``add_clean`` must leave what ``add`` leaves."""
+    return rows.rows, rows.kinds, rows.digests, rows.patterns, rows.serials
 
 
 #: Clean rows whose hashes carry a UUID (a device key), an all-zero one (none), or the builder's.
@@ -393,10 +392,4 @@ def test_add_clean_keeps_each_rows_kind_in_a_block_of_mixed_rows(order: list[str
         assert identity is not None
         general.add(row, BatchChecker.keys(record, identity), serial)
         lane.add_clean(row, record, identity)
-    assert (lane.rows, lane.kinds, lane.digests, lane.patterns, lane.serials) == (
-        general.rows,
-        general.kinds,
-        general.digests,
-        general.patterns,
-        general.serials,
-    )
+    assert _held(lane) == _held(general)
